@@ -1,0 +1,57 @@
+// swift-tools-version: 6.3;(experimentalCGen)
+// experimentalCGen lets the build plugin emit C kernels into C targets (see README).
+import PackageDescription
+
+let package = Package(
+    name: "Kiln",
+    products: [
+        .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+        .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
+        .executable(name: "kiln", targets: ["kiln"]),
+        .plugin(name: "KilnBuildPlugin", targets: ["KilnBuildPlugin"]),
+        .plugin(name: "KilnCommandPlugin", targets: ["KilnCommandPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Compiler side: YAML -> spec AST -> graph IR -> C and Swift sources.
+        .systemLibrary(
+            name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .target(name: "KilnSpec", dependencies: ["CYaml"]),
+        .target(name: "KilnCompiler", dependencies: ["KilnSpec"]),
+        .executableTarget(
+            name: "kiln",
+            dependencies: ["KilnCompiler", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Runtime side: the only thing generated code imports.
+        .target(name: "CKilnRuntime", linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
+        .target(name: "KilnRuntime", dependencies: ["CKilnRuntime"]),
+
+        // Plugins share PluginsShared through symlinks.
+        .plugin(name: "KilnBuildPlugin", capability: .buildTool(), dependencies: ["kiln"]),
+        .plugin(
+            name: "KilnCommandPlugin",
+            capability: .command(
+                intent: .custom(verb: "kiln-generate", description: "Write generated/ for the specs in specs/"),
+                permissions: [.writeToPackageDirectory(reason: "Kiln writes the generated sources into generated/")]),
+            dependencies: ["kiln"]),
+
+        // The demo: seed specs built through the build plugin (C kernels + Swift wrappers).
+        .target(name: "KilnDemoModels", dependencies: ["CKilnRuntime"], plugins: ["KilnBuildPlugin"]),
+        .target(name: "KilnDemo", dependencies: ["KilnDemoModels", "KilnRuntime"], plugins: ["KilnBuildPlugin"]),
+        .executableTarget(name: "kiln-demo", dependencies: ["KilnDemo", "KilnRuntime"], resources: [.copy("data")]),
+
+        // generated/: the command plugin's committed output for specs/, compiled as ordinary targets.
+        .target(name: "KilnGeneratedC", dependencies: ["CKilnRuntime"], path: "generated/KilnGeneratedC"),
+        .target(name: "KilnGenerated", dependencies: ["KilnGeneratedC", "KilnRuntime"], path: "generated/KilnGenerated"),
+
+        .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec"]),
+        .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "CKilnRuntime"]),
+        .testTarget(
+            name: "KilnNumericTests", dependencies: ["KilnGenerated", "KilnRuntime", "KilnCompiler"],
+            resources: [.copy("Fixtures")]),
+    ]
+)

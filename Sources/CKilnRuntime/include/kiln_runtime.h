@@ -1,0 +1,103 @@
+// Kiln C runtime: the only C code that generated kernels call.
+// Row-major float32 throughout. Outputs come first in every argument list.
+#ifndef KILN_RUNTIME_H
+#define KILN_RUNTIME_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
+#define KILN_RUNTIME_ABI 1
+
+// ---- model state -------------------------------------------------------------
+// One allocation per role; sizes are compile-time constants of each generated model.
+typedef struct kiln_state {
+    float *params;   // (P) all weights, Keras order: layer by layer, kernel then bias
+    float *grads;    // (P) gradients, same layout as params
+    float *slots;    // (S*P) optimizer slots (Adam: m then v; SGD: momentum; RMSprop: velocity)
+    float *acts;     // (A) activations for one batch of the compiled batch size
+    float *dacts;    // (A) gradients of activations, same layout as acts
+    // optimizer hyperparameters (Keras names); the host sets them from the spec, may change lr
+    float learning_rate, beta_1, beta_2, epsilon, momentum, rho;
+    int nesterov;
+    int64_t iterations;  // optimizer steps taken, as Keras's optimizer.iterations
+    uint64_t rng[2];     // dropout mask stream (xoroshiro128+)
+} kiln_state;
+
+// ---- activations ---------------------------------------------------------------
+// Ids shared with the compiler's ActivationKind raw values.
+enum kiln_activation {
+    KILN_LINEAR = 0, KILN_RELU = 1, KILN_TANH = 2, KILN_SIGMOID = 3, KILN_SOFTMAX = 4,
+    KILN_ELU = 5, KILN_SELU = 6, KILN_GELU = 7, KILN_SOFTPLUS = 8, KILN_LEAKY_RELU = 9,
+};
+
+// y (rows,cols) = act(z (rows,cols) + bias (cols)); bias may be NULL; y may alias z.
+// alpha: negative slope for leaky_relu. softmax is taken over each row.
+void kiln_bias_act_forward(float *y, const float *z, const float *bias, int rows, int cols, int act, float alpha);
+// dz (rows,cols) = dy * act'(.) computed from the pre-activation z and/or the output y.
+// Overwrites dz (not +=): dz is a fresh local gradient. dz may alias dy.
+void kiln_act_backward(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act, float alpha);
+// dbias (cols) += column sums of dz (rows,cols)
+void kiln_bias_backward(float *dbias, const float *dz, int rows, int cols);
+
+// ---- GEMM ----------------------------------------------------------------------
+// Fast versions: packed, register-blocked, vectorized; split over the thread pool when large.
+// C (M,N) = A (M,K) . B (K,N)          [+= when accumulate]
+void kiln_sgemm_nn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
+// C (M,N) = A^T . B  with A (K,M), B (K,N)   [+= when accumulate]   e.g. dW = X^T dZ
+void kiln_sgemm_tn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
+// C (M,N) = A . B^T  with A (M,K), B (N,K)   [+= when accumulate]   e.g. dX = dZ W^T
+void kiln_sgemm_nt(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
+// Naive reference versions, same contracts, for tests.
+void kiln_sgemm_nn_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
+void kiln_sgemm_tn_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
+void kiln_sgemm_nt_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
+
+// ---- optimizers (one fused loop over a flat range of params) --------------------
+// Keras 3 formulas. `t` is the 1-based step number after increment.
+void kiln_adam_update(float *p, float *m, float *v, const float *g, int64_t n,
+                      float lr, float beta_1, float beta_2, float epsilon, int64_t t);
+void kiln_sgd_update(float *p, float *velocity, const float *g, int64_t n,
+                     float lr, float momentum, int nesterov);
+void kiln_rmsprop_update(float *p, float *velocity, const float *g, int64_t n,
+                         float lr, float rho, float epsilon);
+// g (n) += 2 * l2 * p (n); returns l2 * sum(p^2) (Keras L2 regularizer)
+float kiln_l2_backward(float *g, const float *p, int64_t n, float l2);
+
+// ---- dropout ---------------------------------------------------------------------
+// Inverted dropout: mask[i] = 0 or 1/(1-rate); out = inp * mask. Seeded from rng.
+void kiln_dropout_forward(float *out, float *mask, const float *inp, int64_t n, float rate, uint64_t rng[2]);
+// dinp (n) += dout * mask
+void kiln_dropout_backward(float *dinp, const float *dout, const float *mask, int64_t n);
+
+// ---- losses (mean over the batch, as Keras's sum_over_batch_size) ----------------
+// Each returns the batch loss and writes dpred (rows,cols) = dLoss/dpred (overwrites).
+// from_logits: pred holds logits. Generated code passes the logits of a fused softmax/sigmoid
+// output layer with from_logits=1, as Keras's TF backend does (it keeps the logits).
+float kiln_mse_loss(float *dpred, const float *pred, const float *y, int rows, int cols);
+float kiln_mae_loss(float *dpred, const float *pred, const float *y, int rows, int cols);
+// y in {0,1} (rows,cols). from_logits: pred are logits.
+float kiln_binary_crossentropy_loss(float *dpred, const float *pred, const float *y, int rows, int cols, int from_logits);
+// y one-hot (rows,cols).
+float kiln_categorical_crossentropy_loss(float *dpred, const float *pred, const float *y, int rows, int cols, int from_logits);
+// y class index as float (rows).
+float kiln_sparse_categorical_crossentropy_loss(float *dpred, const float *pred, const float *y, int rows, int cols, int from_logits);
+
+// ---- RNG --------------------------------------------------------------------------
+void kiln_rng_seed(uint64_t rng[2], uint64_t seed);
+uint64_t kiln_rng_next(uint64_t rng[2]);
+float kiln_rng_uniform(uint64_t rng[2]);  // [0,1)
+
+// ---- threads ----------------------------------------------------------------------
+// Worker threads used by large GEMMs (default: number of online CPUs, at most 8).
+void kiln_set_num_threads(int n);
+int kiln_get_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+// Anchor: SwiftPM skips a target whose only sources come from a plugin (SwiftPM issue 8061).

@@ -1,0 +1,137 @@
+@_exported import CKilnRuntime
+
+/// Generated code conforms a private type to this protocol; a runtime that drops version 1
+/// makes every older generated file fail to compile (the swift-protobuf approach).
+public protocol KilnRuntimeVersion1 {}
+public let kilnRuntimeVersion = "0.1.0"
+
+/// Static facts about one compiled model, emitted by the compiler into the Swift wrapper.
+public struct ModelDescriptor: Sendable {
+    public var name: String
+    public var specPath: String
+    public var inputShape: [Int]          // per sample, no batch axis
+    public var outputShape: [Int]         // per sample, no batch axis
+    public var batchSize: Int             // compiled batch size (fit.batch_size)
+    public var paramCount: Int            // P: floats in kiln_state.params
+    public var slotsPerParam: Int         // S: kiln_state.slots holds S*P floats
+    public var activationCount: Int       // A: floats in kiln_state.acts (and dacts)
+    public var outputOffset: Int          // model output (batchSize, outputShape) starts at acts + outputOffset
+    public var layers: [LayerInfo]
+    public var weights: [WeightInfo]
+    public var loss: LossKind
+    public var metrics: [MetricKind]
+    public var optimizer: OptimizerConfig
+
+    public init(name: String, specPath: String, inputShape: [Int], outputShape: [Int], batchSize: Int,
+                paramCount: Int, slotsPerParam: Int, activationCount: Int, outputOffset: Int,
+                layers: [LayerInfo], weights: [WeightInfo], loss: LossKind, metrics: [MetricKind],
+                optimizer: OptimizerConfig) {
+        self.name = name; self.specPath = specPath; self.inputShape = inputShape
+        self.outputShape = outputShape; self.batchSize = batchSize; self.paramCount = paramCount
+        self.slotsPerParam = slotsPerParam; self.activationCount = activationCount
+        self.outputOffset = outputOffset; self.layers = layers; self.weights = weights
+        self.loss = loss; self.metrics = metrics; self.optimizer = optimizer
+    }
+
+    public var inputSize: Int { inputShape.reduce(1, *) }
+    public var outputSize: Int { outputShape.reduce(1, *) }
+    public var trainableParamCount: Int { weights.filter(\.trainable).reduce(0) { $0 + $1.count } }
+}
+
+/// One row of `summary()`.
+public struct LayerInfo: Sendable, Equatable {
+    public var name: String          // Keras name, e.g. "dense_1"
+    public var type: String          // Keras class, e.g. "Dense"
+    public var outputShape: [Int]    // per sample, no batch axis
+    public var params: Int
+    public var trainable: Bool
+    public init(name: String, type: String, outputShape: [Int], params: Int, trainable: Bool) {
+        self.name = name; self.type = type; self.outputShape = outputShape
+        self.params = params; self.trainable = trainable
+    }
+}
+
+/// One weight tensor inside the flat parameter buffer.
+public struct WeightInfo: Sendable, Equatable {
+    public var name: String          // "dense/kernel", as Keras's weight paths
+    public var shape: [Int]
+    public var offset: Int           // first float in kiln_state.params
+    public var initializer: Initializer
+    public var fanIn: Int
+    public var fanOut: Int
+    public var trainable: Bool
+    public var count: Int { shape.reduce(1, *) }
+    public init(name: String, shape: [Int], offset: Int, initializer: Initializer, fanIn: Int, fanOut: Int, trainable: Bool) {
+        self.name = name; self.shape = shape; self.offset = offset; self.initializer = initializer
+        self.fanIn = fanIn; self.fanOut = fanOut; self.trainable = trainable
+    }
+}
+
+/// Keras initializers with Keras's default arguments.
+public enum Initializer: Sendable, Equatable {
+    case glorotUniform, glorotNormal, heUniform, heNormal, lecunUniform, lecunNormal
+    case zeros, ones
+    case constant(Float)
+    case randomNormal(mean: Float, stddev: Float)       // Keras default (0, 0.05)
+    case randomUniform(minval: Float, maxval: Float)    // Keras default (-0.05, 0.05)
+    case truncatedNormal(mean: Float, stddev: Float)    // Keras default (0, 0.05)
+}
+
+public enum LossKind: Sendable, Equatable {
+    case meanSquaredError, meanAbsoluteError
+    case binaryCrossentropy(fromLogits: Bool)
+    case categoricalCrossentropy(fromLogits: Bool)
+    case sparseCategoricalCrossentropy(fromLogits: Bool)
+
+    /// Keras's name for the loss, as in History keys and logs.
+    public var name: String {
+        switch self {
+        case .meanSquaredError: "mean_squared_error"
+        case .meanAbsoluteError: "mean_absolute_error"
+        case .binaryCrossentropy: "binary_crossentropy"
+        case .categoricalCrossentropy: "categorical_crossentropy"
+        case .sparseCategoricalCrossentropy: "sparse_categorical_crossentropy"
+        }
+    }
+}
+
+/// Metrics after Keras's resolution of "accuracy" from the loss and output shape.
+public enum MetricKind: String, Sendable, Equatable {
+    case mae, mse
+    case binaryAccuracy = "binary_accuracy"
+    case categoricalAccuracy = "categorical_accuracy"
+    case sparseCategoricalAccuracy = "sparse_categorical_accuracy"
+}
+
+public struct OptimizerConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable { case sgd = "SGD", adam = "Adam", rmsprop = "RMSprop" }
+    public var kind: Kind
+    public var learningRate: Float
+    public var beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7
+    public var momentum: Float = 0, rho: Float = 0.9
+    public var nesterov: Bool = false
+    public init(kind: Kind, learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+                momentum: Float = 0, rho: Float = 0.9, nesterov: Bool = false) {
+        self.kind = kind; self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
+        self.epsilon = epsilon; self.momentum = momentum; self.rho = rho; self.nesterov = nesterov
+    }
+}
+
+/// C entry points of one generated model (see the generated header for their contracts).
+public struct ModelKernels: @unchecked Sendable {
+    public typealias State = UnsafeMutablePointer<kiln_state>?
+    /// forward(state, x (n, input), n, training): output lands at acts + outputOffset
+    public var forward: @convention(c) (State, UnsafePointer<Float>?, Int32, Int32) -> Void
+    /// loss(state, y (n, output), n) after forward: data loss + regularization, no gradients
+    public var loss: @convention(c) (State, UnsafePointer<Float>?, Int32) -> Float
+    /// gradients(state, x, y, n): forward (training), grads overwritten with dLoss/dparams; returns loss
+    public var gradients: @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float
+    /// trainStep(state, x, y, n): gradients then one optimizer update; returns loss
+    public var trainStep: @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float
+    public init(forward: @escaping @convention(c) (State, UnsafePointer<Float>?, Int32, Int32) -> Void,
+                loss: @escaping @convention(c) (State, UnsafePointer<Float>?, Int32) -> Float,
+                gradients: @escaping @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float,
+                trainStep: @escaping @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float) {
+        self.forward = forward; self.loss = loss; self.gradients = gradients; self.trainStep = trainStep
+    }
+}

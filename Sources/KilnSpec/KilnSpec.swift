@@ -1,0 +1,1 @@
+// Spec AST and YAML front end.
