@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Kiln",
     products: [
-        .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+        .library(name: "KilnRuntime", targets: ["KilnRuntime", "CKilnRuntime", "KilnCore"]),
         .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
         .executable(name: "kiln", targets: ["kiln"]),
         .plugin(name: "KilnBuildPlugin", targets: ["KilnBuildPlugin"]),
@@ -20,14 +20,16 @@ let package = Package(
             name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
         .target(name: "KilnSpec", dependencies: ["CYaml"]),
-        .target(name: "KilnCompiler", dependencies: ["KilnSpec"]),
+        .target(name: "KilnCompiler", dependencies: ["KilnSpec", "KilnCore"]),
         .executableTarget(
             name: "kiln",
             dependencies: ["KilnCompiler", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // Model facts (descriptor types, Keras summary layout) shared by compiler and runtime.
         // Runtime side: the only thing generated code imports.
         .target(name: "CKilnRuntime", linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
-        .target(name: "KilnRuntime", dependencies: ["CKilnRuntime"]),
+        .target(name: "KilnCore"),
+        .target(name: "KilnRuntime", dependencies: ["CKilnRuntime", "KilnCore"]),
 
         // Plugins share PluginsShared through symlinks.
         .plugin(name: "KilnBuildPlugin", capability: .buildTool(), dependencies: ["kiln"]),

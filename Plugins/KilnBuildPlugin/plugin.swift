@@ -1,4 +1,54 @@
+import Foundation
 import PackagePlugin
-@main struct KilnBuildPlugin: BuildToolPlugin {
-    func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] { [] }
+
+/// Attach to a C target holding `*.model.yaml` specs (it gets the kernels) and to a Swift
+/// target depending on it (it gets the wrapper classes).
+@main
+struct KilnBuildPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
+        guard let target = target as? SourceModuleTarget else { return [] }
+        let kiln = try context.tool(named: "kiln").url
+        let work = context.pluginWorkDirectoryURL
+        let root = context.package.directoryURL
+
+        // SwiftPM does not list .yaml files as sources of a C target: read the directory.
+        if target is ClangSourceModuleTarget {
+            let specs = SpecDiscovery.specs(in: target.directoryURL)
+            guard !specs.isEmpty else { return [] }
+            var commands: [Command] = specs.map { spec in
+                let stem = SpecDiscovery.stem(of: spec)
+                return .buildCommand(
+                    displayName: "Kiln: C kernels for \(stem)",
+                    executable: kiln,
+                    arguments: ["generate", spec.path, "--root", root.path, "--c-output", work.path],
+                    inputFiles: [spec],
+                    outputFiles: [work.appendingPathComponent("\(stem).c"),
+                                  work.appendingPathComponent("include/\(stem).h")])
+            }
+            commands.append(.buildCommand(
+                displayName: "Kiln: kiln_generated.h for \(target.name)",
+                executable: kiln,
+                arguments: ["umbrella", "--c-output", work.path] + specs.map(SpecDiscovery.stem(of:)),
+                inputFiles: specs,
+                outputFiles: [work.appendingPathComponent("kiln_generated.c"),
+                              work.appendingPathComponent("include/kiln_generated.h")]))
+            return commands
+        }
+
+        // A Swift target: wrappers for the specs of the C targets it depends on.
+        var commands: [Command] = []
+        for case let dependency as ClangSourceModuleTarget in target.recursiveTargetDependencies {
+            for spec in SpecDiscovery.specs(in: dependency.directoryURL) {
+                let stem = SpecDiscovery.stem(of: spec)
+                commands.append(.buildCommand(
+                    displayName: "Kiln: Swift wrapper for \(stem)",
+                    executable: kiln,
+                    arguments: ["generate", spec.path, "--root", root.path, "--swift-output", work.path,
+                                "--c-module", dependency.moduleName],
+                    inputFiles: [spec],
+                    outputFiles: [work.appendingPathComponent("\(stem).swift")]))
+            }
+        }
+        return commands
+    }
 }

@@ -1,1 +1,108 @@
-print("demo")
+// Kiln's demo: the seed specs, compiled by KilnBuildPlugin into KilnDemoModels (C kernels)
+// and KilnDemo (Swift classes), trained and run on synthetic and real bundled data.
+import Foundation
+import KilnDemo
+import KilnRuntime
+
+
+func section(_ title: String) {
+    print("\n== \(title) " + String(repeating: "=", count: max(0, 72 - title.count)))
+}
+
+func dataURL(_ name: String) -> URL {
+    guard let url = Bundle.module.url(forResource: "data/\(name)", withExtension: nil) else {
+        fatalError("kiln-demo: bundled data file \(name) is missing")
+    }
+    return url
+}
+
+/// Fraction of rows whose largest output is the labelled class.
+func accuracy(_ predictions: Tensor, labels: Tensor) -> Double {
+    let classes = predictions.shape.last!
+    var correct = 0
+    for row in 0..<labels.shape[0] {
+        let scores = predictions.scalars[(row * classes)..<((row + 1) * classes)]
+        let best = scores.indices.max { scores[$0] < scores[$1] }! - row * classes
+        if best == Int(labels.scalars[row]) { correct += 1 }
+    }
+    return Double(correct) / Double(labels.shape[0])
+}
+
+do {
+    // 1. The lecture's first model on synthetic regression data: y = tanh(x . w) + noise.
+    section("SeedRegressor: Sequential([Input((128,)), Dense(10, tanh), Dense(1)]), Adam, mse")
+    var rng = DemoRandom(seed: 2026)
+    let samples = 8192, features = 128
+    let trueWeights = (0..<features).map { _ in Float(rng.nextGaussian()) / Float(features).squareRoot() }
+    var xs: [Float] = [], ys: [Float] = []
+    for _ in 0..<samples {
+        let row = (0..<features).map { _ in Float(rng.nextGaussian()) }
+        let dot = zip(row, trueWeights).map(*).reduce(0, +)
+        xs += row
+        ys.append(2 * tanh(dot) + 0.05 * Float(rng.nextGaussian()))
+    }
+    let x = Tensor(shape: [samples, features], scalars: xs), y = Tensor(shape: [samples, 1], scalars: ys)
+    let (xTrain, yTrain) = (x.rows(0..<7168), y.rows(0..<7168))
+    let (xVal, yVal) = (x.rows(7168..<samples), y.rows(7168..<samples))
+
+    let regressor = SeedRegressor(seed: 42)
+    print(regressor.summary())
+    let history = try regressor.fit(x: xTrain, y: yTrain, epochs: 10, batchSize: 32, validationSplit: 0.1)
+    let evaluation = try regressor.evaluate(x: xVal, y: yVal)
+    let predictions = try regressor.predict(xVal)
+    let mse = zip(predictions.scalars, yVal.scalars).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Float(yVal.scalars.count)
+    print("held-out: loss (mse) \(fmt(evaluation.loss)), mae \(fmt(evaluation["mae"] ?? .nan)); mse recomputed from predict(): \(fmt(Double(mse)))")
+    print("first epoch loss \(fmt(history.history["loss"]!.first!)) -> last \(fmt(history.history["loss"]!.last!))")
+
+    let weightsURL = FileManager.default.temporaryDirectory.appendingPathComponent("SeedRegressor.safetensors")
+    try regressor.saveWeights(to: weightsURL)
+    let reloaded = SeedRegressor()
+    try reloaded.loadWeights(from: weightsURL)
+    let same = try reloaded.predict(xVal).scalars == predictions.scalars
+    print("saved weights to \(weightsURL.path); a fresh model loaded them and predicts \(same ? "identically" : "DIFFERENTLY")")
+
+    // 2. A real data set: UCI optical digits, 8x8 grey levels, 10 classes.
+    section("DigitsClassifier: Dense(64, relu) -> Dropout(0.2) -> Dense(10, softmax) on UCI digits")
+    let digits = try CSVDataset.load(from: dataURL("digits.csv"), hasHeader: false, featureScale: 1.0 / 16)
+    let shuffled = digits.shuffled(seed: 7)
+    let split = shuffled.count * 4 / 5
+    let train = shuffled.slice(0..<split), test = shuffled.slice(split..<shuffled.count)
+    print("\(digits.count) images (\(train.count) train, \(test.count) test), \(digits.features) features")
+    let classifier = DigitsClassifier(seed: 42)
+    print(classifier.summary())
+    _ = try classifier.fit(x: train.x, y: train.y, epochs: 30, batchSize: 32, validationSplit: 0.1,
+                           callbacks: [EarlyStopping(monitor: "val_loss", patience: 5, restoreBestWeights: true)])
+    let digitsResult = try classifier.evaluate(x: test.x, y: test.y)
+    let digitsAccuracy = accuracy(try classifier.predict(test.x), labels: test.y)
+    print("test: loss \(fmt(digitsResult.loss)), accuracy \(fmt(digitsResult["accuracy"] ?? .nan)) (from predict(): \(fmt(digitsAccuracy)))")
+
+    // 3. Fisher's Iris.
+    section("IrisClassifier: Dense(16, relu) -> Dense(3, softmax) on Iris")
+    let iris = try CSVDataset.load(from: dataURL("iris.csv"), hasHeader: true).shuffled(seed: 3)
+    let irisTrain = iris.slice(0..<120), irisTest = iris.slice(120..<iris.count)
+    let irisModel = IrisClassifier(seed: 1)
+    let irisHistory = try irisModel.fit(x: irisTrain.x, y: irisTrain.y, epochs: 100, batchSize: 16, verbose: .silent)
+    let irisResult = try irisModel.evaluate(x: irisTest.x, y: irisTest.y)
+    print("100 epochs: train loss \(fmt(irisHistory.history["loss"]!.last!)), test accuracy \(fmt(irisResult["accuracy"] ?? .nan)) on \(irisTest.count) held-out flowers")
+} catch {
+    FileHandle.standardError.write(Data("kiln-demo: \(error)\n".utf8))
+    exit(1)
+}
+
+func fmt(_ value: Double) -> String { String(format: "%.4f", value) }
+
+/// Seeded normal samples for the synthetic data (SplitMix64 + Box-Muller).
+struct DemoRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func nextUniform() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return (Double((z ^ (z >> 31)) >> 11) + 0.5) / 9_007_199_254_740_992
+    }
+    mutating func nextGaussian() -> Double {
+        (-2 * log(nextUniform())).squareRoot() * cos(2 * .pi * nextUniform())
+    }
+}

@@ -35,11 +35,10 @@ enum kiln_activation {
     KILN_ELU = 5, KILN_SELU = 6, KILN_GELU = 7, KILN_SOFTPLUS = 8, KILN_LEAKY_RELU = 9,
 };
 
-// y (rows,cols) = act(z (rows,cols) + bias (cols)); bias may be NULL; y may alias z.
+// z (rows,cols) += bias (cols) in place (bias may be NULL), then y (rows,cols) = act(z); y may alias z.
 // alpha: negative slope for leaky_relu. softmax is taken over each row.
-void kiln_bias_act_forward(float *y, const float *z, const float *bias, int rows, int cols, int act, float alpha);
-// dz (rows,cols) = dy * act'(.) computed from the pre-activation z and/or the output y.
-// Overwrites dz (not +=): dz is a fresh local gradient. dz may alias dy.
+void kiln_bias_act_forward(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha);
+// dz (rows,cols) += dy * act'(.), from the pre-activation z and/or the output y. dz must not alias dy.
 void kiln_act_backward(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act, float alpha);
 // dbias (cols) += column sums of dz (rows,cols)
 void kiln_bias_backward(float *dbias, const float *dz, int rows, int cols);
@@ -56,6 +55,12 @@ void kiln_sgemm_nt(float *C, const float *A, const float *B, int M, int N, int K
 void kiln_sgemm_nn_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
 void kiln_sgemm_tn_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
 void kiln_sgemm_nt_ref(float *C, const float *A, const float *B, int M, int N, int K, int accumulate);
+// Instruction set of the fast GEMMs: 0 portable vectors, 1 AVX2+FMA, 2 AVX-512 (x86-64 only).
+// Chosen from the CPU at first use. kiln_gemm_set_isa (for tests) selects a level the CPU supports
+// (out of range: the best one) and returns the level in effect.
+int kiln_gemm_get_isa(void);
+int kiln_gemm_set_isa(int level);
+const char *kiln_gemm_isa_name(void);
 
 // ---- optimizers (one fused loop over a flat range of params) --------------------
 // Keras 3 formulas. `t` is the 1-based step number after increment.
@@ -65,6 +70,8 @@ void kiln_sgd_update(float *p, float *velocity, const float *g, int64_t n,
                      float lr, float momentum, int nesterov);
 void kiln_rmsprop_update(float *p, float *velocity, const float *g, int64_t n,
                          float lr, float rho, float epsilon);
+// l2 * sum(p^2): Keras's L2 regularization loss of one weight
+float kiln_l2_loss(const float *p, int64_t n, float l2);
 // g (n) += 2 * l2 * p (n); returns l2 * sum(p^2) (Keras L2 regularizer)
 float kiln_l2_backward(float *g, const float *p, int64_t n, float l2);
 

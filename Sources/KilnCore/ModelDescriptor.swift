@@ -1,9 +1,5 @@
-@_exported import CKilnRuntime
-
-/// Generated code conforms a private type to this protocol; a runtime that drops version 1
-/// makes every older generated file fail to compile (the swift-protobuf approach).
-public protocol KilnRuntimeVersion1 {}
-public let kilnRuntimeVersion = "0.1.0"
+// Model facts shared by the compiler (which emits them) and the runtime (which reads them).
+// Plain Swift, no C: the compiler runs as a build tool and must not pull in the C runtime.
 
 /// Static facts about one compiled model, emitted by the compiler into the Swift wrapper.
 public struct ModelDescriptor: Sendable {
@@ -20,17 +16,20 @@ public struct ModelDescriptor: Sendable {
     public var weights: [WeightInfo]
     public var loss: LossKind
     public var metrics: [MetricKind]
+    /// The metric names the spec wrote ("accuracy", "mae"): Keras keys logs and History by them.
+    public var metricNames: [String]
     public var optimizer: OptimizerConfig
 
     public init(name: String, specPath: String, inputShape: [Int], outputShape: [Int], batchSize: Int,
                 paramCount: Int, slotsPerParam: Int, activationCount: Int, outputOffset: Int,
                 layers: [LayerInfo], weights: [WeightInfo], loss: LossKind, metrics: [MetricKind],
-                optimizer: OptimizerConfig) {
+                metricNames: [String]? = nil, optimizer: OptimizerConfig) {
         self.name = name; self.specPath = specPath; self.inputShape = inputShape
         self.outputShape = outputShape; self.batchSize = batchSize; self.paramCount = paramCount
         self.slotsPerParam = slotsPerParam; self.activationCount = activationCount
         self.outputOffset = outputOffset; self.layers = layers; self.weights = weights
         self.loss = loss; self.metrics = metrics; self.optimizer = optimizer
+        self.metricNames = metricNames ?? metrics.map(\.rawValue)
     }
 
     public var inputSize: Int { inputShape.reduce(1, *) }
@@ -117,21 +116,3 @@ public struct OptimizerConfig: Sendable, Equatable {
     }
 }
 
-/// C entry points of one generated model (see the generated header for their contracts).
-public struct ModelKernels: @unchecked Sendable {
-    public typealias State = UnsafeMutablePointer<kiln_state>?
-    /// forward(state, x (n, input), n, training): output lands at acts + outputOffset
-    public var forward: @convention(c) (State, UnsafePointer<Float>?, Int32, Int32) -> Void
-    /// loss(state, y (n, output), n) after forward: data loss + regularization, no gradients
-    public var loss: @convention(c) (State, UnsafePointer<Float>?, Int32) -> Float
-    /// gradients(state, x, y, n): forward (training), grads overwritten with dLoss/dparams; returns loss
-    public var gradients: @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float
-    /// trainStep(state, x, y, n): gradients then one optimizer update; returns loss
-    public var trainStep: @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float
-    public init(forward: @escaping @convention(c) (State, UnsafePointer<Float>?, Int32, Int32) -> Void,
-                loss: @escaping @convention(c) (State, UnsafePointer<Float>?, Int32) -> Float,
-                gradients: @escaping @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float,
-                trainStep: @escaping @convention(c) (State, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32) -> Float) {
-        self.forward = forward; self.loss = loss; self.gradients = gradients; self.trainStep = trainStep
-    }
-}

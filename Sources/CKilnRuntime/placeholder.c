@@ -1,1 +1,0 @@
-#include "kiln_runtime.h"

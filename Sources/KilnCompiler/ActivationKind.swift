@@ -1,0 +1,26 @@
+/// Keras activation functions. Raw values are the C runtime's `enum kiln_activation`.
+public enum ActivationKind: Int, CaseIterable, Sendable {
+    case linear = 0, relu, tanh, sigmoid, softmax, elu, selu, gelu, softplus, leakyRelu
+
+    public var kerasName: String {
+        switch self {
+        case .leakyRelu: "leaky_relu"
+        default: "\(self)"
+        }
+    }
+    public var cName: String {
+        switch self {
+        case .leakyRelu: "KILN_LEAKY_RELU"
+        default: "KILN_" + "\(self)".uppercased()
+        }
+    }
+
+    public static func named(_ name: String) -> ActivationKind? {
+        if name == "None" { return .linear }
+        return allCases.first { $0.kerasName == name }
+    }
+    public static var kerasNames: [String] { allCases.map(\.kerasName) }
+
+    /// keras.activations.leaky_relu's default negative_slope (the LeakyReLU layer's is 0.3).
+    public static let leakyReluDefaultSlope: Float = 0.2
+}

@@ -1,0 +1,163 @@
+import KilnCore
+
+/// `ModelGraph` -> buffer layout and kernel list: where every weight and activation lives in
+/// the model's two flat allocations, and which layer kernels run, fused how.
+public struct KernelPlan: Sendable {
+    public var graph: ModelGraph
+    public var prefix: String                 // C symbol prefix, e.g. "seedregressor"
+    public var weights: [PlacedWeight]
+    public var layers: [PlannedLayer]
+    public var paramCount: Int
+    public var activationCount: Int           // floats per buffer role, for the compiled batch
+    public var slotsPerParam: Int
+    /// Softmax/sigmoid output + matching crossentropy: the loss reads the logits and writes
+    /// their gradient directly, as Keras's TF backend does.
+    public var lossOnLogits: Bool
+    public var input: Buffer                  // the caller's x, not in acts
+
+    public var batchSize: Int { graph.batchSize }
+    public var output: Buffer { layers.last?.output ?? input }
+    /// The buffer the loss reads: the last layer's logits when fused, else its output.
+    public var lossInput: Buffer { lossOnLogits ? layers.last!.preActivation! : output }
+}
+
+/// A region of `acts` (or the input x) holding (batch, shape...).
+public struct Buffer: Sendable, Equatable {
+    public var symbol: String                 // C enum constant with the offset, e.g. "A_DENSE_OUT"
+    public var offset: Int                    // floats from acts start (for the full compiled batch)
+    public var shape: [Int]                   // per sample
+    public var size: Int { shape.reduce(1, *) }
+    public var isInput: Bool { symbol == "X" }
+}
+
+public struct PlacedWeight: Sendable {
+    public var layer: String
+    public var decl: WeightDecl
+    public var offset: Int
+    public var trainable: Bool
+    public var symbol: String                 // C enum constant, e.g. "W_DENSE_KERNEL"
+    public var kerasPath: String { "\(layer)/\(decl.name)" }
+}
+
+public struct PlannedLayer: Sendable {
+    public var node: LayerNode
+    public var cName: String                  // fragment used in kernel names, unique in the model
+    public var input: Buffer
+    public var output: Buffer
+    public var preActivation: Buffer?         // z, kept when the activation's backward needs it
+    public var mask: Buffer?                  // dropout mask
+    public var weights: [PlacedWeight]
+    /// Whether backward must produce the gradient of the input (false for the first layer).
+    public var needsInputGradient: Bool
+}
+
+extension KernelPlan {
+    public init(_ graph: ModelGraph) {
+        self.graph = graph
+        prefix = Identifiers.cFragment(graph.name)
+        let batch = graph.batchSize
+        var paramOffset = 0
+        var actOffset = 0
+        var usedNames: Set<String> = []
+        var placed: [PlacedWeight] = []
+        var planned: [PlannedLayer] = []
+        let x = Buffer(symbol: "X", offset: 0, shape: graph.inputShape)
+        var current = x
+
+        func allocate(_ symbol: String, _ shape: [Int]) -> Buffer {
+            let buffer = Buffer(symbol: symbol, offset: actOffset, shape: shape)
+            actOffset += batch * buffer.size
+            return buffer
+        }
+
+        for (index, node) in graph.layers.enumerated() {
+            // Spec names can collide after sanitising ("a-b" and "a_b"): number the later ones.
+            var cName = Identifiers.cFragment(node.name)
+            if usedNames.contains(cName) { cName += "_\(index)" }
+            usedNames.insert(cName)
+            let upper = cName.uppercased()
+
+            var layerWeights: [PlacedWeight] = []
+            for decl in node.weights {
+                let weight = PlacedWeight(layer: node.name, decl: decl, offset: paramOffset, trainable: node.trainable,
+                                          symbol: "W_\(upper)_\(Identifiers.cFragment(decl.name).uppercased())")
+                paramOffset += decl.count
+                layerWeights.append(weight)
+            }
+            placed += layerWeights
+
+            var preActivation: Buffer?
+            var mask: Buffer?
+            let output: Buffer
+            switch node.op {
+            case let .dense(_, activation, _, _):
+                if activation != .linear { preActivation = allocate("A_\(upper)_Z", node.outputShape) }
+                output = allocate("A_\(upper)_OUT", node.outputShape)
+            case .activation, .leakyReLU:
+                output = allocate("A_\(upper)_OUT", node.outputShape)
+            case .dropout:
+                mask = allocate("A_\(upper)_MASK", node.outputShape)
+                output = allocate("A_\(upper)_OUT", node.outputShape)
+            case .flatten:
+                output = Buffer(symbol: current.symbol, offset: current.offset, shape: node.outputShape)
+            }
+            planned.append(PlannedLayer(node: node, cName: cName, input: current, output: output, preActivation: preActivation,
+                                        mask: mask, weights: layerWeights, needsInputGradient: false))
+            current = output
+        }
+        // A layer needs its input gradient iff some earlier layer has trainable weights
+        // (frozen prefixes, like a frozen base in transfer learning, skip backward entirely).
+        var trainableBefore = false
+        for index in planned.indices {
+            planned[index].needsInputGradient = trainableBefore && !planned[index].input.isInput
+            if planned[index].node.trainable && !planned[index].weights.isEmpty { trainableBefore = true }
+        }
+
+        var lossOnLogits = false
+        if let last = planned.last, let act = last.node.op.activation {
+            switch (act.kind, graph.loss) {
+            case (.softmax, .categoricalCrossentropy(false)), (.softmax, .sparseCategoricalCrossentropy(false)),
+                 (.sigmoid, .binaryCrossentropy(false)):
+                lossOnLogits = true
+            default: break
+            }
+            // An Activation layer's logits are its input buffer.
+            if lossOnLogits, case .activation = last.node.op {
+                planned[planned.count - 1].preActivation = last.input
+                lossOnLogits = !last.input.isInput
+            }
+        }
+
+        weights = placed
+        layers = planned
+        paramCount = paramOffset
+        activationCount = actOffset
+        self.lossOnLogits = lossOnLogits
+        input = x
+        switch graph.optimizer.kind {
+        case .adam: slotsPerParam = 2
+        case .sgd: slotsPerParam = graph.optimizer.momentum > 0 ? 1 : 0
+        case .rmsprop: slotsPerParam = 1
+        }
+    }
+
+    /// Contiguous runs of trainable weights: the optimizer runs one fused loop per run.
+    public var trainableRanges: [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        for weight in weights where weight.trainable {
+            let range = weight.offset..<(weight.offset + weight.decl.count)
+            if let last = ranges.last, last.upperBound == range.lowerBound {
+                ranges[ranges.count - 1] = last.lowerBound..<range.upperBound
+            } else {
+                ranges.append(range)
+            }
+        }
+        return ranges
+    }
+
+    /// Backward must run down to this layer index (inclusive); layers before it are frozen
+    /// and their outputs need no gradient.
+    public var firstBackwardLayer: Int {
+        layers.firstIndex { $0.node.trainable && !$0.weights.isEmpty } ?? layers.count
+    }
+}

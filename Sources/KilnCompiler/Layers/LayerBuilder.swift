@@ -1,0 +1,135 @@
+import KilnSpec
+import KilnCore
+
+/// The Keras layer contract, one conforming type per file: check the config, derive weight
+/// shapes from the input shape, compute the output shape (parameter counts follow from weights).
+protocol LayerBuilder: Sendable {
+    static var kerasClass: String { get }
+    /// Prefix of Keras's automatic layer names ("dense" -> dense, dense_1, ...).
+    static var namePrefix: String { get }
+    /// The config keys this layer takes besides the common name, trainable and dtype.
+    static var keys: [String] { get }
+    /// Reads and checks this layer's own keys; nil after reporting what is wrong.
+    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Self?
+    /// The resolved op, its weights and its output shape; nil after reporting why the input does not fit.
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer?
+}
+
+struct BuiltLayer {
+    var op: LayerOp
+    var weights: [WeightDecl]
+    var outputShape: [Int]
+}
+
+/// The layer kinds Kiln knows, by Keras class name.
+let layerBuilders: [String: any LayerBuilder.Type] = [
+    Dense.kerasClass: Dense.self,
+    Activation.kerasClass: Activation.self,
+    LeakyReLU.kerasClass: LeakyReLU.self,
+    Dropout.kerasClass: Dropout.self,
+    Flatten.kerasClass: Flatten.self,
+]
+
+/// Keras prints shapes with the batch axis as None: (None, 2, 3).
+func kerasShape(_ shape: [Int]) -> String {
+    "(" + (["None"] + shape.map(String.init)).joined(separator: ", ") + ")"
+}
+
+// MARK: - config values shared by several layers
+
+/// `activation: tanh` (Keras's activations.get).
+func readActivation(_ config: MappingReader, key: String = "activation", diagnostics: DiagnosticEngine) -> ActivationKind? {
+    guard let node = config[key] else { return .linear }
+    if case .null = node.scalarKind { return .linear }
+    guard let name = config.string(key) else { return nil }
+    if let kind = ActivationKind.named(name) { return kind }
+    var message = "Could not interpret activation function identifier: \(name)"
+    if let guess = didYouMean(name, among: ActivationKind.kerasNames) { message += "; did you mean '\(guess)'?" }
+    diagnostics.error(message, at: node.location)
+    return nil
+}
+
+/// `kernel_initializer: he_normal` or `{RandomNormal: {mean: 0, stddev: 0.1}}`.
+func readInitializer(_ config: MappingReader, key: String, default fallback: Initializer, diagnostics: DiagnosticEngine) -> Initializer? {
+    guard let node = config[key] else { return fallback }
+    let simple: [String: Initializer] = [
+        "glorot_uniform": .glorotUniform, "glorot_normal": .glorotNormal, "he_uniform": .heUniform,
+        "he_normal": .heNormal, "lecun_uniform": .lecunUniform, "lecun_normal": .lecunNormal,
+        "zeros": .zeros, "ones": .ones,
+        "random_normal": .randomNormal(mean: 0, stddev: 0.05),
+        "random_uniform": .randomUniform(minval: -0.05, maxval: 0.05),
+        "truncated_normal": .truncatedNormal(mean: 0, stddev: 0.05),
+    ]
+    // Keras also accepts the class names (GlorotUniform, RandomNormal, ...).
+    let classNames: [String: String] = [
+        "GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal", "HeUniform": "he_uniform",
+        "HeNormal": "he_normal", "LecunUniform": "lecun_uniform", "LecunNormal": "lecun_normal",
+        "Zeros": "zeros", "Ones": "ones", "RandomNormal": "random_normal", "RandomUniform": "random_uniform",
+        "TruncatedNormal": "truncated_normal", "Constant": "constant",
+    ]
+    let known = Array(simple.keys) + ["constant"] + Array(classNames.keys)
+    func unknown(_ name: String, at location: SourceLocation) -> Initializer? {
+        var message = "Could not interpret initializer identifier: \(name)"
+        if let guess = didYouMean(name, among: known.sorted()) { message += "; did you mean '\(guess)'?" }
+        diagnostics.error(message, at: location)
+        return nil
+    }
+    if case .scalar = node.value {
+        guard let raw = config.string(key) else { return nil }
+        let name = classNames[raw] ?? raw
+        return simple[name] ?? unknown(raw, at: node.location)
+    }
+    guard case let .mapping(pairs) = node.value, pairs.count == 1, case let .scalar(raw, _) = pairs[0].key.value else {
+        diagnostics.error("expected an initializer name or a mapping {Name: {arguments}} for '\(key)'", at: node.location)
+        return nil
+    }
+    let name = classNames[raw] ?? raw
+    let args = MappingReader(pairs[0].value, context: raw, diagnostics: diagnostics)
+    var result: Initializer?
+    switch name {
+    case "random_normal":
+        result = .randomNormal(mean: Float(args.double("mean") ?? 0), stddev: Float(args.double("stddev") ?? 0.05))
+    case "truncated_normal":
+        result = .truncatedNormal(mean: Float(args.double("mean") ?? 0), stddev: Float(args.double("stddev") ?? 0.05))
+    case "random_uniform":
+        result = .randomUniform(minval: Float(args.double("minval") ?? -0.05), maxval: Float(args.double("maxval") ?? 0.05))
+    case "constant":
+        result = .constant(Float(args.double("value") ?? 0))
+    default:
+        if let plain = simple[name] { result = plain } else { return unknown(raw, at: pairs[0].key.location) }
+    }
+    args.finish()
+    return result
+}
+
+/// `kernel_regularizer: l2` (factor 0.01) or `{l2: 0.001}` or `{L2: {l2: 0.001}}`.
+func readL2(_ config: MappingReader, key: String, diagnostics: DiagnosticEngine) -> (present: Bool, factor: Float?) {
+    guard let node = config[key] else { return (false, nil) }
+    if case .null = node.scalarKind { return (false, nil) }
+    let defaultFactor = 0.01
+    func check(_ value: Double, at location: SourceLocation) -> Float? {
+        guard value >= 0, value.isFinite else {
+            diagnostics.error("Value for argument l2 must be a non-negative float. Received: l2=\(value)", at: location)
+            return nil
+        }
+        return Float(value)
+    }
+    switch node.value {
+    case let .scalar(name, _) where name == "l2" || name == "L2":
+        return (true, Float(defaultFactor))
+    case let .mapping(pairs) where pairs.count == 1:
+        guard case let .scalar(name, _) = pairs[0].key.value, name == "l2" || name == "L2" else { break }
+        let valueNode = pairs[0].value
+        if case .mapping = valueNode.value {
+            let args = MappingReader(valueNode, context: name, diagnostics: diagnostics)
+            let factor = args.double("l2") ?? defaultFactor
+            args.finish()
+            return (true, check(factor, at: valueNode.location))
+        }
+        guard let factor = valueNode.double("l2", in: diagnostics) else { return (true, nil) }
+        return (true, check(factor, at: valueNode.location))
+    default: break
+    }
+    diagnostics.error("Could not interpret regularizer identifier for '\(key)': expected l2, {l2: factor} or {L2: {l2: factor}}", at: node.location)
+    return (true, nil)
+}

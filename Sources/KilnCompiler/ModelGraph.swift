@@ -1,0 +1,81 @@
+import KilnSpec
+import KilnCore
+
+/// The validated model: every layer with its resolved config, shapes and weights.
+/// Produced by `ModelValidator`, consumed by `KernelPlan` and the renderers.
+public struct ModelGraph: Sendable {
+    public var name: String
+    public var specPath: String
+    public var inputShape: [Int]
+    public var layers: [LayerNode]
+    public var loss: LossKind
+    public var metrics: [(name: String, kind: MetricKind)]
+    public var optimizer: OptimizerConfig
+    public var batchSize: Int
+
+    public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
+    public var paramCount: Int { layers.reduce(0) { $0 + $1.paramCount } }
+    public var trainableParamCount: Int { layers.filter(\.trainable).reduce(0) { $0 + $1.paramCount } }
+    public var nonTrainableParamCount: Int { paramCount - trainableParamCount }
+
+    /// The Keras `summary()` rows.
+    public var layerInfos: [LayerInfo] {
+        layers.map { LayerInfo(name: $0.name, type: $0.op.kerasClass, outputShape: $0.outputShape,
+                               params: $0.paramCount, trainable: $0.trainable) }
+    }
+    public var summary: String {
+        kerasSummary(modelName: name, layers: layerInfos,
+                     trainableParams: trainableParamCount, nonTrainableParams: nonTrainableParamCount)
+    }
+}
+
+public struct LayerNode: Sendable {
+    public var name: String              // Keras layer name, e.g. "dense_1"
+    public var op: LayerOp
+    public var inputShape: [Int]         // per sample
+    public var outputShape: [Int]        // per sample
+    public var weights: [WeightDecl]
+    public var trainable: Bool
+    public var location: SourceLocation
+    public var paramCount: Int { weights.reduce(0) { $0 + $1.count } }
+}
+
+/// A layer's computation with its config resolved to Keras's defaults.
+public enum LayerOp: Sendable, Equatable {
+    case dense(units: Int, activation: ActivationKind, alpha: Float, useBias: Bool)
+    case activation(ActivationKind, alpha: Float)
+    case leakyReLU(negativeSlope: Float)
+    case dropout(rate: Float)
+    case flatten
+
+    public var kerasClass: String {
+        switch self {
+        case .dense: "Dense"
+        case .activation: "Activation"
+        case .leakyReLU: "LeakyReLU"
+        case .dropout: "Dropout"
+        case .flatten: "Flatten"
+        }
+    }
+
+    /// The elementwise activation this op ends in, if any (fused into the producing kernel).
+    public var activation: (kind: ActivationKind, alpha: Float)? {
+        switch self {
+        case let .dense(_, act, alpha, _): (act, alpha)
+        case let .activation(act, alpha): (act, alpha)
+        case let .leakyReLU(slope): (.leakyRelu, slope)
+        case .dropout, .flatten: nil
+        }
+    }
+}
+
+/// One weight tensor of a layer, before placement in the flat parameter buffer.
+public struct WeightDecl: Sendable, Equatable {
+    public var name: String              // "kernel", "bias"
+    public var shape: [Int]
+    public var initializer: Initializer
+    public var fanIn: Int
+    public var fanOut: Int
+    public var l2: Float?                // kernel_regularizer l2 factor
+    public var count: Int { shape.reduce(1, *) }
+}

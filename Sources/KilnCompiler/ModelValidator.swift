@@ -1,0 +1,222 @@
+import KilnSpec
+import KilnCore
+
+/// `ModelSpec` -> `ModelGraph`: layer configs, shape inference, parameter counts, compile options.
+/// Reports every independent problem; a layer that fails leaves the shape unknown, so later
+/// layers skip their shape checks instead of cascading.
+public enum ModelValidator {
+    public static func validate(_ spec: ModelSpec, specPath: String, diagnostics: DiagnosticEngine) -> ModelGraph? {
+        let errorsBefore = diagnostics.errors.count
+        if let problem = Identifiers.problemWithModelName(spec.name.value) {
+            diagnostics.error("invalid model name '\(Identifiers.commentText(spec.name.value))': \(problem)", at: spec.name.location)
+        }
+
+        var shape: [Int]? = spec.input.shape
+        var layers: [LayerNode] = []
+        var autoNameCounts: [String: Int] = [:]
+        var namesSeen: [String: SourceLocation] = [:]
+        for layer in spec.layers {
+            let kind = layer.kind.value
+            guard let builder = layerBuilders[kind] else {
+                var message = "Unknown layer: '\(Identifiers.commentText(kind))'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly"
+                if let guess = didYouMean(kind, among: layerBuilders.keys.sorted()) { message += "; did you mean '\(guess)'?" }
+                diagnostics.error(message, at: layer.kind.location)
+                shape = nil
+                continue
+            }
+            let config = MappingReader(layer.config ?? YAMLNode(.mapping([]), at: layer.kind.location), context: kind, diagnostics: diagnostics)
+            let explicitName = config.string("name")
+            let trainable = config.bool("trainable") ?? true
+            _ = config.string("dtype")
+            let checked = builder.checkConfig(config, at: layer.kind.location, diagnostics: diagnostics)
+            config.finish(allowed: ["name", "trainable", "dtype"] + builder.keys)
+
+            // Keras numbers automatic names per prefix: dense, dense_1, dense_2, ...
+            let count = autoNameCounts[builder.namePrefix, default: 0]
+            autoNameCounts[builder.namePrefix] = count + 1
+            let name = explicitName ?? (count == 0 ? builder.namePrefix : "\(builder.namePrefix)_\(count)")
+            if let explicitName, let nameNode = config["name"] {
+                if explicitName.isEmpty || explicitName.contains("/") {
+                    diagnostics.error("Argument `name` must be a non-empty string and cannot contain character `/`. Received: name=\(Identifiers.commentText(explicitName))", at: nameNode.location)
+                }
+            }
+            if let first = namesSeen[name] {
+                diagnostics.error("All layers added to a Sequential model should have unique names. Name '\(Identifiers.commentText(name))' is already the name of a layer in this model.",
+                                  at: config["name"]?.location ?? layer.kind.location,
+                                  notes: [Diagnostic(.note, "first used here", at: first)])
+            } else {
+                namesSeen[name] = config["name"]?.location ?? layer.kind.location
+            }
+
+            guard let checked, let inputShape = shape else { shape = nil; continue }
+            guard let built = checked.build(inputShape: inputShape, name: name, at: layer.kind.location, diagnostics: diagnostics) else {
+                shape = nil
+                continue
+            }
+            layers.append(LayerNode(name: name, op: built.op, inputShape: inputShape, outputShape: built.outputShape,
+                                    weights: built.weights, trainable: trainable, location: layer.location))
+            shape = built.outputShape
+        }
+
+        let loss = resolveLoss(spec.compile, diagnostics: diagnostics)
+        let optimizer = resolveOptimizer(spec.compile.optimizer, diagnostics: diagnostics)
+        let metrics = resolveMetrics(spec.compile, loss: loss, outputShape: shape, diagnostics: diagnostics)
+
+        if let outputShape = shape {
+            let graph = (total: layers.reduce(0) { $0 + $1.paramCount },
+                         trainable: layers.filter(\.trainable).reduce(0) { $0 + $1.paramCount })
+            if let expected = spec.expect.params, expected.value != graph.total {
+                diagnostics.error("expected \(expected.value) parameters (expect.params), but the model has \(graph.total)", at: expected.location)
+            }
+            if let expected = spec.expect.trainableParams, expected.value != graph.trainable {
+                diagnostics.error("expected \(expected.value) trainable parameters (expect.trainable_params), but the model has \(graph.trainable)", at: expected.location)
+            }
+            if let expected = spec.expect.outputShape, expected.value != outputShape {
+                diagnostics.error("expected output shape \(kerasShape(expected.value)) (expect.output_shape), but the model's output shape is \(kerasShape(outputShape))", at: expected.location)
+            }
+            if let loss { checkLossFitsOutput(loss, outputShape: outputShape, at: spec.compile.loss?.location ?? spec.compile.location, diagnostics: diagnostics) }
+        }
+
+        guard diagnostics.errors.count == errorsBefore, shape != nil, let loss, let optimizer, let metrics else { return nil }
+        return ModelGraph(name: spec.name.value, specPath: specPath, inputShape: spec.input.shape, layers: layers,
+                          loss: loss, metrics: metrics, optimizer: optimizer, batchSize: spec.fit.batchSize.value)
+    }
+
+    static let lossNames: [String: @Sendable (Bool) -> LossKind] = [
+        "mse": { _ in .meanSquaredError }, "mean_squared_error": { _ in .meanSquaredError },
+        "MeanSquaredError": { _ in .meanSquaredError },
+        "mae": { _ in .meanAbsoluteError }, "mean_absolute_error": { _ in .meanAbsoluteError },
+        "MeanAbsoluteError": { _ in .meanAbsoluteError },
+        "binary_crossentropy": { .binaryCrossentropy(fromLogits: $0) }, "BinaryCrossentropy": { .binaryCrossentropy(fromLogits: $0) },
+        "categorical_crossentropy": { .categoricalCrossentropy(fromLogits: $0) },
+        "CategoricalCrossentropy": { .categoricalCrossentropy(fromLogits: $0) },
+        "sparse_categorical_crossentropy": { .sparseCategoricalCrossentropy(fromLogits: $0) },
+        "SparseCategoricalCrossentropy": { .sparseCategoricalCrossentropy(fromLogits: $0) },
+    ]
+
+    static func resolveLoss(_ compile: CompileSpec, diagnostics: DiagnosticEngine) -> LossKind? {
+        guard let name = compile.loss else { return nil }
+        if let make = lossNames[name.value] {
+            let loss = make(compile.lossFromLogits)
+            if compile.lossFromLogits, loss == .meanSquaredError || loss == .meanAbsoluteError {
+                diagnostics.error("unknown key 'from_logits' for \(name.value): only crossentropy losses take it", at: name.location)
+                return nil
+            }
+            return loss
+        }
+        var message = "Could not interpret loss identifier: \(Identifiers.commentText(name.value))"
+        if let guess = didYouMean(name.value, among: lossNames.keys.sorted()) { message += "; did you mean '\(guess)'?" }
+        diagnostics.error(message, at: name.location)
+        return nil
+    }
+
+    static func checkLossFitsOutput(_ loss: LossKind, outputShape: [Int], at location: SourceLocation, diagnostics: DiagnosticEngine) {
+        let last = outputShape.last ?? 1
+        switch loss {
+        case .sparseCategoricalCrossentropy, .categoricalCrossentropy:
+            if last < 2 {
+                diagnostics.error("loss \(loss.name) expects an output with one unit per class (at least 2), but the model's output shape is \(kerasShape(outputShape))", at: location)
+            }
+        default: break
+        }
+        if case .sparseCategoricalCrossentropy = loss, outputShape.count != 1 {
+            diagnostics.error("loss sparse_categorical_crossentropy expects a model output of shape (None, classes), received \(kerasShape(outputShape))", at: location)
+        }
+    }
+
+    static func resolveOptimizer(_ spec: OptimizerSpec, diagnostics: DiagnosticEngine) -> OptimizerConfig? {
+        let kinds: [String: OptimizerConfig.Kind] = ["sgd": .sgd, "adam": .adam, "rmsprop": .rmsprop]
+        guard let kind = kinds[spec.name.value.lowercased()] else {
+            var message = "Could not interpret optimizer identifier: \(Identifiers.commentText(spec.name.value))"
+            if let guess = didYouMean(spec.name.value, among: ["SGD", "Adam", "RMSprop"]) { message += "; did you mean '\(guess)'?" }
+            diagnostics.error(message, at: spec.name.location)
+            return nil
+        }
+        // Keras 3 defaults.
+        var config: OptimizerConfig
+        switch kind {
+        case .sgd: config = OptimizerConfig(kind: .sgd, learningRate: 0.01)
+        case .adam: config = OptimizerConfig(kind: .adam, learningRate: 0.001)
+        case .rmsprop: config = OptimizerConfig(kind: .rmsprop, learningRate: 0.001)
+        }
+        guard let node = spec.config else { return config }
+        let reader = MappingReader(node, context: kind.rawValue, diagnostics: diagnostics)
+        var ok = true
+        func positive(_ key: String, _ apply: (Float) -> Void, upTo limit: Double? = nil, allowZero: Bool = false) {
+            guard let keyNode = reader[key], let value = reader.double(key) else { return }
+            let inRange = (allowZero ? value >= 0 : value > 0) && value.isFinite && (limit.map { value < $0 } ?? true)
+            guard inRange else {
+                let range = limit.map { "\(allowZero ? "[0" : "(0"), \($0))" } ?? (allowZero ? "a non-negative float" : "a positive float")
+                diagnostics.error("Argument `\(key)` must be \(limit == nil ? range : "in " + range). Received: \(key)=\(value)", at: keyNode.location)
+                ok = false
+                return
+            }
+            apply(Float(value))
+        }
+        positive("learning_rate") { config.learningRate = $0 }
+        switch kind {
+        case .adam:
+            positive("beta_1", { config.beta1 = $0 }, upTo: 1, allowZero: true)
+            positive("beta_2", { config.beta2 = $0 }, upTo: 1, allowZero: true)
+            positive("epsilon") { config.epsilon = $0 }
+            if reader.bool("amsgrad") == true {
+                diagnostics.error("Kiln does not support amsgrad=True yet", at: reader["amsgrad"]!.location)
+                ok = false
+            }
+        case .sgd:
+            if let momentumNode = reader["momentum"], let momentum = reader.double("momentum") {
+                if momentum < 0 || momentum > 1 {
+                    diagnostics.error("`momentum` must be a float between [0, 1]. Received: momentum=\(momentum)", at: momentumNode.location)
+                    ok = false
+                } else { config.momentum = Float(momentum) }
+            }
+            config.nesterov = reader.bool("nesterov") ?? false
+        case .rmsprop:
+            positive("rho", { config.rho = $0 }, upTo: 1, allowZero: true)
+            positive("epsilon") { config.epsilon = $0 }
+            for key in ["momentum", "centered"] {
+                guard let keyNode = reader[key] else { continue }
+                let off = key == "momentum" ? reader.double(key) == 0 : reader.bool(key) == false
+                if !off {
+                    diagnostics.error("Kiln supports RMSprop with \(key)=\(key == "momentum" ? "0.0" : "False") only", at: keyNode.location)
+                    ok = false
+                }
+            }
+        }
+        reader.finish()
+        return ok ? config : nil
+    }
+
+    static func resolveMetrics(_ compile: CompileSpec, loss: LossKind?, outputShape: [Int]?, diagnostics: DiagnosticEngine) -> [(name: String, kind: MetricKind)]? {
+        let fixed: [String: MetricKind] = [
+            "mae": .mae, "mean_absolute_error": .mae, "mse": .mse, "mean_squared_error": .mse,
+            "binary_accuracy": .binaryAccuracy, "categorical_accuracy": .categoricalAccuracy,
+            "sparse_categorical_accuracy": .sparseCategoricalAccuracy,
+        ]
+        var metrics: [(name: String, kind: MetricKind)] = []
+        var ok = true
+        for metric in compile.metrics {
+            let name = metric.value
+            if let kind = fixed[name] {
+                metrics.append((name, kind))
+            } else if name == "accuracy" || name == "acc" {
+                // Keras 3 (compile_utils.get_metric): binary when the loss is binary crossentropy
+                // or the output has one unit; sparse for sparse crossentropy; else categorical.
+                let kind: MetricKind
+                switch loss {
+                case .binaryCrossentropy?: kind = .binaryAccuracy
+                case .sparseCategoricalCrossentropy?: kind = .sparseCategoricalAccuracy
+                case .categoricalCrossentropy?: kind = .categoricalAccuracy
+                default: kind = outputShape?.last == 1 ? .binaryAccuracy : .categoricalAccuracy
+                }
+                metrics.append((name, kind))
+            } else {
+                var message = "Could not interpret metric identifier: \(Identifiers.commentText(name))"
+                if let guess = didYouMean(name, among: (Array(fixed.keys) + ["accuracy"]).sorted()) { message += "; did you mean '\(guess)'?" }
+                diagnostics.error(message, at: metric.location)
+                ok = false
+            }
+        }
+        return ok ? metrics : nil
+    }
+}

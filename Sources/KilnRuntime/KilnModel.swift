@@ -1,0 +1,316 @@
+import Foundation
+
+/// What fit() returns: per-epoch logs under Keras's keys (loss, mae, val_loss, ...).
+public struct History: Sendable {
+    public var epoch: [Int] = []
+    public var history: [String: [Double]] = [:]
+}
+
+/// What evaluate() returns: the loss and each compiled metric by the name the spec used.
+public struct EvaluationResult: Sendable, CustomStringConvertible {
+    public var loss: Double
+    public var metrics: [String: Double]
+    public subscript(name: String) -> Double? { name == "loss" ? loss : metrics[name] }
+    public var description: String {
+        "loss: \(String(format: "%.4f", loss))" + metrics.sorted { $0.key < $1.key }.map { " - \($0.key): \(String(format: "%.4f", $0.value))" }.joined()
+    }
+}
+
+/// The base class of every generated model: owns the flat buffers of one `kiln_state` and
+/// drives the generated C kernels with Keras's fit/evaluate/predict semantics.
+open class KilnModel {
+    public let descriptor: ModelDescriptor
+    let kernels: ModelKernels
+    let state: UnsafeMutablePointer<kiln_state>
+    var rng: SplitMix64
+    /// Set by callbacks (EarlyStopping) to end fit() after the current epoch, as Keras's model.stop_training.
+    public var stopTraining = false
+
+    public init(descriptor: ModelDescriptor, kernels: ModelKernels, seed: UInt64 = 0) {
+        self.descriptor = descriptor
+        self.kernels = kernels
+        rng = SplitMix64(seed: seed)
+        state = .allocate(capacity: 1)
+        state.initialize(to: kiln_state())
+        let p = descriptor.paramCount, a = descriptor.activationCount
+        state.pointee.params = Self.allocateFloats(p)
+        state.pointee.grads = Self.allocateFloats(p)
+        state.pointee.slots = Self.allocateFloats(max(1, descriptor.slotsPerParam * p))
+        state.pointee.acts = Self.allocateFloats(a)
+        state.pointee.dacts = Self.allocateFloats(a)
+        let o = descriptor.optimizer
+        state.pointee.learning_rate = o.learningRate
+        state.pointee.beta_1 = o.beta1
+        state.pointee.beta_2 = o.beta2
+        state.pointee.epsilon = o.epsilon
+        state.pointee.momentum = o.momentum
+        state.pointee.rho = o.rho
+        state.pointee.nesterov = o.nesterov ? 1 : 0
+        kiln_rng_seed(&state.pointee.rng.0, seed ^ 0x6B69_6C6E)
+        for weight in descriptor.weights {
+            let values = weight.initializer.sample(count: weight.count, fanIn: weight.fanIn, fanOut: weight.fanOut, rng: &rng)
+            (state.pointee.params + weight.offset).update(from: values, count: values.count)
+        }
+    }
+
+    deinit {
+        for pointer in [state.pointee.params, state.pointee.grads, state.pointee.slots, state.pointee.acts, state.pointee.dacts] {
+            free(pointer)
+        }
+        state.deallocate()
+    }
+
+    /// 64-byte aligned, zeroed.
+    static func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, max(64, count * MemoryLayout<Float>.stride)) == 0, let raw else {
+            fatalError("KilnModel: cannot allocate \(count) floats")
+        }
+        memset(raw, 0, max(64, count * MemoryLayout<Float>.stride))
+        return raw.bindMemory(to: Float.self, capacity: max(16, count))
+    }
+
+    // MARK: - state access
+
+    public var learningRate: Float {
+        get { state.pointee.learning_rate }
+        set { state.pointee.learning_rate = newValue }
+    }
+    /// Optimizer steps taken (Keras's optimizer.iterations).
+    public var iterations: Int { Int(state.pointee.iterations) }
+
+    /// All parameters, flat, in Keras's weight order.
+    public var parameters: [Float] {
+        get { Array(UnsafeBufferPointer(start: state.pointee.params, count: descriptor.paramCount)) }
+        set {
+            precondition(newValue.count == descriptor.paramCount, "parameters: expected \(descriptor.paramCount) values, got \(newValue.count)")
+            state.pointee.params.update(from: newValue, count: newValue.count)
+        }
+    }
+    /// The activation buffer after the last forward pass (layout in the generated header).
+    public var activations: [Float] { Array(UnsafeBufferPointer(start: state.pointee.acts, count: descriptor.activationCount)) }
+
+    public func weight(named name: String) -> Tensor? {
+        guard let info = descriptor.weights.first(where: { $0.name == name }) else { return nil }
+        return Tensor(shape: info.shape, scalars: Array(UnsafeBufferPointer(start: state.pointee.params + info.offset, count: info.count)))
+    }
+    public var weights: [(name: String, value: Tensor)] { descriptor.weights.map { ($0.name, weight(named: $0.name)!) } }
+    public var trainableWeights: [(name: String, value: Tensor)] {
+        descriptor.weights.filter(\.trainable).map { ($0.name, weight(named: $0.name)!) }
+    }
+
+    /// Sets the named weights; checks every name and shape first, so on error nothing changes.
+    public func setWeights(_ values: [String: Tensor]) throws {
+        for (name, tensor) in values {
+            guard let info = descriptor.weights.first(where: { $0.name == name }) else {
+                throw KilnError("\(descriptor.name) has no weight named '\(name)'; its weights are \(descriptor.weights.map(\.name).joined(separator: ", "))")
+            }
+            guard tensor.shape == info.shape else {
+                throw KilnError("weight '\(name)' of \(descriptor.name) has shape \(shapeText(info.shape)), received \(shapeText(tensor.shape))")
+            }
+        }
+        for (name, tensor) in values {
+            let info = descriptor.weights.first { $0.name == name }!
+            (state.pointee.params + info.offset).update(from: tensor.scalars, count: info.count)
+        }
+    }
+
+    // MARK: - Keras API
+
+    public func summary() -> String {
+        let trainable = descriptor.trainableParamCount
+        return kerasSummary(modelName: descriptor.name, layers: descriptor.layers,
+                            trainableParams: trainable, nonTrainableParams: descriptor.paramCount - trainable)
+    }
+
+    /// Safetensors with Keras's weight paths (`dense/kernel`), written atomically.
+    public func saveWeights(to url: URL) throws {
+        try SafeTensors.write(weights.map { ($0.name, $0.value) },
+                              metadata: ["format": "kiln", "model": descriptor.name, "kiln_version": kilnRuntimeVersion], to: url)
+    }
+
+    /// Loads every weight of the model; on any mismatch the model is left unchanged.
+    public func loadWeights(from url: URL) throws {
+        let file = try SafeTensors.read(from: url)
+        var values: [String: Tensor] = [:]
+        for info in descriptor.weights {
+            guard let tensor = file.tensors[info.name] else {
+                throw KilnError("\(url.path) has no tensor '\(info.name)' (it holds \(file.order.joined(separator: ", ")))")
+            }
+            values[info.name] = tensor
+        }
+        try setWeights(values)
+    }
+
+    /// Values per sample of y: class ids for sparse crossentropy, else the output size.
+    var targetSize: Int {
+        if case .sparseCategoricalCrossentropy = descriptor.loss { return 1 }
+        return descriptor.outputSize
+    }
+
+    func check(x: Tensor, y: Tensor?, batchSize: Int?) throws -> Int {
+        let expected = descriptor.inputShape
+        let sample = Array(x.shape.dropFirst())
+        guard sample == expected || (x.sampleSize == descriptor.inputSize && sample.count == 1 && expected.count > 1) else {
+            throw KilnError("Input 0 of layer \"\(descriptor.name)\" is incompatible with the layer: expected shape=\(shapeText(expected, batch: true)), found shape=\(shapeText(x.shape))")
+        }
+        if let y {
+            guard y.count == x.count else {
+                throw KilnError("Data cardinality is ambiguous: x sizes: \(x.count), y sizes: \(y.count). Make sure all arrays contain the same number of samples.")
+            }
+            guard y.sampleSize == targetSize else {
+                let want = targetSize == 1 && descriptor.outputSize > 1 ? "one class index per sample" : "\(targetSize) values per sample"
+                throw KilnError("targets for loss \(descriptor.loss.name) must have \(want), received shape \(shapeText(y.shape))")
+            }
+            if let bad = y.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw KilnError("y: sample \(bad / max(1, y.sampleSize)) holds a non-finite value \(y.scalars[bad])")
+            }
+            if case .sparseCategoricalCrossentropy = descriptor.loss,
+               let bad = y.scalars.firstIndex(where: { $0 < 0 || Int($0) >= descriptor.outputSize || $0 != $0.rounded() }) {
+                throw KilnError("y: sample \(bad) has label \(y.scalars[bad]), expected a class index in [0, \(descriptor.outputSize))")
+            }
+        }
+        if let bad = x.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw KilnError("x: sample \(bad / max(1, x.sampleSize)) holds a non-finite value \(x.scalars[bad])")
+        }
+        let batch = batchSize ?? descriptor.batchSize
+        guard batch >= 1, batch <= descriptor.batchSize else {
+            throw KilnError("batch_size \(batch) is not supported by \(descriptor.name): its kernels are compiled for batches of up to \(descriptor.batchSize) (fit.batch_size in \(descriptor.specPath))")
+        }
+        return batch
+    }
+
+    public func fit(x: Tensor, y: Tensor, epochs: Int = 1, batchSize: Int? = nil, validationSplit: Double = 0,
+                    validationData: (x: Tensor, y: Tensor)? = nil, shuffle: Bool = true, callbacks: [Callback] = [],
+                    verbose: Verbosity = .auto) throws -> History {
+        let batch = try check(x: x, y: y, batchSize: batchSize)
+        guard validationSplit >= 0, validationSplit < 1 else {
+            throw KilnError("`validation_split` must be in [0, 1). Received: validation_split=\(validationSplit)")
+        }
+        // Keras takes the validation samples from the end, before any shuffling.
+        let trainCount = validationSplit > 0 ? Int(Double(x.count) * (1 - validationSplit)) : x.count
+        var validation = validationData
+        if validationSplit > 0 {
+            guard trainCount > 0, trainCount < x.count else {
+                throw KilnError("validation_split=\(validationSplit) leaves no samples for training or validation out of \(x.count)")
+            }
+            validation = (x.rows(trainCount..<x.count), y.rows(trainCount..<y.count))
+        }
+        if let validation { _ = try check(x: validation.x, y: validation.y, batchSize: nil) }
+
+        let inputSize = descriptor.inputSize, ySize = targetSize
+        var xStage = [Float](repeating: 0, count: descriptor.batchSize * inputSize)
+        var yStage = [Float](repeating: 0, count: descriptor.batchSize * ySize)
+        var order = Array(0..<trainCount)
+        let steps = (trainCount + batch - 1) / batch
+        var history = History()
+        stopTraining = false
+        callbacks.forEach { $0.onTrainBegin(model: self) }
+
+        for epoch in 0..<epochs {
+            if shuffle {
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
+            }
+            if verbose != .silent { print("Epoch \(epoch + 1)/\(epochs)") }
+            var progress = ProgressLine(steps: steps, verbosity: verbose)
+            var lossSum = 0.0, seen = 0
+            var metrics = MetricAccumulators(descriptor: descriptor)
+            for step in 0..<steps {
+                let start = step * batch, n = min(batch, trainCount - start)
+                x.scalars.withUnsafeBufferPointer { xs in
+                    y.scalars.withUnsafeBufferPointer { ys in
+                        for r in 0..<n {
+                            let row = order[start + r]
+                            xStage.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: r * inputSize).update(from: xs.baseAddress! + row * inputSize, count: inputSize) }
+                            yStage.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: r * ySize).update(from: ys.baseAddress! + row * ySize, count: ySize) }
+                        }
+                    }
+                }
+                let loss = kernels.trainStep(state, xStage, yStage, Int32(n))
+                lossSum += Double(loss) * Double(n)
+                seen += n
+                yStage.withUnsafeBufferPointer { metrics.add(output: state.pointee.acts + descriptor.outputOffset, y: $0.baseAddress!, rows: n) }
+                progress.update(step: step + 1, logs: [("loss", lossSum / Double(seen))] + metrics.values)
+            }
+            var logs: [(String, Double)] = [("loss", lossSum / Double(max(seen, 1)))] + metrics.values
+            if let validation {
+                let result = try evaluate(x: validation.x, y: validation.y)
+                logs.append(("val_loss", result.loss))
+                logs += descriptor.metricNames.compactMap { name in result[name].map { ("val_" + name, $0) } }
+            }
+            if verbose != .silent { progress.finish(logs: logs) }
+            history.epoch.append(epoch)
+            for (key, value) in logs { history.history[key, default: []].append(value) }
+            let dictionary = Dictionary(logs, uniquingKeysWith: { a, _ in a })
+            callbacks.forEach { $0.onEpochEnd(epoch: epoch, logs: dictionary, model: self) }
+            if stopTraining { break }
+        }
+        callbacks.forEach { $0.onTrainEnd(model: self) }
+        return history
+    }
+
+    public func fit(x: [[Float]], y: [[Float]], epochs: Int = 1, batchSize: Int? = nil, validationSplit: Double = 0,
+                    shuffle: Bool = true, callbacks: [Callback] = [], verbose: Verbosity = .auto) throws -> History {
+        try fit(x: Tensor(x), y: Tensor(y), epochs: epochs, batchSize: batchSize, validationSplit: validationSplit,
+                shuffle: shuffle, callbacks: callbacks, verbose: verbose)
+    }
+
+    /// Loss (with regularization) and metrics over all samples, in inference mode.
+    public func evaluate(x: Tensor, y: Tensor, batchSize: Int? = nil) throws -> EvaluationResult {
+        let batch = try check(x: x, y: y, batchSize: batchSize)
+        var lossSum = 0.0
+        var metrics = MetricAccumulators(descriptor: descriptor)
+        let inputSize = descriptor.inputSize, ySize = targetSize
+        x.scalars.withUnsafeBufferPointer { xs in
+            y.scalars.withUnsafeBufferPointer { ys in
+                for start in stride(from: 0, to: x.count, by: batch) {
+                    let n = min(batch, x.count - start)
+                    kernels.forward(state, xs.baseAddress! + start * inputSize, Int32(n), 0)
+                    let loss = kernels.loss(state, ys.baseAddress! + start * ySize, Int32(n))
+                    lossSum += Double(loss) * Double(n)
+                    metrics.add(output: state.pointee.acts + descriptor.outputOffset, y: ys.baseAddress! + start * ySize, rows: n)
+                }
+            }
+        }
+        return EvaluationResult(loss: lossSum / Double(max(x.count, 1)), metrics: Dictionary(metrics.values, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Outputs of shape [samples] + outputShape, in inference mode (dropout off).
+    public func predict(_ x: Tensor, batchSize: Int? = nil) throws -> Tensor {
+        let batch = try check(x: x, y: nil, batchSize: batchSize)
+        let inputSize = descriptor.inputSize, outputSize = descriptor.outputSize
+        var out = [Float](repeating: 0, count: x.count * outputSize)
+        x.scalars.withUnsafeBufferPointer { xs in
+            out.withUnsafeMutableBufferPointer { os in
+                for start in stride(from: 0, to: x.count, by: batch) {
+                    let n = min(batch, x.count - start)
+                    kernels.forward(state, xs.baseAddress! + start * inputSize, Int32(n), 0)
+                    (os.baseAddress! + start * outputSize).update(from: state.pointee.acts + descriptor.outputOffset, count: n * outputSize)
+                }
+            }
+        }
+        return Tensor(shape: [x.count] + descriptor.outputShape, scalars: out)
+    }
+
+    public func predict(_ x: [[Float]]) throws -> Tensor { try predict(Tensor(x)) }
+
+    /// One optimizer step on one batch (at most the compiled batch size); returns the batch's
+    /// loss before the step, as Keras's train_on_batch.
+    public func trainOnBatch(x: Tensor, y: Tensor) throws -> Float {
+        _ = try check(x: x, y: y, batchSize: x.count)
+        return kernels.trainStep(state, x.scalars, y.scalars, Int32(x.count))
+    }
+
+    /// Loss and dLoss/dparams (flat, Keras order; zero for frozen weights) on one batch, in
+    /// training mode, without updating anything: for gradient checks.
+    public func lossAndGradients(x: Tensor, y: Tensor) throws -> (loss: Float, grads: [Float]) {
+        _ = try check(x: x, y: y, batchSize: x.count)
+        let loss = kernels.gradients(state, x.scalars, y.scalars, Int32(x.count))
+        return (loss, Array(UnsafeBufferPointer(start: state.pointee.grads, count: descriptor.paramCount)))
+    }
+}
+
+func shapeText(_ shape: [Int], batch: Bool = false) -> String {
+    let dims = (batch ? ["None"] : []) + shape.map(String.init)
+    return "(" + dims.joined(separator: ", ") + (dims.count == 1 ? ",)" : ")")
+}

@@ -1,0 +1,38 @@
+/// A dense float32 array with a shape, row-major. The first axis is the sample axis.
+public struct Tensor: Equatable, Sendable {
+    public var shape: [Int]
+    public var scalars: [Float]
+
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(shape.reduce(1, *) == scalars.count, "Tensor: shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// Rows of equal length: shape (rows.count, rowLength).
+    public init(_ rows: [[Float]]) {
+        let width = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == width }, "Tensor: rows have different lengths")
+        self.init(shape: [rows.count, width], scalars: rows.flatMap { $0 })
+    }
+
+    /// A 1-D tensor, e.g. labels.
+    public init(_ values: [Float]) { self.init(shape: [values.count], scalars: values) }
+
+    /// Samples along the first axis.
+    public var count: Int { shape.first ?? 0 }
+    /// Scalars per sample.
+    public var sampleSize: Int { shape.dropFirst().reduce(1, *) }
+
+    /// Samples `range` as a new tensor.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        let size = sampleSize
+        return Tensor(shape: [range.count] + shape.dropFirst(), scalars: Array(scalars[(range.lowerBound * size)..<(range.upperBound * size)]))
+    }
+
+    /// Sample `index` as a flat array.
+    public func row(_ index: Int) -> [Float] {
+        let size = sampleSize
+        return Array(scalars[(index * size)..<((index + 1) * size)])
+    }
+}

@@ -1,1 +1,0 @@
-// Spec AST and YAML front end.

@@ -1,0 +1,58 @@
+/// A value and where the spec wrote it.
+public struct Located<Value: Sendable>: Sendable {
+    public var value: Value
+    public var location: SourceLocation
+    public init(_ value: Value, at location: SourceLocation) { self.value = value; self.location = location }
+}
+
+/// A `*.model.yaml` document after parsing: structure is checked, layer configs stay YAML
+/// because each layer kind checks its own config (KilnCompiler/Layers).
+public struct ModelSpec: Sendable {
+    public var file: String
+    public var name: Located<String>
+    public var input: InputSpec
+    public var layers: [LayerSpec]
+    public var compile: CompileSpec
+    public var fit: FitSpec
+    public var expect: ExpectSpec
+}
+
+public struct InputSpec: Sendable {
+    public var shape: [Int]
+    public var location: SourceLocation
+}
+
+/// `- Dense: {units: 10}` or `- Flatten`.
+public struct LayerSpec: Sendable {
+    public var kind: Located<String>
+    /// The config mapping; nil when the layer was written as a bare name.
+    public var config: YAMLNode?
+    public var location: SourceLocation
+}
+
+/// `compile:` with Keras's names. Strings are checked by the compiler, which knows the options.
+public struct CompileSpec: Sendable {
+    public var optimizer: OptimizerSpec
+    public var loss: Located<String>?
+    public var lossFromLogits: Bool
+    public var metrics: [Located<String>]
+    public var location: SourceLocation
+}
+
+/// `optimizer: Adam` or `optimizer: {SGD: {learning_rate: 0.1, momentum: 0.9}}`.
+public struct OptimizerSpec: Sendable {
+    public var name: Located<String>
+    public var config: YAMLNode?
+}
+
+public struct FitSpec: Sendable {
+    public var batchSize: Located<Int>
+    public var epochs: Located<Int>?
+    public var validationSplit: Located<Double>?
+}
+
+public struct ExpectSpec: Sendable {
+    public var params: Located<Int>?
+    public var trainableParams: Located<Int>?
+    public var outputShape: Located<[Int]>?
+}

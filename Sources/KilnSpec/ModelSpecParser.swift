@@ -1,0 +1,230 @@
+/// YAML tree -> `ModelSpec`: the document's structure and value types. Names of layers,
+/// activations, losses and optimizers are left to the compiler, which knows the options.
+public enum ModelSpecParser {
+    static let topLevelKeys = ["model", "description", "input", "layers", "compile", "fit", "expect"]
+
+    /// Parses one spec; every problem goes to `diagnostics`, nil if any was an error.
+    public static func parse(_ text: String, file: String, diagnostics: DiagnosticEngine) -> ModelSpec? {
+        let root: YAMLNode
+        do { root = try YAMLParser.parse(text, file: file) } catch {
+            error.diagnostics.forEach(diagnostics.emit)
+            return nil
+        }
+        guard case .mapping = root.value else {
+            diagnostics.error("expected a mapping with keys \(topLevelKeys.prefix(5).map { "'\($0)'" }.joined(separator: ", ")) at the top of a model spec, received \(root.kindDescription)", at: root.location)
+            return nil
+        }
+        let errorsBefore = diagnostics.errors.count
+        let top = MappingReader(root, context: "model spec", diagnostics: diagnostics)
+        let name = requiredString(top, "model", at: root.location, diagnostics: diagnostics)
+        _ = top.string("description")
+        let input = parseInput(top, at: root.location, diagnostics: diagnostics)
+        let layers = parseLayers(top, at: root.location, diagnostics: diagnostics)
+        let compile = parseCompile(top, at: root.location, diagnostics: diagnostics)
+        let fit = parseFit(top, at: root.location, diagnostics: diagnostics)
+        let expect = parseExpect(top, diagnostics: diagnostics)
+        top.finish(allowed: topLevelKeys)
+        guard diagnostics.errors.count == errorsBefore, let name, let input, let layers, let compile, let fit, let expect else {
+            return nil
+        }
+        return ModelSpec(file: file, name: name, input: input, layers: layers, compile: compile, fit: fit, expect: expect)
+    }
+
+    static func requiredString(_ reader: MappingReader, _ key: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Located<String>? {
+        guard let node = reader[key] else {
+            diagnostics.error("missing required key '\(key)'", at: location)
+            return nil
+        }
+        return reader.string(key).map { Located($0, at: node.location) }
+    }
+
+    static func parseInput(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> InputSpec? {
+        guard let node = top["input"] else {
+            diagnostics.error("missing required key 'input' (the shape of one sample, as keras.Input(shape=...)), e.g. input: {shape: [128]}", at: location)
+            return nil
+        }
+        guard node.mapping("input", in: diagnostics) != nil else { return nil }
+        let reader = MappingReader(node, context: "input", diagnostics: diagnostics)
+        defer { reader.finish(allowed: ["shape", "name", "dtype"]) }
+        if let dtype = reader.string("dtype"), dtype != "float32" {
+            diagnostics.error("Kiln models compute in float32; received dtype=\(dtype)", at: reader["dtype"]!.location)
+        }
+        _ = reader.string("name")
+        guard let shapeNode = reader["shape"] else {
+            diagnostics.error("missing required key 'shape' in 'input'", at: node.location)
+            return nil
+        }
+        guard let shape = intList(shapeNode, "shape", diagnostics: diagnostics) else { return nil }
+        guard !shape.isEmpty else {
+            diagnostics.error("expected a non-empty shape for 'input', e.g. [128]; received []", at: shapeNode.location)
+            return nil
+        }
+        if let bad = shape.first(where: { $0 <= 0 }) {
+            diagnostics.error("Cannot create an Input with a non-positive dimension. Received: shape=(\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")) with dimension \(bad)", at: shapeNode.location)
+            return nil
+        }
+        return InputSpec(shape: shape, location: node.location)
+    }
+
+    static func intList(_ node: YAMLNode, _ what: String, diagnostics: DiagnosticEngine) -> [Int]? {
+        guard let items = node.sequence(what, in: diagnostics) else { return nil }
+        var values: [Int] = []
+        for item in items {
+            guard let value = item.int(what, in: diagnostics) else { return nil }
+            values.append(value)
+        }
+        return values
+    }
+
+    static func parseLayers(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> [LayerSpec]? {
+        guard let node = top["layers"] else {
+            diagnostics.error("missing required key 'layers' (a list such as - Dense: {units: 10})", at: location)
+            return nil
+        }
+        guard let items = node.sequence("layers", in: diagnostics) else { return nil }
+        guard !items.isEmpty else {
+            diagnostics.error("expected at least one layer in 'layers'", at: node.location)
+            return nil
+        }
+        var layers: [LayerSpec] = []
+        var ok = true
+        for item in items {
+            switch item.value {
+            case let .scalar(kind, .plain):
+                layers.append(LayerSpec(kind: Located(kind, at: item.location), config: nil, location: item.location))
+            case let .mapping(pairs) where pairs.count == 1:
+                guard case let .scalar(kind, _) = pairs[0].key.value else { fallthrough }
+                let config = pairs[0].value
+                switch config.value {
+                case .mapping:
+                    layers.append(LayerSpec(kind: Located(kind, at: pairs[0].key.location), config: config, location: item.location))
+                case .scalar where config.scalarKind == .null:
+                    layers.append(LayerSpec(kind: Located(kind, at: pairs[0].key.location), config: nil, location: item.location))
+                default:
+                    diagnostics.error("expected a mapping of arguments for layer '\(kind)', e.g. {units: 10}; received \(config.kindDescription)", at: config.location)
+                    ok = false
+                }
+            default:
+                diagnostics.error("expected a layer: a mapping with one key, the layer class, such as - Dense: {units: 10}; received \(item.kindDescription)", at: item.location)
+                ok = false
+            }
+        }
+        return ok ? layers : nil
+    }
+
+    static func parseCompile(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> CompileSpec? {
+        guard let node = top["compile"] else {
+            diagnostics.error("missing required key 'compile' (as model.compile(...)), e.g. compile: {optimizer: Adam, loss: mse}", at: location)
+            return nil
+        }
+        guard node.mapping("compile", in: diagnostics) != nil else { return nil }
+        let reader = MappingReader(node, context: "compile", diagnostics: diagnostics)
+        defer { reader.finish(allowed: ["optimizer", "loss", "metrics"]) }
+        var ok = true
+        // Keras's compile() defaults to optimizer="rmsprop".
+        var optimizer = OptimizerSpec(name: Located("rmsprop", at: node.location), config: nil)
+        if let optNode = reader["optimizer"] {
+            if let named = namedWithConfig(optNode, "optimizer", diagnostics: diagnostics) {
+                optimizer = OptimizerSpec(name: named.name, config: named.config)
+            } else { ok = false }
+        }
+        var loss: Located<String>?
+        var fromLogits = false
+        if let lossNode = reader["loss"] {
+            if let named = namedWithConfig(lossNode, "loss", diagnostics: diagnostics) {
+                loss = named.name
+                if let config = named.config {
+                    let args = MappingReader(config, context: named.name.value, diagnostics: diagnostics)
+                    fromLogits = args.bool("from_logits") ?? false
+                    args.finish(allowed: ["from_logits"])
+                }
+            } else { ok = false }
+        } else {
+            diagnostics.error("missing required key 'loss' in 'compile', e.g. loss: mse", at: node.location)
+            ok = false
+        }
+        var metrics: [Located<String>] = []
+        if let metricsNode = reader["metrics"] {
+            if let items = metricsNode.sequence("metrics", in: diagnostics) {
+                for item in items {
+                    if let name = item.string("metrics", in: diagnostics) { metrics.append(Located(name, at: item.location)) } else { ok = false }
+                }
+            } else { ok = false }
+        }
+        guard ok else { return nil }
+        return CompileSpec(optimizer: optimizer, loss: loss, lossFromLogits: fromLogits, metrics: metrics, location: node.location)
+    }
+
+    /// `Adam` or `{Adam: {learning_rate: 0.01}}`.
+    static func namedWithConfig(_ node: YAMLNode, _ what: String, diagnostics: DiagnosticEngine) -> (name: Located<String>, config: YAMLNode?)? {
+        switch node.value {
+        case .scalar:
+            guard let name = node.string(what, in: diagnostics) else { return nil }
+            return (Located(name, at: node.location), nil)
+        case let .mapping(pairs) where pairs.count == 1:
+            guard case let .scalar(name, _) = pairs[0].key.value else { break }
+            let config = pairs[0].value
+            if config.scalarKind == .null { return (Located(name, at: pairs[0].key.location), nil) }
+            guard config.mapping(name, in: diagnostics) != nil else { return nil }
+            return (Located(name, at: pairs[0].key.location), config)
+        default: break
+        }
+        diagnostics.error("expected a name or a mapping {Name: {arguments}} for '\(what)'; received \(node.kindDescription)", at: node.location)
+        return nil
+    }
+
+    static func parseFit(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> FitSpec? {
+        // Keras's fit() defaults to batch_size=32.
+        guard let node = top["fit"] else { return FitSpec(batchSize: Located(32, at: location), epochs: nil, validationSplit: nil) }
+        guard node.mapping("fit", in: diagnostics) != nil else { return nil }
+        let reader = MappingReader(node, context: "fit", diagnostics: diagnostics)
+        defer { reader.finish(allowed: ["batch_size", "epochs", "validation_split"]) }
+        var ok = true
+        var batch = Located(32, at: node.location)
+        if let batchNode = reader["batch_size"] {
+            if let value = reader.int("batch_size") {
+                if value <= 0 {
+                    diagnostics.error("expected a positive integer for 'batch_size', received \(value)", at: batchNode.location)
+                    ok = false
+                } else if value > 65_536 {
+                    diagnostics.error("expected 'batch_size' of at most 65536 (activations are sized for one batch at compile time), received \(value)", at: batchNode.location)
+                    ok = false
+                }
+                batch = Located(value, at: batchNode.location)
+            } else { ok = false }
+        }
+        var epochs: Located<Int>?
+        if let epochsNode = reader["epochs"] {
+            if let value = reader.int("epochs"), value > 0 { epochs = Located(value, at: epochsNode.location) } else {
+                if let value = reader.int("epochs") {
+                    diagnostics.error("expected a positive integer for 'epochs', received \(value)", at: epochsNode.location)
+                }
+                ok = false
+            }
+        }
+        var split: Located<Double>?
+        if let splitNode = reader["validation_split"] {
+            if let value = reader.double("validation_split") {
+                if value >= 0, value < 1 { split = Located(value, at: splitNode.location) } else {
+                    diagnostics.error("`validation_split` must be in [0, 1). Received: validation_split=\(value)", at: splitNode.location)
+                    ok = false
+                }
+            } else { ok = false }
+        }
+        return ok ? FitSpec(batchSize: batch, epochs: epochs, validationSplit: split) : nil
+    }
+
+    static func parseExpect(_ top: MappingReader, diagnostics: DiagnosticEngine) -> ExpectSpec? {
+        guard let node = top["expect"] else { return ExpectSpec() }
+        guard node.mapping("expect", in: diagnostics) != nil else { return nil }
+        let reader = MappingReader(node, context: "expect", diagnostics: diagnostics)
+        defer { reader.finish(allowed: ["params", "trainable_params", "output_shape"]) }
+        var expect = ExpectSpec()
+        if let n = reader["params"], let value = reader.int("params") { expect.params = Located(value, at: n.location) }
+        if let n = reader["trainable_params"], let value = reader.int("trainable_params") { expect.trainableParams = Located(value, at: n.location) }
+        if let n = reader["output_shape"], let value = intList(n, "output_shape", diagnostics: diagnostics) {
+            expect.outputShape = Located(value, at: n.location)
+        }
+        return expect
+    }
+}

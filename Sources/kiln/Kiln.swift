@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import KilnCompiler
+import KilnSpec
+
+@main
+struct Kiln: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiln",
+        abstract: "Compile Keras-style YAML model specs into C kernels and Swift wrappers.",
+        version: kilnVersion,
+        subcommands: [Check.self, Summary.self, Generate.self, Umbrella.self])
+}
+
+/// Shared by the subcommands: display paths relative to --root, diagnostics to stderr.
+struct SpecOptions: ParsableArguments {
+    @Argument(help: "Spec files (*.model.yaml).")
+    var specs: [String]
+
+    @Option(help: "Show spec paths relative to this directory (default: the current directory).")
+    var root: String?
+
+    func displayPath(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let base = URL(fileURLWithPath: root ?? FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        return absolute.hasPrefix(base + "/") ? String(absolute.dropFirst(base.count + 1)) : path
+    }
+
+    func compile(_ path: String, diagnostics: DiagnosticEngine, requireFileNameMatch: Bool = false) -> ModelGraph? {
+        KilnDriver.compileModel(at: URL(fileURLWithPath: path), displayPath: displayPath(path),
+                                diagnostics: diagnostics, requireFileNameMatch: requireFileNameMatch)
+    }
+}
+
+func report(_ diagnostics: DiagnosticEngine) {
+    guard !diagnostics.diagnostics.isEmpty else { return }
+    FileHandle.standardError.write(Data((diagnostics.rendered + "\n").utf8))
+}
+
+extension Kiln {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate specs: shapes, parameter counts, options.")
+        @OptionGroup var options: SpecOptions
+
+        func run() throws {
+            let diagnostics = DiagnosticEngine()
+            for spec in options.specs {
+                if let graph = options.compile(spec, diagnostics: diagnostics) {
+                    print("\(options.displayPath(spec)): ok: \(graph.name), \(graph.paramCount) params (\(graph.trainableParamCount) trainable), output \(graph.outputShape)")
+                }
+            }
+            report(diagnostics)
+            if diagnostics.hasErrors { throw ExitCode.failure }
+        }
+    }
+
+    struct Summary: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print each model's summary, as Keras's model.summary().")
+        @OptionGroup var options: SpecOptions
+
+        func run() throws {
+            let diagnostics = DiagnosticEngine()
+            for spec in options.specs {
+                if let graph = options.compile(spec, diagnostics: diagnostics) { print(graph.summary) }
+            }
+            report(diagnostics)
+            if diagnostics.hasErrors { throw ExitCode.failure }
+        }
+    }
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate C kernels and/or Swift wrappers for specs.",
+            discussion: "Each spec must be named after its model: SeedRegressor.model.yaml declares model SeedRegressor.")
+        @OptionGroup var options: SpecOptions
+
+        @Option(help: "Write <Model>.c and include/<Model>.h here.")
+        var cOutput: String?
+        @Option(help: "Write <Model>.swift here.")
+        var swiftOutput: String?
+        @Option(help: "The C target's module name, imported by the Swift wrappers.")
+        var cModule: String = "KilnGeneratedC"
+        @Flag(help: "Also write include/kiln_generated.h and kiln_generated.c (every given model) into --c-output.")
+        var umbrella = false
+
+        func run() throws {
+            guard cOutput != nil || swiftOutput != nil else {
+                throw ValidationError("give --c-output and/or --swift-output")
+            }
+            let diagnostics = DiagnosticEngine()
+            var models: [String] = []
+            for spec in options.specs {
+                guard let graph = options.compile(spec, diagnostics: diagnostics, requireFileNameMatch: true) else { continue }
+                models.append(graph.name)
+                if let cOutput {
+                    try KilnDriver.write(KilnDriver.cFiles(for: graph), under: URL(fileURLWithPath: cOutput))
+                }
+                if let swiftOutput {
+                    try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
+                }
+            }
+            report(diagnostics)
+            if diagnostics.hasErrors { throw ExitCode.failure }
+            if umbrella, let cOutput {
+                try KilnDriver.write(KilnDriver.umbrellaFiles(models: models), under: URL(fileURLWithPath: cOutput))
+            }
+        }
+    }
+
+    struct Umbrella: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write include/kiln_generated.h and kiln_generated.c for the given model names.")
+        @Option(help: "The C output directory.")
+        var cOutput: String
+        @Argument(help: "Model names.")
+        var models: [String] = []
+
+        func run() throws {
+            try KilnDriver.write(KilnDriver.umbrellaFiles(models: models), under: URL(fileURLWithPath: cOutput))
+        }
+    }
+}
