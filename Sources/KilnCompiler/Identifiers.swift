@@ -38,6 +38,13 @@ public enum Identifiers {
         return nil
     }
 
+    /// Lower-case ASCII letters, digits and '_', starting with a letter, at most 48 long, not a C keyword.
+    public static func isPlainCIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.count <= 48 else { return false }
+        return !cKeywords.contains(name)
+            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
     /// A C identifier fragment built only from [a-z0-9_]; other characters become '_'.
     public static func cFragment(_ name: String) -> String {
         var out = ""

@@ -71,8 +71,9 @@ extension KernelPlan {
         }
 
         for (index, node) in graph.layers.enumerated() {
-            // Spec names can collide after sanitising ("a-b" and "a_b"): number the later ones.
-            var cName = Identifiers.cFragment(node.name)
+            // A name that is already a plain C identifier (Keras's own dense_1, or hidden_2) names
+            // the kernels; any other spec name stays in comments and strings only.
+            var cName = Identifiers.isPlainCIdentifier(node.name) ? node.name : "layer\(index)"
             if usedNames.contains(cName) { cName += "_\(index)" }
             usedNames.insert(cName)
             let upper = cName.uppercased()

@@ -6,7 +6,7 @@ import KilnCompiler
 /// string literals: no name can add code.
 final class InjectionTests: XCTestCase {
     static let hostileLayerNames = [
-        #"x */ int injected_c = 1; /*"#,
+        #"x *\ int injected_c = 1; \*"#,
         #"y\"); injected_swift(); (\""#,
         #"z \(injected_interpolation())"#,
         "w\n#include <stdlib.h>\nint injected_line;",
@@ -62,6 +62,12 @@ final class InjectionTests: XCTestCase {
             }
             try assertCCompiles(KilnDriver.cFiles(for: model))
         }
+    }
+
+    func testSlashInLayerNameIsRejectedAsKerasDoes() {
+        let (graph, diagnostics) = compile(spec(layerName: "x */ int injected_c = 1; /*"), file: "Hostile.model.yaml")
+        XCTAssertNil(graph)
+        XCTAssertEqual(diagnostics, ["Hostile.model.yaml:4:47: error: Argument `name` must be a non-empty string and cannot contain character `/`. Received: name=x */ int injected_c = 1; /*"])
     }
 
     func testHostileModelNamesAreRejected() {

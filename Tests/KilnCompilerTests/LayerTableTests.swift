@@ -45,15 +45,15 @@ final class LayerTableTests: XCTestCase {
     }
 
     let errorRows: [ErrorRow] = [
-        ErrorRow(layer: "Dense: {units: 0}", input: [3], error: "Received an invalid value for `units`, expected a positive integer. Received: units=0", column: 18),
-        ErrorRow(layer: "Dense: {units: -3}", input: [3], error: "Received an invalid value for `units`, expected a positive integer. Received: units=-3", column: 18),
+        ErrorRow(layer: "Dense: {units: 0}", input: [3], error: "Received an invalid value for `units`, expected a positive integer. Received: units=0", column: 20),
+        ErrorRow(layer: "Dense: {units: -3}", input: [3], error: "Received an invalid value for `units`, expected a positive integer. Received: units=-3", column: 20),
         ErrorRow(layer: "Dense: {activation: relu}", input: [3], error: "Dense.__init__() missing 1 required positional argument: 'units'", column: 5),
-        ErrorRow(layer: "Dense: {units: 2, activation: tahn}", input: [3], error: "Could not interpret activation function identifier: tahn; did you mean 'tanh'?", column: 33),
-        ErrorRow(layer: "Dense: {units: 2, unit: 3}", input: [3], error: "unknown key 'unit' for Dense; did you mean 'units'?", column: 21),
-        ErrorRow(layer: "Dense: {units: 2, kernel_initializer: glorot}", input: [3], error: "Could not interpret initializer identifier: glorot", column: 41),
-        ErrorRow(layer: "Dropout: {rate: 1.5}", input: [3], error: "Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=1.5", column: 17),
+        ErrorRow(layer: "Dense: {units: 2, activation: tahn}", input: [3], error: "Could not interpret activation function identifier: tahn; did you mean 'tanh'?", column: 35),
+        ErrorRow(layer: "Dense: {units: 2, unit: 3}", input: [3], error: "unknown key 'unit' for Dense; did you mean 'units'?", column: 23),
+        ErrorRow(layer: "Dense: {units: 2, kernel_initializer: glorot}", input: [3], error: "Could not interpret initializer identifier: glorot", column: 43),
+        ErrorRow(layer: "Dropout: {rate: 1.5}", input: [3], error: "Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=1.5", column: 21),
         ErrorRow(layer: "Dropout", input: [3], error: "Dropout.__init__() missing 1 required positional argument: 'rate'", column: 5),
-        ErrorRow(layer: "LeakyReLU: {negative_slope: -1}", input: [3], error: "The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. Received: negative_slope=-1.0", column: 29),
+        ErrorRow(layer: "LeakyReLU: {negative_slope: -1}", input: [3], error: "The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. Received: negative_slope=-1.0", column: 33),
         ErrorRow(layer: "Activation", input: [3], error: "Activation.__init__() missing 1 required positional argument: 'activation'", column: 5),
         ErrorRow(layer: "Dence: {units: 2}", input: [3], error: "Unknown layer: 'Dence'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly; did you mean 'Dense'?", column: 5),
     ]

@@ -9,7 +9,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
 /// Every generated model of specs/ with a factory; together they cover every layer kind,
 /// activation, loss (from probabilities and from logits) and optimizer.
-let generatedModels: [(name: String, make: (UInt64) -> KilnModel)] = [
+let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("SeedRegressor", { SeedRegressor(seed: $0) }),
     ("DigitsClassifier", { DigitsClassifier(seed: $0) }),
     ("IrisClassifier", { IrisClassifier(seed: $0) }),
