@@ -22,7 +22,7 @@ public struct SwiftRenderer {
         private struct _\(graph.name)GeneratedWithKilnRuntime: KilnRuntimeVersion1 {}
 
         /// \(Identifiers.commentText(graph.name)): \(signature()).
-        /// \(grouped(graph.paramCount)) params, \(grouped(graph.trainableParamCount)) trainable; compiled for batches of \(plan.batchSize).
+        /// \(groupedThousands(graph.paramCount)) params, \(groupedThousands(graph.trainableParamCount)) trainable; compiled for batches of \(plan.batchSize).
         public final class \(graph.name): KilnModel {
             public init(seed: UInt64 = 0) {
                 super.init(descriptor: Self.descriptor, kernels: Self.kernels, seed: seed)

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+import KilnCompiler
+import KilnSpec
+
+/// Kiln's summary() and parameter counts against real Keras's model.summary() for the same
+/// models (Fixtures/keras_summaries, made by Tests/KilnNumericTests/Fixtures/make_keras_reference.py).
+final class KerasSummaryTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/keras_summaries")
+
+    func testSummariesMatchKerasExactly() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures.path).filter { $0.hasSuffix(".txt") }.sorted()
+        XCTAssertGreaterThanOrEqual(files.count, 8)
+        for file in files {
+            let name = String(file.dropLast(4))
+            let keras = try String(contentsOf: Self.fixtures.appendingPathComponent(file), encoding: .utf8)
+            let diagnostics = DiagnosticEngine()
+            let path = "specs/\(name).model.yaml"
+            let graph = try XCTUnwrap(KilnDriver.compileModel(at: packageRoot.appendingPathComponent(path), displayPath: path,
+                                                              diagnostics: diagnostics), diagnostics.rendered)
+            XCTAssertEqual(graph.summary, keras, name)
+        }
+    }
+
+    func testParameterCountsMatchKeras() throws {
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("params.json"))
+        let models = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+        XCTAssertGreaterThanOrEqual(models.count, 5)
+        for (name, keras) in models {
+            let diagnostics = DiagnosticEngine()
+            let path = "specs/\(name).model.yaml"
+            let graph = try XCTUnwrap(KilnDriver.compileModel(at: packageRoot.appendingPathComponent(path), displayPath: path,
+                                                              diagnostics: diagnostics), diagnostics.rendered)
+            XCTAssertEqual(graph.paramCount, keras["total"] as? Int, name)
+            XCTAssertEqual(graph.trainableParamCount, keras["trainable"] as? Int, name)
+            XCTAssertEqual(graph.nonTrainableParamCount, keras["non_trainable"] as? Int, name)
+            let layers = try XCTUnwrap(keras["layers"] as? [[Any]])
+            XCTAssertEqual(graph.layers.map(\.name), layers.map { $0[0] as? String }, name)
+            XCTAssertEqual(graph.layers.map(\.op.kerasClass), layers.map { $0[1] as? String }, name)
+            XCTAssertEqual(graph.layers.map(\.outputShape), layers.map { $0[2] as? [Int] }, name)
+            XCTAssertEqual(graph.layers.map(\.paramCount), layers.map { $0[3] as? Int }, name)
+        }
+    }
+}

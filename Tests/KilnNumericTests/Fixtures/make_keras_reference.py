@@ -1,0 +1,183 @@
+"""Keras reference fixtures for Kiln's numeric tests (KerasReferenceTests.swift, SummaryTests).
+
+Run by hand when the reference models change; CI only reads the committed outputs:
+
+    python3 -m venv /tmp/venv-keras && /tmp/venv-keras/bin/pip install tensorflow-cpu keras safetensors numpy
+    /tmp/venv-keras/bin/python Tests/KilnNumericTests/Fixtures/make_keras_reference.py
+
+For each model (the same network as specs/<Name>.model.yaml) it writes <Name>.safetensors here:
+initial weights under Keras's weight paths (dense/kernel, ...), x, y, the initial output and loss,
+the gradients of the first batch's loss (grad/<path>), the 20 losses that train_on_batch returns
+while cycling over the batches in order, and the final weights (final/<path>). It also writes
+Tests/KilnCompilerTests/Fixtures/keras_summaries/<Name>.txt: model.summary() as printed.
+"""
+import io
+import json
+import os
+import sys
+from contextlib import redirect_stdout
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np
+import keras
+import tensorflow as tf
+from keras import layers, optimizers, regularizers, losses
+from safetensors.numpy import save_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUMMARIES = os.path.join(HERE, "..", "..", "KilnCompilerTests", "Fixtures", "keras_summaries")
+
+
+def seed_regressor():
+    return [keras.Input((128,)), layers.Dense(10, activation="tanh"), layers.Dense(1, activation="linear")]
+
+
+def ref_sgd_classifier():
+    return [keras.Input((16,)), layers.Dense(12, activation="relu", kernel_regularizer=regularizers.L2(0.01)),
+            layers.Dense(8, activation="elu"), layers.Dense(3, activation="softmax")]
+
+
+def ref_rmsprop_binary():
+    return [keras.Input((10,)), layers.Dense(8, activation="tanh", trainable=False),
+            layers.Dense(6, activation="gelu"), layers.Dense(1, activation="sigmoid")]
+
+
+def ref_sparse_logits():
+    return [keras.Input((2, 3)), layers.Flatten(), layers.Dense(5, activation="selu"), layers.LeakyReLU(),
+            layers.Dense(4, activation="softplus"), layers.Dense(3, activation="linear")]
+
+
+def ref_activations():
+    return [keras.Input((6,)), layers.Dense(6, activation="sigmoid"), layers.Activation("relu"),
+            layers.Dense(5, activation="leaky_relu"), layers.Dense(4, activation="tanh"), layers.Dense(2, activation="linear")]
+
+
+def digits_classifier():
+    return [keras.Input((64,)), layers.Dense(64, activation="relu", kernel_initializer="he_normal"), layers.Dropout(0.2),
+            layers.Dense(10, activation="softmax")]
+
+
+def iris_classifier():
+    return [keras.Input((4,)), layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax")]
+
+
+def frozen_stack():
+    return [keras.Input((4, 4)), layers.Flatten(), layers.Dense(16, activation="relu", trainable=False),
+            layers.Dense(8, activation="relu", use_bias=False), layers.Activation("softmax")]
+
+
+# name: (layers, optimizer, loss, metrics, batch, samples, target kind); trained ones first.
+MODELS = {
+    "SeedRegressor": (seed_regressor, lambda: optimizers.Adam(), "mse", ["mae"], 32, 64, "regression"),
+    "RefSGDClassifier": (ref_sgd_classifier, lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+                         "categorical_crossentropy", ["accuracy"], 16, 32, "onehot"),
+    "RefRMSpropBinary": (ref_rmsprop_binary, lambda: optimizers.RMSprop(learning_rate=0.01), "binary_crossentropy",
+                         ["accuracy"], 16, 32, "binary"),
+    "RefSparseLogits": (ref_sparse_logits, lambda: optimizers.Adam(learning_rate=0.01),
+                        losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"], 8, 16, "sparse"),
+    "RefActivations": (ref_activations, lambda: optimizers.SGD(), "mae", ["mse"], 8, 16, "regression"),
+    "DigitsClassifier": (digits_classifier, lambda: optimizers.Adam(learning_rate=0.002), "sparse_categorical_crossentropy",
+                         ["accuracy"], 32, None, None),
+    "IrisClassifier": (iris_classifier, lambda: optimizers.Adam(learning_rate=0.01), "sparse_categorical_crossentropy",
+                       ["accuracy"], 16, None, None),
+    "FrozenStack": (frozen_stack, lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 16, None, None),
+}
+
+
+def targets(kind, rng, n, out):
+    if kind == "regression":
+        return rng.standard_normal((n, out)).astype(np.float32)
+    if kind == "onehot":
+        return np.eye(out, dtype=np.float32)[rng.integers(0, out, n)]
+    if kind == "binary":
+        return rng.integers(0, 2, (n, out)).astype(np.float32)
+    return rng.integers(0, out, (n,)).astype(np.float32)
+
+
+def build(name):
+    make, optimizer, loss, metrics, batch, samples, kind = MODELS[name]
+    keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
+    keras.utils.set_random_seed(1234)
+    model = keras.Sequential(make(), name=name)
+    model.compile(optimizer=optimizer(), loss=loss, metrics=metrics)
+    return model, loss, batch, samples, kind
+
+
+def weight_paths(model):
+    return [(f"{layer.name}/{w.name}", w) for layer in model.layers for w in layer.weights]
+
+
+def write_summary(name, model):
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        model.summary()
+    os.makedirs(SUMMARIES, exist_ok=True)
+    with open(os.path.join(SUMMARIES, f"{name}.txt"), "w") as f:
+        f.write(buffer.getvalue())
+    return {
+        "layers": [[l.name, type(l).__name__, list(l.output.shape[1:]), int(l.count_params())] for l in model.layers],
+        "total": int(model.count_params()),
+        "trainable": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+        "non_trainable": int(sum(np.prod(w.shape) for w in model.non_trainable_weights)),
+    }
+
+
+def reference_run(name, model, loss, batch, samples, kind):
+    rng = np.random.default_rng(7)
+    in_shape = tuple(model.input_shape[1:])
+    out = model.output_shape[-1]
+    x = rng.standard_normal((samples,) + in_shape).astype(np.float32)
+    y = targets(kind, rng, samples, out)
+    tensors = {"x": x, "y": y}
+    for path, w in weight_paths(model):
+        tensors[path] = np.asarray(w.numpy(), dtype=np.float32)
+    tensors["initial_output"] = np.asarray(model(x, training=False), dtype=np.float32)
+
+    def batch_loss(xs, ys):  # Keras's own reduction, plus regularization, as its train step
+        return model.compute_loss(x=xs, y=ys, y_pred=model(xs, training=True), training=True)
+
+    xb, yb = x[:batch], y[:batch]
+    with tf.GradientTape() as tape:
+        value = batch_loss(xb, yb)
+    grads = tape.gradient(value, model.trainable_weights)
+    tensors["initial_loss"] = np.array([float(value)], dtype=np.float32)
+    trainable = {id(w) for w in model.trainable_weights}
+    by_id = {id(w): g for w, g in zip(model.trainable_weights, grads)}
+    for path, w in weight_paths(model):
+        if id(w) in trainable:
+            tensors[f"grad/{path}"] = np.asarray(by_id[id(w)], dtype=np.float32)
+
+    # Each step's loss is computed here, before the step, from the same batch: what the
+    # train step itself reports, without depending on how the loss tracker accumulates.
+    step_losses = []
+    batches = samples // batch
+    for step in range(20):
+        b = step % batches
+        xs, ys = x[b * batch:(b + 1) * batch], y[b * batch:(b + 1) * batch]
+        step_losses.append(float(batch_loss(xs, ys)))
+        model.train_on_batch(xs, ys)
+    tensors["losses"] = np.array(step_losses, dtype=np.float32)
+    for path, w in weight_paths(model):
+        tensors[f"final/{path}"] = np.asarray(w.numpy(), dtype=np.float32)
+    save_file(tensors, os.path.join(HERE, f"{name}.safetensors"),
+              metadata={"keras": keras.__version__, "tensorflow": tf.__version__, "script": "make_keras_reference.py"})
+    return float(value), step_losses[-1]
+
+
+def main():
+    params = {}
+    for name in MODELS:
+        model, loss, batch, samples, kind = build(name)
+        params[name] = write_summary(name, model)
+        if samples:
+            first, last = reference_run(name, model, loss, batch, samples, kind)
+            print(f"{name}: initial loss {first:.6f}, loss at step 20 {last:.6f}")
+    with open(os.path.join(SUMMARIES, "params.json"), "w") as f:
+        json.dump(params, f, indent=1, sort_keys=True)
+    print(f"keras {keras.__version__}, tensorflow {tf.__version__}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
