@@ -11,7 +11,7 @@ public enum ModelSpecParser {
             return nil
         }
         guard case .mapping = root.value else {
-            diagnostics.error("expected a mapping with keys \(topLevelKeys.prefix(5).map { "'\($0)'" }.joined(separator: ", ")) at the top of a model spec, received \(root.kindDescription)", at: root.location)
+            diagnostics.error("expected a mapping with keys 'model', 'input', 'layers' and 'compile' at the top of a model spec, received \(root.kindDescription)", at: root.location)
             return nil
         }
         let errorsBefore = diagnostics.errors.count
@@ -32,7 +32,7 @@ public enum ModelSpecParser {
 
     static func requiredString(_ reader: MappingReader, _ key: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Located<String>? {
         guard let node = reader[key] else {
-            diagnostics.error("missing required key '\(key)'", at: location)
+            if !reader.hasMisspelling(of: key) { diagnostics.error("missing required key '\(key)'", at: location) }
             return nil
         }
         return reader.string(key).map { Located($0, at: node.location) }
@@ -40,6 +40,7 @@ public enum ModelSpecParser {
 
     static func parseInput(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> InputSpec? {
         guard let node = top["input"] else {
+            if top.hasMisspelling(of: "input") { return nil }
             diagnostics.error("missing required key 'input' (the shape of one sample, as keras.Input(shape=...)), e.g. input: {shape: [128]}", at: location)
             return nil
         }
@@ -78,6 +79,7 @@ public enum ModelSpecParser {
 
     static func parseLayers(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> [LayerSpec]? {
         guard let node = top["layers"] else {
+            if top.hasMisspelling(of: "layers") { return nil }
             diagnostics.error("missing required key 'layers' (a list such as - Dense: {units: 10})", at: location)
             return nil
         }
@@ -105,7 +107,9 @@ public enum ModelSpecParser {
                     ok = false
                 }
             default:
-                diagnostics.error("expected a layer: a mapping with one key, the layer class, such as - Dense: {units: 10}; received \(item.kindDescription)", at: item.location)
+                var received = item.kindDescription
+                if case let .mapping(pairs) = item.value { received += " with \(pairs.count) keys" }
+                diagnostics.error("expected a layer: a mapping with one key, the layer class, such as - Dense: {units: 10}; received \(received)", at: item.location)
                 ok = false
             }
         }
@@ -114,6 +118,7 @@ public enum ModelSpecParser {
 
     static func parseCompile(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> CompileSpec? {
         guard let node = top["compile"] else {
+            if top.hasMisspelling(of: "compile") { return nil }
             diagnostics.error("missing required key 'compile' (as model.compile(...)), e.g. compile: {optimizer: Adam, loss: mse}", at: location)
             return nil
         }
@@ -140,7 +145,9 @@ public enum ModelSpecParser {
                 }
             } else { ok = false }
         } else {
-            diagnostics.error("missing required key 'loss' in 'compile', e.g. loss: mse", at: node.location)
+            if !reader.hasMisspelling(of: "loss") {
+                diagnostics.error("missing required key 'loss' in 'compile', e.g. loss: mse", at: node.location)
+            }
             ok = false
         }
         var metrics: [Located<String>] = []

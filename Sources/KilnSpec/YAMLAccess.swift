@@ -119,6 +119,12 @@ public final class MappingReader {
     public func bool(_ key: String) -> Bool? { self[key]?.bool(key, in: diagnostics) }
     public func string(_ key: String) -> String? { self[key]?.string(key, in: diagnostics) }
 
+    /// Whether the mapping has a key that is not `key` but is a likely typo of it: a missing
+    /// required key is then left to `finish`'s did-you-mean, so one typo gives one error.
+    public func hasMisspelling(of key: String) -> Bool {
+        entries.contains { $0.key != key && didYouMean($0.key, among: [key]) != nil }
+    }
+
     /// Reports each key outside `allowed` (and not read), at the key.
     public func finish(allowed: [String]) {
         let known = Set(allowed).union(used)

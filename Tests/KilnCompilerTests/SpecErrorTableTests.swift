@@ -1,0 +1,99 @@
+import XCTest
+import KilnCompiler
+
+/// Broken specs, each with every diagnostic it must produce, exactly: location, wording, notes.
+/// Together they also show that independent errors are all reported and that one mistake
+/// gives one error (no cascades).
+final class SpecErrorTableTests: XCTestCase {
+    struct Row {
+        var name: String
+        var spec: String
+        var expected: [String]  // "line:col: severity: message", in source order
+    }
+
+    let rows: [Row] = [
+        Row(name: "missing_model", spec: "input: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: mse}\n",
+            expected: ["1:1: error: missing required key 'model'"]),
+        Row(name: "unknown_top_key", spec: "model: M\ninput: {shape: [4]}\nlayer: [Dense: {units: 1}]\ncompile: {loss: mse}\n",
+            expected: ["3:1: error: unknown key 'layer' for model spec; did you mean 'layers'?"]),
+        Row(name: "units_zero", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 0}\ncompile: {loss: mse}\n",
+            expected: ["4:20: error: Received an invalid value for `units`, expected a positive integer. Received: units=0"]),
+        Row(name: "units_string", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: ten}\ncompile: {loss: mse}\n",
+            expected: ["4:20: error: expected an integer for 'units', received a string \"ten\""]),
+        Row(name: "units_float", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2.5}\ncompile: {loss: mse}\n",
+            expected: ["4:20: error: expected an integer for 'units', received a number 2.5"]),
+        Row(name: "unknown_activation", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 3, activation: relu6x}\ncompile: {loss: mse}\n",
+            expected: ["4:35: error: Could not interpret activation function identifier: relu6x; did you mean 'relu'?"]),
+        Row(name: "unknown_layer", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Conv9D: {filters: 3}\ncompile: {loss: mse}\n",
+            expected: ["4:5: error: Unknown layer: 'Conv9D'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly"]),
+        Row(name: "typo_layer", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dropuot: {rate: 0.1}\ncompile: {loss: mse}\n",
+            expected: ["4:5: error: Unknown layer: 'Dropuot'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly; did you mean 'Dropout'?"]),
+        Row(name: "dropout_rate", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dropout: {rate: -0.1}\ncompile: {loss: mse}\n",
+            expected: ["4:21: error: Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate=-0.1"]),
+        Row(name: "unknown_loss", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: msee}\n",
+            expected: ["4:17: error: Could not interpret loss identifier: msee; did you mean 'mse'?"]),
+        Row(name: "unknown_optimizer", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompile: {optimizer: Adamm, loss: mse}\n",
+            expected: ["4:22: error: Could not interpret optimizer identifier: Adamm; did you mean 'Adam'?"]),
+        Row(name: "unknown_metric", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: mse, metrics: [acuracy]}\n",
+            expected: ["4:32: error: Could not interpret metric identifier: acuracy; did you mean 'accuracy'?"]),
+        Row(name: "expect_params", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {loss: mse}\nexpect: {params: 11}\n",
+            expected: ["5:18: error: expected 11 parameters (expect.params), but the model has 10"]),
+        Row(name: "negative_input", spec: "model: M\ninput: {shape: [4, -2]}\nlayers: [Dense: {units: 2}]\ncompile: {loss: mse}\n",
+            expected: ["2:16: error: Cannot create an Input with a non-positive dimension. Received: shape=(4, -2) with dimension -2"]),
+        Row(name: "missing_input", spec: "model: M\nlayers: [Dense: {units: 2}]\ncompile: {loss: mse}\n",
+            expected: ["1:1: error: missing required key 'input' (the shape of one sample, as keras.Input(shape=...)), e.g. input: {shape: [128]}"]),
+        Row(name: "missing_loss", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {optimizer: SGD}\n",
+            expected: ["4:10: error: missing required key 'loss' in 'compile', e.g. loss: mse"]),
+        Row(name: "batch_zero", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {loss: mse}\nfit: {batch_size: 0}\n",
+            expected: ["5:19: error: expected a positive integer for 'batch_size', received 0"]),
+        Row(name: "lr_negative", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {optimizer: {Adam: {learning_rate: -1}}, loss: mse}\n",
+            expected: ["4:45: error: Argument `learning_rate` must be a positive float. Received: learning_rate=-1.0"]),
+        Row(name: "unknown_opt_key", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {optimizer: {SGD: {momentun: 0.9}}, loss: mse}\n",
+            expected: ["4:29: error: unknown key 'momentun' for SGD; did you mean 'momentum'?"]),
+        Row(name: "sgd_momentum", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {optimizer: {SGD: {momentum: 1.5}}, loss: mse}\n",
+            expected: ["4:39: error: `momentum` must be a float between [0, 1]. Received: momentum=1.5"]),
+        Row(name: "duplicate_key", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, units: 3}\ncompile: {loss: mse}\n",
+            expected: ["4:23: error: duplicate key 'units'", "4:13: note: 'units' first appears here"]),
+        Row(name: "yaml_syntax", spec: "model: M\ninput: {shape: [4]\nlayers: []\n",
+            expected: ["3:1: error: did not find expected ',' or '}' (while parsing a flow mapping)"]),
+        Row(name: "layers_not_list", spec: "model: M\ninput: {shape: [4]}\nlayers: {Dense: {units: 2}}\ncompile: {loss: mse}\n",
+            expected: ["3:9: error: expected a list for 'layers', received a mapping"]),
+        Row(name: "layer_two_keys", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - {Dense: {units: 2}, Dropout: {rate: 0.1}}\ncompile: {loss: mse}\n",
+            expected: ["4:5: error: expected a layer: a mapping with one key, the layer class, such as - Dense: {units: 10}; received a mapping with 2 keys"]),
+        Row(name: "sparse_ce_one_unit", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: sparse_categorical_crossentropy}\n",
+            expected: ["4:17: error: loss sparse_categorical_crossentropy expects an output with one unit per class (at least 2), but the model's output shape is (None, 1)"]),
+        Row(name: "duplicate_layer_name", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, name: hidden}\n  - Dense: {units: 1, name: hidden}\ncompile: {loss: mse}\n",
+            expected: ["5:29: error: All layers added to a Sequential model should have unique names. Name 'hidden' is already the name of a layer in this model.", "4:29: note: first used here"]),
+        Row(name: "trainable_string", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, trainable: maybe}\ncompile: {loss: mse}\n",
+            expected: ["4:34: error: expected a boolean (true or false) for 'trainable', received a string \"maybe\""]),
+        Row(name: "bad_regularizer", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, kernel_regularizer: l3}\ncompile: {loss: mse}\n",
+            expected: ["4:43: error: Could not interpret regularizer identifier for 'kernel_regularizer': expected l2, {l2: factor} or {L2: {l2: factor}}"]),
+        Row(name: "leaky_negative", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - LeakyReLU: {negative_slope: -0.5}\ncompile: {loss: mse}\n",
+            expected: ["4:33: error: The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. Received: negative_slope=-0.5"]),
+        Row(name: "from_logits_mse", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {loss: {mse: {from_logits: true}}}\n",
+            expected: ["4:18: error: unknown key 'from_logits' for mse: only crossentropy losses take it"]),
+        Row(name: "several_errors", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: -1}\n  - Dence: {units: 2}\n  - Dense: {units: 3, activation: tahn}\ncompile: {optimizer: Adamm, loss: msee}\n",
+            expected: ["4:20: error: Received an invalid value for `units`, expected a positive integer. Received: units=-1", "5:5: error: Unknown layer: 'Dence'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly; did you mean 'Dense'?", "6:35: error: Could not interpret activation function identifier: tahn; did you mean 'tanh'?", "7:22: error: Could not interpret optimizer identifier: Adamm; did you mean 'Adam'?", "7:35: error: Could not interpret loss identifier: msee; did you mean 'mse'?"]),
+        Row(name: "bad_model_name", spec: "model: my model\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {loss: mse}\n",
+            expected: ["1:8: error: invalid model name 'my model': a model name may contain only ASCII letters, digits and '_'"]),
+        Row(name: "top_not_mapping", spec: "- Dense: {units: 2}\n",
+            expected: ["1:1: error: expected a mapping with keys 'model', 'input', 'layers' and 'compile' at the top of a model spec, received a list"]),
+        Row(name: "validation_split", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {loss: mse}\nfit: {validation_split: 1.5}\n",
+            expected: ["5:25: error: `validation_split` must be in [0, 1). Received: validation_split=1.5"]),
+        Row(name: "expect_output_shape", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 2}]\ncompile: {loss: mse}\nexpect: {output_shape: [3]}\n",
+            expected: ["5:24: error: expected output shape (None, 3) (expect.output_shape), but the model's output shape is (None, 2)"]),
+        Row(name: "use_bias_string", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, use_bias: 'no'}\ncompile: {loss: mse}\n",
+            expected: ["4:33: error: expected a boolean (true or false) for 'use_bias', received a string \"no\""]),
+        Row(name: "typo_compile", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompille: {loss: mse}\n",
+            expected: ["4:1: error: unknown key 'compille' for model spec; did you mean 'compile'?"]),
+    ]
+
+    func testEveryBrokenSpecGivesItsExactDiagnostics() {
+        XCTAssertGreaterThanOrEqual(rows.count, 25)
+        for row in rows {
+            let (graph, diagnostics) = compile(row.spec, file: "b.model.yaml")
+            XCTAssertNil(graph, row.name)
+            XCTAssertEqual(diagnostics, row.expected.map { "b.model.yaml:" + $0 }, row.name)
+        }
+    }
+}
