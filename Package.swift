@@ -51,7 +51,7 @@ let package = Package(
 
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec"]),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "CKilnRuntime"]),
+        .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "CKilnRuntime", "KilnGenerated"]),
         .testTarget(
             name: "KilnNumericTests", dependencies: ["KilnGenerated", "KilnRuntime", "KilnCompiler"],
             resources: [.copy("Fixtures")]),

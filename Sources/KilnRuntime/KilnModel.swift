@@ -101,12 +101,13 @@ open class KilnModel {
 
     /// Sets the named weights; checks every name and shape first, so on error nothing changes.
     public func setWeights(_ values: [String: Tensor]) throws {
-        for (name, tensor) in values {
-            guard let info = descriptor.weights.first(where: { $0.name == name }) else {
-                throw KilnError("\(descriptor.name) has no weight named '\(name)'; its weights are \(descriptor.weights.map(\.name).joined(separator: ", "))")
-            }
+        if let unknown = values.keys.sorted().first(where: { name in !descriptor.weights.contains { $0.name == name } }) {
+            throw KilnError("\(descriptor.name) has no weight named '\(unknown)'; its weights are \(descriptor.weights.map(\.name).joined(separator: ", "))")
+        }
+        for info in descriptor.weights {  // in weight order, so the first mismatch reported is stable
+            guard let tensor = values[info.name] else { continue }
             guard tensor.shape == info.shape else {
-                throw KilnError("weight '\(name)' of \(descriptor.name) has shape \(shapeText(info.shape)), received \(shapeText(tensor.shape))")
+                throw KilnError("weight '\(info.name)' of \(descriptor.name) has shape \(shapeText(info.shape)), received \(shapeText(tensor.shape))")
             }
         }
         for (name, tensor) in values {
