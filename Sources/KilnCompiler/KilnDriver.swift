@@ -20,10 +20,11 @@ public enum KilnDriver {
         return name
     }
 
-    /// parse -> validate. `displayPath` is what diagnostics and generated headers show.
-    public static func compileModel(text: String, displayPath: String, diagnostics: DiagnosticEngine,
-                                    requireFileNameMatch: Bool = false) -> ModelGraph? {
-        guard let spec = ModelSpecParser.parse(text, file: displayPath, diagnostics: diagnostics) else { return nil }
+    /// parse -> validate. `displayPath` is what generated headers show; diagnostics show
+    /// `diagnosticPath` (default: the same), e.g. the absolute path a build tool was given.
+    public static func compileModel(text: String, displayPath: String, diagnosticPath: String? = nil,
+                                    diagnostics: DiagnosticEngine, requireFileNameMatch: Bool = false) -> ModelGraph? {
+        guard let spec = ModelSpecParser.parse(text, file: diagnosticPath ?? displayPath, diagnostics: diagnostics) else { return nil }
         let graph = ModelValidator.validate(spec, specPath: displayPath, diagnostics: diagnostics)
         if requireFileNameMatch, spec.name.value != stem(ofSpec: displayPath) {
             diagnostics.error("model '\(Identifiers.commentText(spec.name.value))' must be declared in a file named '\(Identifiers.commentText(spec.name.value)).model.yaml' (generated files are named after the spec file)", at: spec.name.location)
@@ -32,17 +33,18 @@ public enum KilnDriver {
         return graph
     }
 
-    public static func compileModel(at url: URL, displayPath: String, diagnostics: DiagnosticEngine,
+    public static func compileModel(at url: URL, displayPath: String, diagnosticPath: String? = nil, diagnostics: DiagnosticEngine,
                                     requireFileNameMatch: Bool = false) -> ModelGraph? {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            diagnostics.error("cannot read spec file", at: SourceLocation(file: displayPath, line: 1, column: 1))
+            diagnostics.error("cannot read spec file", at: SourceLocation(file: diagnosticPath ?? displayPath, line: 1, column: 1))
             return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            diagnostics.error("spec file is not valid UTF-8", at: SourceLocation(file: displayPath, line: 1, column: 1))
+            diagnostics.error("spec file is not valid UTF-8", at: SourceLocation(file: diagnosticPath ?? displayPath, line: 1, column: 1))
             return nil
         }
-        return compileModel(text: text, displayPath: displayPath, diagnostics: diagnostics, requireFileNameMatch: requireFileNameMatch)
+        return compileModel(text: text, displayPath: displayPath, diagnosticPath: diagnosticPath, diagnostics: diagnostics,
+                            requireFileNameMatch: requireFileNameMatch)
     }
 
     /// `<Model>.c` and `include/<Model>.h`.

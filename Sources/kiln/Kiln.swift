@@ -27,7 +27,8 @@ struct SpecOptions: ParsableArguments {
     }
 
     func compile(_ path: String, diagnostics: DiagnosticEngine, requireFileNameMatch: Bool = false) -> ModelGraph? {
-        KilnDriver.compileModel(at: URL(fileURLWithPath: path), displayPath: displayPath(path),
+        // Diagnostics name the file as given (absolute from the plugins); headers use the root-relative path.
+        KilnDriver.compileModel(at: URL(fileURLWithPath: path), displayPath: displayPath(path), diagnosticPath: path,
                                 diagnostics: diagnostics, requireFileNameMatch: requireFileNameMatch)
     }
 }
@@ -46,7 +47,7 @@ extension Kiln {
             let diagnostics = DiagnosticEngine()
             for spec in options.specs {
                 if let graph = options.compile(spec, diagnostics: diagnostics) {
-                    print("\(options.displayPath(spec)): ok: \(graph.name), \(graph.paramCount) params (\(graph.trainableParamCount) trainable), output \(graph.outputShape)")
+                    print("\(spec): ok: \(graph.name), \(graph.paramCount) params (\(graph.trainableParamCount) trainable), output \(graph.outputShape)")
                 }
             }
             report(diagnostics)
@@ -61,7 +62,7 @@ extension Kiln {
         func run() throws {
             let diagnostics = DiagnosticEngine()
             for spec in options.specs {
-                if let graph = options.compile(spec, diagnostics: diagnostics) { print(graph.summary) }
+                if let graph = options.compile(spec, diagnostics: diagnostics) { print(graph.summary, terminator: "") }
             }
             report(diagnostics)
             if diagnostics.hasErrors { throw ExitCode.failure }
