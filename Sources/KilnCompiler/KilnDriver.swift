@@ -1,5 +1,6 @@
 import Foundation
 import KilnSpec
+import KilnCore
 
 /// One file the compiler produces, relative to its output directory.
 public struct GeneratedFile: Equatable, Sendable {
@@ -45,6 +46,24 @@ public enum KilnDriver {
         }
         return compileModel(text: text, displayPath: displayPath, diagnosticPath: diagnosticPath, diagnostics: diagnostics,
                             requireFileNameMatch: requireFileNameMatch)
+    }
+
+    /// The layer graph in Graphviz DOT. Each label part is escaped (quotes, backslashes,
+    /// non-printable characters), so any spec name renders as text.
+    public static func dot(for graph: ModelGraph) -> String {
+        func label(_ parts: [String]) -> String {
+            "\"" + parts.map { String(Identifiers.swiftStringLiteral($0).dropFirst().dropLast()) }.joined(separator: "\\n") + "\""
+        }
+        var lines = ["digraph \(graph.name) {", "  node [shape=box];", "  input [label=\(label(["Input", kerasShapeText(graph.inputShape)]))];"]
+        var previous = "input"
+        for (index, layer) in graph.layers.enumerated() {
+            var parts = ["\(layer.name) (\(layer.op.kerasClass))" + (layer.trainable ? "" : " frozen"), kerasShapeText(layer.outputShape)]
+            if layer.paramCount > 0 { parts.append("\(groupedThousands(layer.paramCount)) params") }
+            lines.append("  l\(index) [label=\(label(parts))];")
+            lines.append("  \(previous) -> l\(index);")
+            previous = "l\(index)"
+        }
+        return (lines + ["}"]).joined(separator: "\n") + "\n"
     }
 
     /// `<Model>.c` and `include/<Model>.h`.

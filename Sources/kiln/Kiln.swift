@@ -9,7 +9,7 @@ struct Kiln: ParsableCommand {
         commandName: "kiln",
         abstract: "Compile Keras-style YAML model specs into C kernels and Swift wrappers.",
         version: kilnVersion,
-        subcommands: [Check.self, Summary.self, Generate.self, Umbrella.self])
+        subcommands: [Check.self, Summary.self, Graph.self, Generate.self, Umbrella.self])
 }
 
 /// Shared by the subcommands: display paths relative to --root, diagnostics to stderr.
@@ -63,6 +63,21 @@ extension Kiln {
             let diagnostics = DiagnosticEngine()
             for spec in options.specs {
                 if let graph = options.compile(spec, diagnostics: diagnostics) { print(graph.summary, terminator: "") }
+            }
+            report(diagnostics)
+            if diagnostics.hasErrors { throw ExitCode.failure }
+        }
+    }
+
+    struct Graph: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print each model's layer graph in Graphviz DOT, with shapes and parameter counts.")
+        @OptionGroup var options: SpecOptions
+
+        func run() throws {
+            let diagnostics = DiagnosticEngine()
+            for spec in options.specs {
+                guard let graph = options.compile(spec, diagnostics: diagnostics) else { continue }
+                print(KilnDriver.dot(for: graph), terminator: "")
             }
             report(diagnostics)
             if diagnostics.hasErrors { throw ExitCode.failure }

@@ -51,7 +51,8 @@ final class InjectionTests: XCTestCase {
             XCTAssertEqual(diagnostics, [], name)
             let model = try XCTUnwrap(graph, name)
             XCTAssertEqual(model.layers[0].name, name, "the Keras name is kept as data")
-            let sources = KilnDriver.cFiles(for: model).map(\.contents) + [KilnDriver.swiftFile(for: model, cModule: "HostileC").contents]
+            let sources = KilnDriver.cFiles(for: model).map(\.contents) + [KilnDriver.swiftFile(for: model, cModule: "HostileC").contents,
+                                                                          KilnDriver.dot(for: model)]
             for source in sources {
                 let code = codeOnly(source)
                 for marker in ["injected", "#include <stdlib.h>"] {

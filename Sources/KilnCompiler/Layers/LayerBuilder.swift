@@ -31,6 +31,8 @@ let layerBuilders: [String: any LayerBuilder.Type] = [
 ]
 
 /// Keras prints shapes with the batch axis as None: (None, 2, 3).
+public func kerasShapeText(_ shape: [Int]) -> String { kerasShape(shape) }
+
 func kerasShape(_ shape: [Int]) -> String {
     "(" + (["None"] + shape.map(String.init)).joined(separator: ", ") + ")"
 }
