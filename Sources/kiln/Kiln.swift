@@ -26,6 +26,17 @@ struct SpecOptions: ParsableArguments {
         return absolute.hasPrefix(base + "/") ? String(absolute.dropFirst(base.count + 1)) : path
     }
 
+    /// Compiles every spec, hands each valid graph to `body`, reports diagnostics, and fails
+    /// the command if any spec had an error.
+    func forEachGraph(requireFileNameMatch: Bool = false, _ body: (String, ModelGraph) throws -> Void) throws {
+        let diagnostics = DiagnosticEngine()
+        for spec in specs {
+            if let graph = compile(spec, diagnostics: diagnostics, requireFileNameMatch: requireFileNameMatch) { try body(spec, graph) }
+        }
+        report(diagnostics)
+        if diagnostics.hasErrors { throw ExitCode.failure }
+    }
+
     func compile(_ path: String, diagnostics: DiagnosticEngine, requireFileNameMatch: Bool = false) -> ModelGraph? {
         // Diagnostics name the file as given (absolute from the plugins); headers use the root-relative path.
         KilnDriver.compileModel(at: URL(fileURLWithPath: path), displayPath: displayPath(path), diagnosticPath: path,
@@ -44,14 +55,9 @@ extension Kiln {
         @OptionGroup var options: SpecOptions
 
         func run() throws {
-            let diagnostics = DiagnosticEngine()
-            for spec in options.specs {
-                if let graph = options.compile(spec, diagnostics: diagnostics) {
-                    print("\(spec): ok: \(graph.name), \(graph.paramCount) params (\(graph.trainableParamCount) trainable), output \(graph.outputShape)")
-                }
+            try options.forEachGraph { spec, graph in
+                print("\(spec): ok: \(graph.name), \(graph.paramCount) params (\(graph.trainableParamCount) trainable), output \(graph.outputShape)")
             }
-            report(diagnostics)
-            if diagnostics.hasErrors { throw ExitCode.failure }
         }
     }
 
@@ -60,12 +66,7 @@ extension Kiln {
         @OptionGroup var options: SpecOptions
 
         func run() throws {
-            let diagnostics = DiagnosticEngine()
-            for spec in options.specs {
-                if let graph = options.compile(spec, diagnostics: diagnostics) { print(graph.summary, terminator: "") }
-            }
-            report(diagnostics)
-            if diagnostics.hasErrors { throw ExitCode.failure }
+            try options.forEachGraph { _, graph in print(graph.summary, terminator: "") }
         }
     }
 
@@ -74,13 +75,7 @@ extension Kiln {
         @OptionGroup var options: SpecOptions
 
         func run() throws {
-            let diagnostics = DiagnosticEngine()
-            for spec in options.specs {
-                guard let graph = options.compile(spec, diagnostics: diagnostics) else { continue }
-                print(KilnDriver.dot(for: graph), terminator: "")
-            }
-            report(diagnostics)
-            if diagnostics.hasErrors { throw ExitCode.failure }
+            try options.forEachGraph { _, graph in print(KilnDriver.dot(for: graph), terminator: "") }
         }
     }
 
@@ -103,10 +98,8 @@ extension Kiln {
             guard cOutput != nil || swiftOutput != nil else {
                 throw ValidationError("give --c-output and/or --swift-output")
             }
-            let diagnostics = DiagnosticEngine()
             var models: [String] = []
-            for spec in options.specs {
-                guard let graph = options.compile(spec, diagnostics: diagnostics, requireFileNameMatch: true) else { continue }
+            try options.forEachGraph(requireFileNameMatch: true) { _, graph in
                 models.append(graph.name)
                 if let cOutput {
                     try KilnDriver.write(KilnDriver.cFiles(for: graph), under: URL(fileURLWithPath: cOutput))
@@ -115,8 +108,6 @@ extension Kiln {
                     try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
                 }
             }
-            report(diagnostics)
-            if diagnostics.hasErrors { throw ExitCode.failure }
             if umbrella, let cOutput {
                 try KilnDriver.write(KilnDriver.umbrellaFiles(models: models), under: URL(fileURLWithPath: cOutput))
             }
