@@ -200,8 +200,11 @@ open class KilnModel {
         if let validation { _ = try check(x: validation.x, y: validation.y, batchSize: nil) }
 
         let inputSize = descriptor.inputSize, ySize = targetSize
-        var xStage = [Float](repeating: 0, count: descriptor.batchSize * inputSize)
-        var yStage = [Float](repeating: 0, count: descriptor.batchSize * ySize)
+        // Staging buffers for one shuffled batch, and the data's base addresses, fetched once.
+        let xStage = UnsafeMutablePointer<Float>.allocate(capacity: descriptor.batchSize * inputSize)
+        let yStage = UnsafeMutablePointer<Float>.allocate(capacity: descriptor.batchSize * ySize)
+        defer { xStage.deallocate(); yStage.deallocate() }
+        let xData = x.scalars, yData = y.scalars
         var order = Array(0..<trainCount)
         let steps = (trainCount + batch - 1) / batch
         var history = History()
@@ -216,22 +219,22 @@ open class KilnModel {
             var progress = ProgressLine(steps: steps, verbosity: verbose)
             var lossSum = 0.0, seen = 0
             var metrics = MetricAccumulators(descriptor: descriptor)
-            for step in 0..<steps {
-                let start = step * batch, n = min(batch, trainCount - start)
-                x.scalars.withUnsafeBufferPointer { xs in
-                    y.scalars.withUnsafeBufferPointer { ys in
+            xData.withUnsafeBufferPointer { xs in
+                yData.withUnsafeBufferPointer { ys in
+                    for step in 0..<steps {
+                        let start = step * batch, n = min(batch, trainCount - start)
                         for r in 0..<n {
                             let row = order[start + r]
-                            xStage.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: r * inputSize).update(from: xs.baseAddress! + row * inputSize, count: inputSize) }
-                            yStage.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: r * ySize).update(from: ys.baseAddress! + row * ySize, count: ySize) }
+                            (xStage + r * inputSize).update(from: xs.baseAddress! + row * inputSize, count: inputSize)
+                            (yStage + r * ySize).update(from: ys.baseAddress! + row * ySize, count: ySize)
                         }
+                        let loss = kernels.trainStep(state, xStage, yStage, Int32(n))
+                        lossSum += Double(loss) * Double(n)
+                        seen += n
+                        metrics.add(output: state.pointee.acts + descriptor.outputOffset, y: yStage, rows: n)
+                        progress.update(step: step + 1, logs: [("loss", lossSum / Double(seen))] + metrics.values)
                     }
                 }
-                let loss = kernels.trainStep(state, xStage, yStage, Int32(n))
-                lossSum += Double(loss) * Double(n)
-                seen += n
-                yStage.withUnsafeBufferPointer { metrics.add(output: state.pointee.acts + descriptor.outputOffset, y: $0.baseAddress!, rows: n) }
-                progress.update(step: step + 1, logs: [("loss", lossSum / Double(seen))] + metrics.values)
             }
             var logs: [(String, Double)] = [("loss", lossSum / Double(max(seen, 1)))] + metrics.values
             if let validation {
