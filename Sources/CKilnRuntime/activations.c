@@ -13,10 +13,36 @@
 #define SELU_SCALE 1.0507009873554805f
 #define SELU_ALPHA 1.6732632423543772f
 
+// Branch-free expf and tanhf (Cephes coefficients, ~2 ulp): plain arithmetic and integer
+// bit tricks only, so the loops below vectorize, where calls into libm run one element at a time.
+static inline float fast_expf(float x) {
+    x = x > 88.3762626647949f ? 88.3762626647949f : (x < -87.3365447504f ? -87.3365447504f : x);
+    float t = x * 1.44269504088896341f;
+    int n = (int)(t + (t >= 0.0f ? 0.5f : -0.5f));  // round to nearest
+    float fn = (float)n;
+    float r = x - fn * 0.693359375f + fn * 2.12194440e-4f;
+    float r2 = r * r;
+    float p = ((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r + 4.1665795894e-2f) * r
+               + 1.6666665459e-1f) * r + 5.0000001201e-1f;
+    float y = p * r2 + r + 1.0f;
+    union { int i; float f; } scale = { .i = (n + 127) << 23 };  // 2^n; n is within [-126, 127] after the clamp
+    return y * scale.f;
+}
+
+static inline float fast_tanhf(float x) {
+    float a = fabsf(x);
+    float z = x * x;
+    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z
+                   - 3.33332819422e-1f) * z * x + x;
+    float e = fast_expf(2.0f * (a > 9.0f ? 9.0f : a));  // tanh(9) is 1 in float
+    float large = 1.0f - 2.0f / (e + 1.0f);
+    return a < 0.625f ? small : (x < 0.0f ? -large : large);
+}
+
 static inline float sigmoidf(float x) {
-    if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
+    float e = fast_expf(-fabsf(x));  // in (0, 1]: no overflow for either sign
+    float s = 1.0f / (1.0f + e);
+    return x >= 0.0f ? s : e * s;   // e/(1+e) for x < 0 keeps tiny values precise
 }
 
 static inline float softplusf(float x) { return log1pf(expf(-fabsf(x))) + fmaxf(x, 0.0f); }
@@ -36,44 +62,46 @@ static void softmax_row(float *y, int cols) {
 }
 
 void kiln_bias_act_forward(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
-    for (int r = 0; r < rows; r++) {
-        float *yr = y + (long)r * cols;
-        float *zr = z + (long)r * cols;
-        if (bias)  // z keeps the full pre-activation: gelu's backward reads it
+    const long n = (long)rows * cols;
+    if (bias)  // z keeps the full pre-activation: gelu's backward reads it
+        for (int r = 0; r < rows; r++) {
+            float *zr = z + (long)r * cols;
             for (int j = 0; j < cols; j++) zr[j] += bias[j];
-        if (yr != zr) memcpy(yr, zr, (size_t)cols * sizeof(float));
-        switch (act) {
-        case KILN_RELU:
-            for (int j = 0; j < cols; j++) yr[j] = yr[j] > 0.0f ? yr[j] : 0.0f;
-            break;
-        case KILN_LEAKY_RELU:
-            for (int j = 0; j < cols; j++) yr[j] = yr[j] > 0.0f ? yr[j] : alpha * yr[j];
-            break;
-        case KILN_TANH:
-            for (int j = 0; j < cols; j++) yr[j] = tanhf(yr[j]);
-            break;
-        case KILN_SIGMOID:
-            for (int j = 0; j < cols; j++) yr[j] = sigmoidf(yr[j]);
-            break;
-        case KILN_SOFTMAX:
-            softmax_row(yr, cols);
-            break;
-        case KILN_ELU:
-            for (int j = 0; j < cols; j++) yr[j] = yr[j] > 0.0f ? yr[j] : expm1f(yr[j]);
-            break;
-        case KILN_SELU:
-            for (int j = 0; j < cols; j++)
-                yr[j] = yr[j] > 0.0f ? SELU_SCALE * yr[j] : SELU_SCALE * SELU_ALPHA * expm1f(yr[j]);
-            break;
-        case KILN_GELU:
-            for (int j = 0; j < cols; j++) yr[j] = geluf(yr[j]);
-            break;
-        case KILN_SOFTPLUS:
-            for (int j = 0; j < cols; j++) yr[j] = softplusf(yr[j]);
-            break;
-        default:  // KILN_LINEAR
-            break;
         }
+    if (act == KILN_SOFTMAX) {
+        if (y != z) memcpy(y, z, (size_t)n * sizeof(float));
+        for (int r = 0; r < rows; r++) softmax_row(y + (long)r * cols, cols);
+        return;
+    }
+    // Elementwise: one loop over all rows*cols values, so short rows still fill the vectors.
+    switch (act) {
+    case KILN_RELU:
+        for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : 0.0f;
+        break;
+    case KILN_LEAKY_RELU:
+        for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : alpha * z[i];
+        break;
+    case KILN_TANH:
+        for (long i = 0; i < n; i++) y[i] = fast_tanhf(z[i]);
+        break;
+    case KILN_SIGMOID:
+        for (long i = 0; i < n; i++) y[i] = sigmoidf(z[i]);
+        break;
+    case KILN_ELU:
+        for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : expm1f(z[i]);
+        break;
+    case KILN_SELU:
+        for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? SELU_SCALE * z[i] : SELU_SCALE * SELU_ALPHA * expm1f(z[i]);
+        break;
+    case KILN_GELU:
+        for (long i = 0; i < n; i++) y[i] = geluf(z[i]);
+        break;
+    case KILN_SOFTPLUS:
+        for (long i = 0; i < n; i++) y[i] = softplusf(z[i]);
+        break;
+    default:  // KILN_LINEAR
+        if (y != z) memcpy(y, z, (size_t)n * sizeof(float));
+        break;
     }
 }
 

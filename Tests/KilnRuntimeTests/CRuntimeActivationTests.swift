@@ -121,3 +121,22 @@ final class CRuntimeActivationTests: XCTestCase {
         XCTAssertEqual(dbias, [12, 23, 34])
     }
 }
+
+/// tanh and sigmoid use Kiln's own vectorizable expf (not libm): hold them to float precision
+/// over the whole range, including tiny and saturated inputs.
+final class CRuntimeFastMathTests: XCTestCase {
+    func testTanhAndSigmoidAreAccurateEverywhere() {
+        var z: [Float] = []
+        for e in stride(from: -30.0, through: 5.0, by: 0.05) { z += [Float(exp(e)), -Float(exp(e))] }
+        z += [0, 0.625, -0.625, 88, -88, 100, -100, 1e-30, -1e-30]
+        for (kind, reference) in [(KILN_TANH, { (x: Double) in Foundation.tanh(x) }), (KILN_SIGMOID, { (x: Double) in 1 / (1 + Foundation.exp(-x)) })] {
+            var input = z
+            var y = [Float](repeating: .nan, count: z.count)
+            kiln_bias_act_forward(&y, &input, nil, 1, Int32(z.count), Int32(kind.rawValue), 0)
+            for (x, got) in zip(z, y) {
+                let want = reference(Double(x))
+                XCTAssertEqual(Double(got), want, accuracy: 4e-7 * abs(want) + 1e-37, "\(kind) at \(x)")
+            }
+        }
+    }
+}
