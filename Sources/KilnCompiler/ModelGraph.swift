@@ -12,6 +12,9 @@ public struct ModelGraph: Sendable {
     public var metrics: [(name: String, kind: MetricKind)]
     public var optimizer: OptimizerConfig
     public var batchSize: Int
+    /// fit's defaults from the spec (Keras's when absent: 1 epoch, no validation split).
+    public var epochs: Int = 1
+    public var validationSplit: Double = 0
 
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
     public var paramCount: Int { layers.reduce(0) { $0 + $1.paramCount } }

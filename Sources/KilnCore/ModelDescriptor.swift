@@ -19,17 +19,21 @@ public struct ModelDescriptor: Sendable {
     /// The metric names the spec wrote ("accuracy", "mae"): Keras keys logs and History by them.
     public var metricNames: [String]
     public var optimizer: OptimizerConfig
+    /// fit()'s defaults, from the spec's `fit:` (Keras's own when absent).
+    public var epochs: Int
+    public var validationSplit: Double
 
     public init(name: String, specPath: String, inputShape: [Int], outputShape: [Int], batchSize: Int,
                 paramCount: Int, slotsPerParam: Int, activationCount: Int, outputOffset: Int,
                 layers: [LayerInfo], weights: [WeightInfo], loss: LossKind, metrics: [MetricKind],
-                metricNames: [String]? = nil, optimizer: OptimizerConfig) {
+                metricNames: [String]? = nil, optimizer: OptimizerConfig, epochs: Int = 1, validationSplit: Double = 0) {
         self.name = name; self.specPath = specPath; self.inputShape = inputShape
         self.outputShape = outputShape; self.batchSize = batchSize; self.paramCount = paramCount
         self.slotsPerParam = slotsPerParam; self.activationCount = activationCount
         self.outputOffset = outputOffset; self.layers = layers; self.weights = weights
         self.loss = loss; self.metrics = metrics; self.optimizer = optimizer
         self.metricNames = metricNames ?? metrics.map(\.rawValue)
+        self.epochs = epochs; self.validationSplit = validationSplit
     }
 
     public var inputSize: Int { inputShape.reduce(1, *) }

@@ -181,9 +181,12 @@ open class KilnModel {
         return batch
     }
 
-    public func fit(x: Tensor, y: Tensor, epochs: Int = 1, batchSize: Int? = nil, validationSplit: Double = 0,
+    /// Keras's fit. `epochs` and `validationSplit` default to the spec's `fit:` values.
+    public func fit(x: Tensor, y: Tensor, epochs: Int? = nil, batchSize: Int? = nil, validationSplit: Double? = nil,
                     validationData: (x: Tensor, y: Tensor)? = nil, shuffle: Bool = true, callbacks: [Callback] = [],
                     verbose: Verbosity = .auto) throws -> History {
+        let epochs = epochs ?? descriptor.epochs
+        let validationSplit = validationData == nil ? validationSplit ?? descriptor.validationSplit : validationSplit ?? 0
         let batch = try check(x: x, y: y, batchSize: batchSize)
         guard validationSplit >= 0, validationSplit < 1 else {
             throw KilnError("`validation_split` must be in [0, 1). Received: validation_split=\(validationSplit)")
@@ -253,7 +256,7 @@ open class KilnModel {
         return history
     }
 
-    public func fit(x: [[Float]], y: [[Float]], epochs: Int = 1, batchSize: Int? = nil, validationSplit: Double = 0,
+    public func fit(x: [[Float]], y: [[Float]], epochs: Int? = nil, batchSize: Int? = nil, validationSplit: Double? = nil,
                     shuffle: Bool = true, callbacks: [Callback] = [], verbose: Verbosity = .auto) throws -> History {
         try fit(x: Tensor(x), y: Tensor(y), epochs: epochs, batchSize: batchSize, validationSplit: validationSplit,
                 shuffle: shuffle, callbacks: callbacks, verbose: verbose)

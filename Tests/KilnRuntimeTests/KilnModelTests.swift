@@ -39,6 +39,16 @@ final class KilnModelTests: XCTestCase {
         XCTAssertEqual(model.iterations, 60)
     }
 
+    func testFitDefaultsComeFromTheSpec() throws {
+        // specs/DigitsClassifier.model.yaml: fit: {batch_size: 32, epochs: 30, validation_split: 0.2}
+        var rng = SplitMix64(seed: 1)
+        let x = Tensor(shape: [40, 64], scalars: (0..<(40 * 64)).map { _ in Float(rng.nextUniform()) })
+        let y = Tensor((0..<40).map { Float($0 % 10) })
+        let history = try DigitsClassifier(seed: 1).fit(x: x, y: y, verbose: .silent)
+        XCTAssertEqual(history.epoch.count, 30)
+        XCTAssertEqual(Set(history.history.keys), ["loss", "accuracy", "val_loss", "val_accuracy"])
+    }
+
     func testValidationSplitTakesTheLastSamplesBeforeShuffling() throws {
         let data = seedData(100)
         let model = SeedRegressor(seed: 4)

@@ -39,5 +39,6 @@ public final class DigitsClassifier: KilnModel {
         loss: .sparseCategoricalCrossentropy(fromLogits: false),
         metrics: [.sparseCategoricalAccuracy],
         metricNames: ["accuracy"],
-        optimizer: OptimizerConfig(kind: .adam, learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false))
+        optimizer: OptimizerConfig(kind: .adam, learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false),
+        epochs: 30, validationSplit: 0.2)
 }

@@ -39,5 +39,6 @@ public final class FrozenStack: KilnModel {
         loss: .categoricalCrossentropy(fromLogits: false),
         metrics: [.categoricalAccuracy],
         metricNames: ["accuracy"],
-        optimizer: OptimizerConfig(kind: .adam, learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false))
+        optimizer: OptimizerConfig(kind: .adam, learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false),
+        epochs: 1, validationSplit: 0.0)
 }

@@ -38,5 +38,6 @@ public final class IrisClassifier: KilnModel {
         loss: .sparseCategoricalCrossentropy(fromLogits: false),
         metrics: [.sparseCategoricalAccuracy],
         metricNames: ["accuracy"],
-        optimizer: OptimizerConfig(kind: .adam, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false))
+        optimizer: OptimizerConfig(kind: .adam, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false),
+        epochs: 100, validationSplit: 0.0)
 }

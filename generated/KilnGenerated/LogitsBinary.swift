@@ -38,5 +38,6 @@ public final class LogitsBinary: KilnModel {
         loss: .binaryCrossentropy(fromLogits: true),
         metrics: [.binaryAccuracy],
         metricNames: ["binary_accuracy"],
-        optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.5, rho: 0.9, nesterov: false))
+        optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.5, rho: 0.9, nesterov: false),
+        epochs: 1, validationSplit: 0.0)
 }

@@ -45,5 +45,6 @@ public final class RefActivations: KilnModel {
         loss: .meanAbsoluteError,
         metrics: [.mse],
         metricNames: ["mse"],
-        optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false))
+        optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false),
+        epochs: 1, validationSplit: 0.0)
 }

@@ -41,5 +41,6 @@ public final class RefRMSpropBinary: KilnModel {
         loss: .binaryCrossentropy(fromLogits: false),
         metrics: [.binaryAccuracy],
         metricNames: ["accuracy"],
-        optimizer: OptimizerConfig(kind: .rmsprop, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false))
+        optimizer: OptimizerConfig(kind: .rmsprop, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false),
+        epochs: 1, validationSplit: 0.0)
 }

@@ -41,5 +41,6 @@ public final class RefSGDClassifier: KilnModel {
         loss: .categoricalCrossentropy(fromLogits: false),
         metrics: [.categoricalAccuracy],
         metricNames: ["accuracy"],
-        optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.9, rho: 0.9, nesterov: true))
+        optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.9, rho: 0.9, nesterov: true),
+        epochs: 1, validationSplit: 0.0)
 }

@@ -56,7 +56,8 @@ public struct SwiftRenderer {
         out += "        metrics: [\(graph.metrics.map { ".\(metric($0.kind))" }.joined(separator: ", "))],\n"
         out += "        metricNames: [\(graph.metrics.map { lit($0.name) }.joined(separator: ", "))],\n"
         let o = graph.optimizer
-        out += "        optimizer: OptimizerConfig(kind: .\(optimizerCase(o.kind)), learningRate: \(o.learningRate), beta1: \(o.beta1), beta2: \(o.beta2), epsilon: \(o.epsilon), momentum: \(o.momentum), rho: \(o.rho), nesterov: \(o.nesterov)))\n"
+        out += "        optimizer: OptimizerConfig(kind: .\(optimizerCase(o.kind)), learningRate: \(o.learningRate), beta1: \(o.beta1), beta2: \(o.beta2), epsilon: \(o.epsilon), momentum: \(o.momentum), rho: \(o.rho), nesterov: \(o.nesterov)),\n"
+        out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit))\n"
         out += "}\n"
         return out
     }
