@@ -85,3 +85,46 @@ public final class EarlyStopping: Callback {
         }
     }
 }
+
+/// keras.callbacks.ModelCheckpoint for weights: after each epoch (or only when `monitor`
+/// improves, with `saveBestOnly`) the weights go to `path`, where `{epoch}` becomes the 1-based
+/// epoch number as Keras formats it. Every write is atomic, so a crash mid-training leaves the
+/// previous checkpoint whole.
+public final class ModelCheckpoint: Callback {
+    public let path: String
+    public let monitor: String
+    public let saveBestOnly: Bool
+    let maximize: Bool
+    public private(set) var best: Double
+    public private(set) var saved: [URL] = []
+
+    public init(path: String, monitor: String = "val_loss", saveBestOnly: Bool = false, mode: EarlyStopping.Mode = .auto) {
+        self.path = path
+        self.monitor = monitor
+        self.saveBestOnly = saveBestOnly
+        switch mode {
+        case .min: maximize = false
+        case .max: maximize = true
+        case .auto: maximize = monitor.hasSuffix("acc") || monitor.contains("accuracy") || monitor.hasSuffix("auc")
+        }
+        best = maximize ? -.infinity : .infinity
+    }
+
+    public func onEpochEnd(epoch: Int, logs: [String: Double], model: KilnModel) {
+        if saveBestOnly {
+            guard let current = logs[monitor] else {
+                FileHandle.standardError.write(Data("warning: Can save best model only with \(monitor) available.\n".utf8))
+                return
+            }
+            guard maximize ? current > best : current < best else { return }
+            best = current
+        }
+        let url = URL(fileURLWithPath: path.replacingOccurrences(of: "{epoch}", with: String(epoch + 1)))
+        do {
+            try model.saveWeights(to: url)
+            saved.append(url)
+        } catch {
+            FileHandle.standardError.write(Data("warning: ModelCheckpoint could not save \(url.path): \(error)\n".utf8))
+        }
+    }
+}

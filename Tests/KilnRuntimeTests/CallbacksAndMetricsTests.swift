@@ -120,3 +120,26 @@ final class CSVDatasetTests: XCTestCase {
         XCTAssertEqual(data.y, Tensor([0, 1]))
     }
 }
+
+final class ModelCheckpointTests: XCTestCase {
+    func testSavesEveryEpochOrOnlyImprovements() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = SeedRegressor(seed: 1)
+        let every = ModelCheckpoint(path: directory.appendingPathComponent("w-{epoch}.safetensors").path)
+        let best = ModelCheckpoint(path: directory.appendingPathComponent("best.safetensors").path, saveBestOnly: true)
+        var bestParameters: [Float] = []
+        for (epoch, loss) in [3.0, 2.0, 2.5].enumerated() {
+            model.parameters = SeedRegressor(seed: UInt64(epoch + 10)).parameters
+            if epoch == 1 { bestParameters = model.parameters }
+            every.onEpochEnd(epoch: epoch, logs: ["val_loss": loss], model: model)
+            best.onEpochEnd(epoch: epoch, logs: ["val_loss": loss], model: model)
+        }
+        XCTAssertEqual(every.saved.map(\.lastPathComponent), ["w-1.safetensors", "w-2.safetensors", "w-3.safetensors"])
+        XCTAssertEqual(best.saved.count, 2)  // epochs 1 and 2 improved, 3 did not
+        let restored = SeedRegressor()
+        try restored.loadWeights(from: directory.appendingPathComponent("best.safetensors"))
+        XCTAssertEqual(restored.parameters, bestParameters)
+    }
+}
