@@ -36,12 +36,12 @@ public enum ModelValidator {
             autoNameCounts[builder.namePrefix] = count + 1
             let name = explicitName ?? (count == 0 ? builder.namePrefix : "\(builder.namePrefix)_\(count)")
             if let explicitName, let nameNode = config["name"] {
-                if explicitName.isEmpty || explicitName.contains("/") {
-                    diagnostics.error("Argument `name` must be a non-empty string and cannot contain character `/`. Received: name=\(Identifiers.commentText(explicitName))", at: nameNode.location)
+                if explicitName.contains("/") {
+                    diagnostics.error("Argument `name` must be a string and cannot contain character `/`. Received: name=\(Identifiers.commentText(explicitName))", at: nameNode.location)
                 }
             }
             if let first = namesSeen[name] {
-                diagnostics.error("All layers added to a Sequential model should have unique names. Name '\(Identifiers.commentText(name))' is already the name of a layer in this model.",
+                diagnostics.error("All layers added to a Sequential model should have unique names. Name '\(Identifiers.commentText(name))' is already the name of a layer in this model. Update the `name` argument to pass a unique name.",
                                   at: config["name"]?.location ?? layer.kind.location,
                                   notes: [Diagnostic(.note, "first used here", at: first)])
             } else {
@@ -203,14 +203,16 @@ public enum ModelValidator {
             if let kind = fixed[name] {
                 metrics.append((name, kind))
             } else if name == "accuracy" || name == "acc" {
-                // Keras 3 (compile_utils.get_metric): binary when the loss is binary crossentropy
-                // or the output has one unit; sparse for sparse crossentropy; else categorical.
+                // Keras 3 (compile_utils.is_binary_or_sparse_categorical) decides by shapes: binary
+                // when the output has one unit, sparse when y has one value per sample (as sparse
+                // crossentropy's targets do) and the output several, else categorical.
                 let kind: MetricKind
-                switch loss {
-                case .binaryCrossentropy?: kind = .binaryAccuracy
-                case .sparseCategoricalCrossentropy?: kind = .sparseCategoricalAccuracy
-                case .categoricalCrossentropy?: kind = .categoricalAccuracy
-                default: kind = outputShape?.last == 1 ? .binaryAccuracy : .categoricalAccuracy
+                if outputShape?.last == 1 {
+                    kind = .binaryAccuracy
+                } else if case .sparseCategoricalCrossentropy? = loss {
+                    kind = .sparseCategoricalAccuracy
+                } else {
+                    kind = .categoricalAccuracy
                 }
                 metrics.append((name, kind))
             } else {

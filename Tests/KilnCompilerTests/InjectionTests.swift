@@ -68,7 +68,7 @@ final class InjectionTests: XCTestCase {
     func testSlashInLayerNameIsRejectedAsKerasDoes() {
         let (graph, diagnostics) = compile(spec(layerName: "x */ int injected_c = 1; /*"), file: "Hostile.model.yaml")
         XCTAssertNil(graph)
-        XCTAssertEqual(diagnostics, ["Hostile.model.yaml:4:47: error: Argument `name` must be a non-empty string and cannot contain character `/`. Received: name=x */ int injected_c = 1; /*"])
+        XCTAssertEqual(diagnostics, ["Hostile.model.yaml:4:47: error: Argument `name` must be a string and cannot contain character `/`. Received: name=x */ int injected_c = 1; /*"])
     }
 
     func testHostileModelNamesAreRejected() {

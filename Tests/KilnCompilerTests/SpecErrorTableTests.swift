@@ -63,7 +63,7 @@ final class SpecErrorTableTests: XCTestCase {
         Row(name: "sparse_ce_one_unit", spec: "model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: sparse_categorical_crossentropy}\n",
             expected: ["4:17: error: loss sparse_categorical_crossentropy expects an output with one unit per class (at least 2), but the model's output shape is (None, 1)"]),
         Row(name: "duplicate_layer_name", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, name: hidden}\n  - Dense: {units: 1, name: hidden}\ncompile: {loss: mse}\n",
-            expected: ["5:29: error: All layers added to a Sequential model should have unique names. Name 'hidden' is already the name of a layer in this model.", "4:29: note: first used here"]),
+            expected: ["5:29: error: All layers added to a Sequential model should have unique names. Name 'hidden' is already the name of a layer in this model. Update the `name` argument to pass a unique name.", "4:29: note: first used here"]),
         Row(name: "trainable_string", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, trainable: maybe}\ncompile: {loss: mse}\n",
             expected: ["4:34: error: expected a boolean (true or false) for 'trainable', received a string \"maybe\""]),
         Row(name: "bad_regularizer", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 2, kernel_regularizer: l3}\ncompile: {loss: mse}\n",
