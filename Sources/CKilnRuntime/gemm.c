@@ -186,7 +186,8 @@ static void gemm_serial(const struct kiln_gemm_isa *isa, const gemm_args *g) {
             for (int i = 0; i < M; i++) memset(g->C + (long)i * g->ldc, 0, (size_t)N * sizeof(float));
         return;
     }
-    const int big = (double)M * N * K >= PACK_A_MIN_MACS;
+    // Packing A pays off only when the packed rows are reused across several B panels.
+    const int big = (double)M * N * K >= PACK_A_MIN_MACS && N > NR;
     const int direct_b = g->csb == 1 && !big;  // read full B panels in place
     const int npanels = (N + NR - 1) / NR, tail = N % NR;
     const int MC = MR * MC_PANELS;

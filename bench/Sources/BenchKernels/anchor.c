@@ -1,0 +1,1 @@
+// Anchor source: the kernels come from the Kiln build plugin.

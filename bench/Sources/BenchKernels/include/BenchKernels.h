@@ -1,0 +1,1 @@
+#include "kiln_generated.h"

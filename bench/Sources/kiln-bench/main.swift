@@ -1,0 +1,63 @@
+// Trains the seed MLP on 65,536 synthetic samples at batch 32 and 256 and prints JSON lines:
+// median samples/s over the timed epochs (after one warm-up epoch), and the GFLOP/s that implies.
+// Usage: kiln-bench [timed epochs, default 7]
+import Foundation
+import BenchModels
+
+/// Training flops per sample: forward 2*(128*10 + 10*1) multiply-adds counted as 2 flops each,
+/// backward twice the forward (input and weight gradients): 3 * 2 * 1290 = 7,740.
+let flopsPerSample = 3.0 * 2.0 * Double(128 * 10 + 10 * 1)
+let samples = 65_536
+let timedEpochs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 7 : 7
+
+var rng = SplitMix64(seed: 2026)
+let w = (0..<128).map { _ in Float(rng.nextGaussian()) / Float(128).squareRoot() }
+var xs = [Float](), ys = [Float]()
+xs.reserveCapacity(samples * 128)
+for _ in 0..<samples {
+    let row = (0..<128).map { _ in Float(rng.nextGaussian()) }
+    xs += row
+    ys.append(tanh(zip(row, w).map(*).reduce(0, +)) + 0.05 * Float(rng.nextGaussian()))
+}
+let x = Tensor(shape: [samples, 128], scalars: xs), y = Tensor(shape: [samples, 1], scalars: ys)
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func run(_ model: KilnModel, batch: Int) throws {
+    _ = try model.fit(x: x, y: y, epochs: 1, batchSize: batch, verbose: .silent)  // warm-up
+    var rates: [Double] = []
+    for _ in 0..<timedEpochs {
+        let t = try seconds { _ = try model.fit(x: x, y: y, epochs: 1, batchSize: batch, verbose: .silent) }
+        rates.append(Double(samples) / t)
+    }
+    let rate = median(rates)
+    print(#"{"framework": "kiln", "workload": "seed_mlp_train", "batch": \#(batch), "samples_per_s": \#(Int(rate)), "gflops": \#(String(format: "%.2f", rate * flopsPerSample / 1e9)), "epochs_timed": \#(timedEpochs), "min": \#(Int(rates.min()!)), "max": \#(Int(rates.max()!))}"#)
+}
+
+// The runtime's own packed sgemm at 1024^3, for scale (the peak reference is OpenBLAS, in anchors.py).
+func sgemmGflops() -> Double {
+    let n = 1024
+    var a = [Float](repeating: 0, count: n * n), b = a, c = a
+    for i in 0..<(n * n) { a[i] = Float(i % 17) * 0.01; b[i] = Float(i % 13) * 0.01 }
+    kiln_sgemm_nn(&c, a, b, Int32(n), Int32(n), Int32(n), 0)
+    let times = (0..<5).map { _ in seconds { kiln_sgemm_nn(&c, a, b, Int32(n), Int32(n), Int32(n), 0) } }
+    return 2 * pow(Double(n), 3) / median(times) / 1e9
+}
+
+do {
+    try run(SeedMLP32(seed: 1), batch: 32)
+    try run(SeedMLP256(seed: 1), batch: 256)
+    print(#"{"framework": "kiln", "workload": "sgemm_1024", "gflops": \#(String(format: "%.1f", sgemmGflops())), "threads": \#(kiln_get_num_threads())}"#)
+} catch {
+    FileHandle.standardError.write(Data("kiln-bench: \(error)\n".utf8))
+    exit(1)
+}
