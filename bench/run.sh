@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Kiln against Keras (TF backend) and PyTorch on the seed MLP, in one run on this machine.
+# Usage: bash bench/run.sh [timed epochs per measurement, default 7]
+# Makes bench/.venv (tensorflow-cpu, keras, torch, numpy, threadpoolctl from PyPI) on first use.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+epochs="${1:-7}"
+mkdir -p "$here/out"
+if [ ! -x "$here/.venv/bin/python" ]; then
+  python3 -m venv "$here/.venv"
+  "$here/.venv/bin/pip" install --progress-bar off -q tensorflow-cpu keras torch numpy threadpoolctl
+fi
+bash "$here/../.ci/setup"
+(cd "$here" && swift build -c release --scratch-path "$here/.build-bench" 2>&1 | tail -n 1)
+results="$here/out/results.jsonl"
+: > "$results"
+# Interleave the frameworks so that drift in the machine's speed hits all of them alike.
+"$here/.build-bench/release/kiln-bench" "$epochs" | tee -a "$results"
+"$here/.venv/bin/python" "$here/anchors.py" "$epochs" peak,keras,pytorch 2>/dev/null | tee -a "$results"
+"$here/.build-bench/release/kiln-bench" "$epochs" | sed 's/"framework": "kiln"/"framework": "kiln (2nd run)"/' | tee -a "$results"
+"$here/.venv/bin/python" "$here/report.py" "$results"
