@@ -99,8 +99,16 @@ open class KilnModel {
         descriptor.weights.filter(\.trainable).map { ($0.name, weight(named: $0.name)!) }
     }
 
-    /// Sets the named weights; checks every name and shape first, so on error nothing changes.
+    /// Sets the named weights (any subset); checks every name and shape first, so on error nothing changes.
     public func setWeights(_ values: [String: Tensor]) throws {
+        try validateWeights(values)
+        for (name, tensor) in values {
+            let info = descriptor.weights.first { $0.name == name }!
+            (state.pointee.params + info.offset).update(from: tensor.scalars, count: info.count)
+        }
+    }
+
+    func validateWeights(_ values: [String: Tensor]) throws {
         if let unknown = values.keys.sorted().first(where: { name in !descriptor.weights.contains { $0.name == name } }) {
             throw KilnError("\(descriptor.name) has no weight named '\(unknown)'; its weights are \(descriptor.weights.map(\.name).joined(separator: ", "))")
         }
@@ -109,10 +117,6 @@ open class KilnModel {
             guard tensor.shape == info.shape else {
                 throw KilnError("weight '\(info.name)' of \(descriptor.name) has shape \(shapeText(info.shape)), received \(shapeText(tensor.shape))")
             }
-        }
-        for (name, tensor) in values {
-            let info = descriptor.weights.first { $0.name == name }!
-            (state.pointee.params + info.offset).update(from: tensor.scalars, count: info.count)
         }
     }
 
@@ -130,7 +134,9 @@ open class KilnModel {
                               metadata: ["format": "kiln", "model": descriptor.name, "kiln_version": kilnRuntimeVersion], to: url)
     }
 
-    /// Loads every weight of the model; on any mismatch the model is left unchanged.
+    /// Loads every weight of the model from a file that holds exactly the model's weights as F32.
+    /// Checks names, then dtypes and shapes in weight order, then extra tensors, and names the
+    /// first mismatch; on any error the model is left unchanged.
     public func loadWeights(from url: URL) throws {
         let file = try SafeTensors.read(from: url)
         var values: [String: Tensor] = [:]
@@ -138,7 +144,14 @@ open class KilnModel {
             guard let tensor = file.tensors[info.name] else {
                 throw KilnError("\(url.path) has no tensor '\(info.name)' (it holds \(file.order.joined(separator: ", ")))")
             }
+            if let dtype = file.dtypes[info.name], dtype != "F32" {
+                throw KilnError("weight '\(info.name)' of \(descriptor.name) is float32 (F32), \(url.path) stores it as \(dtype)")
+            }
             values[info.name] = tensor
+        }
+        try validateWeights(values)
+        if let extra = file.order.first(where: { values[$0] == nil }) {
+            throw KilnError("\(url.path) holds tensor '\(extra)', which is not a weight of \(descriptor.name) (its weights are \(descriptor.weights.map(\.name).joined(separator: ", ")))")
         }
         try setWeights(values)
     }
@@ -150,6 +163,9 @@ open class KilnModel {
     }
 
     func check(x: Tensor, y: Tensor?, batchSize: Int?) throws -> Int {
+        guard x.count > 0 else {
+            throw KilnError("x holds no samples (shape \(shapeText(x.shape))): \(descriptor.name) needs at least one")
+        }
         let expected = descriptor.inputShape
         let sample = Array(x.shape.dropFirst())
         guard sample == expected || (x.sampleSize == descriptor.inputSize && sample.count == 1 && expected.count > 1) else {
@@ -160,7 +176,8 @@ open class KilnModel {
                 throw KilnError("Data cardinality is ambiguous: x sizes: \(x.count), y sizes: \(y.count). Make sure all arrays contain the same number of samples.")
             }
             guard y.sampleSize == targetSize else {
-                let want = targetSize == 1 && descriptor.outputSize > 1 ? "one class index per sample" : "\(targetSize) values per sample"
+                let want = targetSize == 1 && descriptor.outputSize > 1 ? "one class index per sample"
+                    : "\(targetSize) value\(targetSize == 1 ? "" : "s") per sample"
                 throw KilnError("targets for loss \(descriptor.loss.name) must have \(want), received shape \(shapeText(y.shape))")
             }
             if let bad = y.scalars.firstIndex(where: { !$0.isFinite }) {
@@ -186,7 +203,8 @@ open class KilnModel {
                     validationData: (x: Tensor, y: Tensor)? = nil, shuffle: Bool = true, callbacks: [Callback] = [],
                     verbose: Verbosity = .auto) throws -> History {
         let epochs = epochs ?? descriptor.epochs
-        let validationSplit = validationData == nil ? validationSplit ?? descriptor.validationSplit : validationSplit ?? 0
+        // As in Keras, validation_data overrides validation_split.
+        let validationSplit = validationData == nil ? validationSplit ?? descriptor.validationSplit : 0
         let batch = try check(x: x, y: y, batchSize: batchSize)
         guard validationSplit >= 0, validationSplit < 1 else {
             throw KilnError("`validation_split` must be in [0, 1). Received: validation_split=\(validationSplit)")
@@ -196,7 +214,7 @@ open class KilnModel {
         var validation = validationData
         if validationSplit > 0 {
             guard trainCount > 0, trainCount < x.count else {
-                throw KilnError("validation_split=\(validationSplit) leaves no samples for training or validation out of \(x.count)")
+                throw KilnError("Training data contains \(x.count) samples, which is not sufficient to split it into a validation and training set as specified by `validation_split=\(validationSplit)`. Either provide more data, or a different value for the `validation_split` argument.")
             }
             validation = (x.rows(trainCount..<x.count), y.rows(trainCount..<y.count))
         }
@@ -208,7 +226,7 @@ open class KilnModel {
         let yStage = UnsafeMutablePointer<Float>.allocate(capacity: descriptor.batchSize * ySize)
         defer { xStage.deallocate(); yStage.deallocate() }
         let xData = x.scalars, yData = y.scalars
-        var order = Array(0..<trainCount)
+        var order = (0..<trainCount).map(Int64.init)
         let steps = (trainCount + batch - 1) / batch
         var history = History()
         stopTraining = false
@@ -218,7 +236,8 @@ open class KilnModel {
             if shuffle {
                 for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
             }
-            if verbose != .silent { print("Epoch \(epoch + 1)/\(epochs)") }
+            callbacks.forEach { $0.onEpochBegin(epoch: epoch, model: self) }
+            if verbose != .silent && epochs > 1 { print("Epoch \(epoch + 1)/\(epochs)") }
             var progress = ProgressLine(steps: steps, verbosity: verbose)
             var lossSum = 0.0, seen = 0
             var metrics = MetricAccumulators(descriptor: descriptor)
@@ -226,10 +245,9 @@ open class KilnModel {
                 yData.withUnsafeBufferPointer { ys in
                     for step in 0..<steps {
                         let start = step * batch, n = min(batch, trainCount - start)
-                        for r in 0..<n {
-                            let row = order[start + r]
-                            (xStage + r * inputSize).update(from: xs.baseAddress! + row * inputSize, count: inputSize)
-                            (yStage + r * ySize).update(from: ys.baseAddress! + row * ySize, count: ySize)
+                        order.withUnsafeBufferPointer { rows in
+                            kiln_gather_rows(xStage, xs.baseAddress!, rows.baseAddress! + start, Int32(n), Int64(inputSize))
+                            kiln_gather_rows(yStage, ys.baseAddress!, rows.baseAddress! + start, Int32(n), Int64(ySize))
                         }
                         let loss = kernels.trainStep(state, xStage, yStage, Int32(n))
                         lossSum += Double(loss) * Double(n)
@@ -299,7 +317,18 @@ open class KilnModel {
         return Tensor(shape: [x.count] + descriptor.outputShape, scalars: out)
     }
 
-    public func predict(_ x: [[Float]]) throws -> Tensor { try predict(Tensor(x)) }
+    public func predict(_ x: [[Float]], batchSize: Int? = nil) throws -> Tensor { try predict(Tensor(x), batchSize: batchSize) }
+
+    public func evaluate(x: [[Float]], y: [[Float]], batchSize: Int? = nil) throws -> EvaluationResult {
+        try evaluate(x: Tensor(x), y: Tensor(y), batchSize: batchSize)
+    }
+
+    /// The loss (with regularization) of one batch in inference mode: for gradient checks.
+    public func loss(x: Tensor, y: Tensor) throws -> Float {
+        _ = try check(x: x, y: y, batchSize: x.count)
+        kernels.forward(state, x.scalars, Int32(x.count), 0)
+        return kernels.loss(state, y.scalars, Int32(x.count))
+    }
 
     /// One optimizer step on one batch (at most the compiled batch size); returns the batch's
     /// loss before the step, as Keras's train_on_batch.
@@ -315,9 +344,4 @@ open class KilnModel {
         let loss = kernels.gradients(state, x.scalars, y.scalars, Int32(x.count))
         return (loss, Array(UnsafeBufferPointer(start: state.pointee.grads, count: descriptor.paramCount)))
     }
-}
-
-func shapeText(_ shape: [Int], batch: Bool = false) -> String {
-    let dims = (batch ? ["None"] : []) + shape.map(String.init)
-    return "(" + dims.joined(separator: ", ") + (dims.count == 1 ? ",)" : ")")
 }

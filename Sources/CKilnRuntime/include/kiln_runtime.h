@@ -94,6 +94,10 @@ float kiln_categorical_crossentropy_loss(float *dpred, const float *pred, const 
 // y class index as float (rows).
 float kiln_sparse_categorical_crossentropy_loss(float *dpred, const float *pred, const float *y, int rows, int cols, int from_logits);
 
+// ---- batches ------------------------------------------------------------------------
+// dst (n,row_size) = src rows `rows[0..n)` (each row_size floats), prefetching ahead.
+void kiln_gather_rows(float *dst, const float *src, const int64_t *rows, int n, int64_t row_size);
+
 // ---- RNG --------------------------------------------------------------------------
 void kiln_rng_seed(uint64_t rng[2], uint64_t seed);
 uint64_t kiln_rng_next(uint64_t rng[2]);
