@@ -16,6 +16,10 @@ results="$here/out/results.jsonl"
 : > "$results"
 # Interleave the frameworks so that drift in the machine's speed hits all of them alike.
 "$here/.build-bench/release/kiln-bench" "$epochs" | tee -a "$results"
-"$here/.venv/bin/python" "$here/anchors.py" "$epochs" peak,keras,pytorch 2>/dev/null | tee -a "$results"
+# One process per anchor: TensorFlow and PyTorch loaded together abort (clashing OpenMP runtimes).
+for anchor in peak keras pytorch; do
+  TF_CPP_MIN_LOG_LEVEL=3 "$here/.venv/bin/python" "$here/anchors.py" "$epochs" "$anchor" 2>"$here/out/$anchor.stderr" | tee -a "$results" \
+    || { echo "bench: anchor $anchor failed; see bench/out/$anchor.stderr" >&2; exit 1; }
+done
 "$here/.build-bench/release/kiln-bench" "$epochs" | sed 's/"framework": "kiln"/"framework": "kiln (2nd run)"/' | tee -a "$results"
 "$here/.venv/bin/python" "$here/report.py" "$results"

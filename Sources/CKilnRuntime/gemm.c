@@ -119,7 +119,8 @@ typedef struct {
     size_t n;
 } scratch;
 
-static _Thread_local scratch scratch_a, scratch_b;
+// initial-exec: the runtime is linked into the executable, and this avoids __tls_get_addr per call.
+static _Thread_local scratch scratch_a __attribute__((tls_model("initial-exec"))), scratch_b __attribute__((tls_model("initial-exec")));
 
 static float *scratch_get(scratch *s, size_t n) {
     if (s->n < n) {

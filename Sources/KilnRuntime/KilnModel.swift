@@ -239,24 +239,16 @@ open class KilnModel {
             callbacks.forEach { $0.onEpochBegin(epoch: epoch, model: self) }
             if verbose != .silent && epochs > 1 { print("Epoch \(epoch + 1)/\(epochs)") }
             var progress = ProgressLine(steps: steps, verbosity: verbose)
-            var lossSum = 0.0, seen = 0
-            var metrics = MetricAccumulators(descriptor: descriptor)
+            var epochTotals = EpochTotals(metrics: MetricAccumulators(descriptor: descriptor))
             xData.withUnsafeBufferPointer { xs in
                 yData.withUnsafeBufferPointer { ys in
-                    for step in 0..<steps {
-                        let start = step * batch, n = min(batch, trainCount - start)
-                        order.withUnsafeBufferPointer { rows in
-                            kiln_gather_rows(xStage, xs.baseAddress!, rows.baseAddress! + start, Int32(n), Int64(inputSize))
-                            kiln_gather_rows(yStage, ys.baseAddress!, rows.baseAddress! + start, Int32(n), Int64(ySize))
-                        }
-                        let loss = kernels.trainStep(state, xStage, yStage, Int32(n))
-                        lossSum += Double(loss) * Double(n)
-                        seen += n
-                        metrics.add(output: state.pointee.acts + descriptor.outputOffset, y: yStage, rows: n)
-                        progress.update(step: step + 1, logs: [("loss", lossSum / Double(seen))] + metrics.values)
+                    order.withUnsafeBufferPointer { rows in
+                        trainEpoch(x: xs.baseAddress!, y: ys.baseAddress!, rows: rows.baseAddress!, count: trainCount, batch: batch,
+                                   xStage: xStage, yStage: yStage, progress: &progress, totals: &epochTotals)
                     }
                 }
             }
+            let (lossSum, seen, metrics) = (epochTotals.lossSum, epochTotals.seen, epochTotals.metrics)
             var logs: [(String, Double)] = [("loss", lossSum / Double(max(seen, 1)))] + metrics.values
             if let validation {
                 let result = try evaluate(x: validation.x, y: validation.y)
@@ -278,6 +270,34 @@ open class KilnModel {
                     shuffle: Bool = true, callbacks: [Callback] = [], verbose: Verbosity = .auto) throws -> History {
         try fit(x: Tensor(x), y: Tensor(y), epochs: epochs, batchSize: batchSize, validationSplit: validationSplit,
                 shuffle: shuffle, callbacks: callbacks, verbose: verbose)
+    }
+
+    struct EpochTotals {
+        var lossSum = 0.0
+        var seen = 0
+        var metrics: MetricAccumulators
+    }
+
+    /// One epoch's steps over raw pointers: the hot loop, kept free of captured locals and
+    /// closures so that each step costs the kernels, the gather and a few adds.
+    func trainEpoch(x: UnsafePointer<Float>, y: UnsafePointer<Float>, rows: UnsafePointer<Int64>, count: Int, batch: Int,
+                    xStage: UnsafeMutablePointer<Float>, yStage: UnsafeMutablePointer<Float>,
+                    progress: inout ProgressLine, totals: inout EpochTotals) {
+        let inputSize = Int64(descriptor.inputSize), ySize = Int64(targetSize)
+        let output = state.pointee.acts + descriptor.outputOffset
+        let trainStep = kernels.trainStep
+        var step = 0
+        for start in stride(from: 0, to: count, by: batch) {
+            let n = min(batch, count - start)
+            kiln_gather_rows(xStage, x, rows + start, Int32(n), inputSize)
+            kiln_gather_rows(yStage, y, rows + start, Int32(n), ySize)
+            let loss = trainStep(state, xStage, yStage, Int32(n))
+            totals.lossSum += Double(loss) * Double(n)
+            totals.seen += n
+            totals.metrics.add(output: output, y: yStage, rows: n)
+            step += 1
+            progress.update(step: step, logs: [("loss", totals.lossSum / Double(totals.seen))] + totals.metrics.values)
+        }
     }
 
     /// Loss (with regularization) and metrics over all samples, in inference mode.
