@@ -38,6 +38,82 @@ public enum Identifiers {
         return nil
     }
 
+    static let pythonKeywords: Set<String> = [
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
+        "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
+        "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "match", "case", "print", "len",
+    ]
+    /// Names the generated pipeline code uses for its own locals and types.
+    static let reservedPipelineNames: Set<String> = [
+        "context", "ctx", "run", "output", "outputs", "result", "Result", "Outputs", "spark", "sc", "F", "args", "main", "row", "rows",
+        "i", "n", "t", "part", "parts", "frame", "schema", "Frame", "Schema", "Row", "Dataset", "value",
+    ]
+
+    /// Why `name` cannot name a pipeline source, step or parameter (a Swift and Python
+    /// identifier in the generated code), or nil if it can.
+    public static func problemWithDatasetName(_ name: String) -> String? {
+        guard let first = name.unicodeScalars.first else { return "a name cannot be empty" }
+        let isLetter: (Unicode.Scalar) -> Bool = { ("A"..."Z").contains($0) || ("a"..."z").contains($0) }
+        guard isLetter(first) else { return "a name must start with an ASCII letter" }
+        guard name.unicodeScalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+            return "a name may contain only ASCII letters, digits and '_'"
+        }
+        guard name.count <= 64 else { return "a name may be at most 64 characters long" }
+        if swiftKeywords.contains(name) || pythonKeywords.contains(name) || reservedPipelineNames.contains(name)
+            || reservedTypeNames.contains(name) || name.lowercased().hasPrefix("kiln") {
+            return "'\(name)' is reserved"
+        }
+        return nil
+    }
+
+    public static func problemWithParameterName(_ name: String) -> String? { problemWithDatasetName(name) }
+
+    /// A Swift property name for a column, whatever the column is called: `sum(rating)` ->
+    /// `sum_rating`, `Mountain View` -> `Mountain_View`, `1st` -> `c1st`, `class` -> `class_`.
+    public static func swiftPropertyName(_ column: String) -> String {
+        var out = ""
+        for scalar in column.unicodeScalars {
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9": out.unicodeScalars.append(scalar)
+            default: if !out.isEmpty, out.last != "_" { out += "_" }
+            }
+        }
+        while out.count > 1, out.hasSuffix("_") { out.removeLast() }
+        if out.isEmpty || out == "_" { out = "column" }
+        if out.first!.isNumber { out = "c" + out }
+        if swiftKeywords.contains(out) || out == "schema" || out == "init" { out += "_" }
+        return out
+    }
+
+    /// Unique property names for a schema's columns (a suffix where two would collide).
+    public static func swiftPropertyNames(_ columns: [String]) -> [String] {
+        var used: Set<String> = []
+        return columns.map { column in
+            let base = swiftPropertyName(column)
+            var name = base, counter = 2
+            while used.contains(name) { name = "\(base)_\(counter)"; counter += 1 }
+            used.insert(name)
+            return name
+        }
+    }
+
+    /// A Python string literal holding exactly `text` (printable ASCII kept, the rest escaped).
+    public static func pythonStringLiteral(_ text: String) -> String {
+        var out = "'"
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "'": out += "\\'"
+            case "\\": out += "\\\\"
+            case " "..."~": out.unicodeScalars.append(scalar)
+            default:
+                let hex = String(scalar.value, radix: 16)
+                out += scalar.value <= 0xFFFF ? "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    : "\\U" + String(repeating: "0", count: 8 - hex.count) + hex
+            }
+        }
+        return out + "'"
+    }
+
     /// Lower-case ASCII letters, digits and '_', starting with a letter, at most 48 long, not a C keyword.
     public static func isPlainCIdentifier(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.count <= 48 else { return false }

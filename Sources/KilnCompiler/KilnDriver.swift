@@ -14,7 +14,7 @@ public enum KilnDriver {
     /// The model name a spec file must declare: `SeedRegressor.model.yaml` -> SeedRegressor.
     public static func stem(ofSpec path: String) -> String {
         var name = (path as NSString).lastPathComponent
-        for suffix in [".model.yaml", ".model.yml", ".yaml", ".yml"] where name.hasSuffix(suffix) {
+        for suffix in [".model.yaml", ".model.yml", ".pipeline.yaml", ".pipeline.yml", ".yaml", ".yml"] where name.hasSuffix(suffix) {
             name.removeLast(suffix.count)
             break
         }
@@ -36,14 +36,7 @@ public enum KilnDriver {
 
     public static func compileModel(at url: URL, displayPath: String, diagnosticPath: String? = nil, diagnostics: DiagnosticEngine,
                                     requireFileNameMatch: Bool = false) -> ModelGraph? {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            diagnostics.error("cannot read spec file", at: SourceLocation(file: diagnosticPath ?? displayPath, line: 1, column: 1))
-            return nil
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            diagnostics.error("spec file is not valid UTF-8", at: SourceLocation(file: diagnosticPath ?? displayPath, line: 1, column: 1))
-            return nil
-        }
+        guard let text = readSpec(at: url, displayPath: diagnosticPath ?? displayPath, diagnostics: diagnostics) else { return nil }
         return compileModel(text: text, displayPath: displayPath, diagnosticPath: diagnosticPath, diagnostics: diagnostics,
                             requireFileNameMatch: requireFileNameMatch)
     }

@@ -14,7 +14,7 @@ struct Kiln: ParsableCommand {
 
 /// Shared by the subcommands: display paths relative to --root, diagnostics to stderr.
 struct SpecOptions: ParsableArguments {
-    @Argument(help: "Spec files (*.model.yaml).")
+    @Argument(help: "Spec files (*.model.yaml, *.pipeline.yaml).")
     var specs: [String]
 
     @Option(help: "Show spec paths relative to this directory (default: the current directory).")
@@ -28,9 +28,16 @@ struct SpecOptions: ParsableArguments {
 
     /// Compiles every spec, hands each valid graph to `body`, reports diagnostics, and fails
     /// the command if any spec had an error.
-    func forEachGraph(requireFileNameMatch: Bool = false, _ body: (String, ModelGraph) throws -> Void) throws {
+    func forEachGraph(requireFileNameMatch: Bool = false, _ body: (String, ModelGraph) throws -> Void,
+                      pipelines: ((String, PipelineGraph) throws -> Void)? = nil) throws {
         let diagnostics = DiagnosticEngine()
         for spec in specs {
+            if KilnDriver.isPipelineSpec(spec) {
+                let graph = KilnDriver.compilePipeline(at: URL(fileURLWithPath: spec), displayPath: displayPath(spec), diagnosticPath: spec,
+                                                       diagnostics: diagnostics, requireFileNameMatch: requireFileNameMatch)
+                if let graph, let pipelines { try pipelines(spec, graph) }
+                continue
+            }
             if let graph = compile(spec, diagnostics: diagnostics, requireFileNameMatch: requireFileNameMatch) { try body(spec, graph) }
         }
         report(diagnostics)
@@ -57,6 +64,8 @@ extension Kiln {
         func run() throws {
             try options.forEachGraph { spec, graph in
                 print("\(spec): ok: \(graph.name), \(graph.paramCount) params (\(graph.trainableParamCount) trainable), output \(graph.outputShape)")
+            } pipelines: { spec, graph in
+                print("\(spec): ok: pipeline \(graph.name), \(graph.nodes.count) sources and steps")
             }
         }
     }
@@ -66,7 +75,9 @@ extension Kiln {
         @OptionGroup var options: SpecOptions
 
         func run() throws {
-            try options.forEachGraph { _, graph in print(graph.summary, terminator: "") }
+            try options.forEachGraph { _, graph in print(graph.summary, terminator: "") } pipelines: { _, graph in
+                print(KilnDriver.outline(of: graph), terminator: "")
+            }
         }
     }
 

@@ -1,0 +1,75 @@
+import KilnCore
+import KilnSpec
+
+/// `show` (DataFrame.show): prints the first `n` rows (20) as Spark's table; `truncate`
+/// (true: cells cut to 20 characters; false; or a width).
+struct ShowOp: PipelineOperation {
+    static let names = ["show"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard context.input != nil else { return nil }
+        var rows = 20, truncate = 20
+        switch context.argument.value {
+        case .scalar where context.isBare: break
+        case .scalar:
+            guard let n = context.positiveInt(context.argument, "show") else { return nil }
+            rows = n
+        case .mapping:
+            let reader = MappingReader(context.argument, context: "show", diagnostics: context.diagnostics)
+            defer { reader.finish(allowed: ["n", "truncate"]) }
+            if let node = reader["n"] { guard let n = context.positiveInt(node, "n") else { return nil }; rows = n }
+            if let node = reader["truncate"] {
+                switch node.scalarKind {
+                case let .bool(flag)?: truncate = flag ? 20 : 0
+                case .int?: guard let width = context.positiveInt(node, "truncate") else { return nil }; truncate = width
+                default: return context.error("expected true, false or a width for 'truncate', received \(node.kindDescription)", at: node.location)
+                }
+            }
+        case .sequence:
+            return context.error("expected show, show: 5 or show: {n: 5, truncate: false}, received a list")
+        }
+        return BuiltOp(op: .show(rows: rows, truncate: truncate), schema: Schema([]), flavor: .dataFrame)
+    }
+}
+
+/// `count`: the number of rows, which `run` returns when the step is an output.
+struct CountOp: PipelineOperation {
+    static let names = ["count"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        guard context.isBare else { return context.error("count takes no argument") }
+        return BuiltOp(op: .count, schema: Schema([Field("count", .long, nullable: false)]), flavor: input.flavor)
+    }
+}
+
+/// `printSchema`: prints the input's schema as Spark's tree.
+struct PrintSchemaOp: PipelineOperation {
+    static let names = ["printSchema"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard context.input != nil else { return nil }
+        guard context.isBare else { return context.error("printSchema takes no argument") }
+        return BuiltOp(op: .printSchema, schema: Schema([]), flavor: .dataFrame)
+    }
+}
+
+/// `writeCSV: path` (`header` true by default here) and `writeJSON: path`: one file, written
+/// whole or not at all.
+struct WriteOp: PipelineOperation {
+    static let names = ["writeCSV", "writeJSON"]
+    static let options = ["header"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input, let paths = context.paths(context.argument) else { return nil }
+        guard paths.count == 1 else { return context.error("\(context.op) writes one file; give one path") }
+        if case let .literal(path) = paths[0], path.contains("*") || path.contains("?") {
+            return context.error("\(context.op) needs a file path, not a pattern")
+        }
+        if let array = input.schema.fields.first(where: { if case .array = $0.type { true } else { false } }), context.op == "writeCSV" {
+            return context.error("CSV cannot hold array column '\(array.name)'; use writeJSON")
+        }
+        let header = context.reader.bool("header") ?? true
+        return BuiltOp(op: .write(context.op == "writeCSV" ? .csv : .json, path: paths[0], header: header), schema: Schema([]), flavor: .dataFrame)
+    }
+}

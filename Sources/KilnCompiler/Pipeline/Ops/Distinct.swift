@@ -1,0 +1,21 @@
+import KilnCore
+import KilnSpec
+
+/// `distinct` and `dropDuplicates: [subset]`: one row per distinct value (of the subset),
+/// the first one met.
+struct DistinctOp: PipelineOperation {
+    static let names = ["distinct", "dropDuplicates"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        if let array = input.schema.fields.first(where: { if case .array = $0.type { true } else { false } }) {
+            return context.error("\(context.op) cannot compare array column '\(array.name)'")
+        }
+        if context.op == "distinct" || context.isBare {
+            guard context.isBare || context.argument.scalarKind == .bool(true) else { return context.error("distinct takes no argument") }
+            return BuiltOp(op: .distinct(subset: nil), schema: input.schema, flavor: input.flavor)
+        }
+        guard let names = context.columnList(context.argument, "dropDuplicates"), let indices = context.columnIndices(names, in: input.schema) else { return nil }
+        return BuiltOp(op: .distinct(subset: indices), schema: input.schema, flavor: .dataFrame)
+    }
+}

@@ -1,0 +1,69 @@
+import KilnCore
+import KilnSpec
+
+/// `groupBy: [location]` with `agg:` (DataFrame.groupBy(...).agg(...)). `agg` is
+/// - a list of aggregates: `[sum(rating), "avg(rating) as mean", count(*), count(distinct state)]`;
+/// - a mapping of columns to functions, as `agg({'rating': 'sum'})`: `{rating: sum}`;
+/// - one function name, as GroupedData's shortcuts: `sum`, `avg`/`mean`, `min`, `max` over
+///   every numeric column (`df.groupBy('location').sum()`), or `count` (a `count` column).
+/// `groupBy: []` aggregates the whole input into one row.
+struct GroupByOp: PipelineOperation {
+    static let names = ["groupBy"]
+    static let options = ["agg"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        var keys: [TypedExpr] = []
+        if !context.isBare {
+            let items: [YAMLNode]
+            if case let .sequence(list) = context.argument.value { items = list } else { items = [context.argument] }
+            for item in items {
+                guard let typed = context.expression(item, schema: input.schema) else { return nil }
+                if case .array = typed.type { return context.error("cannot group by an array column (\(typed.sparkName))", at: item.location) }
+                keys.append(typed)
+            }
+        }
+        guard let aggNode = context.reader["agg"] else {
+            return context.error("groupBy needs 'agg:' to say what to compute per group, e.g. agg: [sum(rating)], agg: {rating: avg} or agg: count", at: context.spec.op.location)
+        }
+        let typer = context.typer(input.schema)
+        var aggregates: [AggregateCall] = []
+        switch aggNode.value {
+        case let .scalar(text, _) where ["sum", "avg", "mean", "min", "max", "count"].contains(text.lowercased()):
+            let function = text.lowercased()
+            if function == "count" {
+                aggregates = [AggregateCall(function: .countStar, argument: nil, name: "count", type: .long, nullable: false, location: aggNode.location)]
+            } else {
+                let numeric = input.schema.fields.enumerated().filter { $0.element.type.isNumeric }
+                guard !numeric.isEmpty else {
+                    return context.error("agg: \(text) applies to numeric columns, and '\(input.name)' has none (\(input.schema))", at: aggNode.location)
+                }
+                for (index, field) in numeric {
+                    let call = Expr(.call(function, [Expr(.column(field.name), at: aggNode.location)], distinct: false), at: aggNode.location)
+                    guard let aggregate = typer.aggregate(call) else { return nil }
+                    _ = index
+                    aggregates.append(aggregate)
+                }
+            }
+        case .scalar:
+            guard let parsed = ExpressionParser.parse(aggNode, diagnostics: context.diagnostics), let aggregate = typer.aggregate(parsed) else { return nil }
+            aggregates = [aggregate]
+        case let .mapping(pairs):
+            for (key, value) in pairs {
+                guard case let .scalar(column, _) = key.value, let function = value.string("agg", in: context.diagnostics) else { return nil }
+                let argument: Expr = column == "*" ? Expr(.star, at: key.location) : Expr(.column(column), at: key.location)
+                guard let aggregate = typer.aggregate(Expr(.call(function, [argument], distinct: false), at: value.location)) else { return nil }
+                aggregates.append(aggregate)
+            }
+        case let .sequence(items):
+            for item in items {
+                guard let parsed = ExpressionParser.parse(item, diagnostics: context.diagnostics), let aggregate = typer.aggregate(parsed) else { return nil }
+                aggregates.append(aggregate)
+            }
+        }
+        guard !aggregates.isEmpty else { return context.error("agg needs at least one aggregate", at: aggNode.location) }
+        let keyFields = keys.map { key in Field(key.columnIndex.map { input.schema.fields[$0].name } ?? key.sparkName, key.type, nullable: key.nullable) }
+        let fields = keyFields + aggregates.map { Field($0.name, $0.type, nullable: $0.nullable) }
+        return BuiltOp(op: .aggregate(keys: keys, aggregates: aggregates), schema: Schema(fields), flavor: .dataFrame)
+    }
+}

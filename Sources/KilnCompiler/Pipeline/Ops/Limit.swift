@@ -1,0 +1,23 @@
+import KilnCore
+import KilnSpec
+
+/// `limit: n` (DataFrame.limit) and `take: n` (RDD.take): the first n rows.
+struct LimitOp: PipelineOperation {
+    static let names = ["limit", "take"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input, let count = context.positiveInt(context.argument, context.op) else { return nil }
+        return BuiltOp(op: .limit(count), schema: input.schema, flavor: input.flavor)
+    }
+}
+
+/// `collect`: every row, for `run` to return (the dataset itself).
+struct CollectOp: PipelineOperation {
+    static let names = ["collect"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        guard context.isBare else { return context.error("collect takes no argument") }
+        return BuiltOp(op: .project(context.passThrough(input.schema)), schema: input.schema, flavor: input.flavor)
+    }
+}

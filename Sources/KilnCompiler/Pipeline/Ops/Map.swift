@@ -1,0 +1,88 @@
+import KilnCore
+import KilnSpec
+
+/// `map: "(lower(value), 1)"` (RDD.map): one output row per input row. A tuple gives columns
+/// `_1, _2, ...` (a pair RDD); anything else gives one column `value`.
+struct MapOp: PipelineOperation {
+    static let names = ["map"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input, let parsed = ExpressionParser.parse(context.argument, diagnostics: context.diagnostics) else { return nil }
+        let typer = context.typer(input.schema)
+        if case let .tuple(items) = parsed.node {
+            var exprs: [TypedExpr] = []
+            for item in items {
+                guard let typed = typer.type(item) else { continue }
+                exprs.append(typed)
+            }
+            guard exprs.count == items.count else { return nil }
+            let fields = exprs.enumerated().map { Field("_\($0.offset + 1)", $0.element.type, nullable: $0.element.nullable) }
+            return BuiltOp(op: .project(exprs), schema: Schema(fields), flavor: .rdd)
+        }
+        // A udf returning a tuple fills several columns.
+        if case let .call(name, args, false) = parsed.node, let udf = context.validator.udfs[name], case let .tuple(types) = udf.returns {
+            let wrapped = ExpressionTyper(schema: input.schema, params: context.validator.paramTypes,
+                                          udfs: [name: UDFSignature(name: name, args: udf.args, returns: .value(.string), location: udf.location)],
+                                          diagnostics: context.diagnostics)
+            guard let typed = wrapped.type(parsed), case let .udf(_, typedArgs) = typed.node else { return nil }
+            let nullable = typedArgs.contains { $0.nullable }
+            let fields = types.enumerated().map { Field("_\($0.offset + 1)", $0.element, nullable: nullable) }
+            return BuiltOp(op: .projectUDF(name, args: typedArgs), schema: Schema(fields), flavor: .rdd)
+        }
+        guard let typed = typer.type(parsed) else { return nil }
+        return BuiltOp(op: .project([typed]), schema: Schema([Field("value", typed.type, nullable: typed.nullable)]), flavor: .rdd)
+    }
+}
+
+/// `flatMap: "split(value)"` (RDD.flatMap): the expression must give an array; each element
+/// becomes a row with one column `value`.
+struct FlatMapOp: PipelineOperation {
+    static let names = ["flatMap"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input, let typed = context.expression(context.argument, schema: input.schema) else { return nil }
+        guard case let .array(element) = typed.type else {
+            return context.error("flatMap needs an expression that gives an array, such as split(value); \"\(typed.sparkName)\" gives \(typed.type)", at: typed.location)
+        }
+        return BuiltOp(op: .flatMap(typed), schema: Schema([Field("value", element, nullable: false)]), flavor: .rdd)
+    }
+}
+
+/// `keys` / `values` (RDD.keys(), RDD.values()) of a pair dataset.
+struct KeysValuesOp: PipelineOperation {
+    static let names = ["keys", "values"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        guard context.isBare else { return context.error("'\(context.op)' takes no argument") }
+        guard input.schema.count == 2 else {
+            return context.error("'\(context.op)' needs (key, value) pairs; '\(input.name)' has \(input.schema.count) column\(input.schema.count == 1 ? "" : "s") (\(input.schema))", at: context.spec.op.location)
+        }
+        let index = context.op == "keys" ? 0 : 1
+        let field = input.schema.fields[index]
+        let expr = TypedExpr(.column(index, name: field.name), field.type, nullable: field.nullable, sparkName: field.name, at: context.spec.op.location)
+        return BuiltOp(op: .project([expr]), schema: Schema([Field("value", field.type, nullable: field.nullable)]), flavor: .rdd)
+    }
+}
+
+/// `toDF: [location, state, rating]` (RDD.toDF / DataFrame.toDF): names the columns.
+struct ToDFOp: PipelineOperation {
+    static let names = ["toDF"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        var names = input.schema.names
+        if !context.isBare {
+            guard let given = context.columnList(context.argument, "toDF") else { return nil }
+            guard given.count == input.schema.count else {
+                return context.error("toDF got \(given.count) name\(given.count == 1 ? "" : "s") for \(input.schema.count) column\(input.schema.count == 1 ? "" : "s") (\(input.schema))")
+            }
+            names = given.map(\.value)
+        }
+        let exprs = input.schema.fields.enumerated().map {
+            TypedExpr(.column($0.offset, name: $0.element.name), $0.element.type, nullable: $0.element.nullable, sparkName: $0.element.name, at: context.spec.op.location)
+        }
+        let fields = zip(names, input.schema.fields).map { Field($0, $1.type, nullable: $1.nullable) }
+        return BuiltOp(op: .project(exprs), schema: Schema(fields), flavor: .dataFrame)
+    }
+}

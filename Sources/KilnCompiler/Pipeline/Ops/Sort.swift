@@ -1,0 +1,62 @@
+import KilnCore
+import KilnSpec
+
+/// `sort: [location, "rating desc nulls last"]` (also `orderBy`; `ascending: false` flips
+/// every key, as `sort(..., ascending=False)`). Nulls sort first ascending, last descending.
+struct SortOp: PipelineOperation {
+    static let names = ["sort", "orderBy"]
+    static let options = ["ascending"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        let items: [YAMLNode]
+        if case let .sequence(list) = context.argument.value { items = list } else { items = [context.argument] }
+        guard !items.isEmpty else { return context.error("\(context.op) needs at least one column") }
+        var ascendingFlags: [Bool]?
+        if let node = context.reader["ascending"] {
+            if case let .sequence(flags) = node.value {
+                let values = flags.compactMap { $0.bool("ascending", in: context.diagnostics) }
+                guard values.count == items.count else {
+                    return context.error("ascending has \(flags.count) values for \(items.count) sort keys", at: node.location)
+                }
+                ascendingFlags = values
+            } else {
+                guard let flag = node.bool("ascending", in: context.diagnostics) else { return nil }
+                ascendingFlags = [Bool](repeating: flag, count: items.count)
+            }
+        }
+        var keys: [SortKey] = []
+        for (index, item) in items.enumerated() {
+            guard let spec = ExpressionParser.parseSortKey(item, diagnostics: context.diagnostics),
+                  let typed = context.typer(input.schema).type(spec.expr) else { return nil }
+            if case .array = typed.type { return context.error("cannot sort by an array column (\(typed.sparkName))", at: item.location) }
+            let ascending = ascendingFlags.map { $0[index] && spec.ascending } ?? spec.ascending
+            keys.append(SortKey(expr: typed, ascending: ascending, nullsFirst: spec.nullsFirst ?? ascending, explicitNulls: spec.nullsFirst != nil))
+        }
+        return BuiltOp(op: .sort(keys), schema: input.schema, flavor: .dataFrame)
+    }
+}
+
+/// `sortBy: "_2"` with `ascending: false` (RDD.sortBy), and `sortByKey` (RDD.sortByKey).
+struct SortByOp: PipelineOperation {
+    static let names = ["sortBy", "sortByKey"]
+    static let options = ["ascending"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        let ascending = context.reader.bool("ascending") ?? true
+        let key: TypedExpr
+        if context.op == "sortByKey" {
+            guard context.isBare || context.argument.scalarKind == .bool(true) || context.argument.scalarKind == .bool(false) else {
+                return context.error("sortByKey takes no expression; it sorts by the key (_1). Use sortBy to sort by an expression")
+            }
+            guard let (pairKey, _) = context.pairColumns(input) else { return nil }
+            key = pairKey
+        } else {
+            guard let typed = context.expression(context.argument, schema: input.schema) else { return nil }
+            key = typed
+        }
+        if case .array = key.type { return context.error("cannot sort by an array (\(key.sparkName))") }
+        return BuiltOp(op: .sort([SortKey(expr: key, ascending: ascending, nullsFirst: ascending, explicitNulls: false)]), schema: input.schema, flavor: .rdd)
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+import KilnCore
+import KilnSpec
+
+/// One source kind or operation: checks its arguments against its input's schema and
+/// yields the plan op and the output schema (as a Keras layer derives its output shape).
+protocol PipelineOperation: Sendable {
+    /// The spec keys that select it (`filter` and `where` are one operation).
+    static var names: [String] { get }
+    /// The option keys it reads besides its own and `from` (for unknown-key checks).
+    static var options: [String] { get }
+    static func build(_ context: OpContext) -> BuiltOp?
+}
+
+extension PipelineOperation {
+    static var options: [String] { [] }
+}
+
+struct BuiltOp {
+    var op: PlanOp
+    var schema: Schema
+    var flavor: PlanNode.Flavor
+    /// Inputs beyond `from` (the other side of a join or union).
+    var extraInputs: [Int] = []
+}
+
+/// What an operation sees while it is built.
+struct OpContext {
+    let spec: NodeSpec
+    let input: PlanNode?
+    let reader: MappingReader
+    let validator: PipelineValidator
+
+    var diagnostics: DiagnosticEngine { validator.diagnostics }
+    var op: String { spec.op.value }
+    var argument: YAMLNode { spec.argument }
+    var isBare: Bool { if case .scalar(_, .plain) = argument.value, argument.scalarKind == .null { true } else { false } }
+
+    func typer(_ schema: Schema) -> ExpressionTyper {
+        ExpressionTyper(schema: schema, params: validator.paramTypes, udfs: validator.udfs, diagnostics: diagnostics)
+    }
+
+    /// Parses and types one expression written as a YAML scalar.
+    func expression(_ node: YAMLNode, schema: Schema) -> TypedExpr? {
+        guard let parsed = ExpressionParser.parse(node, diagnostics: diagnostics) else { return nil }
+        return typer(schema).type(parsed)
+    }
+
+    func error(_ message: String, at location: SourceLocation? = nil) -> BuiltOp? {
+        diagnostics.error(message, at: location ?? argument.location)
+        return nil
+    }
+
+    /// Another node named in an argument (`join: other`, `union: more`), which must yield rows.
+    func node(named name: Located<String>) -> PlanNode? {
+        validator.resolve(name, from: spec.name.value)
+    }
+
+    /// Names of columns given as one string or a list of strings.
+    func columnList(_ node: YAMLNode, _ what: String) -> [Located<String>]? {
+        switch node.value {
+        case .scalar:
+            return node.string(what, in: diagnostics).map { [Located($0, at: node.location)] }
+        case let .sequence(items):
+            var names: [Located<String>] = []
+            for item in items {
+                guard let name = item.string(what, in: diagnostics) else { return nil }
+                names.append(Located(name, at: item.location))
+            }
+            return names
+        case .mapping:
+            diagnostics.error("expected a column name or a list of column names for '\(what)', received a mapping", at: node.location)
+            return nil
+        }
+    }
+
+    /// Resolves column names against `schema`, reporting unknown ones Spark's way.
+    func columnIndices(_ names: [Located<String>], in schema: Schema) -> [Int]? {
+        var indices: [Int] = []
+        var ok = true
+        for name in names {
+            guard let typed = typer(schema).column(name.value, at: name.location), let index = typed.columnIndex else { ok = false; continue }
+            indices.append(index)
+        }
+        return ok ? indices : nil
+    }
+
+    func positiveInt(_ node: YAMLNode, _ what: String, allowZero: Bool = true) -> Int? {
+        guard let value = node.int(what, in: diagnostics) else { return nil }
+        guard value > 0 || (allowZero && value == 0) else {
+            diagnostics.error("expected a \(allowZero ? "non-negative" : "positive") integer for '\(what)', received \(value)", at: node.location)
+            return nil
+        }
+        return value
+    }
+}
+
+/// `PipelineSpec` -> `PipelineGraph`: resolves inputs, builds each node with its operation,
+/// checks outputs. Every error is reported; a node whose input failed is skipped quietly.
+final class PipelineValidator {
+    let diagnostics: DiagnosticEngine
+    let specPath: String
+    let specDirectory: URL?
+    var nodes: [PlanNode] = []
+    var byName: [String: Int] = [:]
+    /// Names declared anywhere in the spec, so that a step whose input failed stays quiet.
+    var declared: Set<String> = []
+    var paramTypes: [String: DataType] = [:]
+    var udfs: [String: UDFSignature] = [:]
+
+    static let sourceOperations: [PipelineOperation.Type] = [TextFileSource.self, CSVSource.self, JSONSource.self, RowsSource.self, ParallelizeSource.self]
+    static let stepOperations: [PipelineOperation.Type] = [
+        MapOp.self, FlatMapOp.self, KeysValuesOp.self, ToDFOp.self, FilterOp.self, SelectOp.self, WithColumnOp.self, WithColumnRenamedOp.self,
+        DropOp.self, ReduceByKeyOp.self, GroupByKeyOp.self, GroupByOp.self, SortOp.self, SortByOp.self, DistinctOp.self, LimitOp.self,
+        CollectOp.self, UnionOp.self, JoinOp.self, ShowOp.self, CountOp.self, PrintSchemaOp.self, WriteOp.self,
+    ]
+
+    init(specPath: String, specDirectory: URL?, diagnostics: DiagnosticEngine) {
+        self.specPath = specPath; self.specDirectory = specDirectory; self.diagnostics = diagnostics
+    }
+
+    static func validate(_ spec: PipelineSpec, specPath: String, specDirectory: URL?, diagnostics: DiagnosticEngine) -> PipelineGraph? {
+        let validator = PipelineValidator(specPath: specPath, specDirectory: specDirectory, diagnostics: diagnostics)
+        return validator.run(spec)
+    }
+
+    func run(_ spec: PipelineSpec) -> PipelineGraph? {
+        let errorsBefore = diagnostics.errors.count
+        if let problem = Identifiers.problemWithModelName(spec.name.value) {
+            diagnostics.error("invalid pipeline name '\(Identifiers.commentText(spec.name.value))': \(problem)", at: spec.name.location)
+        }
+        var params: [PipelineParam] = []
+        for param in spec.params {
+            if let problem = Identifiers.problemWithParameterName(param.name.value) {
+                diagnostics.error("invalid parameter name '\(Identifiers.commentText(param.name.value))': \(problem)", at: param.name.location)
+                continue
+            }
+            params.append(PipelineParam(name: param.name.value, typeName: param.type.value))
+            paramTypes[param.name.value] = params.last!.type
+        }
+        for udf in spec.udfs { if let signature = checkUDF(udf) { udfs[udf.name.value] = signature } }
+        declared = Set(spec.sources.map(\.name.value) + spec.steps.map(\.name.value)).union(spec.unparsed)
+        failed = spec.unparsed
+
+        for source in spec.sources {
+            if let clash = spec.steps.first(where: { $0.name.value == source.name.value }) {
+                diagnostics.error("step '\(clash.name.value)' has the name of a source", at: clash.name.location)
+            }
+            build(source, operations: Self.sourceOperations, input: nil)
+        }
+        var previous: String? = spec.sources.count == 1 ? spec.sources[0].name.value : nil
+        for step in spec.steps {
+            defer { previous = step.name.value }
+            let inputName: Located<String>
+            if let from = step.from {
+                inputName = from
+            } else if let previous {
+                inputName = Located(previous, at: step.location)
+            } else {
+                diagnostics.error("step '\(step.name.value)' needs 'from:' to name its input: the pipeline has \(spec.sources.count) sources (\(spec.sources.map(\.name.value).joined(separator: ", ")))", at: step.location)
+                continue
+            }
+            guard let input = resolve(inputName, from: step.name.value) else { continue }
+            build(step, operations: Self.stepOperations, input: input)
+        }
+        var outputs: [Int] = []
+        for output in spec.outputs {
+            guard let index = byName[output.value] else {
+                if !declared.contains(output.value) { unknownName(output, context: "output") }
+                continue
+            }
+            guard nodes[index].yieldsRows || isCount(nodes[index]) else {
+                diagnostics.error("output '\(output.value)' is a \(nodes[index].opName) action and yields no rows", at: output.location)
+                continue
+            }
+            outputs.append(index)
+        }
+        guard diagnostics.errors.count == errorsBefore else { return nil }
+        return PipelineGraph(name: spec.name.value, specPath: specPath, description: spec.description, params: params,
+                             udfs: spec.udfs.compactMap { udfs[$0.name.value] }, nodes: nodes, outputs: outputs)
+    }
+
+    func isCount(_ node: PlanNode) -> Bool { if case .count = node.op { true } else { false } }
+
+    func unknownName(_ name: Located<String>, context: String) {
+        var message = "unknown dataset '\(name.value)' in \(context)"
+        let candidates = nodes.filter(\.yieldsRows).map(\.name)
+        if let guess = didYouMean(name.value, among: candidates) { message += "; did you mean '\(guess)'?" } else if !candidates.isEmpty {
+            message += "; the sources and steps so far are \(candidates.joined(separator: ", "))"
+        }
+        diagnostics.error(message, at: name.location)
+    }
+
+    /// The node `name` refers to, if it exists, comes earlier and yields rows.
+    func resolve(_ name: Located<String>, from user: String) -> PlanNode? {
+        guard let index = byName[name.value] else {
+            if name.value == user {
+                diagnostics.error("step '\(user)' cannot read itself", at: name.location)
+            } else if declared.contains(name.value), !nodes.contains(where: { $0.name == name.value }) {
+                // Declared later, or failed: only the former is this step's error.
+                if !failed.contains(name.value) {
+                    diagnostics.error("step '\(user)' reads '\(name.value)', which is defined after it; steps may only read sources and earlier steps", at: name.location)
+                }
+            } else {
+                unknownName(name, context: "step '\(user)'")
+            }
+            return nil
+        }
+        let node = nodes[index]
+        guard node.yieldsRows else {
+            diagnostics.error("'\(name.value)' is a \(node.opName) action and yields no rows to read", at: name.location)
+            return nil
+        }
+        return node
+    }
+
+    var failed: Set<String> = []
+
+    func build(_ spec: NodeSpec, operations: [PipelineOperation.Type], input: PlanNode?) {
+        guard Identifiers.problemWithDatasetName(spec.name.value) == nil else {
+            diagnostics.error("invalid name '\(Identifiers.commentText(spec.name.value))': \(Identifiers.problemWithDatasetName(spec.name.value)!)", at: spec.name.location)
+            failed.insert(spec.name.value)
+            return
+        }
+        guard let operation = operations.first(where: { $0.names.contains(spec.op.value) }) else {
+            diagnostics.error("'\(spec.op.value)' is not supported yet", at: spec.op.location)
+            failed.insert(spec.name.value)
+            return
+        }
+        let reader = MappingReader(spec.node, context: "\(input == nil ? "source" : "step") '\(spec.name.value)'", diagnostics: diagnostics)
+        _ = reader[spec.op.value]
+        _ = reader["from"]
+        let context = OpContext(spec: spec, input: input, reader: reader, validator: self)
+        let errorsBefore = diagnostics.errors.count
+        let built = operation.build(context)
+        if case .mapping = spec.node.value { reader.finish(allowed: [spec.op.value, "from"] + operation.options) }
+        guard let built, diagnostics.errors.count == errorsBefore else {
+            failed.insert(spec.name.value)
+            return
+        }
+        if let duplicate = Self.duplicateColumn(built.schema) {
+            diagnostics.error("step '\(spec.name.value)' would have two columns named '\(duplicate)'; rename one (withColumnRenamed, or 'as' in select)", at: spec.location)
+            failed.insert(spec.name.value)
+            return
+        }
+        let inputs = (input.map { [$0.index] } ?? []) + built.extraInputs
+        nodes.append(PlanNode(index: nodes.count, name: spec.name.value, op: built.op, inputs: inputs, schema: built.schema,
+                              flavor: built.flavor, location: spec.location))
+        byName[spec.name.value] = nodes.count - 1
+    }
+
+    static func duplicateColumn(_ schema: Schema) -> String? {
+        var seen: Set<String> = []
+        for name in schema.names {
+            if !seen.insert(name.lowercased()).inserted { return name }
+        }
+        return nil
+    }
+
+    func checkUDF(_ udf: UDFSpec) -> UDFSignature? {
+        if let problem = Identifiers.problemWithParameterName(udf.name.value) {
+            diagnostics.error("invalid udf name '\(Identifiers.commentText(udf.name.value))': \(problem)", at: udf.name.location)
+            return nil
+        }
+        var args: [DataType] = []
+        for arg in udf.args {
+            guard let type = DataType(name: arg.value) else {
+                diagnostics.error("unknown type '\(arg.value)' for an argument of udf '\(udf.name.value)'; expected string, int, long, double, boolean or array<...>", at: arg.location)
+                return nil
+            }
+            args.append(type)
+        }
+        let returns: UDFSignature.ReturnType
+        let text = udf.returns.value.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("("), text.hasSuffix(")") {
+            var types: [DataType] = []
+            for part in text.dropFirst().dropLast().split(separator: ",") {
+                guard let type = DataType(name: String(part)) else {
+                    diagnostics.error("unknown type '\(part.trimmingCharacters(in: .whitespaces))' in the result of udf '\(udf.name.value)'", at: udf.returns.location)
+                    return nil
+                }
+                types.append(type)
+            }
+            returns = .tuple(types)
+        } else {
+            guard let type = DataType(name: text) else {
+                diagnostics.error("unknown type '\(text)' for the result of udf '\(udf.name.value)'; expected string, int, long, double, boolean, array<...> or a tuple such as (string, long)", at: udf.returns.location)
+                return nil
+            }
+            returns = .value(type)
+        }
+        return UDFSignature(name: udf.name.value, args: args, returns: returns, python: udf.python?.value, location: udf.name.location)
+    }
+}
+
+extension PlanNode {
+    /// The spec's word for this node's operation, for messages.
+    var opName: String {
+        switch op {
+        case .show: "show"
+        case .printSchema: "printSchema"
+        case .write: "write"
+        case .count: "count"
+        default: name
+        }
+    }
+}

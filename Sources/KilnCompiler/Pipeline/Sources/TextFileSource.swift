@@ -1,0 +1,15 @@
+import KilnCore
+import KilnSpec
+
+/// `textFile: path` (Spark's `sc.textFile`): one row per line, column `value`. Globs and
+/// lists of paths read every matching file; lines end at \n, \r\n or \r, as Hadoop's reader.
+struct TextFileSource: PipelineOperation {
+    static let names = ["textFile"]
+    static let options = ["minPartitions"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let paths = context.paths(context.argument) else { return nil }
+        _ = context.reader["minPartitions"].flatMap { context.positiveInt($0, "minPartitions") }
+        return BuiltOp(op: .textFile(paths: paths), schema: Schema([Field("value", .string, nullable: false)]), flavor: .rdd)
+    }
+}
