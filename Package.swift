@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Kiln",
     products: [
-        .library(name: "KilnRuntime", targets: ["KilnRuntime", "CKilnRuntime", "KilnCore"]),
+        .library(name: "KilnRuntime", targets: ["KilnRuntime", "CKilnRuntime", "KilnCore", "KilnData"]),
         .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
         .executable(name: "kiln", targets: ["kiln"]),
         .plugin(name: "KilnBuildPlugin", targets: ["KilnBuildPlugin"]),
@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "CKilnRuntime", linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
         .target(name: "KilnCore"),
         .target(name: "KilnRuntime", dependencies: ["CKilnRuntime", "KilnCore"]),
+        // Pipeline runtime: columns, readers, hash tables, sort, show(); what generated pipelines import.
+        .target(name: "KilnData", dependencies: ["KilnCore"]),
 
         // Plugins share PluginsShared through symlinks.
         .plugin(name: "KilnBuildPlugin", capability: .buildTool(), dependencies: ["kiln"]),
@@ -50,6 +52,7 @@ let package = Package(
         .target(name: "KilnGenerated", dependencies: ["KilnGeneratedC", "KilnRuntime"], path: "generated/KilnGenerated"),
 
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec"]),
+        .testTarget(name: "KilnDataTests", dependencies: ["KilnData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "CKilnRuntime", "KilnGenerated"]),
         .testTarget(

@@ -20,7 +20,7 @@ struct MapOp: PipelineOperation {
             return BuiltOp(op: .project(exprs), schema: Schema(fields), flavor: .rdd)
         }
         // A udf returning a tuple fills several columns.
-        if case let .call(name, args, false) = parsed.node, let udf = context.validator.udfs[name], case let .tuple(types) = udf.returns {
+        if case let .call(name, _, false) = parsed.node, let udf = context.validator.udfs[name], case let .tuple(types) = udf.returns {
             let wrapped = ExpressionTyper(schema: input.schema, params: context.validator.paramTypes,
                                           udfs: [name: UDFSignature(name: name, args: udf.args, returns: .value(.string), location: udf.location)],
                                           diagnostics: context.diagnostics)
