@@ -69,17 +69,19 @@ public enum Identifiers {
     public static func problemWithParameterName(_ name: String) -> String? { problemWithDatasetName(name) }
 
     /// A Swift property name for a column, whatever the column is called: `sum(rating)` ->
-    /// `sum_rating`, `Mountain View` -> `Mountain_View`, `1st` -> `c1st`, `class` -> `class_`.
+    /// `sum_rating`, `Mountain View` -> `Mountain_View`, `_1` -> `_1`, `1st` -> `c1st`, `class` -> `class_`.
     public static func swiftPropertyName(_ column: String) -> String {
         var out = ""
         for scalar in column.unicodeScalars {
             switch scalar {
             case "a"..."z", "A"..."Z", "0"..."9": out.unicodeScalars.append(scalar)
+            case "_": out += "_"
             default: if !out.isEmpty, out.last != "_" { out += "_" }
             }
         }
-        while out.count > 1, out.hasSuffix("_") { out.removeLast() }
-        if out.isEmpty || out == "_" { out = "column" }
+        // `sum(rating)` -> `sum_rating`, but `_1` stays `_1`.
+        while out.count > 1, out.hasSuffix("_"), !column.hasSuffix("_") { out.removeLast() }
+        if out.isEmpty || out.allSatisfy({ $0 == "_" }) { out = "column" }
         if out.first!.isNumber { out = "c" + out }
         if swiftKeywords.contains(out) || out == "schema" || out == "init" { out += "_" }
         return out

@@ -110,7 +110,7 @@ extension Kiln {
                 throw ValidationError("give --c-output and/or --swift-output")
             }
             var models: [String] = []
-            try options.forEachGraph(requireFileNameMatch: true) { _, graph in
+            try options.forEachGraph(requireFileNameMatch: true, { _, graph in
                 models.append(graph.name)
                 if let cOutput {
                     try KilnDriver.write(KilnDriver.cFiles(for: graph), under: URL(fileURLWithPath: cOutput))
@@ -118,7 +118,11 @@ extension Kiln {
                 if let swiftOutput {
                     try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
                 }
-            }
+            }, pipelines: { _, graph in
+                if let swiftOutput {
+                    try KilnDriver.write([KilnDriver.pipelineSwiftFile(for: graph)], under: URL(fileURLWithPath: swiftOutput))
+                }
+            })
             if umbrella, let cOutput {
                 try KilnDriver.write(KilnDriver.umbrellaFiles(models: models), under: URL(fileURLWithPath: cOutput))
             }

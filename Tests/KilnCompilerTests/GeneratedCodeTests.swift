@@ -26,7 +26,7 @@ final class GeneratedCodeTests: XCTestCase {
         let enumerator = FileManager.default.enumerator(atPath: generated.path)
         while let path = enumerator?.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: generated.appendingPathComponent(path).path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: generated.appendingPathComponent(path).path, isDirectory: &isDirectory)
             if !isDirectory.boolValue { XCTAssertTrue(expected.contains(path), "generated/\(path) is not produced by any spec; \(hint)") }
         }
     }

@@ -86,3 +86,10 @@ extension PathArgument {
         }
     }
 }
+
+extension KilnDriver {
+    /// `<Pipeline>.swift`: the generated Swift for a pipeline.
+    public static func pipelineSwiftFile(for graph: PipelineGraph) -> GeneratedFile {
+        GeneratedFile(path: "\(graph.name).swift", contents: PipelineSwiftRenderer(plan: PipelinePlan(graph)).source())
+    }
+}

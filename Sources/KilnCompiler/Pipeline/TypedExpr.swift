@@ -70,7 +70,7 @@ public enum ScalarFunction: String, Sendable, CaseIterable {
     /// `split(s)`: Python's `str.split()` (runs of whitespace, no empty strings), as the lecture's
     /// `line.split()`. `split(s, sep)`: Spark's split on a literal separator, empty strings kept.
     case splitWhitespace, split
-    case coalesce, abs, contains, startswith, endswith, size
+    case coalesce, abs, contains, startswith, endswith
 }
 
 /// An aggregate in `agg` (or made by `reduceByKey`, `groupByKey`, `count`).

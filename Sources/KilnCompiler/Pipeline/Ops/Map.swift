@@ -44,7 +44,12 @@ struct FlatMapOp: PipelineOperation {
         guard case let .array(element) = typed.type else {
             return context.error("flatMap needs an expression that gives an array, such as split(value); \"\(typed.sparkName)\" gives \(typed.type)", at: typed.location)
         }
-        return BuiltOp(op: .flatMap(typed), schema: Schema([Field("value", element, nullable: false)]), flavor: .rdd)
+        // split's and udfs' elements are never null; other arrays' may be.
+        let nullElements: Bool = switch typed.node {
+        case .function(.split, _), .function(.splitWhitespace, _), .udf: false
+        default: true
+        }
+        return BuiltOp(op: .flatMap(typed), schema: Schema([Field("value", element, nullable: nullElements)]), flavor: .rdd)
     }
 }
 

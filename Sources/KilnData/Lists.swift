@@ -1,0 +1,89 @@
+/// Arrays in stage code are Swift arrays of optional elements; these move them in and out of
+/// `ListColumn`s.
+extension ListColumn {
+    public func kstrs(_ row: Int) -> [KStr?]? {
+        guard !isNull(row), case let .string(c) = child else { return nil }
+        let view = c.view
+        return elementRange(row).map { view[$0] }
+    }
+    public func int32s(_ row: Int) -> [Int32?]? { primitives(row, { if case let .int(c) = $0 { c } else { nil } }) }
+    public func int64s(_ row: Int) -> [Int64?]? { primitives(row, { if case let .long(c) = $0 { c } else { nil } }) }
+    public func doubleValues(_ row: Int) -> [Double?]? { primitives(row, { if case let .double(c) = $0 { c } else { nil } }) }
+    public func boolValues(_ row: Int) -> [Bool?]? { primitives(row, { if case let .boolean(c) = $0 { c } else { nil } }) }
+
+    func primitives<T>(_ row: Int, _ column: (AnyColumn) -> PrimitiveColumn<T>?) -> [T?]? {
+        guard !isNull(row), let c = column(child) else { return nil }
+        let view = c.view
+        return elementRange(row).map { view[$0] }
+    }
+
+    public func append(_ values: [KStr?]?) {
+        guard let values else { appendNull(); return }
+        if case let .string(c) = child { values.forEach { c.append($0) } }
+        finishRow()
+    }
+    public func append(_ values: [Int32?]?) { appendPrimitives(values) { if case let .int(c) = $0 { c } else { nil } } }
+    public func append(_ values: [Int64?]?) { appendPrimitives(values) { if case let .long(c) = $0 { c } else { nil } } }
+    public func append(_ values: [Double?]?) { appendPrimitives(values) { if case let .double(c) = $0 { c } else { nil } } }
+    public func append(_ values: [Bool?]?) { appendPrimitives(values) { if case let .boolean(c) = $0 { c } else { nil } } }
+
+    func appendPrimitives<T>(_ values: [T?]?, _ column: (AnyColumn) -> PrimitiveColumn<T>?) {
+        guard let values else { appendNull(); return }
+        if let c = column(child) { values.forEach { c.append($0) } }
+        finishRow()
+    }
+
+    /// Swift strings of a row, for row structs.
+    public func strings(_ row: Int) -> [String?]? { kstrs(row).map { $0.map { $0?.string } } }
+}
+
+extension Frame {
+    /// A frame of literal cells (a spec's `rows:`), each converted to its column's type.
+    public convenience init(schema: Schema, cells: [[CellValue?]]) {
+        self.init(schema: schema, capacity: cells.count)
+        for row in cells {
+            for (column, cell) in zip(columns, row) { Self.append(cell, to: column) }
+        }
+    }
+
+    static func append(_ cell: CellValue?, to column: AnyColumn) {
+        switch (column, cell) {
+        case (_, nil): column.appendNull()
+        case let (.string(c), .string(s)?): c.append(s)
+        case let (.int(c), .long(v)?): c.append(Int32(truncatingIfNeeded: v))
+        case let (.long(c), .long(v)?): c.append(v)
+        case let (.double(c), .double(v)?): c.append(v)
+        case let (.double(c), .long(v)?): c.append(Double(v))
+        case let (.boolean(c), .boolean(b)?): c.append(b)
+        case let (.list(c), .array(items)?):
+            for item in items { append(item, to: c.child) }
+            c.finishRow()
+        default: preconditionFailure("a literal cell does not fit its column")
+        }
+    }
+}
+
+extension PipelineContext {
+    /// A whole source as one frame (a source read once and used by several steps, or returned).
+    public func load(_ source: BatchSource, schema: Schema) throws -> Frame {
+        let parts = source.partitionCount(workers: threads)
+        let pieces = UncheckedSendable(UnsafeMutableBufferPointer<[Frame]>.allocate(capacity: parts))
+        pieces.value.initialize(repeating: [])
+        defer { pieces.value.deallocate() }
+        try parallel(parts) { part in
+            var frames: [Frame] = []
+            try source.read(partition: part, of: parts, context: self) { batch in
+                if let lines = batch.lines {
+                    let frame = Frame(schema: schema, capacity: batch.rows.count)
+                    let column = frame.strings(0)
+                    for row in batch.rows { column.append(lines.value(row)) }
+                    frames.append(frame)
+                } else if let frame = batch.frame {
+                    frames.append(batch.rows == 0..<frame.count ? frame : frame.gather(Array(batch.rows)))
+                }
+            }
+            pieces.value[part] = frames
+        }
+        return Frame.concatenate(pieces.value.flatMap { $0 }, schema: schema)
+    }
+}

@@ -1,0 +1,20 @@
+/// A generated row type: one Swift property per column.
+public protocol KilnRow: Sendable {
+    static var schema: Schema { get }
+    /// Row `row` of a frame of `schema`.
+    init(frame: Frame, row: Int)
+}
+
+/// What a pipeline returns for a dataset: the columnar frame, with typed rows on demand.
+public struct Table<Row: KilnRow>: @unchecked Sendable {
+    public let frame: Frame
+    public init(_ frame: Frame) { self.frame = frame }
+
+    public var count: Int { frame.count }
+    public var schema: Schema { frame.schema }
+
+    /// Every row as the generated row type.
+    public var rows: [Row] { (0..<frame.count).map { Row(frame: frame, row: $0) } }
+
+    public subscript(row: Int) -> Row { Row(frame: frame, row: row) }
+}
