@@ -18,3 +18,12 @@ public struct Table<Row: KilnRow>: @unchecked Sendable {
 
     public subscript(row: Int) -> Row { Row(frame: frame, row: row) }
 }
+
+extension Frame {
+    /// A count as a one-row frame with a `count` column (Spark's `df.groupBy().count()` shape).
+    public static func count(_ value: Int64) -> Frame {
+        let column = PrimitiveColumn<Int64>()
+        column.append(value)
+        return Frame(schema: Schema([Field("count", .long, nullable: false)]), columns: [.long(column)])
+    }
+}

@@ -104,11 +104,18 @@ extension Kiln {
         var cModule: String = "KilnGeneratedC"
         @Flag(help: "Also write include/kiln_generated.h and kiln_generated.c (every given model) into --c-output.")
         var umbrella = false
+        @Option(help: "Write each pipeline's <Pipeline>.swift here (default: --swift-output).")
+        var pipelineOutput: String?
+        @Option(help: "Write each pipeline's PySpark program <Pipeline>.py here.")
+        var pysparkOutput: String?
+        @Option(help: "What to generate for pipelines: swift (default), pyspark, or both.")
+        var target: String = "swift"
 
         func run() throws {
-            guard cOutput != nil || swiftOutput != nil else {
-                throw ValidationError("give --c-output and/or --swift-output")
+            guard cOutput != nil || swiftOutput != nil || pipelineOutput != nil || pysparkOutput != nil else {
+                throw ValidationError("give --c-output, --swift-output, --pipeline-output and/or --pyspark-output")
             }
+            guard ["swift", "pyspark", "both"].contains(target) else { throw ValidationError("--target must be swift, pyspark or both") }
             var models: [String] = []
             try options.forEachGraph(requireFileNameMatch: true, { _, graph in
                 models.append(graph.name)
@@ -119,8 +126,14 @@ extension Kiln {
                     try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
                 }
             }, pipelines: { _, graph in
-                if let swiftOutput {
-                    try KilnDriver.write([KilnDriver.pipelineSwiftFile(for: graph)], under: URL(fileURLWithPath: swiftOutput))
+                if target != "pyspark", let directory = pipelineOutput ?? swiftOutput {
+                    try KilnDriver.write([KilnDriver.pipelineSwiftFile(for: graph)], under: URL(fileURLWithPath: directory))
+                }
+                if target != "swift" {
+                    guard let directory = pysparkOutput ?? pipelineOutput ?? swiftOutput else {
+                        throw ValidationError("give --pyspark-output for --target \(target)")
+                    }
+                    try KilnDriver.write([KilnDriver.pysparkFile(for: graph)], under: URL(fileURLWithPath: directory))
                 }
             })
             if umbrella, let cOutput {

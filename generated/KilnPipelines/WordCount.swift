@@ -51,6 +51,13 @@ public enum WordCount {
         return Result(counts: Table(counts))
     }
 
+    /// `run` with parameters as text (path); every output as a frame, counts as one-row frames.
+    public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {
+        guard let path = arguments["path"] else { throw PipelineError("missing argument 'path'") }
+        let result = try run(path: path, context: context)
+        return [("counts", result.counts.frame)]
+    }
+
     /// Per-worker state of `counts`: groups by _1.
     final class CountsAggregation: AggregationState {
         static let isGlobal = false

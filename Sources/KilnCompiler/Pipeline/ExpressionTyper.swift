@@ -154,14 +154,14 @@ public struct ExpressionTyper {
             return error("Cannot resolve \"CAST(\(expr.sparkName) AS \(target.sqlName))\" due to data type mismatch: cannot cast \"\(expr.type.sqlName)\" to \"\(target.sqlName)\".", at: at)
         }
         // PySpark names Column.cast after its operand.
-        return TypedExpr(.cast(expr), target, nullable: expr.nullable, sparkName: expr.sparkName, at: at)
+        return TypedExpr(.cast(expr, implicit: false), target, nullable: expr.nullable, sparkName: expr.sparkName, at: at)
     }
 
     /// Implicit widening of a numeric operand (no name change, as Spark's analyzer).
     func widen(_ expr: TypedExpr, to target: DataType) -> TypedExpr {
         if expr.type == target { return expr }
         if Self.isNullLiteral(expr) { var copy = expr; copy.type = target; return copy }
-        return TypedExpr(.cast(expr), target, nullable: expr.nullable, sparkName: expr.sparkName, at: expr.location)
+        return TypedExpr(.cast(expr, implicit: true), target, nullable: expr.nullable, sparkName: expr.sparkName, at: expr.location)
     }
 
     /// The common type of values that meet (comparison, when, coalesce): numeric widening, or equal types.

@@ -93,3 +93,10 @@ extension KilnDriver {
         GeneratedFile(path: "\(graph.name).swift", contents: PipelineSwiftRenderer(plan: PipelinePlan(graph)).source())
     }
 }
+
+extension KilnDriver {
+    /// `<Pipeline>.py`: the same pipeline as a PySpark program.
+    public static func pysparkFile(for graph: PipelineGraph) -> GeneratedFile {
+        GeneratedFile(path: "\(graph.name).py", contents: PySparkRenderer(graph: graph).source())
+    }
+}

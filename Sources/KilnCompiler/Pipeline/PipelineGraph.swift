@@ -40,6 +40,8 @@ public struct PlanNode: Sendable {
     public var schema: Schema
     /// RDD-style (textFile, map, reduceByKey...) or DataFrame; PySpark renders them apart.
     public var flavor: Flavor
+    /// The spec's word for the operation (`select`, `withColumn`, `map`, ...).
+    public var specOp: String
     public var location: SourceLocation
 
     public enum Flavor: Sendable { case rdd, dataFrame }

@@ -245,7 +245,7 @@ final class PipelineValidator {
         }
         let inputs = (input.map { [$0.index] } ?? []) + built.extraInputs
         nodes.append(PlanNode(index: nodes.count, name: spec.name.value, op: built.op, inputs: inputs, schema: built.schema,
-                              flavor: built.flavor, location: spec.location))
+                              flavor: built.flavor, specOp: spec.op.value, location: spec.location))
         byName[spec.name.value] = nodes.count - 1
     }
 

@@ -50,13 +50,14 @@ public indirect enum TypedNode: Sendable {
     case isNull(TypedExpr, negated: Bool)
     case function(ScalarFunction, [TypedExpr])
     case udf(String, [TypedExpr])
-    case cast(TypedExpr)
+    /// `implicit`: a widening the analyzer added (Spark adds it too), not one the spec wrote.
+    case cast(TypedExpr, implicit: Bool)
     case when([(condition: TypedExpr, value: TypedExpr)], otherwise: TypedExpr?)
 
     public var children: [TypedExpr] {
         switch self {
         case .column, .param, .literal: []
-        case let .unary(_, operand), let .isNull(operand, _), let .cast(operand): [operand]
+        case let .unary(_, operand), let .isNull(operand, _), let .cast(operand, _): [operand]
         case let .binary(_, left, right): [left, right]
         case let .function(_, args), let .udf(_, args): args
         case let .when(branches, otherwise): branches.flatMap { [$0.condition, $0.value] } + (otherwise.map { [$0] } ?? [])

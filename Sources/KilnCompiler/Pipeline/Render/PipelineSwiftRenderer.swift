@@ -50,6 +50,7 @@ public struct PipelineSwiftRenderer {
         out += resultStruct() + "\n"
         out += schemas() + "\n"
         out += runFunction() + "\n"
+        out += runWithArgumentsFunction() + "\n"
         for step in plan.steps {
             if case let .buildJoin(node) = step { out += joinBuilder(node) + "\n" }
         }
@@ -225,6 +226,34 @@ public struct PipelineSwiftRenderer {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// `run` with parameters as text, returning every output as a frame: for tools and tests
+    /// that drive pipelines they do not know the types of.
+    func runWithArgumentsFunction() -> String {
+        var lines = ["    /// `run` with parameters as text (\(graph.params.isEmpty ? "none" : graph.params.map(\.name).joined(separator: ", "))); every output as a frame, counts as one-row frames."]
+        lines.append("    public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {")
+        for param in graph.params {
+            let text = "arguments[\(Identifiers.swiftStringLiteral(param.name))]"
+            let missing = "PipelineError(\"missing argument '\(param.name)'\")"
+            switch param.type {
+            case .string:
+                lines.append("        guard let \(param.name) = \(text) else { throw \(missing) }")
+            case .boolean:
+                lines.append("        guard let \(param.name) = \(text).flatMap({ Bool($0) }) else { throw \(missing) }")
+            default:
+                lines.append("        guard let \(param.name) = \(text).flatMap({ \(SwiftTypes.stage(param.type))($0) }) else { throw \(missing) }")
+            }
+        }
+        let call = (graph.params.map { "\($0.name): \($0.name)" } + ["context: context"]).joined(separator: ", ")
+        lines.append("        let result = try run(\(call))")
+        let items = outputNodes.map { index -> String in
+            let name = nodes[index].name
+            return isCount(index) ? "(\(Identifiers.swiftStringLiteral(name)), Frame.count(result.\(name)))" : "(\(Identifiers.swiftStringLiteral(name)), result.\(name).frame)"
+        }
+        lines.append("        return [\(items.joined(separator: ", "))]")
+        lines.append("    }")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     func usesParamInExpressions(_ name: String) -> Bool {
         nodes.contains { node in node.op.expressions.contains { $0.contains { if case .param(name) = $0.node { true } else { false } } } }
     }
@@ -378,9 +407,10 @@ public struct PipelineSwiftRenderer {
         for (position, column) in rightKeys.enumerated() {
             lines.append("        let key\(position) = frame.\(SwiftTypes.accessor(keyFields[position].type))(\(column)).view")
         }
-        lines.append("        let encoder = KeyEncoder()")
+        let rawKey = keyFields.count == 1 && keyFields[0].type == .string
+        if !rawKey { lines.append("        let encoder = KeyEncoder()") }
         lines.append("        for row in 0..<frame.count {")
-        if keyFields.count == 1 && keyFields[0].type == .string {
+        if rawKey {
             lines.append("            guard let key = key0[row] else { continue }  // a null key matches nothing")
             lines.append("            table.add(row: row, key: key)")
         } else {

@@ -164,7 +164,7 @@ final class SwiftExpressionEmitter {
             return call(function, args, type: expr.type, sparkName: expr.sparkName)
         case let .udf(name, args):
             return callUDF(name, args.map(emit), type: expr.type)
-        case let .cast(operand):
+        case let .cast(operand, _):
             return cast(emit(operand), to: expr.type)
         case let .when(branches, otherwise):
             return when(branches, otherwise: otherwise, type: expr.type, nullable: expr.nullable)

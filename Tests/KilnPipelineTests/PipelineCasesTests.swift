@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+import KilnData
+import KilnPipelines
+
+/// Runs every pipeline of specs/ on the inputs of Tests/PySpark/cases.json and writes what it
+/// produced (outputs and printed text) as JSON, for Tests/PySpark/compare.py to hold against
+/// PySpark's results on the same inputs. Writes to $KILN_DUMP_DIR, or a temporary directory.
+final class PipelineCasesTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every generated pipeline, by name.
+    static let pipelines: [String: @Sendable ([String: String], PipelineContext) throws -> [(name: String, frame: Frame)]] = [
+        "WordCount": { try WordCount.run(arguments: $0, context: $1) },
+        "Cities": { try Cities.run(arguments: $0, context: $1) },
+    ]
+
+    struct Cases: Decodable {
+        struct Case: Decodable {
+            var name: String
+            var pipeline: String
+            var arguments: [String: String]
+        }
+        var cases: [Case]
+    }
+
+    func testEveryPipelineRunsOnItsCases() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("Tests/PySpark/cases.json"))
+        let cases = try JSONDecoder().decode(Cases.self, from: data).cases
+        let specs = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("specs").path)
+            .filter { $0.hasSuffix(".pipeline.yaml") }.map { String($0.dropLast(".pipeline.yaml".count)) }
+        for spec in specs {
+            XCTAssertNotNil(Self.pipelines[spec], "specs/\(spec).pipeline.yaml has no entry in PipelineCasesTests.pipelines")
+            XCTAssertTrue(cases.contains { $0.pipeline == spec }, "specs/\(spec).pipeline.yaml has no case in Tests/PySpark/cases.json")
+        }
+        let directory = ProcessInfo.processInfo.environment["KILN_DUMP_DIR"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("kiln-dump-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let previous = FileManager.default.currentDirectoryPath
+        FileManager.default.changeCurrentDirectoryPath(Self.root.path)
+        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        for testCase in cases {
+            let run = try XCTUnwrap(Self.pipelines[testCase.pipeline], "unknown pipeline \(testCase.pipeline)")
+            let printed = Printed()
+            let context = PipelineContext(threads: 2, output: { printed.append($0) })
+            let outputs = try run(testCase.arguments, context)
+            var json: [String: Any] = ["printed": printed.text]
+            var dumped: [String: Any] = [:]
+            for (name, frame) in outputs {
+                dumped[name] = [
+                    "schema": frame.schema.fields.map { [$0.name, $0.type.sparkSimpleString] },
+                    "rows": frame.rows.map { $0.map(Self.cell) },
+                ]
+            }
+            json["outputs"] = dumped
+            let text = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted])
+            try text.write(to: directory.appendingPathComponent("\(testCase.name).kiln.json"))
+        }
+    }
+
+    /// A cell as tagged JSON (doubles as text: JSON has no NaN).
+    static func cell(_ value: CellValue?) -> Any {
+        guard let value else { return NSNull() }
+        switch value {
+        case let .string(s): return ["s": s]
+        case let .long(v): return ["i": v]
+        case let .double(v): return ["d": v.isNaN ? "nan" : v.isInfinite ? (v < 0 ? "-inf" : "inf") : "\(v)"]
+        case let .boolean(b): return ["b": b]
+        case let .array(items): return ["a": items.map(cell)]
+        }
+    }
+}
+
+/// Text a pipeline prints (show, printSchema), gathered across threads.
+final class Printed: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var text = ""
+    func append(_ chunk: String) { lock.lock(); text += chunk; lock.unlock() }
+}
