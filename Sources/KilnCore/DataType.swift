@@ -94,16 +94,42 @@ public struct Schema: Hashable, Sendable, CustomStringConvertible {
     /// `location: string, rating: int`.
     public var description: String { fields.map { "\($0.name): \($0.type)" }.joined(separator: ", ") }
 
-    /// Spark's `printSchema()` text.
+    /// Spark's `printSchema()` text (`schema.treeString`): names with their control characters
+    /// escaped, one `element` line per array level.
     public var treeString: String {
         var lines = ["root"]
         for field in fields {
-            lines.append(" |-- \(field.name): \(Self.typeName(field.type)) (nullable = \(field.nullable))")
-            if case let .array(element) = field.type {
-                lines.append(" |    |-- element: \(Self.typeName(element)) (containsNull = true)")
+            lines.append(" |-- \(Self.escapingMetaCharacters(field.name)): \(Self.typeName(field.type)) (nullable = \(field.nullable))")
+            var type = field.type, prefix = " |    |"
+            while case let .array(element) = type {
+                // Kiln's arrays carry no containsNull flag; Spark's default for an array type is true.
+                lines.append("\(prefix)-- element: \(Self.typeName(element)) (containsNull = true)")
+                type = element
+                prefix += "    |"
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Spark's escaping of control characters in column names and `show()` cells
+    /// (`SparkSchemaUtils.escapeMetaCharacters`): \n \r \t \f \b \v \a become backslash escapes.
+    public static func escapingMetaCharacters(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x0E }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 8)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{0C}": out += "\\f"
+            case "\u{08}": out += "\\b"
+            case "\u{0B}": out += "\\v"
+            case "\u{07}": out += "\\a"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     static func typeName(_ type: DataType) -> String {
