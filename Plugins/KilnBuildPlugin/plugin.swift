@@ -2,7 +2,8 @@ import Foundation
 import PackagePlugin
 
 /// Attach to a C target holding `*.model.yaml` specs (it gets the kernels) and to a Swift
-/// target depending on it (it gets the wrapper classes).
+/// target depending on it (it gets the wrapper classes). A Swift target's own
+/// `*.pipeline.yaml` specs become Swift pipelines in it.
 @main
 struct KilnBuildPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
@@ -35,8 +36,17 @@ struct KilnBuildPlugin: BuildToolPlugin {
             return commands
         }
 
-        // A Swift target: wrappers for the specs of the C targets it depends on.
-        var commands: [Command] = []
+        // A Swift target: its own pipeline specs, and wrappers for the model specs of the C
+        // targets it depends on.
+        var commands: [Command] = SpecDiscovery.pipelineSpecs(in: target.directoryURL).map { spec in
+            let stem = SpecDiscovery.stem(of: spec)
+            return .buildCommand(
+                displayName: "Kiln: Swift pipeline \(stem)",
+                executable: kiln,
+                arguments: ["generate", spec.path, "--root", root.path, "--pipeline-output", work.path],
+                inputFiles: [spec],
+                outputFiles: [work.appendingPathComponent("\(stem).swift")])
+        }
         for case let dependency as ClangSourceModuleTarget in target.recursiveTargetDependencies {
             for spec in SpecDiscovery.specs(in: dependency.directoryURL) {
                 let stem = SpecDiscovery.stem(of: spec)

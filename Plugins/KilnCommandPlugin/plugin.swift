@@ -2,20 +2,21 @@ import Foundation
 import PackagePlugin
 
 /// `swift package --allow-writing-to-package-directory kiln-generate`: compiles specs/ into
-/// generated/KilnGeneratedC (C kernels) and generated/KilnGenerated (Swift wrappers),
-/// readable and compiled as ordinary targets.
+/// generated/KilnGeneratedC (C kernels), generated/KilnGenerated (Swift wrappers),
+/// generated/KilnPipelines (pipelines in Swift) and generated/pyspark (the same pipelines in
+/// PySpark), readable and compiled as ordinary targets.
 @main
 struct KilnCommandPlugin: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
         let root = context.package.directoryURL
         let specsDirectory = root.appendingPathComponent("specs")
         let generated = root.appendingPathComponent("generated")
-        let specs = SpecDiscovery.specs(in: specsDirectory).filter {
+        let specs = (SpecDiscovery.specs(in: specsDirectory) + SpecDiscovery.pipelineSpecs(in: specsDirectory)).filter {
             // specs/ may hold broken examples for documentation under specs/invalid/.
             !$0.path.contains("/invalid/")
         }
         guard !specs.isEmpty else {
-            Diagnostics.warning("no *.model.yaml specs in \(specsDirectory.path)")
+            Diagnostics.warning("no *.model.yaml or *.pipeline.yaml specs in \(specsDirectory.path)")
             return
         }
         let process = Process()
@@ -25,6 +26,8 @@ struct KilnCommandPlugin: CommandPlugin {
             "--c-output", generated.appendingPathComponent("KilnGeneratedC").path,
             "--swift-output", generated.appendingPathComponent("KilnGenerated").path,
             "--c-module", "KilnGeneratedC", "--umbrella",
+            "--pipeline-output", generated.appendingPathComponent("KilnPipelines").path,
+            "--pyspark-output", generated.appendingPathComponent("pyspark").path, "--target", "both",
         ]
         try process.run()
         process.waitUntilExit()

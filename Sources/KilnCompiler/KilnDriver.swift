@@ -93,12 +93,22 @@ public enum KilnDriver {
     }
 
     /// Everything `generated/` holds for a directory of specs: C files under `cDirectory`,
-    /// Swift files under `swiftDirectory`. Specs are compiled in file-name order.
+    /// model wrappers under `swiftDirectory`, pipelines under `pipelineDirectory` (Swift) and
+    /// `pysparkDirectory` (PySpark). Specs are compiled in file-name order.
     public static func generateTree(specs: [(url: URL, displayPath: String)], cDirectory: String, swiftDirectory: String,
+                                    pipelineDirectory: String = "KilnPipelines", pysparkDirectory: String = "pyspark",
                                     cModule: String, diagnostics: DiagnosticEngine) -> [GeneratedFile]? {
         var files: [GeneratedFile] = []
         var models: [String] = []
         for spec in specs.sorted(by: { $0.displayPath < $1.displayPath }) {
+            if isPipelineSpec(spec.displayPath) {
+                guard let graph = compilePipeline(at: spec.url, displayPath: spec.displayPath, diagnostics: diagnostics,
+                                                  requireFileNameMatch: true) else { continue }
+                let swift = pipelineSwiftFile(for: graph), python = pysparkFile(for: graph)
+                files.append(GeneratedFile(path: "\(pipelineDirectory)/\(swift.path)", contents: swift.contents))
+                files.append(GeneratedFile(path: "\(pysparkDirectory)/\(python.path)", contents: python.contents))
+                continue
+            }
             guard let graph = compileModel(at: spec.url, displayPath: spec.displayPath, diagnostics: diagnostics,
                                            requireFileNameMatch: true) else { continue }
             models.append(graph.name)
@@ -128,11 +138,11 @@ public enum KilnDriver {
         return written
     }
 
-    /// The `*.model.yaml` files in a directory tree (following symlinks), sorted.
+    /// The `*.model.yaml` and `*.pipeline.yaml` files in a directory tree (following symlinks), sorted.
     public static func findSpecs(in directory: URL) -> [URL] {
         guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [] }
         var specs: [URL] = []
-        for case let url as URL in enumerator where url.lastPathComponent.hasSuffix(".model.yaml") {
+        for case let url as URL in enumerator where url.lastPathComponent.hasSuffix(".model.yaml") || isPipelineSpec(url.lastPathComponent) {
             specs.append(url)
         }
         return specs.sorted { $0.path < $1.path }

@@ -4,16 +4,18 @@ import KilnData
 // Fails to compile against a KilnData runtime that no longer provides version 1.
 private struct _CitiesGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 
-/// Cities.
+/// Cities: The lecture's DataFrame of cities - show, select, sort, filter, groupBy with agg, and a right join.
 ///
 ///     cities = rows[7]
 ///     populations = rows[3]
+///     shownCities = show[20, truncate 20] of cities
 ///     locations = project[location] of cities
 ///     byLocation = sort[location ASC NULLS FIRST] of cities
+///     shownByLocation = show[20, truncate 20] of byLocation
 ///     inCalifornia = filter[(state = CA)] of cities
+///     shownInCalifornia = show[20, truncate 20] of inCalifornia
 ///     totals = aggregate[keys: location; sum(rating)] of cities
 ///     joined = join[right] of cities, populations
-///     stats = aggregate[keys: state; sum(rating), mean, count(1), count(DISTINCT location)] of cities
 public enum Cities {
     /// A row of `locations`: (location: string).
     public struct LocationsRow: KilnRow, Hashable {
@@ -114,33 +116,6 @@ public enum Cities {
         }
     }
 
-    /// A row of `stats`: (state: string, sum(rating): long, mean: double, count(1): long, count(DISTINCT location): long).
-    public struct StatsRow: KilnRow, Hashable {
-        public var state: String?
-        public var sum_rating: Int64?
-        public var mean: Double?
-        public var count_1: Int64
-        public var count_DISTINCT_location: Int64
-
-        public static let schema = Schemas.stats
-
-        public init(state: String?, sum_rating: Int64?, mean: Double?, count_1: Int64, count_DISTINCT_location: Int64) {
-            self.state = state
-            self.sum_rating = sum_rating
-            self.mean = mean
-            self.count_1 = count_1
-            self.count_DISTINCT_location = count_DISTINCT_location
-        }
-
-        public init(frame: Frame, row: Int) {
-            state = frame.strings(0).view[row]?.string
-            sum_rating = frame.longs(1).view[row]
-            mean = frame.doubles(2).view[row]
-            count_1 = frame.longs(3).view.value(row)
-            count_DISTINCT_location = frame.longs(4).view.value(row)
-        }
-    }
-
     /// What `run` returns: the outputs the spec names.
     public struct Result: Sendable {
         public let locations: Table<LocationsRow>
@@ -148,7 +123,6 @@ public enum Cities {
         public let inCalifornia: Table<InCaliforniaRow>
         public let totals: Table<TotalsRow>
         public let joined: Table<JoinedRow>
-        public let stats: Table<StatsRow>
     }
 
     /// Every materialized dataset's columns.
@@ -160,10 +134,9 @@ public enum Cities {
         public static let inCalifornia = Schema([Field("location", .string, nullable: true), Field("state", .string, nullable: true), Field("rating", .int, nullable: true)])
         public static let totals = Schema([Field("location", .string, nullable: true), Field("sum(rating)", .long, nullable: true)])
         public static let joined = Schema([Field("location", .string, nullable: true), Field("state", .string, nullable: true), Field("rating", .int, nullable: true), Field("population", .long, nullable: true)])
-        public static let stats = Schema([Field("state", .string, nullable: true), Field("sum(rating)", .long, nullable: true), Field("mean", .double, nullable: true), Field("count(1)", .long, nullable: false), Field("count(DISTINCT location)", .long, nullable: false)])
     }
 
-    /// Runs the pipeline (5 fused stages) on `context.threads` threads.
+    /// Runs the pipeline (4 fused stages) on `context.threads` threads.
     public static func run(context: PipelineContext = PipelineContext()) throws -> Result {
         // cities: 7 rows written in the spec
         let cities = Frame(schema: Schemas.cities, cells: [
@@ -177,20 +150,23 @@ public enum Cities {
         ])
         // populations: 3 rows written in the spec
         let populations = Frame(schema: Schemas.populations, cells: [
-            [.string("Miami"), .long(440000)],
+            [.string("Miami"), .long(442241)],
             [.string("Seattle"), nil],
-            [.string("Boston"), .long(650000)],
+            [.string("Boston"), .long(650706)],
         ])
+        context.output(cities.showString(rows: 20, truncate: 20))
         // locations: stage 1, cities -> locations, kept as a frame
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(FrameSource(cities), workers: stage1) { worker, batch in try worker.consumeCities(batch) }
         let locations = Frame.concatenate(stage1.map(\.out), schema: Schemas.locations)
         // byLocation: cities sorted by location asc
         let byLocation = cities.sorted(by: [SortOrder(column: 0, ascending: true, nullsFirst: true)])
+        context.output(byLocation.showString(rows: 20, truncate: 20))
         // inCalifornia: stage 2, cities -> inCalifornia, kept as a frame
         let stage2 = (0..<context.threads).map { _ in Stage2() }
         try context.run(FrameSource(cities), workers: stage2) { worker, batch in try worker.consumeCities(batch) }
         let inCalifornia = Frame.concatenate(stage2.map(\.out), schema: Schemas.inCalifornia)
+        context.output(inCalifornia.showString(rows: 20, truncate: 20))
         // totals: stage 3, cities -> totals, hash-aggregated per worker, then merged
         let stage3 = (0..<context.threads).map { _ in Stage3() }
         try context.run(FrameSource(cities), workers: stage3) { worker, batch in try worker.consumeCities(batch) }
@@ -202,17 +178,13 @@ public enum Cities {
         try context.run(FrameSource(cities), workers: stage4) { worker, batch in try worker.consumeCities(batch) }
         try stage4[0].emitUnmatchedJoined(joinedTable.unmatched(stage4.map(\.matchedJoined)))
         let joined = Frame.concatenate(stage4.map(\.out), schema: Schemas.joined)
-        // stats: stage 5, cities -> stats, hash-aggregated per worker, then merged
-        let stage5 = (0..<context.threads).map { _ in Stage5() }
-        try context.run(FrameSource(cities), workers: stage5) { worker, batch in try worker.consumeCities(batch) }
-        let stats = try context.combine(stage5.map(\.agg), schema: Schemas.stats)
-        return Result(locations: Table(locations), byLocation: Table(byLocation), inCalifornia: Table(inCalifornia), totals: Table(totals), joined: Table(joined), stats: Table(stats))
+        return Result(locations: Table(locations), byLocation: Table(byLocation), inCalifornia: Table(inCalifornia), totals: Table(totals), joined: Table(joined))
     }
 
     /// `run` with parameters as text (none); every output as a frame, counts as one-row frames.
     public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {
         let result = try run(context: context)
-        return [("locations", result.locations.frame), ("byLocation", result.byLocation.frame), ("inCalifornia", result.inCalifornia.frame), ("totals", result.totals.frame), ("joined", result.joined.frame), ("stats", result.stats.frame)]
+        return [("locations", result.locations.frame), ("byLocation", result.byLocation.frame), ("inCalifornia", result.inCalifornia.frame), ("totals", result.totals.frame), ("joined", result.joined.frame)]
     }
 
     /// The build side of `joined` (right join): rows of `populations` by key.
@@ -402,70 +374,6 @@ public enum Cities {
                 out2.append((nil as Int32?))
                 out3.append(joinedRight1[m])
             }
-        }
-    }
-
-    /// Per-worker state of `stats`: groups by state.
-    final class StatsAggregation: AggregationState {
-        static let isGlobal = false
-        let table = KeyTable()
-        let encoder = KeyEncoder()
-        let key0 = StringColumn()  // state
-        var acc0 = SumLong()  // sum(rating)
-        var acc1 = Average()  // mean
-        var acc2 = Count()  // count(1)
-        var acc3 = CountDistinct()  // count(DISTINCT location)
-
-        required init() {}
-
-        func copyKey(from other: StatsAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
-
-        func merge(from other: StatsAggregation, remap: UnsafeBufferPointer<Int>) throws {
-            try acc0.merge(from: other.acc0, remap: remap)
-            acc1.merge(from: other.acc1, remap: remap)
-            acc2.merge(from: other.acc2, remap: remap)
-            acc3.merge(from: other.acc3, remap: remap)
-        }
-
-        func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count), acc1.finish(groups: table.count), acc2.finish(groups: table.count), acc3.finish(groups: table.count)]
-        }
-    }
-
-    /// Stage 5: cities -> stats, hash-aggregated per worker, then merged.
-    final class Stage5: @unchecked Sendable {
-        let scratch = Scratch()
-        let agg = StatsAggregation()
-
-        init() {}
-
-        /// Rows of `cities`.
-        func consumeCities(_ batch: Batch) throws {
-            let location = batch.strings(0)
-            let state = batch.strings(1)
-            let rating = batch.ints(2)
-            for i in batch.rows {
-                scratch.reset()
-                try consumeStats(location[i], state[i], rating[i])
-            }
-        }
-
-        /// stats = aggregate[keys: state; sum(rating), mean, count(1), count(DISTINCT location)] of cities
-        @inline(__always) func consumeStats(_ location: KStr?, _ state: KStr?, _ rating: Int32?) throws {
-            let v1: Int64? = if let rating { Int64(rating) } else { nil }
-            let v2: Double? = if let rating { Double(rating) } else { nil }
-            agg.encoder.reset()
-            agg.encoder.add(state)
-            let g = agg.table.insert(agg.encoder.key)
-            if agg.table.inserted {
-                agg.key0.append(state)
-            }
-            try agg.acc0.add(g, v1)  // sum(rating)
-            agg.acc1.add(g, v2)  // mean
-            agg.acc2.add(g, counting: true)  // count(1)
-            agg.acc3.add(g, location)  // count(DISTINCT location)
         }
     }
 }
