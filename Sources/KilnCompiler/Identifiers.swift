@@ -68,6 +68,24 @@ public enum Identifiers {
 
     public static func problemWithParameterName(_ name: String) -> String? { problemWithDatasetName(name) }
 
+    /// Names generated stage code uses for its own members, which a udf (a free function the
+    /// stage calls) must not shadow.
+    static let stageMembers: Set<String> = ["scratch", "out", "agg", "rowCount", "encoder", "consume", "emit"]
+
+    /// Why `name` cannot name a udf (a Swift and Python function), or nil if it can. Unlike
+    /// datasets, a udf may take a built-in's name (the lecture's `split` and `count`).
+    public static func problemWithUDFName(_ name: String) -> String? {
+        if stageMembers.contains(name) || name.hasPrefix("consume") || name.hasPrefix("out") { return "'\(name)' is reserved" }
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) || ("A"..."Z").contains(first) || first == "_" else {
+            return "a udf name must start with an ASCII letter"
+        }
+        guard name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+            return "a udf name may contain only ASCII letters, digits and '_'"
+        }
+        if swiftKeywords.contains(name) || pythonKeywords.contains(name) || name.lowercased().hasPrefix("kiln") { return "'\(name)' is reserved" }
+        return nil
+    }
+
     /// A Swift property name for a column, whatever the column is called: `sum(rating)` ->
     /// `sum_rating`, `Mountain View` -> `Mountain_View`, `_1` -> `_1`, `1st` -> `c1st`, `class` -> `class_`.
     public static func swiftPropertyName(_ column: String) -> String {

@@ -13,6 +13,7 @@ final class PipelineCasesTests: XCTestCase {
     static let pipelines: [String: @Sendable ([String: String], PipelineContext) throws -> [(name: String, frame: Frame)]] = [
         "WordCount": { try WordCount.run(arguments: $0, context: $1) },
         "Cities": { try Cities.run(arguments: $0, context: $1) },
+        "WordCountUDF": { try WordCountUDF.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {
@@ -37,8 +38,8 @@ final class PipelineCasesTests: XCTestCase {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("kiln-dump-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(Self.root.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(Self.root.path))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         for testCase in cases {
             let run = try XCTUnwrap(Self.pipelines[testCase.pipeline], "unknown pipeline \(testCase.pipeline)")
             let printed = Printed()

@@ -78,6 +78,7 @@ public struct ExpressionTyper {
             return TypedExpr(.isNull(typed, negated: negated), .boolean, nullable: false,
                              sparkName: "(\(typed.sparkName) IS \(negated ? "NOT " : "")NULL)", at: at)
         case let .call(name, args, distinct):
+            if udfs[name] != nil, !distinct { return call(name, args, at: at) }
             if Self.aggregateNames.contains(name.lowercased()) {
                 return error("aggregate function \(name)() is only allowed in 'agg' (after 'groupBy'), not in a row-by-row expression", at: at)
             }

@@ -258,7 +258,7 @@ final class PipelineValidator {
     }
 
     func checkUDF(_ udf: UDFSpec) -> UDFSignature? {
-        if let problem = Identifiers.problemWithParameterName(udf.name.value) {
+        if let problem = Identifiers.problemWithUDFName(udf.name.value) {
             diagnostics.error("invalid udf name '\(Identifiers.commentText(udf.name.value))': \(problem)", at: udf.name.location)
             return nil
         }

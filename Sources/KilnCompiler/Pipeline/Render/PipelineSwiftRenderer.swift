@@ -373,7 +373,7 @@ public struct PipelineSwiftRenderer {
         case let .aggregate(index):
             lines.append("let \(nodes[index].name) = try context.combine(\(workers).map(\\.agg), schema: \(schemaRef(index)))")
         case let .count(index):
-            lines.append("let \(nodes[index].name) = \(workers).reduce(0) { $0 + $1.count }")
+            lines.append("let \(nodes[index].name) = \(workers).reduce(0) { $0 + $1.rowCount }")
         }
         return lines
     }

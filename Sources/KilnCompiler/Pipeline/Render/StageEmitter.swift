@@ -49,7 +49,7 @@ struct StageEmitter {
         case let .aggregate(index):
             add("        let agg = \(renderer.aggregationName(index))()")
         case .count:
-            add("        var count: Int64 = 0")
+            add("        var rowCount: Int64 = 0")
         }
         let deps = renderer.stageDependencies(stage)
         for dep in deps { add("        let \(dep.label): \(dep.type)") }
@@ -180,7 +180,7 @@ struct StageEmitter {
         case .aggregate, .distinct:
             renderAggregate(index, emitter, indent: indent)
         case .count:
-            add("\(indent)count += 1")
+            add("\(indent)rowCount += 1")
         default:
             add("\(indent)fatalError(\"\(node.op.summary) does not run in a stage\")")
         }
@@ -213,9 +213,11 @@ struct StageEmitter {
             let value = emitter.emit(expr)
             lines += emitter.lines
             if value.nullable { add("\(indent)guard let \(value.expr) else { return }") }
-            add("\(indent)for \(element) in \(value.expr) {")
+            // Elements the schema calls non-null (a udf's) come unwrapped.
+            let nullable = nodes[index].schema.fields[0].nullable
+            add("\(indent)for \(nullable ? "" : "case let ")\(element)\(nullable ? "" : "?") in \(value.expr) {")
             let elementType = expr.type.element ?? .string
-            emit(from: index, [SwiftValue(expr: element, type: elementType, nullable: true)], indent: indent + "    ")
+            emit(from: index, [SwiftValue(expr: element, type: elementType, nullable: nullable)], indent: indent + "    ")
             add("\(indent)}")
         }
     }
