@@ -14,6 +14,8 @@ final class PipelineCasesTests: XCTestCase {
         "WordCount": { try WordCount.run(arguments: $0, context: $1) },
         "Cities": { try Cities.run(arguments: $0, context: $1) },
         "WordCountUDF": { try WordCountUDF.run(arguments: $0, context: $1) },
+        "DataFrameTour": { try DataFrameTour.run(arguments: $0, context: $1) },
+        "RDDTour": { try RDDTour.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

@@ -307,7 +307,8 @@ public struct PipelineSwiftRenderer {
             guard case let .show(rows, truncate) = nodes[index].op else { return [] }
             return ["context.output(\(nodes[nodes[index].inputs[0]].name).showString(rows: \(rows), truncate: \(truncate)))"]
         case let .printSchema(index):
-            return ["context.output(\(nodes[nodes[index].inputs[0]].name).schema.treeString)"]
+            // printSchema() prints the tree and a newline.
+            return ["context.output(\(nodes[nodes[index].inputs[0]].name).schema.treeString + \"\\n\")"]
         case let .write(index):
             guard case let .write(format, path, header) = nodes[index].op else { return [] }
             let target: String = switch path {

@@ -286,10 +286,10 @@ struct StageEmitter {
         switch how {
         case .semi:
             add("\(indent)guard m >= 0 else { return }")
-            emit(from: index, columns, indent: indent)
+            emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent)
         case .anti:
             add("\(indent)guard m < 0 else { return }")
-            emit(from: index, columns, indent: indent)
+            emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent)
         default:
             if how == .left || how == .full {
                 add("\(indent)if m < 0 {")
@@ -326,11 +326,11 @@ struct StageEmitter {
             add("\(indent)let g = 0  // one group")
         } else {
             if keyValues.count == 1, keyValues[0].type == .string, !keyValues[0].nullable {
-                add("\(indent)let g = agg.table.insert(\(keyValues[0].expr))")
+                add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(\(keyValues[0].expr))")
             } else {
                 add("\(indent)agg.encoder.reset()")
                 for value in keyValues { add("\(indent)agg.encoder.add(\(value.expr))") }
-                add("\(indent)let g = agg.table.insert(agg.encoder.key)")
+                add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(agg.encoder.key)")
             }
             add("\(indent)if agg.table.inserted {")
             for (position, value) in keyValues.enumerated() { add("\(indent)    agg.key\(position).append(\(value.expr))") }
