@@ -43,24 +43,24 @@ public enum Identifiers {
         "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
         "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "match", "case", "print", "len",
     ]
-    /// Names the generated pipeline code uses for its own locals and types.
+    /// Names the generated pipeline code (Swift `run`, the PySpark script) uses for itself.
     static let reservedPipelineNames: Set<String> = [
-        "context", "ctx", "run", "output", "outputs", "result", "Result", "Outputs", "spark", "sc", "F", "args", "main", "row", "rows",
-        "i", "n", "t", "part", "parts", "frame", "schema", "Frame", "Schema", "Row", "Dataset", "value",
+        "context", "worker", "batch", "result", "spark", "sc", "args", "main", "run", "math", "add", "mul", "argparse", "parser", "outputs",
     ]
 
-    /// Why `name` cannot name a pipeline source, step or parameter (a Swift and Python
-    /// identifier in the generated code), or nil if it can.
+    /// Why `name` cannot name a pipeline source, step or parameter (a variable in the generated
+    /// Swift and Python), or nil if it can.
     public static func problemWithDatasetName(_ name: String) -> String? {
         guard let first = name.unicodeScalars.first else { return "a name cannot be empty" }
         let isLetter: (Unicode.Scalar) -> Bool = { ("A"..."Z").contains($0) || ("a"..."z").contains($0) }
-        guard isLetter(first) else { return "a name must start with an ASCII letter" }
+        guard ("a"..."z").contains(first) else { return "a name must start with a lower-case ASCII letter (it names a variable in the generated code)" }
         guard name.unicodeScalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
             return "a name may contain only ASCII letters, digits and '_'"
         }
         guard name.count <= 64 else { return "a name may be at most 64 characters long" }
-        if swiftKeywords.contains(name) || pythonKeywords.contains(name) || reservedPipelineNames.contains(name)
-            || reservedTypeNames.contains(name) || name.lowercased().hasPrefix("kiln") {
+        let isStageName = name.hasPrefix("stage") && name.count > 5 && name.dropFirst(5).allSatisfy(\.isNumber)
+        if swiftKeywords.contains(name) || pythonKeywords.contains(name) || reservedPipelineNames.contains(name) || isStageName
+            || name.hasPrefix("kiln") || name.hasPrefix("p_") {
             return "'\(name)' is reserved"
         }
         return nil

@@ -204,6 +204,7 @@ public struct ExpressionTyper {
         }
         func incompatible() -> TypedExpr? {
             var detail = "the left and right operands of the binary operator have incompatible types (\"\(l.type.sqlName)\" and \"\(r.type.sqlName)\")."
+            if l.type == r.type, op.isArithmetic { detail = "the binary operator requires numeric operands, not \"\(l.type.sqlName)\"." }
             if op == .add, l.type == .string || r.type == .string { detail += " Use concat() to join strings." }
             return mismatch(detail)
         }

@@ -175,7 +175,8 @@ final class PipelineValidator {
             }
             outputs.append(index)
         }
-        guard diagnostics.errors.count == errorsBefore else { return nil }
+        // Sources and steps the parser already rejected also make the spec invalid.
+        guard diagnostics.errors.count == errorsBefore, spec.unparsed.isEmpty else { return nil }
         return PipelineGraph(name: spec.name.value, specPath: specPath, description: spec.description, params: params,
                              udfs: spec.udfs.compactMap { udfs[$0.name.value] }, nodes: nodes, outputs: outputs)
     }
@@ -237,6 +238,15 @@ final class PipelineValidator {
         guard let built, diagnostics.errors.count == errorsBefore else {
             failed.insert(spec.name.value)
             return
+        }
+        // The generated code names a join's hash table and build frame after the join.
+        for suffix in ["Table", "Build"] where spec.name.value.hasSuffix(suffix) && spec.name.value.count > suffix.count {
+            let join = String(spec.name.value.dropLast(suffix.count))
+            if declared.contains(join) {
+                diagnostics.error("invalid name '\(spec.name.value)': it is reserved for the generated code of step '\(join)'", at: spec.name.location)
+                failed.insert(spec.name.value)
+                return
+            }
         }
         if let duplicate = Self.duplicateColumn(built.schema) {
             diagnostics.error("step '\(spec.name.value)' would have two columns named '\(duplicate)'; rename one (withColumnRenamed, or 'as' in select)", at: spec.location)

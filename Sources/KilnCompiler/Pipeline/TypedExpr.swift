@@ -93,3 +93,8 @@ public struct AggregateCall: Sendable {
     public var nullable: Bool
     public var location: SourceLocation
 }
+
+extension DataType {
+    /// "an int", "a string": for messages.
+    var withArticle: String { ("aeiou".contains(description.first!) ? "an " : "a ") + description }
+}

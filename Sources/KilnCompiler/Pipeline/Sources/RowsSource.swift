@@ -54,13 +54,13 @@ struct RowsSource: PipelineOperation {
     static func value(_ node: YAMLNode?, _ field: Field, _ context: OpContext, at rowLocation: SourceLocation) -> Literal? {
         guard let node, let kind = node.scalarKind else {
             if let node, node.scalarKind == nil {
-                context.diagnostics.error("expected a \(field.type) value for column '\(field.name)', received \(node.kindDescription)", at: node.location)
+                context.diagnostics.error("expected \(field.type.withArticle) value for column '\(field.name)', received \(node.kindDescription)", at: node.location)
                 return nil
             }
             return .null
         }
         func mismatch() -> Literal? {
-            context.diagnostics.error("expected a \(field.type) value for column '\(field.name)', received \(node.kindDescription)", at: node.location)
+            context.diagnostics.error("expected \(field.type.withArticle) value for column '\(field.name)', received \(node.kindDescription)", at: node.location)
             return nil
         }
         switch (field.type, kind) {

@@ -17,7 +17,7 @@ extension OpContext {
                     return nil
                 }
                 guard type == .string else {
-                    diagnostics.error("parameter '\(text)' is a \(type), but \(op) needs a path (declare it as `\(name): path`)", at: item.location)
+                    diagnostics.error("parameter '\(text)' is \(type.withArticle), but \(op) needs a path (declare it as `\(name): path`)", at: item.location)
                     return nil
                 }
                 return .param(name)
