@@ -44,8 +44,8 @@ let package = Package(
 
         // The demo: seed specs built through the build plugin (C kernels + Swift wrappers).
         .target(name: "KilnDemoModels", dependencies: ["CKilnRuntime"], plugins: ["KilnBuildPlugin"]),
-        .target(name: "KilnDemo", dependencies: ["KilnDemoModels", "KilnRuntime"], plugins: ["KilnBuildPlugin"]),
-        .executableTarget(name: "kiln-demo", dependencies: ["KilnDemo", "KilnRuntime"], resources: [.copy("data")]),
+        .target(name: "KilnDemo", dependencies: ["KilnDemoModels", "KilnRuntime", "KilnData"], plugins: ["KilnBuildPlugin"]),
+        .executableTarget(name: "kiln-demo", dependencies: ["KilnDemo", "KilnRuntime", "KilnData"], resources: [.copy("data")]),
 
         // generated/: the command plugin's committed output for specs/, compiled as ordinary targets.
         .target(name: "KilnGeneratedC", dependencies: ["CKilnRuntime"], path: "generated/KilnGeneratedC"),

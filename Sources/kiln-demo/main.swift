@@ -1,6 +1,7 @@
 // Kiln's demo: the seed specs, compiled by KilnBuildPlugin into KilnDemoModels (C kernels)
-// and KilnDemo (Swift classes), trained and run on synthetic and real bundled data.
+// and KilnDemo (Swift classes and pipelines), trained and run on synthetic and real bundled data.
 import Foundation
+import KilnData
 import KilnDemo
 import KilnRuntime
 
@@ -84,6 +85,29 @@ do {
     let irisHistory = try irisModel.fit(x: irisTrain.x, y: irisTrain.y, epochs: 100, batchSize: 16, verbose: .silent)
     let irisResult = try irisModel.evaluate(x: irisTest.x, y: irisTest.y)
     print("100 epochs: train loss \(fmt(irisHistory.history["loss"]!.last!)), test accuracy \(fmt(irisResult["accuracy"] ?? .nan)) on \(irisTest.count) held-out flowers")
+
+    // 4. The lecture's Spark word count, as a pipeline spec compiled to fused Swift.
+    section("WordCount: textFile -> flatMap(split) -> map((lower(word), 1)) -> reduceByKey(+)")
+    let lecture = dataURL("lecture.txt").path
+    let started = Date()
+    let words = try WordCount.run(path: lecture)
+    let seconds = Date().timeIntervalSince(started)
+    let total = words.counts.rows.reduce(Int64(0)) { $0 + $1._2 }
+    print("\(total) words, \(words.counts.count) distinct, in \(String(format: "%.1f", seconds * 1000)) ms; the most frequent:")
+    print(words.counts.frame.sorted(by: [SortOrder(column: 1, ascending: false), SortOrder(column: 0)], limit: 10).showString(rows: 10), terminator: "")
+    let withFunctions = try WordCountUDF.run(path: lecture)
+    let sameCounts = Set(withFunctions.counts.rows.map { "\($0._1) \($0._2)" }) == Set(words.counts.rows.map { "\($0._1) \($0._2)" })
+    print("WordCountUDF (the lecture's split() and count() as Swift functions) counts \(sameCounts ? "the same" : "DIFFERENTLY")")
+
+    // 5. The lecture's cities DataFrame: its three show() calls print as Spark prints them.
+    section("Cities: show, select, sort, filter, groupBy-agg, right join")
+    let cities = try Cities.run()
+    print("df.select('location'):")
+    print(cities.locations.frame.showString(), terminator: "")
+    print("df.groupBy('location').agg(sum):")
+    print(cities.totals.frame.sorted(by: [SortOrder(column: 0)]).showString(), terminator: "")
+    print("df.join(other_df, 'location', how = 'right'):")
+    print(cities.joined.frame.showString(), terminator: "")
 } catch {
     FileHandle.standardError.write(Data("kiln-demo: \(error)\n".utf8))
     exit(1)

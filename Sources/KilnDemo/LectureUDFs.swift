@@ -1,0 +1,1 @@
+../../generated/KilnPipelines/LectureUDFs.swift
