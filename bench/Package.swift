@@ -15,5 +15,11 @@ let package = Package(
             dependencies: ["BenchKernels", .product(name: "KilnRuntime", package: "Kiln")],
             plugins: [.plugin(name: "KilnBuildPlugin", package: "Kiln")]),
         .executableTarget(name: "kiln-bench", dependencies: ["BenchModels"]),
+        // Pipelines: specs in a Swift target, compiled by the same plugin.
+        .target(
+            name: "BenchPipelines",
+            dependencies: [.product(name: "KilnRuntime", package: "Kiln")],
+            plugins: [.plugin(name: "KilnBuildPlugin", package: "Kiln")]),
+        .executableTarget(name: "kiln-pipeline-bench", dependencies: ["BenchPipelines", .product(name: "KilnRuntime", package: "Kiln")]),
     ]
 )

@@ -5,7 +5,7 @@ import KilnCore
 public final class StringColumn {
     public let offsets: Buffer<Int>
     public let bytes: Buffer<UInt8>
-    public var validity: Buffer<UInt8>?
+    @exclusivity(unchecked) public var validity: Buffer<UInt8>?
 
     public init(capacity: Int = 16, byteCapacity: Int = 64) {
         offsets = Buffer(capacity: capacity + 1)
@@ -84,7 +84,7 @@ extension Bool: ColumnScalar { public static var zero: Bool { false } }
 /// A column of fixed-width values (Int32, Int64, Double, Bool) with a validity byte per row.
 public final class PrimitiveColumn<Value: ColumnScalar> {
     public let values: Buffer<Value>
-    public var validity: Buffer<UInt8>?
+    @exclusivity(unchecked) public var validity: Buffer<UInt8>?
 
     public init(capacity: Int = 16) { values = Buffer(capacity: capacity) }
 
@@ -142,7 +142,7 @@ public struct PrimitiveView<Value>: @unchecked Sendable {
 public final class ListColumn {
     public let offsets: Buffer<Int>
     public let child: AnyColumn
-    public var validity: Buffer<UInt8>?
+    @exclusivity(unchecked) public var validity: Buffer<UInt8>?
 
     public init(elementType: DataType, capacity: Int = 16) {
         offsets = Buffer(capacity: capacity + 1)

@@ -34,7 +34,23 @@ public struct KStr: Hashable, Comparable, CustomStringConvertible, @unchecked Se
 
     @inlinable
     public static func == (a: KStr, b: KStr) -> Bool {
-        a.count == b.count && (a.count == 0 || a.base == b.base || memcmp(a.base, b.base, a.count) == 0)
+        guard a.count == b.count else { return false }
+        // Words are short: compare 8 bytes at a time inline rather than call memcmp.
+        let n = a.count
+        if n <= 16 {
+            var i = 0
+            let pa = UnsafeRawPointer(a.base), pb = UnsafeRawPointer(b.base)
+            while i + 8 <= n {
+                if pa.loadUnaligned(fromByteOffset: i, as: UInt64.self) != pb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+                i += 8
+            }
+            while i < n {
+                if a.base[i] != b.base[i] { return false }
+                i += 1
+            }
+            return true
+        }
+        return a.base == b.base || memcmp(a.base, b.base, n) == 0
     }
 
     @inlinable

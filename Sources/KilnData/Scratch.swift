@@ -2,53 +2,71 @@
 /// reset once per input row, so a stage allocates nothing in steady state. A string built
 /// here is valid until the next `reset`; sinks copy what they keep.
 public final class Scratch {
-    var chunks: [UnsafeMutablePointer<UInt8>] = []
-    var chunkSizes: [Int] = []
-    var current = 0
-    var used = 0
+    // One owner thread at a time: no dynamic exclusivity checks on the hot fields.
+    /// The chunk being filled: bytes cursor..<end are free.
+    @exclusivity(unchecked) @usableFromInline var cursor: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) @usableFromInline var end: UnsafeMutablePointer<UInt8>
+    /// The first chunk, where a reset starts again.
+    @usableFromInline let first: UnsafeMutablePointer<UInt8>
+    @usableFromInline let firstEnd: UnsafeMutablePointer<UInt8>
+    /// Every chunk (kept across resets), and which one `cursor` is in.
+    @exclusivity(unchecked) var chunks: [(base: UnsafeMutablePointer<UInt8>, size: Int)] = []
+    @exclusivity(unchecked) @usableFromInline var current = 0
     let chunkSize: Int
 
     public init(chunkSize: Int = 1 << 16) {
         self.chunkSize = chunkSize
-        chunks.append(.allocate(capacity: chunkSize))
-        chunkSizes.append(chunkSize)
+        first = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        firstEnd = first + chunkSize
+        chunks.append((first, chunkSize))
+        cursor = first
+        end = firstEnd
     }
 
-    deinit { chunks.forEach { $0.deallocate() } }
+    deinit { chunks.forEach { $0.base.deallocate() } }
 
+    /// Forgets every string made since the last reset.
     @inlinable
-    public func reset() { resetAll() }
-
-    @usableFromInline
-    func resetAll() { current = 0; used = 0 }
+    public func reset() {
+        cursor = first
+        end = firstEnd
+        current = 0
+    }
 
     /// `count` writable bytes.
     @inlinable
-    public func allocate(_ count: Int) -> UnsafeMutablePointer<UInt8> { take(count) }
+    public func allocate(_ count: Int) -> UnsafeMutablePointer<UInt8> {
+        if end - cursor >= count {
+            let p = cursor
+            cursor += count
+            return p
+        }
+        return nextChunk(count)
+    }
 
     @usableFromInline
-    func take(_ count: Int) -> UnsafeMutablePointer<UInt8> {
-        if used + count <= chunkSizes[current] {
-            defer { used += count }
-            return chunks[current] + used
-        }
-        // Next chunk big enough (kept across resets), or a new one.
+    func nextChunk(_ count: Int) -> UnsafeMutablePointer<UInt8> {
+        // The next chunk big enough (kept across resets), or a new one.
         while current + 1 < chunks.count {
             current += 1
-            used = 0
-            if count <= chunkSizes[current] { used = count; return chunks[current] }
+            if count <= chunks[current].size {
+                cursor = chunks[current].base + count
+                end = chunks[current].base + chunks[current].size
+                return chunks[current].base
+            }
         }
         let size = Swift.max(chunkSize, count)
-        chunks.append(.allocate(capacity: size))
-        chunkSizes.append(size)
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        chunks.append((chunk, size))
         current = chunks.count - 1
-        used = count
-        return chunks[current]
+        cursor = chunk + count
+        end = chunk + size
+        return chunk
     }
 
     /// A copy of `bytes` that lives until the next reset.
     public func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> KStr {
-        let p = take(bytes.count)
+        let p = allocate(bytes.count)
         if bytes.count > 0 { p.update(from: bytes.baseAddress!, count: bytes.count) }
         return KStr(p, bytes.count)
     }

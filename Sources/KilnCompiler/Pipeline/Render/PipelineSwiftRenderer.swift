@@ -512,7 +512,7 @@ public struct PipelineSwiftRenderer {
             lines.append("        let key\(position) = \(SwiftTypes.column(key.type))(\(key.type.isArrayType ? "elementType: \(typeLiteral(key.type.element!))" : ""))  // \(Identifiers.commentText(key.sparkName))")
         }
         for (position, aggregate) in aggregates.enumerated() {
-            lines.append("        var acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
+            lines.append("        @exclusivity(unchecked) var acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
         }
         lines.append("")
         lines.append(keys.isEmpty ? "        required init() { _ = table.insert(KStr.empty) }  // the one group" : "        required init() {}")

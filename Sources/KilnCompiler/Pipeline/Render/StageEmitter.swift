@@ -49,7 +49,7 @@ struct StageEmitter {
         case let .aggregate(index):
             add("        let agg = \(renderer.aggregationName(index))()")
         case .count:
-            add("        var rowCount: Int64 = 0")
+            add("        @exclusivity(unchecked) var rowCount: Int64 = 0  // one worker thread owns it")
         }
         let deps = renderer.stageDependencies(stage)
         for dep in deps { add("        let \(dep.label): \(dep.type)") }

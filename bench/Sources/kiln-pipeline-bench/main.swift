@@ -1,0 +1,62 @@
+// Kiln's side of bench/pipelines: the generated pipelines on the benchmark data, one JSON line per
+// measurement (the contract of bench/pipelines/README.md).
+// Usage: kiln-pipeline-bench DIR WORKLOAD [--repeats N] [--warmup W]; WORKLOAD: wordcount | csv | csv_<op>
+import Foundation
+import BenchPipelines
+import KilnData
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func emit(_ fields: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    // One write per line: the harness reads lines as they come to measure memory per phase.
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
+}
+
+/// `--name N` from the arguments (removed from them), or the default.
+func option(_ name: String, in arguments: inout [String], default value: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
+    arguments.removeSubrange(index...(index + 1))
+    return parsed
+}
+var arguments = Array(CommandLine.arguments.dropFirst())
+let repeats = option("--repeats", in: &arguments, default: 5), warmup = option("--warmup", in: &arguments, default: 1)
+guard arguments.count == 2 else {
+    FileHandle.standardError.write(Data("usage: kiln-pipeline-bench DIR WORKLOAD [--repeats N] [--warmup W]\n".utf8))
+    exit(2)
+}
+let directory = URL(fileURLWithPath: arguments[0]), workload = arguments[1]
+let context = PipelineContext()
+
+do {
+    switch workload {
+    case "wordcount":
+        let path = directory.appendingPathComponent("words.txt").path
+        var result: WordCount.Result?
+        var runs: [Double] = []
+        for run in 0..<(warmup + repeats) {
+            let time = try seconds { result = try WordCount.run(path: path, context: context) }
+            if run >= warmup { runs.append(time) }
+        }
+        let rows = result!.counts.rows
+        let total = rows.reduce(Int64(0)) { $0 + $1._2 }
+        let top = rows.sorted { $0._2 != $1._2 ? $0._2 > $1._2 : $0._1 < $1._1 }.prefix(5)
+        emit(["workload": "wordcount", "seconds": median(runs), "runs": runs, "warmup_runs": warmup, "threads": context.threads,
+              "check": ["distinct": rows.count, "total": total, "top5": top.map { [$0._1, $0._2] as [Any] }]])
+    default:
+        FileHandle.standardError.write(Data("kiln-pipeline-bench: unknown workload \(workload)\n".utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("kiln-pipeline-bench: \(error)\n".utf8))
+    exit(1)
+}
