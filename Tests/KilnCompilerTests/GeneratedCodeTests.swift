@@ -20,7 +20,13 @@ final class GeneratedCodeTests: XCTestCase {
         let hint = "regenerate with: swift package --allow-writing-to-package-directory kiln-generate"
         for file in files {
             let onDisk = try? String(contentsOf: generated.appendingPathComponent(file.path), encoding: .utf8)
-            XCTAssertEqual(onDisk, file.contents, "generated/\(file.path) is stale; \(hint)")
+            guard let onDisk else { XCTFail("generated/\(file.path) is missing; \(hint)"); continue }
+            if onDisk != file.contents {
+                // The first line that differs, not both files whole.
+                let old = onDisk.split(separator: "\n", omittingEmptySubsequences: false), new = file.contents.split(separator: "\n", omittingEmptySubsequences: false)
+                let line = zip(old, new).firstIndex { $0 != $1 } ?? min(old.count, new.count)
+                XCTFail("generated/\(file.path) is stale at line \(line + 1): on disk \(line < old.count ? String(old[line]) : "<end>") | expected \(line < new.count ? String(new[line]) : "<end>"); \(hint)")
+            }
         }
         // No leftovers from specs that were removed or renamed.
         let expected = Set(files.map(\.path)).union(Self.anchors)

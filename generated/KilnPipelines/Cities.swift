@@ -266,7 +266,7 @@ public enum Cities {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // location
-        var acc0 = SumLong()  // sum(rating)
+        @exclusivity(unchecked) var acc0 = SumLong()  // sum(rating)
 
         required init() {}
 

@@ -1128,14 +1128,14 @@ public enum DataFrameTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // city
-        var acc0 = Count()  // count(1)
-        var acc1 = Count()  // count(age)
-        var acc2 = SumDouble()  // sum(balance)
-        var acc3 = Average()  // avg(age)
-        var acc4 = MinMaxString(max: false)  // min(name)
-        var acc5 = MinMax<Double>(max: true)  // max(balance)
-        var acc6 = CountDistinct()  // count(DISTINCT age)
-        var acc7 = MinMax<Bool>(max: false)  // anyInactive
+        @exclusivity(unchecked) var acc0 = Count()  // count(1)
+        @exclusivity(unchecked) var acc1 = Count()  // count(age)
+        @exclusivity(unchecked) var acc2 = SumDouble()  // sum(balance)
+        @exclusivity(unchecked) var acc3 = Average()  // avg(age)
+        @exclusivity(unchecked) var acc4 = MinMaxString(max: false)  // min(name)
+        @exclusivity(unchecked) var acc5 = MinMax<Double>(max: true)  // max(balance)
+        @exclusivity(unchecked) var acc6 = CountDistinct()  // count(DISTINCT age)
+        @exclusivity(unchecked) var acc7 = MinMax<Bool>(max: false)  // anyInactive
 
         required init() {}
 
@@ -1206,8 +1206,8 @@ public enum DataFrameTour {
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // city
         let key1 = PrimitiveColumn<Int32>()  // age
-        var acc0 = SumDouble()  // sum(balance)
-        var acc1 = Count()  // count(name)
+        @exclusivity(unchecked) var acc0 = SumDouble()  // sum(balance)
+        @exclusivity(unchecked) var acc1 = Count()  // count(name)
 
         required init() {}
 
@@ -1266,10 +1266,10 @@ public enum DataFrameTour {
         static let isGlobal = true
         let table = KeyTable()
         let encoder = KeyEncoder()
-        var acc0 = Count()  // n
-        var acc1 = SumLong()  // sum(age)
-        var acc2 = MinMaxString(max: true)  // max(name)
-        var acc3 = Average()  // avg(balance)
+        @exclusivity(unchecked) var acc0 = Count()  // n
+        @exclusivity(unchecked) var acc1 = SumLong()  // sum(age)
+        @exclusivity(unchecked) var acc2 = MinMaxString(max: true)  // max(name)
+        @exclusivity(unchecked) var acc3 = Average()  // avg(balance)
 
         required init() { _ = table.insert(KStr.empty) }  // the one group
 
@@ -1393,9 +1393,9 @@ public enum DataFrameTour {
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // name
         let key1 = StringColumn()  // city
-        var acc0 = First(.int)  // age
-        var acc1 = First(.double)  // balance
-        var acc2 = First(.boolean)  // active
+        @exclusivity(unchecked) var acc0 = First(.int)  // age
+        @exclusivity(unchecked) var acc1 = First(.double)  // balance
+        @exclusivity(unchecked) var acc2 = First(.boolean)  // active
 
         required init() {}
 

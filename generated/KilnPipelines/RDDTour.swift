@@ -596,7 +596,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        var acc0 = SumLong()  // _2
+        @exclusivity(unchecked) var acc0 = SumLong()  // _2
 
         required init() {}
 
@@ -646,7 +646,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        var acc0 = MinMax<Int64>(max: false)  // _2
+        @exclusivity(unchecked) var acc0 = MinMax<Int64>(max: false)  // _2
 
         required init() {}
 
@@ -696,7 +696,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        var acc0 = MinMax<Int64>(max: true)  // _2
+        @exclusivity(unchecked) var acc0 = MinMax<Int64>(max: true)  // _2
 
         required init() {}
 
@@ -746,7 +746,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        var acc0 = ProductLong()  // _2
+        @exclusivity(unchecked) var acc0 = ProductLong()  // _2
 
         required init() {}
 
@@ -796,7 +796,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        var acc0 = CollectList(.long)  // _2
+        @exclusivity(unchecked) var acc0 = CollectList(.long)  // _2
 
         required init() {}
 

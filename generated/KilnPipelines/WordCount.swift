@@ -64,7 +64,7 @@ public enum WordCount {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        var acc0 = SumLong()  // _2
+        @exclusivity(unchecked) var acc0 = SumLong()  // _2
 
         required init() {}
 
