@@ -24,7 +24,7 @@ final class GeneratedCodeTests: XCTestCase {
             if onDisk != file.contents {
                 // The first line that differs, not both files whole.
                 let old = onDisk.split(separator: "\n", omittingEmptySubsequences: false), new = file.contents.split(separator: "\n", omittingEmptySubsequences: false)
-                let line = zip(old, new).firstIndex { $0 != $1 } ?? min(old.count, new.count)
+                let line = Array(zip(old, new)).firstIndex { $0 != $1 } ?? min(old.count, new.count)
                 XCTFail("generated/\(file.path) is stale at line \(line + 1): on disk \(line < old.count ? String(old[line]) : "<end>") | expected \(line < new.count ? String(new[line]) : "<end>"); \(hint)")
             }
         }
