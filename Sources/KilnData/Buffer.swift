@@ -4,9 +4,11 @@
 /// pointers, plain structs of them): they are never deinitialized.
 public final class Buffer<Element> {
     // Public so that inlinable hot paths in generated code can use them; treat as read-only.
-    public var base: UnsafeMutablePointer<Element>
-    public var count: Int
-    public var capacity: Int
+    // A buffer has one owner thread at a time, so no dynamic exclusivity checks (they cost
+    // more than the appends themselves).
+    @exclusivity(unchecked) public var base: UnsafeMutablePointer<Element>
+    @exclusivity(unchecked) public var count: Int
+    @exclusivity(unchecked) public var capacity: Int
 
     @inlinable
     public init(capacity: Int = 16) {

@@ -21,13 +21,17 @@ public struct CSVOptions: Sendable {
 }
 
 /// `spark.read.csv` with a schema (multiLine off): every line is a record, so files split at
-/// line boundaries and parts parse independently. Blank lines are skipped; with `header`, the
-/// first non-blank line of each file is (Spark skips it in the split that starts the file;
-/// Kiln in whichever part holds it, so that any split gives the same rows). Fields parse as Spark parses them (`Integer.parseInt`,
-/// `Double.parseDouble` plus `NaN`/`Inf`/`-Inf`, case-insensitive `true`/`false`). A record
-/// with too few or too many fields, or a field that does not parse, is malformed: PERMISSIVE
-/// keeps it with nulls for what could not be read (extra fields dropped), DROPMALFORMED drops
-/// it, FAILFAST stops; each is reported with its file and line.
+/// line boundaries and parts parse independently. Blank lines (nothing above ' ') are skipped;
+/// with `header`, so is the first non-blank line of each file (Spark skips it in the split
+/// that starts the file; Kiln in whichever part holds it, so any split gives the same rows).
+/// A UTF-8 byte order mark at a file's start is dropped, invalid UTF-8 in strings becomes
+/// U+FFFD as Java decodes it. Fields split as univocity splits them (`CSVLineTokenizer`) and
+/// parse as Spark parses them: `Integer.parseInt`/`Long.parseLong`, `Double.parseDouble` plus
+/// `NaN`/`Inf`/`-Inf`, case-insensitive `true`/`false`; a field equal to `nullValue`, or empty
+/// and unquoted, is null. A record with too few or too many fields, or a field that does not
+/// parse, is malformed: PERMISSIVE keeps it with nulls for what could not be read (extra
+/// fields dropped), DROPMALFORMED drops it, FAILFAST stops; each is reported with its file and
+/// line.
 public final class CSVSource: BatchSource {
     let files: FileSet
     let schema: Schema
@@ -69,7 +73,9 @@ public final class CSVSource: BatchSource {
                     let end = min(lineCount, line + batchRows)
                     let textBytes = reader.ends[end - 1] - reader.starts[line]
                     let builder = RowBatchBuilder(schema: schema, capacity: end - line, textBytes: textBytes)
+                    let sinks = builder.sinks
                     let nonASCII = containsNonASCII(lines.bytes + reader.starts[line], textBytes)
+                    var rows = 0
                     for row in line..<end {
                         var start = lines.starts[row]
                         let stop = lines.ends[row]
@@ -80,12 +86,17 @@ public final class CSVSource: BatchSource {
                         let p = lines.bytes + start, n = stop - start
                         if n == 0 || (p[0] <= 32 && isBlankLine(p, n)) { continue }
                         if let offset = headerOffset, reader.fileOffset(ofLine: row) == offset { headerOffset = nil; continue }
-                        try parser.parse(p, n, into: builder, nonASCII: nonASCII) { problem, kept in
-                            try reporter.report(batchLine: row, problem: problem, kept: kept, line: KStr(p, n))
+                        let outcome = parser.parseLine(p, n, into: sinks, row: rows, nonASCII: nonASCII)
+                        if outcome.isClean {
+                            rows += 1
+                            continue
                         }
+                        if options.mode == .permissive { rows += 1 } else { builder.rewind(toRow: rows) }
+                        let (problem, kept) = parser.describe(outcome)
+                        try reporter.report(batchLine: row, problem: problem, kept: kept, line: KStr(p, n))
                     }
-                    let frame = builder.finish()
-                    if frame.count > 0 { try body(Batch(frame: frame, rows: 0..<frame.count)) }
+                    let frame = builder.finish(rows: rows)
+                    if rows > 0 { try body(Batch(frame: frame, rows: 0..<rows)) }
                     line = end
                 }
                 reporter.endBatch(lineCount: lineCount)
@@ -115,124 +126,161 @@ extension CSVSource {
     }
 }
 
-/// Turns CSV lines into rows of a schema (one parser per worker: it keeps scratch state).
+/// Turns CSV lines into rows (one parser per worker: it keeps scratch state).
 final class CSVRecordParser {
+    /// What one line gave: its field count and the first field that did not parse.
+    struct LineOutcome {
+        var fields: Int
+        var columns: Int
+        var badColumn = -1
+        /// The bad value (nil: in `badValueCopy`).
+        var badText: UnsafePointer<UInt8>? = nil
+        var badCount = 0
+        var isClean: Bool { fields == columns && badColumn < 0 }
+    }
+
     let schema: Schema
-    let options: CSVOptions
-    let kinds: [RowBatchBuilder.Kind]
-    let nullValue: [UInt8]
-    var tokenizer: CSVLineTokenizer
-    /// The first field that failed to parse in the current line, for the report.
-    private var badColumn = -1
-    private var badText = ""
+    let separator: UInt8
+    let quote: UInt8
+    let columns: Int
+    let kinds: UnsafeMutablePointer<RowBatchBuilder.Kind>
+    let nullValue: UnsafeMutablePointer<UInt8>
+    let nullValueCount: Int
+    @exclusivity(unchecked) var tokenizer: CSVLineTokenizer
+    /// The unparsable value of the last quoted line that had one.
+    private var badValueCopy: [UInt8] = []
 
     init(schema: Schema, options: CSVOptions) {
         self.schema = schema
-        self.options = options
-        self.kinds = schema.fields.map { field in
+        separator = options.separator
+        quote = options.quote
+        columns = schema.count
+        kinds = .allocate(capacity: max(schema.count, 1))
+        for (index, field) in schema.fields.enumerated() {
+            let kind: RowBatchBuilder.Kind
             switch field.type {
-            case .string: .string
-            case .int: .int
-            case .long: .long
-            case .double: .double
-            case .boolean: .boolean
-            case .array: .string
+            case .string, .array: kind = .string
+            case .int: kind = .int
+            case .long: kind = .long
+            case .double: kind = .double
+            case .boolean: kind = .boolean
             }
+            (kinds + index).initialize(to: kind)
         }
-        self.nullValue = Array(options.nullValue.utf8)
-        self.tokenizer = CSVLineTokenizer(separator: options.separator, quote: options.quote, escape: options.escape)
+        let null = Array(options.nullValue.utf8)
+        nullValueCount = null.count
+        nullValue = .allocate(capacity: max(null.count, 1))
+        nullValue.initialize(from: null, count: null.count)
+        tokenizer = CSVLineTokenizer(separator: options.separator, quote: options.quote, escape: options.escape)
     }
 
-    /// Parses one non-blank line into the builder's next row and commits it unless the mode
-    /// drops it. `report(problem, kept)` is called for a malformed record (and throws in FAILFAST).
+    deinit {
+        kinds.deallocate()
+        nullValue.deallocate()
+    }
+
+    /// Parses one non-blank line into row `row` of `sinks` (missing fields null, extra ones
+    /// ignored, unparsable ones null).
     @inline(__always)
-    func parse(_ p: UnsafePointer<UInt8>, _ n: Int, into builder: RowBatchBuilder, nonASCII: Bool,
-               report: (String, String) throws -> Void) throws {
-        let columns = kinds.count
-        let separator = options.separator, quote = options.quote
-        badColumn = -1
-        var fields = 0
+    func parseLine(_ p: UnsafePointer<UInt8>, _ n: Int, into sinks: UnsafeMutablePointer<RowBatchBuilder.Sink>, row: Int,
+                   nonASCII: Bool) -> LineOutcome {
+        var outcome = LineOutcome(fields: 0, columns: columns)
         var start = 0
-        var quoted = false
         // Plain split, converting as it goes; a field that starts with a quote sends the whole
         // line to the tokenizer (such a line splits differently).
         while true {
-            if start < n && p[start] == quote { quoted = true; break }
+            if start < n && p[start] == quote {
+                return parseQuotedLine(p, n, into: sinks, row: row, nonASCII: nonASCII)
+            }
             var end = start
             while end < n && p[end] != separator { end += 1 }
-            if fields < columns {
-                store(fields, p + start, end - start, univocityNull: end == start, builder, nonASCII)
+            if outcome.fields < columns {
+                store(outcome.fields, p + start, end - start, univocityNull: end == start, sinks, row, nonASCII, &outcome)
             }
-            fields += 1
+            outcome.fields += 1
             if end >= n { break }
             start = end + 1
         }
-        if quoted {
-            builder.discard()  // drop the bytes of the fields stored so far
-            badColumn = -1
-            fields = 0
-            tokenizer.tokenize(p, n)
-            tokenizer.values.withUnsafeBufferPointer { values in
-                let base = values.baseAddress ?? KStr.empty.base
-                for token in tokenizer.tokens {
-                    if fields < columns {
-                        switch token {
-                        case .null: store(fields, base, 0, univocityNull: true, builder, nonASCII)
-                        case let .value(from, to): store(fields, base + from, to - from, univocityNull: false, builder, nonASCII)
-                        }
-                    }
-                    fields += 1
-                }
-            }
-        }
-        if fields < columns { for column in fields..<columns { builder.setNull(column) } }
-        if fields == columns && badColumn < 0 { builder.commit(); return }
-
-        // Malformed: say why and what PERMISSIVE keeps.
-        var problems: [String] = [], kept: [String] = []
-        if fields != columns {
-            problems.append("expected \(columns) field\(columns == 1 ? "" : "s"), found \(fields)")
-            kept.append(fields < columns ? "missing fields are null" : "extra fields are dropped")
-        }
-        if badColumn >= 0 {
-            let field = schema.fields[badColumn]
-            problems.append("'\(badText)' is not a valid \(field.type) for field '\(field.name)'")
-            kept.append("unparsable fields are null")
-        }
-        if options.mode == .permissive { builder.commit() } else { builder.discard() }
-        try report(problems.joined(separator: "; "), "the row is kept, " + kept.joined(separator: ", "))
+        if outcome.fields < columns { for column in outcome.fields..<columns { sinks[column].setNull(row) } }
+        return outcome
     }
 
-    /// Converts one field into column `column` of the current row (null for a failed
-    /// conversion, remembered as the line's first bad field).
+    func parseQuotedLine(_ p: UnsafePointer<UInt8>, _ n: Int, into sinks: UnsafeMutablePointer<RowBatchBuilder.Sink>, row: Int,
+                         nonASCII: Bool) -> LineOutcome {
+        for column in 0..<columns { sinks[column].rewind(toRow: row) }  // drop the bytes of fields already stored
+        var outcome = LineOutcome(fields: 0, columns: columns)
+        tokenizer.tokenize(p, n)
+        tokenizer.values.withUnsafeBufferPointer { values in
+            let base = values.baseAddress ?? KStr.empty.base
+            for token in tokenizer.tokens {
+                if outcome.fields < columns {
+                    switch token {
+                    case .null: store(outcome.fields, base, 0, univocityNull: true, sinks, row, nonASCII, &outcome)
+                    case let .value(from, to): store(outcome.fields, base + from, to - from, univocityNull: false, sinks, row, nonASCII, &outcome)
+                    }
+                }
+                outcome.fields += 1
+            }
+            if outcome.badColumn >= 0, let text = outcome.badText {
+                // Keep the bad value past this closure (it points into the tokenizer's bytes).
+                badValueCopy = Array(UnsafeBufferPointer(start: text, count: outcome.badCount))
+                outcome.badText = nil
+            }
+        }
+        if outcome.fields < columns { for column in outcome.fields..<columns { sinks[column].setNull(row) } }
+        return outcome
+    }
+
+    /// Converts one field into column `column` of row `row`: null for nullValue, null and
+    /// remembered as the line's first bad field when it does not parse.
     @inline(__always)
-    func store(_ column: Int, _ p: UnsafePointer<UInt8>, _ n: Int, univocityNull: Bool, _ builder: RowBatchBuilder, _ nonASCII: Bool) {
-        if univocityNull || (n == nullValue.count && (n == 0 || memcmp(p, nullValue, n) == 0)) {
-            builder.setNull(column)
+    func store(_ column: Int, _ p: UnsafePointer<UInt8>, _ n: Int, univocityNull: Bool, _ sinks: UnsafeMutablePointer<RowBatchBuilder.Sink>,
+               _ row: Int, _ nonASCII: Bool, _ outcome: inout LineOutcome) {
+        let sink = sinks + column
+        if univocityNull || (n == nullValueCount && (n == 0 || memcmp(p, nullValue, n) == 0)) {
+            sink.pointee.setNull(row)
             return
         }
         switch kinds[column] {
         case .string:
             if nonASCII && containsNonASCII(p, n) && !JavaText.isValidUTF8(p, n) {
                 let repaired = JavaText.repairedUTF8(p, n)
-                repaired.withUnsafeBufferPointer { builder.setString(column, $0.baseAddress!, $0.count) }
+                repaired.withUnsafeBufferPointer { sink.pointee.setString(row, $0.baseAddress!, $0.count) }
             } else {
-                builder.setString(column, p, n)
+                sink.pointee.setString(row, p, n)
             }
             return
         case .int:
             if let value = JavaText.parseInteger(p, n, min: Int64(Int32.min), max: Int64(Int32.max)) {
-                builder.set(column, Int32(truncatingIfNeeded: value)); return
+                sink.pointee.setInt(row, Int32(truncatingIfNeeded: value)); return
             }
         case .long:
-            if let value = JavaText.parseInteger(p, n, min: Int64.min, max: Int64.max) { builder.set(column, value); return }
+            if let value = JavaText.parseInteger(p, n, min: Int64.min, max: Int64.max) { sink.pointee.setLong(row, value); return }
         case .double:
-            if let value = JavaText.parseSimpleDecimal(p, n) ?? Self.sparkDouble(p, n) { builder.set(column, value); return }
+            if let value = JavaText.parseSimpleDecimal(p, n) { sink.pointee.setDouble(row, value); return }
+            if let value = Self.sparkDouble(p, n) { sink.pointee.setDouble(row, value); return }
         case .boolean:
-            if let value = JavaText.parseBoolean(p, n) { builder.set(column, value); return }
+            if let value = JavaText.parseBoolean(p, n) { sink.pointee.setBoolean(row, value); return }
         }
-        builder.setNull(column)
-        if badColumn < 0 { badColumn = column; badText = MalformedRecordReporter.excerpt(KStr(p, n), limit: 60) }
+        sink.pointee.setNull(row)
+        if outcome.badColumn < 0 { outcome.badColumn = column; outcome.badText = p; outcome.badCount = n }
+    }
+
+    /// What is wrong with a malformed line, and what PERMISSIVE keeps of it.
+    func describe(_ outcome: LineOutcome) -> (problem: String, kept: String) {
+        var problems: [String] = [], kept: [String] = []
+        if outcome.fields != columns {
+            problems.append("expected \(columns) field\(columns == 1 ? "" : "s"), found \(outcome.fields)")
+            kept.append(outcome.fields < columns ? "missing fields are null" : "extra fields are dropped")
+        }
+        if outcome.badColumn >= 0 {
+            let field = schema.fields[outcome.badColumn]
+            let value = outcome.badText.map { MalformedRecordReporter.excerpt(KStr($0, outcome.badCount), limit: 60) }
+                ?? badValueCopy.withUnsafeBufferPointer { MalformedRecordReporter.excerpt(KStr($0.baseAddress ?? KStr.empty.base, $0.count), limit: 60) }
+            problems.append("'\(value)' is not a valid \(field.type) for field '\(field.name)'")
+            kept.append("unparsable fields are null")
+        }
+        return (problems.joined(separator: "; "), "the row is kept, " + kept.joined(separator: ", "))
     }
 
     /// Spark's CSV double: its `NaN`/`Inf`/`-Inf` spellings, else `Double.parseDouble`.

@@ -150,26 +150,62 @@ enum JavaText {
         return strtodText(p + start, numberEnd - start)
     }
 
-    /// The common `-?digits(.digits)?` with at most 15 digits, exactly; nil means "use
+    /// The common `-?digits[.digits]` with at most 15 digits, exactly; nil means "use
     /// parseDouble" (not "invalid").
     @inline(__always)
     static func parseSimpleDecimal(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
-        guard n > 0, n <= 17 else { return nil }
-        var i = 0
+        guard n > 0, n <= 16 else { return nil }
         let negative = p[0] == 45
-        if negative { i = 1 }
+        var i = negative ? 1 : 0
+        guard i < n else { return nil }
+        var digit = p[i] &- 48
+        guard digit <= 9 else { return nil }
         var mantissa: UInt64 = 0
-        var digits = 0
-        while i < n, p[i] &- 48 <= 9 { mantissa = mantissa &* 10 &+ UInt64(p[i] &- 48); digits += 1; i += 1 }
-        guard digits > 0 else { return nil }
-        var fraction = 0
-        if i < n, p[i] == 46 {
+        repeat {
+            mantissa = mantissa &* 10 &+ UInt64(digit)
             i += 1
-            while i < n, p[i] &- 48 <= 9 { mantissa = mantissa &* 10 &+ UInt64(p[i] &- 48); fraction += 1; i += 1 }
+            if i == n {
+                guard i - (negative ? 1 : 0) <= 15 else { return nil }
+                let value = Double(Int64(bitPattern: mantissa))
+                return negative ? -value : value
+            }
+            digit = p[i] &- 48
+        } while digit <= 9
+        guard p[i] == 46 else { return nil }
+        i += 1
+        let fractionStart = i
+        while i < n {
+            digit = p[i] &- 48
+            guard digit <= 9 else { return nil }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            i += 1
         }
-        guard i == n, digits + fraction <= 15 else { return nil }
-        let value = fraction == 0 ? Double(mantissa) : Double(mantissa) / exactPowersOf10[fraction]
+        guard n - 1 - (negative ? 1 : 0) <= 15 else { return nil }
+        let value = Double(Int64(bitPattern: mantissa)) / powerOf10(n - fractionStart)
         return negative ? -value : value
+    }
+
+    /// 10^k for 0 <= k <= 15, exactly.
+    @inline(__always)
+    static func powerOf10(_ k: Int) -> Double {
+        switch k {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        default: 1e15
+        }
     }
 
     /// Java's hex float form: `0x` hexdigits [. hexdigits] `p` [sign] digits [fFdD].

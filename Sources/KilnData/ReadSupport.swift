@@ -112,30 +112,6 @@ final class MalformedRecordReporter {
     }
 }
 
-// Rolling back a partly appended row (DROPMALFORMED, or a line re-read on the slow path).
-extension AnyColumn {
-    func truncate(to rows: Int) {
-        switch self {
-        case let .string(c):
-            c.offsets.count = rows + 1
-            c.bytes.count = c.offsets[rows]
-            c.validity?.count = rows
-        case let .int(c): c.values.count = rows; c.validity?.count = rows
-        case let .long(c): c.values.count = rows; c.validity?.count = rows
-        case let .double(c): c.values.count = rows; c.validity?.count = rows
-        case let .boolean(c): c.values.count = rows; c.validity?.count = rows
-        case let .list(c):
-            c.offsets.count = rows + 1
-            c.validity?.count = rows
-            c.child.truncate(to: c.offsets[rows])
-        }
-    }
-}
-
-extension Frame {
-    func truncate(to rows: Int) { for column in columns { column.truncate(to: rows) } }
-}
-
 /// A file split into byte ranges by `FileSet.partitions`, read line by line.
 struct LineRanges {
     let files: FileSet
@@ -166,7 +142,7 @@ func isBlankLine(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     return true
 }
 
-/// Whether bytes start..<end contain a byte >= 0x80 (8 bytes at a time).
+/// Whether p[0..<n] holds a byte >= 0x80 (8 bytes at a time).
 func containsNonASCII(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     var i = 0
     while i + 8 <= n {
