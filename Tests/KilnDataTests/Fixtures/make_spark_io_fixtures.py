@@ -225,6 +225,45 @@ add_case("csv escape \"", "csv", ["csv_quote_escape.csv"], text_schema, {"escape
 write_bytes("csv_tab.csv", lines_bytes(["a\tb\t", "  x  \t \"y\" \t", "\"p\"\tq\tr", "1\t\"2\t3\"\t4"]))
 add_case("csv tab", "csv", ["csv_tab.csv"], text_schema, {"sep": "\t"})
 
+# ---------------------------------------------------------------- CSV: random lines of quotes and escapes
+# Lines of separators, quotes, escapes and spaces, each after an id field, read as strings with a
+# nullValue that never occurs (so null and "" stay apart). PERMISSIVE with 1 + 11 columns shows
+# every field of every line (padded with nulls); DROPMALFORMED with 1 + 3 columns keeps the lines
+# of exactly 3 fields. Each line's field count (in "fields") comes from DROPMALFORMED reads with
+# 1 + k columns, so no line has to be read on its own.
+def add_random_quote_case(name, relative, options, count, seed):
+    import random
+    rng = random.Random(seed)
+    sep, quote, escape = options.get("sep", ","), options.get("quote", '"'), options.get("escape", "\\")
+    alphabet = ["a", "b", sep, sep, quote, quote, quote, escape, escape, " ", "\t", "#"]
+    lines, seen = [], set()
+    while len(lines) < count:
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        if text.strip() == "" or text in seen:
+            continue
+        seen.add(text)
+        lines.append(text)
+    path = write_bytes(relative, lines_bytes([f"{i}{sep}{text}" for i, text in enumerate(lines)]))
+    options = dict(options, nullValue="\u0001N")
+    schema = [["id", "string"]] + [[f"c{k}", "string"] for k in range(1, 12)]
+    fields = {}
+    for k in range(1, 12):
+        for row in read_rows("csv", path, schema[:1 + k], options, "DROPMALFORMED"):
+            fields[int(row[0])] = 1 + k
+    assert len(fields) == len(lines)
+    for mode, width in (("PERMISSIVE", 12), ("DROPMALFORMED", 4)):
+        malformed = [i + 1 for i in range(len(lines)) if fields[i] != width]
+        cases.append({"name": f"{name} {mode}", "format": "csv", "paths": [relative], "schema": schema[:width],
+                      "options": options, "mode": mode, "malformed": {relative: malformed},
+                      "fields": {str(i + 1): fields[i] for i in range(len(lines))},
+                      "rows": read_rows("csv", path, schema[:width], options, mode), "error": False})
+        print("case", name, mode, len(malformed), "malformed of", len(lines))
+
+
+add_random_quote_case("csv random quotes", "csv_random_quotes.csv", {}, 1500, 11)
+add_random_quote_case("csv random quotes, escape \"", "csv_random_quote_escape.csv", {"escape": '"'}, 800, 12)
+add_random_quote_case("csv random quotes, sep ; quote '", "csv_random_semicolon.csv", {"sep": ";", "quote": "'"}, 500, 13)
+
 # ---------------------------------------------------------------- JSON lines
 json_schema = [["s", "string"], ["i", "int"], ["l", "long"], ["d", "double"], ["b", "boolean"],
                ["ai", "array<int>"], ["as", "array<string>"], ["ad", "array<double>"],
@@ -270,8 +309,7 @@ write_bytes("json_bom.json", b'\xef\xbb\xbf{"s":"a"}\r\n{"s":"b"}\r{"s":"c","i":
 add_case("json bom", "json", ["json_bom.json"], [["s", "string"], ["i", "int"]])
 
 with open(os.path.join(OUT, "expected_reads.json"), "w") as f:
-    json.dump(cases, f, indent=1, ensure_ascii=True)
-    f.write("\n")
+    f.write("[\n" + ",\n".join(json.dumps(case, ensure_ascii=True) for case in cases) + "\n]\n")
 
 # ---------------------------------------------------------------- writers
 def spark_write(df, kind, **options):
