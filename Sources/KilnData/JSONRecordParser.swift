@@ -48,17 +48,19 @@ final class JSONRecordParser {
     let schema: Schema
     let names: [[UInt8]]
     let types: [DataType]
+    // Parsing state, owned by one worker: no dynamic exclusivity checks.
     /// Staged rows of the current line (top-level arrays give several).
-    private(set) var rows: [[Staged]] = []
-    private(set) var stage: [UInt8] = []
-    private var key: [UInt8] = []
-    private var p: UnsafePointer<UInt8> = KStr.empty.base
-    private var end = 0
-    private var pos = 0
-    private var depth = 0
-    private var encoder = UTF16ToUTF8()
-    private var badField = -1
-    private var badValue = ""
+    @exclusivity(unchecked) private(set) var rows: [[Staged]] = []
+    /// Bytes of the staged strings.
+    @exclusivity(unchecked) private(set) var stage: [UInt8] = []
+    @exclusivity(unchecked) private var key: [UInt8] = []
+    @exclusivity(unchecked) private var p: UnsafePointer<UInt8> = KStr.empty.base
+    @exclusivity(unchecked) private var end = 0
+    @exclusivity(unchecked) private var pos = 0
+    @exclusivity(unchecked) private var depth = 0
+    @exclusivity(unchecked) private var encoder = UTF16ToUTF8()
+    @exclusivity(unchecked) private var badField = -1
+    @exclusivity(unchecked) private var badValue = ""
     static let maxDepth = 1000
 
     init(schema: Schema) {
