@@ -77,6 +77,8 @@ final class PipelineErrorTableTests: XCTestCase {
             expected: ["3:29: error: unknown parameter '$paht'; did you mean '$path'?"]),
         Row(name: "param_not_path", spec: "pipeline: P\nparams: {n: int}\nsources: {lines: {textFile: $n}}",
             expected: ["3:29: error: parameter '$n' is an int, but textFile needs a path (declare it as `n: path`)"]),
+        Row(name: "param_named_like_source", spec: "pipeline: P\nparams: {lines: path}\nsources: {lines: {textFile: $lines}}",
+            expected: ["3:11: error: 'lines' is the name of a parameter; give the source another name"]),
         Row(name: "unknown_param_type", spec: "pipeline: P\nparams: {path: file}\nsources: {lines: {textFile: $path}}",
             expected: ["2:16: error: unknown parameter type 'file' for 'path'; expected one of path, string, int, long, double, boolean"]),
         Row(name: "csv_without_schema", spec: "pipeline: P\nsources: {t: {csv: /nonexistent/cities.csv, header: true}}",

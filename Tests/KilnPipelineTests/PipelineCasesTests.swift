@@ -16,6 +16,7 @@ final class PipelineCasesTests: XCTestCase {
         "WordCountUDF": { try WordCountUDF.run(arguments: $0, context: $1) },
         "DataFrameTour": { try DataFrameTour.run(arguments: $0, context: $1) },
         "RDDTour": { try RDDTour.run(arguments: $0, context: $1) },
+        "CitySales": { try CitySales.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

@@ -142,6 +142,10 @@ final class PipelineValidator {
         declared = Set(spec.sources.map(\.name.value) + spec.steps.map(\.name.value)).union(spec.unparsed)
         failed = spec.unparsed
 
+        // Parameters and datasets are variables of the same generated function.
+        for node in spec.sources + spec.steps where paramTypes[node.name.value] != nil {
+            diagnostics.error("'\(node.name.value)' is the name of a parameter; give the \(spec.sources.contains { $0.name.value == node.name.value } ? "source" : "step") another name", at: node.name.location)
+        }
         for source in spec.sources {
             if let clash = spec.steps.first(where: { $0.name.value == source.name.value }) {
                 diagnostics.error("step '\(clash.name.value)' has the name of a source", at: clash.name.location)
