@@ -20,6 +20,7 @@ import heapq
 import json
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -34,6 +35,10 @@ NOTES = {  # how each framework runs csv_sort_top10 as written (sort descending,
     ("duckdb", "csv_sort_top10"): "ORDER BY LIMIT 10: planned as top-k",
     ("polars", "csv_sort_top10"): "eager sort, head(10): full sort",
     ("pandas", "csv_sort_top10"): "sort_values, head(10): full sort",
+    ("polars (top_k)", "csv_sort_top10"): "top_k(10), then sort those 10: top-k",
+    ("pandas (nlargest)", "csv_sort_top10"): "nlargest(10): top-k",
+    ("uniq", "wordcount"): "sort's default buffer: reading a pipe, it spills sorted runs to $TMPDIR",
+    ("python", "wordcount"): "one core",
 }
 MB = 1 << 20
 
@@ -89,6 +94,29 @@ class PeakMeter:
             self.sample()
             time.sleep(self.interval)
 
+    def _tree_cpu(self):
+        """CPU seconds used so far by the tree: this process, exited children, live descendants."""
+        used = 0.0
+        if self.include_self:
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            used += r.ru_utime + r.ru_stime
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used += r.ru_utime + r.ru_stime
+        for child in self.psutil.Process().children(recursive=True):
+            try:
+                t = child.cpu_times()
+                used += t.user + t.system + t.children_user + t.children_system
+            except self.psutil.Error:
+                pass
+        return used
+
+    @staticmethod
+    def _machine_cpu():
+        """CPU seconds all processes of the machine have been busy (steal included), from /proc/stat."""
+        with open("/proc/stat") as f:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
     def reset(self):
         """Start a phase: clear the high-water marks of the tree and the sampled peak."""
         self._refresh()
@@ -102,13 +130,21 @@ class PeakMeter:
         with self.lock:
             self.peak = 0
         self.sample()
+        self.start = (time.monotonic(), self._machine_cpu(), self._tree_cpu())
 
-    def phase_peak_mb(self):
+    def finish(self, alive=True):
+        """End a phase: {"peak_rss_mb", "others_cpu_pct"}: the tree's peak, and the share of the
+        machine's cores that processes outside the tree kept busy meanwhile (a noise gauge)."""
+        wall, machine, tree = (now - then for now, then in
+                               zip((time.monotonic(), self._machine_cpu(), self._tree_cpu()), self.start))
+        others = round(100 * max(0.0, machine - tree) / (wall * os.cpu_count()), 1) if wall > 0 else None
+        if not alive:  # the process ended before its line came: no per-phase peak
+            return {"peak_rss_mb": None, "others_cpu_pct": others}
         self.sample()
         hwm = max((self._status_kb(pid, "VmHWM:") for pid in self.pids), default=0)
         exited = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         exited = exited * 1024 if exited > self.children_maxrss else 0
-        return round(max(self.peak, hwm, exited) / MB, 1)
+        return {"peak_rss_mb": round(max(self.peak, hwm, exited) / MB, 1), "others_cpu_pct": others}
 
 
 def timed(fn, args):
@@ -122,11 +158,11 @@ def timed(fn, args):
     return seconds[:args.warmup], seconds[args.warmup:], result
 
 
-def emit(framework, workload, warmup, runs, peak_mb, check, **extra):
+def emit(framework, workload, warmup, runs, measured, check, **extra):
     note = NOTES.get((framework, workload))
     line = {"framework": framework, "workload": workload, "seconds": round(statistics.median(runs), 4),
             "runs": [round(r, 4) for r in runs], "warmup_runs": [round(r, 4) for r in warmup],
-            "peak_rss_mb": peak_mb, "check": check}
+            **measured, "check": check}
     if note:
         line["note"] = note
     line.update(extra)
@@ -152,7 +188,7 @@ def wc_python(path):
 
 def wc_uniq(path):
     # tr A-Z a-z lowercases ASCII only (str.lower is Unicode); words.txt is ASCII, so they agree.
-    pipeline = (f"tr -s '[:space:]' '\\n' < '{path}' | tr A-Z a-z | sort | uniq -c")
+    pipeline = f"tr -s '[:space:]' '\\n' < {shlex.quote(path)} | tr A-Z a-z | sort | uniq -c"
     proc = subprocess.Popen(["bash", "-c", "set -o pipefail; " + pipeline], stdout=subprocess.PIPE,
                             env={**os.environ, "LC_ALL": "C"}, text=True, bufsize=1 << 20)
     distinct = total = 0
@@ -185,12 +221,16 @@ def wc_polars(path):
             "top5": [[w, int(c)] for w, c in top.iter_rows()]}
 
 
+def sql_string(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
 def wc_duckdb(con, path):
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE counts AS
         SELECT lower(word) AS word, count(*) AS n
         FROM (SELECT unnest(regexp_split_to_array(line, '\\s+')) AS word
-              FROM read_csv('{path}', columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false,
+              FROM read_csv({sql_string(path)}, columns = {{'line': 'VARCHAR'}}, header = false, auto_detect = false,
                             delim = '\x1f', quote = '', escape = ''))
         WHERE word <> ''
         GROUP BY 1""")
@@ -265,6 +305,9 @@ class PandasCsv:
     def csv_sort_top10(self):
         return prices_check(self.df.sort_values("price", ascending=False).head(10)["price"])
 
+    def top_k(self):
+        return prices_check(self.df.nlargest(10, "price")["price"])
+
     def csv_right_join_count(self):
         return {"count": len(self.df.merge(self.loc, on="location", how="right"))}
 
@@ -278,8 +321,8 @@ class PolarsCsv:
     def load(self):
         pl = self.pl
         self.df = self.loc = None
-        self.df = pl.read_csv(os.path.join(self.data, "cities.csv"),
-                              schema={"location": pl.String, "state": pl.String, "rating": pl.Int32, "price": pl.Float64})
+        self.df = pl.read_csv(os.path.join(self.data, "cities.csv"), schema={
+            "location": pl.String, "state": pl.String, "rating": pl.Int32, "price": pl.Float64})
         self.loc = pl.read_csv(os.path.join(self.data, "locations.csv"),
                                schema={"location": pl.String, "population": pl.Int64})
         return {"rows": self.df.height, "locations_rows": self.loc.height}
@@ -296,6 +339,9 @@ class PolarsCsv:
     def csv_sort_top10(self):
         return prices_check(self.df.sort("price", descending=True).head(10)["price"])
 
+    def top_k(self):
+        return prices_check(self.df.top_k(10, by="price").sort("price", descending=True)["price"])
+
     def csv_right_join_count(self):
         return {"count": self.df.join(self.loc, on="location", how="right").height}
 
@@ -309,10 +355,11 @@ class DuckdbCsv:
     def load(self):
         con = self.con
         con.execute("DROP TABLE IF EXISTS cities; DROP TABLE IF EXISTS locations")
-        con.execute(f"""CREATE TABLE cities AS SELECT * FROM read_csv('{self.data}/cities.csv', header = true,
+        cities, locations = (sql_string(os.path.join(self.data, f)) for f in ("cities.csv", "locations.csv"))
+        con.execute(f"""CREATE TABLE cities AS SELECT * FROM read_csv({cities}, header = true,
                         auto_detect = false, columns = {{'location': 'VARCHAR', 'state': 'VARCHAR',
-                        'rating': 'INTEGER', 'price': 'DOUBLE'}})""")
-        con.execute(f"""CREATE TABLE locations AS SELECT * FROM read_csv('{self.data}/locations.csv', header = true,
+                                                         'rating': 'INTEGER', 'price': 'DOUBLE'}})""")
+        con.execute(f"""CREATE TABLE locations AS SELECT * FROM read_csv({locations}, header = true,
                         auto_detect = false, columns = {{'location': 'VARCHAR', 'population': 'BIGINT'}})""")
         rows, = con.execute("SELECT count(*) FROM cities").fetchone()
         small, = con.execute("SELECT count(*) FROM locations").fetchone()
@@ -405,13 +452,13 @@ def run_wordcount(args, meter):
         extra = {"version": f"{sort_version}, LC_ALL=C tr | tr | sort | uniq -c"}
         fn = lambda: wc_uniq(path)
     elif args.framework == "python":
-        extra = {"version": f"python {sys.version.split()[0]} collections.Counter, one core"}
+        extra = {"version": f"python {sys.version.split()[0]} collections.Counter"}
         fn = lambda: wc_python(path)
     else:
         sys.exit(f"anchors: no word count for {args.framework}")
     meter.reset()
     warmup, runs, check = timed(fn, args)
-    emit(args.framework, "wordcount", warmup, runs, meter.phase_peak_mb(), check, **extra)
+    emit(args.framework, "wordcount", warmup, runs, meter.finish(), check, **extra)
 
 
 def run_csv(args, meter, ops):
@@ -427,9 +474,14 @@ def run_csv(args, meter, ops):
         bench = kinds[args.framework](args.data)
         extra = {"version": bench.version}
     for op in ["csv_load"] + ops:
-        meter.reset()
-        warmup, runs, check = timed(bench.load if op == "csv_load" else getattr(bench, op), args)
-        emit(args.framework, op, warmup, runs, meter.phase_peak_mb(), check, **extra)
+        variants = [(args.framework, bench.load if op == "csv_load" else getattr(bench, op))]
+        if op == "csv_sort_top10" and hasattr(bench, "top_k"):  # the library's own top-k, as an extra row
+            call = "nlargest" if args.framework == "pandas" else "top_k"
+            variants.append((f"{args.framework} ({call})", bench.top_k))
+        for name, fn in variants:
+            meter.reset()
+            warmup, runs, check = timed(fn, args)
+            emit(name, op, warmup, runs, meter.finish(), check, **extra)
 
 
 def run_kiln(args, meter):
@@ -449,7 +501,7 @@ def run_kiln(args, meter):
         line = json.loads(raw)
         if "peak_rss_mb" in line:
             line["reported_peak_rss_mb"] = line["peak_rss_mb"]
-        line["peak_rss_mb"] = meter.phase_peak_mb() if proc.poll() is None else None
+        line.update(meter.finish(alive=proc.poll() is None))
         line["framework"] = "kiln"
         lines.append(line)
         meter.reset()

@@ -151,7 +151,8 @@ def write_csv(big_path, small_path, rows, rng):
             n = min(chunk, rows - begin)
             loc = np.minimum(np.searchsorted(cdf, rng.random(n)), LOCATIONS - 1)
             rating = rng.integers(1, 11, size=n)
-            cents = np.clip(np.rint(np.exp(rng.normal(np.log(80.0), 0.8, size=n)) * 100), 100, 9_999_999).astype(np.int64)
+            price = np.exp(rng.normal(np.log(80.0), 0.8, size=n))
+            cents = np.clip(np.rint(price * 100), 100, 9_999_999).astype(np.int64)
             dollars = cents // 100
             dollar_table = Table([str(d).encode() for d in range(int(dollars.max()) + 1)])
             out, _ = concat_rows([(loc_table, loc), (rating_table, rating), (dollar_table, dollars),

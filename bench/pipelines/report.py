@@ -69,13 +69,15 @@ def table(workload, rows):
         fastest = min(rows, key=lambda r: r["seconds"])
         base, label = fastest["seconds"], f"this / fastest ({fastest['framework']})"
     print(f"\n### {workload}: {WORKLOADS.get(workload, '')}\n")
-    print(f"| framework | median s | runs (s) | {label} | peak RSS MB | notes |")
-    print("|---|---|---|---|---|---|")
+    print(f"| framework | median s | runs (s) | {label} | peak RSS MB | others' CPU % | notes |")
+    print("|---|---|---|---|---|---|---|")
     for r in sorted(rows, key=lambda r: r["seconds"]):
         runs = ", ".join(f"{s:.3g}" for s in r["runs"])
         notes = "; ".join(n for n in (r.get("note"), r.get("version")) if n)
         ratio = f"{r['seconds'] / base:.2f}x" if base > 0 else ""
-        cells = [r["framework"], f"{r['seconds']:.3f}", runs, ratio, str(r.get("peak_rss_mb", "")), notes]
+        others = r.get("others_cpu_pct")
+        cells = [r["framework"], f"{r['seconds']:.3f}", runs, ratio, str(r.get("peak_rss_mb", "")),
+                 "" if others is None else f"{others:.0f}", notes]
         print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
 
 
@@ -101,7 +103,11 @@ def main():
     for r in failed:
         print(f"FAILED {r['framework']} {r['workload']}: {r['error']}")
     print("\nPeak RSS: the process tree's (JVM and Python workers included) during the warm-up and timed runs "
-          "of that row; CSV rows after csv_load include the loaded table.")
+          "of that row; CSV rows after csv_load include the loaded table. Others' CPU %: the share of the "
+          "machine's cores that other processes kept busy meanwhile (noise).")
+    noisy = [r for r in rows if (r.get("others_cpu_pct") or 0) > 20]
+    if noisy:
+        print(f"NOISY: {len(noisy)} of {len(rows)} rows ran while other processes used more than 20% of the machine.")
     sys.exit(1 if bad or failed else 0)
 
 
