@@ -30,7 +30,7 @@ import time
 CSV_OPS = ["csv_filter_count", "csv_groupby_agg", "csv_sort_top10", "csv_right_join_count"]
 WORDCOUNT_FRAMEWORKS = ["pyspark", "polars", "duckdb", "uniq", "python"]
 CSV_FRAMEWORKS = ["pyspark", "pandas", "polars", "duckdb"]
-NOTES = {  # how each framework runs csv_sort_top10 as written (sort descending, take 10)
+NOTES = {  # shown beside a row: how the top 10 is planned, and other caveats
     ("pyspark", "csv_sort_top10"): "orderBy.limit(10): planned as top-k",
     ("duckdb", "csv_sort_top10"): "ORDER BY LIMIT 10: planned as top-k",
     ("polars", "csv_sort_top10"): "eager sort, head(10): full sort",
@@ -46,7 +46,7 @@ MB = 1 << 20
 # ---------------------------------------------------------------- measurement
 
 class PeakMeter:
-    """Peak resident memory (bytes) of a process tree, phase by phase."""
+    """Peak resident memory of a process tree, and the CPU used outside it, phase by phase."""
 
     def __init__(self, include_self=True, interval=0.02):
         import psutil
