@@ -48,8 +48,8 @@ if [ -n "${PIPELINES_WARMUP:-}" ]; then opts+=(--warmup "$PIPELINES_WARMUP"); fi
 # recorded as an "error" line and the run goes on.
 run() {
   local workload="$1" framework="$2" label="${3:-$2}"
-  local log="$logs/$label-$workload.log"
-  log="${log// /_}"
+  local name="$label-$workload"
+  local log="$logs/${name//[^A-Za-z0-9_.-]/_}.log"
   echo "pipelines: $label $workload ..." >&2
   if ! "$py" "$here/anchors.py" "$data" "$workload" "$framework" "${opts[@]}" 2>"$log" \
       | sed "s/\"framework\": \"$framework\"/\"framework\": \"$label\"/" | tee -a "$results"; then
