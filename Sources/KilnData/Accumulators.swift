@@ -12,7 +12,12 @@ public protocol Accumulator {
 /// Grows per-group storage so that `group` has a slot.
 @inlinable @inline(__always)
 func ensure<T>(_ buffer: Buffer<T>, _ group: Int, _ initial: T) {
-    if group >= buffer.count { buffer.append(repeating: initial, count: group + 1 - buffer.count) }
+    if group >= buffer.count { extend(buffer, group, initial) }
+}
+
+@usableFromInline
+func extend<T>(_ buffer: Buffer<T>, _ group: Int, _ initial: T) {
+    buffer.append(repeating: initial, count: group + 1 - buffer.count)
 }
 
 /// sum(x) over longs (ints are widened first): overflow is an error, as ANSI Spark's.
@@ -23,6 +28,14 @@ public struct SumLong: Accumulator {
         ensure(sums, g, 0); ensure(seen, g, 0)
         guard let value else { return }
         sums[g] = try KilnSQL.add(sums[g], value)
+        seen[g] = 1
+    }
+    /// A non-null value (a count's 1): the common case, kept lean.
+    @inlinable public func add(_ g: Int, _ value: Int64) throws {
+        ensure(sums, g, 0); ensure(seen, g, 0)
+        let (sum, overflow) = sums[g].addingReportingOverflow(value)
+        if overflow { throw KilnSQL.overflow("long", "add") }
+        sums[g] = sum
         seen[g] = 1
     }
     public mutating func merge(from other: SumLong, remap: UnsafeBufferPointer<Int>) throws {

@@ -1,7 +1,8 @@
 /// A growable array of trivial values in one manually managed allocation. Unlike `Array`, its
 /// storage can be read through raw pointers in hot loops without copy-on-write checks, and a
 /// view of it stays valid until the buffer grows or dies. Elements must be trivial (numbers,
-/// pointers, plain structs of them): they are never deinitialized.
+/// pointers, plain structs of them): they are never deinitialized. Large buffers live on huge
+/// pages (see `Memory`).
 public final class Buffer<Element> {
     // Public so that inlinable hot paths in generated code can use them; treat as read-only.
     // A buffer has one owner thread at a time, so no dynamic exclusivity checks (they cost
@@ -13,7 +14,7 @@ public final class Buffer<Element> {
     @inlinable
     public init(capacity: Int = 16) {
         self.capacity = Swift.max(capacity, 1)
-        self.base = UnsafeMutablePointer<Element>.allocate(capacity: self.capacity)
+        self.base = Memory.allocate(Element.self, count: self.capacity)
         self.count = 0
     }
 
@@ -26,7 +27,7 @@ public final class Buffer<Element> {
     }
 
     deinit {
-        base.deallocate()
+        Memory.free(base)
     }
 
     @inlinable
@@ -39,9 +40,9 @@ public final class Buffer<Element> {
     func grow(to minimumCapacity: Int) {
         var newCapacity = Swift.max(capacity * 2, 16)
         while newCapacity < minimumCapacity { newCapacity *= 2 }
-        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        let newBase = Memory.allocate(Element.self, count: newCapacity)
         newBase.moveInitialize(from: base, count: count)
-        base.deallocate()
+        Memory.free(base)
         base = newBase
         capacity = newCapacity
     }

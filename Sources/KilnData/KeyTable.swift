@@ -1,14 +1,18 @@
 /// A hash table from byte keys to dense group numbers 0, 1, 2, ... in insertion order: the
-/// core of hash aggregation, distinct and hash joins. Open addressing with linear probing.
-/// A slot is 16 bytes: 24 bits of the hash, the key's length (up to 255) and the group, then
-/// the key's first 8 bytes; so keys of up to 8 bytes (most words) are found or ruled out
-/// without touching the key store, and longer ones mostly too.
+/// core of hash aggregation, distinct and hash joins. Open addressing with linear probing over
+/// 8-byte slots (24 bits of hash, the key's length, the group), kept under 60% full. Per group,
+/// in insertion order, the key's first 8 bytes: a key of up to 8 bytes is compared through
+/// its slot and that word alone. Frequent keys come early, so their words sit together in cache.
 public final class KeyTable {
     // One owner thread at a time: no dynamic exclusivity checks on the hot fields.
-    /// 2 x UInt64 per slot: (hash tag | length) << 32 | (group + 1), then the key's first 8 bytes.
+    /// Per slot: (hash tag | length) << 32 | (group + 1); 0 is empty.
     @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<UInt64>
     @exclusivity(unchecked) @usableFromInline var mask: Int
+    /// Groups the slots can take before they grow.
+    @exclusivity(unchecked) @usableFromInline var limit: Int
     public let hashes = Buffer<UInt64>(capacity: 64)
+    /// Per group: the key's first 8 bytes, zero-padded.
+    @usableFromInline let prefixes = Buffer<UInt64>(capacity: 64)
     public let keyOffsets = Buffer<Int>(capacity: 65)
     public let keyBytes = Buffer<UInt8>(capacity: 1024)
     /// Whether the last `insert` made a new group.
@@ -16,14 +20,15 @@ public final class KeyTable {
 
     public init(capacity: Int = 64) {
         var slotCount = 16
-        while slotCount < capacity * 2 { slotCount *= 2 }
-        slots = .allocate(capacity: 2 * slotCount)
-        slots.initialize(repeating: 0, count: 2 * slotCount)
+        while slotCount * 3 < capacity * 5 { slotCount *= 2 }
+        slots = Memory.allocate(UInt64.self, count: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
         mask = slotCount - 1
+        limit = slotCount * 3 / 5
         keyOffsets.append(0)
     }
 
-    deinit { slots.deallocate() }
+    deinit { Memory.free(slots) }
 
     @inlinable
     public var count: Int { hashes.count }
@@ -46,10 +51,16 @@ public final class KeyTable {
         return word
     }
 
-    /// The slot's upper 32 bits for a key: 24 bits of its hash and its length (capped at 255).
+    /// A slot's upper 32 bits for a key: 24 bits of its hash and its length (capped at 255).
     @inlinable @inline(__always)
     static func tag(_ hash: UInt64, _ count: Int) -> UInt64 {
         (hash & 0xFFFF_FF00_0000_0000) | (UInt64(Swift.min(count, 255)) << 32)
+    }
+
+    /// Whether group `group` holds `key`, given that their tags (so lengths) agree.
+    @inlinable @inline(__always)
+    func holds(_ group: Int, _ key: KStr, _ word: UInt64) -> Bool {
+        prefixes[group] == word && (key.count <= 8 || self.key(group) == key)
     }
 
     /// The group of `key`, made if new (`inserted` tells which).
@@ -62,21 +73,21 @@ public final class KeyTable {
         let word = Self.prefix(key)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let meta = slots[2 * slot]
-            if meta == 0 {
+            let entry = slots[slot]
+            if entry == 0 {
                 let group = count
-                slots[2 * slot] = tag | UInt64(group + 1)
-                slots[2 * slot + 1] = word
+                slots[slot] = tag | UInt64(group + 1)
                 hashes.append(hash)
+                prefixes.append(word)
                 keyBytes.append(contentsOf: key.base, count: key.count)
                 keyOffsets.append(keyBytes.count)
                 inserted = true
-                if count * 2 > mask { grow() }
+                if group + 1 > limit { grow() }
                 return group
             }
-            if meta & 0xFFFF_FFFF_0000_0000 == tag && slots[2 * slot + 1] == word {
-                let group = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
-                if key.count <= 8 || self.key(group) == key { inserted = false; return group }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if holds(group, key, word) { inserted = false; return group }
             }
             slot = (slot + 1) & mask
         }
@@ -92,11 +103,11 @@ public final class KeyTable {
         let word = Self.prefix(key)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let meta = slots[2 * slot]
-            if meta == 0 { return nil }
-            if meta & 0xFFFF_FFFF_0000_0000 == tag && slots[2 * slot + 1] == word {
-                let group = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) - 1
-                if key.count <= 8 || self.key(group) == key { return group }
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if holds(group, key, word) { return group }
             }
             slot = (slot + 1) & mask
         }
@@ -105,20 +116,19 @@ public final class KeyTable {
     @usableFromInline
     func grow() {
         let newCount = (mask + 1) * 2
-        let newSlots = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * newCount)
-        newSlots.initialize(repeating: 0, count: 2 * newCount)
+        let newSlots = Memory.allocate(UInt64.self, count: newCount)
+        newSlots.initialize(repeating: 0, count: newCount)
         let newMask = newCount - 1
         for group in 0..<count {
             let hash = hashes[group]
-            let key = self.key(group)
             var slot = Int(truncatingIfNeeded: hash) & newMask
-            while newSlots[2 * slot] != 0 { slot = (slot + 1) & newMask }
-            newSlots[2 * slot] = Self.tag(hash, key.count) | UInt64(group + 1)
-            newSlots[2 * slot + 1] = Self.prefix(key)
+            while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
+            newSlots[slot] = Self.tag(hash, keyOffsets[group + 1] - keyOffsets[group]) | UInt64(group + 1)
         }
-        slots.deallocate()
+        Memory.free(slots)
         slots = newSlots
         mask = newMask
+        limit = newCount * 3 / 5
     }
 }
 
@@ -160,5 +170,24 @@ public final class KeyEncoder {
         guard tag(value != nil), let value else { return }
         let normalized: Double = value.isNaN ? .nan : (value == 0 ? 0 : value)
         appendRaw(normalized.bitPattern)
+    }
+}
+
+extension KeyTable {
+    /// Reads the slot a hash starts at, so that a later insert finds it in cache (the value is
+    /// meaningless; callers fold it into a sink so the load is not dropped).
+    @inlinable
+    public func peek(_ hash: UInt64) -> UInt64 { slots[Int(truncatingIfNeeded: hash) & mask] }
+}
+
+extension KeyTable {
+    /// Reads what an insert of a key with this hash and length will read after its slot: the
+    /// group's first key word and key bytes (or nothing if the slot is empty or another key's).
+    @inlinable
+    public func peekGroup(_ hash: UInt64, _ count: Int) -> UInt64 {
+        let entry = slots[Int(truncatingIfNeeded: hash) & mask]
+        guard entry & 0xFFFF_FFFF_0000_0000 == Self.tag(hash, count) else { return entry }
+        let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+        return prefixes[group] &+ UInt64(keyBytes[keyOffsets[group]])
     }
 }
