@@ -4,8 +4,8 @@
 /// group g, or -1 for groups another partition owns), in worker order, so "first" means first
 /// in input order. Semantics are Spark's: sum/min/max/avg ignore nulls and are null for a
 /// group without values; count(x) counts non-null values.
-public protocol Accumulator {
-    mutating func merge(from other: Self, remap: UnsafeBufferPointer<Int>) throws
+public protocol Accumulator: AnyObject {
+    func merge(from other: Self, remap: UnsafeBufferPointer<Int>) throws
     func finish(groups: Int) -> AnyColumn
 }
 
@@ -21,7 +21,7 @@ func extend<T>(_ buffer: Buffer<T>, _ group: Int, _ initial: T) {
 }
 
 /// sum(x) over longs (ints are widened first): overflow is an error, as ANSI Spark's.
-public struct SumLong: Accumulator {
+public final class SumLong: Accumulator {
     public let sums = Buffer<Int64>(), seen = Buffer<UInt8>()
     public init() {}
     @inlinable public func add(_ g: Int, _ value: Int64?) throws {
@@ -38,7 +38,7 @@ public struct SumLong: Accumulator {
         sums[g] = sum
         seen[g] = 1
     }
-    public mutating func merge(from other: SumLong, remap: UnsafeBufferPointer<Int>) throws {
+    public func merge(from other: SumLong, remap: UnsafeBufferPointer<Int>) throws {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(sums, target, 0); ensure(seen, target, 0)
             if g < other.seen.count, other.seen[g] == 1 { try add(target, other.sums[g]) }
@@ -52,7 +52,7 @@ public struct SumLong: Accumulator {
     }
 }
 
-public struct SumDouble: Accumulator {
+public final class SumDouble: Accumulator {
     public let sums = Buffer<Double>(), seen = Buffer<UInt8>()
     public init() {}
     @inlinable public func add(_ g: Int, _ value: Double?) {
@@ -61,7 +61,7 @@ public struct SumDouble: Accumulator {
         sums[g] += value
         seen[g] = 1
     }
-    public mutating func merge(from other: SumDouble, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: SumDouble, remap: UnsafeBufferPointer<Int>) {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(sums, target, 0); ensure(seen, target, 0)
             if g < other.seen.count, other.seen[g] == 1 { add(target, other.sums[g]) }
@@ -76,7 +76,7 @@ public struct SumDouble: Accumulator {
 }
 
 /// reduceByKey('*'): the product of a key's values.
-public struct ProductLong: Accumulator {
+public final class ProductLong: Accumulator {
     public let products = Buffer<Int64>(), seen = Buffer<UInt8>()
     public init() {}
     @inlinable public func add(_ g: Int, _ value: Int64?) throws {
@@ -85,7 +85,7 @@ public struct ProductLong: Accumulator {
         products[g] = try KilnSQL.multiply(products[g], value)
         seen[g] = 1
     }
-    public mutating func merge(from other: ProductLong, remap: UnsafeBufferPointer<Int>) throws {
+    public func merge(from other: ProductLong, remap: UnsafeBufferPointer<Int>) throws {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(products, target, 1); ensure(seen, target, 0)
             if g < other.seen.count, other.seen[g] == 1 { try add(target, other.products[g]) }
@@ -99,7 +99,7 @@ public struct ProductLong: Accumulator {
     }
 }
 
-public struct ProductDouble: Accumulator {
+public final class ProductDouble: Accumulator {
     public let products = Buffer<Double>(), seen = Buffer<UInt8>()
     public init() {}
     @inlinable public func add(_ g: Int, _ value: Double?) {
@@ -108,7 +108,7 @@ public struct ProductDouble: Accumulator {
         products[g] *= value
         seen[g] = 1
     }
-    public mutating func merge(from other: ProductDouble, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: ProductDouble, remap: UnsafeBufferPointer<Int>) {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(products, target, 1); ensure(seen, target, 0)
             if g < other.seen.count, other.seen[g] == 1 { add(target, other.products[g]) }
@@ -123,7 +123,7 @@ public struct ProductDouble: Accumulator {
 }
 
 /// avg(x): a double sum and a count.
-public struct Average: Accumulator {
+public final class Average: Accumulator {
     public let sums = Buffer<Double>(), counts = Buffer<Int64>()
     public init() {}
     @inlinable public func add(_ g: Int, _ value: Double?) {
@@ -132,7 +132,7 @@ public struct Average: Accumulator {
         sums[g] += value
         counts[g] += 1
     }
-    public mutating func merge(from other: Average, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: Average, remap: UnsafeBufferPointer<Int>) {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(sums, target, 0); ensure(counts, target, 0)
             if g < other.counts.count { sums[target] += other.sums[g]; counts[target] += other.counts[g] }
@@ -147,14 +147,14 @@ public struct Average: Accumulator {
 }
 
 /// count(x) (non-null values) and count(*) (rows: add with `true`).
-public struct Count: Accumulator {
+public final class Count: Accumulator {
     public let counts = Buffer<Int64>()
     public init() {}
     @inlinable public func add(_ g: Int, counting: Bool) {
         ensure(counts, g, 0)
         if counting { counts[g] &+= 1 }
     }
-    public mutating func merge(from other: Count, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: Count, remap: UnsafeBufferPointer<Int>) {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(counts, target, 0)
             if g < other.counts.count { counts[target] &+= other.counts[g] }
@@ -191,11 +191,10 @@ extension Bool: OrderedScalar {
 }
 
 /// min(x) or max(x) of numbers or booleans (`keepLarger` picks max).
-public struct MinMax<Value: OrderedScalar>: Accumulator {
+public final class MinMax<Value: OrderedScalar>: Accumulator {
     public let values = Buffer<Value>(), seen = Buffer<UInt8>()
-    public var keepLarger = false
-    public init() {}
-    public init(max: Bool) { keepLarger = max }
+    public let keepLarger: Bool
+    public init(max: Bool = false) { keepLarger = max }
     @inlinable public func add(_ g: Int, _ value: Value?) {
         ensure(values, g, .zero); ensure(seen, g, 0)
         guard let value else { return }
@@ -203,7 +202,7 @@ public struct MinMax<Value: OrderedScalar>: Accumulator {
         let c = Value.sqlCompare(value, values[g])
         if keepLarger ? c > 0 : c < 0 { values[g] = value }
     }
-    public mutating func merge(from other: MinMax<Value>, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: MinMax<Value>, remap: UnsafeBufferPointer<Int>) {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(values, target, .zero); ensure(seen, target, 0)
             if g < other.seen.count, other.seen[g] == 1 { add(target, other.values[g]) }
@@ -218,12 +217,11 @@ public struct MinMax<Value: OrderedScalar>: Accumulator {
 }
 
 /// min(x) or max(x) of strings (byte order).
-public struct MinMaxString: Accumulator {
+public final class MinMaxString: Accumulator {
     let bytes = Buffer<UInt8>(capacity: 256)
     let starts = Buffer<Int>(), lengths = Buffer<Int>()
-    public var keepLarger = false
-    public init() {}
-    public init(max: Bool) { keepLarger = max }
+    public let keepLarger: Bool
+    public init(max: Bool = false) { keepLarger = max }
     func current(_ g: Int) -> KStr? { lengths[g] < 0 ? nil : KStr(bytes.base + starts[g], lengths[g]) }
     @inlinable public func add(_ g: Int, _ value: KStr?) { addValue(g, value) }
     @usableFromInline func addValue(_ g: Int, _ value: KStr?) {
@@ -237,7 +235,7 @@ public struct MinMaxString: Accumulator {
         lengths[g] = value.count
         bytes.append(contentsOf: value.base, count: value.count)
     }
-    public mutating func merge(from other: MinMaxString, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: MinMaxString, remap: UnsafeBufferPointer<Int>) {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(starts, target, 0); ensure(lengths, target, -1)
             if g < other.lengths.count, let value = other.current(g) { addValue(target, value) }
@@ -252,16 +250,15 @@ public struct MinMaxString: Accumulator {
 }
 
 /// first(x): the value of each group's first row, null included (Spark's default ignoreNulls=false).
-public struct First: Accumulator {
-    public var values: AnyColumn
-    public init() { values = .string(StringColumn()) }
-    public init(_ type: DataType) { values = AnyColumn.make(type) }
+public final class First: Accumulator {
+    public let values: AnyColumn
+    public init(_ type: DataType = .string) { values = AnyColumn.make(type) }
     @inlinable public func add(_ g: Int, _ value: KStr?) { if g == values.count, case let .string(c) = values { c.append(value) } }
     @inlinable public func add(_ g: Int, _ value: Int32?) { if g == values.count, case let .int(c) = values { c.append(value) } }
     @inlinable public func add(_ g: Int, _ value: Int64?) { if g == values.count, case let .long(c) = values { c.append(value) } }
     @inlinable public func add(_ g: Int, _ value: Double?) { if g == values.count, case let .double(c) = values { c.append(value) } }
     @inlinable public func add(_ g: Int, _ value: Bool?) { if g == values.count, case let .boolean(c) = values { c.append(value) } }
-    public mutating func merge(from other: First, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: First, remap: UnsafeBufferPointer<Int>) {
         // Groups new to this state come in increasing order: take the other's first values.
         for (g, target) in remap.enumerated() where target >= 0 && target == values.count {
             values.append(from: other.values, row: g)
@@ -271,7 +268,7 @@ public struct First: Accumulator {
 }
 
 /// count(distinct x): a set of (group, value) pairs, and a count per group. Nulls do not count.
-public struct CountDistinct: Accumulator {
+public final class CountDistinct: Accumulator {
     @usableFromInline let pairs = KeyTable()
     @usableFromInline let counts = Buffer<Int64>()
     @usableFromInline let encoder = KeyEncoder()
@@ -290,7 +287,7 @@ public struct CountDistinct: Accumulator {
     @inlinable public func add(_ g: Int, _ value: Double?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
     @inlinable public func add(_ g: Int, _ value: Bool?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
 
-    public mutating func merge(from other: CountDistinct, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: CountDistinct, remap: UnsafeBufferPointer<Int>) {
         for target in remap where target >= 0 { ensure(counts, target, 0) }
         for entry in 0..<other.pairs.count {
             // The pair's key: tag byte, 8-byte group, then the encoded value.
@@ -312,12 +309,11 @@ public struct CountDistinct: Accumulator {
 }
 
 /// groupByKey's lists: every value of a group, in input order.
-public struct CollectList: Accumulator {
-    public var values: AnyColumn
+public final class CollectList: Accumulator {
+    public let values: AnyColumn
     @usableFromInline let groups = Buffer<Int>()
     let elementType: DataType
-    public init() { self.init(.string) }
-    public init(_ elementType: DataType) { self.elementType = elementType; values = AnyColumn.make(elementType) }
+    public init(_ elementType: DataType = .string) { self.elementType = elementType; values = AnyColumn.make(elementType) }
 
     @inlinable public func add(_ g: Int, _ value: KStr?) { groups.append(g); if case let .string(c) = values { c.append(value) } }
     @inlinable public func add(_ g: Int, _ value: Int32?) { groups.append(g); if case let .int(c) = values { c.append(value) } }
@@ -325,7 +321,7 @@ public struct CollectList: Accumulator {
     @inlinable public func add(_ g: Int, _ value: Double?) { groups.append(g); if case let .double(c) = values { c.append(value) } }
     @inlinable public func add(_ g: Int, _ value: Bool?) { groups.append(g); if case let .boolean(c) = values { c.append(value) } }
 
-    public mutating func merge(from other: CollectList, remap: UnsafeBufferPointer<Int>) {
+    public func merge(from other: CollectList, remap: UnsafeBufferPointer<Int>) {
         for i in 0..<other.groups.count {
             let target = remap[other.groups[i]]
             guard target >= 0 else { continue }
@@ -354,8 +350,8 @@ public struct CollectList: Accumulator {
 
 /// reduceByKey with a user's function: each key's values folded in input order. Values are
 /// the udf's Swift type; `column` turns the results into a column.
-public struct ReduceWith<Value>: Accumulator {
-    public var values: [Value?] = []
+public final class ReduceWith<Value>: Accumulator {
+    @exclusivity(unchecked) public var values: [Value?] = []
     let combine: (Value, Value) throws -> Value
     let column: ([Value?]) -> AnyColumn
 
@@ -363,13 +359,13 @@ public struct ReduceWith<Value>: Accumulator {
         self.combine = combine; self.column = column
     }
 
-    public mutating func add(_ g: Int, _ value: Value?) throws {
+    public func add(_ g: Int, _ value: Value?) throws {
         if g >= values.count { values.append(contentsOf: [Value?](repeating: nil, count: g + 1 - values.count)) }
         guard let value else { return }
         values[g] = try values[g].map { try combine($0, value) } ?? value
     }
 
-    public mutating func merge(from other: ReduceWith<Value>, remap: UnsafeBufferPointer<Int>) throws {
+    public func merge(from other: ReduceWith<Value>, remap: UnsafeBufferPointer<Int>) throws {
         for (g, target) in remap.enumerated() where target >= 0 {
             try add(target, g < other.values.count ? other.values[g] : nil)
         }

@@ -46,7 +46,7 @@ extension PipelineContext {
             for group in 0..<table.count {
                 let hash = table.hashes[group]
                 guard parts == 1 || Int((hash >> 40) % UInt64(parts)) == partition else { continue }
-                let target = final.table.insert(table.key(group), hash: hash)
+                let target = group == table.nullGroup ? final.table.insertNull() : final.table.insert(table.key(group), hash: hash)
                 if final.table.inserted { final.copyKey(from: state, group: group) }
                 remap[group] = target
             }

@@ -1,8 +1,8 @@
 /// A growable array of trivial values in one manually managed allocation. Unlike `Array`, its
 /// storage can be read through raw pointers in hot loops without copy-on-write checks, and a
 /// view of it stays valid until the buffer grows or dies. Elements must be trivial (numbers,
-/// pointers, plain structs of them): they are never deinitialized. Large buffers live on huge
-/// pages (see `Memory`).
+/// pointers, plain structs of them): they are never deinitialized. A buffer made for random
+/// access (a hash table's) lives on huge pages when large (see `Memory`).
 public final class Buffer<Element> {
     // Public so that inlinable hot paths in generated code can use them; treat as read-only.
     // A buffer has one owner thread at a time, so no dynamic exclusivity checks (they cost
@@ -10,12 +10,23 @@ public final class Buffer<Element> {
     @exclusivity(unchecked) public var base: UnsafeMutablePointer<Element>
     @exclusivity(unchecked) public var count: Int
     @exclusivity(unchecked) public var capacity: Int
+    @usableFromInline let randomAccess: Bool
 
     @inlinable
     public init(capacity: Int = 16) {
         self.capacity = Swift.max(capacity, 1)
         self.base = Memory.allocate(Element.self, count: self.capacity)
         self.count = 0
+        self.randomAccess = false
+    }
+
+    /// A buffer read at random (by hash); large ones go on huge pages.
+    @usableFromInline
+    init(randomAccessCapacity capacity: Int) {
+        self.capacity = Swift.max(capacity, 1)
+        self.base = Memory.allocate(Element.self, count: self.capacity, randomAccess: true)
+        self.count = 0
+        self.randomAccess = true
     }
 
     /// `count` copies of `value`.
@@ -40,7 +51,7 @@ public final class Buffer<Element> {
     func grow(to minimumCapacity: Int) {
         var newCapacity = Swift.max(capacity * 2, 16)
         while newCapacity < minimumCapacity { newCapacity *= 2 }
-        let newBase = Memory.allocate(Element.self, count: newCapacity)
+        let newBase = Memory.allocate(Element.self, count: newCapacity, randomAccess: randomAccess)
         newBase.moveInitialize(from: base, count: count)
         Memory.free(base)
         base = newBase

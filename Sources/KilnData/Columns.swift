@@ -249,7 +249,10 @@ public enum AnyColumn {
             let rows = b.count
             a.bytes.append(contentsOf: b.bytes.base, count: b.bytes.count)
             a.offsets.reserve(a.offsets.count + rows)
-            if rows > 0 { for i in 1...rows { a.offsets.append(b.offsets[i] + shift) } }
+            // Offsets shifted past the bytes already there, written in one pass.
+            let target = a.offsets.base + a.offsets.count, source = b.offsets.base + 1
+            for i in 0..<rows { (target + i).initialize(to: source[i] + shift) }
+            a.offsets.count += rows
             Self.appendValidity(&a.validity, existing: a.count - rows, b.validity, rows)
         case let (.int(a), .int(b)): Self.appendPrimitive(a, b)
         case let (.long(a), .long(b)): Self.appendPrimitive(a, b)

@@ -10,18 +10,21 @@ public final class KeyTable {
     @exclusivity(unchecked) @usableFromInline var mask: Int
     /// Groups the slots can take before they grow.
     @exclusivity(unchecked) @usableFromInline var limit: Int
-    public let hashes = Buffer<UInt64>(capacity: 64)
+    public let hashes = Buffer<UInt64>(randomAccessCapacity: 64)
     /// Per group: the key's first 8 bytes, zero-padded.
-    @usableFromInline let prefixes = Buffer<UInt64>(capacity: 64)
-    public let keyOffsets = Buffer<Int>(capacity: 65)
-    public let keyBytes = Buffer<UInt8>(capacity: 1024)
+    @usableFromInline let prefixes = Buffer<UInt64>(randomAccessCapacity: 64)
+    public let keyOffsets = Buffer<Int>(randomAccessCapacity: 65)
+    public let keyBytes = Buffer<UInt8>(randomAccessCapacity: 1024)
     /// Whether the last `insert` made a new group.
     @exclusivity(unchecked) public var inserted = false
+    /// The group of the null key (a nullable single-column key), or -1: kept out of the slots,
+    /// so that it cannot meet an empty string.
+    @exclusivity(unchecked) public private(set) var nullGroup = -1
 
     public init(capacity: Int = 64) {
         var slotCount = 16
         while slotCount * 3 < capacity * 5 { slotCount *= 2 }
-        slots = Memory.allocate(UInt64.self, count: slotCount)
+        slots = Memory.allocate(UInt64.self, count: slotCount, randomAccess: true)
         slots.initialize(repeating: 0, count: slotCount)
         mask = slotCount - 1
         limit = slotCount * 3 / 5
@@ -93,6 +96,17 @@ public final class KeyTable {
         }
     }
 
+    /// The group of the null key, made if new (`inserted` tells which).
+    public func insertNull() -> Int {
+        if nullGroup >= 0 { inserted = false; return nullGroup }
+        nullGroup = count
+        hashes.append(0)
+        prefixes.append(0)
+        keyOffsets.append(keyBytes.count)
+        inserted = true
+        return nullGroup
+    }
+
     /// The group of `key`, if present.
     @inlinable
     public func find(_ key: KStr) -> Int? { find(key, hash: key.fastHash) }
@@ -116,10 +130,10 @@ public final class KeyTable {
     @usableFromInline
     func grow() {
         let newCount = (mask + 1) * 2
-        let newSlots = Memory.allocate(UInt64.self, count: newCount)
+        let newSlots = Memory.allocate(UInt64.self, count: newCount, randomAccess: true)
         newSlots.initialize(repeating: 0, count: newCount)
         let newMask = newCount - 1
-        for group in 0..<count {
+        for group in 0..<count where group != nullGroup {
             let hash = hashes[group]
             var slot = Int(truncatingIfNeeded: hash) & newMask
             while newSlots[slot] != 0 { slot = (slot + 1) & newMask }

@@ -4,18 +4,19 @@ import Glibc
 import Darwin
 #endif
 
-/// Large allocations on 2 MB pages (Linux's transparent huge pages, asked for with madvise): a
-/// hash table or column of tens of MB probed at random otherwise spends much of its time on
-/// TLB misses. Small ones come from malloc as usual. Free either kind with `free`.
+/// Allocations for data read at random (hash tables): large ones on 2 MB pages (Linux's
+/// transparent huge pages, asked for with madvise), as tens of MB probed at random otherwise
+/// spend much of their time on TLB misses. Columns, read in order, do not ask: a huge page's
+/// fault may compact memory first. Free either kind with `free`.
 @usableFromInline
 enum Memory {
     @usableFromInline static let hugePage = 2 << 20
 
     @usableFromInline
-    static func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+    static func allocate<T>(_ type: T.Type, count: Int, randomAccess: Bool = false) -> UnsafeMutablePointer<T> {
         let bytes = Swift.max(count * MemoryLayout<T>.stride, 1)
         var raw: UnsafeMutableRawPointer?
-        if bytes >= 2 * hugePage {
+        if randomAccess && bytes >= 2 * hugePage {
             if posix_memalign(&raw, hugePage, bytes) == 0, let raw {
                 #if os(Linux)
                 _ = madvise(raw, bytes, Int32(MADV_HUGEPAGE))

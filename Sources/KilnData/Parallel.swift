@@ -73,6 +73,26 @@ public final class PipelineContext: @unchecked Sendable {
     public let threads: Int
     public let output: @Sendable (String) -> Void
     public let warning: @Sendable (String) -> Void
+    /// Whether `run` records how long each step takes (in `stepTimes`).
+    public var recordsSteps = false
+    /// Seconds per step of the last run (a stage is named after its sink), when recorded.
+    public private(set) var stepTimes: [(step: String, seconds: Double)] = []
+    private var stepStart: UInt64 = 0
+
+    /// Called by generated `run` when it starts.
+    public func beginRun() {
+        guard recordsSteps else { return }
+        stepTimes = []
+        stepStart = DispatchTime.now().uptimeNanoseconds
+    }
+
+    /// Called by generated `run` after each step.
+    public func stepDone(_ step: String) {
+        guard recordsSteps else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        stepTimes.append((step, Double(now - stepStart) / 1e9))
+        stepStart = now
+    }
 
     public init(threads: Int? = nil,
                 output: @escaping @Sendable (String) -> Void = { print($0, terminator: "") },

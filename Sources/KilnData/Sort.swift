@@ -13,6 +13,7 @@ extension Frame {
     /// double, nulls first ascending and last descending unless said otherwise). Ties keep
     /// their input order. With `limit`, only the first `limit` rows, found without a full sort.
     public func sorted(by keys: [SortOrder], limit: Int? = nil) -> Frame {
+        if keys.count == 1, let order = numericOrder(keys[0], limit: limit) { return gather(order) }
         let n = count
         let compare = rowComparator(keys)
         var order: [Int]
@@ -101,5 +102,92 @@ extension Frame {
             }
         }
         return heap.sorted { worse($1, $0) }
+    }
+}
+
+/// Numbers as unsigned integers that sort in Spark's order (for doubles: -0.0 and 0.0 tie, NaN
+/// above everything).
+protocol SortKeyed: ColumnScalar {
+    static func sortKey(_ value: Self) -> UInt64
+}
+extension Double: SortKeyed {
+    @inline(__always) static func sortKey(_ value: Double) -> UInt64 {
+        if value.isNaN { return .max }
+        let bits = (value == 0 ? 0.0 : value).bitPattern
+        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+}
+extension Int64: SortKeyed {
+    @inline(__always) static func sortKey(_ value: Int64) -> UInt64 { UInt64(bitPattern: value) ^ (1 << 63) }
+}
+extension Int32: SortKeyed {
+    @inline(__always) static func sortKey(_ value: Int32) -> UInt64 { UInt64(bitPattern: Int64(value)) ^ (1 << 63) }
+}
+
+extension Frame {
+    /// Row order for one numeric key, or nil for other columns: a top-k by one scan with a
+    /// bounded heap when `limit` is small, else a sort of (key, row) pairs. Ties keep row
+    /// order; nulls go where asked.
+    func numericOrder(_ key: SortOrder, limit: Int?) -> [Int]? {
+        switch columns[key.column] {
+        case let .double(c): return numericOrder(c, key, limit)
+        case let .long(c): return numericOrder(c, key, limit)
+        case let .int(c): return numericOrder(c, key, limit)
+        default: return nil
+        }
+    }
+
+    func numericOrder<T: SortKeyed>(_ column: PrimitiveColumn<T>, _ key: SortOrder, _ limit: Int?) -> [Int] {
+        let n = count
+        let values = column.values.base, validity = column.view.validity
+        let flip: UInt64 = key.ascending ? 0 : ~0
+        var nulls: [Int] = []
+        if let validity { for row in 0..<n where validity[row] == 0 { nulls.append(row) } }
+        let wanted = min(limit ?? n, n)
+        var ordered: [Int]
+        if wanted < n / 8 {
+            ordered = topRows(values, validity, n, wanted, flip)
+        } else {
+            var pairs: [(UInt64, Int)] = []
+            pairs.reserveCapacity(n)
+            for row in 0..<n where validity.map({ $0[row] != 0 }) ?? true { pairs.append((T.sortKey(values[row]) ^ flip, row)) }
+            pairs.sort { $0 < $1 }
+            ordered = pairs.map(\.1)
+        }
+        return Array((key.nullsFirst ? nulls + ordered : ordered + nulls).prefix(wanted))
+    }
+
+    /// The rows of the `k` smallest keys (ties by row), by a max-heap of (key, row).
+    func topRows<T: SortKeyed>(_ values: UnsafePointer<T>, _ validity: UnsafePointer<UInt8>?, _ n: Int, _ k: Int, _ flip: UInt64) -> [Int] {
+        guard k > 0 else { return [] }
+        var heap: [(key: UInt64, row: Int)] = []
+        heap.reserveCapacity(k)
+        func worse(_ a: (key: UInt64, row: Int), _ b: (key: UInt64, row: Int)) -> Bool { a.key != b.key ? a.key > b.key : a.row > b.row }
+        var threshold = UInt64.max
+        for row in 0..<n {
+            let key = T.sortKey(values[row]) ^ flip
+            // Rows come in order: once the heap is full, only a smaller key gets in.
+            if heap.count == k && key >= threshold { continue }
+            if let validity, validity[row] == 0 { continue }
+            if heap.count < k {
+                heap.append((key, row))
+                var i = heap.count - 1
+                while i > 0, worse(heap[i], heap[(i - 1) / 2]) { heap.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+            } else {
+                heap[0] = (key, row)
+                var i = 0
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var largest = i
+                    if l < heap.count, worse(heap[l], heap[largest]) { largest = l }
+                    if r < heap.count, worse(heap[r], heap[largest]) { largest = r }
+                    if largest == i { break }
+                    heap.swapAt(i, largest)
+                    i = largest
+                }
+            }
+            if heap.count == k { threshold = heap[0].key }
+        }
+        return heap.sorted { worse($1, $0) }.map(\.row)
     }
 }

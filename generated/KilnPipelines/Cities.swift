@@ -138,6 +138,7 @@ public enum Cities {
 
     /// Runs the pipeline (4 fused stages) on `context.threads` threads.
     public static func run(context: PipelineContext = PipelineContext()) throws -> Result {
+        context.beginRun()
         // cities: 7 rows written in the spec
         let cities = Frame(schema: Schemas.cities, cells: [
             [.string("Mountain View"), .string("CA"), .long(8)],
@@ -148,36 +149,47 @@ public enum Cities {
             [.string("Miami"), .string("FL"), .long(2)],
             [.string("Washington"), .string("DC"), .long(10)],
         ])
+        context.stepDone("cities")
         // populations: 3 rows written in the spec
         let populations = Frame(schema: Schemas.populations, cells: [
             [.string("Miami"), .long(442241)],
             [.string("Seattle"), nil],
             [.string("Boston"), .long(650706)],
         ])
+        context.stepDone("populations")
         context.output(cities.showString(rows: 20, truncate: 20))
+        context.stepDone("shownCities")
         // locations: stage 1, cities -> locations, kept as a frame
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(FrameSource(cities), workers: stage1) { worker, batch in try worker.consumeCities(batch) }
         let locations = Frame.concatenate(stage1.map(\.out), schema: Schemas.locations)
+        context.stepDone("locations")
         // byLocation: cities sorted by location asc
         let byLocation = cities.sorted(by: [SortOrder(column: 0, ascending: true, nullsFirst: true)])
+        context.stepDone("byLocation")
         context.output(byLocation.showString(rows: 20, truncate: 20))
+        context.stepDone("shownByLocation")
         // inCalifornia: stage 2, cities -> inCalifornia, kept as a frame
         let stage2 = (0..<context.threads).map { _ in Stage2() }
         try context.run(FrameSource(cities), workers: stage2) { worker, batch in try worker.consumeCities(batch) }
         let inCalifornia = Frame.concatenate(stage2.map(\.out), schema: Schemas.inCalifornia)
+        context.stepDone("inCalifornia")
         context.output(inCalifornia.showString(rows: 20, truncate: 20))
+        context.stepDone("shownInCalifornia")
         // totals: stage 3, cities -> totals, hash-aggregated per worker, then merged
         let stage3 = (0..<context.threads).map { _ in Stage3() }
         try context.run(FrameSource(cities), workers: stage3) { worker, batch in try worker.consumeCities(batch) }
         let totals = try context.combine(stage3.map(\.agg), schema: Schemas.totals)
+        context.stepDone("totals")
         // joined: hash table of populations, the join's build side
         let joinedTable = buildJoinedTable(populations)
+        context.stepDone("joined (hash table)")
         // joined: stage 4, cities -> joined, kept as a frame
         let stage4 = (0..<context.threads).map { _ in Stage4(joinedTable: joinedTable, joinedBuild: populations) }
         try context.run(FrameSource(cities), workers: stage4) { worker, batch in try worker.consumeCities(batch) }
         try stage4[0].emitUnmatchedJoined(joinedTable.unmatched(stage4.map(\.matchedJoined)))
         let joined = Frame.concatenate(stage4.map(\.out), schema: Schemas.joined)
+        context.stepDone("joined")
         return Result(locations: Table(locations), byLocation: Table(byLocation), inCalifornia: Table(inCalifornia), totals: Table(totals), joined: Table(joined))
     }
 
@@ -266,7 +278,7 @@ public enum Cities {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // location
-        @exclusivity(unchecked) var acc0 = SumLong()  // sum(rating)
+        let acc0 = SumLong()  // sum(rating)
 
         required init() {}
 
@@ -304,9 +316,7 @@ public enum Cities {
         /// totals = aggregate[keys: location; sum(rating)] of cities
         @inline(__always) func consumeTotals(_ location: KStr?, _ state: KStr?, _ rating: Int32?) throws {
             let v1: Int64? = if let rating { Int64(rating) } else { nil }
-            agg.encoder.reset()
-            agg.encoder.add(location)
-            let g = agg.table.insert(agg.encoder.key)
+            let g = location.map { agg.table.insert($0) } ?? agg.table.insertNull()
             if agg.table.inserted {
                 agg.key0.append(location)
             }

@@ -221,28 +221,37 @@ public enum CitySales {
 
     /// Runs the pipeline (3 fused stages) on `context.threads` threads.
     public static func run(salesPath: String, storesPath: String, context: PipelineContext = PipelineContext()) throws -> Result {
+        context.beginRun()
         // sales: read whole
         let sales = try context.load(try CSVSource(paths: [salesPath], schema: Schemas.sales, options: CSVOptions(header: true)), schema: Schemas.sales)
+        context.stepDone("sales")
         // cleanSales: read whole
         let cleanSales = try context.load(try CSVSource(paths: [salesPath], schema: Schemas.cleanSales, options: CSVOptions(header: true, mode: .dropMalformed)), schema: Schemas.cleanSales)
+        context.stepDone("cleanSales")
         // stores: read whole
         let stores = try context.load(try JSONSource(paths: [storesPath], schema: Schemas.stores, mode: .permissive), schema: Schemas.stores)
+        context.stepDone("stores")
         // perState: stage 1, sales -> perState, hash-aggregated per worker, then merged
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(FrameSource(sales), workers: stage1) { worker, batch in try worker.consumeSales(batch) }
         let perState = try context.combine(stage1.map(\.agg), schema: Schemas.perState)
+        context.stepDone("perState")
         // ranked: perState sorted by n desc, state asc
         let ranked = perState.sorted(by: [SortOrder(column: 1, ascending: false, nullsFirst: false), SortOrder(column: 0, ascending: true, nullsFirst: true)])
+        context.stepDone("ranked")
         // withStores: hash table of stores, the join's build side
         let withStoresTable = buildWithStoresTable(stores)
+        context.stepDone("withStores (hash table)")
         // withStores: stage 2, cleanSales -> withStores, kept as a frame
         let stage2 = (0..<context.threads).map { _ in Stage2(withStoresTable: withStoresTable, withStoresBuild: stores) }
         try context.run(FrameSource(cleanSales), workers: stage2) { worker, batch in try worker.consumeCleanSales(batch) }
         let withStores = Frame.concatenate(stage2.map(\.out), schema: Schemas.withStores)
+        context.stepDone("withStores")
         // managed: stage 3, withStores -> managed, kept as a frame
         let stage3 = (0..<context.threads).map { _ in Stage3() }
         try context.run(FrameSource(withStores), workers: stage3) { worker, batch in try worker.consumeWithStores(batch) }
         let managed = Frame.concatenate(stage3.map(\.out), schema: Schemas.managed)
+        context.stepDone("managed")
         return Result(sales: Table(sales), cleanSales: Table(cleanSales), stores: Table(stores), perState: Table(perState), ranked: Table(ranked), withStores: Table(withStores), managed: Table(managed))
     }
 
@@ -271,10 +280,10 @@ public enum CitySales {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // state
-        @exclusivity(unchecked) var acc0 = Count()  // n
-        @exclusivity(unchecked) var acc1 = SumDouble()  // sum(price)
-        @exclusivity(unchecked) var acc2 = Average()  // avg(rating)
-        @exclusivity(unchecked) var acc3 = MinMaxString(max: true)  // max(location)
+        let acc0 = Count()  // n
+        let acc1 = SumDouble()  // sum(price)
+        let acc2 = Average()  // avg(rating)
+        let acc3 = MinMaxString(max: true)  // max(location)
 
         required init() {}
 
@@ -316,9 +325,7 @@ public enum CitySales {
         /// perState = aggregate[keys: state; n, sum(price), avg(rating), max(location)] of sales
         @inline(__always) func consumePerState(_ location: KStr?, _ state: KStr?, _ rating: Int32?, _ price: Double?) throws {
             let v1: Double? = if let rating { Double(rating) } else { nil }
-            agg.encoder.reset()
-            agg.encoder.add(state)
-            let g = agg.table.insert(agg.encoder.key)
+            let g = state.map { agg.table.insert($0) } ?? agg.table.insertNull()
             if agg.table.inserted {
                 agg.key0.append(state)
             }

@@ -708,6 +708,7 @@ public enum DataFrameTour {
 
     /// Runs the pipeline (17 fused stages) on `context.threads` threads.
     public static func run(context: PipelineContext = PipelineContext()) throws -> Result {
+        context.beginRun()
         // people: 7 rows written in the spec
         let people = Frame(schema: Schemas.people, cells: [
             [.string("Ann"), .long(34), .double(Double(1200.5)), .boolean(true), .string("SF")],
@@ -718,6 +719,7 @@ public enum DataFrameTour {
             [.string("Ann"), .long(34), .double(Double(1200.5)), .boolean(true), .string("SF")],
             [.string("  Zo\u{eb} "), .long(19), .double(Double(0.0)), .boolean(true), .string("LA")],
         ])
+        context.stepDone("people")
         // cities: 5 rows written in the spec
         let cities = Frame(schema: Schemas.cities, cells: [
             [.string("SF"), .string("California"), .long(808437)],
@@ -726,98 +728,129 @@ public enum DataFrameTour {
             [.string("CHI"), .string("Illinois"), .long(2746388)],
             [nil, .string("Nowhere"), .long(0)],
         ])
+        context.stepDone("cities")
         // withDerived: stage 1, people -> withDerived, kept as a frame
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(FrameSource(people), workers: stage1) { worker, batch in try worker.consumePeople(batch) }
         let withDerived = Frame.concatenate(stage1.map(\.out), schema: Schemas.withDerived)
+        context.stepDone("withDerived")
         // selected: stage 2, people -> selected, kept as a frame
         let stage2 = (0..<context.threads).map { _ in Stage2() }
         try context.run(FrameSource(people), workers: stage2) { worker, batch in try worker.consumePeople(batch) }
         let selected = Frame.concatenate(stage2.map(\.out), schema: Schemas.selected)
+        context.stepDone("selected")
         // filtered: stage 3, people -> filtered, kept as a frame
         let stage3 = (0..<context.threads).map { _ in Stage3() }
         try context.run(FrameSource(people), workers: stage3) { worker, batch in try worker.consumePeople(batch) }
         let filtered = Frame.concatenate(stage3.map(\.out), schema: Schemas.filtered)
+        context.stepDone("filtered")
         // sorted: people sorted by age desc, name asc
         let sorted = people.sorted(by: [SortOrder(column: 1, ascending: false, nullsFirst: false), SortOrder(column: 0, ascending: true, nullsFirst: true)])
+        context.stepDone("sorted")
         // sortedByBalance: people sorted by balance asc, name desc
         let sortedByBalance = people.sorted(by: [SortOrder(column: 2, ascending: true, nullsFirst: false), SortOrder(column: 0, ascending: false, nullsFirst: false)])
+        context.stepDone("sortedByBalance")
         let top3 = sorted.prefix(3)
+        context.stepDone("top3")
         // byCity: stage 4, people -> byCity, hash-aggregated per worker, then merged
         let stage4 = (0..<context.threads).map { _ in Stage4() }
         try context.run(FrameSource(people), workers: stage4) { worker, batch in try worker.consumePeople(batch) }
         let byCity = try context.combine(stage4.map(\.agg), schema: Schemas.byCity)
+        context.stepDone("byCity")
         // perCityAndAge: stage 5, people -> perCityAndAge, hash-aggregated per worker, then merged
         let stage5 = (0..<context.threads).map { _ in Stage5() }
         try context.run(FrameSource(people), workers: stage5) { worker, batch in try worker.consumePeople(batch) }
         let perCityAndAge = try context.combine(stage5.map(\.agg), schema: Schemas.perCityAndAge)
+        context.stepDone("perCityAndAge")
         // overall: stage 6, people -> overall, hash-aggregated per worker, then merged
         let stage6 = (0..<context.threads).map { _ in Stage6() }
         try context.run(FrameSource(people), workers: stage6) { worker, batch in try worker.consumePeople(batch) }
         let overall = try context.combine(stage6.map(\.agg), schema: Schemas.overall)
+        context.stepDone("overall")
         // unique: stage 7, people -> unique, hash-aggregated per worker, then merged
         let stage7 = (0..<context.threads).map { _ in Stage7() }
         try context.run(FrameSource(people), workers: stage7) { worker, batch in try worker.consumePeople(batch) }
         let unique = try context.combine(stage7.map(\.agg), schema: Schemas.unique)
+        context.stepDone("unique")
         // oneEach: stage 8, people -> oneEach, hash-aggregated per worker, then merged
         let stage8 = (0..<context.threads).map { _ in Stage8() }
         try context.run(FrameSource(people), workers: stage8) { worker, batch in try worker.consumePeople(batch) }
         let oneEach = try context.combine(stage8.map(\.agg), schema: Schemas.oneEach)
+        context.stepDone("oneEach")
         // inner: hash table of cities, the join's build side
         let innerTable = buildInnerTable(cities)
+        context.stepDone("inner (hash table)")
         // inner: stage 9, people -> inner, kept as a frame
         let stage9 = (0..<context.threads).map { _ in Stage9(innerTable: innerTable, innerBuild: cities) }
         try context.run(FrameSource(people), workers: stage9) { worker, batch in try worker.consumePeople(batch) }
         let inner = Frame.concatenate(stage9.map(\.out), schema: Schemas.inner)
+        context.stepDone("inner")
         // left: hash table of cities, the join's build side
         let leftTable = buildLeftTable(cities)
+        context.stepDone("left (hash table)")
         // left: stage 10, people -> left, kept as a frame
         let stage10 = (0..<context.threads).map { _ in Stage10(leftTable: leftTable, leftBuild: cities) }
         try context.run(FrameSource(people), workers: stage10) { worker, batch in try worker.consumePeople(batch) }
         let left = Frame.concatenate(stage10.map(\.out), schema: Schemas.left)
+        context.stepDone("left")
         // right: hash table of cities, the join's build side
         let rightTable = buildRightTable(cities)
+        context.stepDone("right (hash table)")
         // right: stage 11, people -> right, kept as a frame
         let stage11 = (0..<context.threads).map { _ in Stage11(rightTable: rightTable, rightBuild: cities) }
         try context.run(FrameSource(people), workers: stage11) { worker, batch in try worker.consumePeople(batch) }
         try stage11[0].emitUnmatchedRight(rightTable.unmatched(stage11.map(\.matchedRight)))
         let right = Frame.concatenate(stage11.map(\.out), schema: Schemas.right)
+        context.stepDone("right")
         // full: hash table of cities, the join's build side
         let fullTable = buildFullTable(cities)
+        context.stepDone("full (hash table)")
         // full: stage 12, people -> full, kept as a frame
         let stage12 = (0..<context.threads).map { _ in Stage12(fullTable: fullTable, fullBuild: cities) }
         try context.run(FrameSource(people), workers: stage12) { worker, batch in try worker.consumePeople(batch) }
         try stage12[0].emitUnmatchedFull(fullTable.unmatched(stage12.map(\.matchedFull)))
         let full = Frame.concatenate(stage12.map(\.out), schema: Schemas.full)
+        context.stepDone("full")
         // semi: hash table of cities, the join's build side
         let semiTable = buildSemiTable(cities)
+        context.stepDone("semi (hash table)")
         // semi: stage 13, people -> semi, kept as a frame
         let stage13 = (0..<context.threads).map { _ in Stage13(semiTable: semiTable, semiBuild: cities) }
         try context.run(FrameSource(people), workers: stage13) { worker, batch in try worker.consumePeople(batch) }
         let semi = Frame.concatenate(stage13.map(\.out), schema: Schemas.semi)
+        context.stepDone("semi")
         // anti: hash table of cities, the join's build side
         let antiTable = buildAntiTable(cities)
+        context.stepDone("anti (hash table)")
         // anti: stage 14, people -> anti, kept as a frame
         let stage14 = (0..<context.threads).map { _ in Stage14(antiTable: antiTable, antiBuild: cities) }
         try context.run(FrameSource(people), workers: stage14) { worker, batch in try worker.consumePeople(batch) }
         let anti = Frame.concatenate(stage14.map(\.out), schema: Schemas.anti)
+        context.stepDone("anti")
         // both: stage 15, filtered + people -> both, kept as a frame
         let stage15 = (0..<context.threads).map { _ in Stage15() }
         try context.run(FrameSource(filtered), workers: stage15) { worker, batch in try worker.consumeFiltered(batch) }
         try context.run(FrameSource(people), workers: stage15) { worker, batch in try worker.consumePeople(batch) }
         let both = Frame.concatenate(stage15.map(\.out), schema: Schemas.both)
+        context.stepDone("both")
         // renamed: stage 16, people -> renamed, kept as a frame
         let stage16 = (0..<context.threads).map { _ in Stage16() }
         try context.run(FrameSource(people), workers: stage16) { worker, batch in try worker.consumePeople(batch) }
         let renamed = Frame.concatenate(stage16.map(\.out), schema: Schemas.renamed)
+        context.stepDone("renamed")
         // dropped: stage 17, people -> dropped, kept as a frame
         let stage17 = (0..<context.threads).map { _ in Stage17() }
         try context.run(FrameSource(people), workers: stage17) { worker, batch in try worker.consumePeople(batch) }
         let dropped = Frame.concatenate(stage17.map(\.out), schema: Schemas.dropped)
+        context.stepDone("dropped")
         let peopleCount = Int64(people.count)
+        context.stepDone("peopleCount")
         context.output(sorted.showString(rows: 3, truncate: 0))
+        context.stepDone("shownTop")
         context.output(withDerived.showString(rows: 20, truncate: 5))
+        context.stepDone("shownDerived")
         context.output(withDerived.schema.treeString + "\n")
+        context.stepDone("schemaShown")
         return Result(withDerived: Table(withDerived), selected: Table(selected), filtered: Table(filtered), sorted: Table(sorted), sortedByBalance: Table(sortedByBalance), top3: Table(top3), byCity: Table(byCity), perCityAndAge: Table(perCityAndAge), overall: Table(overall), unique: Table(unique), oneEach: Table(oneEach), inner: Table(inner), left: Table(left), right: Table(right), full: Table(full), semi: Table(semi), anti: Table(anti), both: Table(both), renamed: Table(renamed), dropped: Table(dropped), peopleCount: peopleCount)
     }
 
@@ -1128,14 +1161,14 @@ public enum DataFrameTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // city
-        @exclusivity(unchecked) var acc0 = Count()  // count(1)
-        @exclusivity(unchecked) var acc1 = Count()  // count(age)
-        @exclusivity(unchecked) var acc2 = SumDouble()  // sum(balance)
-        @exclusivity(unchecked) var acc3 = Average()  // avg(age)
-        @exclusivity(unchecked) var acc4 = MinMaxString(max: false)  // min(name)
-        @exclusivity(unchecked) var acc5 = MinMax<Double>(max: true)  // max(balance)
-        @exclusivity(unchecked) var acc6 = CountDistinct()  // count(DISTINCT age)
-        @exclusivity(unchecked) var acc7 = MinMax<Bool>(max: false)  // anyInactive
+        let acc0 = Count()  // count(1)
+        let acc1 = Count()  // count(age)
+        let acc2 = SumDouble()  // sum(balance)
+        let acc3 = Average()  // avg(age)
+        let acc4 = MinMaxString(max: false)  // min(name)
+        let acc5 = MinMax<Double>(max: true)  // max(balance)
+        let acc6 = CountDistinct()  // count(DISTINCT age)
+        let acc7 = MinMax<Bool>(max: false)  // anyInactive
 
         required init() {}
 
@@ -1182,9 +1215,7 @@ public enum DataFrameTour {
         /// byCity = aggregate[keys: city; count(1), count(age), sum(balance), avg(age), min(name), max(balance), count(DISTINCT age), anyInactive] of people
         @inline(__always) func consumeByCity(_ name: KStr?, _ age: Int32?, _ balance: Double?, _ active: Bool?, _ city: KStr?) throws {
             let v1: Double? = if let age { Double(age) } else { nil }
-            agg.encoder.reset()
-            agg.encoder.add(city)
-            let g = agg.table.insert(agg.encoder.key)
+            let g = city.map { agg.table.insert($0) } ?? agg.table.insertNull()
             if agg.table.inserted {
                 agg.key0.append(city)
             }
@@ -1206,8 +1237,8 @@ public enum DataFrameTour {
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // city
         let key1 = PrimitiveColumn<Int32>()  // age
-        @exclusivity(unchecked) var acc0 = SumDouble()  // sum(balance)
-        @exclusivity(unchecked) var acc1 = Count()  // count(name)
+        let acc0 = SumDouble()  // sum(balance)
+        let acc1 = Count()  // count(name)
 
         required init() {}
 
@@ -1266,10 +1297,10 @@ public enum DataFrameTour {
         static let isGlobal = true
         let table = KeyTable()
         let encoder = KeyEncoder()
-        @exclusivity(unchecked) var acc0 = Count()  // n
-        @exclusivity(unchecked) var acc1 = SumLong()  // sum(age)
-        @exclusivity(unchecked) var acc2 = MinMaxString(max: true)  // max(name)
-        @exclusivity(unchecked) var acc3 = Average()  // avg(balance)
+        let acc0 = Count()  // n
+        let acc1 = SumLong()  // sum(age)
+        let acc2 = MinMaxString(max: true)  // max(name)
+        let acc3 = Average()  // avg(balance)
 
         required init() { _ = table.insert(KStr.empty) }  // the one group
 
@@ -1393,9 +1424,9 @@ public enum DataFrameTour {
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // name
         let key1 = StringColumn()  // city
-        @exclusivity(unchecked) var acc0 = First(.int)  // age
-        @exclusivity(unchecked) var acc1 = First(.double)  // balance
-        @exclusivity(unchecked) var acc2 = First(.boolean)  // active
+        let acc0 = First(.int)  // age
+        let acc1 = First(.double)  // balance
+        let acc2 = First(.boolean)  // active
 
         required init() {}
 

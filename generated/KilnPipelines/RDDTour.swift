@@ -389,6 +389,7 @@ public enum RDDTour {
 
     /// Runs the pipeline (15 fused stages) on `context.threads` threads.
     public static func run(context: PipelineContext = PipelineContext()) throws -> Result {
+        context.beginRun()
         // sales: 6 rows written in the spec
         let sales = Frame(schema: Schemas.sales, cells: [
             [.string("apple"), .long(3)],
@@ -398,11 +399,13 @@ public enum RDDTour {
             [.string("pear"), .long(5)],
             [.string("kiwi"), .long(2)],
         ])
+        context.stepDone("sales")
         // more: 2 rows written in the spec
         let more = Frame(schema: Schemas.more, cells: [
             [.string("fig"), .long(4)],
             [.string("plum"), .long(9)],
         ])
+        context.stepDone("more")
         // text: 5 rows written in the spec
         let text = Frame(schema: Schemas.text, cells: [
             [.string("a b")],
@@ -411,73 +414,93 @@ public enum RDDTour {
             [.string("b a")],
             [.string("\u{c9}t\u{e9} \u{e9}t\u{e9}")],
         ])
+        context.stepDone("text")
         // everything: stage 1, sales + more -> everything, kept as a frame
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(FrameSource(sales), workers: stage1) { worker, batch in try worker.consumeSales(batch) }
         try context.run(FrameSource(more), workers: stage1) { worker, batch in try worker.consumeMore(batch) }
         let everything = Frame.concatenate(stage1.map(\.out), schema: Schemas.everything)
+        context.stepDone("everything")
         // big: stage 2, everything -> big, kept as a frame
         let stage2 = (0..<context.threads).map { _ in Stage2() }
         try context.run(FrameSource(everything), workers: stage2) { worker, batch in try worker.consumeEverything(batch) }
         let big = Frame.concatenate(stage2.map(\.out), schema: Schemas.big)
+        context.stepDone("big")
         // doubled: stage 3, big -> doubled, kept as a frame
         let stage3 = (0..<context.threads).map { _ in Stage3() }
         try context.run(FrameSource(big), workers: stage3) { worker, batch in try worker.consumeBig(batch) }
         let doubled = Frame.concatenate(stage3.map(\.out), schema: Schemas.doubled)
+        context.stepDone("doubled")
         // totals: stage 4, everything -> totals, hash-aggregated per worker, then merged
         let stage4 = (0..<context.threads).map { _ in Stage4() }
         try context.run(FrameSource(everything), workers: stage4) { worker, batch in try worker.consumeEverything(batch) }
         let totals = try context.combine(stage4.map(\.agg), schema: Schemas.totals)
+        context.stepDone("totals")
         // smallest: stage 5, everything -> smallest, hash-aggregated per worker, then merged
         let stage5 = (0..<context.threads).map { _ in Stage5() }
         try context.run(FrameSource(everything), workers: stage5) { worker, batch in try worker.consumeEverything(batch) }
         let smallest = try context.combine(stage5.map(\.agg), schema: Schemas.smallest)
+        context.stepDone("smallest")
         // largest: stage 6, everything -> largest, hash-aggregated per worker, then merged
         let stage6 = (0..<context.threads).map { _ in Stage6() }
         try context.run(FrameSource(everything), workers: stage6) { worker, batch in try worker.consumeEverything(batch) }
         let largest = try context.combine(stage6.map(\.agg), schema: Schemas.largest)
+        context.stepDone("largest")
         // products: stage 7, everything -> products, hash-aggregated per worker, then merged
         let stage7 = (0..<context.threads).map { _ in Stage7() }
         try context.run(FrameSource(everything), workers: stage7) { worker, batch in try worker.consumeEverything(batch) }
         let products = try context.combine(stage7.map(\.agg), schema: Schemas.products)
+        context.stepDone("products")
         // grouped: stage 8, everything -> grouped, hash-aggregated per worker, then merged
         let stage8 = (0..<context.threads).map { _ in Stage8() }
         try context.run(FrameSource(everything), workers: stage8) { worker, batch in try worker.consumeEverything(batch) }
         let grouped = try context.combine(stage8.map(\.agg), schema: Schemas.grouped)
+        context.stepDone("grouped")
         // ranked: totals sorted by _2 desc
         let ranked = totals.sorted(by: [SortOrder(column: 1, ascending: false, nullsFirst: false)])
+        context.stepDone("ranked")
         // byKey: totals sorted by _1 asc
         let byKey = totals.sorted(by: [SortOrder(column: 0, ascending: true, nullsFirst: true)])
+        context.stepDone("byKey")
         // names: stage 9, everything -> names, kept as a frame
         let stage9 = (0..<context.threads).map { _ in Stage9() }
         try context.run(FrameSource(everything), workers: stage9) { worker, batch in try worker.consumeEverything(batch) }
         let names = Frame.concatenate(stage9.map(\.out), schema: Schemas.names)
+        context.stepDone("names")
         // uniqueNames: stage 10, names -> uniqueNames, hash-aggregated per worker, then merged
         let stage10 = (0..<context.threads).map { _ in Stage10() }
         try context.run(FrameSource(names), workers: stage10) { worker, batch in try worker.consumeNames(batch) }
         let uniqueNames = try context.combine(stage10.map(\.agg), schema: Schemas.uniqueNames)
+        context.stepDone("uniqueNames")
         // amounts: stage 11, everything -> amounts, kept as a frame
         let stage11 = (0..<context.threads).map { _ in Stage11() }
         try context.run(FrameSource(everything), workers: stage11) { worker, batch in try worker.consumeEverything(batch) }
         let amounts = Frame.concatenate(stage11.map(\.out), schema: Schemas.amounts)
+        context.stepDone("amounts")
         let firstTwo = byKey.prefix(2)
+        context.stepDone("firstTwo")
         // tokens: stage 12, text -> tokens, kept as a frame
         let stage12 = (0..<context.threads).map { _ in Stage12() }
         try context.run(FrameSource(text), workers: stage12) { worker, batch in try worker.consumeText(batch) }
         let tokens = Frame.concatenate(stage12.map(\.out), schema: Schemas.tokens)
+        context.stepDone("tokens")
         // lowered: stage 13, tokens -> lowered, kept as a frame
         let stage13 = (0..<context.threads).map { _ in Stage13() }
         try context.run(FrameSource(tokens), workers: stage13) { worker, batch in try worker.consumeTokens(batch) }
         let lowered = Frame.concatenate(stage13.map(\.out), schema: Schemas.lowered)
+        context.stepDone("lowered")
         // lengths: stage 14, text -> lengths, kept as a frame
         let stage14 = (0..<context.threads).map { _ in Stage14() }
         try context.run(FrameSource(text), workers: stage14) { worker, batch in try worker.consumeText(batch) }
         let lengths = Frame.concatenate(stage14.map(\.out), schema: Schemas.lengths)
+        context.stepDone("lengths")
         // asFrame: stage 15, totals -> asFrame, kept as a frame
         let stage15 = (0..<context.threads).map { _ in Stage15() }
         try context.run(FrameSource(totals), workers: stage15) { worker, batch in try worker.consumeTotals(batch) }
         let asFrame = Frame.concatenate(stage15.map(\.out), schema: Schemas.asFrame)
+        context.stepDone("asFrame")
         let tokenCount = Int64(tokens.count)
+        context.stepDone("tokenCount")
         return Result(everything: Table(everything), big: Table(big), doubled: Table(doubled), totals: Table(totals), smallest: Table(smallest), largest: Table(largest), products: Table(products), grouped: Table(grouped), ranked: Table(ranked), byKey: Table(byKey), names: Table(names), uniqueNames: Table(uniqueNames), amounts: Table(amounts), firstTwo: Table(firstTwo), tokens: Table(tokens), lowered: Table(lowered), lengths: Table(lengths), asFrame: Table(asFrame), tokenCount: tokenCount)
     }
 
@@ -596,7 +619,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        @exclusivity(unchecked) var acc0 = SumLong()  // _2
+        let acc0 = SumLong()  // _2
 
         required init() {}
 
@@ -646,7 +669,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        @exclusivity(unchecked) var acc0 = MinMax<Int64>(max: false)  // _2
+        let acc0 = MinMax<Int64>(max: false)  // _2
 
         required init() {}
 
@@ -696,7 +719,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        @exclusivity(unchecked) var acc0 = MinMax<Int64>(max: true)  // _2
+        let acc0 = MinMax<Int64>(max: true)  // _2
 
         required init() {}
 
@@ -746,7 +769,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        @exclusivity(unchecked) var acc0 = ProductLong()  // _2
+        let acc0 = ProductLong()  // _2
 
         required init() {}
 
@@ -796,7 +819,7 @@ public enum RDDTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        @exclusivity(unchecked) var acc0 = CollectList(.long)  // _2
+        let acc0 = CollectList(.long)  // _2
 
         required init() {}
 

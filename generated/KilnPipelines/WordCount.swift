@@ -44,10 +44,12 @@ public enum WordCount {
 
     /// Runs the pipeline (1 fused stage) on `context.threads` threads.
     public static func run(path: String, context: PipelineContext = PipelineContext()) throws -> Result {
+        context.beginRun()
         // counts: stage 1, lines (read) -> words -> pairs -> counts, hash-aggregated per worker, then merged
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(try TextSource(paths: [path]), workers: stage1) { worker, batch in try worker.consumeLines(batch) }
         let counts = try context.combine(stage1.map(\.agg), schema: Schemas.counts)
+        context.stepDone("counts")
         return Result(counts: Table(counts))
     }
 
@@ -64,7 +66,7 @@ public enum WordCount {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let key0 = StringColumn()  // _1
-        @exclusivity(unchecked) var acc0 = SumLong()  // _2
+        let acc0 = SumLong()  // _2
 
         required init() {}
 

@@ -216,7 +216,11 @@ public struct PipelineSwiftRenderer {
             default: lines.append("        let p_\(param.name) = \(param.name)")
             }
         }
-        for step in plan.steps { lines += runStep(step).map { "        " + $0 } }
+        lines.append("        context.beginRun()")
+        for step in plan.steps {
+            lines += runStep(step).map { "        " + $0 }
+            lines.append("        context.stepDone(\(Identifiers.swiftStringLiteral(stepName(step))))")
+        }
         let fields = outputNodes.map { index -> String in
             let node = nodes[index]
             return isCount(index) ? "\(node.name): \(node.name)" : "\(node.name): Table(\(node.name))"
@@ -322,6 +326,17 @@ public struct PipelineSwiftRenderer {
             return ["let \(nodes[index].name) = Int64(\(nodes[nodes[index].inputs[0]].name).count)"]
         case let .dropColumns(index, keep):
             return ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).selecting([\(keep.map(String.init).joined(separator: ", "))])"]
+        }
+    }
+
+    /// What `context.stepTimes` calls a step: the node it makes.
+    func stepName(_ step: PipelinePlan.PlanStep) -> String {
+        switch step {
+        case let .rows(n), let .load(n), let .limit(n), let .show(n), let .printSchema(n), let .write(n), let .countFrame(n):
+            return nodes[n].name
+        case let .sort(n, _, _), let .dropColumns(n, _): return nodes[n].name
+        case let .buildJoin(n): return "\(nodes[n].name) (hash table)"
+        case let .stage(index): return nodes[plan.stages[index].sink.node].name
         }
     }
 
@@ -512,7 +527,7 @@ public struct PipelineSwiftRenderer {
             lines.append("        let key\(position) = \(SwiftTypes.column(key.type))(\(key.type.isArrayType ? "elementType: \(typeLiteral(key.type.element!))" : ""))  // \(Identifiers.commentText(key.sparkName))")
         }
         for (position, aggregate) in aggregates.enumerated() {
-            lines.append("        @exclusivity(unchecked) var acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
+            lines.append("        let acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
         }
         lines.append("")
         lines.append(keys.isEmpty ? "        required init() { _ = table.insert(KStr.empty) }  // the one group" : "        required init() {}")

@@ -325,8 +325,11 @@ struct StageEmitter {
         if keys.isEmpty {
             add("\(indent)let g = 0  // one group")
         } else {
-            if keyValues.count == 1, keyValues[0].type == .string, !keyValues[0].nullable {
-                add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(\(keyValues[0].expr))")
+            if keyValues.count == 1, keyValues[0].type == .string {
+                // One string key: its bytes are the table's key (a null gets its own group).
+                let insert = keyValues[0].nullable ? "\(keyValues[0].expr).map { agg.table.insert($0) } ?? agg.table.insertNull()"
+                                                   : "agg.table.insert(\(keyValues[0].expr))"
+                add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = \(insert)")
             } else {
                 add("\(indent)agg.encoder.reset()")
                 for value in keyValues { add("\(indent)agg.encoder.add(\(value.expr))") }
