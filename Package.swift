@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Kiln",
     products: [
-        .library(name: "KilnRuntime", targets: ["KilnRuntime", "CKilnRuntime", "KilnCore", "KilnData"]),
+        .library(name: "KilnRuntime", targets: ["KilnRuntime", "CKilnRuntime", "KilnCore", "KilnData", "CKilnData"]),
         .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
         .executable(name: "kiln", targets: ["kiln"]),
         .plugin(name: "KilnBuildPlugin", targets: ["KilnBuildPlugin"]),
@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "KilnCore"),
         .target(name: "KilnRuntime", dependencies: ["CKilnRuntime", "KilnCore"]),
         // Pipeline runtime: columns, readers, hash tables, sort, show(); what generated pipelines import.
-        .target(name: "KilnData", dependencies: ["KilnCore"]),
+        .target(name: "CKilnData"),
+        .target(name: "KilnData", dependencies: ["KilnCore", "CKilnData"]),
 
         // Plugins share PluginsShared through symlinks.
         .plugin(name: "KilnBuildPlugin", capability: .buildTool(), dependencies: ["kiln"]),

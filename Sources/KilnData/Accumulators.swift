@@ -24,14 +24,14 @@ func extend<T>(_ buffer: Buffer<T>, _ group: Int, _ initial: T) {
 public final class SumLong: Accumulator {
     public let sums = Buffer<Int64>(), seen = Buffer<UInt8>()
     public init() {}
-    @inlinable public func add(_ g: Int, _ value: Int64?) throws {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) throws {
         ensure(sums, g, 0); ensure(seen, g, 0)
         guard let value else { return }
         sums[g] = try KilnSQL.add(sums[g], value)
         seen[g] = 1
     }
     /// A non-null value (a count's 1): the common case, kept lean.
-    @inlinable public func add(_ g: Int, _ value: Int64) throws {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64) throws {
         ensure(sums, g, 0); ensure(seen, g, 0)
         let (sum, overflow) = sums[g].addingReportingOverflow(value)
         if overflow { throw KilnSQL.overflow("long", "add") }
@@ -55,7 +55,7 @@ public final class SumLong: Accumulator {
 public final class SumDouble: Accumulator {
     public let sums = Buffer<Double>(), seen = Buffer<UInt8>()
     public init() {}
-    @inlinable public func add(_ g: Int, _ value: Double?) {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) {
         ensure(sums, g, 0); ensure(seen, g, 0)
         guard let value else { return }
         sums[g] += value
@@ -79,7 +79,7 @@ public final class SumDouble: Accumulator {
 public final class ProductLong: Accumulator {
     public let products = Buffer<Int64>(), seen = Buffer<UInt8>()
     public init() {}
-    @inlinable public func add(_ g: Int, _ value: Int64?) throws {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) throws {
         ensure(products, g, 1); ensure(seen, g, 0)
         guard let value else { return }
         products[g] = try KilnSQL.multiply(products[g], value)
@@ -102,7 +102,7 @@ public final class ProductLong: Accumulator {
 public final class ProductDouble: Accumulator {
     public let products = Buffer<Double>(), seen = Buffer<UInt8>()
     public init() {}
-    @inlinable public func add(_ g: Int, _ value: Double?) {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) {
         ensure(products, g, 1); ensure(seen, g, 0)
         guard let value else { return }
         products[g] *= value
@@ -126,7 +126,7 @@ public final class ProductDouble: Accumulator {
 public final class Average: Accumulator {
     public let sums = Buffer<Double>(), counts = Buffer<Int64>()
     public init() {}
-    @inlinable public func add(_ g: Int, _ value: Double?) {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) {
         ensure(sums, g, 0); ensure(counts, g, 0)
         guard let value else { return }
         sums[g] += value
@@ -150,7 +150,7 @@ public final class Average: Accumulator {
 public final class Count: Accumulator {
     public let counts = Buffer<Int64>()
     public init() {}
-    @inlinable public func add(_ g: Int, counting: Bool) {
+    @inlinable @inline(__always) public func add(_ g: Int, counting: Bool) {
         ensure(counts, g, 0)
         if counting { counts[g] &+= 1 }
     }
@@ -195,7 +195,7 @@ public final class MinMax<Value: OrderedScalar>: Accumulator {
     public let values = Buffer<Value>(), seen = Buffer<UInt8>()
     public let keepLarger: Bool
     public init(max: Bool = false) { keepLarger = max }
-    @inlinable public func add(_ g: Int, _ value: Value?) {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Value?) {
         ensure(values, g, .zero); ensure(seen, g, 0)
         guard let value else { return }
         if seen[g] == 0 { values[g] = value; seen[g] = 1; return }
@@ -223,7 +223,7 @@ public final class MinMaxString: Accumulator {
     public let keepLarger: Bool
     public init(max: Bool = false) { keepLarger = max }
     func current(_ g: Int) -> KStr? { lengths[g] < 0 ? nil : KStr(bytes.base + starts[g], lengths[g]) }
-    @inlinable public func add(_ g: Int, _ value: KStr?) { addValue(g, value) }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: KStr?) { addValue(g, value) }
     @usableFromInline func addValue(_ g: Int, _ value: KStr?) {
         ensure(starts, g, 0); ensure(lengths, g, -1)
         guard let value else { return }
@@ -253,11 +253,11 @@ public final class MinMaxString: Accumulator {
 public final class First: Accumulator {
     public let values: AnyColumn
     public init(_ type: DataType = .string) { values = AnyColumn.make(type) }
-    @inlinable public func add(_ g: Int, _ value: KStr?) { if g == values.count, case let .string(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Int32?) { if g == values.count, case let .int(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Int64?) { if g == values.count, case let .long(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Double?) { if g == values.count, case let .double(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Bool?) { if g == values.count, case let .boolean(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: KStr?) { if g == values.count, case let .string(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int32?) { if g == values.count, case let .int(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) { if g == values.count, case let .long(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) { if g == values.count, case let .double(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Bool?) { if g == values.count, case let .boolean(c) = values { c.append(value) } }
     public func merge(from other: First, remap: UnsafeBufferPointer<Int>) {
         // Groups new to this state come in increasing order: take the other's first values.
         for (g, target) in remap.enumerated() where target >= 0 && target == values.count {
@@ -281,11 +281,11 @@ public final class CountDistinct: Accumulator {
     }
     @usableFromInline func start(_ g: Int) { encoder.reset(); encoder.add(Int64(g)) }
 
-    @inlinable public func add(_ g: Int, _ value: KStr?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
-    @inlinable public func add(_ g: Int, _ value: Int32?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
-    @inlinable public func add(_ g: Int, _ value: Int64?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
-    @inlinable public func add(_ g: Int, _ value: Double?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
-    @inlinable public func add(_ g: Int, _ value: Bool?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: KStr?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int32?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Bool?) { ensure(counts, g, 0); if let value { start(g); encoder.add(value); insert(g) } }
 
     public func merge(from other: CountDistinct, remap: UnsafeBufferPointer<Int>) {
         for target in remap where target >= 0 { ensure(counts, target, 0) }
@@ -315,11 +315,11 @@ public final class CollectList: Accumulator {
     let elementType: DataType
     public init(_ elementType: DataType = .string) { self.elementType = elementType; values = AnyColumn.make(elementType) }
 
-    @inlinable public func add(_ g: Int, _ value: KStr?) { groups.append(g); if case let .string(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Int32?) { groups.append(g); if case let .int(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Int64?) { groups.append(g); if case let .long(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Double?) { groups.append(g); if case let .double(c) = values { c.append(value) } }
-    @inlinable public func add(_ g: Int, _ value: Bool?) { groups.append(g); if case let .boolean(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: KStr?) { groups.append(g); if case let .string(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int32?) { groups.append(g); if case let .int(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) { groups.append(g); if case let .long(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) { groups.append(g); if case let .double(c) = values { c.append(value) } }
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Bool?) { groups.append(g); if case let .boolean(c) = values { c.append(value) } }
 
     public func merge(from other: CollectList, remap: UnsafeBufferPointer<Int>) {
         for i in 0..<other.groups.count {

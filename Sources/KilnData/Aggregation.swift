@@ -29,7 +29,10 @@ extension PipelineContext {
         var frames = [Frame?](repeating: nil, count: parts)
         let box = UncheckedSendable(UnsafeMutableBufferPointer<Frame?>.allocate(capacity: parts))
         box.value.initialize(repeating: nil)
-        defer { box.value.deallocate() }
+        defer {
+            _ = box.value.deinitialize()
+            box.value.deallocate()
+        }
         try parallel(parts) { part in
             let final = State()
             try mergeAll(used, into: final, partition: part, of: parts)

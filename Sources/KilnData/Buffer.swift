@@ -38,7 +38,7 @@ public final class Buffer<Element> {
     }
 
     deinit {
-        Memory.free(base)
+        Memory.free(base, count: capacity)
     }
 
     @inlinable
@@ -51,10 +51,7 @@ public final class Buffer<Element> {
     func grow(to minimumCapacity: Int) {
         var newCapacity = Swift.max(capacity * 2, 16)
         while newCapacity < minimumCapacity { newCapacity *= 2 }
-        let newBase = Memory.allocate(Element.self, count: newCapacity, randomAccess: randomAccess)
-        newBase.moveInitialize(from: base, count: count)
-        Memory.free(base)
-        base = newBase
+        base = Memory.reallocate(base, oldCount: capacity, count: newCapacity, randomAccess: randomAccess)
         capacity = newCapacity
     }
 

@@ -307,16 +307,16 @@ public final class Frame {
     @inlinable public func booleans(_ index: Int) -> PrimitiveColumn<Bool> { if case let .boolean(c) = columns[index] { return c }; fatalError("column \(index) is not a boolean column") }
     @inlinable public func lists(_ index: Int) -> ListColumn { if case let .list(c) = columns[index] { return c }; fatalError("column \(index) is not an array column") }
 
-    /// Frames of the same schema, one after the other.
+    /// Frames of the same schema, one after the other. Consumes them: the first non-empty
+    /// one grows to take the others (so nothing is copied twice, nor held twice).
     public static func concatenate(_ frames: [Frame], schema: Schema) -> Frame {
         let nonEmpty = frames.filter { $0.count > 0 }
-        if nonEmpty.count == 1 { return nonEmpty[0] }
-        let total = nonEmpty.reduce(0) { $0 + $1.count }
-        let result = Frame(schema: schema, capacity: total)
-        for frame in nonEmpty {
-            for (target, source) in zip(result.columns, frame.columns) { target.append(contentsOf: source) }
+        guard let first = nonEmpty.first else { return Frame(schema: schema) }
+        if nonEmpty.count == 1 { return first }
+        for frame in nonEmpty.dropFirst() {
+            for (target, source) in zip(first.columns, frame.columns) { target.append(contentsOf: source) }
         }
-        return result
+        return first
     }
 
     /// The rows at `indices`, in that order.

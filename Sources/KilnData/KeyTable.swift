@@ -31,7 +31,7 @@ public final class KeyTable {
         keyOffsets.append(0)
     }
 
-    deinit { Memory.free(slots) }
+    deinit { Memory.free(slots, count: mask + 1) }
 
     @inlinable
     public var count: Int { hashes.count }
@@ -70,7 +70,7 @@ public final class KeyTable {
     @inlinable
     public func insert(_ key: KStr) -> Int { insert(key, hash: key.fastHash) }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func insert(_ key: KStr, hash: UInt64) -> Int {
         let tag = Self.tag(hash, key.count)
         let word = Self.prefix(key)
@@ -111,7 +111,7 @@ public final class KeyTable {
     @inlinable
     public func find(_ key: KStr) -> Int? { find(key, hash: key.fastHash) }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func find(_ key: KStr, hash: UInt64) -> Int? {
         let tag = Self.tag(hash, key.count)
         let word = Self.prefix(key)
@@ -139,7 +139,7 @@ public final class KeyTable {
             while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
             newSlots[slot] = Self.tag(hash, keyOffsets[group + 1] - keyOffsets[group]) | UInt64(group + 1)
         }
-        Memory.free(slots)
+        Memory.free(slots, count: mask + 1)
         slots = newSlots
         mask = newMask
         limit = newCount * 3 / 5

@@ -65,25 +65,32 @@ extension Frame {
 
 extension PipelineContext {
     /// A whole source as one frame (a source read once and used by several steps, or returned).
+    /// Each part's batches are appended as they come and freed, so the peak is about the frame.
     public func load(_ source: BatchSource, schema: Schema) throws -> Frame {
         let parts = source.partitionCount(workers: threads)
-        let pieces = UncheckedSendable(UnsafeMutableBufferPointer<[Frame]>.allocate(capacity: parts))
-        pieces.value.initialize(repeating: [])
-        defer { pieces.value.deallocate() }
+        let pieces = UncheckedSendable(UnsafeMutableBufferPointer<Frame?>.allocate(capacity: parts))
+        pieces.value.initialize(repeating: nil)
+        defer {
+            _ = pieces.value.deinitialize()
+            pieces.value.deallocate()
+        }
         try parallel(parts) { part in
-            var frames: [Frame] = []
+            var combined: Frame?
             try source.read(partition: part, of: parts, context: self) { batch in
+                let frame: Frame
                 if let lines = batch.lines {
-                    let frame = Frame(schema: schema, capacity: batch.rows.count)
+                    frame = Frame(schema: schema, capacity: batch.rows.count)
                     let column = frame.strings(0)
                     for row in batch.rows { column.append(lines.value(row)) }
-                    frames.append(frame)
-                } else if let frame = batch.frame {
-                    frames.append(batch.rows == 0..<frame.count ? frame : frame.gather(Array(batch.rows)))
+                } else if let batchFrame = batch.frame {
+                    frame = batch.rows == 0..<batchFrame.count ? batchFrame : batchFrame.gather(Array(batch.rows))
+                } else {
+                    return
                 }
+                combined = combined.map { Frame.concatenate([$0, frame], schema: schema) } ?? frame
             }
-            pieces.value[part] = frames
+            pieces.value[part] = combined
         }
-        return Frame.concatenate(pieces.value.flatMap { $0 }, schema: schema)
+        return Frame.concatenate(pieces.value.compactMap { $0 }, schema: schema)
     }
 }

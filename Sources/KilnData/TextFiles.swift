@@ -183,7 +183,7 @@ public final class LineReader {
     func skipPartialLine() throws {
         var i = 0
         while true {
-            while i < filled, buffer[i] != 10, buffer[i] != 13 { i += 1 }
+            i = Self.lineEnd(buffer, from: i, to: filled)
             if i == filled {
                 if eof { done = true; return }
                 slide(i); i = 0
@@ -210,12 +210,7 @@ public final class LineReader {
             var s = lineStart
             while true {
                 if bufferFileOffset + s >= rangeEnd { done = true; break }
-                var j = s
-                while j < filled {
-                    let b = buffer[j]
-                    if b == 10 || b == 13 { break }
-                    j += 1
-                }
+                let j = Self.lineEnd(buffer, from: s, to: filled)
                 if j == filled {
                     if eof {
                         if s < filled { starts.append(s); ends.append(filled) }
@@ -234,6 +229,22 @@ public final class LineReader {
             if starts.count > 0 { return LineView(bytes: buffer, starts: starts.base, ends: ends.base) }
         }
         return nil
+    }
+
+    /// The first \n or \r at or after `from` (or `to`): eight bytes at a time, then byte by byte.
+    static func lineEnd(_ buffer: UnsafeMutablePointer<UInt8>, from: Int, to: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var j = from
+        while j + 8 <= to {
+            let word = UnsafeRawPointer(buffer + j).loadUnaligned(as: UInt64.self)
+            let lf = word ^ (ones &* 10), cr = word ^ (ones &* 13)
+            // A byte of lf or cr is zero where the word holds \n or \r.
+            let found = ((lf &- ones) & ~lf | (cr &- ones) & ~cr) & highs
+            if found != 0 { return j + found.trailingZeroBitCount / 8 }
+            j += 8
+        }
+        while j < to, buffer[j] != 10, buffer[j] != 13 { j += 1 }
+        return j
     }
 
     /// The file offset of line `row` of the last batch.

@@ -316,7 +316,7 @@ public enum Cities {
         /// totals = aggregate[keys: location; sum(rating)] of cities
         @inline(__always) func consumeTotals(_ location: KStr?, _ state: KStr?, _ rating: Int32?) throws {
             let v1: Int64? = if let rating { Int64(rating) } else { nil }
-            let g = location.map { agg.table.insert($0) } ?? agg.table.insertNull()
+            let g = if let location { agg.table.insert(location) } else { agg.table.insertNull() }
             if agg.table.inserted {
                 agg.key0.append(location)
             }

@@ -325,7 +325,7 @@ public enum CitySales {
         /// perState = aggregate[keys: state; n, sum(price), avg(rating), max(location)] of sales
         @inline(__always) func consumePerState(_ location: KStr?, _ state: KStr?, _ rating: Int32?, _ price: Double?) throws {
             let v1: Double? = if let rating { Double(rating) } else { nil }
-            let g = state.map { agg.table.insert($0) } ?? agg.table.insertNull()
+            let g = if let state { agg.table.insert(state) } else { agg.table.insertNull() }
             if agg.table.inserted {
                 agg.key0.append(state)
             }

@@ -1215,7 +1215,7 @@ public enum DataFrameTour {
         /// byCity = aggregate[keys: city; count(1), count(age), sum(balance), avg(age), min(name), max(balance), count(DISTINCT age), anyInactive] of people
         @inline(__always) func consumeByCity(_ name: KStr?, _ age: Int32?, _ balance: Double?, _ active: Bool?, _ city: KStr?) throws {
             let v1: Double? = if let age { Double(age) } else { nil }
-            let g = city.map { agg.table.insert($0) } ?? agg.table.insertNull()
+            let g = if let city { agg.table.insert(city) } else { agg.table.insertNull() }
             if agg.table.inserted {
                 agg.key0.append(city)
             }

@@ -327,8 +327,9 @@ struct StageEmitter {
         } else {
             if keyValues.count == 1, keyValues[0].type == .string {
                 // One string key: its bytes are the table's key (a null gets its own group).
-                let insert = keyValues[0].nullable ? "\(keyValues[0].expr).map { agg.table.insert($0) } ?? agg.table.insertNull()"
-                                                   : "agg.table.insert(\(keyValues[0].expr))"
+                let key = keyValues[0].expr
+                let insert = keyValues[0].nullable ? "if let \(key) { agg.table.insert(\(key)) } else { agg.table.insertNull() }"
+                                                   : "agg.table.insert(\(key))"
                 add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = \(insert)")
             } else {
                 add("\(indent)agg.encoder.reset()")
