@@ -11,7 +11,8 @@ final class RowBatchBuilder {
         var kind: Kind
         /// Values (Int32, Int64, Double, Bool), or for strings the end offset of each row.
         var values: UnsafeMutableRawPointer
-        /// One byte per row, always written; dropped at the end if no row is null.
+        /// One byte per row, written from the first null on (rows before it are filled in
+        /// then); dropped at the end if no row is null.
         var validity: UnsafeMutablePointer<UInt8>
         var hasNull = false
         var bytes: UnsafeMutablePointer<UInt8>?
@@ -26,36 +27,39 @@ final class RowBatchBuilder {
             if n > 0 { (bytes! + bytesUsed).update(from: p, count: n) }
             bytesUsed += n
             values.assumingMemoryBound(to: Int.self)[row] = bytesUsed
-            validity[row] = 1
+            if hasNull { validity[row] = 1 }
         }
 
         @inline(__always)
         mutating func setInt(_ row: Int, _ value: Int32) {
             values.assumingMemoryBound(to: Int32.self)[row] = value
-            validity[row] = 1
+            if hasNull { validity[row] = 1 }
         }
 
         @inline(__always)
         mutating func setLong(_ row: Int, _ value: Int64) {
             values.assumingMemoryBound(to: Int64.self)[row] = value
-            validity[row] = 1
+            if hasNull { validity[row] = 1 }
         }
 
         @inline(__always)
         mutating func setDouble(_ row: Int, _ value: Double) {
             values.assumingMemoryBound(to: Double.self)[row] = value
-            validity[row] = 1
+            if hasNull { validity[row] = 1 }
         }
 
         @inline(__always)
         mutating func setBoolean(_ row: Int, _ value: Bool) {
             values.assumingMemoryBound(to: Bool.self)[row] = value
-            validity[row] = 1
+            if hasNull { validity[row] = 1 }
         }
 
         mutating func setNull(_ row: Int) {
+            if !hasNull {
+                validity.initialize(repeating: 1, count: row)
+                hasNull = true
+            }
             validity[row] = 0
-            hasNull = true
             switch kind {
             case .string: values.assumingMemoryBound(to: Int.self)[row] = bytesUsed
             case .int: values.assumingMemoryBound(to: Int32.self)[row] = 0

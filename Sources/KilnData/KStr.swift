@@ -113,8 +113,18 @@ public enum KilnHash {
         return product.high ^ product.low
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func bytes(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
+        // Keys of 8 to 16 bytes (most words and names): two overlapping loads, no loop.
+        if n >= 8 && n <= 16 {
+            let a = p.loadUnaligned(as: UInt64.self), b = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            return mix(mix(a ^ k1, b ^ k2 ^ UInt64(truncatingIfNeeded: n)), seed)
+        }
+        return bytesLong(p, n)
+    }
+
+    @usableFromInline
+    static func bytesLong(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
         var h = seed ^ UInt64(truncatingIfNeeded: n) &* k1
         var i = 0
         while i + 16 <= n {
