@@ -143,6 +143,20 @@ final class RowBatchBuilder {
         for column in 0..<columnCount { sinks[column].rewind(toRow: row) }
     }
 
+    /// The batch as one block of a zone map: the smallest and largest sort keys of its values.
+    static func zone<T: SortKeyed>(_ column: PrimitiveColumn<T>) -> ZoneMap {
+        var minimum = UInt64.max, maximum = UInt64.min
+        let values = column.values.base, validity = column.validity?.base
+        for row in 0..<column.count where validity.map({ $0[row] != 0 }) ?? true {
+            let key = T.sortKey(values[row])
+            minimum = Swift.min(minimum, key)
+            maximum = Swift.max(maximum, key)
+        }
+        let zones = ZoneMap()
+        zones.add(rows: column.count, minimum: minimum, maximum: maximum)
+        return zones
+    }
+
     /// The frame of the first `rows` rows; the builder must not be used afterwards.
     func finish(rows: Int) -> Frame {
         for (index, column) in frame.columns.enumerated() {
@@ -153,9 +167,9 @@ final class RowBatchBuilder {
                 c.offsets.count = rows + 1
                 c.bytes.count = c.offsets[rows]
                 c.validity = valid
-            case let .int(c): c.values.count = rows; c.validity = valid
-            case let .long(c): c.values.count = rows; c.validity = valid
-            case let .double(c): c.values.count = rows; c.validity = valid
+            case let .int(c): c.values.count = rows; c.validity = valid; c.zones = Self.zone(c)
+            case let .long(c): c.values.count = rows; c.validity = valid; c.zones = Self.zone(c)
+            case let .double(c): c.values.count = rows; c.validity = valid; c.zones = Self.zone(c)
             case let .boolean(c): c.values.count = rows; c.validity = valid
             case .list: break
             }

@@ -85,6 +85,9 @@ extension Bool: ColumnScalar { public static var zero: Bool { false } }
 public final class PrimitiveColumn<Value: ColumnScalar> {
     public let values: Buffer<Value>
     @exclusivity(unchecked) public var validity: Buffer<UInt8>?
+    /// Block statistics of a column read from a file (see `ZoneMap`); they describe the rows
+    /// before `zones.end` and are ignored past it.
+    @exclusivity(unchecked) public var zones: ZoneMap?
 
     public init(capacity: Int = 16) { values = Buffer(capacity: capacity) }
 
@@ -136,6 +139,29 @@ public struct PrimitiveView<Value>: @unchecked Sendable {
 
     @inlinable
     public func value(_ row: Int) -> Value { values[row] }
+}
+
+/// Per block of rows, the smallest and largest sort keys (see `SortKeyed`) of its non-null
+/// values: a top-k skips blocks that cannot beat what it holds, as zone maps let a database
+/// skip row groups. Made by readers, one block per batch.
+public final class ZoneMap: @unchecked Sendable {
+    /// Block i is rows ends[i-1] ..< ends[i].
+    public private(set) var ends: [Int] = []
+    public private(set) var minimums: [UInt64] = []
+    public private(set) var maximums: [UInt64] = []
+    public init() {}
+    public var end: Int { ends.last ?? 0 }
+
+    /// A block of `rows` more rows; for an all-null block pass min > max.
+    public func add(rows: Int, minimum: UInt64, maximum: UInt64) {
+        ends.append(end + rows); minimums.append(minimum); maximums.append(maximum)
+    }
+
+    func append(_ other: ZoneMap, offset: Int) {
+        ends += other.ends.map { $0 + offset }
+        minimums += other.minimums
+        maximums += other.maximums
+    }
 }
 
 /// A column of arrays: row i holds child rows offsets[i]..<offsets[i+1].
@@ -265,6 +291,12 @@ public enum AnyColumn {
 
     static func appendPrimitive<T: ColumnScalar>(_ a: PrimitiveColumn<T>, _ b: PrimitiveColumn<T>) {
         let rows = b.count
+        // Zones stay whole only when both sides are covered.
+        if a.count == 0 { a.zones = b.zones } else if let zones = a.zones, zones.end == a.count, let more = b.zones, more.end == rows {
+            zones.append(more, offset: a.count)
+        } else {
+            a.zones = nil
+        }
         a.values.append(contentsOf: b.values.base, count: rows)
         appendValidity(&a.validity, existing: a.count - rows, b.validity, rows)
     }

@@ -107,21 +107,21 @@ extension Frame {
 
 /// Numbers as unsigned integers that sort in Spark's order (for doubles: -0.0 and 0.0 tie, NaN
 /// above everything).
-protocol SortKeyed: ColumnScalar {
+public protocol SortKeyed: ColumnScalar {
     static func sortKey(_ value: Self) -> UInt64
 }
 extension Double: SortKeyed {
-    @inline(__always) static func sortKey(_ value: Double) -> UInt64 {
+    @inline(__always) public static func sortKey(_ value: Double) -> UInt64 {
         if value.isNaN { return .max }
         let bits = (value == 0 ? 0.0 : value).bitPattern
         return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
     }
 }
 extension Int64: SortKeyed {
-    @inline(__always) static func sortKey(_ value: Int64) -> UInt64 { UInt64(bitPattern: value) ^ (1 << 63) }
+    @inline(__always) public static func sortKey(_ value: Int64) -> UInt64 { UInt64(bitPattern: value) ^ (1 << 63) }
 }
 extension Int32: SortKeyed {
-    @inline(__always) static func sortKey(_ value: Int32) -> UInt64 { UInt64(bitPattern: Int64(value)) ^ (1 << 63) }
+    @inline(__always) public static func sortKey(_ value: Int32) -> UInt64 { UInt64(bitPattern: Int64(value)) ^ (1 << 63) }
 }
 
 extension Frame {
@@ -146,7 +146,7 @@ extension Frame {
         let wanted = min(limit ?? n, n)
         var ordered: [Int]
         if wanted < n / 8 {
-            ordered = topRows(values, validity, n, wanted, flip)
+            ordered = topRows(values, validity, n, wanted, flip, zones: column.zones)
         } else {
             var pairs: [(UInt64, Int)] = []
             pairs.reserveCapacity(n)
@@ -158,35 +158,52 @@ extension Frame {
     }
 
     /// The rows of the `k` smallest keys (ties by row), by a max-heap of (key, row).
-    func topRows<T: SortKeyed>(_ values: UnsafePointer<T>, _ validity: UnsafePointer<UInt8>?, _ n: Int, _ k: Int, _ flip: UInt64) -> [Int] {
+    func topRows<T: SortKeyed>(_ values: UnsafePointer<T>, _ validity: UnsafePointer<UInt8>?, _ n: Int, _ k: Int, _ flip: UInt64,
+                               zones: ZoneMap?) -> [Int] {
         guard k > 0 else { return [] }
         var heap: [(key: UInt64, row: Int)] = []
         heap.reserveCapacity(k)
         func worse(_ a: (key: UInt64, row: Int), _ b: (key: UInt64, row: Int)) -> Bool { a.key != b.key ? a.key > b.key : a.row > b.row }
         var threshold = UInt64.max
-        for row in 0..<n {
-            let key = T.sortKey(values[row]) ^ flip
-            // Rows come in order: once the heap is full, only a smaller key gets in.
-            if heap.count == k && key >= threshold { continue }
-            if let validity, validity[row] == 0 { continue }
-            if heap.count < k {
-                heap.append((key, row))
-                var i = heap.count - 1
-                while i > 0, worse(heap[i], heap[(i - 1) / 2]) { heap.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
-            } else {
-                heap[0] = (key, row)
-                var i = 0
-                while true {
-                    let l = 2 * i + 1, r = l + 1
-                    var largest = i
-                    if l < heap.count, worse(heap[l], heap[largest]) { largest = l }
-                    if r < heap.count, worse(heap[r], heap[largest]) { largest = r }
-                    if largest == i { break }
-                    heap.swapAt(i, largest)
-                    i = largest
-                }
+        // Blocks with statistics first (skipped when their best key cannot get in), then the rest.
+        var blocks: [Range<Int>] = []
+        var blockBest: [UInt64] = []
+        var covered = 0
+        if let zones, zones.end <= n {
+            for (index, end) in zones.ends.enumerated() {
+                blocks.append(covered..<end)
+                // The smallest key after flipping: the minimum ascending, the maximum descending.
+                blockBest.append(flip == 0 ? zones.minimums[index] : ~zones.maximums[index])
+                covered = end
             }
-            if heap.count == k { threshold = heap[0].key }
+        }
+        if covered < n { blocks.append(covered..<n); blockBest.append(0) }
+        for (block, best) in zip(blocks, blockBest) {
+            if heap.count == k && best >= threshold { continue }
+            for row in block {
+                let key = T.sortKey(values[row]) ^ flip
+                // Rows come in order: once the heap is full, only a smaller key gets in.
+                if heap.count == k && key >= threshold { continue }
+                if let validity, validity[row] == 0 { continue }
+                if heap.count < k {
+                    heap.append((key, row))
+                    var i = heap.count - 1
+                    while i > 0, worse(heap[i], heap[(i - 1) / 2]) { heap.swapAt(i, (i - 1) / 2); i = (i - 1) / 2 }
+                } else {
+                    heap[0] = (key, row)
+                    var i = 0
+                    while true {
+                        let l = 2 * i + 1, r = l + 1
+                        var largest = i
+                        if l < heap.count, worse(heap[l], heap[largest]) { largest = l }
+                        if r < heap.count, worse(heap[r], heap[largest]) { largest = r }
+                        if largest == i { break }
+                        heap.swapAt(i, largest)
+                        i = largest
+                    }
+                }
+                if heap.count == k { threshold = heap[0].key }
+            }
         }
         return heap.sorted { worse($1, $0) }.map(\.row)
     }

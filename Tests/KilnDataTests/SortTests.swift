@@ -38,6 +38,34 @@ final class SortTests: XCTestCase {
         }
     }
 
+    /// A top-k over blocks with statistics (as CSV batches have) skips blocks but finds the same rows.
+    func testTopKWithZoneMapsMatchesTheComparator() {
+        var rng = SystemRandomNumberGenerator()
+        for trial in 0..<30 {
+            let n = 300
+            let doubles: [Double?] = (0..<n).map { _ in Int.random(in: 0..<10, using: &rng) == 0 ? nil : Double(Int.random(in: -50...50, using: &rng)) }
+            let f = frame(doubles: doubles, longs: Array(repeating: 0, count: n))
+            let column = f.doubles(0), zones = ZoneMap()
+            var start = 0
+            let covered = trial % 3 == 0 ? n - 17 : n  // a tail without statistics too
+            while start < covered {
+                let end = min(covered, start + Int.random(in: 1...60, using: &rng))
+                let keys = (start..<end).compactMap { doubles[$0].map(Double.sortKey) }
+                zones.add(rows: end - start, minimum: keys.min() ?? .max, maximum: keys.max() ?? .min)
+                start = end
+            }
+            column.zones = zones
+            for ascending in [true, false] {
+                let order = SortOrder(column: 0, ascending: ascending, nullsFirst: !ascending)
+                let compare = f.rowComparator([order])
+                let reference = (0..<n).sorted { let c = compare($0, $1); return c != 0 ? c < 0 : $0 < $1 }.map(Int64.init)
+                for limit in [1, 5, 20] {
+                    XCTAssertEqual(ids(f.sorted(by: [order], limit: limit)), Array(reference.prefix(limit)), "trial \(trial) asc \(ascending) top \(limit)")
+                }
+            }
+        }
+    }
+
     func testSparkOrderOfDoubles() {
         let f = frame(doubles: [.nan, 1, nil, -0.0, -.infinity, 0.0, .infinity], longs: Array(repeating: 0, count: 7))
         // Ascending, nulls first: null, -inf, -0.0 and 0.0 tied in row order, 1, inf, NaN.
