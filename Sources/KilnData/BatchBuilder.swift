@@ -17,6 +17,8 @@ final class RowBatchBuilder {
         var hasNull = false
         var bytes: UnsafeMutablePointer<UInt8>?
         var bytesUsed = 0
+        /// Bytes the column held before this batch (rows appended to an existing column).
+        var firstBytes = 0
         var bytesCapacity = 0
         /// The string column's byte buffer, for the rare growth.
         var byteBuffer: Unmanaged<Buffer<UInt8>>?
@@ -72,7 +74,7 @@ final class RowBatchBuilder {
         /// Forgets string bytes written after row `row - 1` (a row being written over).
         @inline(__always)
         mutating func rewind(toRow row: Int) {
-            if kind == .string { bytesUsed = row == 0 ? 0 : values.assumingMemoryBound(to: Int.self)[row - 1] }
+            if kind == .string { bytesUsed = row == 0 ? firstBytes : values.assumingMemoryBound(to: Int.self)[row - 1] }
         }
 
         mutating func growBytes(to needed: Int) {
@@ -89,6 +91,51 @@ final class RowBatchBuilder {
     let sinks: UnsafeMutablePointer<Sink>
     let columnCount: Int
     private let validity: [Buffer<UInt8>]
+    /// Rows `frame` held before this batch (0 for a batch of its own).
+    let startRow: Int
+
+    /// A batch written at the end of `frame`'s columns (room for `capacity` rows and `textBytes`
+    /// of text is reserved), so that a whole read lands in one frame without copies.
+    init(appendingTo frame: Frame, capacity: Int, textBytes: Int) {
+        self.frame = frame
+        self.capacity = max(capacity, 1)
+        startRow = frame.count
+        columnCount = frame.schema.count
+        var validity: [Buffer<UInt8>] = []
+        sinks = UnsafeMutablePointer<Sink>.allocate(capacity: max(columnCount, 1))
+        for (index, column) in frame.columns.enumerated() {
+            let valid = Buffer<UInt8>(capacity: self.capacity)
+            validity.append(valid)
+            var sink: Sink
+            switch column {
+            case let .string(c):
+                c.offsets.reserve(c.offsets.count + self.capacity)
+                c.bytes.reserve(c.bytes.count + max(textBytes, 16))
+                sink = Sink(kind: .string, values: UnsafeMutableRawPointer(c.offsets.base + c.offsets.count), validity: valid.base)
+                sink.bytes = c.bytes.base
+                sink.bytesUsed = c.bytes.count
+                sink.firstBytes = c.bytes.count
+                sink.bytesCapacity = c.bytes.capacity
+                sink.byteBuffer = Unmanaged.passUnretained(c.bytes)
+            case let .int(c):
+                c.values.reserve(c.count + self.capacity)
+                sink = Sink(kind: .int, values: UnsafeMutableRawPointer(c.values.base + c.count), validity: valid.base)
+            case let .long(c):
+                c.values.reserve(c.count + self.capacity)
+                sink = Sink(kind: .long, values: UnsafeMutableRawPointer(c.values.base + c.count), validity: valid.base)
+            case let .double(c):
+                c.values.reserve(c.count + self.capacity)
+                sink = Sink(kind: .double, values: UnsafeMutableRawPointer(c.values.base + c.count), validity: valid.base)
+            case let .boolean(c):
+                c.values.reserve(c.count + self.capacity)
+                sink = Sink(kind: .boolean, values: UnsafeMutableRawPointer(c.values.base + c.count), validity: valid.base)
+            case .list:
+                preconditionFailure("RowBatchBuilder holds scalar columns only")
+            }
+            (sinks + index).initialize(to: sink)
+        }
+        self.validity = validity
+    }
 
     /// `schema` must hold scalar types only.
     init(schema: Schema, capacity: Int, textBytes: Int) {
@@ -133,6 +180,7 @@ final class RowBatchBuilder {
         }
         self.validity = validity
         frame = Frame(schema: schema, columns: columns)
+        startRow = 0
     }
 
     deinit { sinks.deallocate() }
@@ -143,18 +191,45 @@ final class RowBatchBuilder {
         for column in 0..<columnCount { sinks[column].rewind(toRow: row) }
     }
 
-    /// The batch as one block of a zone map: the smallest and largest sort keys of its values.
-    static func zone<T: SortKeyed>(_ column: PrimitiveColumn<T>) -> ZoneMap {
+    /// Makes the `rows` rows written part of the frame it appends to.
+    func finishAppending(rows: Int) {
+        let total = startRow + rows
+        for (index, column) in frame.columns.enumerated() {
+            let sink = sinks[index]
+            // Validity: kept for the frame when any of its rows is null, old or new.
+            func merge(_ existing: inout Buffer<UInt8>?) {
+                if existing == nil, sink.hasNull { existing = Buffer(repeating: 1, count: startRow) }
+                guard let existing else { return }
+                if sink.hasNull { existing.append(contentsOf: validity[index].base, count: rows) } else { existing.append(repeating: 1, count: rows) }
+            }
+            switch column {
+            case let .string(c):
+                c.offsets.count = total + 1
+                c.bytes.count = c.offsets[total]
+                merge(&c.validity)
+            case let .int(c): c.values.count = total; merge(&c.validity); Self.extendZones(c, from: startRow)
+            case let .long(c): c.values.count = total; merge(&c.validity); Self.extendZones(c, from: startRow)
+            case let .double(c): c.values.count = total; merge(&c.validity); Self.extendZones(c, from: startRow)
+            case let .boolean(c): c.values.count = total; merge(&c.validity)
+            case .list: break
+            }
+        }
+    }
+
+    /// Adds the rows from `start` on as one block of the column's zone map (kept only while the
+    /// map covers every earlier row).
+    static func extendZones<T: SortKeyed>(_ column: PrimitiveColumn<T>, from start: Int) {
+        guard start == 0 || column.zones?.end == start else { column.zones = nil; return }
         var minimum = UInt64.max, maximum = UInt64.min
         let values = column.values.base, validity = column.validity?.base
-        for row in 0..<column.count where validity.map({ $0[row] != 0 }) ?? true {
+        for row in start..<column.count where validity.map({ $0[row] != 0 }) ?? true {
             let key = T.sortKey(values[row])
             minimum = Swift.min(minimum, key)
             maximum = Swift.max(maximum, key)
         }
-        let zones = ZoneMap()
-        zones.add(rows: column.count, minimum: minimum, maximum: maximum)
-        return zones
+        let zones = column.zones ?? ZoneMap()
+        zones.add(rows: column.count - start, minimum: minimum, maximum: maximum)
+        column.zones = zones
     }
 
     /// The frame of the first `rows` rows; the builder must not be used afterwards.
@@ -167,9 +242,9 @@ final class RowBatchBuilder {
                 c.offsets.count = rows + 1
                 c.bytes.count = c.offsets[rows]
                 c.validity = valid
-            case let .int(c): c.values.count = rows; c.validity = valid; c.zones = Self.zone(c)
-            case let .long(c): c.values.count = rows; c.validity = valid; c.zones = Self.zone(c)
-            case let .double(c): c.values.count = rows; c.validity = valid; c.zones = Self.zone(c)
+            case let .int(c): c.values.count = rows; c.validity = valid; Self.extendZones(c, from: 0)
+            case let .long(c): c.values.count = rows; c.validity = valid; Self.extendZones(c, from: 0)
+            case let .double(c): c.values.count = rows; c.validity = valid; Self.extendZones(c, from: 0)
             case let .boolean(c): c.values.count = rows; c.validity = valid
             case .list: break
             }

@@ -32,7 +32,7 @@ public struct CSVOptions: Sendable {
 /// parse, is malformed: PERMISSIVE keeps it with nulls for what could not be read (extra
 /// fields dropped), DROPMALFORMED drops it, FAILFAST stops; each is reported with its file and
 /// line.
-public final class CSVSource: BatchSource {
+public final class CSVSource: BatchSource, FrameLoadable {
     let files: FileSet
     let schema: Schema
     let options: CSVOptions
@@ -56,6 +56,25 @@ public final class CSVSource: BatchSource {
     }
 
     public func read(partition: Int, of count: Int, context: PipelineContext, _ body: (Batch) throws -> Void) throws {
+        try scan(partition: partition, of: count, context: context, builder: { RowBatchBuilder(schema: schema, capacity: $0, textBytes: $1) }) { builder, rows in
+            let frame = builder.finish(rows: rows)
+            if rows > 0 { try body(Batch(frame: frame, rows: 0..<rows)) }
+        }
+    }
+
+    /// A whole part in one frame: every batch is written at the end of the same columns.
+    public func readFrame(partition: Int, of count: Int, context: PipelineContext) throws -> Frame {
+        let frame = Frame(schema: schema)
+        try scan(partition: partition, of: count, context: context, builder: { RowBatchBuilder(appendingTo: frame, capacity: $0, textBytes: $1) }) { builder, rows in
+            builder.finishAppending(rows: rows)
+        }
+        return frame
+    }
+
+    /// Parses a part batch by batch into builders made by `builder(rows, textBytes)`, handing
+    /// each filled builder and its row count to `done`.
+    func scan(partition: Int, of count: Int, context: PipelineContext, builder makeBuilder: (Int, Int) -> RowBatchBuilder,
+              _ done: (RowBatchBuilder, Int) throws -> Void) throws {
         let parser = CSVRecordParser(schema: schema, options: options)
         for range in LineRanges(files: files).ranges(partition: partition, of: count) {
             let path = files.paths[range.file]
@@ -72,7 +91,7 @@ public final class CSVSource: BatchSource {
                 while line < lineCount {
                     let end = min(lineCount, line + batchRows)
                     let textBytes = reader.ends[end - 1] - reader.starts[line]
-                    let builder = RowBatchBuilder(schema: schema, capacity: end - line, textBytes: textBytes)
+                    let builder = makeBuilder(end - line, textBytes)
                     let sinks = builder.sinks
                     let nonASCII = containsNonASCII(lines.bytes + reader.starts[line], textBytes)
                     var rows = 0
@@ -95,8 +114,7 @@ public final class CSVSource: BatchSource {
                         let (problem, kept) = parser.describe(outcome)
                         try reporter.report(batchLine: row, problem: problem, kept: kept, line: KStr(p, n))
                     }
-                    let frame = builder.finish(rows: rows)
-                    if rows > 0 { try body(Batch(frame: frame, rows: 0..<rows)) }
+                    try done(builder, rows)
                     line = end
                 }
                 reporter.endBatch(lineCount: lineCount)

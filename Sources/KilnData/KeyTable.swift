@@ -66,8 +66,9 @@ public final class KeyTable {
         prefixes[group] == word && (key.count <= 8 || self.key(group) == key)
     }
 
-    /// The group of `key`, made if new (`inserted` tells which).
-    @inlinable
+    /// The group of `key`, made if new (`inserted` tells which; a new group is also the one
+    /// numbered `count - 1`).
+    @inlinable @inline(__always)
     public func insert(_ key: KStr) -> Int { insert(key, hash: key.fastHash) }
 
     @inlinable @inline(__always)
@@ -108,7 +109,7 @@ public final class KeyTable {
     }
 
     /// The group of `key`, if present.
-    @inlinable
+    @inlinable @inline(__always)
     public func find(_ key: KStr) -> Int? { find(key, hash: key.fastHash) }
 
     @inlinable @inline(__always)

@@ -63,6 +63,11 @@ extension Frame {
     }
 }
 
+/// A source that can read a part straight into one frame (no batches to join).
+public protocol FrameLoadable {
+    func readFrame(partition: Int, of count: Int, context: PipelineContext) throws -> Frame
+}
+
 extension PipelineContext {
     /// A whole source as one frame (a source read once and used by several steps, or returned).
     /// Each part's batches are appended as they come and freed, so the peak is about the frame.
@@ -75,6 +80,10 @@ extension PipelineContext {
             pieces.value.deallocate()
         }
         try parallel(parts) { part in
+            if let loadable = source as? FrameLoadable {
+                pieces.value[part] = try loadable.readFrame(partition: part, of: parts, context: self)
+                return
+            }
             var combined: Frame?
             try source.read(partition: part, of: parts, context: self) { batch in
                 let frame: Frame

@@ -121,6 +121,22 @@ final class IOReaderTests: XCTestCase {
         }
     }
 
+    /// `load` reads a CSV part straight into one frame: the same rows (and zone maps that
+    /// cover them), whatever the parts and batch sizes.
+    func testLoadIntoOneFrameMatchesBatches() throws {
+        for c in Self.cases where c.format == "csv" && c.mode != .failFast && !c.unordered {
+            let reference = IOFixtures.canonical(c.rows!)
+            for (parts, batchRows) in [(1, 1 << 16), (2, 1), (3, 5)] {
+                let source = try Self.source(c, chunkSize: 64, batchRows: batchRows)
+                let frame = try WarningLog().context(threads: parts).load(source, schema: c.schema)
+                XCTAssertEqual(IOFixtures.canonical(frame.rows), reference, "\(c.name): \(parts) parts, batch \(batchRows)")
+                for case let .double(column) in frame.columns {
+                    if let zones = column.zones { XCTAssertEqual(zones.end, frame.count, c.name) }
+                }
+            }
+        }
+    }
+
     func testReportWording() throws {
         let c = Self.cases.first { $0.name == "csv typed values PERMISSIVE" }!
         let log = WarningLog()

@@ -317,7 +317,7 @@ public enum Cities {
         @inline(__always) func consumeTotals(_ location: KStr?, _ state: KStr?, _ rating: Int32?) throws {
             let v1: Int64? = if let rating { Int64(rating) } else { nil }
             let g = if let location { agg.table.insert(location) } else { agg.table.insertNull() }
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(location)
             }
             try agg.acc0.add(g, v1)  // sum(rating)

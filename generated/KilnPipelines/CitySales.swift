@@ -326,7 +326,7 @@ public enum CitySales {
         @inline(__always) func consumePerState(_ location: KStr?, _ state: KStr?, _ rating: Int32?, _ price: Double?) throws {
             let v1: Double? = if let rating { Double(rating) } else { nil }
             let g = if let state { agg.table.insert(state) } else { agg.table.insertNull() }
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(state)
             }
             agg.acc0.add(g, counting: true)  // n

@@ -1216,7 +1216,7 @@ public enum DataFrameTour {
         @inline(__always) func consumeByCity(_ name: KStr?, _ age: Int32?, _ balance: Double?, _ active: Bool?, _ city: KStr?) throws {
             let v1: Double? = if let age { Double(age) } else { nil }
             let g = if let city { agg.table.insert(city) } else { agg.table.insertNull() }
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(city)
             }
             agg.acc0.add(g, counting: true)  // count(1)
@@ -1283,7 +1283,7 @@ public enum DataFrameTour {
             agg.encoder.add(city)
             agg.encoder.add(age)
             let g = agg.table.insert(agg.encoder.key)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(city)
                 agg.key1.append(age)
             }
@@ -1407,7 +1407,7 @@ public enum DataFrameTour {
             agg.encoder.add(active)
             agg.encoder.add(city)
             _ = agg.table.insert(agg.encoder.key)
-            if agg.table.inserted {
+            if agg.table.count > agg.key0.count {
                 agg.key0.append(name)
                 agg.key1.append(age)
                 agg.key2.append(balance)
@@ -1472,7 +1472,7 @@ public enum DataFrameTour {
             agg.encoder.add(name)
             agg.encoder.add(city)
             let g = agg.table.insert(agg.encoder.key)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(name)
                 agg.key1.append(city)
             }

@@ -656,7 +656,7 @@ public enum RDDTour {
         /// totals = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeTotals(_ _1: KStr, _ _2: Int64) throws {
             let g = agg.table.insert(_1)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(_1)
             }
             try agg.acc0.add(g, _2)  // _2
@@ -706,7 +706,7 @@ public enum RDDTour {
         /// smallest = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeSmallest(_ _1: KStr, _ _2: Int64) throws {
             let g = agg.table.insert(_1)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(_1)
             }
             agg.acc0.add(g, _2)  // _2
@@ -756,7 +756,7 @@ public enum RDDTour {
         /// largest = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeLargest(_ _1: KStr, _ _2: Int64) throws {
             let g = agg.table.insert(_1)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(_1)
             }
             agg.acc0.add(g, _2)  // _2
@@ -806,7 +806,7 @@ public enum RDDTour {
         /// products = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeProducts(_ _1: KStr, _ _2: Int64) throws {
             let g = agg.table.insert(_1)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(_1)
             }
             try agg.acc0.add(g, _2)  // _2
@@ -856,7 +856,7 @@ public enum RDDTour {
         /// grouped = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeGrouped(_ _1: KStr, _ _2: Int64) throws {
             let g = agg.table.insert(_1)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(_1)
             }
             agg.acc0.add(g, _2)  // _2
@@ -929,7 +929,7 @@ public enum RDDTour {
         /// uniqueNames = distinct of names
         @inline(__always) func consumeUniqueNames(_ value: KStr) throws {
             _ = agg.table.insert(value)
-            if agg.table.inserted {
+            if agg.table.count > agg.key0.count {
                 agg.key0.append(value)
             }
         }

@@ -117,7 +117,7 @@ public enum WordCount {
         @inline(__always) func consumeCounts(_ _1: KStr, _ _2: Int32) throws {
             let v1 = Int64(_2)
             let g = agg.table.insert(_1)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(_1)
             }
             try agg.acc0.add(g, v1)  // _2

@@ -116,7 +116,7 @@ public enum WordCountUDF {
         /// counts = aggregate[keys: _1; _2] of pairs
         @inline(__always) func consumeCounts(_ _1: KStr, _ _2: Int64) throws {
             let g = agg.table.insert(_1)
-            if agg.table.inserted {
+            if g + 1 > agg.key0.count {
                 agg.key0.append(_1)
             }
             try agg.acc0.add(g, _2)  // _2

@@ -336,7 +336,8 @@ struct StageEmitter {
                 for value in keyValues { add("\(indent)agg.encoder.add(\(value.expr))") }
                 add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(agg.encoder.key)")
             }
-            add("\(indent)if agg.table.inserted {")
+            // A new group is numbered after those whose keys are already kept.
+            add("\(indent)if \(aggregates.isEmpty ? "agg.table.count" : "g + 1") > agg.key0.count {")
             for (position, value) in keyValues.enumerated() { add("\(indent)    agg.key\(position).append(\(value.expr))") }
             add("\(indent)}")
         }
