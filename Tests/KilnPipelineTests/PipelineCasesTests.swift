@@ -17,6 +17,7 @@ final class PipelineCasesTests: XCTestCase {
         "DataFrameTour": { try DataFrameTour.run(arguments: $0, context: $1) },
         "RDDTour": { try RDDTour.run(arguments: $0, context: $1) },
         "CitySales": { try CitySales.run(arguments: $0, context: $1) },
+        "SalesReport": { try SalesReport.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {
@@ -24,6 +25,7 @@ final class PipelineCasesTests: XCTestCase {
             var name: String
             var pipeline: String
             var arguments: [String: String]
+            var written: [String]?
         }
         var cases: [Case]
     }
@@ -47,8 +49,17 @@ final class PipelineCasesTests: XCTestCase {
             let run = try XCTUnwrap(Self.pipelines[testCase.pipeline], "unknown pipeline \(testCase.pipeline)")
             let printed = Printed()
             let context = PipelineContext(threads: 2, output: { printed.append($0) })
-            let outputs = try run(testCase.arguments, context)
+            // Files a case writes go to a directory of Kiln's own.
+            let scratch = directory.appendingPathComponent("\(testCase.name)-kiln-files").path
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            let arguments = testCase.arguments.mapValues { $0.replacingOccurrences(of: "{scratch}", with: scratch) }
+            let outputs = try run(arguments, context)
             var json: [String: Any] = ["printed": printed.text]
+            var written: [String: String] = [:]
+            for name in testCase.written ?? [] {
+                written[name] = try String(contentsOfFile: arguments[name]!, encoding: .utf8)
+            }
+            json["written"] = written
             var dumped: [String: Any] = [:]
             for (name, frame) in outputs {
                 dumped[name] = [

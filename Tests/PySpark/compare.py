@@ -111,6 +111,11 @@ def main():
                 skeys = [[row[i] for i in ordered] for row in srows]
                 if not (len(kkeys) == len(skeys) and all(all(close(a, b) for a, b in zip(x, y)) for x, y in zip(kkeys, skeys))):
                     problems.append(f"{output}: sort order differs:\n    kiln  {kkeys[:10]}\n    spark {skeys[:10]}")
+        for argument in case.get("written", []):
+            # Spark writes the file as part files; their text must be Kiln's file's.
+            kiln_text, spark_text = kiln.get("written", {}).get(argument), spark.get("written", {}).get(argument)
+            if kiln_text is None or kiln_text != spark_text:
+                problems.append(f"{argument}: files differ:\n--- kiln\n{kiln_text}\n--- spark\n{spark_text}")
         if normalize_printed(kiln["printed"]) != normalize_printed(spark["printed"]):
             problems.append(f"printed text differs:\n--- kiln\n{kiln['printed']}\n--- spark\n{spark['printed']}")
         status = "ok" if not problems else "MISMATCH"

@@ -64,8 +64,11 @@ def main():
     for case in cases:
         module = load(root, case["pipeline"])
         printed = io.StringIO()
+        # Files a case writes go to a directory of Spark's own (Spark writes a directory of part files).
+        scratch = os.path.join(out, case["name"] + "-spark-files")
+        arguments = {k: v.replace("{scratch}", scratch) for k, v in case.get("arguments", {}).items()}
         with contextlib.redirect_stdout(printed):
-            outputs = module.run(spark, **case.get("arguments", {}))
+            outputs = module.run(spark, **arguments)
             dumped = {}
             for name, value in outputs.items():
                 if isinstance(value, int):
@@ -75,8 +78,12 @@ def main():
                 if isinstance(value, DataFrame):
                     entry["schema"] = [[f.name, f.dataType.simpleString()] for f in value.schema.fields]
                 dumped[name] = entry
+        written = {}
+        for name in case.get("written", []):
+            parts = sorted(p for p in os.listdir(arguments[name]) if p.startswith("part-"))
+            written[name] = "".join(open(os.path.join(arguments[name], p), encoding="utf-8").read() for p in parts)
         with open(os.path.join(out, case["name"] + ".spark.json"), "w") as f:
-            json.dump({"outputs": dumped, "printed": printed.getvalue()}, f, indent=2, sort_keys=True)
+            json.dump({"outputs": dumped, "printed": printed.getvalue(), "written": written}, f, indent=2, sort_keys=True)
         summary = ", ".join("%s (%d rows)" % (n, len(d["rows"])) for n, d in dumped.items())
         print(f"spark: {case['name']}: {summary}")
     spark.stop()
