@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "KilnPipelines", dependencies: ["KilnData"], path: "generated/KilnPipelines"),
 
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec"]),
-        .testTarget(name: "KilnDataTests", dependencies: ["KilnData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KilnDataTests", dependencies: ["KilnData", "KilnRuntime"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KilnPipelineTests", dependencies: ["KilnPipelines", "KilnData"]),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "CKilnRuntime", "KilnGenerated"]),

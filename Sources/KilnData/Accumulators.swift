@@ -1,3 +1,5 @@
+import CKilnData
+
 /// Per-group aggregate state for hash aggregation. Groups are dense numbers from a `KeyTable`;
 /// a group's slot appears the first time `add` sees it. Workers aggregate on their own, then
 /// `merge` folds another worker's groups in (`remap[g]` is this state's group for the other's
@@ -7,6 +9,20 @@
 public protocol Accumulator: AnyObject {
     func merge(from other: Self, remap: UnsafeBufferPointer<Int>) throws
     func finish(groups: Int) -> AnyColumn
+    /// Starts loading group `group`'s state ahead of an `add` (see `KeyStaging`).
+    func prefetch(_ group: Int)
+}
+
+extension Accumulator {
+    @inlinable @inline(__always) public func prefetch(_ group: Int) {}
+}
+
+extension Buffer {
+    /// Starts loading element `index`'s cache line, if the buffer has room for it.
+    @inlinable @inline(__always)
+    public func prefetch(_ index: Int) {
+        if index < capacity { kiln_prefetch(base + index) }
+    }
 }
 
 /// Grows per-group storage so that `group` has a slot.
@@ -24,6 +40,7 @@ func extend<T>(_ buffer: Buffer<T>, _ group: Int, _ initial: T) {
 public final class SumLong: Accumulator {
     public let sums = Buffer<Int64>(), seen = Buffer<UInt8>()
     public init() {}
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { sums.prefetch(group); seen.prefetch(group) }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) throws {
         ensure(sums, g, 0); ensure(seen, g, 0)
         guard let value else { return }
@@ -55,6 +72,7 @@ public final class SumLong: Accumulator {
 public final class SumDouble: Accumulator {
     public let sums = Buffer<Double>(), seen = Buffer<UInt8>()
     public init() {}
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { sums.prefetch(group); seen.prefetch(group) }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) {
         ensure(sums, g, 0); ensure(seen, g, 0)
         guard let value else { return }
@@ -79,6 +97,7 @@ public final class SumDouble: Accumulator {
 public final class ProductLong: Accumulator {
     public let products = Buffer<Int64>(), seen = Buffer<UInt8>()
     public init() {}
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { products.prefetch(group); seen.prefetch(group) }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) throws {
         ensure(products, g, 1); ensure(seen, g, 0)
         guard let value else { return }
@@ -102,6 +121,7 @@ public final class ProductLong: Accumulator {
 public final class ProductDouble: Accumulator {
     public let products = Buffer<Double>(), seen = Buffer<UInt8>()
     public init() {}
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { products.prefetch(group); seen.prefetch(group) }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) {
         ensure(products, g, 1); ensure(seen, g, 0)
         guard let value else { return }
@@ -126,6 +146,7 @@ public final class ProductDouble: Accumulator {
 public final class Average: Accumulator {
     public let sums = Buffer<Double>(), counts = Buffer<Int64>()
     public init() {}
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { sums.prefetch(group); counts.prefetch(group) }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Double?) {
         ensure(sums, g, 0); ensure(counts, g, 0)
         guard let value else { return }
@@ -150,6 +171,7 @@ public final class Average: Accumulator {
 public final class Count: Accumulator {
     public let counts = Buffer<Int64>()
     public init() {}
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { counts.prefetch(group) }
     @inlinable @inline(__always) public func add(_ g: Int, counting: Bool) {
         ensure(counts, g, 0)
         if counting { counts[g] &+= 1 }
@@ -195,6 +217,7 @@ public final class MinMax<Value: OrderedScalar>: Accumulator {
     public let values = Buffer<Value>(), seen = Buffer<UInt8>()
     public let keepLarger: Bool
     public init(max: Bool = false) { keepLarger = max }
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { values.prefetch(group); seen.prefetch(group) }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Value?) {
         ensure(values, g, .zero); ensure(seen, g, 0)
         guard let value else { return }

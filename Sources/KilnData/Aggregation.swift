@@ -43,10 +43,16 @@ extension PipelineContext {
     }
 
     func mergeAll<State: AggregationState>(_ states: [State], into final: State, partition: Int, of parts: Int) throws {
+        // The partition holds at least the largest state's share; growing as it fills would rehash it repeatedly.
+        final.table.reserve(states.map(\.table.count).max()! / parts)
+        let ahead = 16
         for state in states {
             let table = state.table
-            var remap = [Int](repeating: -1, count: table.count)
-            for group in 0..<table.count {
+            let count = table.count
+            var remap = [Int](repeating: -1, count: count)
+            for group in 0..<count {
+                // The slot an insert `ahead` groups on probes: fetched now, in cache by then.
+                if group + ahead < count { final.table.prefetch(table.hashes[group + ahead]) }
                 let hash = table.hashes[group]
                 guard parts == 1 || Int((hash >> 40) % UInt64(parts)) == partition else { continue }
                 let target = group == table.nullGroup ? final.table.insertNull() : final.table.insert(table.key(group), hash: hash)

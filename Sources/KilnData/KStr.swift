@@ -35,15 +35,16 @@ public struct KStr: Hashable, Comparable, CustomStringConvertible, @unchecked Se
     @inlinable
     public static func == (a: KStr, b: KStr) -> Bool {
         guard a.count == b.count else { return false }
-        // Words are short: compare 8 bytes at a time inline rather than call memcmp.
+        // Words are short: compare them inline, 8 bytes at a time, rather than call memcmp.
         let n = a.count
-        if n <= 16 {
+        let pa = UnsafeRawPointer(a.base), pb = UnsafeRawPointer(b.base)
+        if n >= 8 && n <= 16 {
+            // Two loads that overlap when n < 16.
+            return pa.loadUnaligned(as: UInt64.self) == pb.loadUnaligned(as: UInt64.self)
+                && pa.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == pb.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        if n < 8 {
             var i = 0
-            let pa = UnsafeRawPointer(a.base), pb = UnsafeRawPointer(b.base)
-            while i + 8 <= n {
-                if pa.loadUnaligned(fromByteOffset: i, as: UInt64.self) != pb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-                i += 8
-            }
             while i < n {
                 if a.base[i] != b.base[i] { return false }
                 i += 1

@@ -1,18 +1,19 @@
+import CKilnData
+
 /// A hash table from byte keys to dense group numbers 0, 1, 2, ... in insertion order: the
 /// core of hash aggregation, distinct and hash joins. Open addressing with linear probing over
-/// 8-byte slots (24 bits of hash, the key's length, the group), kept under 60% full. Per group,
-/// in insertion order, the key's first 8 bytes: a key of up to 8 bytes is compared through
-/// its slot and that word alone. Frequent keys come early, so their words sit together in cache.
+/// 16-byte slots, kept under 60% full. A slot holds 24 bits of hash, the key's length and the
+/// group, then either the key itself (up to 8 bytes, zero-padded) or where its bytes start: a
+/// lookup in a table larger than the caches misses once for a short key and twice for a long one.
 public final class KeyTable {
     // One owner thread at a time: no dynamic exclusivity checks on the hot fields.
-    /// Per slot: (hash tag | length) << 32 | (group + 1); 0 is empty.
+    /// Per slot, two words: (hash tag | length) << 32 | (group + 1), 0 when empty; then the key
+    /// (length <= 8) or its offset in `keyBytes`.
     @exclusivity(unchecked) @usableFromInline var slots: UnsafeMutablePointer<UInt64>
     @exclusivity(unchecked) @usableFromInline var mask: Int
     /// Groups the slots can take before they grow.
     @exclusivity(unchecked) @usableFromInline var limit: Int
     public let hashes = Buffer<UInt64>(randomAccessCapacity: 64)
-    /// Per group: the key's first 8 bytes, zero-padded.
-    @usableFromInline let prefixes = Buffer<UInt64>(randomAccessCapacity: 64)
     public let keyOffsets = Buffer<Int>(randomAccessCapacity: 65)
     public let keyBytes = Buffer<UInt8>(randomAccessCapacity: 1024)
     /// Whether the last `insert` made a new group.
@@ -24,14 +25,14 @@ public final class KeyTable {
     public init(capacity: Int = 64) {
         var slotCount = 16
         while slotCount * 3 < capacity * 5 { slotCount *= 2 }
-        slots = Memory.allocate(UInt64.self, count: slotCount, randomAccess: true)
-        slots.initialize(repeating: 0, count: slotCount)
+        slots = Memory.allocate(UInt64.self, count: 2 * slotCount, randomAccess: true)
+        slots.initialize(repeating: 0, count: 2 * slotCount)
         mask = slotCount - 1
         limit = slotCount * 3 / 5
         keyOffsets.append(0)
     }
 
-    deinit { Memory.free(slots, count: mask + 1) }
+    deinit { Memory.free(slots, count: 2 * (mask + 1)) }
 
     @inlinable
     public var count: Int { hashes.count }
@@ -60,10 +61,14 @@ public final class KeyTable {
         (hash & 0xFFFF_FF00_0000_0000) | (UInt64(Swift.min(count, 255)) << 32)
     }
 
-    /// Whether group `group` holds `key`, given that their tags (so lengths) agree.
+    /// Whether the slot at `slot`, whose tag (so length) agrees with `key`'s, holds `key`;
+    /// `word` is `prefix(key)` for a short key.
     @inlinable @inline(__always)
-    func holds(_ group: Int, _ key: KStr, _ word: UInt64) -> Bool {
-        prefixes[group] == word && (key.count <= 8 || self.key(group) == key)
+    func holds(_ slot: Int, _ entry: UInt64, _ key: KStr, _ word: UInt64) -> Bool {
+        let stored = slots[2 &* slot &+ 1]
+        if key.count <= 8 { return stored == word }
+        if key.count < 255 { return KStr(keyBytes.base + Int(truncatingIfNeeded: stored), key.count) == key }
+        return self.key(Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1) == key
     }
 
     /// The group of `key`, made if new (`inserted` tells which; a new group is also the one
@@ -74,27 +79,46 @@ public final class KeyTable {
     @inlinable @inline(__always)
     public func insert(_ key: KStr, hash: UInt64) -> Int {
         let tag = Self.tag(hash, key.count)
-        let word = Self.prefix(key)
+        let word = key.count <= 8 ? Self.prefix(key) : 0
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let entry = slots[slot]
+            let entry = slots[2 &* slot]
             if entry == 0 {
                 let group = count
-                slots[slot] = tag | UInt64(group + 1)
+                slots[2 &* slot] = tag | UInt64(group + 1)
+                slots[2 &* slot &+ 1] = key.count <= 8 ? word : UInt64(keyBytes.count)
                 hashes.append(hash)
-                prefixes.append(word)
                 keyBytes.append(contentsOf: key.base, count: key.count)
                 keyOffsets.append(keyBytes.count)
                 inserted = true
                 if group + 1 > limit { grow() }
                 return group
             }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if holds(group, key, word) { inserted = false; return group }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag && holds(slot, entry, key, word) {
+                inserted = false
+                return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// Starts loading the slot a key with this hash probes first, so that its insert or find a
+    /// few keys later does not wait for memory.
+    @inlinable @inline(__always)
+    public func prefetch(_ hash: UInt64) {
+        kiln_prefetch(slots + 2 &* (Int(truncatingIfNeeded: hash) & mask))
+    }
+
+    /// For a key whose slot `prefetch` asked for a while ago: starts loading its bytes (a long
+    /// key's) and returns the group its first slot holds, if the tags agree (-1 otherwise), for
+    /// the caller to prefetch that group's state.
+    @inlinable @inline(__always)
+    public func prefetchGroup(_ hash: UInt64, _ count: Int) -> Int {
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        let entry = slots[2 &* slot]
+        guard entry & 0xFFFF_FFFF_0000_0000 == Self.tag(hash, count) else { return -1 }
+        if count > 8 { kiln_prefetch(keyBytes.base + Int(truncatingIfNeeded: slots[2 &* slot &+ 1])) }
+        return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
     }
 
     /// The group of the null key, made if new (`inserted` tells which).
@@ -102,7 +126,6 @@ public final class KeyTable {
         if nullGroup >= 0 { inserted = false; return nullGroup }
         nullGroup = count
         hashes.append(0)
-        prefixes.append(0)
         keyOffsets.append(keyBytes.count)
         inserted = true
         return nullGroup
@@ -115,32 +138,37 @@ public final class KeyTable {
     @inlinable @inline(__always)
     public func find(_ key: KStr, hash: UInt64) -> Int? {
         let tag = Self.tag(hash, key.count)
-        let word = Self.prefix(key)
+        let word = key.count <= 8 ? Self.prefix(key) : 0
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let entry = slots[slot]
+            let entry = slots[2 &* slot]
             if entry == 0 { return nil }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if holds(group, key, word) { return group }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag && holds(slot, entry, key, word) {
+                return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
             }
             slot = (slot + 1) & mask
         }
     }
 
+    /// Makes room for `groups` groups in all, so that filling up to them rehashes nothing.
+    public func reserve(_ groups: Int) {
+        while limit < groups { grow() }
+    }
+
     @usableFromInline
     func grow() {
         let newCount = (mask + 1) * 2
-        let newSlots = Memory.allocate(UInt64.self, count: newCount, randomAccess: true)
-        newSlots.initialize(repeating: 0, count: newCount)
+        let newSlots = Memory.allocate(UInt64.self, count: 2 * newCount, randomAccess: true)
+        newSlots.initialize(repeating: 0, count: 2 * newCount)
         let newMask = newCount - 1
         for group in 0..<count where group != nullGroup {
-            let hash = hashes[group]
+            let hash = hashes[group], key = self.key(group)
             var slot = Int(truncatingIfNeeded: hash) & newMask
-            while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
-            newSlots[slot] = Self.tag(hash, keyOffsets[group + 1] - keyOffsets[group]) | UInt64(group + 1)
+            while newSlots[2 * slot] != 0 { slot = (slot + 1) & newMask }
+            newSlots[2 * slot] = Self.tag(hash, key.count) | UInt64(group + 1)
+            newSlots[2 * slot + 1] = key.count <= 8 ? Self.prefix(key) : UInt64(keyOffsets[group])
         }
-        Memory.free(slots, count: mask + 1)
+        Memory.free(slots, count: 2 * (mask + 1))
         slots = newSlots
         mask = newMask
         limit = newCount * 3 / 5
@@ -185,24 +213,5 @@ public final class KeyEncoder {
         guard tag(value != nil), let value else { return }
         let normalized: Double = value.isNaN ? .nan : (value == 0 ? 0 : value)
         appendRaw(normalized.bitPattern)
-    }
-}
-
-extension KeyTable {
-    /// Reads the slot a hash starts at, so that a later insert finds it in cache (the value is
-    /// meaningless; callers fold it into a sink so the load is not dropped).
-    @inlinable
-    public func peek(_ hash: UInt64) -> UInt64 { slots[Int(truncatingIfNeeded: hash) & mask] }
-}
-
-extension KeyTable {
-    /// Reads what an insert of a key with this hash and length will read after its slot: the
-    /// group's first key word and key bytes (or nothing if the slot is empty or another key's).
-    @inlinable
-    public func peekGroup(_ hash: UInt64, _ count: Int) -> UInt64 {
-        let entry = slots[Int(truncatingIfNeeded: hash) & mask]
-        guard entry & 0xFFFF_FFFF_0000_0000 == Self.tag(hash, count) else { return entry }
-        let group = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-        return prefixes[group] &+ UInt64(keyBytes[keyOffsets[group]])
     }
 }

@@ -299,6 +299,7 @@ public enum Cities {
     final class Stage3: @unchecked Sendable {
         let scratch = Scratch()
         let agg = TotalsAggregation()
+        let staging = KeyStaging<Int64?>()  // rows on their way into agg
 
         init() {}
 
@@ -311,16 +312,25 @@ public enum Cities {
                 scratch.reset()
                 try consumeTotals(location[i], state[i], rating[i])
             }
+            try staging.drain { try addTotals($0, $1, $2) }  // rows still held back
         }
 
         /// totals = aggregate[keys: location; sum(rating)] of cities
         @inline(__always) func consumeTotals(_ location: KStr?, _ state: KStr?, _ rating: Int32?) throws {
             let v1: Int64? = if let rating { Int64(rating) } else { nil }
-            let g = if let location { agg.table.insert(location) } else { agg.table.insertNull() }
-            if g + 1 > agg.key0.count {
-                agg.key0.append(location)
+            if let key = location, staging.isActive(for: agg.table) {
+                try staging.push(key, v1, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addTotals($0, $1, $2) }
+            } else {
+                if location == nil { try staging.drain { try addTotals($0, $1, $2) } }  // rows held back go first
+                try addTotals(location, location?.fastHash ?? 0, v1)
             }
-            try agg.acc0.add(g, v1)  // sum(rating)
+        }
+
+        /// totals: one row into its group (`hash` is the key's).
+        @inline(__always) func addTotals(_ key: KStr?, _ hash: UInt64, _ values: Int64?) throws {
+            let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
+            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
+            try agg.acc0.add(g, values)  // sum(rating)
         }
     }
 

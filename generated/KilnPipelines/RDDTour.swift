@@ -640,6 +640,7 @@ public enum RDDTour {
     final class Stage4: @unchecked Sendable {
         let scratch = Scratch()
         let agg = TotalsAggregation()
+        let staging = KeyStaging<Int64>()  // rows on their way into agg
 
         init() {}
 
@@ -651,15 +652,23 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeTotals(_1.value(i), _2.value(i))
             }
+            try staging.drain { try addTotals($0, $1, $2) }  // rows still held back
         }
 
         /// totals = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeTotals(_ _1: KStr, _ _2: Int64) throws {
-            let g = agg.table.insert(_1)
-            if g + 1 > agg.key0.count {
-                agg.key0.append(_1)
+            if staging.isActive(for: agg.table) {
+                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addTotals($0, $1, $2) }
+            } else {
+                try addTotals(_1, _1.fastHash, _2)
             }
-            try agg.acc0.add(g, _2)  // _2
+        }
+
+        /// totals: one row into its group (`hash` is the key's).
+        @inline(__always) func addTotals(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+            let g = agg.table.insert(key, hash: hash)
+            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
+            try agg.acc0.add(g, values)  // _2
         }
     }
 
@@ -690,6 +699,7 @@ public enum RDDTour {
     final class Stage5: @unchecked Sendable {
         let scratch = Scratch()
         let agg = SmallestAggregation()
+        let staging = KeyStaging<Int64>()  // rows on their way into agg
 
         init() {}
 
@@ -701,15 +711,23 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeSmallest(_1.value(i), _2.value(i))
             }
+            try staging.drain { try addSmallest($0, $1, $2) }  // rows still held back
         }
 
         /// smallest = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeSmallest(_ _1: KStr, _ _2: Int64) throws {
-            let g = agg.table.insert(_1)
-            if g + 1 > agg.key0.count {
-                agg.key0.append(_1)
+            if staging.isActive(for: agg.table) {
+                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addSmallest($0, $1, $2) }
+            } else {
+                try addSmallest(_1, _1.fastHash, _2)
             }
-            agg.acc0.add(g, _2)  // _2
+        }
+
+        /// smallest: one row into its group (`hash` is the key's).
+        @inline(__always) func addSmallest(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+            let g = agg.table.insert(key, hash: hash)
+            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
+            agg.acc0.add(g, values)  // _2
         }
     }
 
@@ -740,6 +758,7 @@ public enum RDDTour {
     final class Stage6: @unchecked Sendable {
         let scratch = Scratch()
         let agg = LargestAggregation()
+        let staging = KeyStaging<Int64>()  // rows on their way into agg
 
         init() {}
 
@@ -751,15 +770,23 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeLargest(_1.value(i), _2.value(i))
             }
+            try staging.drain { try addLargest($0, $1, $2) }  // rows still held back
         }
 
         /// largest = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeLargest(_ _1: KStr, _ _2: Int64) throws {
-            let g = agg.table.insert(_1)
-            if g + 1 > agg.key0.count {
-                agg.key0.append(_1)
+            if staging.isActive(for: agg.table) {
+                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addLargest($0, $1, $2) }
+            } else {
+                try addLargest(_1, _1.fastHash, _2)
             }
-            agg.acc0.add(g, _2)  // _2
+        }
+
+        /// largest: one row into its group (`hash` is the key's).
+        @inline(__always) func addLargest(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+            let g = agg.table.insert(key, hash: hash)
+            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
+            agg.acc0.add(g, values)  // _2
         }
     }
 
@@ -790,6 +817,7 @@ public enum RDDTour {
     final class Stage7: @unchecked Sendable {
         let scratch = Scratch()
         let agg = ProductsAggregation()
+        let staging = KeyStaging<Int64>()  // rows on their way into agg
 
         init() {}
 
@@ -801,15 +829,23 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeProducts(_1.value(i), _2.value(i))
             }
+            try staging.drain { try addProducts($0, $1, $2) }  // rows still held back
         }
 
         /// products = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeProducts(_ _1: KStr, _ _2: Int64) throws {
-            let g = agg.table.insert(_1)
-            if g + 1 > agg.key0.count {
-                agg.key0.append(_1)
+            if staging.isActive(for: agg.table) {
+                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addProducts($0, $1, $2) }
+            } else {
+                try addProducts(_1, _1.fastHash, _2)
             }
-            try agg.acc0.add(g, _2)  // _2
+        }
+
+        /// products: one row into its group (`hash` is the key's).
+        @inline(__always) func addProducts(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+            let g = agg.table.insert(key, hash: hash)
+            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
+            try agg.acc0.add(g, values)  // _2
         }
     }
 
@@ -914,6 +950,7 @@ public enum RDDTour {
     final class Stage10: @unchecked Sendable {
         let scratch = Scratch()
         let agg = UniqueNamesAggregation()
+        let staging = KeyStaging<()>()  // rows on their way into agg
 
         init() {}
 
@@ -924,14 +961,22 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeUniqueNames(value.value(i))
             }
+            try staging.drain { try addUniqueNames($0, $1, $2) }  // rows still held back
         }
 
         /// uniqueNames = distinct of names
         @inline(__always) func consumeUniqueNames(_ value: KStr) throws {
-            _ = agg.table.insert(value)
-            if agg.table.count > agg.key0.count {
-                agg.key0.append(value)
+            if staging.isActive(for: agg.table) {
+                try staging.push(value, (), table: agg.table, prefetchGroup: { _ in }) { try addUniqueNames($0, $1, $2) }
+            } else {
+                try addUniqueNames(value, value.fastHash, ())
             }
+        }
+
+        /// uniqueNames: one row into its group (`hash` is the key's).
+        @inline(__always) func addUniqueNames(_ key: KStr, _ hash: UInt64, _ values: ()) throws {
+            let g = agg.table.insert(key, hash: hash)
+            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
         }
     }
 

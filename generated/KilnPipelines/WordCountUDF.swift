@@ -87,6 +87,7 @@ public enum WordCountUDF {
     final class Stage1: @unchecked Sendable {
         let scratch = Scratch()
         let agg = CountsAggregation()
+        let staging = KeyStaging<Int64>()  // rows on their way into agg
 
         init() {}
 
@@ -97,6 +98,7 @@ public enum WordCountUDF {
                 scratch.reset()
                 try consumeWords(lines.value(i))
             }
+            try staging.drain { try addCounts($0, $1, $2) }  // rows still held back
         }
 
         /// words = flatMap[split(value)] of text_file
@@ -115,11 +117,18 @@ public enum WordCountUDF {
 
         /// counts = aggregate[keys: _1; _2] of pairs
         @inline(__always) func consumeCounts(_ _1: KStr, _ _2: Int64) throws {
-            let g = agg.table.insert(_1)
-            if g + 1 > agg.key0.count {
-                agg.key0.append(_1)
+            if staging.isActive(for: agg.table) {
+                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addCounts($0, $1, $2) }
+            } else {
+                try addCounts(_1, _1.fastHash, _2)
             }
-            try agg.acc0.add(g, _2)  // _2
+        }
+
+        /// counts: one row into its group (`hash` is the key's).
+        @inline(__always) func addCounts(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+            let g = agg.table.insert(key, hash: hash)
+            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
+            try agg.acc0.add(g, values)  // _2
         }
     }
 }

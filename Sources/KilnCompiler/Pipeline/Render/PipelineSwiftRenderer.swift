@@ -13,7 +13,7 @@ public struct PipelineSwiftRenderer {
 
     static let reservedLocals: Set<String> = [
         "scratch", "encoder", "agg", "out", "count", "batch", "i", "g", "m", "key", "element", "elements", "self", "context",
-        "worker", "row", "table", "matched", "lines", "result",
+        "worker", "row", "table", "matched", "lines", "result", "staging", "hash", "values",
     ]
 
     /// Swift names for a schema's columns inside stage code (no clash with the code's own names).

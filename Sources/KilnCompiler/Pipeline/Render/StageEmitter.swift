@@ -9,6 +9,8 @@ struct StageEmitter {
     let renderer: PipelineSwiftRenderer
     let stage: PipelinePlan.Stage
     var lines: [String] = []
+    /// Functions a member needs beside its own, written after it.
+    var pendingFunctions: [[String]] = []
 
     init(renderer: PipelineSwiftRenderer, stage: PipelinePlan.Stage) {
         self.renderer = renderer; self.stage = stage
@@ -48,6 +50,7 @@ struct StageEmitter {
             }
         case let .aggregate(index):
             add("        let agg = \(renderer.aggregationName(index))()")
+            if stagesAggregate { add("        let staging = KeyStaging<\(stagedValuesType(index))>()  // rows on their way into agg") }
         case .count:
             add("        @exclusivity(unchecked) var rowCount: Int64 = 0  // one worker thread owns it")
         }
@@ -116,6 +119,7 @@ struct StageEmitter {
         add("                scratch.reset()")
         add("                try \(renderer.consumeName(root.consumer))(\(arguments.joined(separator: ", ")))")
         add("            }")
+        drainStaging(indent: "            ")
         add("        }")
     }
 
@@ -185,6 +189,8 @@ struct StageEmitter {
             add("\(indent)fatalError(\"\(node.op.summary) does not run in a stage\")")
         }
         add("        }")
+        for function in pendingFunctions { add(""); lines += function }
+        pendingFunctions = []
     }
 
     mutating func renderFlatMap(_ index: Int, _ expr: TypedExpr, _ emitter: SwiftExpressionEmitter, indent: String) {
@@ -313,7 +319,32 @@ struct StageEmitter {
         add("                scratch.reset()")
         emit(from: join, joinOutput(join, probe: nil, buildRow: "m"), indent: "                ")
         add("            }")
+        drainStaging(indent: "            ")
         add("        }")
+    }
+
+    /// Whether rows reach the stage's aggregation through a `KeyStaging` ring (see there): for
+    /// one string key, whose table can outgrow the caches, and scalar arguments, which can be
+    /// held back by value.
+    var stagesAggregate: Bool {
+        guard case let .aggregate(index) = stage.sink else { return false }
+        let (keys, aggregates, _) = renderer.aggregation(index)
+        return keys.count == 1 && keys[0].type == .string && aggregates.allSatisfy { aggregate in
+            aggregate.function != .reduceUDF && aggregate.function != .collectList
+                && (aggregate.argument.map { $0.type != .string && !$0.type.isArrayType } ?? true)
+        }
+    }
+
+    /// The Swift type of the values a staged row holds: its aggregates' arguments.
+    func stagedValuesType(_ index: Int) -> String {
+        let types = renderer.aggregation(index).aggregates.compactMap { $0.argument.map { SwiftTypes.stage($0.type, nullable: $0.nullable) } }
+        return types.count == 1 ? types[0] : "(\(types.joined(separator: ", ")))"
+    }
+
+    /// Drains the ring: run at the end of every entry point, before the workers' states merge.
+    mutating func drainStaging(indent: String) {
+        guard stagesAggregate, case let .aggregate(index) = stage.sink else { return }
+        add("\(indent)try staging.drain { try add\(typeName(index))($0, $1, $2) }  // rows still held back")
     }
 
     mutating func renderAggregate(_ index: Int, _ emitter: SwiftExpressionEmitter, indent: String) {
@@ -322,6 +353,31 @@ struct StageEmitter {
         let argumentValues = aggregates.map { $0.argument.map(emitter.emit) }
         lines += emitter.lines
         emitter.lines = []
+        if stagesAggregate {
+            let key = keyValues[0]
+            let staged = argumentValues.compactMap { $0?.expr }
+            let values = staged.count == 1 ? staged[0] : "(\(staged.joined(separator: ", ")))"
+            let prefetches = aggregates.indices.map { "agg.acc\($0).prefetch(g)" }
+            let prefetch = prefetches.isEmpty ? "{ _ in }" : "{ g in \(prefetches.joined(separator: "; ")) }"
+            let add = "add\(typeName(index))"
+            if key.nullable {
+                self.add("\(indent)if let key = \(key.expr), staging.isActive(for: agg.table) {")
+            } else {
+                self.add("\(indent)if staging.isActive(for: agg.table) {")
+            }
+            let held = key.nullable ? "key" : key.expr
+            self.add("\(indent)    try staging.push(\(held), \(values), table: agg.table, prefetchGroup: \(prefetch)) { try \(add)($0, $1, $2) }")
+            self.add("\(indent)} else {")
+            if key.nullable {
+                self.add("\(indent)    if \(key.expr) == nil { try staging.drain { try \(add)($0, $1, $2) } }  // rows held back go first")
+                self.add("\(indent)    try \(add)(\(key.expr), \(key.expr)?.fastHash ?? 0, \(values))")
+            } else {
+                self.add("\(indent)    try \(add)(\(key.expr), \(key.expr).fastHash, \(values))")
+            }
+            self.add("\(indent)}")
+            pendingFunctions.append(stagedAdd(index, key: key, aggregates: aggregates, argumentValues: argumentValues))
+            return
+        }
         if keys.isEmpty {
             add("\(indent)let g = 0  // one group")
         } else {
@@ -341,6 +397,34 @@ struct StageEmitter {
             for (position, value) in keyValues.enumerated() { add("\(indent)    agg.key\(position).append(\(value.expr))") }
             add("\(indent)}")
         }
+        addToAccumulators(aggregates, argumentValues, indent: indent)
+    }
+
+    /// `add<Name>(key, hash, values)`: one staged row into its group.
+    func stagedAdd(_ index: Int, key: SwiftValue, aggregates: [AggregateCall], argumentValues: [SwiftValue?]) -> [String] {
+        var emitter = self
+        emitter.lines = []
+        let indent = "            "
+        let keyType = SwiftTypes.stage(.string, nullable: key.nullable)
+        emitter.add("        /// \(nodes[index].name): one row into its group (`hash` is the key's).")
+        emitter.add("        @inline(__always) func add\(typeName(index))(_ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index))) throws {")
+        emitter.add(key.nullable ? "\(indent)let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }"
+                                 : "\(indent)let g = agg.table.insert(key, hash: hash)")
+        emitter.add("\(indent)if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group")
+        // The arguments, as held: `values` itself or its elements.
+        let count = argumentValues.compactMap { $0 }.count
+        var position = 0
+        let held: [SwiftValue?] = argumentValues.map { value in
+            guard let value else { return nil }
+            defer { position += 1 }
+            return SwiftValue(expr: count == 1 ? "values" : "values.\(position)", type: value.type, nullable: value.nullable)
+        }
+        emitter.addToAccumulators(aggregates, held, indent: indent)
+        emitter.add("        }")
+        return emitter.lines
+    }
+
+    mutating func addToAccumulators(_ aggregates: [AggregateCall], _ argumentValues: [SwiftValue?], indent: String) {
         for (position, aggregate) in aggregates.enumerated() {
             let accumulator = renderer.accumulator(aggregate)
             let tryPrefix = accumulator.throwingAdd ? "try " : ""
@@ -353,7 +437,7 @@ struct StageEmitter {
                 add("\(indent)agg.acc\(position).add(g, counting: \(value.nullable ? "\(value.expr) != nil" : "true"))\(comment)")
             case .reduceUDF:
                 let value = argumentValues[position]!
-                let converted = value.nullable ? "\(value.expr).map { \(emitter.toUser("$0", value.type)) }" : emitter.toUser(value.expr, value.type)
+                let converted = value.nullable ? "\(value.expr).map { \(SwiftExpressionEmitter.toUser("$0", value.type)) }" : SwiftExpressionEmitter.toUser(value.expr, value.type)
                 add("\(indent)\(tryPrefix)agg.acc\(position).add(g, \(converted))\(comment)")
             default:
                 add("\(indent)\(tryPrefix)agg.acc\(position).add(g, \(argumentValues[position]!.expr))\(comment)")

@@ -251,7 +251,9 @@ final class SwiftExpressionEmitter {
     }
 
     /// A Swift value of a stage value, as a udf takes it (arrays without their nulls).
-    func toUser(_ expr: String, _ type: DataType) -> String {
+    func toUser(_ expr: String, _ type: DataType) -> String { Self.toUser(expr, type) }
+
+    static func toUser(_ expr: String, _ type: DataType) -> String {
         switch type {
         case .string: "\(expr).string"
         case .array(.string): "\(expr).compactMap { $0?.string }"
