@@ -14,8 +14,7 @@ public final class Buffer<Element> {
 
     @inlinable
     public init(capacity: Int = 16) {
-        self.capacity = Swift.max(capacity, 1)
-        self.base = Memory.allocate(Element.self, count: self.capacity)
+        (base, self.capacity) = Memory.allocateGrowable(Element.self, count: Swift.max(capacity, 1))
         self.count = 0
         self.randomAccess = false
     }
@@ -23,8 +22,7 @@ public final class Buffer<Element> {
     /// A buffer read at random (by hash); large ones go on huge pages.
     @usableFromInline
     init(randomAccessCapacity capacity: Int) {
-        self.capacity = Swift.max(capacity, 1)
-        self.base = Memory.allocate(Element.self, count: self.capacity, randomAccess: true)
+        (base, self.capacity) = Memory.allocateGrowable(Element.self, count: Swift.max(capacity, 1), randomAccess: true)
         self.count = 0
         self.randomAccess = true
     }
@@ -51,8 +49,7 @@ public final class Buffer<Element> {
     func grow(to minimumCapacity: Int) {
         var newCapacity = Swift.max(capacity * 2, 16)
         while newCapacity < minimumCapacity { newCapacity *= 2 }
-        base = Memory.reallocate(base, oldCount: capacity, count: newCapacity, randomAccess: randomAccess)
-        capacity = newCapacity
+        (base, capacity) = Memory.reallocate(base, oldCount: capacity, count: newCapacity, randomAccess: randomAccess)
     }
 
     @inlinable

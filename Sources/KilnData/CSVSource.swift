@@ -1,3 +1,4 @@
+import CKilnData
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -203,6 +204,28 @@ final class CSVRecordParser {
     func parseLine(_ p: UnsafePointer<UInt8>, _ n: Int, into sinks: UnsafeMutablePointer<RowBatchBuilder.Sink>, row: Int,
                    nonASCII: Bool) -> LineOutcome {
         var outcome = LineOutcome(fields: 0, columns: columns)
+        if n <= 64 {
+            // A short line without quotes (the common case): its separators as a bit mask,
+            // fields from one to the next, without a branch per byte. `p` has 64 bytes to read
+            // (LineReader.readPadding).
+            let inLine: UInt64 = n == 64 ? ~0 : (1 << UInt64(n)) - 1
+            if kiln_match64(p, quote) & inLine == 0 {
+                var separators = kiln_match64(p, separator) & inLine
+                var start = 0
+                while true {
+                    let end = separators == 0 ? n : separators.trailingZeroBitCount
+                    if outcome.fields < columns {
+                        store(outcome.fields, p + start, end - start, univocityNull: end == start, sinks, row, nonASCII, &outcome)
+                    }
+                    outcome.fields += 1
+                    if separators == 0 { break }
+                    separators &= separators - 1
+                    start = end + 1
+                }
+                if outcome.fields < columns { for column in outcome.fields..<columns { sinks[column].setNull(row) } }
+                return outcome
+            }
+        }
         var start = 0
         // Plain split, converting as it goes; a field that starts with a quote sends the whole
         // line to the tokenizer (such a line splits differently).

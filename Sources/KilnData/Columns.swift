@@ -13,6 +13,12 @@ public final class StringColumn {
         bytes = Buffer(capacity: byteCapacity)
     }
 
+    /// A column over existing storage: `offsets` starts with 0 and has one more entry than rows.
+    public init(offsets: Buffer<Int>, bytes: Buffer<UInt8>) {
+        self.offsets = offsets
+        self.bytes = bytes
+    }
+
     @inlinable
     public var count: Int { offsets.count - 1 }
 

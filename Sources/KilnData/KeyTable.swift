@@ -42,6 +42,18 @@ public final class KeyTable {
         KStr(keyBytes.base + keyOffsets[group], keyOffsets[group + 1] - keyOffsets[group])
     }
 
+    /// The keys as a string column, one row per group (the null group's null). It shares the
+    /// table's storage: the table must not change after.
+    public func keyColumn() -> StringColumn {
+        let column = StringColumn(offsets: keyOffsets, bytes: keyBytes)
+        if nullGroup >= 0 {
+            let validity = Buffer<UInt8>(repeating: 1, count: count)
+            validity[nullGroup] = 0
+            column.validity = validity
+        }
+        return column
+    }
+
     /// The first 8 bytes of a key, zero-padded, read without touching memory past its end.
     @inlinable @inline(__always)
     static func prefix(_ key: KStr) -> UInt64 {

@@ -116,6 +116,9 @@ public struct LineView: @unchecked Sendable {
 /// (and so Spark's textFile): lines end at \n, \r\n or \r; a part that does not start at the
 /// file's beginning skips the line already begun; the last line may run past the range.
 public final class LineReader {
+    /// Bytes past the end of the buffer that may be read (not used): a line can be scanned 64
+    /// bytes at a time from its start.
+    public static let readPadding = 64
     public let path: String
     let fd: Int32
     let rangeEnd: Int
@@ -137,7 +140,7 @@ public final class LineReader {
         guard fd >= 0 else { throw PipelineError("cannot open \(path): \(String(cString: strerror(errno)))") }
         self.rangeEnd = range.end
         self.capacity = chunkSize
-        self.buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        self.buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize + Self.readPadding)
         self.bufferFileOffset = range.start
         if range.start > 0 {
             // Begin one byte early: a line begun before the range belongs to the previous part.
@@ -155,7 +158,7 @@ public final class LineReader {
     /// Reads until the buffer is full or the file ends, growing a full buffer first.
     func fill() throws {
         if filled == capacity {
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2 + Self.readPadding)
             grown.moveInitialize(from: buffer, count: filled)
             buffer.deallocate()
             buffer = grown

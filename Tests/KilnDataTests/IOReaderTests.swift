@@ -59,7 +59,7 @@ final class IOReaderTests: XCTestCase {
     }
 
     func testRowsMatchSpark() throws {
-        XCTAssertEqual(Self.cases.count, 42)
+        XCTAssertEqual(Self.cases.count, 44)
         for c in Self.cases where c.mode != .failFast {
             let log = WarningLog()
             let rows = try readAll(try Self.source(c), parts: 1, context: log.context())

@@ -277,21 +277,18 @@ public enum Cities {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // location
         let acc0 = SumLong()  // sum(rating)
 
         required init() {}
 
-        func copyKey(from other: TotalsAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: TotalsAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: TotalsAggregation, remap: UnsafeBufferPointer<Int>) throws {
             try acc0.merge(from: other.acc0, remap: remap)
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count)]
         }
     }
 
@@ -329,7 +326,6 @@ public enum Cities {
         /// totals: one row into its group (`hash` is the key's).
         @inline(__always) func addTotals(_ key: KStr?, _ hash: UInt64, _ values: Int64?) throws {
             let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
-            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
             try agg.acc0.add(g, values)  // sum(rating)
         }
     }

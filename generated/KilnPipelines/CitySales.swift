@@ -279,7 +279,6 @@ public enum CitySales {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // state
         let acc0 = Count()  // n
         let acc1 = SumDouble()  // sum(price)
         let acc2 = Average()  // avg(rating)
@@ -287,9 +286,7 @@ public enum CitySales {
 
         required init() {}
 
-        func copyKey(from other: PerStateAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: PerStateAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: PerStateAggregation, remap: UnsafeBufferPointer<Int>) {
             acc0.merge(from: other.acc0, remap: remap)
@@ -299,7 +296,7 @@ public enum CitySales {
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count), acc1.finish(groups: table.count), acc2.finish(groups: table.count), acc3.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count), acc1.finish(groups: table.count), acc2.finish(groups: table.count), acc3.finish(groups: table.count)]
         }
     }
 
@@ -326,9 +323,6 @@ public enum CitySales {
         @inline(__always) func consumePerState(_ location: KStr?, _ state: KStr?, _ rating: Int32?, _ price: Double?) throws {
             let v1: Double? = if let rating { Double(rating) } else { nil }
             let g = if let state { agg.table.insert(state) } else { agg.table.insertNull() }
-            if g + 1 > agg.key0.count {
-                agg.key0.append(state)
-            }
             agg.acc0.add(g, counting: true)  // n
             agg.acc1.add(g, price)  // sum(price)
             agg.acc2.add(g, v1)  // avg(rating)

@@ -1160,7 +1160,6 @@ public enum DataFrameTour {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // city
         let acc0 = Count()  // count(1)
         let acc1 = Count()  // count(age)
         let acc2 = SumDouble()  // sum(balance)
@@ -1172,9 +1171,7 @@ public enum DataFrameTour {
 
         required init() {}
 
-        func copyKey(from other: ByCityAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: ByCityAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: ByCityAggregation, remap: UnsafeBufferPointer<Int>) {
             acc0.merge(from: other.acc0, remap: remap)
@@ -1188,7 +1185,7 @@ public enum DataFrameTour {
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count), acc1.finish(groups: table.count), acc2.finish(groups: table.count), acc3.finish(groups: table.count), acc4.finish(groups: table.count), acc5.finish(groups: table.count), acc6.finish(groups: table.count), acc7.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count), acc1.finish(groups: table.count), acc2.finish(groups: table.count), acc3.finish(groups: table.count), acc4.finish(groups: table.count), acc5.finish(groups: table.count), acc6.finish(groups: table.count), acc7.finish(groups: table.count)]
         }
     }
 
@@ -1216,9 +1213,6 @@ public enum DataFrameTour {
         @inline(__always) func consumeByCity(_ name: KStr?, _ age: Int32?, _ balance: Double?, _ active: Bool?, _ city: KStr?) throws {
             let v1: Double? = if let age { Double(age) } else { nil }
             let g = if let city { agg.table.insert(city) } else { agg.table.insertNull() }
-            if g + 1 > agg.key0.count {
-                agg.key0.append(city)
-            }
             agg.acc0.add(g, counting: true)  // count(1)
             agg.acc1.add(g, counting: age != nil)  // count(age)
             agg.acc2.add(g, balance)  // sum(balance)

@@ -618,21 +618,18 @@ public enum RDDTour {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // _1
         let acc0 = SumLong()  // _2
 
         required init() {}
 
-        func copyKey(from other: TotalsAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: TotalsAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: TotalsAggregation, remap: UnsafeBufferPointer<Int>) throws {
             try acc0.merge(from: other.acc0, remap: remap)
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count)]
         }
     }
 
@@ -667,7 +664,6 @@ public enum RDDTour {
         /// totals: one row into its group (`hash` is the key's).
         @inline(__always) func addTotals(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
             let g = agg.table.insert(key, hash: hash)
-            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
             try agg.acc0.add(g, values)  // _2
         }
     }
@@ -677,21 +673,18 @@ public enum RDDTour {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // _1
         let acc0 = MinMax<Int64>(max: false)  // _2
 
         required init() {}
 
-        func copyKey(from other: SmallestAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: SmallestAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: SmallestAggregation, remap: UnsafeBufferPointer<Int>) {
             acc0.merge(from: other.acc0, remap: remap)
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count)]
         }
     }
 
@@ -726,7 +719,6 @@ public enum RDDTour {
         /// smallest: one row into its group (`hash` is the key's).
         @inline(__always) func addSmallest(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
             let g = agg.table.insert(key, hash: hash)
-            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
             agg.acc0.add(g, values)  // _2
         }
     }
@@ -736,21 +728,18 @@ public enum RDDTour {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // _1
         let acc0 = MinMax<Int64>(max: true)  // _2
 
         required init() {}
 
-        func copyKey(from other: LargestAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: LargestAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: LargestAggregation, remap: UnsafeBufferPointer<Int>) {
             acc0.merge(from: other.acc0, remap: remap)
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count)]
         }
     }
 
@@ -785,7 +774,6 @@ public enum RDDTour {
         /// largest: one row into its group (`hash` is the key's).
         @inline(__always) func addLargest(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
             let g = agg.table.insert(key, hash: hash)
-            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
             agg.acc0.add(g, values)  // _2
         }
     }
@@ -795,21 +783,18 @@ public enum RDDTour {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // _1
         let acc0 = ProductLong()  // _2
 
         required init() {}
 
-        func copyKey(from other: ProductsAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: ProductsAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: ProductsAggregation, remap: UnsafeBufferPointer<Int>) throws {
             try acc0.merge(from: other.acc0, remap: remap)
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count)]
         }
     }
 
@@ -844,7 +829,6 @@ public enum RDDTour {
         /// products: one row into its group (`hash` is the key's).
         @inline(__always) func addProducts(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
             let g = agg.table.insert(key, hash: hash)
-            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
             try agg.acc0.add(g, values)  // _2
         }
     }
@@ -854,21 +838,18 @@ public enum RDDTour {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // _1
         let acc0 = CollectList(.long)  // _2
 
         required init() {}
 
-        func copyKey(from other: GroupedAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: GroupedAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: GroupedAggregation, remap: UnsafeBufferPointer<Int>) {
             acc0.merge(from: other.acc0, remap: remap)
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count)]
         }
     }
 
@@ -892,9 +873,6 @@ public enum RDDTour {
         /// grouped = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeGrouped(_ _1: KStr, _ _2: Int64) throws {
             let g = agg.table.insert(_1)
-            if g + 1 > agg.key0.count {
-                agg.key0.append(_1)
-            }
             agg.acc0.add(g, _2)  // _2
         }
     }
@@ -930,19 +908,16 @@ public enum RDDTour {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // value
 
         required init() {}
 
-        func copyKey(from other: UniqueNamesAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: UniqueNamesAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: UniqueNamesAggregation, remap: UnsafeBufferPointer<Int>) {
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0)]
+            [.string(table.keyColumn())]
         }
     }
 
@@ -975,8 +950,7 @@ public enum RDDTour {
 
         /// uniqueNames: one row into its group (`hash` is the key's).
         @inline(__always) func addUniqueNames(_ key: KStr, _ hash: UInt64, _ values: ()) throws {
-            let g = agg.table.insert(key, hash: hash)
-            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
+            _ = agg.table.insert(key, hash: hash)
         }
     }
 

@@ -80,16 +80,13 @@ public enum SalesReport {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // state
         let acc0 = Count()  // n
         let acc1 = SumDouble()  // revenue
         let acc2 = MinMaxString(max: true)  // last
 
         required init() {}
 
-        func copyKey(from other: PerStateAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: PerStateAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: PerStateAggregation, remap: UnsafeBufferPointer<Int>) {
             acc0.merge(from: other.acc0, remap: remap)
@@ -98,7 +95,7 @@ public enum SalesReport {
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count), acc1.finish(groups: table.count), acc2.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count), acc1.finish(groups: table.count), acc2.finish(groups: table.count)]
         }
     }
 
@@ -124,9 +121,6 @@ public enum SalesReport {
         /// perState = aggregate[keys: state; n, revenue, last] of sales
         @inline(__always) func consumePerState(_ location: KStr?, _ state: KStr?, _ rating: Int32?, _ price: Double?) throws {
             let g = if let state { agg.table.insert(state) } else { agg.table.insertNull() }
-            if g + 1 > agg.key0.count {
-                agg.key0.append(state)
-            }
             agg.acc0.add(g, counting: true)  // n
             agg.acc1.add(g, price)  // revenue
             agg.acc2.add(g, location)  // last

@@ -65,21 +65,18 @@ public enum WordCountUDF {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let key0 = StringColumn()  // _1
         let acc0 = SumLong()  // _2
 
         required init() {}
 
-        func copyKey(from other: CountsAggregation, group: Int) {
-            key0.append(from: other.key0, row: group)
-        }
+        func copyKey(from other: CountsAggregation, group: Int) {}  // the table keeps the keys
 
         func merge(from other: CountsAggregation, remap: UnsafeBufferPointer<Int>) throws {
             try acc0.merge(from: other.acc0, remap: remap)
         }
 
         func finish() -> [AnyColumn] {
-            [.string(key0), acc0.finish(groups: table.count)]
+            [.string(table.keyColumn()), acc0.finish(groups: table.count)]
         }
     }
 
@@ -127,7 +124,6 @@ public enum WordCountUDF {
         /// counts: one row into its group (`hash` is the key's).
         @inline(__always) func addCounts(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
             let g = agg.table.insert(key, hash: hash)
-            if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group
             try agg.acc0.add(g, values)  // _2
         }
     }

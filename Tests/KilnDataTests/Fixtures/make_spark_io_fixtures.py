@@ -231,23 +231,23 @@ add_case("csv tab", "csv", ["csv_tab.csv"], text_schema, {"sep": "\t"})
 # every field of every line (padded with nulls); DROPMALFORMED with 1 + 3 columns keeps the lines
 # of exactly 3 fields. Each line's field count (in "fields") comes from DROPMALFORMED reads with
 # 1 + k columns, so no line has to be read on its own.
-def add_random_quote_case(name, relative, options, count, seed):
+def add_random_quote_case(name, relative, options, count, seed, alphabet=None, lengths=(1, 10), most_fields=11):
     import random
     rng = random.Random(seed)
     sep, quote, escape = options.get("sep", ","), options.get("quote", '"'), options.get("escape", "\\")
-    alphabet = ["a", "b", sep, sep, quote, quote, quote, escape, escape, " ", "\t", "#"]
+    alphabet = alphabet or ["a", "b", sep, sep, quote, quote, quote, escape, escape, " ", "\t", "#"]
     lines, seen = [], set()
     while len(lines) < count:
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(*lengths)))
         if text.strip() == "" or text in seen:
             continue
         seen.add(text)
         lines.append(text)
     path = write_bytes(relative, lines_bytes([f"{i}{sep}{text}" for i, text in enumerate(lines)]))
     options = dict(options, nullValue="\u0001N")
-    schema = [["id", "string"]] + [[f"c{k}", "string"] for k in range(1, 12)]
+    schema = [["id", "string"]] + [[f"c{k}", "string"] for k in range(1, max(12, most_fields + 1))]
     fields = {}
-    for k in range(1, 12):
+    for k in range(1, most_fields + 1):
         for row in read_rows("csv", path, schema[:1 + k], options, "DROPMALFORMED"):
             fields[int(row[0])] = 1 + k
     assert len(fields) == len(lines)
@@ -263,6 +263,10 @@ def add_random_quote_case(name, relative, options, count, seed):
 add_random_quote_case("csv random quotes", "csv_random_quotes.csv", {}, 1500, 11)
 add_random_quote_case("csv random quotes, escape \"", "csv_random_quote_escape.csv", {"escape": '"'}, 800, 12)
 add_random_quote_case("csv random quotes, sep ; quote '", "csv_random_semicolon.csv", {"sep": ";", "quote": "'"}, 500, 13)
+# Lines of 30 to 140 bytes, mostly letters: the reader splits lines of up to 64 bytes with a
+# bit mask of their separators and longer ones byte by byte; quotes start some fields.
+add_random_quote_case("csv long lines", "csv_random_long.csv", {}, 600, 14,
+                      alphabet=list("abcdefghijklmnopqrstuvwxyz") * 2 + [",", ",", ",", '"', " "], lengths=(28, 138), most_fields=24)
 
 # ---------------------------------------------------------------- JSON lines
 json_schema = [["s", "string"], ["i", "int"], ["l", "long"], ["d", "double"], ["b", "boolean"],

@@ -514,16 +514,24 @@ public struct PipelineSwiftRenderer {
         }
     }
 
+    /// Whether an aggregation's one key is a string whose bytes are the table's key: the
+    /// table's keys are then the key column (no copy per worker).
+    func keyIsTableKey(_ index: Int) -> Bool {
+        let keys = aggregation(index).keys
+        return keys.count == 1 && keys[0].type == .string
+    }
+
     func aggregationState(_ index: Int) -> String {
         let node = nodes[index]
         let (keys, aggregates, order) = aggregation(index)
+        let tableKeys = keyIsTableKey(index)
         let name = aggregationName(index)
         var lines = ["    /// Per-worker state of `\(node.name)`: " + (keys.isEmpty ? "one group" : "groups by \(keys.map { Identifiers.commentText($0.sparkName) }.joined(separator: ", "))") + "."]
         lines.append("    final class \(name): AggregationState {")
         lines.append("        static let isGlobal = \(keys.isEmpty)")
         lines.append("        let table = KeyTable()")
         lines.append("        let encoder = KeyEncoder()")
-        for (position, key) in keys.enumerated() {
+        for (position, key) in keys.enumerated() where !tableKeys {
             lines.append("        let key\(position) = \(SwiftTypes.column(key.type))(\(key.type.isArrayType ? "elementType: \(typeLiteral(key.type.element!))" : ""))  // \(Identifiers.commentText(key.sparkName))")
         }
         for (position, aggregate) in aggregates.enumerated() {
@@ -534,6 +542,8 @@ public struct PipelineSwiftRenderer {
         lines.append("")
         if keys.isEmpty {
             lines.append("        func copyKey(from other: \(name), group: Int) {}")
+        } else if tableKeys {
+            lines.append("        func copyKey(from other: \(name), group: Int) {}  // the table keeps the keys")
         } else {
             lines.append("        func copyKey(from other: \(name), group: Int) {")
             for position in keys.indices { lines.append("            key\(position).append(from: other.key\(position), row: group)") }
@@ -548,7 +558,7 @@ public struct PipelineSwiftRenderer {
         lines.append("        }")
         lines.append("")
         lines.append("        func finish() -> [AnyColumn] {")
-        var produced = keys.enumerated().map { ".\(columnCase($0.element.type))(key\($0.offset))" }
+        var produced = tableKeys ? [".string(table.keyColumn())"] : keys.enumerated().map { ".\(columnCase($0.element.type))(key\($0.offset))" }
         produced += aggregates.indices.map { "acc\($0).finish(groups: table.count)" }
         lines.append("            [\(order.map { produced[$0] }.joined(separator: ", "))]")
         lines.append("        }")

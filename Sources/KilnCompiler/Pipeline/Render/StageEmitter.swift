@@ -381,8 +381,9 @@ struct StageEmitter {
         if keys.isEmpty {
             add("\(indent)let g = 0  // one group")
         } else {
-            if keyValues.count == 1, keyValues[0].type == .string {
-                // One string key: its bytes are the table's key (a null gets its own group).
+            if renderer.keyIsTableKey(index) {
+                // One string key: its bytes are the table's key (a null gets its own group),
+                // and the table keeps it.
                 let key = keyValues[0].expr
                 let insert = keyValues[0].nullable ? "if let \(key) { agg.table.insert(\(key)) } else { agg.table.insertNull() }"
                                                    : "agg.table.insert(\(key))"
@@ -391,11 +392,11 @@ struct StageEmitter {
                 add("\(indent)agg.encoder.reset()")
                 for value in keyValues { add("\(indent)agg.encoder.add(\(value.expr))") }
                 add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(agg.encoder.key)")
+                // A new group is numbered after those whose keys are already kept.
+                add("\(indent)if \(aggregates.isEmpty ? "agg.table.count" : "g + 1") > agg.key0.count {")
+                for (position, value) in keyValues.enumerated() { add("\(indent)    agg.key\(position).append(\(value.expr))") }
+                add("\(indent)}")
             }
-            // A new group is numbered after those whose keys are already kept.
-            add("\(indent)if \(aggregates.isEmpty ? "agg.table.count" : "g + 1") > agg.key0.count {")
-            for (position, value) in keyValues.enumerated() { add("\(indent)    agg.key\(position).append(\(value.expr))") }
-            add("\(indent)}")
         }
         addToAccumulators(aggregates, argumentValues, indent: indent)
     }
@@ -408,9 +409,9 @@ struct StageEmitter {
         let keyType = SwiftTypes.stage(.string, nullable: key.nullable)
         emitter.add("        /// \(nodes[index].name): one row into its group (`hash` is the key's).")
         emitter.add("        @inline(__always) func add\(typeName(index))(_ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index))) throws {")
-        emitter.add(key.nullable ? "\(indent)let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }"
-                                 : "\(indent)let g = agg.table.insert(key, hash: hash)")
-        emitter.add("\(indent)if g + 1 > agg.key0.count { agg.key0.append(key) }  // a new group")
+        let group = aggregates.isEmpty ? "_" : "let g"
+        emitter.add(key.nullable ? "\(indent)\(group) = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }"
+                                 : "\(indent)\(group) = agg.table.insert(key, hash: hash)")
         // The arguments, as held: `values` itself or its elements.
         let count = argumentValues.compactMap { $0 }.count
         var position = 0
