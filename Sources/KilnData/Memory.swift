@@ -91,7 +91,7 @@ final class MappedBlocks: @unchecked Sendable {
     /// How long a freed block waits for reuse (jemalloc's default decay is 10 s).
     let cacheSeconds = 10.0
     /// A reused block may be this many times larger than asked for.
-    let slack = 8
+    let slack = 2
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     private let lock: UnsafeMutablePointer<pthread_mutex_t>

@@ -1,3 +1,4 @@
+import CKilnData
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -211,9 +212,19 @@ public final class LineReader {
             slide(lineStart)
             try fill()
             var s = lineStart
+            // Line ends (\n, \r) of the 64 bytes from `block` as bits, so that the lines of a
+            // block are found with no branch per byte (bits past `filled` are not data).
+            var block = s, endBits = kiln_match64_either(buffer + s, 10, 13)
             while true {
                 if bufferFileOffset + s >= rangeEnd { done = true; break }
-                let j = Self.lineEnd(buffer, from: s, to: filled)
+                if s >= block + 64 { block = s; endBits = kiln_match64_either(buffer + s, 10, 13) }
+                var following = endBits & (~0 << UInt64(s - block))
+                while following == 0 && block + 64 < filled {
+                    block += 64
+                    endBits = kiln_match64_either(buffer + block, 10, 13)
+                    following = endBits
+                }
+                let j = following == 0 ? filled : Swift.min(block + following.trailingZeroBitCount, filled)
                 if j == filled {
                     if eof {
                         if s < filled { starts.append(s); ends.append(filled) }
@@ -234,20 +245,15 @@ public final class LineReader {
         return nil
     }
 
-    /// The first \n or \r at or after `from` (or `to`): eight bytes at a time, then byte by byte.
+    /// The first \n or \r at or after `from` (or `to`), 64 bytes at a time.
     static func lineEnd(_ buffer: UnsafeMutablePointer<UInt8>, from: Int, to: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         var j = from
-        while j + 8 <= to {
-            let word = UnsafeRawPointer(buffer + j).loadUnaligned(as: UInt64.self)
-            let lf = word ^ (ones &* 10), cr = word ^ (ones &* 13)
-            // A byte of lf or cr is zero where the word holds \n or \r.
-            let found = ((lf &- ones) & ~lf | (cr &- ones) & ~cr) & highs
-            if found != 0 { return j + found.trailingZeroBitCount / 8 }
-            j += 8
+        while j < to {
+            let found = kiln_match64_either(buffer + j, 10, 13)
+            if found != 0 { return Swift.min(j + found.trailingZeroBitCount, to) }
+            j += 64
         }
-        while j < to, buffer[j] != 10, buffer[j] != 13 { j += 1 }
-        return j
+        return to
     }
 
     /// The file offset of line `row` of the last batch.

@@ -51,6 +51,27 @@ final class LineReaderTests: XCTestCase {
         }
     }
 
+    /// Lines of 0 to 200 bytes (line ends found 64 bytes at a time), against a plain split.
+    func testLinesOfAnyLengthMatchAPlainSplit() throws {
+        var state: UInt64 = 99
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let terminators = ["\n", "\r\n", "\r"]
+        var text = "", expected: [String] = []
+        for _ in 0..<300 {
+            let line = String((0..<next(200)).map { _ in Character(Unicode.Scalar(UInt8(97 + next(26)))) })
+            expected.append(line)
+            text += line + terminators[next(3)]
+        }
+        for parts in [1, 2, 3] {
+            for chunk in [5, 63, 64, 65, 1 << 22] {
+                XCTAssertEqual(try lines(text, parts: parts, chunkSize: chunk), expected, "parts \(parts), chunk \(chunk)")
+            }
+        }
+    }
+
     func testMissingPathIsSparksError() {
         XCTAssertThrowsError(try FileSet.resolve(["/nonexistent/kiln/*.txt"])) { error in
             XCTAssertEqual("\(error)", "[PATH_NOT_FOUND] Path does not exist: /nonexistent/kiln/*.txt")
