@@ -36,30 +36,33 @@ func extend<T>(_ buffer: Buffer<T>, _ group: Int, _ initial: T) {
     buffer.append(repeating: initial, count: group + 1 - buffer.count)
 }
 
-/// sum(x) over longs (ints are widened first): overflow is an error, as ANSI Spark's.
+/// sum(x) over longs (ints are widened first): overflow is an error, as ANSI Spark's. An add
+/// notes an overflow rather than throw it, so that the loop calling it has no throwing call
+/// (which would cost a retain and release of the accumulator per row); `check` throws it.
 public final class SumLong: Accumulator {
     public let sums = Buffer<Int64>(), seen = Buffer<UInt8>()
+    @exclusivity(unchecked) public var overflowed = false
     public init() {}
     @inlinable @inline(__always) public func prefetch(_ group: Int) { sums.prefetch(group); seen.prefetch(group) }
-    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) throws {
-        ensure(sums, g, 0); ensure(seen, g, 0)
-        guard let value else { return }
-        sums[g] = try KilnSQL.add(sums[g], value)
-        seen[g] = 1
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) {
+        guard let value else { ensure(sums, g, 0); ensure(seen, g, 0); return }
+        add(g, value)
     }
-    /// A non-null value (a count's 1): the common case, kept lean.
-    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64) throws {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64) {
         ensure(sums, g, 0); ensure(seen, g, 0)
         let (sum, overflow) = sums[g].addingReportingOverflow(value)
-        if overflow { throw KilnSQL.overflow("long", "add") }
         sums[g] = sum
         seen[g] = 1
+        if overflow { overflowed = true }
     }
+    /// Spark's error, if an add overflowed.
+    public func check() throws { if overflowed { throw KilnSQL.overflow("long", "add") } }
     public func merge(from other: SumLong, remap: UnsafeBufferPointer<Int>) throws {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(sums, target, 0); ensure(seen, target, 0)
-            if g < other.seen.count, other.seen[g] == 1 { try add(target, other.sums[g]) }
+            if g < other.seen.count, other.seen[g] == 1 { add(target, other.sums[g]) }
         }
+        try check()
     }
     public func finish(groups: Int) -> AnyColumn {
         ensure(sums, groups - 1, 0); ensure(seen, groups - 1, 0)
@@ -96,19 +99,26 @@ public final class SumDouble: Accumulator {
 /// reduceByKey('*'): the product of a key's values.
 public final class ProductLong: Accumulator {
     public let products = Buffer<Int64>(), seen = Buffer<UInt8>()
+    /// As SumLong's: noted by `add`, thrown by `check`.
+    @exclusivity(unchecked) public var overflowed = false
     public init() {}
     @inlinable @inline(__always) public func prefetch(_ group: Int) { products.prefetch(group); seen.prefetch(group) }
-    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) throws {
+    @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) {
         ensure(products, g, 1); ensure(seen, g, 0)
         guard let value else { return }
-        products[g] = try KilnSQL.multiply(products[g], value)
+        let (product, overflow) = products[g].multipliedReportingOverflow(by: value)
+        products[g] = product
         seen[g] = 1
+        if overflow { overflowed = true }
     }
+    /// Spark's error, if an add overflowed.
+    public func check() throws { if overflowed { throw KilnSQL.overflow("long", "multiply") } }
     public func merge(from other: ProductLong, remap: UnsafeBufferPointer<Int>) throws {
         for (g, target) in remap.enumerated() where target >= 0 {
             ensure(products, target, 1); ensure(seen, target, 0)
-            if g < other.seen.count, other.seen[g] == 1 { try add(target, other.products[g]) }
+            if g < other.seen.count, other.seen[g] == 1 { add(target, other.products[g]) }
         }
+        try check()
     }
     public func finish(groups: Int) -> AnyColumn {
         ensure(products, groups - 1, 1); ensure(seen, groups - 1, 0)

@@ -16,6 +16,10 @@ public final class KeyTable {
     public let hashes = Buffer<UInt64>(randomAccessCapacity: 64)
     public let keyOffsets = Buffer<Int>(randomAccessCapacity: 65)
     public let keyBytes = Buffer<UInt8>(randomAccessCapacity: 1024)
+    /// Whether the table has outgrown the caches (`stagingFromGroups`): rows bound for it then
+    /// go through a `KeyStaging` ring. Set when the slots grow, so that checking it per row is
+    /// one load.
+    @exclusivity(unchecked) public private(set) var isLarge = stagingFromGroups == 0
     /// Whether the last `insert` made a new group.
     @exclusivity(unchecked) public var inserted = false
     /// The group of the null key (a nullable single-column key), or -1: kept out of the slots,
@@ -184,6 +188,7 @@ public final class KeyTable {
         slots = newSlots
         mask = newMask
         limit = newCount * 3 / 5
+        if count >= stagingFromGroups { isLarge = true }
     }
 }
 

@@ -25,8 +25,6 @@ public final class KeyStaging<Values> {
     @usableFromInline static var lag: Int { 8 }
     /// Key bytes kept per row; a longer key goes straight in.
     @usableFromInline static var keyRoom: Int { 48 }
-    /// Groups from which a table is taken to be out of cache (see `stagingFromGroups`).
-    @usableFromInline let largeTable = stagingFromGroups
 
     @usableFromInline let keyBytes: UnsafeMutablePointer<UInt8>  // [depth * keyRoom]
     @usableFromInline let keyCounts: UnsafeMutablePointer<Int>  // [depth]
@@ -52,10 +50,10 @@ public final class KeyStaging<Values> {
         keyBytes.deallocate(); keyCounts.deallocate(); hashes.deallocate(); values.deallocate()
     }
 
-    /// Whether rows for `table` go through the ring: once it is large (or while rows are held,
-    /// to keep their order).
+    /// Whether rows for `table` go through the ring: once it is large (`KeyTable.isLarge`). A
+    /// table never shrinks, so no row is held while it is small.
     @inlinable @inline(__always)
-    public func isActive(for table: KeyTable) -> Bool { held > 0 || table.count >= largeTable }
+    public func isActive(for table: KeyTable) -> Bool { table.isLarge }
 
     /// Holds a row back; `apply(key, hash, values)` runs for the row that leaves, if any, and
     /// `prefetchGroup(g)` for the row halfway through whose slot names group g.

@@ -309,24 +309,33 @@ public enum Cities {
                 scratch.reset()
                 try consumeTotals(location[i], state[i], rating[i])
             }
-            try staging.drain { try addTotals($0, $1, $2) }  // rows still held back
+            staging.drain { addTotals($0, $1, $2) }  // rows still held back
+            try agg.acc0.check()  // overflow in sum(rating)
         }
 
         /// totals = aggregate[keys: location; sum(rating)] of cities
         @inline(__always) func consumeTotals(_ location: KStr?, _ state: KStr?, _ rating: Int32?) throws {
             let v1: Int64? = if let rating { Int64(rating) } else { nil }
             if let key = location, staging.isActive(for: agg.table) {
-                try staging.push(key, v1, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addTotals($0, $1, $2) }
+                stageTotals(key, v1)
             } else {
-                if location == nil { try staging.drain { try addTotals($0, $1, $2) } }  // rows held back go first
-                try addTotals(location, location?.fastHash ?? 0, v1)
+                if location == nil { staging.drain { addTotals($0, $1, $2) } }  // rows held back go first
+                let key = location, hash = location?.fastHash ?? 0, values = v1
+                let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
+                agg.acc0.add(g, values)  // sum(rating)
             }
         }
 
+        /// totals: a row into the staging ring (a large table). Out of line, so that
+        /// the loop stays small for small tables.
+        @inline(never) func stageTotals(_ key: KStr, _ values: Int64?) {
+            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addTotals($0, $1, $2) }
+        }
+
         /// totals: one row into its group (`hash` is the key's).
-        @inline(__always) func addTotals(_ key: KStr?, _ hash: UInt64, _ values: Int64?) throws {
+        @inline(__always) func addTotals(_ key: KStr?, _ hash: UInt64, _ values: Int64?) {
             let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
-            try agg.acc0.add(g, values)  // sum(rating)
+            agg.acc0.add(g, values)  // sum(rating)
         }
     }
 

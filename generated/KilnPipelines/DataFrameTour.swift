@@ -1330,6 +1330,7 @@ public enum DataFrameTour {
                 scratch.reset()
                 try consumeOverall(name[i], age[i], balance[i], active[i], city[i])
             }
+            try agg.acc1.check()  // overflow in sum(age)
         }
 
         /// overall = aggregate[keys: ; n, sum(age), max(name), avg(balance)] of people
@@ -1337,7 +1338,7 @@ public enum DataFrameTour {
             let v1: Int64? = if let age { Int64(age) } else { nil }
             let g = 0  // one group
             agg.acc0.add(g, counting: true)  // n
-            try agg.acc1.add(g, v1)  // sum(age)
+            agg.acc1.add(g, v1)  // sum(age)
             agg.acc2.add(g, name)  // max(name)
             agg.acc3.add(g, balance)  // avg(balance)
         }

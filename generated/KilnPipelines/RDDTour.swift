@@ -649,22 +649,31 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeTotals(_1.value(i), _2.value(i))
             }
-            try staging.drain { try addTotals($0, $1, $2) }  // rows still held back
+            staging.drain { addTotals($0, $1, $2) }  // rows still held back
+            try agg.acc0.check()  // overflow in _2
         }
 
         /// totals = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeTotals(_ _1: KStr, _ _2: Int64) throws {
             if staging.isActive(for: agg.table) {
-                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addTotals($0, $1, $2) }
+                stageTotals(_1, _2)
             } else {
-                try addTotals(_1, _1.fastHash, _2)
+                let key = _1, hash = _1.fastHash, values = _2
+                let g = agg.table.insert(key, hash: hash)
+                agg.acc0.add(g, values)  // _2
             }
         }
 
+        /// totals: a row into the staging ring (a large table). Out of line, so that
+        /// the loop stays small for small tables.
+        @inline(never) func stageTotals(_ key: KStr, _ values: Int64) {
+            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addTotals($0, $1, $2) }
+        }
+
         /// totals: one row into its group (`hash` is the key's).
-        @inline(__always) func addTotals(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+        @inline(__always) func addTotals(_ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
-            try agg.acc0.add(g, values)  // _2
+            agg.acc0.add(g, values)  // _2
         }
     }
 
@@ -704,20 +713,28 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeSmallest(_1.value(i), _2.value(i))
             }
-            try staging.drain { try addSmallest($0, $1, $2) }  // rows still held back
+            staging.drain { addSmallest($0, $1, $2) }  // rows still held back
         }
 
         /// smallest = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeSmallest(_ _1: KStr, _ _2: Int64) throws {
             if staging.isActive(for: agg.table) {
-                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addSmallest($0, $1, $2) }
+                stageSmallest(_1, _2)
             } else {
-                try addSmallest(_1, _1.fastHash, _2)
+                let key = _1, hash = _1.fastHash, values = _2
+                let g = agg.table.insert(key, hash: hash)
+                agg.acc0.add(g, values)  // _2
             }
         }
 
+        /// smallest: a row into the staging ring (a large table). Out of line, so that
+        /// the loop stays small for small tables.
+        @inline(never) func stageSmallest(_ key: KStr, _ values: Int64) {
+            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addSmallest($0, $1, $2) }
+        }
+
         /// smallest: one row into its group (`hash` is the key's).
-        @inline(__always) func addSmallest(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+        @inline(__always) func addSmallest(_ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }
@@ -759,20 +776,28 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeLargest(_1.value(i), _2.value(i))
             }
-            try staging.drain { try addLargest($0, $1, $2) }  // rows still held back
+            staging.drain { addLargest($0, $1, $2) }  // rows still held back
         }
 
         /// largest = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeLargest(_ _1: KStr, _ _2: Int64) throws {
             if staging.isActive(for: agg.table) {
-                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addLargest($0, $1, $2) }
+                stageLargest(_1, _2)
             } else {
-                try addLargest(_1, _1.fastHash, _2)
+                let key = _1, hash = _1.fastHash, values = _2
+                let g = agg.table.insert(key, hash: hash)
+                agg.acc0.add(g, values)  // _2
             }
         }
 
+        /// largest: a row into the staging ring (a large table). Out of line, so that
+        /// the loop stays small for small tables.
+        @inline(never) func stageLargest(_ key: KStr, _ values: Int64) {
+            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addLargest($0, $1, $2) }
+        }
+
         /// largest: one row into its group (`hash` is the key's).
-        @inline(__always) func addLargest(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+        @inline(__always) func addLargest(_ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }
@@ -814,22 +839,31 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeProducts(_1.value(i), _2.value(i))
             }
-            try staging.drain { try addProducts($0, $1, $2) }  // rows still held back
+            staging.drain { addProducts($0, $1, $2) }  // rows still held back
+            try agg.acc0.check()  // overflow in _2
         }
 
         /// products = aggregate[keys: _1; _2] of everything
         @inline(__always) func consumeProducts(_ _1: KStr, _ _2: Int64) throws {
             if staging.isActive(for: agg.table) {
-                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addProducts($0, $1, $2) }
+                stageProducts(_1, _2)
             } else {
-                try addProducts(_1, _1.fastHash, _2)
+                let key = _1, hash = _1.fastHash, values = _2
+                let g = agg.table.insert(key, hash: hash)
+                agg.acc0.add(g, values)  // _2
             }
         }
 
+        /// products: a row into the staging ring (a large table). Out of line, so that
+        /// the loop stays small for small tables.
+        @inline(never) func stageProducts(_ key: KStr, _ values: Int64) {
+            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addProducts($0, $1, $2) }
+        }
+
         /// products: one row into its group (`hash` is the key's).
-        @inline(__always) func addProducts(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+        @inline(__always) func addProducts(_ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
-            try agg.acc0.add(g, values)  // _2
+            agg.acc0.add(g, values)  // _2
         }
     }
 
@@ -936,20 +970,27 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeUniqueNames(value.value(i))
             }
-            try staging.drain { try addUniqueNames($0, $1, $2) }  // rows still held back
+            staging.drain { addUniqueNames($0, $1, $2) }  // rows still held back
         }
 
         /// uniqueNames = distinct of names
         @inline(__always) func consumeUniqueNames(_ value: KStr) throws {
             if staging.isActive(for: agg.table) {
-                try staging.push(value, (), table: agg.table, prefetchGroup: { _ in }) { try addUniqueNames($0, $1, $2) }
+                stageUniqueNames(value, ())
             } else {
-                try addUniqueNames(value, value.fastHash, ())
+                let key = value, hash = value.fastHash
+                _ = agg.table.insert(key, hash: hash)
             }
         }
 
+        /// uniqueNames: a row into the staging ring (a large table). Out of line, so that
+        /// the loop stays small for small tables.
+        @inline(never) func stageUniqueNames(_ key: KStr, _ values: ()) {
+            staging.push(key, values, table: agg.table, prefetchGroup: { _ in }) { addUniqueNames($0, $1, $2) }
+        }
+
         /// uniqueNames: one row into its group (`hash` is the key's).
-        @inline(__always) func addUniqueNames(_ key: KStr, _ hash: UInt64, _ values: ()) throws {
+        @inline(__always) func addUniqueNames(_ key: KStr, _ hash: UInt64, _ values: ()) {
             _ = agg.table.insert(key, hash: hash)
         }
     }

@@ -95,7 +95,8 @@ public enum WordCountUDF {
                 scratch.reset()
                 try consumeWords(lines.value(i))
             }
-            try staging.drain { try addCounts($0, $1, $2) }  // rows still held back
+            staging.drain { addCounts($0, $1, $2) }  // rows still held back
+            try agg.acc0.check()  // overflow in _2
         }
 
         /// words = flatMap[split(value)] of text_file
@@ -115,16 +116,24 @@ public enum WordCountUDF {
         /// counts = aggregate[keys: _1; _2] of pairs
         @inline(__always) func consumeCounts(_ _1: KStr, _ _2: Int64) throws {
             if staging.isActive(for: agg.table) {
-                try staging.push(_1, _2, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { try addCounts($0, $1, $2) }
+                stageCounts(_1, _2)
             } else {
-                try addCounts(_1, _1.fastHash, _2)
+                let key = _1, hash = _1.fastHash, values = _2
+                let g = agg.table.insert(key, hash: hash)
+                agg.acc0.add(g, values)  // _2
             }
         }
 
+        /// counts: a row into the staging ring (a large table). Out of line, so that
+        /// the loop stays small for small tables.
+        @inline(never) func stageCounts(_ key: KStr, _ values: Int64) {
+            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addCounts($0, $1, $2) }
+        }
+
         /// counts: one row into its group (`hash` is the key's).
-        @inline(__always) func addCounts(_ key: KStr, _ hash: UInt64, _ values: Int64) throws {
+        @inline(__always) func addCounts(_ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
-            try agg.acc0.add(g, values)  // _2
+            agg.acc0.add(g, values)  // _2
         }
     }
 }

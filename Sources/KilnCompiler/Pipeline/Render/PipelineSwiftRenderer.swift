@@ -467,27 +467,28 @@ public struct PipelineSwiftRenderer {
         }
     }
 
-    func accumulator(_ aggregate: AggregateCall) -> (type: String, initializer: String, throwingAdd: Bool, throwingMerge: Bool) {
+    func accumulator(_ aggregate: AggregateCall) -> (type: String, initializer: String, throwingAdd: Bool, throwingMerge: Bool, checked: Bool) {
+        // checked: adds note an error (long overflow) that `check()` throws after each batch.
         let argumentType = aggregate.argument?.type ?? .long
         switch aggregate.function {
         case .sum:
-            return aggregate.type == .double ? ("SumDouble", "SumDouble()", false, false) : ("SumLong", "SumLong()", true, true)
+            return aggregate.type == .double ? ("SumDouble", "SumDouble()", false, false, false) : ("SumLong", "SumLong()", false, true, true)
         case .product:
-            return aggregate.type == .double ? ("ProductDouble", "ProductDouble()", false, false) : ("ProductLong", "ProductLong()", true, true)
-        case .avg: return ("Average", "Average()", false, false)
-        case .count, .countStar: return ("Count", "Count()", false, false)
+            return aggregate.type == .double ? ("ProductDouble", "ProductDouble()", false, false, false) : ("ProductLong", "ProductLong()", false, true, true)
+        case .avg: return ("Average", "Average()", false, false, false)
+        case .count, .countStar: return ("Count", "Count()", false, false, false)
         case .min, .max:
             let max = aggregate.function == .max
-            if argumentType == .string { return ("MinMaxString", "MinMaxString(max: \(max))", false, false) }
+            if argumentType == .string { return ("MinMaxString", "MinMaxString(max: \(max))", false, false, false) }
             let t = "MinMax<\(SwiftTypes.stage(argumentType))>"
-            return (t, "\(t)(max: \(max))", false, false)
-        case .first: return ("First", "First(\(typeLiteral(argumentType)))", false, false)
-        case .countDistinct: return ("CountDistinct", "CountDistinct()", false, false)
-        case .collectList: return ("CollectList", "CollectList(\(typeLiteral(argumentType)))", false, false)
+            return (t, "\(t)(max: \(max))", false, false, false)
+        case .first: return ("First", "First(\(typeLiteral(argumentType)))", false, false, false)
+        case .countDistinct: return ("CountDistinct", "CountDistinct()", false, false, false)
+        case .collectList: return ("CollectList", "CollectList(\(typeLiteral(argumentType)))", false, false, false)
         case .reduceUDF:
             let user = SwiftTypes.user(argumentType)
             let column = reduceColumnClosure(argumentType)
-            return ("ReduceWith<\(user)>", "ReduceWith<\(user)>({ \(aggregate.udf!)($0, $1) }, column: \(column))", true, true)
+            return ("ReduceWith<\(user)>", "ReduceWith<\(user)>({ \(aggregate.udf!)($0, $1) }, column: \(column))", true, true, false)
         }
     }
 

@@ -119,7 +119,7 @@ struct StageEmitter {
         add("                scratch.reset()")
         add("                try \(renderer.consumeName(root.consumer))(\(arguments.joined(separator: ", ")))")
         add("            }")
-        drainStaging(indent: "            ")
+        finishBatch(indent: "            ")
         add("        }")
     }
 
@@ -319,7 +319,7 @@ struct StageEmitter {
         add("                scratch.reset()")
         emit(from: join, joinOutput(join, probe: nil, buildRow: "m"), indent: "                ")
         add("            }")
-        drainStaging(indent: "            ")
+        finishBatch(indent: "            ")
         add("        }")
     }
 
@@ -335,16 +335,26 @@ struct StageEmitter {
         }
     }
 
+    /// `try ` where adding a staged row can throw (a udf reduction).
+    func stagedTry(_ index: Int) -> String {
+        renderer.aggregation(index).aggregates.contains { renderer.accumulator($0).throwingAdd } ? "try " : ""
+    }
+
     /// The Swift type of the values a staged row holds: its aggregates' arguments.
     func stagedValuesType(_ index: Int) -> String {
         let types = renderer.aggregation(index).aggregates.compactMap { $0.argument.map { SwiftTypes.stage($0.type, nullable: $0.nullable) } }
         return types.count == 1 ? types[0] : "(\(types.joined(separator: ", ")))"
     }
 
-    /// Drains the ring: run at the end of every entry point, before the workers' states merge.
-    mutating func drainStaging(indent: String) {
-        guard stagesAggregate, case let .aggregate(index) = stage.sink else { return }
-        add("\(indent)try staging.drain { try add\(typeName(index))($0, $1, $2) }  // rows still held back")
+    /// Drains the ring and throws an error an accumulator noted (long overflow): run at the
+    /// end of every entry point, before the workers' states merge.
+    mutating func finishBatch(indent: String) {
+        guard case let .aggregate(index) = stage.sink else { return }
+        let t = stagedTry(index)
+        if stagesAggregate { add("\(indent)\(t)staging.drain { \(t)add\(typeName(index))($0, $1, $2) }  // rows still held back") }
+        for (position, aggregate) in renderer.aggregation(index).aggregates.enumerated() where renderer.accumulator(aggregate).checked {
+            add("\(indent)try agg.acc\(position).check()  // overflow in \(Identifiers.commentText(aggregate.name))")
+        }
     }
 
     mutating func renderAggregate(_ index: Int, _ emitter: SwiftExpressionEmitter, indent: String) {
@@ -359,22 +369,30 @@ struct StageEmitter {
             let values = staged.count == 1 ? staged[0] : "(\(staged.joined(separator: ", ")))"
             let prefetches = aggregates.indices.map { "agg.acc\($0).prefetch(g)" }
             let prefetch = prefetches.isEmpty ? "{ _ in }" : "{ g in \(prefetches.joined(separator: "; ")) }"
-            let add = "add\(typeName(index))"
+            let add = "add\(typeName(index))", t = stagedTry(index)
             if key.nullable {
                 self.add("\(indent)if let key = \(key.expr), staging.isActive(for: agg.table) {")
             } else {
                 self.add("\(indent)if staging.isActive(for: agg.table) {")
             }
             let held = key.nullable ? "key" : key.expr
-            self.add("\(indent)    try staging.push(\(held), \(values), table: agg.table, prefetchGroup: \(prefetch)) { try \(add)($0, $1, $2) }")
+            self.add("\(indent)    \(t)stage\(typeName(index))(\(held), \(staged.isEmpty ? "()" : values))")
             self.add("\(indent)} else {")
             if key.nullable {
-                self.add("\(indent)    if \(key.expr) == nil { try staging.drain { try \(add)($0, $1, $2) } }  // rows held back go first")
-                self.add("\(indent)    try \(add)(\(key.expr), \(key.expr)?.fastHash ?? 0, \(values))")
-            } else {
-                self.add("\(indent)    try \(add)(\(key.expr), \(key.expr).fastHash, \(values))")
+                self.add("\(indent)    if \(key.expr) == nil { \(t)staging.drain { \(t)\(add)($0, $1, $2) } }  // rows held back go first")
             }
+            // A small table: the row goes straight in (add's body, inline).
+            self.add("\(indent)    let key = \(key.expr), hash = \(key.expr)\(key.nullable ? "?.fastHash ?? 0" : ".fastHash")\(staged.isEmpty ? "" : ", values = \(values)")")
+            lines += addBody(key: key, aggregates: aggregates, argumentValues: argumentValues, indent: indent + "    ")
             self.add("\(indent)}")
+            let throwing = t.isEmpty ? "" : " throws"
+            pendingFunctions.append([
+                "        /// \(nodes[index].name): a row into the staging ring (a large table). Out of line, so that",
+                "        /// the loop stays small for small tables.",
+                "        @inline(never) func stage\(typeName(index))(_ key: KStr, _ values: \(stagedValuesType(index)))\(throwing) {",
+                "            \(t)staging.push(key, values, table: agg.table, prefetchGroup: \(prefetch)) { \(t)\(add)($0, $1, $2) }",
+                "        }",
+            ])
             pendingFunctions.append(stagedAdd(index, key: key, aggregates: aggregates, argumentValues: argumentValues))
             return
         }
@@ -403,12 +421,18 @@ struct StageEmitter {
 
     /// `add<Name>(key, hash, values)`: one staged row into its group.
     func stagedAdd(_ index: Int, key: SwiftValue, aggregates: [AggregateCall], argumentValues: [SwiftValue?]) -> [String] {
+        let keyType = SwiftTypes.stage(.string, nullable: key.nullable)
+        let throwing = stagedTry(index).isEmpty ? "" : " throws"
+        return ["        /// \(nodes[index].name): one row into its group (`hash` is the key's).",
+                "        @inline(__always) func add\(typeName(index))(_ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index)))\(throwing) {"]
+            + addBody(key: key, aggregates: aggregates, argumentValues: argumentValues, indent: "            ")
+            + ["        }"]
+    }
+
+    /// The body of `add<Name>`, on `key`, `hash` and `values` in scope.
+    func addBody(key: SwiftValue, aggregates: [AggregateCall], argumentValues: [SwiftValue?], indent: String) -> [String] {
         var emitter = self
         emitter.lines = []
-        let indent = "            "
-        let keyType = SwiftTypes.stage(.string, nullable: key.nullable)
-        emitter.add("        /// \(nodes[index].name): one row into its group (`hash` is the key's).")
-        emitter.add("        @inline(__always) func add\(typeName(index))(_ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index))) throws {")
         let group = aggregates.isEmpty ? "_" : "let g"
         emitter.add(key.nullable ? "\(indent)\(group) = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }"
                                  : "\(indent)\(group) = agg.table.insert(key, hash: hash)")
@@ -421,7 +445,6 @@ struct StageEmitter {
             return SwiftValue(expr: count == 1 ? "values" : "values.\(position)", type: value.type, nullable: value.nullable)
         }
         emitter.addToAccumulators(aggregates, held, indent: indent)
-        emitter.add("        }")
         return emitter.lines
     }
 
