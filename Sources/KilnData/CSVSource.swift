@@ -63,11 +63,24 @@ public final class CSVSource: BatchSource, FrameLoadable {
         }
     }
 
-    /// A whole part in one frame: every batch is written at the end of the same columns.
-    public func readFrame(partition: Int, of count: Int, context: PipelineContext) throws -> Frame {
+    /// A whole part in one frame: every batch is written at the end of the same columns, which
+    /// after the first batch are sized for the rest at its bytes per row (see `Frame.reserve`).
+    public func readFrame(partition: Int, of count: Int, context: PipelineContext, roomForAll: Bool) throws -> Frame {
         let frame = Frame(schema: schema)
-        try scan(partition: partition, of: count, context: context, builder: { RowBatchBuilder(appendingTo: frame, capacity: $0, textBytes: $1) }) { builder, rows in
+        let lineRanges = LineRanges(files: files)
+        let partBytes = lineRanges.ranges(partition: partition, of: count).reduce(0) { $0 + $1.end - $1.start }
+        let expectedBytes = roomForAll ? files.sizes.reduce(0, +) : partBytes
+        var bytesRead = 0, sized = false
+        try scan(partition: partition, of: count, context: context, builder: { rows, textBytes in
+            bytesRead += textBytes
+            return RowBatchBuilder(appendingTo: frame, capacity: rows, textBytes: textBytes)
+        }) { builder, rows in
             builder.finishAppending(rows: rows)
+            if !sized && frame.count > 0 && bytesRead > 0 {
+                sized = true
+                // 5% over, for lines that run longer later on.
+                frame.reserve(scale: 1.05 * Double(expectedBytes) / Double(bytesRead))
+            }
         }
         return frame
     }

@@ -346,15 +346,42 @@ public final class Frame {
     @inlinable public func lists(_ index: Int) -> ListColumn { if case let .list(c) = columns[index] { return c }; fatalError("column \(index) is not an array column") }
 
     /// Frames of the same schema, one after the other. Consumes them: the first non-empty
-    /// one grows to take the others (so nothing is copied twice, nor held twice).
-    public static func concatenate(_ frames: [Frame], schema: Schema) -> Frame {
+    /// one grows to take the others (so nothing is copied twice, nor held twice). With a
+    /// context, columns are appended on its threads at once.
+    public static func concatenate(_ frames: [Frame], schema: Schema, context: PipelineContext? = nil) -> Frame {
         let nonEmpty = frames.filter { $0.count > 0 }
         guard let first = nonEmpty.first else { return Frame(schema: schema) }
         if nonEmpty.count == 1 { return first }
-        for frame in nonEmpty.dropFirst() {
-            for (target, source) in zip(first.columns, frame.columns) { target.append(contentsOf: source) }
+        let appendColumn = { (column: Int) in
+            for frame in nonEmpty.dropFirst() { first.columns[column].append(contentsOf: frame.columns[column]) }
+        }
+        if let context {
+            // Each column is its own buffers: appends to different columns share nothing.
+            try! context.parallel(first.columns.count) { appendColumn($0) }
+        } else {
+            for column in first.columns.indices { appendColumn(column) }
         }
         return first
+    }
+
+    /// Makes room for `scale` times the rows (and string bytes) the frame holds, so that
+    /// appending that much grows no buffer: growing one copies it or faults in fresh pages.
+    public func reserve(scale: Double) {
+        guard scale > 1 else { return }
+        let rows = Int((Double(count) * scale).rounded(.up))
+        for column in columns {
+            switch column {
+            case let .string(c):
+                c.offsets.reserve(rows + 1)
+                c.bytes.reserve(Int((Double(c.bytes.count) * scale).rounded(.up)))
+                c.validity?.reserve(rows)
+            case let .int(c): c.values.reserve(rows); c.validity?.reserve(rows)
+            case let .long(c): c.values.reserve(rows); c.validity?.reserve(rows)
+            case let .double(c): c.values.reserve(rows); c.validity?.reserve(rows)
+            case let .boolean(c): c.values.reserve(rows); c.validity?.reserve(rows)
+            case .list: break
+            }
+        }
     }
 
     /// The rows at `indices`, in that order.

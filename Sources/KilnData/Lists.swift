@@ -65,7 +65,9 @@ extension Frame {
 
 /// A source that can read a part straight into one frame (no batches to join).
 public protocol FrameLoadable {
-    func readFrame(partition: Int, of count: Int, context: PipelineContext) throws -> Frame
+    /// Part `partition` of `count` as one frame; with `roomForAll`, sized for every part's rows
+    /// (`load` appends the other parts to the first).
+    func readFrame(partition: Int, of count: Int, context: PipelineContext, roomForAll: Bool) throws -> Frame
 }
 
 extension PipelineContext {
@@ -81,7 +83,7 @@ extension PipelineContext {
         }
         try parallel(parts) { part in
             if let loadable = source as? FrameLoadable {
-                pieces.value[part] = try loadable.readFrame(partition: part, of: parts, context: self)
+                pieces.value[part] = try loadable.readFrame(partition: part, of: parts, context: self, roomForAll: part == 0)
                 return
             }
             var combined: Frame?
@@ -100,6 +102,6 @@ extension PipelineContext {
             }
             pieces.value[part] = combined
         }
-        return Frame.concatenate(pieces.value.compactMap { $0 }, schema: schema)
+        return Frame.concatenate(pieces.value.compactMap { $0 }, schema: schema, context: self)
     }
 }
