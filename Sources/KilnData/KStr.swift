@@ -116,12 +116,30 @@ public enum KilnHash {
 
     @inlinable @inline(__always)
     public static func bytes(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
-        // Keys of 8 to 16 bytes (most words and names): two overlapping loads, no loop.
-        if n >= 8 && n <= 16 {
-            let a = p.loadUnaligned(as: UInt64.self), b = p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        // Keys of up to 16 bytes (most words and names): two words, no loop.
+        if n <= 16 {
+            let a = n >= 8 ? p.loadUnaligned(as: UInt64.self) : word(p, n)
+            let b = n >= 8 ? p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) : 0
             return mix(mix(a ^ k1, b ^ k2 ^ UInt64(truncatingIfNeeded: n)), seed)
         }
         return bytesLong(p, n)
+    }
+
+    /// The `n` <= 8 bytes at `p` as a little-endian word, zero-padded, read without touching
+    /// memory past them: overlapping loads (4 + 4 bytes, or bytes 0, n/2 and n-1) agree where
+    /// they overlap, so OR-ing them is exact.
+    @inlinable @inline(__always)
+    public static func word(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
+        if n >= 8 { return p.loadUnaligned(as: UInt64.self) }
+        if n >= 4 {
+            let low = UInt64(p.loadUnaligned(as: UInt32.self)), high = UInt64(p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            return low | high << (UInt64(truncatingIfNeeded: n - 4) &* 8)
+        }
+        if n == 0 { return 0 }
+        let middle = n >> 1
+        return UInt64(p.load(as: UInt8.self))
+            | UInt64(p.load(fromByteOffset: middle, as: UInt8.self)) << (UInt64(truncatingIfNeeded: middle) &* 8)
+            | UInt64(p.load(fromByteOffset: n - 1, as: UInt8.self)) << (UInt64(truncatingIfNeeded: n - 1) &* 8)
     }
 
     @usableFromInline

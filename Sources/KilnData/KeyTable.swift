@@ -70,16 +70,7 @@ public final class KeyTable {
 
     /// The first 8 bytes of a key, zero-padded, read without touching memory past its end.
     @inlinable @inline(__always)
-    static func prefix(_ key: KStr) -> UInt64 {
-        if key.count >= 8 { return UnsafeRawPointer(key.base).loadUnaligned(as: UInt64.self) }
-        var word: UInt64 = 0
-        var i = 0
-        while i < key.count {
-            word |= UInt64(key.base[i]) << (8 * UInt64(i))
-            i += 1
-        }
-        return word
-    }
+    static func prefix(_ key: KStr) -> UInt64 { KilnHash.word(UnsafeRawPointer(key.base), key.count) }
 
     /// A slot's upper 32 bits for a key: 24 bits of its hash and its length (capped at 255).
     @inlinable @inline(__always)

@@ -81,6 +81,27 @@ final class KeyTableTests: XCTestCase {
         }
     }
 
+    /// A key's word and hash read only its own bytes: the same key followed by other bytes
+    /// gives the same word (the bytes, little-endian, zero-padded) and the same hash, for every
+    /// length around the 4-, 8- and 16-byte loads.
+    func testWordAndHashReadOnlyTheKeysBytes() {
+        let key = Array("abcdefghijklmnopqrstuvwxyz".utf8)
+        for length in 0...20 {
+            let hashes = [UInt8(0), 0xFF].map { filler -> (UInt64, UInt64) in
+                let bytes = Array(key[..<length]) + [UInt8](repeating: filler, count: 16)
+                return bytes.withUnsafeBytes { raw in
+                    (length <= 8 ? KilnHash.word(raw.baseAddress!, length) : 0, KilnHash.bytes(raw.baseAddress!, length))
+                }
+            }
+            XCTAssertEqual(hashes[0].1, hashes[1].1, "\(length) bytes: the hash saw bytes past the key")
+            if length <= 8 {
+                let expected = key[..<length].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+                XCTAssertEqual(hashes[0].0, expected, "\(length) bytes")
+                XCTAssertEqual(hashes[1].0, expected, "\(length) bytes")
+            }
+        }
+    }
+
     /// Every key given one hash: slots and tags agree, so only the byte compare tells keys apart.
     func testKeysWithOneHashStayApart() {
         let table = KeyTable()
