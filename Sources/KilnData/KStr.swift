@@ -74,7 +74,7 @@ public struct KStr: Hashable, Comparable, CustomStringConvertible, @unchecked Se
 
     /// Kiln's fast hash of the bytes (not Swift's seeded SipHash: tables need speed, not DoS
     /// resistance, and the same bytes must hash alike across threads).
-    @inlinable
+    @inlinable @inline(__always)
     public var fastHash: UInt64 { KilnHash.bytes(UnsafeRawPointer(base), count) }
 
     @inlinable
