@@ -119,14 +119,32 @@ final class JSONRecordParser {
         if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
     }
 
-    /// `{...}` at `pos` as one row.
-    private func parseObjectRow() throws(JSONSyntaxError) -> [Staged] {
-        var row = [Staged](repeating: .null, count: types.count)
+    /// Enters the object or array whose opener is at `pos`: false when it is empty (and left
+    /// again), true when a member or element comes next.
+    private func open(closing: UInt8) throws(JSONSyntaxError) -> Bool {
         try enter()
         pos += 1
         skipWhitespace()
-        if pos < end && p[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return row }
-        while true {
+        if pos < end && p[pos] == closing { pos += 1; depth -= 1; return false }
+        return true
+    }
+
+    /// After a member or element: true past a ',' (another comes), false past the closer (the
+    /// object or array is left).
+    private func next(closing: UInt8) throws(JSONSyntaxError) -> Bool {
+        let isObject = closing == UInt8(ascii: "}")
+        skipWhitespace()
+        guard pos < end else { throw fail(isObject ? "unexpected end of line in an object" : "unexpected end of line in an array") }
+        if p[pos] == UInt8(ascii: ",") { pos += 1; return true }
+        if p[pos] == closing { pos += 1; depth -= 1; return false }
+        throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+    }
+
+    /// `{...}` at `pos` as one row.
+    private func parseObjectRow() throws(JSONSyntaxError) -> [Staged] {
+        var row = [Staged](repeating: .null, count: types.count)
+        guard try open(closing: UInt8(ascii: "}")) else { return row }
+        repeat {
             skipWhitespace()
             guard pos < end, p[pos] == 34 || p[pos] == 39 else { throw fail(pos < end ? "expected a field name in quotes" : "unexpected end of line in an object") }
             key.removeAll(keepingCapacity: true)
@@ -144,23 +162,14 @@ final class JSONRecordParser {
             } else {
                 try skipValue()
             }
-            skipWhitespace()
-            guard pos < end else { throw fail("unexpected end of line in an object") }
-            if p[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if p[pos] == UInt8(ascii: "}") { pos += 1; break }
-            throw fail("expected ',' or '}'")
-        }
-        depth -= 1
+        } while try next(closing: UInt8(ascii: "}"))
         return row
     }
 
     /// A top-level `[...]`: every element must be an object.
     private func parseArrayOfRows() throws(JSONSyntaxError) {
-        try enter()
-        pos += 1
-        skipWhitespace()
-        if pos < end && p[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return }
-        while true {
+        guard try open(closing: UInt8(ascii: "]")) else { return }
+        repeat {
             skipWhitespace()
             guard pos < end else { throw fail("unexpected end of line in an array") }
             if p[pos] == UInt8(ascii: "{") {
@@ -169,13 +178,7 @@ final class JSONRecordParser {
                 try skipValue()
                 throw JSONSyntaxError(message: "a top-level array must hold objects only", offset: nil)
             }
-            skipWhitespace()
-            guard pos < end else { throw fail("unexpected end of line in an array") }
-            if p[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if p[pos] == UInt8(ascii: "]") { pos += 1; break }
-            throw fail("expected ',' or ']'")
-        }
-        depth -= 1
+        } while try next(closing: UInt8(ascii: "]"))
     }
 
     private func columnIndex() -> Int? {
@@ -222,22 +225,13 @@ final class JSONRecordParser {
             return type == .string ? rawText(from: start) : nil
         case UInt8(ascii: "["):
             if case let .array(element) = type {
-                try enter()
-                pos += 1
                 var elements: [Staged] = []
                 var ok = true
-                skipWhitespace()
-                if pos < end && p[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return .list(elements) }
-                while true {
+                guard try open(closing: UInt8(ascii: "]")) else { return .list(elements) }
+                repeat {
                     skipWhitespace()
                     if let value = try convert(element) { elements.append(value) } else { ok = false }
-                    skipWhitespace()
-                    guard pos < end else { throw fail("unexpected end of line in an array") }
-                    if p[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                    if p[pos] == UInt8(ascii: "]") { pos += 1; break }
-                    throw fail("expected ',' or ']'")
-                }
-                depth -= 1
+                } while try next(closing: UInt8(ascii: "]"))
                 return ok ? .list(elements) : nil
             }
             try skipValue()
@@ -285,39 +279,21 @@ final class JSONRecordParser {
         case 34, 39:
             try skipString()
         case UInt8(ascii: "{"):
-            try enter()
-            pos += 1
-            skipWhitespace()
-            if pos < end && p[pos] == UInt8(ascii: "}") { pos += 1; depth -= 1; return }
-            while true {
+            guard try open(closing: UInt8(ascii: "}")) else { return }
+            repeat {
                 skipWhitespace()
                 guard pos < end, p[pos] == 34 || p[pos] == 39 else { throw fail(pos < end ? "expected a field name in quotes" : "unexpected end of line in an object") }
                 try skipString()
                 try expect(UInt8(ascii: ":"), "':' after a field name")
                 skipWhitespace()
                 try skipValue()
-                skipWhitespace()
-                guard pos < end else { throw fail("unexpected end of line in an object") }
-                if p[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if p[pos] == UInt8(ascii: "}") { pos += 1; break }
-                throw fail("expected ',' or '}'")
-            }
-            depth -= 1
+            } while try next(closing: UInt8(ascii: "}"))
         case UInt8(ascii: "["):
-            try enter()
-            pos += 1
-            skipWhitespace()
-            if pos < end && p[pos] == UInt8(ascii: "]") { pos += 1; depth -= 1; return }
-            while true {
+            guard try open(closing: UInt8(ascii: "]")) else { return }
+            repeat {
                 skipWhitespace()
                 try skipValue()
-                skipWhitespace()
-                guard pos < end else { throw fail("unexpected end of line in an array") }
-                if p[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if p[pos] == UInt8(ascii: "]") { pos += 1; break }
-                throw fail("expected ',' or ']'")
-            }
-            depth -= 1
+            } while try next(closing: UInt8(ascii: "]"))
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
             _ = try readLiteral()
         default:
