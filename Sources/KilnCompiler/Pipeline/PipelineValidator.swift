@@ -162,9 +162,11 @@ final class PipelineValidator {
                 inputName = Located(previous, at: step.location)
             } else {
                 diagnostics.error("step '\(step.name.value)' needs 'from:' to name its input: the pipeline has \(spec.sources.count) sources (\(spec.sources.map(\.name.value).joined(separator: ", ")))", at: step.location)
+                failed.insert(step.name.value)
                 continue
             }
-            guard let input = resolve(inputName, from: step.name.value) else { continue }
+            // A step whose input failed fails quietly, and so do the steps that read it.
+            guard let input = resolve(inputName, from: step.name.value) else { failed.insert(step.name.value); continue }
             build(step, operations: Self.stepOperations, input: input)
         }
         var outputs: [Int] = []

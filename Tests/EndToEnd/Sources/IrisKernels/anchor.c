@@ -1,1 +1,0 @@
-// Anchor source: the kernels come from the Kiln build plugin.
