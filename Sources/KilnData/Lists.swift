@@ -73,7 +73,7 @@ public protocol FrameLoadable {
 extension PipelineContext {
     /// A whole source as one frame (a source read once and used by several steps, or returned).
     /// Each part's batches are appended as they come and freed, so the peak is about the frame.
-    public func load(_ source: BatchSource, schema: Schema) throws -> Frame {
+    public func load<Source: BatchSource>(_ source: Source, schema: Schema) throws -> Frame {
         let parts = source.partitionCount(workers: threads)
         let pieces = UncheckedSendable(UnsafeMutableBufferPointer<Frame?>.allocate(capacity: parts))
         pieces.value.initialize(repeating: nil)
@@ -88,16 +88,7 @@ extension PipelineContext {
             }
             var combined: Frame?
             try source.read(partition: part, of: parts, context: self) { batch in
-                let frame: Frame
-                if let lines = batch.lines {
-                    frame = Frame(schema: schema, capacity: batch.rows.count)
-                    let column = frame.strings(0)
-                    for row in batch.rows { column.append(lines.value(row)) }
-                } else if let batchFrame = batch.frame {
-                    frame = batch.rows == 0..<batchFrame.count ? batchFrame : batchFrame.gather(Array(batch.rows))
-                } else {
-                    return
-                }
+                let frame = batch.frame(schema: schema)
                 combined = combined.map { Frame.concatenate([$0, frame], schema: schema) } ?? frame
             }
             pieces.value[part] = combined

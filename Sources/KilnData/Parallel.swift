@@ -6,26 +6,50 @@ import Darwin
 #endif
 
 /// Rows handed to a stage's loop: a range of a frame (a frame source, or a batch a reader
-/// parsed), or lines of a text file.
-public struct Batch {
+/// parsed). Each source says which kind of batch it yields, so a stage's loop is compiled
+/// against its source's batch type and cannot read a batch of another kind.
+public protocol RowBatch {
+    var rows: Range<Int> { get }
+    /// These rows as a frame of `schema` (for `load`).
+    func frame(schema: Schema) -> Frame
+}
+
+/// A range of rows of a frame.
+public struct Batch: RowBatch {
     public let rows: Range<Int>
-    public let frame: Frame?
-    public let lines: LineView?
+    public let frame: Frame
 
-    public init(frame: Frame, rows: Range<Int>) { self.frame = frame; self.rows = rows; self.lines = nil }
-    public init(lines: LineView, count: Int) { self.frame = nil; self.rows = 0..<count; self.lines = lines }
+    public init(frame: Frame, rows: Range<Int>) { self.frame = frame; self.rows = rows }
 
-    @inlinable public func strings(_ column: Int) -> StringView { frame!.strings(column).view }
-    @inlinable public func ints(_ column: Int) -> PrimitiveView<Int32> { frame!.ints(column).view }
-    @inlinable public func longs(_ column: Int) -> PrimitiveView<Int64> { frame!.longs(column).view }
-    @inlinable public func doubles(_ column: Int) -> PrimitiveView<Double> { frame!.doubles(column).view }
-    @inlinable public func booleans(_ column: Int) -> PrimitiveView<Bool> { frame!.booleans(column).view }
-    @inlinable public func lists(_ column: Int) -> ListColumn { frame!.lists(column) }
+    @inlinable public func strings(_ column: Int) -> StringView { frame.strings(column).view }
+    @inlinable public func ints(_ column: Int) -> PrimitiveView<Int32> { frame.ints(column).view }
+    @inlinable public func longs(_ column: Int) -> PrimitiveView<Int64> { frame.longs(column).view }
+    @inlinable public func doubles(_ column: Int) -> PrimitiveView<Double> { frame.doubles(column).view }
+    @inlinable public func booleans(_ column: Int) -> PrimitiveView<Bool> { frame.booleans(column).view }
+    @inlinable public func lists(_ column: Int) -> ListColumn { frame.lists(column) }
+
+    public func frame(schema: Schema) -> Frame { rows == 0..<frame.count ? frame : frame.gather(Array(rows)) }
+}
+
+/// Lines of a text file as they are read (`textFile`'s one column, `value`).
+public struct LineBatch: RowBatch {
+    public let rows: Range<Int>
+    public let lines: LineView
+
+    public init(lines: LineView, count: Int) { self.lines = lines; self.rows = 0..<count }
+
+    public func frame(schema: Schema) -> Frame {
+        let frame = Frame(schema: schema, capacity: rows.count)
+        let column = frame.strings(0)
+        for row in rows { column.append(lines.value(row)) }
+        return frame
+    }
 }
 
 /// Something a stage reads in parallel: it splits itself into parts, and each part is read
 /// by one worker, batch by batch, in order.
-public protocol BatchSource {
+public protocol BatchSource<Batch> {
+    associatedtype Batch: RowBatch
     /// How many parts to read it in when `workers` workers are available.
     func partitionCount(workers: Int) -> Int
     func read(partition: Int, of count: Int, context: PipelineContext, _ body: (Batch) throws -> Void) throws
@@ -57,11 +81,11 @@ public final class TextSource: BatchSource {
         max(1, min(workers, files.totalBytes / (1 << 20) + 1))
     }
 
-    public func read(partition: Int, of count: Int, context: PipelineContext, _ body: (Batch) throws -> Void) throws {
+    public func read(partition: Int, of count: Int, context: PipelineContext, _ body: (LineBatch) throws -> Void) throws {
         for range in files.partitions(count)[partition] {
             let reader = try LineReader(path: files.paths[range.file], range: range)
             while let lines = try reader.next() {
-                try body(Batch(lines: lines, count: reader.starts.count))
+                try body(LineBatch(lines: lines, count: reader.starts.count))
             }
         }
     }
@@ -128,7 +152,7 @@ public final class PipelineContext: @unchecked Sendable {
     /// Reads `source` with one worker per part: `body(workers[p], batch)` for each batch of part p.
     /// Returns how many workers took part (their results are the first that many).
     @discardableResult
-    public func run<Worker>(_ source: BatchSource, workers: [Worker], _ body: (Worker, Batch) throws -> Void) throws -> Int {
+    public func run<Source: BatchSource, Worker>(_ source: Source, workers: [Worker], _ body: (Worker, Source.Batch) throws -> Void) throws -> Int {
         let parts = min(workers.count, source.partitionCount(workers: workers.count))
         try parallel(parts) { part in
             try source.read(partition: part, of: parts, context: self) { batch in try body(workers[part], batch) }

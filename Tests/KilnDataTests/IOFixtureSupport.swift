@@ -106,11 +106,11 @@ final class WarningLog: @unchecked Sendable {
 }
 
 /// Reads every part of `source` in order, as `count` parts.
-func readAll(_ source: BatchSource, parts count: Int, context: PipelineContext) throws -> [[CellValue?]] {
+func readAll(_ source: some BatchSource<Batch>, parts count: Int, context: PipelineContext) throws -> [[CellValue?]] {
     var rows: [[CellValue?]] = []
     for part in 0..<count {
         try source.read(partition: part, of: count, context: context) { batch in
-            let frame = batch.frame!
+            let frame = batch.frame
             for row in batch.rows { rows.append(frame.columns.indices.map { frame.value(row: row, column: $0) }) }
         }
     }

@@ -38,7 +38,7 @@ final class IOReaderTests: XCTestCase {
         }
     }()
 
-    static func source(_ c: Case, mode: ReadMode? = nil, chunkSize: Int? = nil, batchRows: Int? = nil) throws -> BatchSource {
+    static func source(_ c: Case, mode: ReadMode? = nil, chunkSize: Int? = nil, batchRows: Int? = nil) throws -> any BatchSource<Batch> {
         let paths = c.paths.map(IOFixtures.path)
         if c.format == "csv" {
             var options = CSVOptions(mode: mode ?? c.mode)
@@ -222,7 +222,7 @@ final class IOReaderTests: XCTestCase {
         final class Collector: @unchecked Sendable { var rows: [String] = [] }
         let workers = [Collector(), Collector(), Collector()]
         let used = try context.run(source, workers: workers) { worker, batch in
-            let frame = batch.frame!
+            let frame = batch.frame
             for row in batch.rows {
                 worker.rows.append(frame.columns.indices.map { IOFixtures.canonical(frame.value(row: row, column: $0)) }.joined(separator: " | "))
             }

@@ -89,8 +89,8 @@ public enum WordCount {
         init() {}
 
         /// Rows of `lines` as they are read.
-        func consumeLines(_ batch: Batch) throws {
-            let lines = batch.lines!
+        func consumeLines(_ batch: LineBatch) throws {
+            let lines = batch.lines
             for i in batch.rows {
                 scratch.reset()
                 try consumeWords(lines.value(i))

@@ -89,8 +89,8 @@ public enum WordCountUDF {
         init() {}
 
         /// Rows of `text_file` as they are read.
-        func consumeText_file(_ batch: Batch) throws {
-            let lines = batch.lines!
+        func consumeText_file(_ batch: LineBatch) throws {
+            let lines = batch.lines
             for i in batch.rows {
                 scratch.reset()
                 try consumeWords(lines.value(i))

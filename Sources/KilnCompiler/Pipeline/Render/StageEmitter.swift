@@ -99,10 +99,13 @@ struct StageEmitter {
         let node = nodes[root.node]
         let names = renderer.localNames(node.schema)
         add("        /// Rows of `\(node.name)`\(root.isReader ? " as they are read" : "").")
-        add("        func consume\(typeName(root.node))(_ batch: Batch) throws {")
+        // A text file read as it streams gives lines; a frame (a loaded source too) gives columns.
+        var readsLines = false
+        if root.isReader, case .textFile = node.op { readsLines = true }
+        add("        func consume\(typeName(root.node))(_ batch: \(readsLines ? "LineBatch" : "Batch")) throws {")
         var arguments: [String] = []
-        if case .textFile = node.op {
-            add("            let lines = batch.lines!")
+        if readsLines {
+            add("            let lines = batch.lines")
             arguments = ["lines.value(i)"]
         } else {
             for (column, (name, field)) in zip(names, node.schema.fields).enumerated() {
