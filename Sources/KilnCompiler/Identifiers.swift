@@ -48,8 +48,17 @@ public enum Identifiers {
         "context", "worker", "batch", "result", "spark", "sc", "args", "main", "run", "math", "add", "mul", "argparse", "parser", "outputs",
     ]
 
-    /// Why `name` cannot name a pipeline source, step or parameter (a variable in the generated
-    /// Swift and Python), or nil if it can.
+    /// Python names the generated PySpark program's `run` relies on (a local of that name would
+    /// shadow them in its lambdas).
+    static let pythonBuiltins: Set<String> = [
+        "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "int", "isinstance", "iter", "list", "map",
+        "max", "min", "next", "object", "range", "round", "set", "sorted", "str", "sum", "tuple", "type", "zip",
+        "F", "T", "Row", "SparkSession", "operator",
+    ]
+
+    /// Why `name` cannot name a pipeline source or step (it must be a plain identifier), or nil
+    /// if it can. Names that clash with keywords or the generated code are not refused: they
+    /// are mangled (see `datasetIdentifiers`).
     public static func problemWithDatasetName(_ name: String) -> String? {
         guard let first = name.unicodeScalars.first else { return "a name cannot be empty" }
         let isLetter: (Unicode.Scalar) -> Bool = { ("A"..."Z").contains($0) || ("a"..."z").contains($0) }
@@ -58,15 +67,51 @@ public enum Identifiers {
             return "a name may contain only ASCII letters, digits and '_'"
         }
         guard name.count <= 64 else { return "a name may be at most 64 characters long" }
-        let isStageName = name.hasPrefix("stage") && name.count > 5 && name.dropFirst(5).allSatisfy(\.isNumber)
-        if swiftKeywords.contains(name) || pythonKeywords.contains(name) || reservedPipelineNames.contains(name) || isStageName
-            || name.hasPrefix("kiln") || name.hasPrefix("p_") {
-            return "'\(name)' is reserved"
-        }
         return nil
     }
 
-    public static func problemWithParameterName(_ name: String) -> String? { problemWithDatasetName(name) }
+    /// Whether a dataset's variable of this name would clash with a keyword of Swift or Python,
+    /// or with a name the generated code uses for itself.
+    static func clashesWithGeneratedCode(_ name: String) -> Bool {
+        let isStageName = name.hasPrefix("stage") && name.count > 5 && name.dropFirst(5).allSatisfy(\.isNumber)
+        return swiftKeywords.contains(name) || pythonKeywords.contains(name) || pythonBuiltins.contains(name)
+            || reservedPipelineNames.contains(name) || isStageName || name.hasPrefix("kiln") || name.hasPrefix("p_")
+    }
+
+    /// The variable names of a pipeline's datasets in the generated Swift and Python: each
+    /// spec name as written where it is free, else with '_' appended (and `ds_` before a
+    /// reserved prefix) until it clashes with
+    /// nothing (keywords, the generated code's own names, `reserved` such as udfs and params,
+    /// other datasets' names, and the `<join>Table`/`<join>Build` locals of joins).
+    public static func datasetIdentifiers(_ names: [String], joins: Set<Int>, reserved: Set<String>) -> [String] {
+        let specNames = Set(names)
+        var assigned: Set<String> = [], derived: Set<String> = []
+        var identifiers: [String] = []
+        for (index, name) in names.enumerated() {
+            func free(_ candidate: String) -> Bool {
+                !clashesWithGeneratedCode(candidate) && !reserved.contains(candidate) && !assigned.contains(candidate)
+                    && !derived.contains(candidate) && (candidate == name || !specNames.contains(candidate))
+            }
+            func fits(_ candidate: String) -> Bool {
+                guard free(candidate) else { return false }
+                guard joins.contains(index) else { return true }
+                return [candidate + "Table", candidate + "Build"].allSatisfy { !specNames.contains($0) && !assigned.contains($0) && !reserved.contains($0) }
+            }
+            // A reserved prefix cannot be mangled away by a suffix.
+            var identifier = name.hasPrefix("kiln") || name.hasPrefix("p_") ? "ds_" + name : name
+            while !fits(identifier) { identifier += "_" }
+            assigned.insert(identifier)
+            if joins.contains(index) { derived.formUnion([identifier + "Table", identifier + "Build"]) }
+            identifiers.append(identifier)
+        }
+        return identifiers
+    }
+
+    /// Why `name` cannot name a parameter (an argument label of `run` and a Python variable).
+    public static func problemWithParameterName(_ name: String) -> String? {
+        if let problem = problemWithDatasetName(name) { return problem }
+        return clashesWithGeneratedCode(name) ? "'\(name)' is reserved" : nil
+    }
 
     /// Names generated stage code uses for its own members, which a udf (a free function the
     /// stage calls) must not shadow.
@@ -168,6 +213,21 @@ public enum Identifiers {
             }
         }
         return out + "\""
+    }
+
+    /// Text safe inside a Python triple-quoted docstring: one line, printable ASCII, with quotes
+    /// and backslashes escaped so that nothing can close the string.
+    public static func pythonDocstringText(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case " "..."~": out.unicodeScalars.append(scalar)
+            default: out += "?"
+            }
+        }
+        return out
     }
 
     /// Text safe inside a C `//` comment and a Swift `//` comment: one line, printable ASCII,

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import KilnCompiler
+import KilnSpec
 
 /// Spec names reach generated C and Swift only as sanitised identifiers, comments or escaped
 /// string literals: no name can add code.
@@ -77,6 +78,66 @@ final class InjectionTests: XCTestCase {
             let (graph, diagnostics) = compile("model: \(quoted)\ninput: {shape: [1]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: mse}\n")
             XCTAssertNil(graph, name)
             XCTAssertTrue(diagnostics.first?.hasPrefix("t.model.yaml:1:8: error: invalid model name") ?? false, "\(name): \(diagnostics)")
+        }
+    }
+
+    static let hostileTexts = [
+        #"x"""; print("INJECTED"); """"#,
+        #"y'''; print("INJECTED"); '''"#,
+        "z\nprint('INJECTED')\n#",
+        #"w \"""; print("INJECTED") #"#,
+        #"v */ injected_c(); /* \(injected_swift()) INJECTED"#,
+        "u\u{2028}print('INJECTED')",
+    ]
+
+    /// A pipeline's description lands in a Swift doc comment and a Python docstring: whatever
+    /// it holds, the Python module's docstring is that text and the module runs no extra code.
+    func testHostileDescriptionsStayText() throws {
+        for text in Self.hostileTexts {
+            let quoted = String(data: try JSONEncoder().encode(text), encoding: .utf8)!
+            let diagnostics = DiagnosticEngine()
+            let spec = "pipeline: P\ndescription: \(quoted)\nsources: {t: {rows: [[a]], schema: {s: string}}}\noutput: t\n"
+            let graph = try XCTUnwrap(KilnDriver.compilePipeline(text: spec, displayPath: "P.pipeline.yaml", diagnostics: diagnostics), diagnostics.rendered)
+            let swift = KilnDriver.pipelineSwiftFile(for: graph).contents, python = KilnDriver.pysparkFile(for: graph).contents
+            XCTAssertFalse(codeOnly(swift).contains("injected"), text)
+            XCTAssertFalse(swift.unicodeScalars.contains { $0.value > 0x7E || ($0.value < 0x20 && $0 != "\n") }, text)
+            // Python parses the module: one docstring, then imports and definitions only.
+            let check = """
+                import ast, sys
+                tree = ast.parse(sys.stdin.read())
+                doc = ast.get_docstring(tree) or ''
+                calls = [n for n in tree.body if isinstance(n, ast.Expr) and not isinstance(n.value, ast.Constant)]
+                print('INJECTED' in doc, len(calls) == 0)
+                """
+            let python3 = Process()
+            python3.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            python3.arguments = ["python3", "-c", check]
+            let input = Pipe(), output = Pipe()
+            python3.standardInput = input; python3.standardOutput = output
+            try python3.run()
+            input.fileHandleForWriting.write(Data(python.utf8)); try input.fileHandleForWriting.close()
+            python3.waitUntilExit()
+            let answer = String(data: output.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? ""
+            XCTAssertEqual(python3.terminationStatus, 0, "the generated Python does not parse for \(text.debugDescription)")
+            XCTAssertEqual(answer.trimmingCharacters(in: .whitespacesAndNewlines), "True True", text.debugDescription)
+        }
+    }
+
+    /// Dataset names that clash with keywords, the generated code's own names, udfs or each
+    /// other are mangled apart (specs/ReservedNames runs such a pipeline in both backends).
+    func testClashingDatasetNamesAreMangledApart() {
+        let rows: [(names: [String], joins: Set<Int>, reserved: Set<String>, expected: [String])] = [
+            (["open", "class", "context", "len", "stage1", "kilnish", "p_x", "ok"], [], [],
+             ["open_", "class_", "context_", "len_", "stage1_", "ds_kilnish", "ds_p_x", "ok"]),
+            (["open", "open_"], [], [], ["open__", "open_"]),
+            (["result", "resultTable"], [0], [], ["result_", "resultTable"]),
+            (["joined", "joinedBuild_"], [0], [], ["joined", "joinedBuild_"]),
+            (["split", "path"], [], ["split", "path"], ["split_", "path_"]),
+        ]
+        for row in rows {
+            let identifiers = Identifiers.datasetIdentifiers(row.names, joins: row.joins, reserved: row.reserved)
+            XCTAssertEqual(identifiers, row.expected, "\(row.names)")
+            XCTAssertEqual(Set(identifiers).count, identifiers.count, "\(row.names)")
         }
     }
 

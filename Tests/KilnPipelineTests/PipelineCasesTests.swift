@@ -19,6 +19,7 @@ final class PipelineCasesTests: XCTestCase {
         "CitySales": { try CitySales.run(arguments: $0, context: $1) },
         "SalesReport": { try SalesReport.run(arguments: $0, context: $1) },
         "SharedSources": { try SharedSources.run(arguments: $0, context: $1) },
+        "ReservedNames": { try ReservedNames.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

@@ -11,9 +11,9 @@ private struct _DataFrameTourGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     withDerived = project[name, (age * 10), balance, active, city, (age + 1), (balance / 2), CASE WHEN (age >= 50) THEN senior WHEN (age >= 30) THEN adult ELSE young END, upper(name), length(trim(name)), substring(name, 1, 2), concat(city, -, age), ((balance > 1000) AND active), coalesce(city, unknown)] of people
 ///     selected = project[name, (age * 2), negative(balance), (age % 5), (NOT active), (city IS NULL), lower(city), rtrim(ltrim(name)), contains(name, n), startswith(city, S), abs(balance), balance, active, (((age - 40) >= 0) OR (balance < 0)), substring(name, -2, 5)] of people
 ///     filtered = filter[((age > 25) AND (NOT (city = NY)))] of people
-///     sorted = sort[age DESC NULLS LAST, name ASC NULLS FIRST] of people
+///     sorted_ = sort[age DESC NULLS LAST, name ASC NULLS FIRST] of people
 ///     sortedByBalance = sort[balance ASC NULLS LAST, name DESC NULLS LAST] of people
-///     top3 = limit[3] of sorted
+///     top3 = limit[3] of sorted_
 ///     byCity = aggregate[keys: city; count(1), count(age), sum(balance), avg(age), min(name), max(balance), count(DISTINCT age), anyInactive] of people
 ///     perCityAndAge = aggregate[keys: city, age; sum(balance), count(name)] of people
 ///     overall = aggregate[keys: ; n, sum(age), max(name), avg(balance)] of people
@@ -29,7 +29,7 @@ private struct _DataFrameTourGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     renamed = project[name, age, balance, active, city] of people
 ///     dropped = project[name, age, city] of people
 ///     peopleCount = count of people
-///     shownTop = show[3, truncate 0] of sorted
+///     shownTop = show[3, truncate 0] of sorted_
 ///     shownDerived = show[20, truncate 5] of withDerived
 ///     schemaShown = printSchema of withDerived
 public enum DataFrameTour {
@@ -171,15 +171,15 @@ public enum DataFrameTour {
         }
     }
 
-    /// A row of `sorted`: (name: string, age: int, balance: double, active: boolean, city: string).
-    public struct SortedRow: KilnRow, Hashable {
+    /// A row of `sorted_`: (name: string, age: int, balance: double, active: boolean, city: string).
+    public struct Sorted_Row: KilnRow, Hashable {
         public var name: String?
         public var age: Int32?
         public var balance: Double?
         public var active: Bool?
         public var city: String?
 
-        public static let schema = Schemas.sorted
+        public static let schema = Schemas.sorted_
 
         public init(name: String?, age: Int32?, balance: Double?, active: Bool?, city: String?) {
             self.name = name
@@ -659,7 +659,7 @@ public enum DataFrameTour {
         public let withDerived: Table<WithDerivedRow>
         public let selected: Table<SelectedRow>
         public let filtered: Table<FilteredRow>
-        public let sorted: Table<SortedRow>
+        public let sorted_: Table<Sorted_Row>
         public let sortedByBalance: Table<SortedByBalanceRow>
         public let top3: Table<Top3Row>
         public let byCity: Table<ByCityRow>
@@ -687,7 +687,7 @@ public enum DataFrameTour {
         public static let withDerived = Schema([Field("name", .string, nullable: true), Field("age", .int, nullable: true), Field("balance", .double, nullable: true), Field("active", .boolean, nullable: true), Field("city", .string, nullable: true), Field("agePlusOne", .int, nullable: true), Field("ratio", .double, nullable: true), Field("band", .string, nullable: false), Field("upperName", .string, nullable: true), Field("nameLength", .int, nullable: true), Field("initials", .string, nullable: true), Field("tag", .string, nullable: true), Field("rich", .boolean, nullable: true), Field("place", .string, nullable: false)])
         public static let selected = Schema([Field("name", .string, nullable: true), Field("doubled", .int, nullable: true), Field("negative(balance)", .double, nullable: true), Field("(age % 5)", .int, nullable: true), Field("(NOT active)", .boolean, nullable: true), Field("(city IS NULL)", .boolean, nullable: false), Field("lower(city)", .string, nullable: true), Field("rtrim(ltrim(name))", .string, nullable: true), Field("contains(name, n)", .boolean, nullable: true), Field("startswith(city, S)", .boolean, nullable: true), Field("abs(balance)", .double, nullable: true), Field("whole", .int, nullable: true), Field("flag", .int, nullable: true), Field("(((age - 40) >= 0) OR (balance < 0))", .boolean, nullable: true), Field("tail", .string, nullable: true)])
         public static let filtered = Schema([Field("name", .string, nullable: true), Field("age", .int, nullable: true), Field("balance", .double, nullable: true), Field("active", .boolean, nullable: true), Field("city", .string, nullable: true)])
-        public static let sorted = Schema([Field("name", .string, nullable: true), Field("age", .int, nullable: true), Field("balance", .double, nullable: true), Field("active", .boolean, nullable: true), Field("city", .string, nullable: true)])
+        public static let sorted_ = Schema([Field("name", .string, nullable: true), Field("age", .int, nullable: true), Field("balance", .double, nullable: true), Field("active", .boolean, nullable: true), Field("city", .string, nullable: true)])
         public static let sortedByBalance = Schema([Field("name", .string, nullable: true), Field("age", .int, nullable: true), Field("balance", .double, nullable: true), Field("active", .boolean, nullable: true), Field("city", .string, nullable: true)])
         public static let top3 = Schema([Field("name", .string, nullable: true), Field("age", .int, nullable: true), Field("balance", .double, nullable: true), Field("active", .boolean, nullable: true), Field("city", .string, nullable: true)])
         public static let byCity = Schema([Field("city", .string, nullable: true), Field("count(1)", .long, nullable: false), Field("count(age)", .long, nullable: false), Field("sum(balance)", .double, nullable: true), Field("avg(age)", .double, nullable: true), Field("min(name)", .string, nullable: true), Field("max(balance)", .double, nullable: true), Field("count(DISTINCT age)", .long, nullable: false), Field("anyInactive", .boolean, nullable: true)])
@@ -744,13 +744,13 @@ public enum DataFrameTour {
         try context.run(FrameSource(people), workers: stage3) { worker, batch in try worker.consumePeople(batch) }
         let filtered = Frame.concatenate(stage3.map(\.out), schema: Schemas.filtered)
         context.stepDone("filtered")
-        // sorted: people sorted by age desc, name asc
-        let sorted = people.sorted(by: [SortOrder(column: 1, ascending: false, nullsFirst: false), SortOrder(column: 0, ascending: true, nullsFirst: true)])
-        context.stepDone("sorted")
+        // sorted_: people sorted by age desc, name asc
+        let sorted_ = people.sorted(by: [SortOrder(column: 1, ascending: false, nullsFirst: false), SortOrder(column: 0, ascending: true, nullsFirst: true)])
+        context.stepDone("sorted_")
         // sortedByBalance: people sorted by balance asc, name desc
         let sortedByBalance = people.sorted(by: [SortOrder(column: 2, ascending: true, nullsFirst: false), SortOrder(column: 0, ascending: false, nullsFirst: false)])
         context.stepDone("sortedByBalance")
-        let top3 = sorted.prefix(3)
+        let top3 = sorted_.prefix(3)
         context.stepDone("top3")
         // byCity: stage 4, people -> byCity, hash-aggregated per worker, then merged
         let stage4 = (0..<context.threads).map { _ in Stage4() }
@@ -845,19 +845,19 @@ public enum DataFrameTour {
         context.stepDone("dropped")
         let peopleCount = Int64(people.count)
         context.stepDone("peopleCount")
-        context.output(sorted.showString(rows: 3, truncate: 0))
+        context.output(sorted_.showString(rows: 3, truncate: 0))
         context.stepDone("shownTop")
         context.output(withDerived.showString(rows: 20, truncate: 5))
         context.stepDone("shownDerived")
         context.output(withDerived.schema.treeString + "\n")
         context.stepDone("schemaShown")
-        return Result(withDerived: Table(withDerived), selected: Table(selected), filtered: Table(filtered), sorted: Table(sorted), sortedByBalance: Table(sortedByBalance), top3: Table(top3), byCity: Table(byCity), perCityAndAge: Table(perCityAndAge), overall: Table(overall), unique: Table(unique), oneEach: Table(oneEach), inner: Table(inner), left: Table(left), right: Table(right), full: Table(full), semi: Table(semi), anti: Table(anti), both: Table(both), renamed: Table(renamed), dropped: Table(dropped), peopleCount: peopleCount)
+        return Result(withDerived: Table(withDerived), selected: Table(selected), filtered: Table(filtered), sorted_: Table(sorted_), sortedByBalance: Table(sortedByBalance), top3: Table(top3), byCity: Table(byCity), perCityAndAge: Table(perCityAndAge), overall: Table(overall), unique: Table(unique), oneEach: Table(oneEach), inner: Table(inner), left: Table(left), right: Table(right), full: Table(full), semi: Table(semi), anti: Table(anti), both: Table(both), renamed: Table(renamed), dropped: Table(dropped), peopleCount: peopleCount)
     }
 
     /// `run` with parameters as text (none); every output as a frame, counts as one-row frames.
     public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {
         let result = try run(context: context)
-        return [("withDerived", result.withDerived.frame), ("selected", result.selected.frame), ("filtered", result.filtered.frame), ("sorted", result.sorted.frame), ("sortedByBalance", result.sortedByBalance.frame), ("top3", result.top3.frame), ("byCity", result.byCity.frame), ("perCityAndAge", result.perCityAndAge.frame), ("overall", result.overall.frame), ("unique", result.unique.frame), ("oneEach", result.oneEach.frame), ("inner", result.inner.frame), ("left", result.left.frame), ("right", result.right.frame), ("full", result.full.frame), ("semi", result.semi.frame), ("anti", result.anti.frame), ("both", result.both.frame), ("renamed", result.renamed.frame), ("dropped", result.dropped.frame), ("peopleCount", Frame.count(result.peopleCount))]
+        return [("withDerived", result.withDerived.frame), ("selected", result.selected.frame), ("filtered", result.filtered.frame), ("sorted", result.sorted_.frame), ("sortedByBalance", result.sortedByBalance.frame), ("top3", result.top3.frame), ("byCity", result.byCity.frame), ("perCityAndAge", result.perCityAndAge.frame), ("overall", result.overall.frame), ("unique", result.unique.frame), ("oneEach", result.oneEach.frame), ("inner", result.inner.frame), ("left", result.left.frame), ("right", result.right.frame), ("full", result.full.frame), ("semi", result.semi.frame), ("anti", result.anti.frame), ("both", result.both.frame), ("renamed", result.renamed.frame), ("dropped", result.dropped.frame), ("peopleCount", Frame.count(result.peopleCount))]
     }
 
     /// The build side of `inner` (inner join): rows of `cities` by key.

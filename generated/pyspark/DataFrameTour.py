@@ -47,9 +47,9 @@ def run(spark):
     withDerived = people.withColumns({'age': (F.col('age') * F.lit(10)), 'agePlusOne': (F.col('age') + F.lit(1)), 'ratio': (F.col('balance') / F.lit(2)), 'band': F.when((F.col('age') >= F.lit(50)), F.lit('senior')).when((F.col('age') >= F.lit(30)), F.lit('adult')).otherwise(F.lit('young')), 'upperName': F.upper(F.col('name')), 'nameLength': F.length(F.trim(F.col('name'))), 'initials': F.substring(F.col('name'), 1, 2), 'tag': F.concat(F.col('city'), F.lit('-'), F.col('age').cast('string')), 'rich': ((F.col('balance') > F.lit(1000)) & F.col('active')), 'place': F.coalesce(F.col('city'), F.lit('unknown'))})
     selected = people.select(F.col('name'), (F.col('age') * F.lit(2)).alias('doubled'), (-F.col('balance')), (F.col('age') % F.lit(5)), (~F.col('active')), F.col('city').isNull(), F.lower(F.col('city')), F.rtrim(F.ltrim(F.col('name'))), F.col('name').contains(F.lit('n')), F.col('city').startswith(F.lit('S')), F.abs(F.col('balance')), F.col('balance').cast('int').alias('whole'), F.col('active').cast('int').alias('flag'), (((F.col('age') - F.lit(40)) >= F.lit(0)) | (F.col('balance') < F.lit(0))), F.substring(F.col('name'), -2, 5).alias('tail'))
     filtered = people.filter(((F.col('age') > F.lit(25)) & (F.col('city') != F.lit('NY'))))
-    sorted = people.sort(F.col('age').desc(), F.col('name').asc())
+    sorted_ = people.sort(F.col('age').desc(), F.col('name').asc())
     sortedByBalance = people.sort(F.col('balance').asc_nulls_last(), F.col('name').desc())
-    top3 = sorted.limit(3)
+    top3 = sorted_.limit(3)
     byCity = people.groupBy('city').agg(F.count(F.lit(1)), F.count(F.col('age')), F.sum(F.col('balance')), F.avg(F.col('age')), F.min(F.col('name')), F.max(F.col('balance')), F.countDistinct(F.col('age')), F.min(F.col('active')).alias('anyInactive'))
     perCityAndAge = people.groupBy('city', 'age').agg(F.sum(F.col('balance')), F.count(F.col('name')))
     overall = people.groupBy().agg(F.count(F.lit(1)).alias('n'), F.sum(F.col('age')), F.max(F.col('name')), F.avg(F.col('balance')))
@@ -65,10 +65,10 @@ def run(spark):
     renamed = people.select(F.col('name'), F.col('age'), F.col('balance').alias('amount'), F.col('active'), F.col('city'))
     dropped = people.select(F.col('name'), F.col('age'), F.col('city'))
     peopleCount = people.count()
-    sorted.show(3, truncate=False)
+    sorted_.show(3, truncate=False)
     withDerived.show(20, truncate=5)
     withDerived.printSchema()
-    return {'withDerived': withDerived, 'selected': selected, 'filtered': filtered, 'sorted': sorted, 'sortedByBalance': sortedByBalance, 'top3': top3, 'byCity': byCity, 'perCityAndAge': perCityAndAge, 'overall': overall, 'unique': unique, 'oneEach': oneEach, 'inner': inner, 'left': left, 'right': right, 'full': full, 'semi': semi, 'anti': anti, 'both': both, 'renamed': renamed, 'dropped': dropped, 'peopleCount': peopleCount}
+    return {'withDerived': withDerived, 'selected': selected, 'filtered': filtered, 'sorted': sorted_, 'sortedByBalance': sortedByBalance, 'top3': top3, 'byCity': byCity, 'perCityAndAge': perCityAndAge, 'overall': overall, 'unique': unique, 'oneEach': oneEach, 'inner': inner, 'left': left, 'right': right, 'full': full, 'semi': semi, 'anti': anti, 'both': both, 'renamed': renamed, 'dropped': dropped, 'peopleCount': peopleCount}
 
 
 def main(argv=None):

@@ -43,11 +43,11 @@ extension KilnDriver {
     public static func outline(of graph: PipelineGraph) -> String {
         var lines = ["Pipeline \(graph.name)" + (graph.params.isEmpty ? "" : "(\(graph.params.map { "\($0.name): \($0.typeName)" }.joined(separator: ", ")))")]
         for node in graph.nodes {
-            let inputs = node.inputs.map { graph.nodes[$0].name }.joined(separator: ", ")
+            let inputs = node.inputs.map { graph.nodes[$0].specName }.joined(separator: ", ")
             let schema = node.schema.fields.isEmpty ? "" : " -> (\(node.schema))"
-            lines.append("  \(node.name) = \(node.op.summary)\(inputs.isEmpty ? "" : "(\(inputs))")\(schema)")
+            lines.append("  \(node.specName) = \(node.op.summary)\(inputs.isEmpty ? "" : "(\(inputs))")\(schema)")
         }
-        if !graph.outputs.isEmpty { lines.append("  outputs: \(graph.outputs.map { graph.nodes[$0].name }.joined(separator: ", "))") }
+        if !graph.outputs.isEmpty { lines.append("  outputs: \(graph.outputs.map { graph.nodes[$0].specName }.joined(separator: ", "))") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -13,7 +13,7 @@ public struct PipelineGraph: Sendable {
     /// Nodes whose results `run` returns, in the spec's order.
     public var outputs: [Int]
 
-    public func node(named name: String) -> PlanNode? { nodes.first { $0.name == name } }
+    public func node(named name: String) -> PlanNode? { nodes.first { $0.specName == name } }
 
     /// How many later nodes read each node.
     public var consumerCounts: [Int] {
@@ -33,7 +33,10 @@ public struct PipelineParam: Sendable {
 
 public struct PlanNode: Sendable {
     public var index: Int
+    /// The dataset's variable in generated code: the spec's name, mangled where it would clash.
     public var name: String
+    /// The name the spec gives it (messages, outputs' keys).
+    public var specName: String
     public var op: PlanOp
     public var inputs: [Int]
     /// The rows this node yields; empty for actions (show, write, printSchema).

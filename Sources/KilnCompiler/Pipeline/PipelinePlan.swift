@@ -16,7 +16,10 @@ public struct PipelinePlan: Sendable {
 
     public struct PlannedNode: Sendable {
         public var index: Int
+        /// Its variable in the generated code (the graph node's mangled name).
         public var name: String
+        /// The spec's name (outputs' keys); synthetic nodes have their variable's.
+        public var specName: String
         public var op: PlanOp
         public var inputs: [Int]
         public var schema: Schema
@@ -103,11 +106,12 @@ public struct PipelinePlan: Sendable {
                 }
                 let keyed = add("kiln_keys_\(node.name)", .project(exprs), [inputs[0]], Schema(fields), graphIndex: nil, at: node.location)
                 let sorted = add("kiln_sorted_\(node.name)", .sort(sortKeys), [keyed], Schema(fields), graphIndex: nil, at: node.location)
-                let dropped = add(node.name, .project(passThrough(input.schema, at: node.location)), [sorted], node.schema, graphIndex: node.index, at: node.location)
+                let dropped = add(node.name, .project(passThrough(input.schema, at: node.location)), [sorted], node.schema, graphIndex: node.index,
+                                  at: node.location, specName: node.specName)
                 remap.append(dropped)
                 continue
             }
-            remap.append(add(node.name, node.op, inputs, node.schema, graphIndex: node.index, at: node.location))
+            remap.append(add(node.name, node.op, inputs, node.schema, graphIndex: node.index, at: node.location, specName: node.specName))
         }
         let outputs = Set(graph.outputs.map { remap[$0] })
 
@@ -194,8 +198,9 @@ public struct PipelinePlan: Sendable {
         }
     }
 
-    mutating func add(_ name: String, _ op: PlanOp, _ inputs: [Int], _ schema: Schema, graphIndex: Int?, at location: SourceLocation) -> Int {
-        nodes.append(PlannedNode(index: nodes.count, name: name, op: op, inputs: inputs, schema: schema, materialized: false,
+    mutating func add(_ name: String, _ op: PlanOp, _ inputs: [Int], _ schema: Schema, graphIndex: Int?, at location: SourceLocation,
+                      specName: String? = nil) -> Int {
+        nodes.append(PlannedNode(index: nodes.count, name: name, specName: specName ?? name, op: op, inputs: inputs, schema: schema, materialized: false,
                                  graphIndex: graphIndex, location: location))
         return nodes.count - 1
     }

@@ -183,6 +183,12 @@ final class PipelineValidator {
         }
         // Sources and steps the parser already rejected also make the spec invalid.
         guard diagnostics.errors.count == errorsBefore, spec.unparsed.isEmpty else { return nil }
+        // Names that would clash in the generated Swift or Python are mangled, not refused.
+        let joins = Set(nodes.indices.filter { if case .join = nodes[$0].op { true } else { false } })
+        let reserved = Set(params.map(\.name)).union(udfs.keys)
+        for (index, identifier) in Identifiers.datasetIdentifiers(nodes.map(\.specName), joins: joins, reserved: reserved).enumerated() {
+            nodes[index].name = identifier
+        }
         return PipelineGraph(name: spec.name.value, specPath: specPath, description: spec.description, params: params,
                              udfs: spec.udfs.compactMap { udfs[$0.name.value] }, nodes: nodes, outputs: outputs)
     }
@@ -245,22 +251,13 @@ final class PipelineValidator {
             failed.insert(spec.name.value)
             return
         }
-        // The generated code names a join's hash table and build frame after the join.
-        for suffix in ["Table", "Build"] where spec.name.value.hasSuffix(suffix) && spec.name.value.count > suffix.count {
-            let join = String(spec.name.value.dropLast(suffix.count))
-            if declared.contains(join) {
-                diagnostics.error("invalid name '\(spec.name.value)': it is reserved for the generated code of step '\(join)'", at: spec.name.location)
-                failed.insert(spec.name.value)
-                return
-            }
-        }
         if let duplicate = Self.duplicateColumn(built.schema) {
             diagnostics.error("step '\(spec.name.value)' would have two columns named '\(duplicate)'; rename one (withColumnRenamed, or 'as' in select)", at: spec.location)
             failed.insert(spec.name.value)
             return
         }
         let inputs = (input.map { [$0.index] } ?? []) + built.extraInputs
-        nodes.append(PlanNode(index: nodes.count, name: spec.name.value, op: built.op, inputs: inputs, schema: built.schema,
+        nodes.append(PlanNode(index: nodes.count, name: spec.name.value, specName: spec.name.value, op: built.op, inputs: inputs, schema: built.schema,
                               flavor: built.flavor, specOp: spec.op.value, location: spec.location))
         byName[spec.name.value] = nodes.count - 1
     }

@@ -250,8 +250,8 @@ public struct PipelineSwiftRenderer {
         let call = (graph.params.map { "\($0.name): \($0.name)" } + ["context: context"]).joined(separator: ", ")
         lines.append("        let result = try run(\(call))")
         let items = outputNodes.map { index -> String in
-            let name = nodes[index].name
-            return isCount(index) ? "(\(Identifiers.swiftStringLiteral(name)), Frame.count(result.\(name)))" : "(\(Identifiers.swiftStringLiteral(name)), result.\(name).frame)"
+            let name = nodes[index].name, key = Identifiers.swiftStringLiteral(nodes[index].specName)
+            return isCount(index) ? "(\(key), Frame.count(result.\(name)))" : "(\(key), result.\(name).frame)"
         }
         lines.append("        return [\(items.joined(separator: ", "))]")
         lines.append("    }")
