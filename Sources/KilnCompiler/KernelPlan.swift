@@ -74,7 +74,8 @@ extension KernelPlan {
             // A name that is already a plain C identifier (Keras's own dense_1, or hidden_2) names
             // the kernels; any other spec name stays in comments and strings only.
             var cName = Identifiers.isPlainCIdentifier(node.name) ? node.name : "layer\(index)"
-            if usedNames.contains(cName) { cName += "_\(index)" }
+            // Mangled apart: a later spec name may equal an earlier fallback (layer3, dense_1_2).
+            while usedNames.contains(cName) { cName += "_\(index)" }
             usedNames.insert(cName)
             let upper = cName.uppercased()
 

@@ -59,6 +59,23 @@ public enum KilnDriver {
         return (lines + ["}"]).joined(separator: "\n") + "\n"
     }
 
+    /// Models generated together (one C target, or specs/) link into one binary, and their C
+    /// symbols are the model name in lower case (`seed_forward`): names equal but for case
+    /// are reported at the later one.
+    public static func checkDistinctCSymbols(_ graphs: [ModelGraph], diagnostics: DiagnosticEngine) {
+        var seen: [String: ModelGraph] = [:]
+        for graph in graphs {
+            let prefix = Identifiers.cFragment(graph.name)
+            if let first = seen[prefix] {
+                let notes = first.nameLocation.map { [Diagnostic(.note, "model '\(first.name)' is declared here", at: $0)] } ?? []
+                diagnostics.error("model '\(graph.name)' would define the same C functions as model '\(first.name)' (\(prefix)_forward, ...): C symbols are the model name in lower case; rename one of them",
+                                  at: graph.nameLocation ?? SourceLocation(file: graph.specPath, line: 1, column: 1), notes: notes)
+            } else {
+                seen[prefix] = graph
+            }
+        }
+    }
+
     /// `<Model>.c` and `include/<Model>.h`.
     public static func cFiles(for graph: ModelGraph) -> [GeneratedFile] {
         let renderer = CRenderer(plan: KernelPlan(graph))
@@ -100,6 +117,7 @@ public enum KilnDriver {
                                     cModule: String, diagnostics: DiagnosticEngine) -> [GeneratedFile]? {
         var files: [GeneratedFile] = []
         var models: [String] = []
+        var graphs: [ModelGraph] = []
         for spec in specs.sorted(by: { $0.displayPath < $1.displayPath }) {
             if isPipelineSpec(spec.displayPath) {
                 guard let graph = compilePipeline(at: spec.url, displayPath: spec.displayPath, diagnostics: diagnostics,
@@ -112,10 +130,12 @@ public enum KilnDriver {
             guard let graph = compileModel(at: spec.url, displayPath: spec.displayPath, diagnostics: diagnostics,
                                            requireFileNameMatch: true) else { continue }
             models.append(graph.name)
+            graphs.append(graph)
             files += cFiles(for: graph).map { GeneratedFile(path: "\(cDirectory)/\($0.path)", contents: $0.contents) }
             let swift = swiftFile(for: graph, cModule: cModule)
             files.append(GeneratedFile(path: "\(swiftDirectory)/\(swift.path)", contents: swift.contents))
         }
+        checkDistinctCSymbols(graphs, diagnostics: diagnostics)
         guard !diagnostics.hasErrors else { return nil }
         files += umbrellaFiles(models: models).map { GeneratedFile(path: "\(cDirectory)/\($0.path)", contents: $0.contents) }
         return files

@@ -15,6 +15,8 @@ public struct ModelGraph: Sendable {
     /// fit's defaults from the spec (Keras's when absent: 1 epoch, no validation split).
     public var epochs: Int = 1
     public var validationSplit: Double = 0
+    /// Where the spec declares the model's name (for messages about the whole model).
+    public var nameLocation: SourceLocation?
 
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
     public var paramCount: Int { layers.reduce(0) { $0 + $1.paramCount } }

@@ -80,6 +80,7 @@ public enum ModelValidator {
         guard diagnostics.errors.count == errorsBefore, shape != nil, let loss, let optimizer, let metrics else { return nil }
         var graph = ModelGraph(name: spec.name.value, specPath: specPath, inputShape: spec.input.shape, layers: layers,
                                loss: loss, metrics: metrics, optimizer: optimizer, batchSize: spec.fit.batchSize.value)
+        graph.nameLocation = spec.name.location
         graph.epochs = spec.fit.epochs?.value ?? 1
         graph.validationSplit = spec.fit.validationSplit?.value ?? 0
         return graph

@@ -7,9 +7,10 @@ import KilnSpec
 struct Kiln: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
-        abstract: "Compile Keras-style YAML model specs into C kernels and Swift wrappers.",
+        abstract: "Compile Keras-style model specs (*.model.yaml) into C kernels and Swift wrappers, and Spark-style pipeline specs (*.pipeline.yaml) into Swift and PySpark.",
+        discussion: "In a package that depends on Kiln, run it as `swift run kiln ...`; the build plugin runs the same tool (SwiftPM builds it as kiln-tool for plugins).",
         version: kilnVersion,
-        subcommands: [Check.self, Summary.self, Graph.self, Generate.self, Umbrella.self])
+        subcommands: [Check.self, Summary.self, Graph.self, Generate.self])
 }
 
 /// Shared by the subcommands: display paths relative to --root, diagnostics to stderr.
@@ -71,7 +72,7 @@ extension Kiln {
     }
 
     struct Summary: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print each model's summary, as Keras's model.summary().")
+        static let configuration = CommandConfiguration(abstract: "Print each model's summary, as Keras's model.summary(), and each pipeline's steps and schemas.")
         @OptionGroup var options: SpecOptions
 
         func run() throws {
@@ -92,8 +93,8 @@ extension Kiln {
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate C kernels and/or Swift wrappers for specs.",
-            discussion: "Each spec must be named after its model: SeedRegressor.model.yaml declares model SeedRegressor.")
+            abstract: "Generate C kernels and Swift wrappers for model specs, Swift and PySpark for pipeline specs.",
+            discussion: "Each spec must be named after what it declares: SeedRegressor.model.yaml declares model SeedRegressor, WordCount.pipeline.yaml pipeline WordCount.")
         @OptionGroup var options: SpecOptions
 
         @Option(help: "Write <Model>.c and include/<Model>.h here.")
@@ -116,15 +117,9 @@ extension Kiln {
                 throw ValidationError("give --c-output, --swift-output, --pipeline-output and/or --pyspark-output")
             }
             guard ["swift", "pyspark", "both"].contains(target) else { throw ValidationError("--target must be swift, pyspark or both") }
-            var models: [String] = []
+            var models: [ModelGraph] = []
             try options.forEachGraph(requireFileNameMatch: true, { _, graph in
-                models.append(graph.name)
-                if let cOutput {
-                    try KilnDriver.write(KilnDriver.cFiles(for: graph), under: URL(fileURLWithPath: cOutput))
-                }
-                if let swiftOutput {
-                    try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
-                }
+                models.append(graph)
             }, pipelines: { _, graph in
                 if target != "pyspark", let directory = pipelineOutput ?? swiftOutput {
                     try KilnDriver.write([KilnDriver.pipelineSwiftFile(for: graph)], under: URL(fileURLWithPath: directory))
@@ -136,21 +131,22 @@ extension Kiln {
                     try KilnDriver.write([KilnDriver.pysparkFile(for: graph)], under: URL(fileURLWithPath: directory))
                 }
             })
-            if umbrella, let cOutput {
-                try KilnDriver.write(KilnDriver.umbrellaFiles(models: models), under: URL(fileURLWithPath: cOutput))
+            // Models are written once all are known: the ones generated together must not clash.
+            let diagnostics = DiagnosticEngine()
+            KilnDriver.checkDistinctCSymbols(models, diagnostics: diagnostics)
+            report(diagnostics)
+            if diagnostics.hasErrors { throw ExitCode.failure }
+            for graph in models {
+                if let cOutput {
+                    try KilnDriver.write(KilnDriver.cFiles(for: graph), under: URL(fileURLWithPath: cOutput))
+                }
+                if let swiftOutput {
+                    try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
+                }
             }
-        }
-    }
-
-    struct Umbrella: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write include/kiln_generated.h and kiln_generated.c for the given model names.")
-        @Option(help: "The C output directory.")
-        var cOutput: String
-        @Argument(help: "Model names.")
-        var models: [String] = []
-
-        func run() throws {
-            try KilnDriver.write(KilnDriver.umbrellaFiles(models: models), under: URL(fileURLWithPath: cOutput))
+            if umbrella, let cOutput {
+                try KilnDriver.write(KilnDriver.umbrellaFiles(models: models.map(\.name)), under: URL(fileURLWithPath: cOutput))
+            }
         }
     }
 }

@@ -141,6 +141,54 @@ final class InjectionTests: XCTestCase {
         }
     }
 
+    /// Seed and SEED would both define seed_forward: generated together (one C target, or
+    /// specs/), the later in file order is an error at its name, with a note at the first.
+    func testModelsEqualButForCaseAreRejectedWhenGeneratedTogether() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-collide-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var specs: [(url: URL, displayPath: String)] = []
+        for name in ["Seed", "SEED"] {
+            let url = dir.appendingPathComponent("\(name).model.yaml")
+            try "model: \(name)\ninput: {shape: [2]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: mse}\n".write(to: url, atomically: true, encoding: .utf8)
+            specs.append((url, "specs/\(name).model.yaml"))
+        }
+        let diagnostics = DiagnosticEngine()
+        XCTAssertNil(KilnDriver.generateTree(specs: specs, cDirectory: "c", swiftDirectory: "s", cModule: "C", diagnostics: diagnostics))
+        XCTAssertEqual(diagnostics.rendered, """
+            specs/Seed.model.yaml:1:8: error: model 'Seed' would define the same C functions as model 'SEED' (seed_forward, ...): C symbols are the model name in lower case; rename one of them
+            specs/SEED.model.yaml:1:8: note: model 'SEED' is declared here
+            """)
+        // Alone, each is fine, and their include guards differ.
+        let headers = try specs.map { spec -> String in
+            let one = DiagnosticEngine()
+            let files = try XCTUnwrap(KilnDriver.generateTree(specs: [spec], cDirectory: "c", swiftDirectory: "s", cModule: "C", diagnostics: one))
+            return try XCTUnwrap(files.first { $0.path.hasSuffix(".h") && !$0.path.hasSuffix("kiln_generated.h") }).contents
+        }
+        XCTAssertTrue(headers[0].contains("#ifndef KILN_GENERATED_Seed_H"), headers[0])
+        XCTAssertTrue(headers[1].contains("#ifndef KILN_GENERATED_SEED_H"), headers[1])
+    }
+
+    /// A layer's C name is its own when it is a plain identifier, else `layer<index>`; a spec
+    /// name equal to such a fallback is mangled apart, and the C compiles.
+    func testLayerCNamesAreMangledApart() throws {
+        let (graph, diagnostics) = compile("""
+            model: Names
+            input: {shape: [3]}
+            layers:
+              - Dense: {units: 4, name: Hidden}
+              - Dense: {units: 4, name: layer0}
+              - Dense: {units: 4, name: hidden}
+              - Dense: {units: 1, name: layer0_1}
+            compile: {loss: mse}
+            """, file: "Names.model.yaml")
+        XCTAssertEqual(diagnostics, [])
+        let model = try XCTUnwrap(graph)
+        let names = KernelPlan(model).layers.map(\.cName)
+        XCTAssertEqual(Set(names).count, names.count, "\(names)")
+        try assertCCompiles(KilnDriver.cFiles(for: model))
+    }
+
     /// clang -fsyntax-only on the generated C against the runtime header.
     func assertCCompiles(_ files: [GeneratedFile], file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-injection-\(UUID().uuidString)")

@@ -21,7 +21,7 @@ public struct CRenderer {
     }
 
     public func header() -> String {
-        let guardName = "KILN_GENERATED_\(upperPrefix)_H"
+        let guardName = "KILN_GENERATED_\(graph.name)_H"  // the exact name: Seed and SEED differ
         return """
         \(banner())
         #ifndef \(guardName)
