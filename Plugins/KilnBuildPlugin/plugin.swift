@@ -16,24 +16,18 @@ struct KilnBuildPlugin: BuildToolPlugin {
         if target is ClangSourceModuleTarget {
             let specs = SpecDiscovery.specs(in: target.directoryURL)
             guard !specs.isEmpty else { return [] }
-            var commands: [Command] = specs.map { spec in
-                let stem = SpecDiscovery.stem(of: spec)
-                return .buildCommand(
-                    displayName: "Kiln: C kernels for \(stem)",
-                    executable: kiln,
-                    arguments: ["generate", spec.path, "--root", root.path, "--c-output", work.path],
-                    inputFiles: [spec],
-                    outputFiles: [work.appendingPathComponent("\(stem).c"),
-                                  work.appendingPathComponent("include/\(stem).h")])
-            }
-            commands.append(.buildCommand(
-                displayName: "Kiln: kiln_generated.h for \(target.name)",
+            // One command writes every kernel, header and the umbrella: kiln_generated.c includes
+            // every model's header, and SwiftPM orders commands only by declared outputs, so
+            // separate commands could compile it before another command wrote a header.
+            let stems = specs.map(SpecDiscovery.stem(of:))
+            let outputs = stems.flatMap { [work.appendingPathComponent("\($0).c"), work.appendingPathComponent("include/\($0).h")] }
+                + [work.appendingPathComponent("kiln_generated.c"), work.appendingPathComponent("include/kiln_generated.h")]
+            return [.buildCommand(
+                displayName: "Kiln: C kernels for \(target.name) (\(stems.joined(separator: ", ")))",
                 executable: kiln,
-                arguments: ["umbrella", "--c-output", work.path] + specs.map(SpecDiscovery.stem(of:)),
+                arguments: ["generate"] + specs.map(\.path) + ["--root", root.path, "--c-output", work.path, "--umbrella"],
                 inputFiles: specs,
-                outputFiles: [work.appendingPathComponent("kiln_generated.c"),
-                              work.appendingPathComponent("include/kiln_generated.h")]))
-            return commands
+                outputFiles: outputs)]
         }
 
         // A Swift target: its own pipeline specs, and wrappers for the model specs of the C
