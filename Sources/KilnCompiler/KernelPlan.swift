@@ -95,7 +95,7 @@ extension KernelPlan {
             case let .dense(_, activation, _, _):
                 if activation != .linear { preActivation = allocate("A_\(upper)_Z", node.outputShape) }
                 output = allocate("A_\(upper)_OUT", node.outputShape)
-            case .activation, .leakyReLU:
+            case .activation, .leakyReLU, .normalization:
                 output = allocate("A_\(upper)_OUT", node.outputShape)
             case .dropout:
                 mask = allocate("A_\(upper)_MASK", node.outputShape)

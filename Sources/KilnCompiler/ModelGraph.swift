@@ -30,7 +30,8 @@ public struct ModelGraph: Sendable {
     }
     public var summary: String {
         kerasSummary(modelName: name, layers: layerInfos,
-                     trainableParams: trainableParamCount, nonTrainableParams: nonTrainableParamCount)
+                     trainableParams: trainableParamCount, nonTrainableParams: nonTrainableParamCount,
+                     int64NonTrainable: layers.filter { !$0.trainable }.flatMap(\.weights).filter(\.isInt64).reduce(0) { $0 + $1.count })
     }
 }
 
@@ -52,6 +53,9 @@ public enum LayerOp: Sendable, Equatable {
     case leakyReLU(negativeSlope: Float)
     case dropout(rate: Float)
     case flatten
+    /// Per feature of the last axis (`features` of them; 1 for axis=None); constant statistics
+    /// when the config gives them, else the layer's weights.
+    case normalization(features: Int, invert: Bool, mean: [Float]?, variance: [Float]?)
 
     public var kerasClass: String {
         switch self {
@@ -60,6 +64,7 @@ public enum LayerOp: Sendable, Equatable {
         case .leakyReLU: "LeakyReLU"
         case .dropout: "Dropout"
         case .flatten: "Flatten"
+        case .normalization: "Normalization"
         }
     }
 
@@ -69,7 +74,7 @@ public enum LayerOp: Sendable, Equatable {
         case let .dense(_, act, alpha, _): (act, alpha)
         case let .activation(act, alpha): (act, alpha)
         case let .leakyReLU(slope): (.leakyRelu, slope)
-        case .dropout, .flatten: nil
+        case .dropout, .flatten, .normalization: nil
         }
     }
 }
@@ -82,5 +87,7 @@ public struct WeightDecl: Sendable, Equatable {
     public var fanIn: Int
     public var fanOut: Int
     public var l2: Float?                // kernel_regularizer l2 factor
+    /// Keras keeps it as int64 (Normalization's `count`): 8 bytes in summary().
+    public var isInt64 = false
     public var count: Int { shape.reduce(1, *) }
 }

@@ -54,7 +54,7 @@ public enum ModelValidator {
                 continue
             }
             layers.append(LayerNode(name: name, op: built.op, inputShape: inputShape, outputShape: built.outputShape,
-                                    weights: built.weights, trainable: trainable, location: layer.location))
+                                    weights: built.weights, trainable: trainable && built.trainable, location: layer.location))
             shape = built.outputShape
         }
 

@@ -22,11 +22,14 @@ public struct ModelDescriptor: Sendable {
     /// fit()'s defaults, from the spec's `fit:` (Keras's own when absent).
     public var epochs: Int
     public var validationSplit: Double
+    /// The Normalization layers whose statistics `adapt(x)` sets, in layer order.
+    public var adaptations: [Adaptation]
 
     public init(name: String, specPath: String, inputShape: [Int], outputShape: [Int], batchSize: Int,
                 paramCount: Int, slotsPerParam: Int, activationCount: Int, outputOffset: Int,
                 layers: [LayerInfo], weights: [WeightInfo], loss: LossKind, metrics: [MetricKind],
-                metricNames: [String]? = nil, optimizer: OptimizerConfig, epochs: Int = 1, validationSplit: Double = 0) {
+                metricNames: [String]? = nil, optimizer: OptimizerConfig, epochs: Int = 1, validationSplit: Double = 0,
+                adaptations: [Adaptation] = []) {
         self.name = name; self.specPath = specPath; self.inputShape = inputShape
         self.outputShape = outputShape; self.batchSize = batchSize; self.paramCount = paramCount
         self.slotsPerParam = slotsPerParam; self.activationCount = activationCount
@@ -34,11 +37,27 @@ public struct ModelDescriptor: Sendable {
         self.loss = loss; self.metrics = metrics; self.optimizer = optimizer
         self.metricNames = metricNames ?? metrics.map(\.rawValue)
         self.epochs = epochs; self.validationSplit = validationSplit
+        self.adaptations = adaptations
     }
 
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var outputSize: Int { outputShape.reduce(1, *) }
     public var trainableParamCount: Int { weights.filter(\.trainable).reduce(0) { $0 + $1.count } }
+}
+
+/// A Normalization layer that `adapt` fits: where its input is, and where its statistics go.
+public struct Adaptation: Sendable, Equatable {
+    public var layer: String
+    /// Offset of its input in `acts` (for the compiled batch, rows contiguous), or nil for the model's x.
+    public var inputOffset: Int?
+    public var inputSize: Int            // floats per sample of its input
+    public var features: Int             // statistics per layer: the last axis, or 1 (axis=None)
+    public var meanOffset: Int           // in params
+    public var varianceOffset: Int
+    public init(layer: String, inputOffset: Int?, inputSize: Int, features: Int, meanOffset: Int, varianceOffset: Int) {
+        self.layer = layer; self.inputOffset = inputOffset; self.inputSize = inputSize; self.features = features
+        self.meanOffset = meanOffset; self.varianceOffset = varianceOffset
+    }
 }
 
 /// One row of `summary()`.
@@ -63,10 +82,13 @@ public struct WeightInfo: Sendable, Equatable {
     public var fanIn: Int
     public var fanOut: Int
     public var trainable: Bool
+    /// Keras keeps it as int64 (Normalization's `count`); Kiln holds it as a float.
+    public var isInt64: Bool
     public var count: Int { shape.reduce(1, *) }
-    public init(name: String, shape: [Int], offset: Int, initializer: Initializer, fanIn: Int, fanOut: Int, trainable: Bool) {
+    public init(name: String, shape: [Int], offset: Int, initializer: Initializer, fanIn: Int, fanOut: Int, trainable: Bool,
+                isInt64: Bool = false) {
         self.name = name; self.shape = shape; self.offset = offset; self.initializer = initializer
-        self.fanIn = fanIn; self.fanOut = fanOut; self.trainable = trainable
+        self.fanIn = fanIn; self.fanOut = fanOut; self.trainable = trainable; self.isInt64 = isInt64
     }
 }
 

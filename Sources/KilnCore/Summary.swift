@@ -1,6 +1,9 @@
 /// Keras 3's `model.summary()` text for a Sequential model, as it prints to a non-terminal:
 /// a 3-column box table (widths 33/24/15) and the totals with their float32 sizes.
-public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams: Int, nonTrainableParams: Int) -> String {
+/// `int64NonTrainable`: how many of the non-trainable values Keras keeps as int64 (8 bytes:
+/// Normalization's `count`).
+public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams: Int, nonTrainableParams: Int,
+                         int64NonTrainable: Int = 0) -> String {
     let widths = [33, 24, 15]
     func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
         left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle) + right
@@ -25,9 +28,10 @@ public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams
         lines.append(index == layers.count - 1 ? rule("└", "─", "┴", "┘") : rule("├", "─", "┼", "┤"))
     }
     let total = trainableParams + nonTrainableParams
-    lines.append(" Total params: \(groupedThousands(total)) (\(readableMemorySize(total * 4)))")
+    let nonTrainableBytes = nonTrainableParams * 4 + int64NonTrainable * 4
+    lines.append(" Total params: \(groupedThousands(total)) (\(readableMemorySize(trainableParams * 4 + nonTrainableBytes)))")
     lines.append(" Trainable params: \(groupedThousands(trainableParams)) (\(readableMemorySize(trainableParams * 4)))")
-    lines.append(" Non-trainable params: \(groupedThousands(nonTrainableParams)) (\(readableMemorySize(nonTrainableParams * 4)))")
+    lines.append(" Non-trainable params: \(groupedThousands(nonTrainableParams)) (\(readableMemorySize(nonTrainableBytes)))")
     return lines.joined(separator: "\n") + "\n"
 }
 

@@ -125,7 +125,8 @@ open class KilnModel {
     public func summary() -> String {
         let trainable = descriptor.trainableParamCount
         return kerasSummary(modelName: descriptor.name, layers: descriptor.layers,
-                            trainableParams: trainable, nonTrainableParams: descriptor.paramCount - trainable)
+                            trainableParams: trainable, nonTrainableParams: descriptor.paramCount - trainable,
+                            int64NonTrainable: descriptor.weights.filter { $0.isInt64 && !$0.trainable }.reduce(0) { $0 + $1.count })
     }
 
     /// Safetensors with Keras's weight paths (`dense/kernel`), written atomically.
@@ -335,6 +336,44 @@ open class KilnModel {
             }
         }
         return Tensor(shape: [x.count] + descriptor.outputShape, scalars: out)
+    }
+
+    /// Keras's `Normalization.adapt` for every Normalization layer of the model that has no
+    /// statistics in its spec, in layer order: each layer's mean and (population) variance per
+    /// feature, over the values that reach it from `x` (earlier layers already adapted).
+    public func adapt(_ x: Tensor) throws {
+        guard !descriptor.adaptations.isEmpty else {
+            throw KilnError("\(descriptor.name) has no Normalization layer to adapt (statistics given in the spec are fixed)")
+        }
+        let batch = try check(x: x, y: nil, batchSize: nil)
+        let inputSize = descriptor.inputSize
+        for adaptation in descriptor.adaptations {
+            let f = adaptation.features
+            var sum = [Double](repeating: 0, count: f), squares = [Double](repeating: 0, count: f)
+            // Two passes over the layer's input: the mean, then squared deviations from it.
+            for pass in 0..<2 {
+                x.scalars.withUnsafeBufferPointer { xs in
+                    for start in stride(from: 0, to: x.count, by: batch) {
+                        let n = min(batch, x.count - start)
+                        var values = UnsafePointer(xs.baseAddress! + start * inputSize)
+                        if let offset = adaptation.inputOffset {
+                            kernels.forward(state, values, Int32(n), 0)
+                            values = UnsafePointer(state.pointee.acts + offset)
+                        }
+                        for i in 0..<(n * adaptation.inputSize) {
+                            let v = Double(values[i]), j = i % f
+                            if pass == 0 { sum[j] += v } else { let d = v - sum[j]; squares[j] += d * d }
+                        }
+                    }
+                }
+                let count = Double(x.count * adaptation.inputSize / f)
+                if pass == 0 { sum = sum.map { $0 / count } } else { squares = squares.map { $0 / count } }
+            }
+            for j in 0..<f {
+                state.pointee.params[adaptation.meanOffset + j] = Float(sum[j])
+                state.pointee.params[adaptation.varianceOffset + j] = Float(squares[j])
+            }
+        }
     }
 
     public func predict(_ x: [[Float]], batchSize: Int? = nil) throws -> Tensor { try predict(Tensor(x), batchSize: batchSize) }

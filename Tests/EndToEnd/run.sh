@@ -21,7 +21,7 @@ out="$(swift run -c release my-app 2>&1)"
 echo "$out" | tail -n 14
 accuracy="$(sed -n 's/^test accuracy: //p' <<<"$out")"
 python3 -c "import sys; a = float('$accuracy'); sys.exit(0 if a >= $bar else 'end-to-end: accuracy %s is under the bar $bar' % a)"
-grep -q '^|state|mean *|n *|$' <<<"$out" || { echo "end-to-end: the pipeline's show() table is missing" >&2; exit 1; }
+grep -q '^|state| *mean| *n|$' <<<"$out" || { echo "end-to-end: the pipeline's show() table is missing" >&2; exit 1; }
 grep -q '^WA 3.0 1$' <<<"$out" || { echo "end-to-end: the pipeline's rows are wrong" >&2; exit 1; }
 swift run -c release kiln check Sources/MyKernels/IrisNet.model.yaml
 # Several specs in one C target, built from clean plugin outputs: the umbrella source includes

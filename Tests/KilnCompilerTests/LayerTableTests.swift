@@ -13,6 +13,12 @@ final class LayerTableTests: XCTestCase {
 
     let rows: [Row] = [
         Row(layer: "Dense: {units: 10, activation: tanh}", input: [128], output: [10], params: 1290),
+        // Normalization: mean and variance per feature of the last axis, plus count (Keras 3).
+        Row(layer: "Normalization", input: [4], output: [4], params: 9),
+        Row(layer: "Normalization", input: [2, 3], output: [2, 3], params: 7),
+        Row(layer: "Normalization: {axis: null}", input: [4], output: [4], params: 3),
+        Row(layer: "Normalization: {mean: 2.0, variance: 4.0}", input: [4], output: [4], params: 0),
+        Row(layer: "Normalization: {mean: [1, 2, 3], variance: [1, 1, 4], invert: true}", input: [3], output: [3], params: 0),
         Row(layer: "Dense: {units: 1}", input: [10], output: [1], params: 11),
         Row(layer: "Dense: {units: 4, use_bias: false}", input: [6], output: [4], params: 24),
         Row(layer: "Dense: {units: 5}", input: [7, 3], output: [7, 5], params: 20),  // last axis only

@@ -20,6 +20,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("FrozenStack", { FrozenStack(seed: $0) }),
     ("LogitsCategorical", { LogitsCategorical(seed: $0) }),
     ("LogitsBinary", { LogitsBinary(seed: $0) }),
+    ("RefNormalization", { RefNormalization(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {

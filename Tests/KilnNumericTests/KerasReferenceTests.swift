@@ -60,4 +60,27 @@ final class KerasReferenceTests: XCTestCase {
     func testRMSpropFrozenLayer() throws { try check("RefRMSpropBinary", RefRMSpropBinary()) }
     func testSparseLogitsAdam() throws { try check("RefSparseLogits", RefSparseLogits()) }
     func testActivationsPlainSGD() throws { try check("RefActivations", RefActivations()) }
+    func testNormalizationAdaptedAndGiven() throws { try check("RefNormalization", RefNormalization()) }
+
+    /// adapt(x) gives the statistics Keras's Normalization.adapt gave each layer, in order
+    /// (the second adapted layer sees the first one's output through Keras's dense weights).
+    func testAdaptMatchesKeras() throws {
+        let fixture = try SafeTensors.read(from: Self.fixtures.appendingPathComponent("RefNormalization.safetensors")).tensors
+        let model = RefNormalization()
+        var initial = try Dictionary(uniqueKeysWithValues: model.descriptor.weights.map { ($0.name, try XCTUnwrap(fixture[$0.name], $0.name)) })
+        for adaptation in model.descriptor.adaptations {
+            let shape = initial["\(adaptation.layer)/mean"]!.shape
+            initial["\(adaptation.layer)/mean"] = Tensor(repeating: 0, shape: shape)
+            initial["\(adaptation.layer)/variance"] = Tensor(repeating: 1, shape: shape)
+        }
+        try model.setWeights(initial)
+        try model.adapt(try XCTUnwrap(fixture["x"]))
+        XCTAssertEqual(model.descriptor.adaptations.map(\.layer), ["normalization", "normalization_2"])
+        for adaptation in model.descriptor.adaptations {
+            for statistic in ["mean", "variance"] {
+                let name = "\(adaptation.layer)/\(statistic)"
+                assertClose(try XCTUnwrap(model.weight(named: name)).scalars, try XCTUnwrap(fixture[name]).scalars, relative: 1e-4, floor: 1e-2, name)
+            }
+        }
+    }
 }

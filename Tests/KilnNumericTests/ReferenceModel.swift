@@ -41,6 +41,13 @@ struct ReferenceModel {
                 if let mask = dropoutMasks[index] { current = zip(current, mask).map { $0 * $1 } }
             case .flatten:
                 break
+            case let .normalization(features, invert, mean, variance):
+                let m = mean.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[0].offset + $0] }
+                let v = variance.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[1].offset + $0] }
+                current = current.indices.map { i in
+                    let j = i % features, sd = max(v[j].squareRoot(), 1e-7)
+                    return invert ? current[i] * sd + m[j] : (current[i] - m[j]) / sd
+                }
             }
         }
         return (current, plan.lossOnLogits ? logits : nil)

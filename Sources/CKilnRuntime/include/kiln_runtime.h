@@ -81,6 +81,13 @@ void kiln_dropout_forward(float *out, float *mask, const float *inp, int64_t n, 
 // dinp (n) += dout * mask
 void kiln_dropout_backward(float *dinp, const float *dout, const float *mask, int64_t n);
 
+// ---- normalization (keras.layers.Normalization) -----------------------------------
+// out (rows,f) = (inp - mean) / max(sqrt(var), 1e-7); invert: inp * max(sqrt(var), 1e-7) + mean.
+// mean, var (f): per feature of the last axis (f = 1: one pair for every value).
+void kiln_normalize_forward(float *out, const float *inp, const float *mean, const float *var, int64_t rows, int f, int invert);
+// dinp (rows,f) += dout / max(sqrt(var), 1e-7) (invert: * instead of /)
+void kiln_normalize_backward(float *dinp, const float *dout, const float *var, int64_t rows, int f, int invert);
+
 // ---- losses (mean over the batch, as Keras's sum_over_batch_size) ----------------
 // Each returns the batch loss and writes dpred (rows,cols) = dLoss/dpred (overwrites).
 // from_logits: pred holds logits. Generated code passes the logits of a fused softmax/sigmoid

@@ -19,6 +19,8 @@ struct BuiltLayer {
     var op: LayerOp
     var weights: [WeightDecl]
     var outputShape: [Int]
+    /// False for layers whose weights are never trained (Normalization's statistics).
+    var trainable = true
 }
 
 /// The layer kinds Kiln knows, by Keras class name.
@@ -28,6 +30,7 @@ let layerBuilders: [String: any LayerBuilder.Type] = [
     LeakyReLU.kerasClass: LeakyReLU.self,
     Dropout.kerasClass: Dropout.self,
     Flatten.kerasClass: Flatten.self,
+    Normalization.kerasClass: Normalization.self,
 ]
 
 /// Keras prints shapes with the batch axis as None: (None, 2, 3).

@@ -116,6 +116,8 @@ public struct CRenderer {
         case let .leakyReLU(slope): "LeakyReLU(negative_slope=\(slope))"
         case let .dropout(rate): "Dropout(rate=\(rate))"
         case .flatten: "Flatten()"
+        case let .normalization(features, invert, mean, _):
+            "Normalization(\(features == 1 && node.inputShape.last != 1 ? "axis=None" : "axis=-1")\(mean == nil ? "" : ", mean and variance given")\(invert ? ", invert=True" : ""))"
         }
     }
 
@@ -196,6 +198,26 @@ public struct CRenderer {
             out += "\n"
         case .flatten:
             out += "// (row-major: the output is the input buffer; no kernel)\n\n"
+        case let .normalization(features, invert, mean, variance):
+            let size = node.inputShape.reduce(1, *)
+            let statistics = mean == nil ? "mean, var (\(features))" : "\(name)_mean, \(name)_var (\(features)), from the spec"
+            if let mean, let variance {
+                out += "static const float \(name)_mean[\(features)] = {\(mean.map(cFloat).joined(separator: ", "))};\n"
+                out += "static const float \(name)_var[\(features)] = {\(variance.map(cFloat).joined(separator: ", "))};\n"
+            }
+            let statArgs = mean == nil ? "const float *mean, const float *var, " : ""
+            let meanArg = mean == nil ? "mean" : "\(name)_mean", varArg = mean == nil ? "var" : "\(name)_var"
+            out += "static void \(name)_forward(float *out, const float *inp, \(statArgs)int n) {\n"
+            out += "    // out, inp \(outShape); \(statistics)\n"
+            out += "    kiln_normalize_forward(out, inp, \(meanArg), \(varArg), (int64_t)n * \(size / features), \(features), \(invert ? 1 : 0));\n"
+            out += "}\n"
+            if emitBackward && layer.needsInputGradient {
+                out += "static void \(name)_backward(float *dinp, const float *dout, \(mean == nil ? "const float *var, " : "")int n) {\n"
+                out += "    // dinp, dout \(outShape)\n"
+                out += "    kiln_normalize_backward(dinp, dout, \(varArg), (int64_t)n * \(size / features), \(features), \(invert ? 1 : 0));  // dinp += dout * d(out)/d(inp)\n"
+                out += "}\n"
+            }
+            out += "\n"
         }
         return out
     }
@@ -223,6 +245,9 @@ public struct CRenderer {
             return "\(name)(\(act(layer.output)), \(act(layer.mask!)), \(act(layer.input)), n, training, s->rng);"
         case .flatten:
             return nil
+        case let .normalization(_, _, mean, _):
+            let stats = mean == nil ? "\(param(layer.weights[0])), \(param(layer.weights[1])), " : ""
+            return "\(name)(\(act(layer.output)), \(act(layer.input)), \(stats)n);"
         }
     }
 
@@ -250,6 +275,9 @@ public struct CRenderer {
             return "\(name)(\(dact(layer.input)), \(dact(layer.output)), \(act(layer.mask!)), n);"
         case .flatten:
             return nil
+        case let .normalization(_, _, mean, _):
+            guard layer.needsInputGradient else { return nil }
+            return "\(name)(\(dact(layer.input)), \(dact(layer.output)), \(mean == nil ? "\(param(layer.weights[1])), " : "")n);"
         }
     }
 

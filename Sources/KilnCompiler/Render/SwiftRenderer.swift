@@ -49,7 +49,7 @@ public struct SwiftRenderer {
         }
         out += "        ],\n        weights: [\n"
         for weight in plan.weights {
-            out += "            WeightInfo(name: \(lit(weight.kerasPath)), shape: \(ints(weight.decl.shape)), offset: \(weight.offset), initializer: \(initializer(weight.decl.initializer)), fanIn: \(weight.decl.fanIn), fanOut: \(weight.decl.fanOut), trainable: \(weight.trainable)),\n"
+            out += "            WeightInfo(name: \(lit(weight.kerasPath)), shape: \(ints(weight.decl.shape)), offset: \(weight.offset), initializer: \(initializer(weight.decl.initializer)), fanIn: \(weight.decl.fanIn), fanOut: \(weight.decl.fanOut), trainable: \(weight.trainable)\(weight.decl.isInt64 ? ", isInt64: true" : "")),\n"
         }
         out += "        ],\n"
         out += "        loss: \(loss()),\n"
@@ -57,7 +57,17 @@ public struct SwiftRenderer {
         out += "        metricNames: [\(graph.metrics.map { lit($0.name) }.joined(separator: ", "))],\n"
         let o = graph.optimizer
         out += "        optimizer: OptimizerConfig(kind: .\(optimizerCase(o.kind)), learningRate: \(o.learningRate), beta1: \(o.beta1), beta2: \(o.beta2), epsilon: \(o.epsilon), momentum: \(o.momentum), rho: \(o.rho), nesterov: \(o.nesterov)),\n"
-        out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit))\n"
+        let adaptations = plan.layers.filter { if case .normalization(_, _, nil, _) = $0.node.op { true } else { false } }
+        if adaptations.isEmpty {
+            out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit))\n"
+        } else {
+            out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit),\n        adaptations: [\n"
+            for layer in adaptations {
+                guard case let .normalization(features, _, _, _) = layer.node.op else { continue }
+                out += "            Adaptation(layer: \(lit(layer.node.name)), inputOffset: \(layer.input.isInput ? "nil" : "\(layer.input.offset)"), inputSize: \(layer.input.size), features: \(features), meanOffset: \(layer.weights[0].offset), varianceOffset: \(layer.weights[1].offset)),\n"
+            }
+            out += "        ])\n"
+        }
         out += "}\n"
         return out
     }
@@ -70,6 +80,7 @@ public struct SwiftRenderer {
             case let .leakyReLU(slope): "LeakyReLU(\(slope))"
             case let .dropout(rate): "Dropout(\(rate))"
             case .flatten: "Flatten"
+            case .normalization: "Normalization"
             }
         }).joined(separator: " -> ")
     }

@@ -3,7 +3,7 @@
 Run by hand when the reference models change; CI only reads the committed outputs:
 
     python3 -m venv /tmp/venv-keras && /tmp/venv-keras/bin/pip install tensorflow-cpu keras safetensors numpy
-    /tmp/venv-keras/bin/python Tests/KilnNumericTests/Fixtures/make_keras_reference.py
+    /tmp/venv-keras/bin/python Tests/KilnNumericTests/Fixtures/make_keras_reference.py [Name ...]
 
 For each model (the same network as specs/<Name>.model.yaml) it writes <Name>.safetensors here:
 initial weights under Keras's weight paths (dense/kernel, ...), x, y, the initial output and loss,
@@ -68,6 +68,12 @@ def frozen_stack():
             layers.Dense(8, activation="relu", use_bias=False), layers.Activation("softmax")]
 
 
+def ref_normalization():
+    return [keras.Input((5,)), layers.Normalization(), layers.Dense(6, activation="relu"),
+            layers.Normalization(mean=0.5, variance=2.0), layers.Dense(4, activation="tanh"),
+            layers.Normalization(axis=None), layers.Dense(2)]
+
+
 # name: (layers, optimizer, loss, metrics, batch, samples, target kind); trained ones first.
 MODELS = {
     "SeedRegressor": (seed_regressor, lambda: optimizers.Adam(), "mse", ["mae"], 32, 64, "regression"),
@@ -78,6 +84,7 @@ MODELS = {
     "RefSparseLogits": (ref_sparse_logits, lambda: optimizers.Adam(learning_rate=0.01),
                         losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"], 8, 16, "sparse"),
     "RefActivations": (ref_activations, lambda: optimizers.SGD(), "mae", ["mse"], 8, 16, "regression"),
+    "RefNormalization": (ref_normalization, lambda: optimizers.Adam(learning_rate=0.01), "mse", ["mae"], 8, 32, "regression"),
     "DigitsClassifier": (digits_classifier, lambda: optimizers.Adam(learning_rate=0.002), "sparse_categorical_crossentropy",
                          ["accuracy"], 32, None, None),
     "IrisClassifier": (iris_classifier, lambda: optimizers.Adam(learning_rate=0.01), "sparse_categorical_crossentropy",
@@ -130,6 +137,16 @@ def reference_run(name, model, loss, batch, samples, kind):
     out = model.output_shape[-1]
     x = rng.standard_normal((samples,) + in_shape).astype(np.float32)
     y = targets(kind, rng, samples, out)
+    adapted = [i for i, l in enumerate(model.layers) if isinstance(l, layers.Normalization) and l.input_mean is None]
+    if adapted:
+        # Features on different scales, as Normalization is for; each layer adapted in order to
+        # what reaches it (Kiln's model.adapt(x) does the same).
+        x = (x * np.geomspace(0.1, 100, in_shape[-1]) + np.linspace(-50, 50, in_shape[-1])).astype(np.float32)
+        for i in adapted:
+            inter = x
+            for layer in model.layers[:i]:
+                inter = layer(inter)
+            model.layers[i].adapt(np.asarray(inter))
     tensors = {"x": x, "y": y}
     for path, w in weight_paths(model):
         tensors[path] = np.asarray(w.numpy(), dtype=np.float32)
@@ -167,8 +184,13 @@ def reference_run(name, model, loss, batch, samples, kind):
 
 
 def main():
+    # With names, only those models are made again (the other fixtures are left as they are).
+    only = sys.argv[1:]
     params = {}
-    for name in MODELS:
+    if only:
+        with open(os.path.join(SUMMARIES, "params.json")) as f:
+            params = json.load(f)
+    for name in only or MODELS:
         model, loss, batch, samples, kind = build(name)
         params[name] = write_summary(name, model)
         if samples:

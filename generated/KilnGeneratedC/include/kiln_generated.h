@@ -7,6 +7,7 @@
 #include "LogitsBinary.h"
 #include "LogitsCategorical.h"
 #include "RefActivations.h"
+#include "RefNormalization.h"
 #include "RefRMSpropBinary.h"
 #include "RefSGDClassifier.h"
 #include "RefSparseLogits.h"

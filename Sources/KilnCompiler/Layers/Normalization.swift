@@ -1,0 +1,104 @@
+import KilnSpec
+
+/// keras.layers.Normalization: (x - mean) / max(sqrt(variance), 1e-7) per feature of the last
+/// axis (axis=-1), or over every value (axis=None); `invert` maps back. The statistics are
+/// non-trainable weights `mean`, `variance` and `count` (count stays 0, as in Keras 3), set by
+/// the model's `adapt(x)` before fit; given in the config, they are constants and no weights.
+struct Normalization: LayerBuilder {
+    static let kerasClass = "Normalization"
+    static let namePrefix = "normalization"
+    static let keys = ["axis", "mean", "variance", "invert"]
+
+    var perFeature: Bool
+    var constants: (mean: [Float], variance: [Float])?
+    var invert: Bool
+
+    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Normalization? {
+        var perFeature = true
+        if let node = config["axis"] {
+            if case .null? = node.scalarKind {
+                perFeature = false
+            } else if let axis = config.int("axis") {
+                guard axis == -1 else {
+                    diagnostics.error("Kiln supports Normalization over the last axis (axis=-1) or over every value (axis=None). Received: axis=\(axis)", at: node.location)
+                    return nil
+                }
+            } else {
+                return nil
+            }
+        }
+        let invert = config.bool("invert") ?? false
+        let mean = config["mean"].map { values($0, "mean", diagnostics) }, variance = config["variance"].map { values($0, "variance", diagnostics) }
+        switch (mean, variance) {
+        case (nil, nil):
+            return Normalization(perFeature: perFeature, constants: nil, invert: invert)
+        case let (mean??, variance??):
+            if let negative = variance.first(where: { $0 < 0 }) {
+                diagnostics.error("`variance` must be non-negative. Received: variance=\(negative)", at: config["variance"]!.location)
+                return nil
+            }
+            return Normalization(perFeature: perFeature, constants: (mean, variance), invert: invert)
+        case (.some(nil), _), (_, .some(nil)):
+            return nil
+        default:
+            // Keras prints the given one as Python does: 1.0 or [1.0, 2.0].
+            func python(_ key: String) -> String {
+                guard let node = config[key], let values = values(node, key, diagnostics) else { return "None" }
+                let items = values.map { "\(Double($0))" }
+                if case .sequence = node.value { return "[" + items.joined(separator: ", ") + "]" }
+                return items[0]
+            }
+            diagnostics.error("When setting values directly, both `mean` and `variance` must be set. Received: mean=\(python("mean")) and variance=\(python("variance"))",
+                              at: (config["mean"] ?? config["variance"])!.location)
+            return nil
+        }
+    }
+
+    /// A number or a list of numbers.
+    static func values(_ node: YAMLNode, _ key: String, _ diagnostics: DiagnosticEngine) -> [Float]? {
+        if case .sequence = node.value {
+            guard let items = node.sequence(key, in: diagnostics), !items.isEmpty else {
+                diagnostics.error("`\(key)` must be a number or a non-empty list of numbers", at: node.location)
+                return nil
+            }
+            var out: [Float] = []
+            for item in items {
+                guard let value = item.double(key, in: diagnostics) else { return nil }
+                guard Float(value).isFinite else {
+                    diagnostics.error("`\(key)` must hold finite float32 values. Received: \(value)", at: item.location)
+                    return nil
+                }
+                out.append(Float(value))
+            }
+            return out
+        }
+        guard let value = node.double(key, in: diagnostics) else { return nil }
+        guard Float(value).isFinite else {
+            diagnostics.error("`\(key)` must hold finite float32 values. Received: \(value)", at: node.location)
+            return nil
+        }
+        return [Float(value)]
+    }
+
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
+        let features = perFeature ? inputShape.last ?? 1 : 1
+        let op = LayerOp.normalization(features: features, invert: invert,
+                                       mean: constants.map { broadcast($0.mean, to: features) },
+                                       variance: constants.map { broadcast($0.variance, to: features) })
+        if let constants {
+            for (key, list) in [("mean", constants.mean), ("variance", constants.variance)] where list.count != 1 && list.count != features {
+                diagnostics.error("`\(key)` must be a number or hold one value per feature of the last axis (\(features)). Received: \(key) with \(list.count) values for input shape \(kerasShape(inputShape))", at: location)
+                return nil
+            }
+            return BuiltLayer(op: op, weights: [], outputShape: inputShape)
+        }
+        let shape = perFeature ? [features] : []
+        return BuiltLayer(op: op, weights: [
+            WeightDecl(name: "mean", shape: shape, initializer: .zeros, fanIn: 1, fanOut: 1, l2: nil),
+            WeightDecl(name: "variance", shape: shape, initializer: .ones, fanIn: 1, fanOut: 1, l2: nil),
+            WeightDecl(name: "count", shape: [], initializer: .zeros, fanIn: 1, fanOut: 1, l2: nil, isInt64: true),
+        ], outputShape: inputShape, trainable: false)
+    }
+
+    func broadcast(_ values: [Float], to count: Int) -> [Float] { values.count == 1 ? Array(repeating: values[0], count: count) : values }
+}
