@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The sanitizer lane: builds the C runtime and every model spec of specs/ (regenerated into a temp dir,
-# so new specs are covered) with ASan + UBSan, and runs driver.c on each model and runtime.c once.
+# so new specs are covered) with ASan + UBSan, and runs driver.c on each model and runtime.c once
+# (runtime.c also under TSan).
 # Fails on any sanitizer report, failed check or crash. KILN=path/to/kiln skips building the CLI.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -39,7 +40,7 @@ done
 
 if [ -z "${KILN:-}" ]; then
   swift build --product kiln 2>&1 | tail -n 1
-  KILN="$root/.build/debug/kiln"
+  KILN="$(swift build --show-bin-path)/kiln"
 fi
 work="$probe"
 models=(specs/*.model.yaml)
@@ -73,6 +74,18 @@ report() {  # name, log, exit status: fail on a non-zero status or any sanitizer
 rc=0; "$work/runtime" >"$work/runtime.log" 2>&1 || rc=$?
 report runtime "$work/runtime.log" "$rc"
 
+# The thread pool under TSan too (the Swift toolchain's TSan runtime also wants libdispatch).
+dispatch="$(dirname "$(command -v swift 2>/dev/null || echo /usr/bin/swift)")/../lib/swift/linux"
+tsan=(-std=c11 -O1 -g -fsanitize=thread -fuse-ld=lld -I Sources/CKilnRuntime/include "$here/runtime.c" Sources/CKilnRuntime/*.c -lm -lpthread)
+if "$CC" "${tsan[@]}" -o "$work/runtime-tsan" 2>/dev/null ||
+   "$CC" "${tsan[@]}" -L"$dispatch" -ldispatch -lBlocksRuntime -Wl,-rpath,"$dispatch" -o "$work/runtime-tsan"; then
+  rc=0; TSAN_OPTIONS=halt_on_error=1 "$work/runtime-tsan" >"$work/runtime-tsan.log" 2>&1 || rc=$?
+  sed -i 's/^sanitizers: runtime ok/sanitizers: runtime under TSan ok/' "$work/runtime-tsan.log"
+  report "runtime under TSan" "$work/runtime-tsan.log" "$rc"
+else
+  echo "sanitizers: FAILED: cannot link the runtime with -fsanitize=thread" >&2; status=1
+fi
+
 for spec in "${models[@]}"; do
   name=$(basename "$spec" .model.yaml)
   header="$work/c/include/$name.h"
@@ -101,4 +114,4 @@ if [ $status -ne 0 ]; then
   echo "sanitizers: FAILED ($((SECONDS - start)) s)" >&2
   exit 1
 fi
-echo "sanitizers: ${#models[@]} models and the runtime clean under ASan + UBSan ($((SECONDS - start)) s)"
+echo "sanitizers: ${#models[@]} models and the runtime clean under ASan + UBSan, the runtime under TSan ($((SECONDS - start)) s)"

@@ -16,7 +16,7 @@ static void fail(const char *what) {
     exit(1);
 }
 
-static uint64_t lcg = 1;
+static _Thread_local uint64_t lcg = 1;  // per thread: two threads run GEMM checks
 static float uniform(float lo, float hi) {
     lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
     return lo + (hi - lo) * (float)(lcg >> 40) * 0x1.0p-24f;
