@@ -5,7 +5,7 @@
 // Per GEMM ISA level and batch size n: inference forward, loss, gradients, one train step,
 // a training forward (dropout on), inference again; rows < n must match the full batch's output.
 //
-// run.sh defines: KM (function prefix), KU (macro prefix), KH (header), KLOSS (0 real targets,
+// run.sh defines: KNAME (model name), KM (function prefix), KU (macro prefix), KH (header), KLOSS (0 real targets,
 // 1 binary, 2 one-hot, 3 class index), and the optimizer settings LR BETA1 BETA2 EPS MOMENTUM RHO NESTEROV.
 #define _POSIX_C_SOURCE 200809L  // posix_memalign
 #include KH
@@ -17,8 +17,6 @@
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
-#define STR_(a) #a
-#define STR(a) STR_(a)
 #define FORWARD CAT(KM, _forward)
 #define LOSS CAT(KM, _loss)
 #define GRADIENTS CAT(KM, _gradients)
@@ -32,7 +30,7 @@
 #define OUT_OFFSET CAT(KU, _OUTPUT_OFFSET)
 #define TARGET (KLOSS == 3 ? 1 : OUT)  // floats of y per row
 
-static const char *model = STR(KM);
+static const char *model = KNAME;
 
 static void fail(const char *what, int isa, int n) {
     fprintf(stderr, "sanitizers: %s: %s (isa %d, n %d)\n", model, what, isa, n);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The sanitizer lane: builds the C runtime and every model spec of specs/ (regenerated into a temp dir,
-# so new specs are covered) with ASan + UBSan, and runs driver.c on each model and runtime.c once
-# (runtime.c also under TSan).
+# The sanitizer lane: builds the C runtime and every model spec of specs/, bench/ and Tests/EndToEnd
+# (regenerated into a temp dir, so new specs are covered) with ASan + UBSan, runs driver.c on each
+# model and runtime.c once, and runtime.c again under TSan.
 # Fails on any sanitizer report, failed check or crash. KILN=path/to/kiln skips building the CLI.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -43,7 +43,13 @@ if [ -z "${KILN:-}" ]; then
   KILN="$(swift build --show-bin-path)/kiln"
 fi
 work="$probe"
-models=(specs/*.model.yaml)
+# specs/ first, then the models of bench/ and of the end-to-end package (the same name once).
+models=()
+for spec in specs/*.model.yaml bench/Sources/*/*.model.yaml Tests/EndToEnd/Sources/*/*.model.yaml; do
+  [ -e "$spec" ] || continue
+  name=$(basename "$spec")
+  [[ " ${models[*]-} " == *"/$name "* ]] || models+=("$spec")
+done
 "$KILN" generate "${models[@]}" --c-output "$work/c" --swift-output "$work/swift" >/dev/null
 
 CFLAGS=(-std=c11 -O1 -g -Wall -Werror "${SAN[@]}" -I Sources/CKilnRuntime/include -I "$work/c/include")
@@ -102,7 +108,7 @@ for spec in "${models[@]}"; do
   field() { sed -E "s/.*[(, ]$1: ([^,)]*).*/\1/" <<<"$opt"; }
   nesterov=0; [ "$(field nesterov)" = true ] && nesterov=1
   [ -n "$km" ] && [ -n "$ku" ] && [ -n "$opt" ] || { echo "sanitizers: FAILED: cannot read the API of $name" >&2; status=1; continue; }
-  "$CC" "${CFLAGS[@]}" -DKM="$km" -DKU="$ku" -DKH="\"$name.h\"" -DKLOSS=$kloss \
+  "$CC" "${CFLAGS[@]}" -DKM="$km" -DKU="$ku" -DKH="\"$name.h\"" -DKNAME="\"$name\"" -DKLOSS=$kloss \
     -DLR="$(field learningRate)f" -DBETA1="$(field beta1)f" -DBETA2="$(field beta2)f" -DEPS="$(field epsilon)f" \
     -DMOMENTUM="$(field momentum)f" -DRHO="$(field rho)f" -DNESTEROV=$nesterov \
     "$here/driver.c" "$work/c/$name.c" "${runtime[@]}" -fuse-ld=lld -lm -lpthread -o "$work/$name"
