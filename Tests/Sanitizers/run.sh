@@ -58,12 +58,12 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # The runtime once, with the sanitizers, then a driver per model.
 mkdir -p "$work/o"
+pids=()
 for f in Sources/CKilnRuntime/*.c; do
-  "$CC" "${CFLAGS[@]}" -c "$f" -o "$work/o/$(basename "$f" .c).o" &
+  "$CC" "${CFLAGS[@]}" -c "$f" -o "$work/o/$(basename "$f" .c).o" & pids+=($!)
 done
-wait
+for pid in "${pids[@]}"; do wait "$pid" || { echo "sanitizers: FAILED: the runtime does not compile" >&2; exit 1; }; done
 runtime=("$work"/o/*.o)
-[ ${#runtime[@]} -gt 0 ] || { echo "sanitizers: FAILED: no runtime objects" >&2; exit 1; }
 
 status=0
 report() {  # name, log, exit status: fail on a non-zero status or any sanitizer line
@@ -108,10 +108,13 @@ for spec in "${models[@]}"; do
   field() { sed -E "s/.*[(, ]$1: ([^,)]*).*/\1/" <<<"$opt"; }
   nesterov=0; [ "$(field nesterov)" = true ] && nesterov=1
   [ -n "$km" ] && [ -n "$ku" ] && [ -n "$opt" ] || { echo "sanitizers: FAILED: cannot read the API of $name" >&2; status=1; continue; }
-  "$CC" "${CFLAGS[@]}" -DKM="$km" -DKU="$ku" -DKH="\"$name.h\"" -DKNAME="\"$name\"" -DKLOSS=$kloss \
-    -DLR="$(field learningRate)f" -DBETA1="$(field beta1)f" -DBETA2="$(field beta2)f" -DEPS="$(field epsilon)f" \
-    -DMOMENTUM="$(field momentum)f" -DRHO="$(field rho)f" -DNESTEROV=$nesterov \
-    "$here/driver.c" "$work/c/$name.c" "${runtime[@]}" -fuse-ld=lld -lm -lpthread -o "$work/$name"
+  f() { echo "((float)($(field "$1")))"; }
+  if ! "$CC" "${CFLAGS[@]}" -DKM="$km" -DKU="$ku" -DKH="\"$name.h\"" -DKNAME="\"$name\"" -DKLOSS=$kloss \
+      -DLR="$(f learningRate)" -DBETA1="$(f beta1)" -DBETA2="$(f beta2)" -DEPS="$(f epsilon)" \
+      -DMOMENTUM="$(f momentum)" -DRHO="$(f rho)" -DNESTEROV=$nesterov \
+      "$here/driver.c" "$work/c/$name.c" "${runtime[@]}" -fuse-ld=lld -lm -lpthread -o "$work/$name"; then
+    echo "sanitizers: FAILED: $name does not compile" >&2; status=1; continue
+  fi
   rc=0; "$work/$name" >"$work/$name.log" 2>&1 || rc=$?
   report "$name" "$work/$name.log" "$rc"
 done
