@@ -18,7 +18,8 @@
 static inline float fast_expf(float x) {
     x = x > 88.3762626647949f ? 88.3762626647949f : (x < -87.3365447504f ? -87.3365447504f : x);
     float t = x * 1.44269504088896341f;
-    int n = (int)(t + (t >= 0.0f ? 0.5f : -0.5f));  // round to nearest
+    // Round to nearest. NaN (the clamp keeps it) would make the cast undefined: it takes n = 0, and r stays NaN.
+    int n = t == t ? (int)(t + (t >= 0.0f ? 0.5f : -0.5f)) : 0;
     float fn = (float)n;
     float r = x - fn * 0.693359375f + fn * 2.12194440e-4f;
     float r2 = r * r;

@@ -5,6 +5,7 @@
 #include "kiln_runtime.h"
 #include "kiln_internal.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -119,11 +120,32 @@ typedef struct {
     size_t n;
 } scratch;
 
+typedef struct {
+    scratch a, b;
+} scratch_pair;
+
 // initial-exec: the runtime is linked into the executable, and this avoids __tls_get_addr per call.
-static _Thread_local scratch scratch_a __attribute__((tls_model("initial-exec"))), scratch_b __attribute__((tls_model("initial-exec")));
+static _Thread_local scratch_pair scratch_tls __attribute__((tls_model("initial-exec")));
+
+// A thread that exits frees its buffers: a pthread key's destructor runs at exit in threads that set it.
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static void scratch_release(void *pair) {
+    scratch_pair *s = pair;
+    free(s->a.p);
+    free(s->b.p);
+    *s = (scratch_pair){0};
+}
+static void scratch_key_create(void) {
+    if (pthread_key_create(&scratch_key, scratch_release) != 0) abort();
+}
 
 static float *scratch_get(scratch *s, size_t n) {
     if (s->n < n) {
+        if (!scratch_tls.a.p && !scratch_tls.b.p) {  // this thread's first buffer
+            pthread_once(&scratch_once, scratch_key_create);
+            pthread_setspecific(scratch_key, &scratch_tls);
+        }
         free(s->p);
         size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
         s->p = aligned_alloc(64, bytes);
@@ -193,8 +215,8 @@ static void gemm_serial(const struct kiln_gemm_isa *isa, const gemm_args *g) {
     const int npanels = (N + NR - 1) / NR, tail = N % NR;
     const int MC = MR * MC_PANELS;
     int kc_max = K < KC ? K : KC;
-    float *bp = scratch_get(&scratch_b, (size_t)(direct_b ? 1 : npanels) * kc_max * NR);
-    float *ap = big ? scratch_get(&scratch_a, (size_t)MC * kc_max) : NULL;
+    float *bp = scratch_get(&scratch_tls.b, (size_t)(direct_b ? 1 : npanels) * kc_max * NR);
+    float *ap = big ? scratch_get(&scratch_tls.a, (size_t)MC * kc_max) : NULL;
     if (!bp || (big && !ap)) abort();
 
     for (int pc = 0; pc < K; pc += KC) {

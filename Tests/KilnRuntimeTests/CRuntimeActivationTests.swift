@@ -139,4 +139,17 @@ final class CRuntimeFastMathTests: XCTestCase {
             }
         }
     }
+
+    /// A diverged step gives NaN pre-activations: they come out as NaN (the sanitizer lane checks
+    /// that the fast expf has no undefined behaviour on them); infinities saturate (but gelu(-inf) is
+    /// -inf * 0, NaN, as in Keras).
+    func testNonFiniteInputs() {
+        for kind in [KILN_TANH, KILN_SIGMOID, KILN_ELU, KILN_SELU, KILN_GELU, KILN_SOFTPLUS] {
+            var input: [Float] = [.nan, .infinity, -.infinity]
+            var y = [Float](repeating: 0, count: 3)
+            kiln_bias_act_forward(&y, &input, nil, 1, 3, Int32(kind.rawValue), 0)
+            XCTAssertTrue(y[0].isNaN, "\(kind) of NaN is \(y[0])")
+            XCTAssertFalse(y[1].isNaN || (y[2].isNaN && kind != KILN_GELU), "\(kind) of +-inf is \(y[1]), \(y[2])")
+        }
+    }
 }
