@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The sanitizer lane: builds the C runtime and every model spec of specs/, bench/ and Tests/EndToEnd
+# The sanitizer lane: builds the C runtime and every model spec of specs/ and bench/
 # (regenerated into a temp dir, so new specs are covered) with ASan + UBSan, runs driver.c on each
 # model and runtime.c once, and runtime.c again under TSan.
 # Fails on any sanitizer report, failed check or crash. KILN=path/to/kiln skips building the CLI.
@@ -43,9 +43,9 @@ if [ -z "${KILN:-}" ]; then
   KILN="$(swift build --show-bin-path)/kiln"
 fi
 work="$probe"
-# specs/ first, then the models of bench/ and of the end-to-end package (the same name once).
+# specs/ first, then the models of bench/ (the same name once).
 models=()
-for spec in specs/*.model.yaml bench/Sources/*/*.model.yaml Tests/EndToEnd/Sources/*/*.model.yaml; do
+for spec in specs/*.model.yaml bench/Sources/*/*.model.yaml; do
   [ -e "$spec" ] || continue
   name=$(basename "$spec")
   [[ " ${models[*]-} " == *"/$name "* ]] || models+=("$spec")
