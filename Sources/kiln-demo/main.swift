@@ -71,8 +71,12 @@ do {
     print("\(digits.count) images (\(train.count) train, \(test.count) test), \(digits.features) features")
     let classifier = DigitsClassifier(seed: 42)
     print(classifier.summary())
-    _ = try classifier.fit(x: train.x, y: train.y, epochs: 30, batchSize: 32, validationSplit: 0.1,
-                           callbacks: [EarlyStopping(monitor: "val_loss", patience: 5, restoreBestWeights: true)])
+    let stopping = EarlyStopping(monitor: "val_loss", patience: 5, restoreBestWeights: true, verbose: true)
+    let digitsHistory = try classifier.fit(x: train.x, y: train.y, epochs: 30, batchSize: 32, validationSplit: 0.1, callbacks: [stopping])
+    let epochsRun = digitsHistory.history["loss"]!.count
+    // As Keras 3: the best weights come back at the end of fit, stopped early or not.
+    let stoppedText = stopping.stoppedEpoch > 0 ? "stopped after epoch \(epochsRun) of 30" : "did not stop (all 30 epochs ran)"
+    print("EarlyStopping (val_loss, patience 5) \(stoppedText) and restored the weights of the best epoch, \(stopping.bestEpoch + 1)")
     let digitsResult = try classifier.evaluate(x: test.x, y: test.y)
     let digitsAccuracy = accuracy(try classifier.predict(test.x), labels: test.y)
     print("test: loss \(fmt(digitsResult.loss)), accuracy \(fmt(digitsResult["accuracy"] ?? .nan)) (from predict(): \(fmt(digitsAccuracy)))")
@@ -86,7 +90,23 @@ do {
     let irisResult = try irisModel.evaluate(x: irisTest.x, y: irisTest.y)
     print("100 epochs: train loss \(fmt(irisHistory.history["loss"]!.last!)), test accuracy \(fmt(irisResult["accuracy"] ?? .nan)) on \(irisTest.count) held-out flowers")
 
-    // 4. The lecture's Spark word count, as a pipeline spec compiled to fused Swift.
+    // 4. Unscaled features: the same network without and with Keras's Normalization layer.
+    section("CancerClassifier: Normalization (adapted) -> Dense(16, relu) -> Dense(1, sigmoid) on breast cancer")
+    let cancer = try CSVDataset.load(from: dataURL("breast_cancer.csv"), hasHeader: true).shuffled(seed: 5)
+    let cancerSplit = cancer.count * 4 / 5
+    let cancerTrain = cancer.slice(0..<cancerSplit), cancerTest = cancer.slice(cancerSplit..<cancer.count)
+    let raw = CancerUnscaled(seed: 3)
+    _ = try raw.fit(x: cancerTrain.x, y: cancerTrain.y, epochs: 40, batchSize: 32, verbose: .silent)
+    let rawAccuracy = try raw.evaluate(x: cancerTest.x, y: cancerTest.y)["accuracy"] ?? .nan
+    let normalized = CancerClassifier(seed: 3)
+    try normalized.adapt(cancerTrain.x)  // mean and variance of each feature, from the training rows only
+    print(normalized.summary())
+    _ = try normalized.fit(x: cancerTrain.x, y: cancerTrain.y, epochs: 40, batchSize: 32, verbose: .silent)
+    let normalizedAccuracy = try normalized.evaluate(x: cancerTest.x, y: cancerTest.y)["accuracy"] ?? .nan
+    print("\(cancer.count) tumours (\(cancerTrain.count) train, \(cancerTest.count) test), \(cancer.features) features from 0.001 to 4,000")
+    print("test accuracy after 40 epochs: raw features \(fmt(rawAccuracy)) (CancerUnscaled), adapted Normalization \(fmt(normalizedAccuracy)) (CancerClassifier)")
+
+    // 5. The lecture's Spark word count, as a pipeline spec compiled to fused Swift.
     section("WordCount: textFile -> flatMap(split) -> map((lower(word), 1)) -> reduceByKey(+)")
     let lecture = dataURL("lecture.txt").path
     let started = Date()
@@ -99,9 +119,15 @@ do {
     let sameCounts = Set(withFunctions.counts.rows.map { "\($0._1) \($0._2)" }) == Set(words.counts.rows.map { "\($0._1) \($0._2)" })
     print("WordCountUDF (the lecture's split() and count() as Swift functions) counts \(sameCounts ? "the same" : "DIFFERENTLY")")
 
-    // 5. The lecture's cities DataFrame: its three show() calls print as Spark prints them.
+    // 6. The lecture's cities DataFrame: its show() calls print as Spark prints them.
     section("Cities: show, select, sort, filter, groupBy-agg, right join")
-    let cities = try Cities.run()
+    let shown = ShownTables()
+    let cities = try Cities.run(context: PipelineContext(output: { shown.append($0) }))
+    // The spec's three show steps, in order.
+    for (title, table) in zip(["df.show():", "df.sort('location').show():", "df.filter(df.state == 'CA').show():"], shown.tables) {
+        print(title)
+        print(table, terminator: "")
+    }
     print("df.select('location'):")
     print(cities.locations.frame.showString(), terminator: "")
     print("df.groupBy('location').agg(sum):")
@@ -114,6 +140,12 @@ do {
 }
 
 func fmt(_ value: Double) -> String { String(format: "%.4f", value) }
+
+/// What a pipeline's show() steps print, one table each.
+final class ShownTables: @unchecked Sendable {
+    private(set) var tables: [String] = []
+    func append(_ text: String) { tables.append(text) }
+}
 
 /// Seeded normal samples for the synthetic data (SplitMix64 + Box-Muller).
 struct DemoRandom {
