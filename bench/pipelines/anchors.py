@@ -3,7 +3,8 @@
     python anchors.py DIR WORKLOAD FRAMEWORK [--repeats N] [--warmup W]
 
 WORKLOAD: wordcount | csv (load, then every csv_* operation on the loaded table) | one csv_* name
-(load, then that operation). FRAMEWORK: pyspark | polars | duckdb | pandas | uniq | python | kiln.
+(load, then that operation). FRAMEWORK: pyspark | polars | duckdb | chdb | datafusion | pandas | uniq |
+python | kiln (uniq and python: word count only; pandas: CSV only).
 "kiln" runs the executable named by $KILN_PIPELINE_BENCH and relays its lines, measuring its memory
 from outside. Each line carries the median of the timed runs ("seconds"; W warm-up runs, default 1,
 come first and are left out), the runs, the peak RSS of the process tree during all of them, and a
@@ -28,11 +29,17 @@ import threading
 import time
 
 CSV_OPS = ["csv_filter_count", "csv_groupby_agg", "csv_sort_top10", "csv_right_join_count"]
-WORDCOUNT_FRAMEWORKS = ["pyspark", "polars", "duckdb", "uniq", "python"]
-CSV_FRAMEWORKS = ["pyspark", "pandas", "polars", "duckdb"]
+WORDCOUNT_FRAMEWORKS = ["pyspark", "polars", "duckdb", "chdb", "datafusion", "uniq", "python"]
+CSV_FRAMEWORKS = ["pyspark", "pandas", "polars", "duckdb", "chdb", "datafusion"]
+THREADS = 2  # chDB's max_threads and DataFusion's target partitions: the machine's 2 cores, as the others use
 NOTES = {  # shown beside a row: how the top 10 is planned, and other caveats
     ("pyspark", "csv_sort_top10"): "orderBy.limit(10): planned as top-k",
     ("duckdb", "csv_sort_top10"): "ORDER BY LIMIT 10: planned as top-k",
+    ("chdb", "csv_sort_top10"): "ORDER BY LIMIT 10: planned as top-k (partial sorts with a limit)",
+    ("datafusion", "csv_sort_top10"): "ORDER BY LIMIT 10: planned as top-k (TopK)",
+    ("chdb", "wordcount"): "splitByWhitespace, ASCII lower(): the text is ASCII, spaces only",
+    ("datafusion", "wordcount"): "string_to_array(line, ' '), empty tokens dropped: the text has only spaces between words",
+    ("chdb", "csv_load"): "precise_float_parsing = 1 (the default fast parser is off by an ulp on some prices)",
     ("polars", "csv_sort_top10"): "eager sort, head(10): full sort",
     ("pandas", "csv_sort_top10"): "sort_values, head(10): full sort",
     ("polars (top_k)", "csv_sort_top10"): "top_k(10), then sort those 10: top-k",
@@ -240,6 +247,71 @@ def wc_duckdb(con, path):
     return {"distinct": distinct, "total": int(total), "top5": [[w, c] for w, c in top]}
 
 
+def chdb_string(text):
+    """A ClickHouse string literal: backslashes are escapes there too."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def chdb_connect():
+    """chDB (embedded ClickHouse), in memory, on 2 threads; returns (connection, cursor, version)."""
+    import chdb
+    con = chdb.connect(":memory:")
+    cur = con.cursor()
+    cur.execute(f"SET max_threads = {THREADS}")
+    cur.execute(f"SET max_parsing_threads = {THREADS}")
+    cur.execute("SELECT version()")
+    return con, cur, f"chdb {chdb.__version__} (ClickHouse {cur.fetchone()[0]})"
+
+
+def wc_chdb(cur, path):
+    # splitByWhitespace splits on runs of ' ', \t, \n, \v, \f, \r (str.split also on \x1c-\x1f and
+    # Unicode spaces) and gives no empty strings; lower() is ASCII only (lowerUTF8 would fold Unicode).
+    # words.txt is ASCII with only ' ' and '\n' between words, so they agree with str.split/str.lower.
+    cur.execute(f"""
+        CREATE TABLE counts ENGINE = Memory AS
+        SELECT lower(w) AS word, count() AS n
+        FROM file({chdb_string(path)}, 'LineAsString', 'line String')
+        ARRAY JOIN splitByWhitespace(line) AS w
+        GROUP BY 1""")
+    cur.execute("SELECT count(), sum(n) FROM counts")
+    distinct, total = cur.fetchone()
+    cur.execute("SELECT word, n FROM counts ORDER BY n DESC, word LIMIT 5")
+    top = cur.fetchall()
+    cur.execute("DROP TABLE counts SYNC")
+    return {"distinct": int(distinct), "total": int(total), "top5": [[w, int(c)] for w, c in top]}
+
+
+def datafusion_context():
+    """A DataFusion session on 2 target partitions; returns (context, version)."""
+    import datafusion
+    ctx = datafusion.SessionContext(datafusion.SessionConfig().with_target_partitions(THREADS))
+    return ctx, f"datafusion {datafusion.__version__}"
+
+
+def wc_datafusion(ctx, path):
+    # DataFusion has no split-on-whitespace function: string_to_array on ' ', then the empty strings
+    # (from runs of spaces, or a space ending a line) dropped. words.txt has only ' ' between words, so
+    # it agrees with str.split; lower() folds Unicode. The lines are read as one-column CSV with a
+    # separator and quote that the text lacks. The counts are materialised (cache), then summarised.
+    import pyarrow as pa
+    from datafusion import CsvReadOptions
+    ctx.register_csv("words", path, options=CsvReadOptions(
+        has_header=False, delimiter="\x1f", quote="\x1e", file_extension=os.path.splitext(path)[1],
+        schema=pa.schema([("line", pa.string())])))
+    counts = ctx.sql("""
+        SELECT lower(w) AS word, count(*) AS n
+        FROM (SELECT unnest(string_to_array(line, ' ')) AS w FROM words)
+        WHERE w <> ''
+        GROUP BY 1""").cache()
+    ctx.register_view("counts", counts)
+    summary, = ctx.sql("SELECT count(*) AS distinct_words, sum(n) AS total FROM counts").to_pylist()
+    distinct, total = summary["distinct_words"], summary["total"]
+    top = ctx.sql("SELECT word, n FROM counts ORDER BY n DESC, word LIMIT 5").to_pylist()
+    ctx.deregister_table("counts")
+    ctx.deregister_table("words")
+    return {"distinct": int(distinct), "total": int(total), "top5": [[r["word"], int(r["n"])] for r in top]}
+
+
 def summarise_partition(pairs):
     """Spark: (distinct, total, top 5) of one partition of (word, count) pairs."""
     distinct = total = 0
@@ -381,6 +453,94 @@ class DuckdbCsv:
             "SELECT count(*) FROM cities c RIGHT JOIN locations l ON c.location = l.location").fetchone()[0]}
 
 
+class ChdbCsv:
+    """chDB: both files into Memory-engine tables of the in-memory session, then SQL on them."""
+
+    def __init__(self, data):
+        self.con, self.cur, self.version = chdb_connect()
+        # ClickHouse's default float parser is fast but not correctly rounded (a few prices load an ulp
+        # off); the precise one gives the same doubles as every other framework's parser.
+        self.cur.execute("SET precise_float_parsing = 1")
+        self.data = data
+
+    def query(self, sql):
+        self.cur.execute(sql)
+        return self.cur.fetchall()
+
+    def load(self):
+        cur = self.cur
+        for table in ("cities", "locations"):
+            cur.execute(f"DROP TABLE IF EXISTS {table} SYNC")  # SYNC: freed now, not later
+        cities, locations = (chdb_string(os.path.join(self.data, f)) for f in ("cities.csv", "locations.csv"))
+        cur.execute(f"""CREATE TABLE cities ENGINE = Memory AS SELECT * FROM file({cities}, 'CSVWithNames',
+                        'location String, state String, rating Int32, price Float64')""")
+        cur.execute(f"""CREATE TABLE locations ENGINE = Memory AS SELECT * FROM file({locations}, 'CSVWithNames',
+                        'location String, population Int64')""")
+        (rows,), = self.query("SELECT count() FROM cities")
+        (small,), = self.query("SELECT count() FROM locations")
+        return {"rows": int(rows), "locations_rows": int(small)}
+
+    def csv_filter_count(self):
+        (count,), = self.query("SELECT count() FROM cities WHERE state = 'CA'")
+        return {"count": int(count)}
+
+    def csv_groupby_agg(self):
+        return groupby_check(self.query(
+            "SELECT location, sum(rating), avg(price), count() FROM cities GROUP BY location"))
+
+    def csv_sort_top10(self):
+        return prices_check(r[3] for r in self.query("SELECT * FROM cities ORDER BY price DESC LIMIT 10"))
+
+    def csv_right_join_count(self):
+        # ALL strictness (ClickHouse's default): every matching pair is a row, unmatched locations once.
+        (count,), = self.query("SELECT count() FROM cities c RIGHT JOIN locations l ON c.location = l.location")
+        return {"count": int(count)}
+
+
+class DatafusionCsv:
+    """DataFusion: both files read with their schemas and cached (in-memory Arrow tables), then SQL."""
+
+    def __init__(self, data):
+        self.ctx, self.version = datafusion_context()
+        self.data = data
+
+    def load(self):
+        import pyarrow as pa
+        from datafusion import CsvReadOptions
+        ctx = self.ctx
+        for table in ("cities", "locations"):
+            if ctx.table_exist(table):
+                ctx.deregister_table(table)
+        self.df = self.loc = None  # let the previous copy go before loading again
+        self.df = ctx.read_csv(os.path.join(self.data, "cities.csv"), options=CsvReadOptions(
+            has_header=True, schema=pa.schema([("location", pa.string()), ("state", pa.string()),
+                                               ("rating", pa.int32()), ("price", pa.float64())]))).cache()
+        self.loc = ctx.read_csv(os.path.join(self.data, "locations.csv"), options=CsvReadOptions(
+            has_header=True, schema=pa.schema([("location", pa.string()), ("population", pa.int64())]))).cache()
+        ctx.register_view("cities", self.df)
+        ctx.register_view("locations", self.loc)
+        return {"rows": self.df.count(), "locations_rows": self.loc.count()}
+
+    def scalar(self, sql):
+        (value,), = (tuple(r.values()) for r in self.ctx.sql(sql).to_pylist())
+        return int(value)
+
+    def csv_filter_count(self):
+        return {"count": self.scalar("SELECT count(*) FROM cities WHERE state = 'CA'")}
+
+    def csv_groupby_agg(self):
+        rows = self.ctx.sql("SELECT location, sum(rating), avg(price), count(*) FROM cities GROUP BY location")
+        return groupby_check(tuple(r.values()) for r in rows.to_pylist())
+
+    def csv_sort_top10(self):
+        return prices_check(r["price"] for r in
+                            self.ctx.sql("SELECT * FROM cities ORDER BY price DESC LIMIT 10").to_pylist())
+
+    def csv_right_join_count(self):
+        return {"count": self.scalar(
+            "SELECT count(*) FROM cities c RIGHT JOIN locations l ON c.location = l.location")}
+
+
 class SparkCsv:
     def __init__(self, data, spark):
         from pyspark.sql import functions as F
@@ -447,6 +607,14 @@ def run_wordcount(args, meter):
         import polars
         extra = {"version": f"polars {polars.__version__}"}
         fn = lambda: wc_polars(path)
+    elif args.framework == "chdb":
+        _con, cur, version = chdb_connect()
+        extra = {"version": version}
+        fn = lambda: wc_chdb(cur, path)
+    elif args.framework == "datafusion":
+        ctx, version = datafusion_context()
+        extra = {"version": version}
+        fn = lambda: wc_datafusion(ctx, path)
     elif args.framework == "uniq":
         sort_version = subprocess.run(["sort", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
         extra = {"version": f"{sort_version}, LC_ALL=C tr | tr | sort | uniq -c"}
@@ -468,7 +636,8 @@ def run_csv(args, meter, ops):
         bench = SparkCsv(args.data, spark)
         extra = {"startup_s": round(startup, 3), "version": f"pyspark {spark.version} (DataFrame API, local[2])"}
     else:
-        kinds = {"pandas": PandasCsv, "polars": PolarsCsv, "duckdb": DuckdbCsv}
+        kinds = {"pandas": PandasCsv, "polars": PolarsCsv, "duckdb": DuckdbCsv, "chdb": ChdbCsv,
+                 "datafusion": DatafusionCsv}
         if args.framework not in kinds:
             sys.exit(f"anchors: no CSV workloads for {args.framework}")
         bench = kinds[args.framework](args.data)
