@@ -322,6 +322,12 @@ public struct PySparkRenderer {
             let fieldName = key.columnIndex.map { graph.nodes[node.inputs[0]].schema.fields[$0].name } ?? key.sparkName
             return key.columnIndex != nil ? py(fieldName) : column
         }
+        let entries = aggregates.compactMap(\.dictEntry).sorted { $0.position < $1.position }
+        if !entries.isEmpty, entries.count == aggregates.count {
+            // The spec's mapping as the same dict: Spark orders its columns.
+            let dict = entries.map { "\(py($0.column)): \(py($0.function))" }.joined(separator: ", ")
+            return ["\(name) = \(input(node, as: .dataFrame)).groupBy(\(keyColumns.joined(separator: ", "))).agg({\(dict)})"]
+        }
         let aggregateColumns = aggregates.map { aggregate -> String in
             let argument = aggregate.argument.map { df.render($0, dropImplicitCasts: true) } ?? "F.lit(1)"
             let call: String = switch aggregate.function {
