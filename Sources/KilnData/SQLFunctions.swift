@@ -162,7 +162,7 @@ public enum KilnSQL {
             }
             return KStr(out, s.count)
         }
-        return scratch.copy(s.string.lowercased())
+        return scratch.copy(JavaCase.lower(s.string))  // Java's rules: final sigma, İ
     }
 
     public static func upper(_ s: KStr, _ scratch: Scratch) -> KStr {
@@ -174,7 +174,7 @@ public enum KilnSQL {
             }
             return KStr(out, s.count)
         }
-        return scratch.copy(s.string.uppercased())
+        return scratch.copy(JavaCase.upper(s.string))  // Java's rules: ß -> SS
     }
 
     public static func concat(_ parts: [KStr], _ scratch: Scratch) -> KStr {
