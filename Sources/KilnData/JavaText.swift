@@ -414,34 +414,25 @@ struct UTF16ToUTF8 {
     }
 }
 
-/// Java's `String.toLowerCase(Locale.ROOT)` and `toUpperCase(Locale.ROOT)`, which Spark's
-/// lower() and upper() apply (through `UTF8String`) to text that is not all ASCII.
-/// - Lowercase: each code point's simple mapping (`Character.toLowerCase`), except that
-///   'İ' (U+0130) becomes "i̇" (i and U+0307), and 'Σ' (U+03A3) becomes the final 'ς' when a
-///   cased letter comes before it in its word and none after it (Java's
-///   `ConditionalSpecialCasing`), else 'σ': `ΟΔΟΣ` is `οδος`, `Σ` alone is `σ`.
-/// - Uppercase: each code point's full mapping (SpecialCasing's unconditional rules), so 'ß'
-///   is "SS" and 'ŉ' is "ʼN".
-/// Words are runs of letters, marks, digits and connectors, with a dash, quote or '.' between
-/// two of them (what Java's word BreakIterator keeps together). Case pairs come from this
-/// toolchain's Unicode data, restricted to the code points of Unicode 13.0 (JDK 17's), so that
-/// letters later versions gave a case partner (ƛ, ɤ, ...) stay as JDK 17 leaves them.
-public enum JavaCase {
+/// Spark 4's lower() and upper() on text that is not all ASCII: ICU's root-locale case mapping
+/// (`spark.sql.icu.caseMappings.enabled`, on by default; icu4j 76.1 in pyspark 4.0.1), not the
+/// JVM's `String.toLowerCase`, which differs on the final sigma after a word break.
+/// - Lowercase: each code point's full mapping ('İ' (U+0130) is "i̇"), except that 'Σ' (U+03A3)
+///   is the final 'ς' in Unicode's Final_Sigma context: a cased letter before it and none after
+///   it, skipping case-ignorable characters (`ΟΔΟΣ` is `οδος`, `ΌΣΟΣ-ΣΑΣ` is `όσος-σας`, `Σ`
+///   alone is `σ`, `ΑΣ'Α` is `ασ'α`).
+/// - Uppercase: each code point's full mapping, so 'ß' is "SS" and 'ŉ' is "ʼN".
+/// Case data is this toolchain's Unicode, limited to the code points of Unicode 16.0 (ICU 76's).
+public enum SparkCase {
     public static func lower(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
         for (i, c) in scalars.enumerated() {
-            switch c.value {
-            case 0x03A3:
+            if c.value == 0x03A3 {
                 out.append(isFinalSigma(scalars, at: i) ? "\u{03C2}" : "\u{03C3}")
-            case 0x0130:
-                out.append("i")
-                out.append("\u{0307}")
-            default:
+            } else {
                 let mapped = c.properties.lowercaseMapping.unicodeScalars
-                // Java maps one code point to one (Character.toLowerCase); the only one-to-many
-                // lowercase mapping is U+0130's, handled above.
-                if mapped.count == 1, let first = mapped.first, inJDK17(c, first) { out.append(first) } else { out.append(c) }
+                if mapped.allSatisfy({ inICU76(c, $0) }) { out.append(contentsOf: mapped) } else { out.append(c) }
             }
         }
         return String(out)
@@ -451,63 +442,30 @@ public enum JavaCase {
         var out = String.UnicodeScalarView()
         for c in text.unicodeScalars {
             let mapped = c.properties.uppercaseMapping.unicodeScalars
-            if mapped.allSatisfy({ inJDK17(c, $0) }) { out.append(contentsOf: mapped) } else { out.append(c) }
+            if mapped.allSatisfy({ inICU76(c, $0) }) { out.append(contentsOf: mapped) } else { out.append(c) }
         }
         return String(out)
     }
 
-    /// Whether a mapping from `c` to `m` is one JDK 17 (Unicode 13.0, the Java of Spark 4.0 and
-    /// of the PySpark lane) knows: both code points exist in Unicode 13.0.
-    @inline(__always) static func inJDK17(_ c: Unicode.Scalar, _ m: Unicode.Scalar) -> Bool {
-        c == m || (isUnicode13(c) && isUnicode13(m))
+    /// Whether ICU 76 (Unicode 16.0) knows a mapping from `c` to `m`: both are assigned in
+    /// Unicode 16.0 (this toolchain's data may be newer).
+    @inline(__always) static func inICU76(_ c: Unicode.Scalar, _ m: Unicode.Scalar) -> Bool {
+        c == m || (inUnicode16(c) && inUnicode16(m))
     }
 
-    static func isUnicode13(_ c: Unicode.Scalar) -> Bool {
+    static func inUnicode16(_ c: Unicode.Scalar) -> Bool {
         guard let age = c.properties.age else { return false }
-        return age.major < 13 || (age.major == 13 && age.minor == 0)
+        return age.major <= 16
     }
 
-    static func isWordPart(_ c: Unicode.Scalar) -> Bool {
-        switch c.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: true
-        default: false
-        }
-    }
-
-    /// Java's word rules keep a dash, soft hyphen, U+2027, '"', '\'' or '.' inside a word when
-    /// word characters stand on both sides of it (`ΌΣΟΣ-ΣΑΣ` is one word).
-    static func isMidWord(_ c: Unicode.Scalar) -> Bool {
-        if c.properties.generalCategory == .dashPunctuation { return true }
-        switch c.value {
-        case 0x00AD, 0x2027, 0x22, 0x27, 0x2E: return true
-        default: return false
-        }
-    }
-
-    /// `ConditionalSpecialCasing.isFinalCased`: a cased letter before `i` within its word,
-    /// none after it.
+    /// Unicode's Final_Sigma (as ICU tests it): before `i`, past case-ignorable characters, a
+    /// cased one; after it, past case-ignorable characters, no cased one.
     static func isFinalSigma(_ s: [Unicode.Scalar], at i: Int) -> Bool {
         var j = i - 1
-        var casedBefore = false
-        while j >= 0 {
-            if isWordPart(s[j]) {
-                if s[j].properties.isCased { casedBefore = true; break }
-            } else if !(isMidWord(s[j]) && j > 0 && isWordPart(s[j - 1])) {
-                break
-            }
-            j -= 1
-        }
-        guard casedBefore else { return false }
+        while j >= 0, s[j].properties.isCaseIgnorable { j -= 1 }
+        guard j >= 0, s[j].properties.isCased else { return false }
         var k = i + 1
-        while k < s.count {
-            if isWordPart(s[k]) {
-                if s[k].properties.isCased { return false }
-            } else if !(isMidWord(s[k]) && k + 1 < s.count && isWordPart(s[k + 1])) {
-                break
-            }
-            k += 1
-        }
-        return true
+        while k < s.count, s[k].properties.isCaseIgnorable { k += 1 }
+        return !(k < s.count && s[k].properties.isCased)
     }
 }
