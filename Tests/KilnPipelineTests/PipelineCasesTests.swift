@@ -18,6 +18,7 @@ final class PipelineCasesTests: XCTestCase {
         "RDDTour": { try RDDTour.run(arguments: $0, context: $1) },
         "CitySales": { try CitySales.run(arguments: $0, context: $1) },
         "SalesReport": { try SalesReport.run(arguments: $0, context: $1) },
+        "SparkParity": { try SparkParity.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

@@ -286,7 +286,9 @@ public struct PySparkRenderer {
             if node.specOp == "sortByKey" {
                 return ["\(name) = \(input(node, as: .rdd)).sortByKey(ascending=\(key.ascending ? "True" : "False"))"]
             }
-            return ["\(name) = \(input(node, as: .rdd)).sortBy(lambda \(rdd.parameter): \(rdd.render(key.expr)), ascending=\(key.ascending ? "True" : "False"))"]
+            // A tuple key `(-_2, _1)` is a Python tuple: compared item by item.
+            let rendered = keys.count == 1 ? rdd.render(key.expr) : "(\(keys.map { rdd.render($0.expr) }.joined(separator: ", ")))"
+            return ["\(name) = \(input(node, as: .rdd)).sortBy(lambda \(rdd.parameter): \(rendered), ascending=\(key.ascending ? "True" : "False"))"]
         }
         let df = DataFrameExpressions(renderer: self)
         let columns = keys.map { key -> String in

@@ -1,0 +1,33 @@
+import XCTest
+import KilnData
+import KilnPipelines
+
+/// specs/SparkParity.pipeline.yaml: where Kiln once differed from Spark (issue 7). Expected
+/// values are pyspark 4.0.1's; the PySpark lane (case spark-parity) compares every output.
+final class SparkParityTests: XCTestCase {
+    func testWhatSparkGives() throws {
+        for threads in [1, 2] {
+            let printed = Printed()
+            let result = try SparkParity.run(context: PipelineContext(threads: threads, output: { printed.append($0) }))
+            // agg({'qty': 'sum', 'price': 'max'}): max(price), sum(qty), either way round.
+            XCTAssertEqual(result.totals.frame.schema.names, ["region", "max(price)", "sum(qty)"])
+            XCTAssertEqual(result.totalsReversed.frame.schema.names, ["region", "max(price)", "sum(qty)"])
+            XCTAssertEqual(result.everyNumber.frame.schema.names, ["count(1)", "sum(qty2)", "avg(price)", "max(qty)", "count(region)"])
+            // Spark's (ICU's) lowercase: the final sigma.
+            let lowered = Dictionary(uniqueKeysWithValues: result.cased.rows.map { ($0.text!, $0.lowered!) })
+            XCTAssertEqual(lowered["ΟΔΟΣ"], "οδος")
+            XCTAssertEqual(lowered["ΌΣΟΣ-ΣΑΣ"], "όσος-σας")
+            XCTAssertEqual(lowered["Σ"], "σ")
+            XCTAssertEqual(result.cased.rows.first { $0.text == "straße" }?.uppered, "STRASSE")
+            // -0.0 groups as 0.0 (and is shown so), all NaNs as one group.
+            let groups = result.byReading.rows.sorted { ($0.x ?? 0) < ($1.x ?? 0) || ($1.x?.isNaN ?? false) }
+            XCTAssertEqual(groups.count, 3)
+            XCTAssertEqual(groups.map(\.count_1).sorted(), [1, 2, 3])
+            for row in result.byReading.rows where row.x == 0 { XCTAssertEqual(row.x?.sign, .plus); XCTAssertEqual(row.count_1, 3) }
+            XCTAssertEqual(result.uniqueReadings.rows.count, 3)
+            XCTAssertFalse(printed.text.contains("-0.0"), printed.text)
+            // sortBy "(-_2, _1)": counts descending, ties by word.
+            XCTAssertEqual(result.ranked.rows.map { "\($0._1)\($0._2)" }, ["a3", "b2", "c2", "d2", "e1"])
+        }
+    }
+}
