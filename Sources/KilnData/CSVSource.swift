@@ -200,6 +200,33 @@ public enum CSVHeaderCheck {
 }
 
 extension CSVSource {
+    /// The records of every file, unparsed: its lines that are not blank, less each file's
+    /// header. Spark's `count()` of a CSV source needs no column, so it reads no field: a record
+    /// DROPMALFORMED would drop, or FAILFAST fail on, still counts.
+    public func countRecords() throws -> Int {
+        var records = 0
+        for file in files.paths.indices {
+            let reader = try LineReader(path: files.paths[file], range: FileRange(file: file, start: 0, end: files.sizes[file]), chunkSize: chunkSize)
+            var first = true
+            var header = options.header
+            while let lines = try reader.next() {
+                for row in 0..<reader.starts.count {
+                    var start = lines.starts[row]
+                    let stop = lines.ends[row]
+                    if first {
+                        first = false
+                        if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
+                    }
+                    let p = lines.bytes + start, n = stop - start
+                    if n == 0 || (p[0] <= 32 && isBlankLine(p, n)) { continue }
+                    if header { header = false; continue }
+                    records += 1
+                }
+            }
+        }
+        return records
+    }
+
     /// Where a file's header starts: its first line that is not blank (after the byte order
     /// mark Hadoop drops), or nil for a blank file.
     static func headerOffset(path: String, size: Int) throws -> Int? {

@@ -6,10 +6,13 @@ private struct _SparkParityGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 
 /// SparkParity: Where Kiln once differed from Spark (issue 7), held to pyspark by Tests/PySpark.
 ///
+///     malformed = csv[$malformedPath]
 ///     sales = rows[4]
 ///     texts = rows[9]
 ///     readings = rows[6]
 ///     words = rows[10]
+///     malformedCount = count of malformed
+///     wellFormed = project[name, qty] of malformed
 ///     totals = aggregate[keys: region; max(price), sum(qty)] of sales
 ///     totalsReversed = aggregate[keys: region; max(price), sum(qty)] of sales
 ///     withQty2 = project[region, qty, price, (qty * 2)] of sales
@@ -23,6 +26,24 @@ private struct _SparkParityGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     counts = aggregate[keys: _1; _2] of pairs
 ///     ranked = sort[negative(_2) ASC NULLS FIRST, _1 ASC NULLS FIRST] of counts
 public enum SparkParity {
+    /// A row of `wellFormed`: (name: string, qty: int).
+    public struct WellFormedRow: KilnRow, Hashable {
+        public var name: String?
+        public var qty: Int32?
+
+        public static let schema = Schemas.wellFormed
+
+        public init(name: String?, qty: Int32?) {
+            self.name = name
+            self.qty = qty
+        }
+
+        public init(frame: Frame, row: Int) {
+            name = frame.strings(0).view[row]?.string
+            qty = frame.ints(1).view[row]
+        }
+    }
+
     /// A row of `totals`: (region: string, max(price): double, sum(qty): long).
     public struct TotalsRow: KilnRow, Hashable {
         public var region: String?
@@ -172,6 +193,9 @@ public enum SparkParity {
 
     /// What `run` returns: the outputs the spec names.
     public struct Result: Sendable {
+        /// The number of rows of `malformed`.
+        public let malformedCount: Int64
+        public let wellFormed: Table<WellFormedRow>
         public let totals: Table<TotalsRow>
         public let totalsReversed: Table<TotalsReversedRow>
         public let everyNumber: Table<EveryNumberRow>
@@ -183,10 +207,12 @@ public enum SparkParity {
 
     /// Every materialized dataset's columns.
     public enum Schemas {
+        public static let malformed = Schema([Field("name", .string, nullable: true), Field("qty", .int, nullable: true)])
         public static let sales = Schema([Field("region", .string, nullable: true), Field("qty", .int, nullable: true), Field("price", .double, nullable: true)])
         public static let texts = Schema([Field("text", .string, nullable: true)])
         public static let readings = Schema([Field("x", .double, nullable: true), Field("n", .int, nullable: true)])
         public static let words = Schema([Field("value", .string, nullable: false)])
+        public static let wellFormed = Schema([Field("name", .string, nullable: true), Field("qty", .int, nullable: true)])
         public static let totals = Schema([Field("region", .string, nullable: true), Field("max(price)", .double, nullable: true), Field("sum(qty)", .long, nullable: true)])
         public static let totalsReversed = Schema([Field("region", .string, nullable: true), Field("max(price)", .double, nullable: true), Field("sum(qty)", .long, nullable: true)])
         public static let withQty2 = Schema([Field("region", .string, nullable: true), Field("qty", .int, nullable: true), Field("price", .double, nullable: true), Field("qty2", .int, nullable: true)])
@@ -202,9 +228,12 @@ public enum SparkParity {
         public static let ranked = Schema([Field("_1", .string, nullable: false), Field("_2", .long, nullable: false)])
     }
 
-    /// Runs the pipeline (8 fused stages) on `context.threads` threads.
-    public static func run(context: PipelineContext = PipelineContext()) throws -> Result {
+    /// Runs the pipeline (9 fused stages) on `context.threads` threads.
+    public static func run(malformedPath: String, context: PipelineContext = PipelineContext()) throws -> Result {
         context.beginRun()
+        // malformed: read whole
+        let malformed = try context.load(try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)), schema: Schemas.malformed)
+        context.stepDone("malformed")
         // sales: 4 rows written in the spec
         let sales = Frame(schema: Schemas.sales, cells: [
             [.string("east"), .long(3), .double(Double(2.5))],
@@ -250,60 +279,97 @@ public enum SparkParity {
             [.string("a")],
         ])
         context.stepDone("words")
-        // totals: stage 1, sales -> totals, hash-aggregated per worker, then merged
+        let malformedCount = Int64(try try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)).countRecords())
+        context.stepDone("malformedCount")
+        // wellFormed: stage 1, malformed -> wellFormed, kept as a frame
         let stage1 = (0..<context.threads).map { _ in Stage1() }
-        try context.run(FrameSource(sales), workers: stage1) { worker, batch in try worker.consumeSales(batch) }
-        let totals = try context.combine(stage1.map(\.agg), schema: Schemas.totals)
-        context.stepDone("totals")
-        // totalsReversed: stage 2, sales -> totalsReversed, hash-aggregated per worker, then merged
+        try context.run(FrameSource(malformed), workers: stage1) { worker, batch in try worker.consumeMalformed(batch) }
+        let wellFormed = Frame.concatenate(stage1.map(\.out), schema: Schemas.wellFormed)
+        context.stepDone("wellFormed")
+        // totals: stage 2, sales -> totals, hash-aggregated per worker, then merged
         let stage2 = (0..<context.threads).map { _ in Stage2() }
         try context.run(FrameSource(sales), workers: stage2) { worker, batch in try worker.consumeSales(batch) }
-        let totalsReversed = try context.combine(stage2.map(\.agg), schema: Schemas.totalsReversed)
-        context.stepDone("totalsReversed")
-        // everyNumber: stage 3, sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged
+        let totals = try context.combine(stage2.map(\.agg), schema: Schemas.totals)
+        context.stepDone("totals")
+        // totalsReversed: stage 3, sales -> totalsReversed, hash-aggregated per worker, then merged
         let stage3 = (0..<context.threads).map { _ in Stage3() }
         try context.run(FrameSource(sales), workers: stage3) { worker, batch in try worker.consumeSales(batch) }
-        let everyNumber = try context.combine(stage3.map(\.agg), schema: Schemas.everyNumber)
-        context.stepDone("everyNumber")
-        // cased: stage 4, texts -> cased, kept as a frame
+        let totalsReversed = try context.combine(stage3.map(\.agg), schema: Schemas.totalsReversed)
+        context.stepDone("totalsReversed")
+        // everyNumber: stage 4, sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged
         let stage4 = (0..<context.threads).map { _ in Stage4() }
-        try context.run(FrameSource(texts), workers: stage4) { worker, batch in try worker.consumeTexts(batch) }
-        let cased = Frame.concatenate(stage4.map(\.out), schema: Schemas.cased)
-        context.stepDone("cased")
-        // byReading: stage 5, readings -> byReading, hash-aggregated per worker, then merged
+        try context.run(FrameSource(sales), workers: stage4) { worker, batch in try worker.consumeSales(batch) }
+        let everyNumber = try context.combine(stage4.map(\.agg), schema: Schemas.everyNumber)
+        context.stepDone("everyNumber")
+        // cased: stage 5, texts -> cased, kept as a frame
         let stage5 = (0..<context.threads).map { _ in Stage5() }
-        try context.run(FrameSource(readings), workers: stage5) { worker, batch in try worker.consumeReadings(batch) }
-        let byReading = try context.combine(stage5.map(\.agg), schema: Schemas.byReading)
-        context.stepDone("byReading")
-        // uniqueReadings: stage 6, readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged
+        try context.run(FrameSource(texts), workers: stage5) { worker, batch in try worker.consumeTexts(batch) }
+        let cased = Frame.concatenate(stage5.map(\.out), schema: Schemas.cased)
+        context.stepDone("cased")
+        // byReading: stage 6, readings -> byReading, hash-aggregated per worker, then merged
         let stage6 = (0..<context.threads).map { _ in Stage6() }
         try context.run(FrameSource(readings), workers: stage6) { worker, batch in try worker.consumeReadings(batch) }
-        let uniqueReadings = try context.combine(stage6.map(\.agg), schema: Schemas.uniqueReadings)
+        let byReading = try context.combine(stage6.map(\.agg), schema: Schemas.byReading)
+        context.stepDone("byReading")
+        // uniqueReadings: stage 7, readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged
+        let stage7 = (0..<context.threads).map { _ in Stage7() }
+        try context.run(FrameSource(readings), workers: stage7) { worker, batch in try worker.consumeReadings(batch) }
+        let uniqueReadings = try context.combine(stage7.map(\.agg), schema: Schemas.uniqueReadings)
         context.stepDone("uniqueReadings")
         context.output(byReading.showString(rows: 20, truncate: 20))
         context.stepDone("shownReadings")
-        // counts: stage 7, words -> pairs -> counts, hash-aggregated per worker, then merged
-        let stage7 = (0..<context.threads).map { _ in Stage7() }
-        try context.run(FrameSource(words), workers: stage7) { worker, batch in try worker.consumeWords(batch) }
-        let counts = try context.combine(stage7.map(\.agg), schema: Schemas.counts)
-        context.stepDone("counts")
-        // kiln_keys_ranked: stage 8, counts -> kiln_keys_ranked, kept as a frame
+        // counts: stage 8, words -> pairs -> counts, hash-aggregated per worker, then merged
         let stage8 = (0..<context.threads).map { _ in Stage8() }
-        try context.run(FrameSource(counts), workers: stage8) { worker, batch in try worker.consumeCounts(batch) }
-        let kiln_keys_ranked = Frame.concatenate(stage8.map(\.out), schema: Schemas.kiln_keys_ranked)
+        try context.run(FrameSource(words), workers: stage8) { worker, batch in try worker.consumeWords(batch) }
+        let counts = try context.combine(stage8.map(\.agg), schema: Schemas.counts)
+        context.stepDone("counts")
+        // kiln_keys_ranked: stage 9, counts -> kiln_keys_ranked, kept as a frame
+        let stage9 = (0..<context.threads).map { _ in Stage9() }
+        try context.run(FrameSource(counts), workers: stage9) { worker, batch in try worker.consumeCounts(batch) }
+        let kiln_keys_ranked = Frame.concatenate(stage9.map(\.out), schema: Schemas.kiln_keys_ranked)
         context.stepDone("kiln_keys_ranked")
         // kiln_sorted_ranked: kiln_keys_ranked sorted by negative(_2) asc, _1 asc
         let kiln_sorted_ranked = kiln_keys_ranked.sorted(by: [SortOrder(column: 2, ascending: true, nullsFirst: true), SortOrder(column: 0, ascending: true, nullsFirst: true)])
         context.stepDone("kiln_sorted_ranked")
         let ranked = kiln_sorted_ranked.selecting([0, 1])
         context.stepDone("ranked")
-        return Result(totals: Table(totals), totalsReversed: Table(totalsReversed), everyNumber: Table(everyNumber), cased: Table(cased), byReading: Table(byReading), uniqueReadings: Table(uniqueReadings), ranked: Table(ranked))
+        return Result(malformedCount: malformedCount, wellFormed: Table(wellFormed), totals: Table(totals), totalsReversed: Table(totalsReversed), everyNumber: Table(everyNumber), cased: Table(cased), byReading: Table(byReading), uniqueReadings: Table(uniqueReadings), ranked: Table(ranked))
     }
 
-    /// `run` with parameters as text (none); every output as a frame, counts as one-row frames.
+    /// `run` with parameters as text (malformedPath); every output as a frame, counts as one-row frames.
     public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {
-        let result = try run(context: context)
-        return [("totals", result.totals.frame), ("totalsReversed", result.totalsReversed.frame), ("everyNumber", result.everyNumber.frame), ("cased", result.cased.frame), ("byReading", result.byReading.frame), ("uniqueReadings", result.uniqueReadings.frame), ("ranked", result.ranked.frame)]
+        guard let malformedPath = arguments["malformedPath"] else { throw PipelineError("missing argument 'malformedPath'") }
+        let result = try run(malformedPath: malformedPath, context: context)
+        return [("malformedCount", Frame.count(result.malformedCount)), ("wellFormed", result.wellFormed.frame), ("totals", result.totals.frame), ("totalsReversed", result.totalsReversed.frame), ("everyNumber", result.everyNumber.frame), ("cased", result.cased.frame), ("byReading", result.byReading.frame), ("uniqueReadings", result.uniqueReadings.frame), ("ranked", result.ranked.frame)]
+    }
+
+    /// Stage 1: malformed -> wellFormed, kept as a frame.
+    final class Stage1: @unchecked Sendable {
+        let scratch = Scratch()
+        let out = Frame(schema: Schemas.wellFormed)
+        let out0: StringColumn  // name
+        let out1: PrimitiveColumn<Int32>  // qty
+
+        init() {
+            out0 = out.strings(0)
+            out1 = out.ints(1)
+        }
+
+        /// Rows of `malformed`.
+        func consumeMalformed(_ batch: Batch) throws {
+            let name = batch.strings(0)
+            let qty = batch.ints(1)
+            for i in batch.rows {
+                scratch.reset()
+                try consumeWellFormed(name[i], qty[i])
+            }
+        }
+
+        /// wellFormed = project[name, qty] of malformed
+        @inline(__always) func consumeWellFormed(_ name: KStr?, _ qty: Int32?) throws {
+            out0.append(name)
+            out1.append(qty)
+        }
     }
 
     /// Per-worker state of `totals`: groups by region.
@@ -328,8 +394,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 1: sales -> totals, hash-aggregated per worker, then merged.
-    final class Stage1: @unchecked Sendable {
+    /// Stage 2: sales -> totals, hash-aggregated per worker, then merged.
+    final class Stage2: @unchecked Sendable {
         let scratch = Scratch()
         let agg = TotalsAggregation()
         let staging = KeyStaging<(Double?, Int64?)>()  // rows on their way into agg
@@ -399,8 +465,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 2: sales -> totalsReversed, hash-aggregated per worker, then merged.
-    final class Stage2: @unchecked Sendable {
+    /// Stage 3: sales -> totalsReversed, hash-aggregated per worker, then merged.
+    final class Stage3: @unchecked Sendable {
         let scratch = Scratch()
         let agg = TotalsReversedAggregation()
         let staging = KeyStaging<(Double?, Int64?)>()  // rows on their way into agg
@@ -476,8 +542,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 3: sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged.
-    final class Stage3: @unchecked Sendable {
+    /// Stage 4: sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged.
+    final class Stage4: @unchecked Sendable {
         let scratch = Scratch()
         let agg = EveryNumberAggregation()
 
@@ -513,8 +579,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 4: texts -> cased, kept as a frame.
-    final class Stage4: @unchecked Sendable {
+    /// Stage 5: texts -> cased, kept as a frame.
+    final class Stage5: @unchecked Sendable {
         let scratch = Scratch()
         let out = Frame(schema: Schemas.cased)
         let out0: StringColumn  // text
@@ -576,8 +642,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 5: readings -> byReading, hash-aggregated per worker, then merged.
-    final class Stage5: @unchecked Sendable {
+    /// Stage 6: readings -> byReading, hash-aggregated per worker, then merged.
+    final class Stage6: @unchecked Sendable {
         let scratch = Scratch()
         let agg = ByReadingAggregation()
 
@@ -629,8 +695,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 6: readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged.
-    final class Stage6: @unchecked Sendable {
+    /// Stage 7: readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged.
+    final class Stage7: @unchecked Sendable {
         let scratch = Scratch()
         let agg = UniqueReadingsAggregation()
 
@@ -682,8 +748,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 7: words -> pairs -> counts, hash-aggregated per worker, then merged.
-    final class Stage7: @unchecked Sendable {
+    /// Stage 8: words -> pairs -> counts, hash-aggregated per worker, then merged.
+    final class Stage8: @unchecked Sendable {
         let scratch = Scratch()
         let agg = CountsAggregation()
         let staging = KeyStaging<Int64>()  // rows on their way into agg
@@ -731,8 +797,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 8: counts -> kiln_keys_ranked, kept as a frame.
-    final class Stage8: @unchecked Sendable {
+    /// Stage 9: counts -> kiln_keys_ranked, kept as a frame.
+    final class Stage9: @unchecked Sendable {
         let scratch = Scratch()
         let out = Frame(schema: Schemas.kiln_keys_ranked)
         let out0: StringColumn  // _1

@@ -42,6 +42,9 @@ public struct PipelinePlan: Sendable {
         case write(Int)
         /// count of a materialized input.
         case countFrame(Int)
+        /// count of a CSV source: its records, unparsed, as Spark's count() (it needs no column,
+        /// so no field is read and no record is malformed: DROPMALFORMED drops nothing).
+        case countRecords(Int)
         /// A synthetic projection that drops the key columns a sort added.
         case dropColumns(Int, keep: [Int])
     }
@@ -163,7 +166,13 @@ public struct PipelinePlan: Sendable {
             case .printSchema: steps.append(.printSchema(index))
             case .write: steps.append(.write(index))
             case .count:
-                if nodes[node.inputs[0]].materialized { steps.append(.countFrame(index)) } else { addStage(sink: .count(index)) }
+                if case .csv = nodes[node.inputs[0]].op {
+                    steps.append(.countRecords(index))
+                } else if nodes[node.inputs[0]].materialized {
+                    steps.append(.countFrame(index))
+                } else {
+                    addStage(sink: .count(index))
+                }
             case .aggregate, .distinct:
                 addStage(sink: .aggregate(index))
             case .join:
