@@ -16,6 +16,13 @@ final class SparkMessageTableTests: XCTestCase {
         var spark: String
         var spark_raw: String
         var kiln_hint: String?
+        var join: Join?
+    }
+
+    /// A case on a join: `t` (schema) joined with `u` on `on`, the step reading the join.
+    struct Join: Decodable {
+        var schema: String
+        var on: String
     }
 
     struct Fixture: Decodable {
@@ -41,7 +48,12 @@ final class SparkMessageTableTests: XCTestCase {
             if let sqlState = normalised.range(of: " SQLSTATE: ") { normalised = String(normalised[..<sqlState.lowerBound]) }
             XCTAssertEqual(normalised, row.spark, "\(row.name): fixture normalisation")
 
-            let spec = "pipeline: P\nsources:\n  t: {rows: [], schema: \"\(row.schema)\"}\nsteps:\n  s: \(row.step)\n"
+            var spec = "pipeline: P\nsources:\n  t: {rows: [], schema: \"\(row.schema)\"}\n"
+            if let join = row.join {
+                spec += "  u: {rows: [], schema: \"\(join.schema)\"}\nsteps:\n  j: {join: u, on: \(join.on), from: t}\n  s: \(row.step)\n"
+            } else {
+                spec += "steps:\n  s: \(row.step)\n"
+            }
             let diagnostics = DiagnosticEngine()
             let graph = KilnDriver.compilePipeline(text: spec, displayPath: "t.pipeline.yaml", diagnostics: diagnostics)
             XCTAssertNil(graph, row.name)
@@ -61,7 +73,7 @@ final class SparkMessageTableTests: XCTestCase {
     func testTheTableCoversEachMessage() throws {
         let names = Set(try loadFixture().cases.map(\.name))
         for required in ["unresolved_column_suggestions", "and_double_boolean", "or_boolean_int", "plus_int_boolean",
-                         "compare_int_boolean", "not_int", "unknown_function", "filter_not_boolean", "arity"] {
+                         "compare_int_boolean", "not_int", "unknown_function", "filter_not_boolean", "arity", "ambiguous_select"] {
             XCTAssertTrue(names.contains(required), required)
         }
     }

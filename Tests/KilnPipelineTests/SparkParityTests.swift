@@ -31,6 +31,13 @@ final class SparkParityTests: XCTestCase {
             for row in result.byReading.rows where row.x == 0 { XCTAssertEqual(row.x?.sign, .plus); XCTAssertEqual(row.count_1, 3) }
             XCTAssertEqual(result.uniqueReadings.rows.count, 3)
             XCTAssertFalse(printed.text.contains("-0.0"), printed.text)
+            // A join whose sides share `name` keeps both columns (the row's second is name_2).
+            XCTAssertEqual(result.paired.frame.schema.names, ["region", "name", "size", "name"])
+            XCTAssertEqual(Set(result.paired.rows.map { "\($0.region ?? "-") \($0.name ?? "-") \($0.name_2 ?? "-")" }),
+                           ["east Ann Dee", "west Bob Eve", "south Cy -", "north - Fay"])
+            XCTAssertTrue(printed.text.contains("|region|name|size|name|"), printed.text)
+            XCTAssertEqual(result.pairedSizes.frame.schema.names, ["region", "size"])
+            XCTAssertEqual(result.bigStores.rows.count, 2)
             // sortBy "(-_2, _1)": counts descending, ties by word.
             XCTAssertEqual(result.ranked.rows.map { "\($0._1)\($0._2)" }, ["a3", "b2", "c2", "d2", "e1"])
         }

@@ -7,8 +7,8 @@ Run by hand (CI reads the committed fixture and needs no Spark):
     python3 -m venv Tests/PySpark/.venv && Tests/PySpark/.venv/bin/pip install pyspark==4.0.1
     SPARK_LOCAL_IP=127.0.0.1 Tests/PySpark/.venv/bin/python Tests/PySpark/capture_messages.py
 
-Each case is one input schema, one Kiln step (YAML) and the PySpark that Kiln's PySpark renderer
-writes for that step (Column API; F.expr where only SQL text can say it). The fixture keeps
+Each case is one input schema (or two, joined), one Kiln step (YAML) and the PySpark that Kiln's
+PySpark renderer writes for that step (Column API; F.expr where only SQL text can say it). The fixture keeps
 Spark's raw message and the normalised text Kiln must give. Normalisation, the one rule the
 Swift test relies on: take the first line of the message; drop the leading `[ERROR_CLASS] `;
 drop ` SQLSTATE: ...` and everything after it (the plan, the DataFrame call site). A case may
@@ -103,6 +103,21 @@ CASES = [
      "df.select(F.expr('substring(name)'))", None),
 ]
 
+# name, left schema, right schema, the join's key, then the step on the join `j` (Kiln) and its
+# PySpark on `j`: a join whose sides share a non-key column keeps both; a reference is ambiguous.
+STORES = "region string, name string, size int"
+MANAGERS = "region string, name string"
+JOIN_CASES = [
+    ("ambiguous_select", STORES, MANAGERS, "region", '{select: [name]}',
+     "j.select(F.col('name'))", None),
+    ("ambiguous_filter_other_case", STORES, MANAGERS, "region", "{filter: \"NAME == 'Ann'\"}",
+     "j.filter((F.col('NAME') == F.lit('Ann')))", None),
+    ("ambiguous_group_key", STORES, MANAGERS, "region", '{groupBy: [name], agg: ["count(*)"]}',
+     "j.groupBy(F.col('name')).agg(F.count(F.lit(1)))", None),
+    ("ambiguous_sort_key", STORES, MANAGERS, "region", '{sort: [name]}',
+     "j.sort(F.col('name').asc())", None),
+]
+
 
 def normalise(message):
     first = message.split("\n", 1)[0]
@@ -128,6 +143,22 @@ def main():
             condition = getattr(error, "getCondition", lambda: None)() or getattr(error, "getErrorClass", lambda: None)()
         row = {"name": name, "schema": schema, "step": step, "pyspark": code, "error_class": condition,
                "spark_raw": raw.split("\n", 1)[0], "spark": normalise(raw)}
+        if hint:
+            row["kiln_hint"] = hint
+        rows.append(row)
+        print(f"{name}: {row['spark']}")
+    for name, left, right, on, step, code, hint in JOIN_CASES:
+        j = spark.createDataFrame([], left).join(spark.createDataFrame([], right), on=[on], how="inner")
+        try:
+            result = eval(code, {"F": F, "j": j})
+            result.schema
+            accepted.append(f"{name}: Spark accepts {code} ({result.schema.simpleString()})")
+            continue
+        except Exception as error:
+            raw = str(error)
+            condition = getattr(error, "getCondition", lambda: None)() or getattr(error, "getErrorClass", lambda: None)()
+        row = {"name": name, "schema": left, "join": {"schema": right, "on": on}, "step": step, "pyspark": code,
+               "error_class": condition, "spark_raw": raw.split("\n", 1)[0], "spark": normalise(raw)}
         if hint:
             row["kiln_hint"] = hint
         rows.append(row)

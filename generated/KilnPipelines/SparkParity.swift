@@ -11,6 +11,8 @@ private struct _SparkParityGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     texts = rows[9]
 ///     readings = rows[6]
 ///     words = rows[10]
+///     stores = rows[3]
+///     managers = rows[3]
 ///     malformedCount = count of malformed
 ///     wellFormed = project[name, qty] of malformed
 ///     totals = aggregate[keys: region; max(price), sum(qty)] of sales
@@ -25,7 +27,77 @@ private struct _SparkParityGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     pairs = project[value, 1] of words
 ///     counts = aggregate[keys: _1; _2] of pairs
 ///     ranked = sort[negative(_2) ASC NULLS FIRST, _1 ASC NULLS FIRST] of counts
+///     paired = join[full] of stores, managers
+///     shownPaired = show[20, truncate 20] of paired
+///     pairedSizes = project[region, size] of paired
+///     bigStores = filter[(size > 1)] of paired
 public enum SparkParity {
+    /// A row of `paired`: (region: string, name: string, size: int, name: string).
+    public struct PairedRow: KilnRow, Hashable {
+        public var region: String?
+        public var name: String?
+        public var size: Int32?
+        public var name_2: String?
+
+        public static let schema = Schemas.paired
+
+        public init(region: String?, name: String?, size: Int32?, name_2: String?) {
+            self.region = region
+            self.name = name
+            self.size = size
+            self.name_2 = name_2
+        }
+
+        public init(frame: Frame, row: Int) {
+            region = frame.strings(0).view[row]?.string
+            name = frame.strings(1).view[row]?.string
+            size = frame.ints(2).view[row]
+            name_2 = frame.strings(3).view[row]?.string
+        }
+    }
+
+    /// A row of `pairedSizes`: (region: string, size: int).
+    public struct PairedSizesRow: KilnRow, Hashable {
+        public var region: String?
+        public var size: Int32?
+
+        public static let schema = Schemas.pairedSizes
+
+        public init(region: String?, size: Int32?) {
+            self.region = region
+            self.size = size
+        }
+
+        public init(frame: Frame, row: Int) {
+            region = frame.strings(0).view[row]?.string
+            size = frame.ints(1).view[row]
+        }
+    }
+
+    /// A row of `bigStores`: (region: string, name: string, size: int, name: string).
+    public struct BigStoresRow: KilnRow, Hashable {
+        public var region: String?
+        public var name: String?
+        public var size: Int32?
+        public var name_2: String?
+
+        public static let schema = Schemas.bigStores
+
+        public init(region: String?, name: String?, size: Int32?, name_2: String?) {
+            self.region = region
+            self.name = name
+            self.size = size
+            self.name_2 = name_2
+        }
+
+        public init(frame: Frame, row: Int) {
+            region = frame.strings(0).view[row]?.string
+            name = frame.strings(1).view[row]?.string
+            size = frame.ints(2).view[row]
+            name_2 = frame.strings(3).view[row]?.string
+        }
+    }
+
     /// A row of `wellFormed`: (name: string, qty: int).
     public struct WellFormedRow: KilnRow, Hashable {
         public var name: String?
@@ -193,6 +265,9 @@ public enum SparkParity {
 
     /// What `run` returns: the outputs the spec names.
     public struct Result: Sendable {
+        public let paired: Table<PairedRow>
+        public let pairedSizes: Table<PairedSizesRow>
+        public let bigStores: Table<BigStoresRow>
         /// The number of rows of `malformed`.
         public let malformedCount: Int64
         public let wellFormed: Table<WellFormedRow>
@@ -212,6 +287,8 @@ public enum SparkParity {
         public static let texts = Schema([Field("text", .string, nullable: true)])
         public static let readings = Schema([Field("x", .double, nullable: true), Field("n", .int, nullable: true)])
         public static let words = Schema([Field("value", .string, nullable: false)])
+        public static let stores = Schema([Field("region", .string, nullable: true), Field("name", .string, nullable: true), Field("size", .int, nullable: true)])
+        public static let managers = Schema([Field("region", .string, nullable: true), Field("name", .string, nullable: true)])
         public static let wellFormed = Schema([Field("name", .string, nullable: true), Field("qty", .int, nullable: true)])
         public static let totals = Schema([Field("region", .string, nullable: true), Field("max(price)", .double, nullable: true), Field("sum(qty)", .long, nullable: true)])
         public static let totalsReversed = Schema([Field("region", .string, nullable: true), Field("max(price)", .double, nullable: true), Field("sum(qty)", .long, nullable: true)])
@@ -226,9 +303,12 @@ public enum SparkParity {
         public static let kiln_keys_ranked = Schema([Field("_1", .string, nullable: false), Field("_2", .long, nullable: false), Field("kiln_sort_key_0", .long, nullable: false)])
         public static let kiln_sorted_ranked = Schema([Field("_1", .string, nullable: false), Field("_2", .long, nullable: false), Field("kiln_sort_key_0", .long, nullable: false)])
         public static let ranked = Schema([Field("_1", .string, nullable: false), Field("_2", .long, nullable: false)])
+        public static let paired = Schema([Field("region", .string, nullable: true), Field("name", .string, nullable: true), Field("size", .int, nullable: true), Field("name", .string, nullable: true)])
+        public static let pairedSizes = Schema([Field("region", .string, nullable: true), Field("size", .int, nullable: true)])
+        public static let bigStores = Schema([Field("region", .string, nullable: true), Field("name", .string, nullable: true), Field("size", .int, nullable: true), Field("name", .string, nullable: true)])
     }
 
-    /// Runs the pipeline (9 fused stages) on `context.threads` threads.
+    /// Runs the pipeline (12 fused stages) on `context.threads` threads.
     public static func run(malformedPath: String, context: PipelineContext = PipelineContext()) throws -> Result {
         context.beginRun()
         // malformed: read whole
@@ -279,6 +359,20 @@ public enum SparkParity {
             [.string("a")],
         ])
         context.stepDone("words")
+        // stores: 3 rows written in the spec
+        let stores = Frame(schema: Schemas.stores, cells: [
+            [.string("east"), .string("Ann"), .long(3)],
+            [.string("west"), .string("Bob"), .long(1)],
+            [.string("south"), .string("Cy"), .long(2)],
+        ])
+        context.stepDone("stores")
+        // managers: 3 rows written in the spec
+        let managers = Frame(schema: Schemas.managers, cells: [
+            [.string("east"), .string("Dee")],
+            [.string("west"), .string("Eve")],
+            [.string("north"), .string("Fay")],
+        ])
+        context.stepDone("managers")
         let malformedCount = Int64(try try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)).countRecords())
         context.stepDone("malformedCount")
         // wellFormed: stage 1, malformed -> wellFormed, kept as a frame
@@ -333,14 +427,46 @@ public enum SparkParity {
         context.stepDone("kiln_sorted_ranked")
         let ranked = kiln_sorted_ranked.selecting([0, 1])
         context.stepDone("ranked")
-        return Result(malformedCount: malformedCount, wellFormed: Table(wellFormed), totals: Table(totals), totalsReversed: Table(totalsReversed), everyNumber: Table(everyNumber), cased: Table(cased), byReading: Table(byReading), uniqueReadings: Table(uniqueReadings), ranked: Table(ranked))
+        // paired: hash table of managers, the join's build side
+        let pairedTable = buildPairedTable(managers)
+        context.stepDone("paired (hash table)")
+        // paired: stage 10, stores -> paired, kept as a frame
+        let stage10 = (0..<context.threads).map { _ in Stage10(pairedTable: pairedTable, pairedBuild: managers) }
+        try context.run(FrameSource(stores), workers: stage10) { worker, batch in try worker.consumeStores(batch) }
+        try stage10[0].emitUnmatchedPaired(pairedTable.unmatched(stage10.map(\.matchedPaired)))
+        let paired = Frame.concatenate(stage10.map(\.out), schema: Schemas.paired)
+        context.stepDone("paired")
+        context.output(paired.showString(rows: 20, truncate: 20))
+        context.stepDone("shownPaired")
+        // pairedSizes: stage 11, paired -> pairedSizes, kept as a frame
+        let stage11 = (0..<context.threads).map { _ in Stage11() }
+        try context.run(FrameSource(paired), workers: stage11) { worker, batch in try worker.consumePaired(batch) }
+        let pairedSizes = Frame.concatenate(stage11.map(\.out), schema: Schemas.pairedSizes)
+        context.stepDone("pairedSizes")
+        // bigStores: stage 12, paired -> bigStores, kept as a frame
+        let stage12 = (0..<context.threads).map { _ in Stage12() }
+        try context.run(FrameSource(paired), workers: stage12) { worker, batch in try worker.consumePaired(batch) }
+        let bigStores = Frame.concatenate(stage12.map(\.out), schema: Schemas.bigStores)
+        context.stepDone("bigStores")
+        return Result(paired: Table(paired), pairedSizes: Table(pairedSizes), bigStores: Table(bigStores), malformedCount: malformedCount, wellFormed: Table(wellFormed), totals: Table(totals), totalsReversed: Table(totalsReversed), everyNumber: Table(everyNumber), cased: Table(cased), byReading: Table(byReading), uniqueReadings: Table(uniqueReadings), ranked: Table(ranked))
     }
 
     /// `run` with parameters as text (malformedPath); every output as a frame, counts as one-row frames.
     public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {
         guard let malformedPath = arguments["malformedPath"] else { throw PipelineError("missing argument 'malformedPath'") }
         let result = try run(malformedPath: malformedPath, context: context)
-        return [("malformedCount", Frame.count(result.malformedCount)), ("wellFormed", result.wellFormed.frame), ("totals", result.totals.frame), ("totalsReversed", result.totalsReversed.frame), ("everyNumber", result.everyNumber.frame), ("cased", result.cased.frame), ("byReading", result.byReading.frame), ("uniqueReadings", result.uniqueReadings.frame), ("ranked", result.ranked.frame)]
+        return [("paired", result.paired.frame), ("pairedSizes", result.pairedSizes.frame), ("bigStores", result.bigStores.frame), ("malformedCount", Frame.count(result.malformedCount)), ("wellFormed", result.wellFormed.frame), ("totals", result.totals.frame), ("totalsReversed", result.totalsReversed.frame), ("everyNumber", result.everyNumber.frame), ("cased", result.cased.frame), ("byReading", result.byReading.frame), ("uniqueReadings", result.uniqueReadings.frame), ("ranked", result.ranked.frame)]
+    }
+
+    /// The build side of `paired` (full join): rows of `managers` by key.
+    static func buildPairedTable(_ frame: Frame) -> JoinTable {
+        let table = JoinTable(rows: frame.count)
+        let key0 = frame.strings(0).view
+        for row in 0..<frame.count {
+            guard let key = key0[row] else { continue }  // a null key matches nothing
+            table.add(row: row, key: key)
+        }
+        return table
     }
 
     /// Stage 1: malformed -> wellFormed, kept as a frame.
@@ -827,6 +953,146 @@ public enum SparkParity {
             out0.append(_1)
             out1.append(_2)
             out2.append(v1)
+        }
+    }
+
+    /// Stage 10: stores -> paired, kept as a frame.
+    final class Stage10: @unchecked Sendable {
+        let scratch = Scratch()
+        let out = Frame(schema: Schemas.paired)
+        let out0: StringColumn  // region
+        let out1: StringColumn  // name
+        let out2: PrimitiveColumn<Int32>  // size
+        let out3: StringColumn  // name
+        let pairedTable: JoinTable
+        let pairedBuild: Frame
+        let pairedRight0: StringView  // managers.region
+        let pairedRight1: StringView  // managers.name
+        let matchedPaired: Buffer<UInt8>  // build rows a probe row matched
+
+        init(pairedTable: JoinTable, pairedBuild: Frame) {
+            self.pairedTable = pairedTable
+            self.pairedBuild = pairedBuild
+            out0 = out.strings(0)
+            out1 = out.strings(1)
+            out2 = out.ints(2)
+            out3 = out.strings(3)
+            pairedRight0 = pairedBuild.strings(0).view
+            pairedRight1 = pairedBuild.strings(1).view
+            matchedPaired = Buffer(repeating: 0, count: pairedTable.rowCount)
+        }
+
+        /// Rows of `stores`.
+        func consumeStores(_ batch: Batch) throws {
+            let region = batch.strings(0)
+            let name = batch.strings(1)
+            let size = batch.ints(2)
+            for i in batch.rows {
+                scratch.reset()
+                try consumePaired(region[i], name[i], size[i])
+            }
+        }
+
+        /// paired = join[full] of stores
+        @inline(__always) func consumePaired(_ region: KStr?, _ name: KStr?, _ size: Int32?) throws {
+            var m = -1
+            if let key = region { m = pairedTable.first(key) }  // a null key matches nothing
+            if m < 0 {
+                out0.append(region)
+                out1.append(name)
+                out2.append(size)
+                out3.append((nil as KStr?))
+                return
+            }
+            while m >= 0 {
+                matchedPaired[m] = 1
+                out0.append(region)
+                out1.append(name)
+                out2.append(size)
+                out3.append(pairedRight1[m])
+                m = pairedTable.next(m)
+            }
+        }
+
+        /// paired: build rows that matched no probe row (right/full join).
+        func emitUnmatchedPaired(_ rows: [Int]) throws {
+            for m in rows {
+                scratch.reset()
+                out0.append(pairedRight0[m])
+                out1.append((nil as KStr?))
+                out2.append((nil as Int32?))
+                out3.append(pairedRight1[m])
+            }
+        }
+    }
+
+    /// Stage 11: paired -> pairedSizes, kept as a frame.
+    final class Stage11: @unchecked Sendable {
+        let scratch = Scratch()
+        let out = Frame(schema: Schemas.pairedSizes)
+        let out0: StringColumn  // region
+        let out1: PrimitiveColumn<Int32>  // size
+
+        init() {
+            out0 = out.strings(0)
+            out1 = out.ints(1)
+        }
+
+        /// Rows of `paired`.
+        func consumePaired(_ batch: Batch) throws {
+            let region = batch.strings(0)
+            let name = batch.strings(1)
+            let size = batch.ints(2)
+            let name_2 = batch.strings(3)
+            for i in batch.rows {
+                scratch.reset()
+                try consumePairedSizes(region[i], name[i], size[i], name_2[i])
+            }
+        }
+
+        /// pairedSizes = project[region, size] of paired
+        @inline(__always) func consumePairedSizes(_ region: KStr?, _ name: KStr?, _ size: Int32?, _ name_2: KStr?) throws {
+            out0.append(region)
+            out1.append(size)
+        }
+    }
+
+    /// Stage 12: paired -> bigStores, kept as a frame.
+    final class Stage12: @unchecked Sendable {
+        let scratch = Scratch()
+        let out = Frame(schema: Schemas.bigStores)
+        let out0: StringColumn  // region
+        let out1: StringColumn  // name
+        let out2: PrimitiveColumn<Int32>  // size
+        let out3: StringColumn  // name
+
+        init() {
+            out0 = out.strings(0)
+            out1 = out.strings(1)
+            out2 = out.ints(2)
+            out3 = out.strings(3)
+        }
+
+        /// Rows of `paired`.
+        func consumePaired(_ batch: Batch) throws {
+            let region = batch.strings(0)
+            let name = batch.strings(1)
+            let size = batch.ints(2)
+            let name_2 = batch.strings(3)
+            for i in batch.rows {
+                scratch.reset()
+                try consumeBigStores(region[i], name[i], size[i], name_2[i])
+            }
+        }
+
+        /// bigStores = filter[(size > 1)] of paired
+        @inline(__always) func consumeBigStores(_ region: KStr?, _ name: KStr?, _ size: Int32?, _ name_2: KStr?) throws {
+            let v1: Bool? = if let size { KilnSQL.compare(size, Int32(1)) > 0 } else { nil }  // (size > 1)
+            guard v1 == true else { return }  // (size > 1)
+            out0.append(region)
+            out1.append(name)
+            out2.append(size)
+            out3.append(name_2)
         }
     }
 }

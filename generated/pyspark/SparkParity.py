@@ -47,6 +47,8 @@ def run(spark, malformedPath):
     texts = spark.createDataFrame([('\u039f\u0394\u039f\u03a3',), ('\u03a3\u039f\u03a6\u039f\u03a3 \u039a\u0391\u0399 \u03a3\u0391\u03a3',), ('\u0391\u03a3. \u0391\u03a3\'\u0391',), ('\u03a3',), ('\u038c\u03a3\u039f\u03a3-\u03a3\u0391\u03a3',), ('\u0130stanbul',), ('stra\u00dfe',), ('\u0149 \u01c6 \ufb01 \u0390',), ('\u019b \u0264',)], '`text` string')
     readings = spark.createDataFrame([(-0.0, 1), (0.0, 2), (float('nan'), 3), (-0.0, 4), (float('nan'), 5), (1.5, 6)], '`x` double, `n` int')
     words = sc.parallelize(['b', 'a', 'c', 'a', 'b', 'd', 'c', 'e', 'd', 'a'])
+    stores = spark.createDataFrame([('east', 'Ann', 3), ('west', 'Bob', 1), ('south', 'Cy', 2)], '`region` string, `name` string, `size` int')
+    managers = spark.createDataFrame([('east', 'Dee'), ('west', 'Eve'), ('north', 'Fay')], '`region` string, `name` string')
     malformedCount = malformed.count()
     wellFormed = malformed.select(F.col('name'), F.col('qty'))
     totals = sales.groupBy('region').agg({'qty': 'sum', 'price': 'max'})
@@ -61,7 +63,11 @@ def run(spark, malformedPath):
     pairs = words.map(lambda value: (value, 1))
     counts = pairs.reduceByKey(add)
     ranked = counts.sortBy(lambda row: ((-row[1]), row[0]), ascending=True)
-    return {'malformedCount': malformedCount, 'wellFormed': wellFormed, 'totals': totals, 'totalsReversed': totalsReversed, 'everyNumber': everyNumber, 'cased': cased, 'byReading': byReading, 'uniqueReadings': uniqueReadings, 'ranked': ranked}
+    paired = stores.join(managers, on=['region'], how='full')
+    paired.show(20, truncate=True)
+    pairedSizes = paired.select(F.col('region'), F.col('size'))
+    bigStores = paired.filter((F.col('size') > F.lit(1)))
+    return {'paired': paired, 'pairedSizes': pairedSizes, 'bigStores': bigStores, 'malformedCount': malformedCount, 'wellFormed': wellFormed, 'totals': totals, 'totalsReversed': totalsReversed, 'everyNumber': everyNumber, 'cased': cased, 'byReading': byReading, 'uniqueReadings': uniqueReadings, 'ranked': ranked}
 
 
 def main(argv=None):

@@ -25,6 +25,9 @@ public struct ExpressionTyper {
     public var params: [String: DataType]
     public var udfs: [String: UDFSignature]
     public var diagnostics: DiagnosticEngine
+    /// Whether a name two columns share is reported as unresolved (Spark's Sort) rather than
+    /// ambiguous.
+    public var ambiguityIsUnresolved = false
 
     public init(schema: Schema, params: [String: DataType], udfs: [String: UDFSignature], diagnostics: DiagnosticEngine) {
         self.schema = schema; self.params = params; self.udfs = udfs; self.diagnostics = diagnostics
@@ -111,6 +114,17 @@ public struct ExpressionTyper {
                 message += " Did you mean one of the following? [\(nearest.map(SparkSuggestions.quoted).joined(separator: ", "))]."
             }
             return error(message, at: at)
+        }
+        // Two columns of one name (a join's sides share it): Spark's AMBIGUOUS_REFERENCE (a
+        // sort's key, as Spark's Sort resolves it, is an unresolved column instead).
+        let matches = schema.fields.filter { $0.name.lowercased() == name.lowercased() }.count
+        if matches > 1 {
+            if ambiguityIsUnresolved {
+                let nearest = SparkSuggestions.nearest(to: name, among: schema.names)
+                return error("A column, variable, or function parameter with name \(SparkSuggestions.quoted(name)) cannot be resolved. Did you mean one of the following? [\(nearest.map(SparkSuggestions.quoted).joined(separator: ", "))].", at: at)
+            }
+            let candidates = [String](repeating: SparkSuggestions.quoted(name), count: matches).joined(separator: ", ")
+            return error("Reference \(SparkSuggestions.quoted(name)) is ambiguous, could be: [\(candidates)].", at: at)
         }
         let field = schema.fields[index]
         return TypedExpr(.column(index, name: field.name), field.type, nullable: field.nullable, sparkName: field.name, at: at)

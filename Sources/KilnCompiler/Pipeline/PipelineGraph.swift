@@ -123,6 +123,11 @@ public enum JoinColumn: Sendable, Equatable {
 
 public enum WriteFormat: String, Sendable { case csv, json }
 
+extension PlanOp {
+    /// A join, whose sides may share a column name (Spark keeps both columns).
+    public var isJoin: Bool { if case .join = self { true } else { false } }
+}
+
 public enum PlanOp: Sendable {
     // Sources.
     case textFile(paths: [PathArgument])

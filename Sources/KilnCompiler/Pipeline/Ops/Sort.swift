@@ -27,8 +27,10 @@ struct SortOp: PipelineOperation {
         }
         var keys: [SortKey] = []
         for (index, item) in items.enumerated() {
+            var typer = context.typer(input.schema)
+            typer.ambiguityIsUnresolved = true
             guard let spec = ExpressionParser.parseSortKey(item, diagnostics: context.diagnostics),
-                  let typed = context.typer(input.schema).type(spec.expr) else { return nil }
+                  let typed = typer.type(spec.expr) else { return nil }
             if case .array = typed.type { return context.error("cannot sort by an array column (\(typed.sparkName))", at: item.location) }
             let ascending = ascendingFlags.map { $0[index] && spec.ascending } ?? spec.ascending
             keys.append(SortKey(expr: typed, ascending: ascending, nullsFirst: spec.nullsFirst ?? ascending, explicitNulls: spec.nullsFirst != nil))
