@@ -97,6 +97,14 @@ CASES = [
      "df.groupBy('name').agg(F.avg(F.col('active')))", None),
     ("unresolved_group_key", CANCER, '{groupBy: [lable], agg: ["count(*)"]}',
      "df.groupBy(F.col('lable')).agg(F.count(F.lit(1)))", None),
+    ("cast_array", "name string, tags array<string>", '{select: ["cast(tags as int)"]}',
+     "df.select(F.col('tags').cast('int'))", None),
+    ("agg_dict_unresolved_column", CANCER, '{groupBy: [], agg: {lable: sum}}',
+     "df.groupBy().agg({'lable': 'sum'})", None),
+    ("agg_dict_boolean_sum", SMALL, '{groupBy: [], agg: {active: sum}}',
+     "df.groupBy().agg({'active': 'sum'})", None),
+    ("drop_duplicates_unresolved", SMALL, '{dropDuplicates: [nmae]}',
+     "df.dropDuplicates(['nmae'])", None),
     ("unknown_function", SMALL, '{select: ["lowr(name)"]}',
      "df.select(F.expr('lowr(name)'))", "Did you mean `lower`?"),
     ("arity", SMALL, '{select: ["substring(name)"]}',
@@ -114,6 +122,10 @@ JOIN_CASES = [
      "j.filter((F.col('NAME') == F.lit('Ann')))", None),
     ("ambiguous_group_key", STORES, MANAGERS, "region", '{groupBy: [name], agg: ["count(*)"]}',
      "j.groupBy(F.col('name')).agg(F.count(F.lit(1)))", None),
+    ("join_key_missing_left", "city string, n int, Zed int", "location string, m int", "location", '{select: [n]}',
+     "df.join(other, on=['location'], how='inner')", None),
+    ("join_key_missing_right", "location string, n int", "city string, m int, Alpha int, _x int", "location", '{select: [n]}',
+     "df.join(other, on=['location'], how='inner')", None),
     ("ambiguous_sort_key", STORES, MANAGERS, "region", '{sort: [name]}',
      "j.sort(F.col('name').asc())", None),
 ]
@@ -148,9 +160,10 @@ def main():
         rows.append(row)
         print(f"{name}: {row['spark']}")
     for name, left, right, on, step, code, hint in JOIN_CASES:
-        j = spark.createDataFrame([], left).join(spark.createDataFrame([], right), on=[on], how="inner")
+        df, other = spark.createDataFrame([], left), spark.createDataFrame([], right)
         try:
-            result = eval(code, {"F": F, "j": j})
+            j = df.join(other, on=[on], how="inner")
+            result = eval(code, {"F": F, "j": j, "df": df, "other": other})
             result.schema
             accepted.append(f"{name}: Spark accepts {code} ({result.schema.simpleString()})")
             continue

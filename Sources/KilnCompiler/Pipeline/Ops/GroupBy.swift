@@ -52,6 +52,11 @@ struct GroupByOp: PipelineOperation {
         case let .mapping(pairs):
             for (position, (key, value)) in pairs.enumerated() {
                 guard case let .scalar(column, _) = key.value, let function = value.string("agg", in: context.diagnostics) else { return nil }
+                // agg({...}) resolves its keys as df[name] does: an unknown one lists every
+                // column, in order, unranked.
+                if column != "*", input.schema.index(of: column) == nil {
+                    return context.error("A column, variable, or function parameter with name \(SparkSuggestions.quoted(column)) cannot be resolved. Did you mean one of the following? [\(input.schema.names.map(SparkSuggestions.quoted).joined(separator: ", "))].", at: key.location)
+                }
                 let argument: Expr = column == "*" ? Expr(.star, at: key.location) : Expr(.column(column), at: key.location)
                 guard var aggregate = typer.aggregate(Expr(.call(function, [argument], distinct: false), at: value.location)) else { return nil }
                 aggregate.dictEntry = AggregateCall.DictEntry(column: column, function: function, position: position)
