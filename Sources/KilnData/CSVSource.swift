@@ -203,7 +203,7 @@ extension CSVSource {
     /// The records of every file, unparsed: its lines that are not blank, less each file's
     /// header. Spark's `count()` of a CSV source needs no column, so it reads no field: a record
     /// DROPMALFORMED would drop, or FAILFAST fail on, still counts.
-    public func countRecords() throws -> Int {
+    public func countRecords(context: PipelineContext) throws -> Int {
         var records = 0
         for file in files.paths.indices {
             let reader = try LineReader(path: files.paths[file], range: FileRange(file: file, start: 0, end: files.sizes[file]), chunkSize: chunkSize)

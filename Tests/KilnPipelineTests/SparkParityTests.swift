@@ -9,11 +9,15 @@ final class SparkParityTests: XCTestCase {
         for threads in [1, 2] {
             let printed = Printed()
             let malformed = PipelineCasesTests.root.appendingPathComponent("Tests/PySpark/data/malformed.csv").path
-            let result = try SparkParity.run(malformedPath: malformed, context: PipelineContext(threads: threads, output: { printed.append($0) }, warning: { _ in }))
+            let malformedJSON = PipelineCasesTests.root.appendingPathComponent("Tests/PySpark/data/malformed.jsonl").path
+            let result = try SparkParity.run(malformedPath: malformed, malformedJSONPath: malformedJSON, context: PipelineContext(threads: threads, output: { printed.append($0) }, warning: { _ in }))
             // count() of a DROPMALFORMED CSV source counts every record, as Spark's (which
             // parses no field for it); the rows are only the well-formed ones.
             XCTAssertEqual(result.malformedCount, 8)
             XCTAssertEqual(result.wellFormed.rows.map { $0.name ?? "" }.sorted(), ["t", "v", "x"])
+            // JSON: the records that are JSON objects count (x, y, z, a, b, w), type errors or not.
+            XCTAssertEqual(result.malformedJSONCount, 6)
+            XCTAssertEqual(result.wellFormedJSON.rows.map { $0.name ?? "" }.sorted(), ["a", "b", "x", "z"])
             // agg({'qty': 'sum', 'price': 'max'}): max(price), sum(qty), either way round.
             XCTAssertEqual(result.totals.frame.schema.names, ["region", "max(price)", "sum(qty)"])
             XCTAssertEqual(result.totalsReversed.frame.schema.names, ["region", "max(price)", "sum(qty)"])

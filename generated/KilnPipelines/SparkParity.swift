@@ -7,6 +7,7 @@ private struct _SparkParityGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 /// SparkParity: Where Kiln once differed from Spark (issue 7), held to pyspark by Tests/PySpark.
 ///
 ///     malformed = csv[$malformedPath]
+///     malformedJSON = json[$malformedJSONPath]
 ///     sales = rows[4]
 ///     texts = rows[9]
 ///     readings = rows[6]
@@ -15,6 +16,8 @@ private struct _SparkParityGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     managers = rows[3]
 ///     malformedCount = count of malformed
 ///     wellFormed = project[name, qty] of malformed
+///     malformedJSONCount = count of malformedJSON
+///     wellFormedJSON = project[name, qty] of malformedJSON
 ///     totals = aggregate[keys: region; max(price), sum(qty)] of sales
 ///     totalsReversed = aggregate[keys: region; max(price), sum(qty)] of sales
 ///     withQty2 = project[region, qty, price, (qty * 2)] of sales
@@ -32,6 +35,24 @@ private struct _SparkParityGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     pairedSizes = project[region, size] of paired
 ///     bigStores = filter[(size > 1)] of paired
 public enum SparkParity {
+    /// A row of `wellFormedJSON`: (name: string, qty: int).
+    public struct WellFormedJSONRow: KilnRow, Hashable {
+        public var name: String?
+        public var qty: Int32?
+
+        public static let schema = Schemas.wellFormedJSON
+
+        public init(name: String?, qty: Int32?) {
+            self.name = name
+            self.qty = qty
+        }
+
+        public init(frame: Frame, row: Int) {
+            name = frame.strings(0).view[row]?.string
+            qty = frame.ints(1).view[row]
+        }
+    }
+
     /// A row of `paired`: (region: string, name: string, size: int, name: string).
     public struct PairedRow: KilnRow, Hashable {
         public var region: String?
@@ -265,6 +286,9 @@ public enum SparkParity {
 
     /// What `run` returns: the outputs the spec names.
     public struct Result: Sendable {
+        /// The number of rows of `malformedJSON`.
+        public let malformedJSONCount: Int64
+        public let wellFormedJSON: Table<WellFormedJSONRow>
         public let paired: Table<PairedRow>
         public let pairedSizes: Table<PairedSizesRow>
         public let bigStores: Table<BigStoresRow>
@@ -283,6 +307,7 @@ public enum SparkParity {
     /// Every materialized dataset's columns.
     public enum Schemas {
         public static let malformed = Schema([Field("name", .string, nullable: true), Field("qty", .int, nullable: true)])
+        public static let malformedJSON = Schema([Field("name", .string, nullable: true), Field("qty", .int, nullable: true)])
         public static let sales = Schema([Field("region", .string, nullable: true), Field("qty", .int, nullable: true), Field("price", .double, nullable: true)])
         public static let texts = Schema([Field("text", .string, nullable: true)])
         public static let readings = Schema([Field("x", .double, nullable: true), Field("n", .int, nullable: true)])
@@ -290,6 +315,7 @@ public enum SparkParity {
         public static let stores = Schema([Field("region", .string, nullable: true), Field("name", .string, nullable: true), Field("size", .int, nullable: true)])
         public static let managers = Schema([Field("region", .string, nullable: true), Field("name", .string, nullable: true)])
         public static let wellFormed = Schema([Field("name", .string, nullable: true), Field("qty", .int, nullable: true)])
+        public static let wellFormedJSON = Schema([Field("name", .string, nullable: true), Field("qty", .int, nullable: true)])
         public static let totals = Schema([Field("region", .string, nullable: true), Field("max(price)", .double, nullable: true), Field("sum(qty)", .long, nullable: true)])
         public static let totalsReversed = Schema([Field("region", .string, nullable: true), Field("max(price)", .double, nullable: true), Field("sum(qty)", .long, nullable: true)])
         public static let withQty2 = Schema([Field("region", .string, nullable: true), Field("qty", .int, nullable: true), Field("price", .double, nullable: true), Field("qty2", .int, nullable: true)])
@@ -308,12 +334,15 @@ public enum SparkParity {
         public static let bigStores = Schema([Field("region", .string, nullable: true), Field("name", .string, nullable: true), Field("size", .int, nullable: true), Field("name", .string, nullable: true)])
     }
 
-    /// Runs the pipeline (12 fused stages) on `context.threads` threads.
-    public static func run(malformedPath: String, context: PipelineContext = PipelineContext()) throws -> Result {
+    /// Runs the pipeline (13 fused stages) on `context.threads` threads.
+    public static func run(malformedPath: String, malformedJSONPath: String, context: PipelineContext = PipelineContext()) throws -> Result {
         context.beginRun()
         // malformed: read whole
         let malformed = try context.load(try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)), schema: Schemas.malformed)
         context.stepDone("malformed")
+        // malformedJSON: read whole
+        let malformedJSON = try context.load(try JSONSource(paths: [malformedJSONPath], schema: Schemas.malformedJSON, mode: .dropMalformed), schema: Schemas.malformedJSON)
+        context.stepDone("malformedJSON")
         // sales: 4 rows written in the spec
         let sales = Frame(schema: Schemas.sales, cells: [
             [.string("east"), .long(3), .double(Double(2.5))],
@@ -373,54 +402,61 @@ public enum SparkParity {
             [.string("north"), .string("Fay")],
         ])
         context.stepDone("managers")
-        let malformedCount = Int64(try try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)).countRecords())
+        let malformedCount = Int64(try try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)).countRecords(context: context))
         context.stepDone("malformedCount")
         // wellFormed: stage 1, malformed -> wellFormed, kept as a frame
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(FrameSource(malformed), workers: stage1) { worker, batch in try worker.consumeMalformed(batch) }
         let wellFormed = Frame.concatenate(stage1.map(\.out), schema: Schemas.wellFormed)
         context.stepDone("wellFormed")
-        // totals: stage 2, sales -> totals, hash-aggregated per worker, then merged
+        let malformedJSONCount = Int64(try try JSONSource(paths: [malformedJSONPath], schema: Schemas.malformedJSON, mode: .dropMalformed).countRecords(context: context))
+        context.stepDone("malformedJSONCount")
+        // wellFormedJSON: stage 2, malformedJSON -> wellFormedJSON, kept as a frame
         let stage2 = (0..<context.threads).map { _ in Stage2() }
-        try context.run(FrameSource(sales), workers: stage2) { worker, batch in try worker.consumeSales(batch) }
-        let totals = try context.combine(stage2.map(\.agg), schema: Schemas.totals)
-        context.stepDone("totals")
-        // totalsReversed: stage 3, sales -> totalsReversed, hash-aggregated per worker, then merged
+        try context.run(FrameSource(malformedJSON), workers: stage2) { worker, batch in try worker.consumeMalformedJSON(batch) }
+        let wellFormedJSON = Frame.concatenate(stage2.map(\.out), schema: Schemas.wellFormedJSON)
+        context.stepDone("wellFormedJSON")
+        // totals: stage 3, sales -> totals, hash-aggregated per worker, then merged
         let stage3 = (0..<context.threads).map { _ in Stage3() }
         try context.run(FrameSource(sales), workers: stage3) { worker, batch in try worker.consumeSales(batch) }
-        let totalsReversed = try context.combine(stage3.map(\.agg), schema: Schemas.totalsReversed)
-        context.stepDone("totalsReversed")
-        // everyNumber: stage 4, sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged
+        let totals = try context.combine(stage3.map(\.agg), schema: Schemas.totals)
+        context.stepDone("totals")
+        // totalsReversed: stage 4, sales -> totalsReversed, hash-aggregated per worker, then merged
         let stage4 = (0..<context.threads).map { _ in Stage4() }
         try context.run(FrameSource(sales), workers: stage4) { worker, batch in try worker.consumeSales(batch) }
-        let everyNumber = try context.combine(stage4.map(\.agg), schema: Schemas.everyNumber)
-        context.stepDone("everyNumber")
-        // cased: stage 5, texts -> cased, kept as a frame
+        let totalsReversed = try context.combine(stage4.map(\.agg), schema: Schemas.totalsReversed)
+        context.stepDone("totalsReversed")
+        // everyNumber: stage 5, sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged
         let stage5 = (0..<context.threads).map { _ in Stage5() }
-        try context.run(FrameSource(texts), workers: stage5) { worker, batch in try worker.consumeTexts(batch) }
-        let cased = Frame.concatenate(stage5.map(\.out), schema: Schemas.cased)
-        context.stepDone("cased")
-        // byReading: stage 6, readings -> byReading, hash-aggregated per worker, then merged
+        try context.run(FrameSource(sales), workers: stage5) { worker, batch in try worker.consumeSales(batch) }
+        let everyNumber = try context.combine(stage5.map(\.agg), schema: Schemas.everyNumber)
+        context.stepDone("everyNumber")
+        // cased: stage 6, texts -> cased, kept as a frame
         let stage6 = (0..<context.threads).map { _ in Stage6() }
-        try context.run(FrameSource(readings), workers: stage6) { worker, batch in try worker.consumeReadings(batch) }
-        let byReading = try context.combine(stage6.map(\.agg), schema: Schemas.byReading)
-        context.stepDone("byReading")
-        // uniqueReadings: stage 7, readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged
+        try context.run(FrameSource(texts), workers: stage6) { worker, batch in try worker.consumeTexts(batch) }
+        let cased = Frame.concatenate(stage6.map(\.out), schema: Schemas.cased)
+        context.stepDone("cased")
+        // byReading: stage 7, readings -> byReading, hash-aggregated per worker, then merged
         let stage7 = (0..<context.threads).map { _ in Stage7() }
         try context.run(FrameSource(readings), workers: stage7) { worker, batch in try worker.consumeReadings(batch) }
-        let uniqueReadings = try context.combine(stage7.map(\.agg), schema: Schemas.uniqueReadings)
+        let byReading = try context.combine(stage7.map(\.agg), schema: Schemas.byReading)
+        context.stepDone("byReading")
+        // uniqueReadings: stage 8, readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged
+        let stage8 = (0..<context.threads).map { _ in Stage8() }
+        try context.run(FrameSource(readings), workers: stage8) { worker, batch in try worker.consumeReadings(batch) }
+        let uniqueReadings = try context.combine(stage8.map(\.agg), schema: Schemas.uniqueReadings)
         context.stepDone("uniqueReadings")
         context.output(byReading.showString(rows: 20, truncate: 20))
         context.stepDone("shownReadings")
-        // counts: stage 8, words -> pairs -> counts, hash-aggregated per worker, then merged
-        let stage8 = (0..<context.threads).map { _ in Stage8() }
-        try context.run(FrameSource(words), workers: stage8) { worker, batch in try worker.consumeWords(batch) }
-        let counts = try context.combine(stage8.map(\.agg), schema: Schemas.counts)
-        context.stepDone("counts")
-        // kiln_keys_ranked: stage 9, counts -> kiln_keys_ranked, kept as a frame
+        // counts: stage 9, words -> pairs -> counts, hash-aggregated per worker, then merged
         let stage9 = (0..<context.threads).map { _ in Stage9() }
-        try context.run(FrameSource(counts), workers: stage9) { worker, batch in try worker.consumeCounts(batch) }
-        let kiln_keys_ranked = Frame.concatenate(stage9.map(\.out), schema: Schemas.kiln_keys_ranked)
+        try context.run(FrameSource(words), workers: stage9) { worker, batch in try worker.consumeWords(batch) }
+        let counts = try context.combine(stage9.map(\.agg), schema: Schemas.counts)
+        context.stepDone("counts")
+        // kiln_keys_ranked: stage 10, counts -> kiln_keys_ranked, kept as a frame
+        let stage10 = (0..<context.threads).map { _ in Stage10() }
+        try context.run(FrameSource(counts), workers: stage10) { worker, batch in try worker.consumeCounts(batch) }
+        let kiln_keys_ranked = Frame.concatenate(stage10.map(\.out), schema: Schemas.kiln_keys_ranked)
         context.stepDone("kiln_keys_ranked")
         // kiln_sorted_ranked: kiln_keys_ranked sorted by negative(_2) asc, _1 asc
         let kiln_sorted_ranked = kiln_keys_ranked.sorted(by: [SortOrder(column: 2, ascending: true, nullsFirst: true), SortOrder(column: 0, ascending: true, nullsFirst: true)])
@@ -430,32 +466,33 @@ public enum SparkParity {
         // paired: hash table of managers, the join's build side
         let pairedTable = buildPairedTable(managers)
         context.stepDone("paired (hash table)")
-        // paired: stage 10, stores -> paired, kept as a frame
-        let stage10 = (0..<context.threads).map { _ in Stage10(pairedTable: pairedTable, pairedBuild: managers) }
-        try context.run(FrameSource(stores), workers: stage10) { worker, batch in try worker.consumeStores(batch) }
-        try stage10[0].emitUnmatchedPaired(pairedTable.unmatched(stage10.map(\.matchedPaired)))
-        let paired = Frame.concatenate(stage10.map(\.out), schema: Schemas.paired)
+        // paired: stage 11, stores -> paired, kept as a frame
+        let stage11 = (0..<context.threads).map { _ in Stage11(pairedTable: pairedTable, pairedBuild: managers) }
+        try context.run(FrameSource(stores), workers: stage11) { worker, batch in try worker.consumeStores(batch) }
+        try stage11[0].emitUnmatchedPaired(pairedTable.unmatched(stage11.map(\.matchedPaired)))
+        let paired = Frame.concatenate(stage11.map(\.out), schema: Schemas.paired)
         context.stepDone("paired")
         context.output(paired.showString(rows: 20, truncate: 20))
         context.stepDone("shownPaired")
-        // pairedSizes: stage 11, paired -> pairedSizes, kept as a frame
-        let stage11 = (0..<context.threads).map { _ in Stage11() }
-        try context.run(FrameSource(paired), workers: stage11) { worker, batch in try worker.consumePaired(batch) }
-        let pairedSizes = Frame.concatenate(stage11.map(\.out), schema: Schemas.pairedSizes)
-        context.stepDone("pairedSizes")
-        // bigStores: stage 12, paired -> bigStores, kept as a frame
+        // pairedSizes: stage 12, paired -> pairedSizes, kept as a frame
         let stage12 = (0..<context.threads).map { _ in Stage12() }
         try context.run(FrameSource(paired), workers: stage12) { worker, batch in try worker.consumePaired(batch) }
-        let bigStores = Frame.concatenate(stage12.map(\.out), schema: Schemas.bigStores)
+        let pairedSizes = Frame.concatenate(stage12.map(\.out), schema: Schemas.pairedSizes)
+        context.stepDone("pairedSizes")
+        // bigStores: stage 13, paired -> bigStores, kept as a frame
+        let stage13 = (0..<context.threads).map { _ in Stage13() }
+        try context.run(FrameSource(paired), workers: stage13) { worker, batch in try worker.consumePaired(batch) }
+        let bigStores = Frame.concatenate(stage13.map(\.out), schema: Schemas.bigStores)
         context.stepDone("bigStores")
-        return Result(paired: Table(paired), pairedSizes: Table(pairedSizes), bigStores: Table(bigStores), malformedCount: malformedCount, wellFormed: Table(wellFormed), totals: Table(totals), totalsReversed: Table(totalsReversed), everyNumber: Table(everyNumber), cased: Table(cased), byReading: Table(byReading), uniqueReadings: Table(uniqueReadings), ranked: Table(ranked))
+        return Result(malformedJSONCount: malformedJSONCount, wellFormedJSON: Table(wellFormedJSON), paired: Table(paired), pairedSizes: Table(pairedSizes), bigStores: Table(bigStores), malformedCount: malformedCount, wellFormed: Table(wellFormed), totals: Table(totals), totalsReversed: Table(totalsReversed), everyNumber: Table(everyNumber), cased: Table(cased), byReading: Table(byReading), uniqueReadings: Table(uniqueReadings), ranked: Table(ranked))
     }
 
-    /// `run` with parameters as text (malformedPath); every output as a frame, counts as one-row frames.
+    /// `run` with parameters as text (malformedPath, malformedJSONPath); every output as a frame, counts as one-row frames.
     public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {
         guard let malformedPath = arguments["malformedPath"] else { throw PipelineError("missing argument 'malformedPath'") }
-        let result = try run(malformedPath: malformedPath, context: context)
-        return [("paired", result.paired.frame), ("pairedSizes", result.pairedSizes.frame), ("bigStores", result.bigStores.frame), ("malformedCount", Frame.count(result.malformedCount)), ("wellFormed", result.wellFormed.frame), ("totals", result.totals.frame), ("totalsReversed", result.totalsReversed.frame), ("everyNumber", result.everyNumber.frame), ("cased", result.cased.frame), ("byReading", result.byReading.frame), ("uniqueReadings", result.uniqueReadings.frame), ("ranked", result.ranked.frame)]
+        guard let malformedJSONPath = arguments["malformedJSONPath"] else { throw PipelineError("missing argument 'malformedJSONPath'") }
+        let result = try run(malformedPath: malformedPath, malformedJSONPath: malformedJSONPath, context: context)
+        return [("malformedJSONCount", Frame.count(result.malformedJSONCount)), ("wellFormedJSON", result.wellFormedJSON.frame), ("paired", result.paired.frame), ("pairedSizes", result.pairedSizes.frame), ("bigStores", result.bigStores.frame), ("malformedCount", Frame.count(result.malformedCount)), ("wellFormed", result.wellFormed.frame), ("totals", result.totals.frame), ("totalsReversed", result.totalsReversed.frame), ("everyNumber", result.everyNumber.frame), ("cased", result.cased.frame), ("byReading", result.byReading.frame), ("uniqueReadings", result.uniqueReadings.frame), ("ranked", result.ranked.frame)]
     }
 
     /// The build side of `paired` (full join): rows of `managers` by key.
@@ -498,6 +535,35 @@ public enum SparkParity {
         }
     }
 
+    /// Stage 2: malformedJSON -> wellFormedJSON, kept as a frame.
+    final class Stage2: @unchecked Sendable {
+        let scratch = Scratch()
+        let out = Frame(schema: Schemas.wellFormedJSON)
+        let out0: StringColumn  // name
+        let out1: PrimitiveColumn<Int32>  // qty
+
+        init() {
+            out0 = out.strings(0)
+            out1 = out.ints(1)
+        }
+
+        /// Rows of `malformedJSON`.
+        func consumeMalformedJSON(_ batch: Batch) throws {
+            let name = batch.strings(0)
+            let qty = batch.ints(1)
+            for i in batch.rows {
+                scratch.reset()
+                try consumeWellFormedJSON(name[i], qty[i])
+            }
+        }
+
+        /// wellFormedJSON = project[name, qty] of malformedJSON
+        @inline(__always) func consumeWellFormedJSON(_ name: KStr?, _ qty: Int32?) throws {
+            out0.append(name)
+            out1.append(qty)
+        }
+    }
+
     /// Per-worker state of `totals`: groups by region.
     final class TotalsAggregation: AggregationState {
         static let isGlobal = false
@@ -520,8 +586,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 2: sales -> totals, hash-aggregated per worker, then merged.
-    final class Stage2: @unchecked Sendable {
+    /// Stage 3: sales -> totals, hash-aggregated per worker, then merged.
+    final class Stage3: @unchecked Sendable {
         let scratch = Scratch()
         let agg = TotalsAggregation()
         let staging = KeyStaging<(Double?, Int64?)>()  // rows on their way into agg
@@ -591,8 +657,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 3: sales -> totalsReversed, hash-aggregated per worker, then merged.
-    final class Stage3: @unchecked Sendable {
+    /// Stage 4: sales -> totalsReversed, hash-aggregated per worker, then merged.
+    final class Stage4: @unchecked Sendable {
         let scratch = Scratch()
         let agg = TotalsReversedAggregation()
         let staging = KeyStaging<(Double?, Int64?)>()  // rows on their way into agg
@@ -668,8 +734,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 4: sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged.
-    final class Stage4: @unchecked Sendable {
+    /// Stage 5: sales -> withQty2 -> everyNumber, hash-aggregated per worker, then merged.
+    final class Stage5: @unchecked Sendable {
         let scratch = Scratch()
         let agg = EveryNumberAggregation()
 
@@ -705,8 +771,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 5: texts -> cased, kept as a frame.
-    final class Stage5: @unchecked Sendable {
+    /// Stage 6: texts -> cased, kept as a frame.
+    final class Stage6: @unchecked Sendable {
         let scratch = Scratch()
         let out = Frame(schema: Schemas.cased)
         let out0: StringColumn  // text
@@ -768,8 +834,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 6: readings -> byReading, hash-aggregated per worker, then merged.
-    final class Stage6: @unchecked Sendable {
+    /// Stage 7: readings -> byReading, hash-aggregated per worker, then merged.
+    final class Stage7: @unchecked Sendable {
         let scratch = Scratch()
         let agg = ByReadingAggregation()
 
@@ -821,8 +887,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 7: readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged.
-    final class Stage7: @unchecked Sendable {
+    /// Stage 8: readings -> distinctReadings -> uniqueReadings, hash-aggregated per worker, then merged.
+    final class Stage8: @unchecked Sendable {
         let scratch = Scratch()
         let agg = UniqueReadingsAggregation()
 
@@ -874,8 +940,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 8: words -> pairs -> counts, hash-aggregated per worker, then merged.
-    final class Stage8: @unchecked Sendable {
+    /// Stage 9: words -> pairs -> counts, hash-aggregated per worker, then merged.
+    final class Stage9: @unchecked Sendable {
         let scratch = Scratch()
         let agg = CountsAggregation()
         let staging = KeyStaging<Int64>()  // rows on their way into agg
@@ -923,8 +989,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 9: counts -> kiln_keys_ranked, kept as a frame.
-    final class Stage9: @unchecked Sendable {
+    /// Stage 10: counts -> kiln_keys_ranked, kept as a frame.
+    final class Stage10: @unchecked Sendable {
         let scratch = Scratch()
         let out = Frame(schema: Schemas.kiln_keys_ranked)
         let out0: StringColumn  // _1
@@ -956,8 +1022,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 10: stores -> paired, kept as a frame.
-    final class Stage10: @unchecked Sendable {
+    /// Stage 11: stores -> paired, kept as a frame.
+    final class Stage11: @unchecked Sendable {
         let scratch = Scratch()
         let out = Frame(schema: Schemas.paired)
         let out0: StringColumn  // region
@@ -1026,8 +1092,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 11: paired -> pairedSizes, kept as a frame.
-    final class Stage11: @unchecked Sendable {
+    /// Stage 12: paired -> pairedSizes, kept as a frame.
+    final class Stage12: @unchecked Sendable {
         let scratch = Scratch()
         let out = Frame(schema: Schemas.pairedSizes)
         let out0: StringColumn  // region
@@ -1057,8 +1123,8 @@ public enum SparkParity {
         }
     }
 
-    /// Stage 12: paired -> bigStores, kept as a frame.
-    final class Stage12: @unchecked Sendable {
+    /// Stage 13: paired -> bigStores, kept as a frame.
+    final class Stage13: @unchecked Sendable {
         let scratch = Scratch()
         let out = Frame(schema: Schemas.bigStores)
         let out0: StringColumn  // region

@@ -325,8 +325,8 @@ public struct PipelineSwiftRenderer {
         case let .countFrame(index):
             return ["let \(nodes[index].name) = Int64(\(nodes[nodes[index].inputs[0]].name).count)"]
         case let .countRecords(index):
-            // Spark's count() of a CSV source reads no column: every record counts, parsed or not.
-            return ["let \(nodes[index].name) = Int64(try \(readerExpression(nodes[index].inputs[0])).countRecords())"]
+            // Spark's count() of a file source reads no column: no field is parsed for it.
+            return ["let \(nodes[index].name) = Int64(try \(readerExpression(nodes[index].inputs[0])).countRecords(context: context))"]
         case let .dropColumns(index, keep):
             return ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).selecting([\(keep.map(String.init).joined(separator: ", "))])"]
         }
