@@ -118,7 +118,15 @@ public final class CSVSource: BatchSource, FrameLoadable {
                         }
                         let p = lines.bytes + start, n = stop - start
                         if n == 0 || (p[0] <= 32 && isBlankLine(p, n)) { continue }
-                        if let offset = headerOffset, reader.fileOffset(ofLine: row) == offset { headerOffset = nil; continue }
+                        if let offset = headerOffset, reader.fileOffset(ofLine: row) == offset {
+                            headerOffset = nil
+                            // Spark's CSVHeaderChecker: a header that differs from the schema is
+                            // a warning (enforceSchema, the default), once per file read.
+                            if let message = CSVHeaderCheck.message(header: parser.fieldNames(p, n), schema: schema.names, path: path) {
+                                context.warning("WARN CSVHeaderChecker: " + message)
+                            }
+                            continue
+                        }
                         let outcome = parser.parseLine(p, n, into: sinks, row: rows, nonASCII: nonASCII)
                         if outcome.isClean {
                             rows += 1
@@ -137,7 +145,88 @@ public final class CSVSource: BatchSource, FrameLoadable {
     }
 }
 
+/// Spark's `CSVHeaderChecker.checkHeaderColumnNames` with `enforceSchema` (the default): the
+/// header's names against the schema's, ignoring case (`spark.sql.caseSensitive` is off), in
+/// Spark's words, naming the file as Spark does (`file://` and the absolute path, URL-encoded).
+public enum CSVHeaderCheck {
+    public static func message(header: [String], schema: [String], path: String) -> String? {
+        let file = fileURL(path)
+        guard header.count == schema.count else {
+            return """
+                Number of column in CSV header is not equal to number of fields in the schema:
+                 Header length: \(header.count), schema size: \(schema.count)
+                CSV file: \(file)
+                """
+        }
+        for (found, expected) in zip(header, schema) where found.lowercased() != expected.lowercased() {
+            return """
+                CSV header does not conform to the schema.
+                 Header: \(header.joined(separator: ", "))
+                 Schema: \(schema.joined(separator: ", "))
+                Expected: \(expected) but found: \(found)
+                CSV file: \(file)
+                """
+        }
+        return nil
+    }
+
+    /// `file:///abs/path` with the characters a URI path may not hold percent-encoded (as
+    /// Hadoop's `Path.toUri`: a space is `%20`); `.` and `..` resolved.
+    static func fileURL(_ path: String) -> String {
+        var absolute = path
+        if !absolute.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let cwd = getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "/"
+            absolute = cwd + "/" + absolute
+        }
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out = Array("file://".utf8)
+        for byte in ("/" + parts.joined(separator: "/")).utf8 {
+            switch byte {
+            case 0..<0x21, 0x7F, 0x22, 0x23, 0x25, 0x3C, 0x3E, 0x3F, 0x5B, 0x5C, 0x5D, 0x5E, 0x60, 0x7B, 0x7C, 0x7D:
+                out += [0x25, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default:
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
 extension CSVSource {
+    /// The records of every file, unparsed: its lines that are not blank, less each file's
+    /// header. Spark's `count()` of a CSV source needs no column, so it reads no field: a record
+    /// DROPMALFORMED would drop, or FAILFAST fail on, still counts.
+    public func countRecords(context: PipelineContext) throws -> Int {
+        var records = 0
+        for file in files.paths.indices {
+            let reader = try LineReader(path: files.paths[file], range: FileRange(file: file, start: 0, end: files.sizes[file]), chunkSize: chunkSize)
+            var first = true
+            var header = options.header
+            while let lines = try reader.next() {
+                for row in 0..<reader.starts.count {
+                    var start = lines.starts[row]
+                    let stop = lines.ends[row]
+                    if first {
+                        first = false
+                        if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
+                    }
+                    let p = lines.bytes + start, n = stop - start
+                    if n == 0 || (p[0] <= 32 && isBlankLine(p, n)) { continue }
+                    if header { header = false; continue }
+                    records += 1
+                }
+            }
+        }
+        return records
+    }
+
     /// Where a file's header starts: its first line that is not blank (after the byte order
     /// mark Hadoop drops), or nil for a blank file.
     static func headerOffset(path: String, size: Int) throws -> Int? {
@@ -209,6 +298,17 @@ final class CSVRecordParser {
     deinit {
         kinds.deallocate()
         nullValue.deallocate()
+    }
+
+    /// A header line's field names, as univocity splits it (an empty unquoted field is "").
+    func fieldNames(_ p: UnsafePointer<UInt8>, _ n: Int) -> [String] {
+        tokenizer.tokenize(p, n)
+        return tokenizer.tokens.map { token in
+            switch token {
+            case .null: return ""
+            case let .value(start, end): return String(decoding: tokenizer.values[start..<end], as: UTF8.self)
+            }
+        }
     }
 
     /// Parses one non-blank line into row `row` of `sinks` (missing fields null, extra ones

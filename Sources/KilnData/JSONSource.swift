@@ -68,6 +68,43 @@ public final class JSONSource: BatchSource {
         }
     }
 
+    /// The records of every file as Spark's `count()` reads them: it needs no column, so each
+    /// line is parsed as JSON against an empty schema. A line that is not JSON, or whose top
+    /// level is not an object (or array of objects), is still malformed (DROPMALFORMED drops
+    /// it, FAILFAST fails, PERMISSIVE counts it once); a value of the wrong type is not.
+    public func countRecords(context: PipelineContext) throws -> Int {
+        let parser = JSONRecordParser(schema: Schema([]))
+        var records = 0
+        for file in files.paths.indices {
+            let path = files.paths[file]
+            let reader = try LineReader(path: path, range: FileRange(file: file, start: 0, end: files.sizes[file]), chunkSize: chunkSize)
+            let reporter = MalformedRecordReporter(path: path, format: "JSON", mode: mode, context: context, rangeStart: 0)
+            var firstLine = true
+            while let lines = try reader.next() {
+                reporter.beginBatch(reader)
+                for row in 0..<reader.starts.count {
+                    var start = lines.starts[row]
+                    let stop = lines.ends[row]
+                    if firstLine {
+                        firstLine = false
+                        if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
+                    }
+                    let text = KStr(lines.bytes + start, stop - start)
+                    switch parser.parse(text.base, text.count) {
+                    case .noRows: break
+                    case .rows: records += parser.rows.count
+                    case let .syntaxError(error):
+                        if mode == .permissive { records += 1 }
+                        let problem = error.offset.map { "invalid JSON at column \($0 + 1): \(error.message)" } ?? error.message
+                        try reporter.report(batchLine: row, problem: problem, kept: "the row is kept with all fields null", line: text)
+                    }
+                }
+                reporter.endBatch(lineCount: reader.starts.count)
+            }
+        }
+        return records
+    }
+
     func appendStagedRows(_ parser: JSONRecordParser, to frame: Frame) {
         parser.stage.withUnsafeBufferPointer { stage in
             let base = stage.baseAddress ?? KStr.empty.base

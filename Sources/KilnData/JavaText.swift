@@ -413,3 +413,59 @@ struct UTF16ToUTF8 {
         if pendingHigh != 0 { out.append(63); pendingHigh = 0 }
     }
 }
+
+/// Spark 4's lower() and upper() on text that is not all ASCII: ICU's root-locale case mapping
+/// (`spark.sql.icu.caseMappings.enabled`, on by default; icu4j 76.1 in pyspark 4.0.1), not the
+/// JVM's `String.toLowerCase`, which differs on the final sigma after a word break.
+/// - Lowercase: each code point's full mapping ('İ' (U+0130) is "i̇"), except that 'Σ' (U+03A3)
+///   is the final 'ς' in Unicode's Final_Sigma context: a cased letter before it and none after
+///   it, skipping case-ignorable characters (`ΟΔΟΣ` is `οδος`, `ΌΣΟΣ-ΣΑΣ` is `όσος-σας`, `Σ`
+///   alone is `σ`, `ΑΣ'Α` is `ασ'α`).
+/// - Uppercase: each code point's full mapping, so 'ß' is "SS" and 'ŉ' is "ʼN".
+/// Case data is this toolchain's Unicode, limited to the code points of Unicode 16.0 (ICU 76's).
+public enum SparkCase {
+    public static func lower(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        for (i, c) in scalars.enumerated() {
+            if c.value == 0x03A3 {
+                out.append(isFinalSigma(scalars, at: i) ? "\u{03C2}" : "\u{03C3}")
+            } else {
+                let mapped = c.properties.lowercaseMapping.unicodeScalars
+                if mapped.allSatisfy({ inICU76(c, $0) }) { out.append(contentsOf: mapped) } else { out.append(c) }
+            }
+        }
+        return String(out)
+    }
+
+    public static func upper(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for c in text.unicodeScalars {
+            let mapped = c.properties.uppercaseMapping.unicodeScalars
+            if mapped.allSatisfy({ inICU76(c, $0) }) { out.append(contentsOf: mapped) } else { out.append(c) }
+        }
+        return String(out)
+    }
+
+    /// Whether ICU 76 (Unicode 16.0) knows a mapping from `c` to `m`: both are assigned in
+    /// Unicode 16.0 (this toolchain's data may be newer).
+    @inline(__always) static func inICU76(_ c: Unicode.Scalar, _ m: Unicode.Scalar) -> Bool {
+        c == m || (inUnicode16(c) && inUnicode16(m))
+    }
+
+    static func inUnicode16(_ c: Unicode.Scalar) -> Bool {
+        guard let age = c.properties.age else { return false }
+        return age.major <= 16
+    }
+
+    /// Unicode's Final_Sigma (as ICU tests it): before `i`, past case-ignorable characters, a
+    /// cased one; after it, past case-ignorable characters, no cased one.
+    static func isFinalSigma(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+        var j = i - 1
+        while j >= 0, s[j].properties.isCaseIgnorable { j -= 1 }
+        guard j >= 0, s[j].properties.isCased else { return false }
+        var k = i + 1
+        while k < s.count, s[k].properties.isCaseIgnorable { k += 1 }
+        return !(k < s.count && s[k].properties.isCased)
+    }
+}

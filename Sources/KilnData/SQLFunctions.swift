@@ -153,6 +153,11 @@ public enum KilnSQL {
         return Int32(n)
     }
 
+    /// A double as a grouping key keeps it: -0.0 as 0.0 and every NaN as the one NaN
+    /// (Spark's NormalizeFloatingNumbers), matching the key bytes KeyEncoder groups by.
+    @inlinable public static func groupKey(_ v: Double) -> Double { v.isNaN ? .nan : (v == 0 ? 0 : v) }
+    @inlinable public static func groupKey(_ v: Double?) -> Double? { v.map(groupKey) }
+
     public static func lower(_ s: KStr, _ scratch: Scratch) -> KStr {
         if s.isASCII {
             let out = scratch.allocate(s.count)
@@ -162,7 +167,7 @@ public enum KilnSQL {
             }
             return KStr(out, s.count)
         }
-        return scratch.copy(s.string.lowercased())
+        return scratch.copy(SparkCase.lower(s.string))  // ICU's rules, as Spark 4: final sigma, İ
     }
 
     public static func upper(_ s: KStr, _ scratch: Scratch) -> KStr {
@@ -174,7 +179,7 @@ public enum KilnSQL {
             }
             return KStr(out, s.count)
         }
-        return scratch.copy(s.string.uppercased())
+        return scratch.copy(SparkCase.upper(s.string))  // ICU's rules, as Spark 4: ß -> SS
     }
 
     public static func concat(_ parts: [KStr], _ scratch: Scratch) -> KStr {

@@ -266,3 +266,45 @@ final class IOReaderTests: XCTestCase {
         XCTAssertNil(double("Infinityd"))
     }
 }
+
+/// Spark's CSVHeaderChecker: with header and a schema, a header whose names differ from the
+/// schema's (ignoring case) is a warning, in Spark's words (pyspark 4.0.1's log lines), once
+/// per file.
+final class CSVHeaderCheckTests: XCTestCase {
+    func testAHeaderThatDiffersFromTheSchemaIsWarnedOncePerFile() throws {
+        let directory = NSTemporaryDirectory() + "kiln-header-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = ["a.csv": "Name,qty\nx,1\ny,2\n", "b.csv": "name,qty,extra\nx,1,2\n", "d e.csv": "nom,qty\nx,1\n" + String(repeating: "z,3\n", count: 400)]
+        for (name, text) in files { try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/" + name)) }
+        let schema = Schema([Field("name", .string), Field("qty", .int)])
+        for parts in [1, 3] {
+            let log = WarningLog()
+            let source = try CSVSource(paths: files.keys.sorted().map { directory + "/" + $0 }, schema: schema, options: CSVOptions(header: true))
+            source.chunkSize = 256
+            let rows = try readAll(source, parts: parts, context: log.context())
+            XCTAssertEqual(rows.count, 404)
+            let url = "file:///" + directory.split(separator: "/").joined(separator: "/")
+            XCTAssertEqual(log.all.filter { $0.hasPrefix("WARN CSVHeaderChecker") }.sorted(), [
+                """
+                WARN CSVHeaderChecker: CSV header does not conform to the schema.
+                 Header: nom, qty
+                 Schema: name, qty
+                Expected: name but found: nom
+                CSV file: \(url)/d%20e.csv
+                """,
+                """
+                WARN CSVHeaderChecker: Number of column in CSV header is not equal to number of fields in the schema:
+                 Header length: 3, schema size: 2
+                CSV file: \(url)/b.csv
+                """,
+            ].sorted(), "parts \(parts)")
+        }
+    }
+
+    func testARelativePathIsNamedAbsolutely() {
+        let message = CSVHeaderCheck.message(header: ["a"], schema: ["b"], path: "./x/../y z.csv")
+        let cwd = FileManager.default.currentDirectoryPath
+        XCTAssertEqual(message?.components(separatedBy: "\n").last, "CSV file: file://\(cwd == "/" ? "" : cwd)/y%20z.csv".replacingOccurrences(of: " z", with: "%20z"))
+    }
+}

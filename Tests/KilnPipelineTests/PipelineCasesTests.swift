@@ -20,6 +20,7 @@ final class PipelineCasesTests: XCTestCase {
         "SalesReport": { try SalesReport.run(arguments: $0, context: $1) },
         "SharedSources": { try SharedSources.run(arguments: $0, context: $1) },
         "ReservedNames": { try ReservedNames.run(arguments: $0, context: $1) },
+        "SparkParity": { try SparkParity.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

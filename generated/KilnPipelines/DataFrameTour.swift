@@ -1405,7 +1405,7 @@ public enum DataFrameTour {
             if agg.table.count > agg.key0.count {
                 agg.key0.append(name)
                 agg.key1.append(age)
-                agg.key2.append(balance)
+                agg.key2.append(KilnSQL.groupKey(balance))
                 agg.key3.append(active)
                 agg.key4.append(city)
             }

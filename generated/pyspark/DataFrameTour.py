@@ -51,7 +51,7 @@ def run(spark):
     sortedByBalance = people.sort(F.col('balance').asc_nulls_last(), F.col('name').desc())
     top3 = sorted_.limit(3)
     byCity = people.groupBy('city').agg(F.count(F.lit(1)), F.count(F.col('age')), F.sum(F.col('balance')), F.avg(F.col('age')), F.min(F.col('name')), F.max(F.col('balance')), F.countDistinct(F.col('age')), F.min(F.col('active')).alias('anyInactive'))
-    perCityAndAge = people.groupBy('city', 'age').agg(F.sum(F.col('balance')), F.count(F.col('name')))
+    perCityAndAge = people.groupBy('city', 'age').agg({'balance': 'sum', 'name': 'count'})
     overall = people.groupBy().agg(F.count(F.lit(1)).alias('n'), F.sum(F.col('age')), F.max(F.col('name')), F.avg(F.col('balance')))
     unique = people.distinct()
     oneEach = people.dropDuplicates(['name', 'city'])

@@ -25,6 +25,9 @@ public struct ExpressionTyper {
     public var params: [String: DataType]
     public var udfs: [String: UDFSignature]
     public var diagnostics: DiagnosticEngine
+    /// Whether a name two columns share is reported as unresolved (Spark's Sort) rather than
+    /// ambiguous.
+    public var ambiguityIsUnresolved = false
 
     public init(schema: Schema, params: [String: DataType], udfs: [String: UDFSignature], diagnostics: DiagnosticEngine) {
         self.schema = schema; self.params = params; self.udfs = udfs; self.diagnostics = diagnostics
@@ -61,12 +64,12 @@ public struct ExpressionTyper {
             switch op {
             case .negate:
                 guard typed.type.isNumeric else {
-                    return error("Cannot resolve \"negative(\(typed.sparkName))\" due to data type mismatch: the operand requires a numeric type, however \"\(typed.sparkName)\" has the type \"\(typed.type.sqlName)\".", at: at)
+                    return error("Cannot resolve \"negative(\(typed.sparkName))\" due to data type mismatch: The first parameter requires the \(Self.addInputTypes) type, however \"\(typed.sparkName)\" has the type \"\(typed.type.sqlName)\".", at: at)
                 }
                 return TypedExpr(.unary(.negate, typed), typed.type, nullable: typed.nullable, sparkName: "negative(\(typed.sparkName))", at: at)
             case .not:
                 guard typed.type == .boolean else {
-                    return error("Cannot resolve \"(NOT \(typed.sparkName))\" due to data type mismatch: the operand of 'not' requires the \"BOOLEAN\" type, however \"\(typed.sparkName)\" has the type \"\(typed.type.sqlName)\".", at: at)
+                    return error("Cannot resolve \"(NOT \(typed.sparkName))\" due to data type mismatch: The first parameter requires the \"BOOLEAN\" type, however \"\(typed.sparkName)\" has the type \"\(typed.type.sqlName)\".", at: at)
                 }
                 return TypedExpr(.unary(.not, typed), .boolean, nullable: typed.nullable, sparkName: "(NOT \(typed.sparkName))", at: at)
             }
@@ -103,21 +106,28 @@ public struct ExpressionTyper {
 
     func column(_ name: String, at: SourceLocation) -> TypedExpr? {
         guard let index = schema.index(of: name) else {
-            let ranked = schema.names.sorted { editScore(name, $0) < editScore(name, $1) }
-            var message = "A column or function parameter with name `\(name)` cannot be resolved."
+            var message = "A column, variable, or function parameter with name \(SparkSuggestions.quoted(name)) cannot be resolved."
             if schema.names.isEmpty {
                 message += " The input has no columns."
             } else {
-                message += " Did you mean one of the following? [\(ranked.map { "`\($0)`" }.joined(separator: ", "))]."
+                let nearest = SparkSuggestions.nearest(to: name, among: schema.names)
+                message += " Did you mean one of the following? [\(nearest.map(SparkSuggestions.quoted).joined(separator: ", "))]."
             }
             return error(message, at: at)
         }
+        // Two columns of one name (a join's sides share it): Spark's AMBIGUOUS_REFERENCE (a
+        // sort's key, as Spark's Sort resolves it, is an unresolved column instead).
+        let matches = schema.fields.filter { $0.name.lowercased() == name.lowercased() }.count
+        if matches > 1 {
+            if ambiguityIsUnresolved {
+                let nearest = SparkSuggestions.nearest(to: name, among: schema.names)
+                return error("A column, variable, or function parameter with name \(SparkSuggestions.quoted(name)) cannot be resolved. Did you mean one of the following? [\(nearest.map(SparkSuggestions.quoted).joined(separator: ", "))].", at: at)
+            }
+            let candidates = [String](repeating: SparkSuggestions.quoted(name), count: matches).joined(separator: ", ")
+            return error("Reference \(SparkSuggestions.quoted(name)) is ambiguous, could be: [\(candidates)].", at: at)
+        }
         let field = schema.fields[index]
         return TypedExpr(.column(index, name: field.name), field.type, nullable: field.nullable, sparkName: field.name, at: at)
-    }
-
-    func editScore(_ a: String, _ b: String) -> Int {
-        didYouMean(a, among: [b]) != nil ? 0 : 1 + abs(a.count - b.count)
     }
 
     static func literal(_ literal: Literal, at: SourceLocation) -> TypedExpr {
@@ -202,17 +212,26 @@ public struct ExpressionTyper {
         func mismatch(_ detail: String) -> TypedExpr? {
             error("Cannot resolve \"\(name)\" due to data type mismatch: \(detail)", at: at)
         }
+        // Spark's BinaryOperator check: operands of different types (after widening) are
+        // BINARY_OP_DIFF_TYPES; equal types the operator does not take are BINARY_OP_WRONG_TYPE.
+        // ANSI coercion first casts a string operand to the other's type, so a string beside
+        // a type the operator does not take is reported as that type.
         func incompatible() -> TypedExpr? {
             var detail = "the left and right operands of the binary operator have incompatible types (\"\(l.type.sqlName)\" and \"\(r.type.sqlName)\")."
-            if l.type == r.type, op.isArithmetic { detail = "the binary operator requires numeric operands, not \"\(l.type.sqlName)\"." }
+            var same: DataType? = l.type == r.type ? l.type : nil
+            if op.isArithmetic || op == .and || op == .or, same == nil, !isArray(l.type), !isArray(r.type) {
+                let wanted: DataType? = op == .and || op == .or ? .boolean : nil
+                if l.type == .string, !Self.isNullLiteral(l), !r.type.isNumeric, r.type != wanted { same = r.type }
+                if r.type == .string, !Self.isNullLiteral(r), !l.type.isNumeric, l.type != wanted { same = l.type }
+            }
+            if let same { detail = "the binary operator requires the input type \(Self.inputTypes(of: op)), not \"\(same.sqlName)\"." }
             if op == .add, l.type == .string || r.type == .string { detail += " Use concat() to join strings." }
             return mismatch(detail)
         }
         switch op {
         case .and, .or:
             guard l.type == .boolean || Self.isNullLiteral(l), r.type == .boolean || Self.isNullLiteral(r) else {
-                let bad = l.type == .boolean ? r : l
-                return mismatch("the operands of '\(op.rawValue)' must be boolean, however \"\(bad.sparkName)\" has the type \"\(bad.type.sqlName)\".")
+                return incompatible()
             }
             return TypedExpr(.binary(op, widen(l, to: .boolean), widen(r, to: .boolean)), .boolean, nullable: nullable, sparkName: name, at: at)
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
@@ -227,20 +246,49 @@ public struct ExpressionTyper {
         }
     }
 
+    /// What Spark's arithmetic and logic operators take (`BinaryOperator.inputType`), as its
+    /// messages write it.
+    static func inputTypes(of op: BinaryOperator) -> String {
+        switch op {
+        case .and, .or: "\"BOOLEAN\""
+        case .add, .subtract: addInputTypes
+        case .divide: "(\"DOUBLE\" or \"DECIMAL\")"
+        case .multiply, .remainder: "\"NUMERIC\""
+        default: "\"NUMERIC\""
+        }
+    }
+
+    static let addInputTypes = "(\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\" or \"INTERVAL\")"
+
+    /// Spark's `ordinalNumber`: the position of a parameter in its messages.
+    static func ordinal(_ index: Int) -> String {
+        switch index {
+        case 0: "first"
+        case 1: "second"
+        case 2: "third"
+        default: "\(index + 1)th"
+        }
+    }
+
     func when(_ branches: [(condition: Expr, value: Expr)], otherwise: Expr?, at: SourceLocation) -> TypedExpr? {
         var typed: [(condition: TypedExpr, value: TypedExpr)] = []
         var failed = false
         for branch in branches {
             guard let condition = type(branch.condition), let value = type(branch.value) else { failed = true; continue }
-            guard condition.type == .boolean else {
-                _ = error("the condition of when() must be boolean, however \"\(condition.sparkName)\" has the type \"\(condition.type.sqlName)\"", at: branch.condition.location)
-                failed = true
-                continue
-            }
             typed.append((condition, value))
         }
         let otherwiseTyped = otherwise.flatMap { type($0) }
         if failed || (otherwise != nil && otherwiseTyped == nil) { return nil }
+        // Spark's CaseWhen check: the first condition that is not boolean, numbered among the
+        // parameters (condition, value, condition, value, ...).
+        if let bad = typed.firstIndex(where: { $0.condition.type != .boolean && !Self.isNullLiteral($0.condition) }) {
+            var name = "CASE"
+            for branch in typed { name += " WHEN \(branch.condition.sparkName) THEN \(branch.value.sparkName)" }
+            if let otherwiseTyped { name += " ELSE \(otherwiseTyped.sparkName)" }
+            name += " END"
+            let condition = typed[bad].condition
+            return error("Cannot resolve \"\(name)\" due to data type mismatch: The \(Self.ordinal(bad)) parameter requires the \"BOOLEAN\" type, however \"\(condition.sparkName)\" has the type \"\(condition.type.sqlName)\".", at: branches[bad].condition.location)
+        }
         let values = typed.map(\.value) + (otherwiseTyped.map { [$0] } ?? [])
         let resultType: DataType
         switch commonType(values) {
@@ -270,16 +318,17 @@ public struct ExpressionTyper {
         let lower = name.lowercased()
         if let udf = udfs[name] { return callUDF(udf, args, at: at) }
         guard let arity = Self.functionArity[lower] else {
-            var message = "Cannot resolve function `\(name)`"
+            // Spark's UNRESOLVED_ROUTINE, then Kiln's suggestion.
+            var message = "Cannot resolve routine \(SparkSuggestions.quoted(name)) on search path [`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]."
             let known = Array(Self.functionArity.keys) + Array(udfs.keys)
-            if let guess = didYouMean(name, among: known) { message += "; did you mean `\(guess)`?" } else {
-                message += "; the built-in functions are \(Self.functionArity.keys.sorted().joined(separator: ", "))" + (udfs.isEmpty ? "" : ", and the udfs \(udfs.keys.sorted().joined(separator: ", "))")
+            if let guess = didYouMean(name, among: known) { message += " Did you mean `\(guess)`?" } else {
+                message += " The built-in functions are \(Self.functionArity.keys.sorted().joined(separator: ", "))" + (udfs.isEmpty ? "" : ", and the udfs \(udfs.keys.sorted().joined(separator: ", "))") + "."
             }
             return error(message, at: at)
         }
         guard arity.contains(args.count) else {
             let expected = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : arity.upperBound == 64 ? "at least \(arity.lowerBound)" : "[\(arity.lowerBound), \(arity.upperBound)]"
-            return error("The `\(lower)` requires \(expected) parameters but the actual number is \(args.count).", at: at)
+            return error("The `\(lower)` requires \(expected) parameters but the actual number is \(args.count). Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix.", at: at)
         }
         var typed: [TypedExpr] = []
         for arg in args {
@@ -297,7 +346,9 @@ public struct ExpressionTyper {
         func requireInt(_ index: Int, _ ordinal: String) -> TypedExpr? {
             let arg = typed[index]
             guard arg.type == .int || (arg.type == .long && Self.fitsInt32(arg)) else {
-                return error("Cannot resolve \"\(lower)(\(names))\" due to data type mismatch: the \(ordinal) parameter requires the \"INT\" type, however \"\(arg.sparkName)\" has the type \"\(arg.type.sqlName)\".", at: args[index].location)
+                // Spark names substring(s, pos) with its default length.
+                let shown = lower == "substring" && typed.count == 2 ? "\(names), 2147483647" : names
+                return error("Cannot resolve \"\(lower)(\(shown))\" due to data type mismatch: The \(ordinal) parameter requires the \"INT\" type, however \"\(arg.sparkName)\" has the type \"\(arg.type.sqlName)\".", at: args[index].location)
             }
             return widen(arg, to: .int)
         }
@@ -340,7 +391,7 @@ public struct ExpressionTyper {
             return TypedExpr(.function(ScalarFunction(rawValue: lower)!, typed), .boolean, nullable: anyNullable, sparkName: "\(lower)(\(names))", at: at)
         case "abs":
             guard typed[0].type.isNumeric else {
-                return error("Cannot resolve \"abs(\(names))\" due to data type mismatch: the first parameter requires a numeric type, however \"\(typed[0].sparkName)\" has the type \"\(typed[0].type.sqlName)\".", at: args[0].location)
+                return error("Cannot resolve \"abs(\(names))\" due to data type mismatch: The first parameter requires the (\"NUMERIC\" or \"INTERVAL DAY TO SECOND\" or \"INTERVAL YEAR TO MONTH\") type, however \"\(typed[0].sparkName)\" has the type \"\(typed[0].type.sqlName)\".", at: args[0].location)
             }
             return TypedExpr(.function(.abs, typed), typed[0].type, nullable: anyNullable, sparkName: "abs(\(names))", at: at)
         case "coalesce":
@@ -349,10 +400,11 @@ public struct ExpressionTyper {
                 return TypedExpr(.function(.coalesce, typed.map { widen($0, to: type) }), type, nullable: typed.allSatisfy { $0.nullable },
                                  sparkName: "coalesce(\(names))", at: at)
             case let .failure(clash):
-                return error("Cannot resolve \"coalesce(\(names))\" due to data type mismatch: the input types (\"\(clash.type.sqlName)\" and \"\(clash.value.type.sqlName)\") differ.", at: clash.value.location)
+                let types = typed.map { "\"\($0.type.sqlName)\"" }.joined(separator: " or ")
+                return error("Cannot resolve \"coalesce(\(names))\" due to data type mismatch: Input to `coalesce` should all be the same type, but it's (\(types)).", at: clash.value.location)
             }
         default:
-            return error("Cannot resolve function `\(name)`", at: at)
+            return error("Cannot resolve routine \(SparkSuggestions.quoted(name)) on search path [`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`].", at: at)
         }
     }
 
@@ -416,17 +468,17 @@ public struct ExpressionTyper {
         }
         guard let argument = type(args[0]) else { return nil }
         func typeMismatch(_ requirement: String) -> AggregateCall? {
-            diagnostics.error("Cannot resolve \"\(function)(\(argument.sparkName))\" due to data type mismatch: the parameter requires \(requirement), however \"\(argument.sparkName)\" has the type \"\(argument.type.sqlName)\".", at: args[0].location)
+            diagnostics.error("Cannot resolve \"\(function)(\(argument.sparkName))\" due to data type mismatch: The first parameter requires \(requirement), however \"\(argument.sparkName)\" has the type \"\(argument.type.sqlName)\".", at: args[0].location)
             return nil
         }
         if isArray(argument.type), function != "count", function != "first" { return typeMismatch("a type that can be compared") }
         switch function {
         case "sum":
-            guard argument.type.isNumeric else { return typeMismatch("the \"NUMERIC\" type") }
+            guard argument.type.isNumeric else { return typeMismatch("the \"NUMERIC\" or \"ANSI INTERVAL\" type") }
             let type: DataType = argument.type == .double ? .double : .long
             return AggregateCall(function: .sum, argument: widen(argument, to: type), name: alias ?? "sum(\(argument.sparkName))", type: type, nullable: true, location: at)
         case "avg":
-            guard argument.type.isNumeric else { return typeMismatch("the \"NUMERIC\" type") }
+            guard argument.type.isNumeric else { return typeMismatch("the \"NUMERIC\" or \"ANSI INTERVAL\" type") }
             return AggregateCall(function: .avg, argument: widen(argument, to: .double), name: alias ?? "avg(\(argument.sparkName))", type: .double, nullable: true, location: at)
         case "min", "max":
             return AggregateCall(function: function == "min" ? .min : .max, argument: argument, name: alias ?? "\(function)(\(argument.sparkName))",
@@ -453,5 +505,48 @@ public struct ExpressionTyper {
         case let .tuple(items): items.contains(where: containsAggregate)
         default: false
         }
+    }
+}
+
+/// Spark's "Did you mean one of the following?" for an unresolved column
+/// (`StringUtils.orderSuggestedIdentifiersBySimilarity`, as pyspark 4.0.1 gives it): each
+/// candidate quoted as an identifier (`` `name` ``) is ranked by its Levenshtein distance, in
+/// UTF-16 units, to the missing name as Spark writes it in SQL (bare when it is a plain
+/// identifier, quoted otherwise); ties go by name (Java's String order); the first 5 are shown.
+/// Tests/KilnCompilerTests/Fixtures/spark_messages.json holds Spark's own lists.
+enum SparkSuggestions {
+    static let limit = 5
+
+    static func nearest(to missing: String, among candidates: [String]) -> [String] {
+        let base = Array(sql(missing).utf16)
+        let ranked = candidates.map { (name: $0, units: Array($0.utf16), distance: levenshtein(Array(quoted($0).utf16), base)) }
+            .sorted { a, b in a.distance != b.distance ? a.distance < b.distance : a.units.lexicographicallyPrecedes(b.units) }
+        return ranked.prefix(limit).map(\.name)
+    }
+
+    /// `` `name` `` with inner backticks doubled (Spark's `quoteIdentifier`/`toSQLId`).
+    static func quoted(_ name: String) -> String { "`" + String(name.flatMap { $0 == "`" ? ["`", "`"] : [$0] }) + "`" }
+
+    /// An attribute's `sql`: bare when it is letters, digits and underscores (not all digits).
+    static func sql(_ name: String) -> String {
+        let plain = !name.isEmpty && name.utf8.allSatisfy { ($0 | 0x20) &- 97 < 26 || $0 &- 48 < 10 || $0 == 95 }
+            && !name.utf8.allSatisfy { $0 &- 48 < 10 }
+        return plain ? name : quoted(name)
+    }
+
+    /// Edit distance with unit costs (commons-text `LevenshteinDistance`), in two rows.
+    static func levenshtein(_ a: [UInt16], _ b: [UInt16]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 }

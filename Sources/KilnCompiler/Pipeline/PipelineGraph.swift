@@ -126,6 +126,18 @@ public enum JoinColumn: Sendable, Equatable {
 
 public enum WriteFormat: String, Sendable { case csv, json }
 
+extension PlanOp {
+    /// A join, whose sides may share a column name (Spark keeps both columns).
+    public var isJoin: Bool { if case .join = self { true } else { false } }
+    /// A CSV or JSON source, whose count() Spark takes without reading any column.
+    public var isFileSourceWithSchema: Bool {
+        switch self {
+        case .csv, .json: true
+        default: false
+        }
+    }
+}
+
 public enum PlanOp: Sendable {
     // Sources.
     case textFile(paths: [PathArgument])

@@ -45,6 +45,10 @@ public struct PipelinePlan: Sendable {
         case write(Int)
         /// count of a materialized input.
         case countFrame(Int)
+        /// count of a CSV or JSON source: its records as Spark's count() reads them (it needs no
+        /// column: a CSV record is not parsed at all, a JSON one only as JSON, so DROPMALFORMED
+        /// drops no record for a bad field).
+        case countRecords(Int)
         /// A synthetic projection that drops the key columns a sort added.
         case dropColumns(Int, keep: [Int])
     }
@@ -167,7 +171,13 @@ public struct PipelinePlan: Sendable {
             case .printSchema: steps.append(.printSchema(index))
             case .write: steps.append(.write(index))
             case .count:
-                if nodes[node.inputs[0]].materialized { steps.append(.countFrame(index)) } else { addStage(sink: .count(index)) }
+                if nodes[node.inputs[0]].op.isFileSourceWithSchema {
+                    steps.append(.countRecords(index))
+                } else if nodes[node.inputs[0]].materialized {
+                    steps.append(.countFrame(index))
+                } else {
+                    addStage(sink: .count(index))
+                }
             case .aggregate, .distinct:
                 addStage(sink: .aggregate(index))
             case .join:

@@ -251,7 +251,9 @@ final class PipelineValidator {
             failed.insert(spec.name.value)
             return
         }
-        if let duplicate = Self.duplicateColumn(built.schema) {
+        // A join keeps both sides' columns of one name, as Spark (only a later reference to
+        // the name is an error, AMBIGUOUS_REFERENCE).
+        if !built.op.isJoin, let duplicate = Self.duplicateColumn(built.schema, besides: input?.schema) {
             diagnostics.error("step '\(spec.name.value)' would have two columns named '\(duplicate)'; rename one (withColumnRenamed, or 'as' in select)", at: spec.location)
             failed.insert(spec.name.value)
             return
@@ -262,9 +264,14 @@ final class PipelineValidator {
         byName[spec.name.value] = nodes.count - 1
     }
 
-    static func duplicateColumn(_ schema: Schema) -> String? {
+    /// A name two columns of `schema` share, other than those the input already shares (a
+    /// join's, passed through).
+    static func duplicateColumn(_ schema: Schema, besides input: Schema? = nil) -> String? {
         var seen: Set<String> = []
-        for name in schema.names {
+        var inherited: Set<String> = []
+        for name in input?.names ?? [] where !seen.insert(name.lowercased()).inserted { inherited.insert(name.lowercased()) }
+        seen = []
+        for name in schema.names where !inherited.contains(name.lowercased()) {
             if !seen.insert(name.lowercased()).inserted { return name }
         }
         return nil

@@ -92,6 +92,15 @@ public struct AggregateCall: Sendable {
     public var type: DataType
     public var nullable: Bool
     public var location: SourceLocation
+    /// For `agg: {column: function}`: the mapping's entry and its place in the spec, so that
+    /// PySpark gets the same dict (`agg({...})`), whose columns come in Spark's map order.
+    public var dictEntry: DictEntry? = nil
+
+    public struct DictEntry: Sendable {
+        public var column: String
+        public var function: String
+        public var position: Int
+    }
 }
 
 extension DataType {

@@ -15,7 +15,12 @@ struct DistinctOp: PipelineOperation {
             guard context.isBare || context.argument.scalarKind == .bool(true) else { return context.error("distinct takes no argument") }
             return BuiltOp(op: .distinct(subset: nil), schema: input.schema, flavor: input.flavor)
         }
-        guard let names = context.columnList(context.argument, "dropDuplicates"), let indices = context.columnIndices(names, in: input.schema) else { return nil }
+        guard let names = context.columnList(context.argument, "dropDuplicates") else { return nil }
+        // Spark's dropDuplicates resolves names itself, with its own words.
+        for name in names where input.schema.index(of: name.value) == nil {
+            return context.error("Cannot resolve column name \"\(name.value)\" among (\(input.schema.names.joined(separator: ", "))).", at: name.location)
+        }
+        guard let indices = context.columnIndices(names, in: input.schema) else { return nil }
         return BuiltOp(op: .distinct(subset: indices), schema: input.schema, flavor: .dataFrame)
     }
 }

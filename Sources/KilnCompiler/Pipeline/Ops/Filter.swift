@@ -9,7 +9,7 @@ struct FilterOp: PipelineOperation {
     static func build(_ context: OpContext) -> BuiltOp? {
         guard let input = context.input, let typed = context.expression(context.argument, schema: input.schema) else { return nil }
         guard typed.type == .boolean else {
-            return context.error("filter needs a boolean condition, such as state == 'CA'; \"\(typed.sparkName)\" has the type \"\(typed.type.sqlName)\"", at: typed.location)
+            return context.error("Cannot resolve \"\(typed.sparkName)\" due to data type mismatch: Filter expression \"\(typed.sparkName)\" of type \"\(typed.type.sqlName)\" is not a boolean.", at: typed.location)
         }
         return BuiltOp(op: .filter(typed), schema: input.schema, flavor: input.flavor)
     }

@@ -3,7 +3,8 @@ import KilnSpec
 
 /// `groupBy: [location]` with `agg:` (DataFrame.groupBy(...).agg(...)). `agg` is
 /// - a list of aggregates: `[sum(rating), "avg(rating) as mean", count(*), count(distinct state)]`;
-/// - a mapping of columns to functions, as `agg({'rating': 'sum'})`: `{rating: sum}`;
+/// - a mapping of columns to functions, as `agg({'rating': 'sum'})`: `{rating: sum}`; its
+///   columns come in the order Spark gives a dict's entries (`SparkMapOrder`), not the spec's;
 /// - one function name, as GroupedData's shortcuts: `sum`, `avg`/`mean`, `min`, `max` over
 ///   every numeric column (`df.groupBy('location').sum()`), or `count` (a `count` column).
 /// `groupBy: []` aggregates the whole input into one row.
@@ -49,12 +50,20 @@ struct GroupByOp: PipelineOperation {
             guard let parsed = ExpressionParser.parse(aggNode, diagnostics: context.diagnostics), let aggregate = typer.aggregate(parsed) else { return nil }
             aggregates = [aggregate]
         case let .mapping(pairs):
-            for (key, value) in pairs {
+            for (position, (key, value)) in pairs.enumerated() {
                 guard case let .scalar(column, _) = key.value, let function = value.string("agg", in: context.diagnostics) else { return nil }
+                // agg({...}) resolves its keys as df[name] does: an unknown one lists every
+                // column, in order, unranked.
+                if column != "*", input.schema.index(of: column) == nil {
+                    return context.error("A column, variable, or function parameter with name \(SparkSuggestions.quoted(column)) cannot be resolved. Did you mean one of the following? [\(input.schema.names.map(SparkSuggestions.quoted).joined(separator: ", "))].", at: key.location)
+                }
                 let argument: Expr = column == "*" ? Expr(.star, at: key.location) : Expr(.column(column), at: key.location)
-                guard let aggregate = typer.aggregate(Expr(.call(function, [argument], distinct: false), at: value.location)) else { return nil }
+                guard var aggregate = typer.aggregate(Expr(.call(function, [argument], distinct: false), at: value.location)) else { return nil }
+                aggregate.dictEntry = AggregateCall.DictEntry(column: column, function: function, position: position)
                 aggregates.append(aggregate)
             }
+            // As agg({...}): the columns come in the order Spark's Map gives the entries.
+            aggregates = SparkMapOrder.order(aggregates.map { $0.dictEntry?.column ?? $0.name }).map { aggregates[$0] }
         case let .sequence(items):
             for item in items {
                 guard let parsed = ExpressionParser.parse(item, diagnostics: context.diagnostics), let aggregate = typer.aggregate(parsed) else { return nil }

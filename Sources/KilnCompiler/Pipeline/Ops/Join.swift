@@ -33,6 +33,14 @@ struct JoinOp: PipelineOperation {
             return context.error("join needs 'on:' naming the column(s) both sides share, e.g. on: location (or how: cross)", at: context.spec.op.location)
         }
         guard let names = context.columnList(onNode, "on"), !names.isEmpty else { return nil }
+        // Spark's USING join: a key one side lacks is UNRESOLVED_USING_COLUMN_FOR_JOIN, which
+        // lists that side's columns by name.
+        for (side, schema) in [("left", input.schema), ("right", other.schema)] {
+            for name in names where schema.index(of: name.value) == nil {
+                let columns = schema.names.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }.map(SparkSuggestions.quoted)
+                return context.error("USING column \(SparkSuggestions.quoted(name.value)) cannot be resolved on the \(side) side of the join. The \(side)-side columns: [\(columns.joined(separator: ", "))].", at: name.location)
+            }
+        }
         guard let leftKeys = context.columnIndices(names, in: input.schema), let rightKeys = context.columnIndices(names, in: other.schema) else { return nil }
         for (l, r) in zip(leftKeys, rightKeys) {
             let a = input.schema.fields[l], b = other.schema.fields[r]

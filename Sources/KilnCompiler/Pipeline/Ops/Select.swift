@@ -94,8 +94,15 @@ struct DropOp: PipelineOperation {
     static let names = ["drop"]
 
     static func build(_ context: OpContext) -> BuiltOp? {
-        guard let input = context.input, let names = context.columnList(context.argument, "drop"),
-              let dropped = context.columnIndices(names, in: input.schema) else { return nil }
+        guard let input = context.input, let names = context.columnList(context.argument, "drop") else { return nil }
+        // A name two columns share (a join's) drops both, as Spark's drop.
+        var dropped: [Int] = []
+        for name in names {
+            let matches = input.schema.fields.indices.filter { input.schema.fields[$0].name.lowercased() == name.value.lowercased() }
+            if matches.count > 1 { dropped += matches; continue }
+            guard let index = context.columnIndices([name], in: input.schema)?.first else { return nil }
+            dropped.append(index)
+        }
         let kept = input.schema.fields.indices.filter { !dropped.contains($0) }
         let all = context.passThrough(input.schema)
         return BuiltOp(op: .project(kept.map { all[$0] }), schema: Schema(kept.map { input.schema.fields[$0] }), flavor: .dataFrame)

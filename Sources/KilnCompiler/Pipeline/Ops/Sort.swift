@@ -27,8 +27,10 @@ struct SortOp: PipelineOperation {
         }
         var keys: [SortKey] = []
         for (index, item) in items.enumerated() {
+            var typer = context.typer(input.schema)
+            typer.ambiguityIsUnresolved = true
             guard let spec = ExpressionParser.parseSortKey(item, diagnostics: context.diagnostics),
-                  let typed = context.typer(input.schema).type(spec.expr) else { return nil }
+                  let typed = typer.type(spec.expr) else { return nil }
             if case .array = typed.type { return context.error("cannot sort by an array column (\(typed.sparkName))", at: item.location) }
             let ascending = ascendingFlags.map { $0[index] && spec.ascending } ?? spec.ascending
             keys.append(SortKey(expr: typed, ascending: ascending, nullsFirst: spec.nullsFirst ?? ascending, explicitNulls: spec.nullsFirst != nil))
@@ -37,7 +39,9 @@ struct SortOp: PipelineOperation {
     }
 }
 
-/// `sortBy: "_2"` with `ascending: false` (RDD.sortBy), and `sortByKey` (RDD.sortByKey).
+/// `sortBy: "_2"` with `ascending: false` (RDD.sortBy), or a tuple key `sortBy: "(-_2, _1)"`
+/// (ties on the first item broken by the next, as Python orders tuples), and `sortByKey`
+/// (RDD.sortByKey).
 struct SortByOp: PipelineOperation {
     static let names = ["sortBy", "sortByKey"]
     static let options = ["ascending"]
@@ -45,18 +49,26 @@ struct SortByOp: PipelineOperation {
     static func build(_ context: OpContext) -> BuiltOp? {
         guard let input = context.input else { return nil }
         let ascending = context.reader.bool("ascending") ?? true
-        let key: TypedExpr
+        var keys: [TypedExpr] = []
         if context.op == "sortByKey" {
             guard context.isBare || context.argument.scalarKind == .bool(true) || context.argument.scalarKind == .bool(false) else {
                 return context.error("sortByKey takes no expression; it sorts by the key (_1). Use sortBy to sort by an expression")
             }
             guard let (pairKey, _) = context.pairColumns(input) else { return nil }
-            key = pairKey
+            keys = [pairKey]
         } else {
-            guard let typed = context.expression(context.argument, schema: input.schema) else { return nil }
-            key = typed
+            guard let parsed = ExpressionParser.parse(context.argument, diagnostics: context.diagnostics) else { return nil }
+            // A tuple `(-_2, _1)` sorts as Python compares tuples: by each item in turn.
+            let items: [Expr] = if case let .tuple(items) = parsed.node { items } else { [parsed] }
+            let typer = context.typer(input.schema)
+            for item in items {
+                guard let typed = typer.type(item) else { return nil }
+                if case .array = typed.type { return context.error("cannot sort by an array (\(typed.sparkName))", at: item.location) }
+                keys.append(typed)
+            }
         }
-        if case .array = key.type { return context.error("cannot sort by an array (\(key.sparkName))") }
-        return BuiltOp(op: .sort([SortKey(expr: key, ascending: ascending, nullsFirst: ascending, explicitNulls: false)]), schema: input.schema, flavor: .rdd)
+        if let key = keys.first, case .array = key.type { return context.error("cannot sort by an array (\(key.sparkName))") }
+        let sortKeys = keys.map { SortKey(expr: $0, ascending: ascending, nullsFirst: ascending, explicitNulls: false) }
+        return BuiltOp(op: .sort(sortKeys), schema: input.schema, flavor: .rdd)
     }
 }

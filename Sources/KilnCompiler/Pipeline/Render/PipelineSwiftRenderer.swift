@@ -324,6 +324,9 @@ public struct PipelineSwiftRenderer {
                                   : ["try JSONWriter.write(\(input), to: \(target))"]
         case let .countFrame(index):
             return ["let \(nodes[index].name) = Int64(\(nodes[nodes[index].inputs[0]].name).count)"]
+        case let .countRecords(index):
+            // Spark's count() of a file source reads no column: no field is parsed for it.
+            return ["let \(nodes[index].name) = Int64(try \(readerExpression(nodes[index].inputs[0])).countRecords(context: context))"]
         case let .dropColumns(index, keep):
             return ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).selecting([\(keep.map(String.init).joined(separator: ", "))])"]
         }
@@ -332,7 +335,7 @@ public struct PipelineSwiftRenderer {
     /// What `context.stepTimes` calls a step: the node it makes.
     func stepName(_ step: PipelinePlan.PlanStep) -> String {
         switch step {
-        case let .rows(n), let .load(n), let .limit(n), let .show(n), let .printSchema(n), let .write(n), let .countFrame(n):
+        case let .rows(n), let .load(n), let .limit(n), let .show(n), let .printSchema(n), let .write(n), let .countFrame(n), let .countRecords(n):
             return nodes[n].name
         case let .sort(n, _, _), let .dropColumns(n, _): return nodes[n].name
         case let .buildJoin(n): return "\(nodes[n].name) (hash table)"

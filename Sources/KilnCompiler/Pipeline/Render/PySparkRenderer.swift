@@ -286,7 +286,9 @@ public struct PySparkRenderer {
             if node.specOp == "sortByKey" {
                 return ["\(name) = \(input(node, as: .rdd)).sortByKey(ascending=\(key.ascending ? "True" : "False"))"]
             }
-            return ["\(name) = \(input(node, as: .rdd)).sortBy(lambda \(rdd.parameter): \(rdd.render(key.expr)), ascending=\(key.ascending ? "True" : "False"))"]
+            // A tuple key `(-_2, _1)` is a Python tuple: compared item by item.
+            let rendered = keys.count == 1 ? rdd.render(key.expr) : "(\(keys.map { rdd.render($0.expr) }.joined(separator: ", ")))"
+            return ["\(name) = \(input(node, as: .rdd)).sortBy(lambda \(rdd.parameter): \(rendered), ascending=\(key.ascending ? "True" : "False"))"]
         }
         let df = DataFrameExpressions(renderer: self)
         let columns = keys.map { key -> String in
@@ -321,6 +323,12 @@ public struct PySparkRenderer {
             let column = df.render(key)
             let fieldName = key.columnIndex.map { graph.nodes[node.inputs[0]].schema.fields[$0].name } ?? key.sparkName
             return key.columnIndex != nil ? py(fieldName) : column
+        }
+        let entries = aggregates.compactMap(\.dictEntry).sorted { $0.position < $1.position }
+        if !entries.isEmpty, entries.count == aggregates.count {
+            // The spec's mapping as the same dict: Spark orders its columns.
+            let dict = entries.map { "\(py($0.column)): \(py($0.function))" }.joined(separator: ", ")
+            return ["\(name) = \(input(node, as: .dataFrame)).groupBy(\(keyColumns.joined(separator: ", "))).agg({\(dict)})"]
         }
         let aggregateColumns = aggregates.map { aggregate -> String in
             let argument = aggregate.argument.map { df.render($0, dropImplicitCasts: true) } ?? "F.lit(1)"

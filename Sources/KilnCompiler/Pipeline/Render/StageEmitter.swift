@@ -415,7 +415,13 @@ struct StageEmitter {
                 add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(agg.encoder.key)")
                 // A new group is numbered after those whose keys are already kept.
                 add("\(indent)if \(aggregates.isEmpty ? "agg.table.count" : "g + 1") > agg.key0.count {")
-                for (position, value) in keyValues.enumerated() { add("\(indent)    agg.key\(position).append(\(value.expr))") }
+                // A DataFrame's double keys are kept as Spark normalizes them (-0.0 is 0.0, one
+                // NaN); an RDD keeps the first key it meets, as Python's dict does.
+                let isRDD = nodes[index].graphIndex.map { renderer.graph.nodes[$0].flavor == .rdd } ?? false
+                for (position, value) in keyValues.enumerated() {
+                    let kept = value.type == .double && !isRDD ? "KilnSQL.groupKey(\(value.expr))" : value.expr
+                    add("\(indent)    agg.key\(position).append(\(kept))")
+                }
                 add("\(indent)}")
             }
         }
