@@ -118,7 +118,7 @@ final class PipelineErrorTableTests: XCTestCase {
         Row(name: "unknown_step_option", spec: "pipeline: P\nsources:\n  t: {rows: [[a, 1]], schema: {name: string, n: int}}\n  u: {rows: [[a, 2]], schema: {name: string, m: int}}\nsteps:\n  j: {join: u, on: name, hwo: left, from: t}",
             expected: ["6:26: error: unknown key 'hwo' for step 'j'; did you mean 'how'?"]),
         Row(name: "failed_step_no_cascade", spec: "pipeline: P\nsources:\n  t: {rows: [[a, 1]], schema: {name: string, n: int}}\nsteps:\n  kept: {filter: \"n + 1\"}\n  ordered: {sort: name}\n  shown: {show}\n  again: {select: [name], from: ordered}",
-            expected: ["5:21: error: filter needs a boolean condition, such as state == 'CA'; \"(n + 1)\" has the type \"INT\""]),
+            expected: ["5:21: error: Cannot resolve \"(n + 1)\" due to data type mismatch: Filter expression \"(n + 1)\" of type \"INT\" is not a boolean."]),
         Row(name: "two_errors_no_cascade", spec: "pipeline: P\nsources:\n  t: {rows: [[a, 1]], schema: {name: string, n: int}}\nsteps:\n  a: {filter: \"nme == 'a'\"}\n  b: {select: [name], from: a}\n  c: {select: [\"n * 'x'\"], from: t}",
             expected: ["5:16: error: A column, variable, or function parameter with name `nme` cannot be resolved. Did you mean one of the following? [`n`, `name`].", "7:19: error: Cannot resolve \"(n * x)\" due to data type mismatch: the left and right operands of the binary operator have incompatible types (\"INT\" and \"STRING\")."]),
     ]

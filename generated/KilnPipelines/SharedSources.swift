@@ -193,7 +193,7 @@ public enum SharedSources {
         try context.run(FrameSource(sales), workers: stage2) { worker, batch in try worker.consumeSales(batch) }
         let pricey = Frame.concatenate(stage2.map(\.out), schema: Schemas.pricey)
         context.stepDone("pricey")
-        let storeCount = Int64(stores.count)
+        let storeCount = Int64(try JSONSource(paths: [jsonPath], schema: Schemas.stores, mode: .permissive).countRecords(context: context))
         context.stepDone("storeCount")
         // managed: stage 3, stores -> managed, kept as a frame
         let stage3 = (0..<context.threads).map { _ in Stage3() }

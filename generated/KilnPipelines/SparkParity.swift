@@ -402,14 +402,14 @@ public enum SparkParity {
             [.string("north"), .string("Fay")],
         ])
         context.stepDone("managers")
-        let malformedCount = Int64(try try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)).countRecords(context: context))
+        let malformedCount = Int64(try CSVSource(paths: [malformedPath], schema: Schemas.malformed, options: CSVOptions(header: true, mode: .dropMalformed)).countRecords(context: context))
         context.stepDone("malformedCount")
         // wellFormed: stage 1, malformed -> wellFormed, kept as a frame
         let stage1 = (0..<context.threads).map { _ in Stage1() }
         try context.run(FrameSource(malformed), workers: stage1) { worker, batch in try worker.consumeMalformed(batch) }
         let wellFormed = Frame.concatenate(stage1.map(\.out), schema: Schemas.wellFormed)
         context.stepDone("wellFormed")
-        let malformedJSONCount = Int64(try try JSONSource(paths: [malformedJSONPath], schema: Schemas.malformedJSON, mode: .dropMalformed).countRecords(context: context))
+        let malformedJSONCount = Int64(try JSONSource(paths: [malformedJSONPath], schema: Schemas.malformedJSON, mode: .dropMalformed).countRecords(context: context))
         context.stepDone("malformedJSONCount")
         // wellFormedJSON: stage 2, malformedJSON -> wellFormedJSON, kept as a frame
         let stage2 = (0..<context.threads).map { _ in Stage2() }

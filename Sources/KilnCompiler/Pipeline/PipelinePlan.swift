@@ -171,7 +171,12 @@ public struct PipelinePlan: Sendable {
             case .printSchema: steps.append(.printSchema(index))
             case .write: steps.append(.write(index))
             case .count:
-                if nodes[node.inputs[0]].op.isFileSourceWithSchema {
+                // A loaded PERMISSIVE CSV has a row per record already: no second read.
+                var loadedPermissiveCSV = false
+                if case let .csv(_, options) = nodes[node.inputs[0]].op, options.mode == .permissive, nodes[node.inputs[0]].materialized {
+                    loadedPermissiveCSV = true
+                }
+                if nodes[node.inputs[0]].op.isFileSourceWithSchema && !loadedPermissiveCSV {
                     steps.append(.countRecords(index))
                 } else if nodes[node.inputs[0]].materialized {
                     steps.append(.countFrame(index))

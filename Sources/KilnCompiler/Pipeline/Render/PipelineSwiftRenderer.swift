@@ -326,7 +326,8 @@ public struct PipelineSwiftRenderer {
             return ["let \(nodes[index].name) = Int64(\(nodes[nodes[index].inputs[0]].name).count)"]
         case let .countRecords(index):
             // Spark's count() of a file source reads no column: no field is parsed for it.
-            return ["let \(nodes[index].name) = Int64(try \(readerExpression(nodes[index].inputs[0])).countRecords(context: context))"]
+            let reader = readerExpression(nodes[index].inputs[0])  // "try Source(...)"
+            return ["let \(nodes[index].name) = Int64(try \(reader.hasPrefix("try ") ? String(reader.dropFirst(4)) : reader).countRecords(context: context))"]
         case let .dropColumns(index, keep):
             return ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).selecting([\(keep.map(String.init).joined(separator: ", "))])"]
         }
