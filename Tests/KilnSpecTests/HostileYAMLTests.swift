@@ -66,3 +66,22 @@ final class HostileYAMLTests: XCTestCase {
         }
     }
 }
+
+final class ExpressionLocationTests: XCTestCase {
+    /// Locations from the line-break table equal a scan of the text up to each offset.
+    func testLocationsMatchAScanOfTheText() {
+        let text = "a +\n  b\n\nc == 'x\ny' and\r\n d"
+        let base = SourceLocation(file: "f.yaml", line: 3, column: 7)
+        for quoted in [false, true] {
+            let parser = ExpressionParser(text: text, at: base, quoted: quoted)
+            let characters = Array(text)
+            for offset in 0...characters.count {
+                var line = base.line, column = base.column + (quoted ? 1 : 0)
+                for character in characters.prefix(offset) {
+                    if character == "\n" { line += 1; column = 1 } else { column += 1 }
+                }
+                XCTAssertEqual(parser.location(offset), SourceLocation(file: "f.yaml", line: line, column: column), "offset \(offset)")
+            }
+        }
+    }
+}
