@@ -91,3 +91,22 @@ final class HostileExpressionTests: XCTestCase {
         XCTAssertNotNil(graph, diagnostics.joined(separator: "\n"))
     }
 }
+
+final class LongNameTests: XCTestCase {
+    /// A 200,000-character misspelled column and key: one located error each, without the
+    /// full edit-distance table (3.1 GB at 20,000 characters).
+    func testLongMisspelledNamesAreReportedQuickly() {
+        // The schema has a column as long as the misspelled one: the full table was their product.
+        let column = String(repeating: "nmae", count: 50_000), existing = String(repeating: "name", count: 50_000)
+        let spec = "pipeline: P\nsources:\n  t:\n    rows: [[1]]\n    schema:\n      ? \(existing)\n      : int\nsteps:\n  f: {filter: \"\(column) > 1\"}\noutput: f\n"
+        let (graph, diagnostics) = pipelineDiagnostics(spec)
+        XCTAssertNil(graph)
+        XCTAssertEqual(diagnostics.count, 1)
+        XCTAssertTrue(diagnostics.first?.hasPrefix("9:16: error: A column") == true, String(diagnostics.first?.prefix(200) ?? ""))
+        // An explicit key: libyaml allows implicit keys of at most 1024 characters.
+        let (model, modelDiagnostics) = compile("model: M\ninput: {shape: [4]}\nlayers: [Dense: {units: 1}]\ncompile: {loss: mse}\n? \(column)\n: 1\n")
+        XCTAssertNil(model)
+        // (compared as a Bool: a failure would print the 200,000 characters)
+        XCTAssertTrue(modelDiagnostics == ["t.model.yaml:5:3: error: unknown key '\(column)' for model spec"], String(modelDiagnostics.first?.prefix(200) ?? ""))
+    }
+}
