@@ -17,8 +17,8 @@ public struct ModelGraph: Sendable {
     public var validationSplit: Double = 0
 
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
-    public var paramCount: Int { layers.reduce(0) { $0 + $1.paramCount } }
-    public var trainableParamCount: Int { layers.filter(\.trainable).reduce(0) { $0 + $1.paramCount } }
+    public var paramCount: Int { saturatingSum(layers.map(\.paramCount)) }
+    public var trainableParamCount: Int { saturatingSum(layers.filter(\.trainable).map(\.paramCount)) }
     public var nonTrainableParamCount: Int { paramCount - trainableParamCount }
 
     /// The Keras `summary()` rows.
@@ -40,7 +40,7 @@ public struct LayerNode: Sendable {
     public var weights: [WeightDecl]
     public var trainable: Bool
     public var location: SourceLocation
-    public var paramCount: Int { weights.reduce(0) { $0 + $1.count } }
+    public var paramCount: Int { saturatingSum(weights.map(\.count)) }
 }
 
 /// A layer's computation with its config resolved to Keras's defaults.
@@ -80,5 +80,5 @@ public struct WeightDecl: Sendable, Equatable {
     public var fanIn: Int
     public var fanOut: Int
     public var l2: Float?                // kernel_regularizer l2 factor
-    public var count: Int { shape.reduce(1, *) }
+    public var count: Int { saturatingProduct(shape) }
 }
