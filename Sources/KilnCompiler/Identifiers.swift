@@ -22,16 +22,17 @@ public enum Identifiers {
         "WeightInfo", "Initializer", "String", "Int", "Float", "Double", "Array", "Bool", "Swift", "Foundation",
     ]
 
-    /// Why `name` cannot be a model (Swift type) name, or nil if it can.
-    public static func problemWithModelName(_ name: String) -> String? {
-        guard let first = name.unicodeScalars.first else { return "a model name cannot be empty" }
+    /// Why `name` cannot be a model (Swift type) name, or nil if it can; `kind` names what it
+    /// names in the reason ("pipeline" for a pipeline's type).
+    public static func problemWithModelName(_ name: String, kind: String = "model") -> String? {
+        guard let first = name.unicodeScalars.first else { return "a \(kind) name cannot be empty" }
         let isLetter: (Unicode.Scalar) -> Bool = { ("A"..."Z").contains($0) || ("a"..."z").contains($0) }
         let isDigit: (Unicode.Scalar) -> Bool = { ("0"..."9").contains($0) }
-        guard isLetter(first) else { return "a model name must start with an ASCII letter" }
+        guard isLetter(first) else { return "a \(kind) name must start with an ASCII letter" }
         guard name.unicodeScalars.allSatisfy({ isLetter($0) || isDigit($0) || $0 == "_" }) else {
-            return "a model name may contain only ASCII letters, digits and '_'"
+            return "a \(kind) name may contain only ASCII letters, digits and '_'"
         }
-        guard name.count <= 64 else { return "a model name may be at most 64 characters long" }
+        guard name.count <= 64 else { return "a \(kind) name may be at most 64 characters long" }
         if swiftKeywords.contains(name) || cKeywords.contains(name) || reservedTypeNames.contains(name) || name.hasPrefix("kiln") {
             return "'\(name)' is reserved"
         }

@@ -26,7 +26,7 @@ public struct Buffer: Sendable, Equatable {
     public var symbol: String                 // C enum constant with the offset, e.g. "A_DENSE_OUT"
     public var offset: Int                    // floats from acts start (for the full compiled batch)
     public var shape: [Int]                   // per sample
-    public var size: Int { shape.reduce(1, *) }
+    public var size: Int { saturatingProduct(shape) }
     public var isInput: Bool { symbol == "X" }
 }
 
@@ -64,6 +64,7 @@ extension KernelPlan {
         let x = Buffer(symbol: "X", offset: 0, shape: graph.inputShape)
         var current = x
 
+        // Keep in step with `activationBuffers(of:)`, which the validator sizes models by.
         func allocate(_ symbol: String, _ shape: [Int]) -> Buffer {
             let buffer = Buffer(symbol: symbol, offset: actOffset, shape: shape)
             actOffset += batch * buffer.size
@@ -140,6 +141,16 @@ extension KernelPlan {
         case .adam: slotsPerParam = 2
         case .sgd: slotsPerParam = graph.optimizer.momentum > 0 ? 1 : 0
         case .rmsprop: slotsPerParam = 1
+        }
+    }
+
+    /// How many buffers of its output's size a layer adds to `acts`.
+    public static func activationBuffers(of op: LayerOp) -> Int {
+        switch op {
+        case let .dense(_, activation, _, _): activation == .linear ? 1 : 2
+        case .activation, .leakyReLU: 1
+        case .dropout: 2
+        case .flatten: 0
         }
     }
 

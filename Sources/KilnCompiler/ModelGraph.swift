@@ -19,8 +19,8 @@ public struct ModelGraph: Sendable {
     public var nameLocation: SourceLocation?
 
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
-    public var paramCount: Int { layers.reduce(0) { $0 + $1.paramCount } }
-    public var trainableParamCount: Int { layers.filter(\.trainable).reduce(0) { $0 + $1.paramCount } }
+    public var paramCount: Int { saturatingSum(layers.map(\.paramCount)) }
+    public var trainableParamCount: Int { saturatingSum(layers.filter(\.trainable).map(\.paramCount)) }
     public var nonTrainableParamCount: Int { paramCount - trainableParamCount }
 
     /// The Keras `summary()` rows.
@@ -43,7 +43,7 @@ public struct LayerNode: Sendable {
     public var weights: [WeightDecl]
     public var trainable: Bool
     public var location: SourceLocation
-    public var paramCount: Int { weights.reduce(0) { $0 + $1.count } }
+    public var paramCount: Int { saturatingSum(weights.map(\.count)) }
 }
 
 /// A layer's computation with its config resolved to Keras's defaults.
@@ -89,5 +89,5 @@ public struct WeightDecl: Sendable, Equatable {
     public var l2: Float?                // kernel_regularizer l2 factor
     /// Keras keeps it as int64 (Normalization's `count`): 8 bytes in summary().
     public var isInt64 = false
-    public var count: Int { shape.reduce(1, *) }
+    public var count: Int { saturatingProduct(shape) }
 }

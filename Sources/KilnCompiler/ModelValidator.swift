@@ -11,7 +11,8 @@ public enum ModelValidator {
             diagnostics.error("invalid model name '\(Identifiers.commentText(spec.name.value))': \(problem)", at: spec.name.location)
         }
 
-        var shape: [Int]? = spec.input.shape
+        var sizes = ModelSizeCheck(batch: spec.fit.batchSize.value, diagnostics: diagnostics)
+        var shape: [Int]? = sizes.input(spec.input.shape, at: spec.input.location) ? spec.input.shape : nil
         var layers: [LayerNode] = []
         var autoNameCounts: [String: Int] = [:]
         var namesSeen: [String: SourceLocation] = [:]
@@ -53,8 +54,10 @@ public enum ModelValidator {
                 shape = nil
                 continue
             }
-            layers.append(LayerNode(name: name, op: built.op, inputShape: inputShape, outputShape: built.outputShape,
-                                    weights: built.weights, trainable: trainable && built.trainable, location: layer.location))
+            let node = LayerNode(name: name, op: built.op, inputShape: inputShape, outputShape: built.outputShape,
+                                 weights: built.weights, trainable: trainable && built.trainable, location: layer.location)
+            guard sizes.layer(node, at: layer.kind.location) else { shape = nil; continue }
+            layers.append(node)
             shape = built.outputShape
         }
 
@@ -63,8 +66,8 @@ public enum ModelValidator {
         let metrics = resolveMetrics(spec.compile, loss: loss, outputShape: shape, diagnostics: diagnostics)
 
         if let outputShape = shape {
-            let graph = (total: layers.reduce(0) { $0 + $1.paramCount },
-                         trainable: layers.filter(\.trainable).reduce(0) { $0 + $1.paramCount })
+            let graph = (total: saturatingSum(layers.map(\.paramCount)),
+                         trainable: saturatingSum(layers.filter(\.trainable).map(\.paramCount)))
             if let expected = spec.expect.params, expected.value != graph.total {
                 diagnostics.error("expected \(expected.value) parameters (expect.params), but the model has \(graph.total)", at: expected.location)
             }

@@ -114,7 +114,11 @@ public enum SafeTensors {
         func bad(_ reason: String) -> KilnError { KilnError("\(source): \(reason)") }
         guard data.count >= 8 else { throw bad("not a safetensors file (\(data.count) bytes, shorter than the 8-byte header length)") }
         let rawLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard rawLength <= UInt64(min(maxHeaderLength, data.count - 8)) else {
+        // The cap first, as the reference reader checks it (its HeaderTooLarge).
+        guard rawLength <= UInt64(maxHeaderLength) else {
+            throw bad("header length \(rawLength) exceeds the safetensors limit of \(maxHeaderLength) bytes")
+        }
+        guard rawLength <= UInt64(data.count - 8) else {
             throw bad("header length \(rawLength) does not fit the file (\(data.count) bytes)")
         }
         let headerLength = Int(rawLength)
@@ -147,8 +151,10 @@ public enum SafeTensors {
                 (count, overflow) = count.multipliedReportingOverflow(by: dim)
                 if overflow { throw bad("tensor '\(name)' has too many elements in shape \(shapeText(shape))") }
             }
+            let (byteCount, tooMany) = count.multipliedReportingOverflow(by: width)
+            if tooMany { throw bad("tensor '\(name)' has too many bytes for shape \(shapeText(shape)) of \(dtype)") }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, end >= begin, end - begin == count * width else {
+            guard begin >= 0, end >= begin, end - begin == byteCount else {
                 throw bad("tensor '\(name)' data_offsets [\(begin), \(end)] do not hold shape \(shapeText(shape)) of \(dtype)")
             }
             entries.append(Entry(name: name, dtype: dtype, shape: shape, count: count, begin: begin, end: end))

@@ -16,8 +16,9 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation
     public var notes: [Diagnostic]
 
+    /// `message` goes through `messageText`, so a spec value echoed in it cannot break the line.
     public init(_ severity: Severity, _ message: String, at location: SourceLocation, notes: [Diagnostic] = []) {
-        self.severity = severity; self.message = message; self.location = location; self.notes = notes
+        self.severity = severity; self.message = messageText(message); self.location = location; self.notes = notes
     }
 
     /// `path:line:col: error: message`, then one line per note.
@@ -54,4 +55,29 @@ public struct DiagnosticsError: Error, CustomStringConvertible, Sendable {
     public var diagnostics: [Diagnostic]
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// How a diagnostic shows text, spec values included: on one line and as written, except that
+/// line breaks, other control characters and bidirectional overrides (which reorder what a
+/// terminal shows) are escaped as `\n`, `\r`, `\t` or `\u{XX}`. Every message passes through it,
+/// so each diagnostic stays one `path:line:col:` line whatever the spec holds.
+public func messageText(_ text: String) -> String {
+    func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where needsEscape(scalar): out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
 }

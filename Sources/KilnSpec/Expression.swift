@@ -4,7 +4,11 @@
 public struct Expr: Sendable, CustomStringConvertible {
     public var node: ExprNode
     public var location: SourceLocation
-    public init(_ node: ExprNode, at location: SourceLocation) { self.node = node; self.location = location }
+    /// Levels from this node down to its deepest leaf (a leaf is 1). The parser bounds it,
+    /// because everything after it (typer, renderers, generated Python) recurses on the tree.
+    public let depth: Int
+    public init(_ node: ExprNode, at location: SourceLocation) { self.init(node, at: location, depth: 1 + node.childDepth) }
+    init(_ node: ExprNode, at location: SourceLocation, depth: Int) { self.node = node; self.location = location; self.depth = depth }
 
     /// The expression written back in the language's own syntax (for messages).
     public var description: String { node.text }
@@ -24,6 +28,18 @@ public indirect enum ExprNode: Sendable {
     case when([(condition: Expr, value: Expr)], otherwise: Expr?)
     case tuple([Expr])
     case alias(Expr, String)
+
+    /// The depth of the deepest child, 0 for a leaf.
+    var childDepth: Int {
+        switch self {
+        case .column, .param, .literal, .star: 0
+        case let .unary(_, operand), let .isNull(operand, _), let .cast(operand, _), let .alias(operand, _): operand.depth
+        case let .binary(_, left, right): max(left.depth, right.depth)
+        case let .call(_, args, _), let .tuple(args): args.reduce(0) { max($0, $1.depth) }
+        case let .when(branches, otherwise):
+            branches.reduce(otherwise?.depth ?? 0) { max($0, $1.condition.depth, $1.value.depth) }
+        }
+    }
 
     var text: String {
         switch self {

@@ -5,14 +5,26 @@ public struct ExpressionParser {
         var kind: Kind
         var text: String
         var offset: Int
+        /// An identifier in lower case, for keyword checks (which run several times per token).
+        var lower = ""
     }
 
     let source: [Character]
     let base: SourceLocation
     /// Columns to add to `base.column` for a character offset (1 for a quoted scalar's quote).
     let columnShift: Int
+    /// Offsets of the text's line breaks, so that a location costs a binary search, not a rescan.
+    let lineBreaks: [Int]
     var tokens: [Token] = []
     var position = 0
+    /// Sub-expressions being parsed inside each other (parentheses, arguments).
+    var nesting = 0
+
+    /// Deepest expression accepted, in nested sub-expressions and in tree levels alike
+    /// (`a + a + ...` is a left-deep tree). The typer and renderers recurse on the tree, and
+    /// Python's parser stops at 200 nested parentheses, which the generated PySpark approaches
+    /// at one or two per level.
+    public static let maxDepth = 100
 
     /// `node` must be a scalar; its start mark anchors the locations of the expression's parts.
     public static func parse(_ node: YAMLNode, diagnostics: DiagnosticEngine) -> Expr? {
@@ -41,24 +53,49 @@ public struct ExpressionParser {
     }
 
     public init(text: String, at base: SourceLocation, quoted: Bool = false) {
-        self.source = Array(text)
+        let source = Array(text)
+        self.source = source
         self.base = base
         self.columnShift = quoted ? 1 : 0
+        var lineBreaks: [Int] = []
+        for offset in 0..<source.count where source[offset] == "\n" { lineBreaks.append(offset) }
+        self.lineBreaks = lineBreaks
     }
 
     func location(_ offset: Int) -> SourceLocation {
-        var line = base.line, column = base.column + columnShift
-        for character in source.prefix(offset) {
-            if character == "\n" { line += 1; column = 1 } else { column += 1 }
+        // The number of line breaks before `offset`.
+        var low = 0, high = lineBreaks.count
+        while low < high {
+            let mid = (low + high) / 2
+            if lineBreaks[mid] < offset { low = mid + 1 } else { high = mid }
         }
-        return SourceLocation(file: base.file, line: line, column: column)
+        let column = low == 0 ? base.column + columnShift + offset : offset - lineBreaks[low - 1]
+        return SourceLocation(file: base.file, line: base.line + low, column: column)
     }
+
+    func tooDeep(at offset: Int) -> Diagnostic { tooDeep(at: location(offset)) }
+
+    func tooDeep(at location: SourceLocation) -> Diagnostic {
+        Diagnostic(.error, "expression nests more than \(Self.maxDepth) levels deep; split it into steps or columns", at: location)
+    }
+
+    /// A node, refused once the tree would grow deeper than `maxDepth`.
+    func make(_ node: ExprNode, at location: SourceLocation, depth: Int? = nil) throws(Diagnostic) -> Expr {
+        let expr = depth.map { Expr(node, at: location, depth: $0) } ?? Expr(node, at: location)
+        guard expr.depth <= Self.maxDepth else { throw tooDeep(at: location) }
+        return expr
+    }
+
+    func make(_ node: ExprNode, at offset: Int) throws(Diagnostic) -> Expr { try make(node, at: location(offset)) }
 
     func error(_ message: String, at offset: Int) -> Diagnostic {
         Diagnostic(.error, message, at: location(offset))
     }
 
     // MARK: lexer
+
+    static let symbols: Set<Character> = Set("+-*/%=<>(),.&|~!")
+    static let twoCharacterSymbols: Set<String> = ["==", "!=", "<>", "<=", ">=", "&&", "||"]
 
     mutating func tokenize() throws(Diagnostic) {
         var i = 0
@@ -70,7 +107,8 @@ public struct ExpressionParser {
             let start = i
             if isIdentifierStart(c) {
                 while i < source.count, isIdentifierPart(source[i]) { i += 1 }
-                tokens.append(Token(kind: .identifier, text: String(source[start..<i]), offset: start))
+                let text = String(source[start..<i])
+                tokens.append(Token(kind: .identifier, text: text, offset: start, lower: text.lowercased()))
             } else if c == "$" {
                 i += 1
                 guard i < source.count, isIdentifierStart(source[i]) else { throw error("expected a parameter name after '$'", at: start) }
@@ -131,10 +169,10 @@ public struct ExpressionParser {
                 }
                 tokens.append(Token(kind: .string, text: text, offset: start))
             } else {
-                let two = i + 1 < source.count ? String(source[i...(i + 1)]) : ""
-                if ["==", "!=", "<>", "<=", ">=", "&&", "||"].contains(two) {
+                let two = i + 1 < source.count && Self.symbols.contains(source[i + 1]) ? String(source[i...(i + 1)]) : ""
+                if Self.twoCharacterSymbols.contains(two) {
                     tokens.append(Token(kind: .symbol, text: two, offset: start)); i += 2
-                } else if "+-*/%=<>(),.&|~!".contains(c) {
+                } else if Self.symbols.contains(c) {
                     tokens.append(Token(kind: .symbol, text: String(c), offset: start)); i += 1
                 } else {
                     throw error("unexpected character '\(c)' in expression", at: start)
@@ -148,12 +186,9 @@ public struct ExpressionParser {
 
     var current: Token { tokens[position] }
 
-    func isKeyword(_ word: String, _ token: Token? = nil) -> Bool {
-        let token = token ?? current
-        return token.kind == .identifier && token.text.lowercased() == word
-    }
+    func isKeyword(_ word: String) -> Bool { tokens[position].kind == .identifier && tokens[position].lower == word }
 
-    func isSymbol(_ symbol: String) -> Bool { current.kind == .symbol && current.text == symbol }
+    func isSymbol(_ symbol: String) -> Bool { tokens[position].kind == .symbol && tokens[position].text == symbol }
 
     mutating func advance() -> Token {
         let token = current
@@ -218,16 +253,20 @@ public struct ExpressionParser {
             guard name.kind == .identifier || name.kind == .quotedIdentifier || name.kind == .string else {
                 throw error("expected a column name after 'as', found \(describe(name))", at: name.offset)
             }
-            return Expr(.alias(expr, name.text), at: location(at))
+            return try make(.alias(expr, name.text), at: at)
         }
         return expr
     }
 
     mutating func parseOr() throws(Diagnostic) -> Expr {
+        // Every nested sub-expression comes through here: the parser's own recursion is bounded.
+        nesting += 1
+        defer { nesting -= 1 }
+        guard nesting <= Self.maxDepth else { throw tooDeep(at: current.offset) }
         var left = try parseAnd()
         while isKeyword("or") || isSymbol("|") || isSymbol("||") {
             let at = advance().offset
-            left = Expr(.binary(.or, left, try parseAnd()), at: location(at))
+            left = try make(.binary(.or, left, try parseAnd()), at: at)
         }
         return left
     }
@@ -236,30 +275,36 @@ public struct ExpressionParser {
         var left = try parseNot()
         while isKeyword("and") || isSymbol("&") || isSymbol("&&") {
             let at = advance().offset
-            left = Expr(.binary(.and, left, try parseNot()), at: location(at))
+            left = try make(.binary(.and, left, try parseNot()), at: at)
         }
         return left
     }
 
     mutating func parseNot() throws(Diagnostic) -> Expr {
-        if isKeyword("not") || isSymbol("~") || isSymbol("!") {
-            let at = advance().offset
-            return Expr(.unary(.not, try parseNot()), at: location(at))
+        // `not not ...` in a loop rather than by recursion.
+        var nots: [Int] = []
+        while isKeyword("not") || isSymbol("~") || isSymbol("!") {
+            if nots.count == Self.maxDepth { throw tooDeep(at: current.offset) }
+            nots.append(advance().offset)
         }
-        return try parseComparison()
+        var expr = try parseComparison()
+        for at in nots.reversed() { expr = try make(.unary(.not, expr), at: at) }
+        return expr
     }
+
+    static let comparisons: [String: BinaryOperator] = ["==": .equal, "=": .equal, "!=": .notEqual, "<>": .notEqual,
+                                                        "<": .less, "<=": .lessEqual, ">": .greater, ">=": .greaterEqual]
 
     mutating func parseComparison() throws(Diagnostic) -> Expr {
         let left = try parseAdditive()
-        let operators: [String: BinaryOperator] = ["==": .equal, "=": .equal, "!=": .notEqual, "<>": .notEqual,
-                                                   "<": .less, "<=": .lessEqual, ">": .greater, ">=": .greaterEqual]
+        let operators = Self.comparisons
         if current.kind == .symbol, let op = operators[current.text] {
             let at = advance().offset
             let right = try parseAdditive()
             if current.kind == .symbol, operators[current.text] != nil {
                 throw error("comparisons cannot be chained; combine them with 'and'", at: current.offset)
             }
-            return Expr(.binary(op, left, right), at: location(at))
+            return try make(.binary(op, left, right), at: at)
         }
         if isKeyword("is") {
             let at = advance().offset
@@ -267,7 +312,7 @@ public struct ExpressionParser {
             if isKeyword("not") { _ = advance(); negated = true }
             guard isKeyword("null") else { throw error("expected 'null' after 'is\(negated ? " not" : "")', found \(describe(current))", at: current.offset) }
             _ = advance()
-            return Expr(.isNull(left, negated: negated), at: location(at))
+            return try make(.isNull(left, negated: negated), at: at)
         }
         return left
     }
@@ -276,7 +321,7 @@ public struct ExpressionParser {
         var left = try parseMultiplicative()
         while isSymbol("+") || isSymbol("-") {
             let token = advance()
-            left = Expr(.binary(token.text == "+" ? .add : .subtract, left, try parseMultiplicative()), at: location(token.offset))
+            left = try make(.binary(token.text == "+" ? .add : .subtract, left, try parseMultiplicative()), at: token.offset)
         }
         return left
     }
@@ -286,22 +331,28 @@ public struct ExpressionParser {
         while isSymbol("*") || isSymbol("/") || isSymbol("%") {
             let token = advance()
             let op: BinaryOperator = token.text == "*" ? .multiply : token.text == "/" ? .divide : .remainder
-            left = Expr(.binary(op, left, try parseUnary()), at: location(token.offset))
+            left = try make(.binary(op, left, try parseUnary()), at: token.offset)
         }
         return left
     }
 
     mutating func parseUnary() throws(Diagnostic) -> Expr {
-        if isSymbol("-") {
-            let at = advance().offset
-            let operand = try parseUnary()
-            // Fold -literal so that the smallest Int64 parses.
-            if case let .literal(.int(v)) = operand.node { return Expr(.literal(.int(-v)), at: location(at)) }
-            if case let .literal(.double(v)) = operand.node { return Expr(.literal(.double(-v)), at: location(at)) }
-            return Expr(.unary(.negate, operand), at: location(at))
+        // Prefix signs in a loop rather than by recursion; a unary + is dropped.
+        var minuses: [Int] = [], signs = 0
+        while isSymbol("-") || isSymbol("+") {
+            if signs == Self.maxDepth { throw tooDeep(at: current.offset) }
+            signs += 1
+            let token = advance()
+            if token.text == "-" { minuses.append(token.offset) }
         }
-        if isSymbol("+") { _ = advance(); return try parseUnary() }
-        return try parsePostfix()
+        var expr = try parsePostfix()
+        for at in minuses.reversed() {
+            // Fold -literal so that the smallest Int64 parses.
+            if case let .literal(.int(v)) = expr.node { expr = Expr(.literal(.int(-v)), at: location(at)) }
+            else if case let .literal(.double(v)) = expr.node { expr = Expr(.literal(.double(-v)), at: location(at)) }
+            else { expr = try make(.unary(.negate, expr), at: at) }
+        }
+        return expr
     }
 
     mutating func parsePostfix() throws(Diagnostic) -> Expr {
@@ -314,34 +365,38 @@ public struct ExpressionParser {
             try expect("(", "'(' after '.\(method.text)'")
             switch method.text {
             case "when":
-                guard case let .when(branches, nil) = expr.node else {
+                guard case var .when(branches, nil) = expr.node else {
                     throw error(".when() follows when(...) or another .when(...)", at: method.offset)
                 }
                 let condition = try parseOr()
                 try expect(",", "',' between the condition and the value of when()")
                 let value = try parseOr()
                 try expect(")", "')' to close .when(")
-                expr = Expr(.when(branches + [(condition, value)], otherwise: nil), at: expr.location)
+                // Release the old node first, so that a long chain appends in place, not by copying.
+                let depth = max(expr.depth, 1 + max(condition.depth, value.depth)), start = expr.location
+                expr.node = .star
+                branches.append((condition, value))
+                expr = try make(.when(branches, otherwise: nil), at: start, depth: depth)
             case "otherwise":
                 guard case let .when(branches, nil) = expr.node else {
                     throw error(".otherwise() follows when(...)", at: method.offset)
                 }
                 let value = try parseOr()
                 try expect(")", "')' to close .otherwise(")
-                expr = Expr(.when(branches, otherwise: value), at: expr.location)
+                expr = try make(.when(branches, otherwise: value), at: expr.location, depth: max(expr.depth, 1 + value.depth))
             case "alias", "name":
                 let name = advance()
                 guard name.kind == .string else { throw error("expected a string column name in .\(method.text)()", at: name.offset) }
                 try expect(")", "')' to close .\(method.text)(")
-                expr = Expr(.alias(expr, name.text), at: at)
+                expr = try make(.alias(expr, name.text), at: at)
             case "cast", "astype":
                 let type = advance()
                 guard type.kind == .string || type.kind == .identifier else { throw error("expected a type name in .cast(), such as 'int'", at: type.offset) }
                 try expect(")", "')' to close .cast(")
-                expr = Expr(.cast(expr, typeName: type.text), at: at)
+                expr = try make(.cast(expr, typeName: type.text), at: at)
             case "isNull", "isNotNull":
                 try expect(")", "')' after .\(method.text)(")
-                expr = Expr(.isNull(expr, negated: method.text == "isNotNull"), at: at)
+                expr = try make(.isNull(expr, negated: method.text == "isNotNull"), at: at)
             default:
                 // x.lower() -> lower(x): string methods read as function calls.
                 var args = [expr]
@@ -350,7 +405,7 @@ public struct ExpressionParser {
                     while isSymbol(",") { _ = advance(); args.append(try parseOr()) }
                 }
                 try expect(")", "')' to close .\(method.text)(")
-                expr = Expr(.call(method.text, args, distinct: false), at: at)
+                expr = try make(.call(method.text, args, distinct: false), at: at)
             }
         }
         return expr
@@ -395,7 +450,7 @@ public struct ExpressionParser {
                     items.append(try parseOr())
                 }
                 try expect(")", "')' to close the tuple")
-                return Expr(.tuple(items), at: at)
+                return try make(.tuple(items), at: at)
             }
             try expect(")", "')'")
             return first
@@ -423,7 +478,7 @@ public struct ExpressionParser {
                 typeName += "<\(element.text)>"
             }
             try expect(")", "')' to close cast(")
-            return Expr(.cast(operand, typeName: typeName), at: at)
+            return try make(.cast(operand, typeName: typeName), at: at)
         }
         if lower == "col" || lower == "column" {
             let column = advance()
@@ -441,7 +496,7 @@ public struct ExpressionParser {
             try expect(",", "',' between the condition and the value of when()")
             let value = try parseOr()
             try expect(")", "')' to close when(")
-            return Expr(.when([(condition, value)], otherwise: nil), at: at)
+            return try make(.when([(condition, value)], otherwise: nil), at: at)
         }
         var distinct = false
         if isKeyword("distinct") { _ = advance(); distinct = true }
@@ -451,6 +506,6 @@ public struct ExpressionParser {
             while isSymbol(",") { _ = advance(); args.append(try parseOr()) }
         }
         try expect(")", "')' to close \(name.text)(")
-        return Expr(.call(name.text, args, distinct: distinct), at: at)
+        return try make(.call(name.text, args, distinct: distinct), at: at)
     }
 }

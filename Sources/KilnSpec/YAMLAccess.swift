@@ -139,31 +139,47 @@ public final class MappingReader {
     public func finish() { finish(allowed: Array(used)) }
 }
 
+/// Words longer than this get no suggestion: a typo of a name is short, and comparing long
+/// texts costs their product (a 20,000-character word took 8 s and 3 GB).
+let maxSuggestionLength = 128
+
 /// The closest candidate by edit distance (case-insensitive, adjacent swaps count once),
 /// if it is close enough to be a likely typo.
 public func didYouMean(_ word: String, among candidates: [String]) -> String? {
     let target = Array(word.lowercased())
+    guard target.count <= maxSuggestionLength else { return nil }
+    let threshold = max(1, target.count / 3)
     var best: (String, Int)?
     for candidate in candidates {
-        let distance = editDistance(target, Array(candidate.lowercased()))
-        if distance < (best?.1 ?? .max) { best = (candidate, distance) }
+        // Only a strictly closer candidate replaces the best one, and only one within the threshold counts.
+        let bound = min(threshold, (best?.1 ?? .max) - 1)
+        guard bound >= 0 else { break }
+        if let distance = editDistance(target, Array(candidate.lowercased()), atMost: bound) { best = (candidate, distance) }
     }
-    guard let (guess, distance) = best, distance <= max(1, target.count / 3), distance < target.count else { return nil }
+    guard let (guess, distance) = best, distance < target.count else { return nil }
     return guess
 }
 
-func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-    for i in 0...a.count { d[i][0] = i }
-    for j in 0...b.count { d[0][j] = j }
+/// The optimal-string-alignment distance of `a` and `b` if it is at most `bound`, else nil.
+/// Three rows, and a length difference over the bound is refused before any work.
+func editDistance(_ a: [Character], _ b: [Character], atMost bound: Int) -> Int? {
+    guard abs(a.count - b.count) <= bound, b.count <= maxSuggestionLength else { return nil }
+    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+    var before = [Int](repeating: 0, count: b.count + 1)  // row i - 2
+    var previous = Array(0...b.count)                    // row i - 1
+    var row = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
+        row[0] = i
+        var smallest = i
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { row[j] = min(row[j], before[j - 2] + 1) }
+            smallest = min(smallest, row[j])
         }
+        // Every later cell is at least this row's smallest.
+        if smallest > bound { return nil }
+        (before, previous, row) = (previous, row, before)
     }
-    return d[a.count][b.count]
+    return previous[b.count] <= bound ? previous[b.count] : nil
 }

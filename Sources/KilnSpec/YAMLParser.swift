@@ -19,7 +19,6 @@ public enum YAMLParser {
 
 private struct TreeBuilder {
     let file: String
-    var anchors: [String: YAMLNode] = [:]
 
     init(file: String) { self.file = file }
 
@@ -101,50 +100,89 @@ private struct TreeBuilder {
         }
     }
 
-    mutating func remember(_ node: YAMLNode, anchor: String?) {
-        if let anchor { anchors[anchor] = node }
+    /// Deepest nesting of lists and mappings accepted. The builder itself keeps no recursion,
+    /// but the tree is walked and freed recursively, also on small secondary-thread stacks.
+    static let maxDepth = 200
+    /// Most nodes a document may hold once its aliases are expanded: aliases share storage,
+    /// but whatever walks the tree sees every copy (an alias bomb reaches 10^9 in a few lines).
+    static let maxExpandedNodes = 1_000_000
+
+    /// A list or mapping whose items are still being read.
+    struct Open {
+        var isMapping: Bool
+        var items: [YAMLNode] = []
+        var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        var pendingKey: YAMLNode?
+        /// Where each scalar key is in `pairs`, so duplicate checks stay linear in the keys.
+        var keyIndex: [String: Int] = [:]
+        var at: SourceLocation
+        var anchor: String?
+        var tag: String?
+        /// Nodes in this subtree with aliases expanded, itself included.
+        var size = 1
     }
 
-    mutating func node(_ event: Event, at: SourceLocation, _ parser: inout yaml_parser_t) throws(DiagnosticsError) -> YAMLNode {
-        switch event {
-        case let .alias(name):
-            guard var target = anchors[name] else { throw fail("unknown alias '*\(name)'", at: at) }
-            target.location = at
-            return target
-        case let .scalar(value, style, anchor, tag):
-            let result = YAMLNode(.scalar(value, style), at: at, tag: tag)
-            remember(result, anchor: anchor)
-            return result
-        case let .sequenceStart(anchor, tag):
-            var items: [YAMLNode] = []
-            while true {
-                let (item, itemAt) = try next(&parser)
-                if case .sequenceEnd = item { break }
-                items.append(try node(item, at: itemAt, &parser))
-            }
-            let result = YAMLNode(.sequence(items), at: at, tag: tag)
-            remember(result, anchor: anchor)
-            return result
-        case let .mappingStart(anchor, tag):
-            var pairs: [(key: YAMLNode, value: YAMLNode)] = []
-            while true {
-                let (keyEvent, keyAt) = try next(&parser)
-                if case .mappingEnd = keyEvent { break }
-                let key = try node(keyEvent, at: keyAt, &parser)
-                let (valueEvent, valueAt) = try next(&parser)
-                let value = try node(valueEvent, at: valueAt, &parser)
-                if case let .scalar(name, _) = key.value,
-                   let first = pairs.first(where: { if case .scalar(name, _) = $0.key.value { true } else { false } }) {
-                    throw fail("duplicate key '\(name)'", at: key.location,
-                               notes: [Diagnostic(.note, "'\(name)' first appears here", at: first.key.location)])
+    /// The document's root node, from its first event; lists and mappings are read with an
+    /// explicit stack, so that no input nests the native stack.
+    func node(_ first: Event, at firstAt: SourceLocation, _ parser: inout yaml_parser_t) throws(DiagnosticsError) -> YAMLNode {
+        var stack: [Open] = []
+        var anchors: [String: (node: YAMLNode, size: Int)] = [:]
+        var expanded = 0
+        var event = first, at = firstAt
+        while true {
+            var done: (node: YAMLNode, size: Int)?
+            switch event {
+            case let .alias(name):
+                guard let (target, size) = anchors[name] else { throw fail("unknown alias '*\(name)'", at: at) }
+                expanded += size
+                if expanded > Self.maxExpandedNodes {
+                    throw fail("YAML aliases expand to more than \(Self.maxExpandedNodes) nodes; write the values out instead of aliasing them", at: at)
                 }
-                pairs.append((key, value))
+                var copy = target
+                copy.location = at
+                done = (copy, size)
+            case let .scalar(value, style, anchor, tag):
+                let result = YAMLNode(.scalar(value, style), at: at, tag: tag)
+                expanded += 1
+                if let anchor { anchors[anchor] = (result, 1) }
+                done = (result, 1)
+            case let .sequenceStart(anchor, tag), let .mappingStart(anchor, tag):
+                guard stack.count < Self.maxDepth else {
+                    throw fail("YAML lists and mappings nest more than \(Self.maxDepth) levels deep", at: at)
+                }
+                var isMapping = false
+                if case .mappingStart = event { isMapping = true }
+                expanded += 1
+                stack.append(Open(isMapping: isMapping, at: at, anchor: anchor, tag: tag))
+            case .sequenceEnd, .mappingEnd:
+                guard let open = stack.popLast() else { throw fail("unexpected YAML structure", at: at) }
+                let result = YAMLNode(open.isMapping ? .mapping(open.pairs) : .sequence(open.items), at: open.at, tag: open.tag)
+                if let anchor = open.anchor { anchors[anchor] = (result, open.size) }
+                done = (result, open.size)
+            default:
+                throw fail("unexpected YAML structure", at: at)
             }
-            let result = YAMLNode(.mapping(pairs), at: at, tag: tag)
-            remember(result, anchor: anchor)
-            return result
-        default:
-            throw fail("unexpected YAML structure", at: at)
+            if let (node, size) = done {
+                guard !stack.isEmpty else { return node }
+                let top = stack.count - 1
+                stack[top].size += size
+                if !stack[top].isMapping {
+                    stack[top].items.append(node)
+                } else if let key = stack[top].pendingKey {
+                    stack[top].pendingKey = nil
+                    if case let .scalar(name, _) = key.value {
+                        if let first = stack[top].keyIndex[name] {
+                            throw fail("duplicate key '\(name)'", at: key.location,
+                                       notes: [Diagnostic(.note, "'\(name)' first appears here", at: stack[top].pairs[first].key.location)])
+                        }
+                        stack[top].keyIndex[name] = stack[top].pairs.count
+                    }
+                    stack[top].pairs.append((key, node))
+                } else {
+                    stack[top].pendingKey = node
+                }
+            }
+            (event, at) = try next(&parser)
         }
     }
 }

@@ -60,11 +60,18 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(read.metadata, ["format": "np"])
     }
 
+    /// An 8-byte header length, then spaces up to `fileBytes`.
+    func header(length: UInt64, fileBytes: Int) -> Data {
+        var data = withUnsafeBytes(of: length.littleEndian) { Data($0) }
+        data.append(Data(repeating: UInt8(ascii: " "), count: fileBytes - 8))
+        return data
+    }
+
     func testMalformedFilesAreRefusedWithTheReason() throws {
         let f32 = bytes([Float(1), 2])
         let rows: [(Data, String)] = [
             (Data([1, 0, 0, 0]), "not a safetensors file (4 bytes, shorter than the 8-byte header length)"),
-            (Data(repeating: 0xFF, count: 8) + Data("{}".utf8), "header length 18446744073709551615 does not fit the file (10 bytes)"),
+            (Data(repeating: 0xFF, count: 8) + Data("{}".utf8), "header length 18446744073709551615 exceeds the safetensors limit of 100000000 bytes"),
             (file("[1, 2]"), "the header is not a JSON object"),
             (file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#, f32), "the header is not a JSON object"),
             (file(#"{"a":{"dtype":"F32","shape":[2]}}"#, f32), "tensor 'a' has a malformed header entry (needs dtype, shape and two data_offsets)"),
@@ -79,6 +86,15 @@ final class SafeTensorsTests: XCTestCase {
             (file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, f32), "the header describes 4 bytes of tensor data, the file holds 8"),
             (file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, Array(f32.prefix(6))), "the header describes 8 bytes of tensor data, the file holds 6"),
             (file(#"{"__metadata__":{"n":1}}"#), "__metadata__ must map strings to strings"),
+            // count * 8 overflows: it trapped.
+            (file(#"{"a":{"dtype":"F64","shape":[1152921504606846976],"data_offsets":[0,8]}}"#, f32),
+             "tensor 'a' has too many bytes for shape (1152921504606846976,) of F64"),
+            (file(#"{"a":{"dtype":"F32","shape":[4611686018427387904, 4],"data_offsets":[0,8]}}"#, f32),
+             "tensor 'a' has too many elements in shape (4611686018427387904, 4)"),
+            // Over the cap, the cap is the reason, whether or not the file is that long.
+            (header(length: 100_000_001, fileBytes: 100_000_009), "header length 100000001 exceeds the safetensors limit of 100000000 bytes"),
+            (header(length: 100_000_001, fileBytes: 16), "header length 100000001 exceeds the safetensors limit of 100000000 bytes"),
+            (header(length: 9, fileBytes: 16), "header length 9 does not fit the file (16 bytes)"),
         ]
         for (data, reason) in rows {
             XCTAssertThrowsError(try SafeTensors.decode(data, source: "w.safetensors"), reason) {

@@ -15,6 +15,10 @@ struct Flatten: LayerBuilder {
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        BuiltLayer(op: .flatten, weights: [], outputShape: [inputShape.reduce(1, *)])
+        guard let size = checkedProduct(inputShape) else {
+            diagnostics.error("The output of layer \"\(name)\" (Flatten) would have more than \(Int.max) values: input shape \(kerasShape(inputShape))", at: location)
+            return nil
+        }
+        return BuiltLayer(op: .flatten, weights: [], outputShape: [size])
     }
 }

@@ -308,9 +308,10 @@ public struct ExpressionTyper {
 
     // MARK: functions
 
+    static let maxVariadicArguments = 64
     static let functionArity: [String: ClosedRange<Int>] = [
         "lower": 1...1, "upper": 1...1, "trim": 1...1, "ltrim": 1...1, "rtrim": 1...1, "length": 1...1,
-        "concat": 1...64, "substring": 2...3, "split": 1...2, "coalesce": 1...64, "abs": 1...1,
+        "concat": 1...maxVariadicArguments, "substring": 2...3, "split": 1...2, "coalesce": 1...maxVariadicArguments, "abs": 1...1,
         "contains": 2...2, "startswith": 2...2, "endswith": 2...2,
     ]
 
@@ -327,7 +328,11 @@ public struct ExpressionTyper {
             return error(message, at: at)
         }
         guard arity.contains(args.count) else {
-            let expected = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : arity.upperBound == 64 ? "at least \(arity.lowerBound)" : "[\(arity.lowerBound), \(arity.upperBound)]"
+            // Spark's variadic functions have no upper bound; Kiln's (the generated code's) is 64.
+            if arity.upperBound == Self.maxVariadicArguments, args.count > arity.upperBound {
+                return error("The `\(lower)` takes at most \(arity.upperBound) parameters in Kiln but the actual number is \(args.count); nest the calls, e.g. \(lower)(\(lower)(a, b), c).", at: at)
+            }
+            let expected = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : arity.upperBound == Self.maxVariadicArguments ? "at least \(arity.lowerBound)" : "[\(arity.lowerBound), \(arity.upperBound)]"
             return error("The `\(lower)` requires \(expected) parameters but the actual number is \(args.count). Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix.", at: at)
         }
         var typed: [TypedExpr] = []

@@ -11,6 +11,14 @@ extension KilnDriver {
     /// parse -> validate for a pipeline spec; see `compileModel` for the paths.
     public static func compilePipeline(text: String, displayPath: String, diagnosticPath: String? = nil, specDirectory: URL? = nil,
                                        diagnostics: DiagnosticEngine, requireFileNameMatch: Bool = false) -> PipelineGraph? {
+        onCompilerStack {
+            compilePipelineOnThisStack(text: text, displayPath: displayPath, diagnosticPath: diagnosticPath, specDirectory: specDirectory,
+                                       diagnostics: diagnostics, requireFileNameMatch: requireFileNameMatch)
+        }
+    }
+
+    static func compilePipelineOnThisStack(text: String, displayPath: String, diagnosticPath: String?, specDirectory: URL?,
+                                           diagnostics: DiagnosticEngine, requireFileNameMatch: Bool) -> PipelineGraph? {
         guard let spec = PipelineSpecParser.parse(text, file: diagnosticPath ?? displayPath, diagnostics: diagnostics) else { return nil }
         let graph = PipelineValidator.validate(spec, specPath: displayPath, specDirectory: specDirectory, diagnostics: diagnostics)
         if requireFileNameMatch, spec.name.value != stem(ofSpec: displayPath) {
@@ -90,13 +98,13 @@ extension PathArgument {
 extension KilnDriver {
     /// `<Pipeline>.swift`: the generated Swift for a pipeline.
     public static func pipelineSwiftFile(for graph: PipelineGraph) -> GeneratedFile {
-        GeneratedFile(path: "\(graph.name).swift", contents: PipelineSwiftRenderer(plan: PipelinePlan(graph)).source())
+        onCompilerStack { GeneratedFile(path: "\(graph.name).swift", contents: PipelineSwiftRenderer(plan: PipelinePlan(graph)).source()) }
     }
 }
 
 extension KilnDriver {
     /// `<Pipeline>.py`: the same pipeline as a PySpark program.
     public static func pysparkFile(for graph: PipelineGraph) -> GeneratedFile {
-        GeneratedFile(path: "\(graph.name).py", contents: PySparkRenderer(graph: graph).source())
+        onCompilerStack { GeneratedFile(path: "\(graph.name).py", contents: PySparkRenderer(graph: graph).source()) }
     }
 }

@@ -126,7 +126,7 @@ final class PipelineValidator {
 
     func run(_ spec: PipelineSpec) -> PipelineGraph? {
         let errorsBefore = diagnostics.errors.count
-        if let problem = Identifiers.problemWithModelName(spec.name.value) {
+        if let problem = Identifiers.problemWithModelName(spec.name.value, kind: "pipeline") {
             diagnostics.error("invalid pipeline name '\(Identifiers.commentText(spec.name.value))': \(problem)", at: spec.name.location)
         }
         var params: [PipelineParam] = []

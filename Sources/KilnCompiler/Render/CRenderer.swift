@@ -104,7 +104,7 @@ public struct CRenderer {
 
     /// Rows of the GEMM view: batch times all leading axes (Dense acts on the last axis).
     func rows(_ shape: [Int]) -> String {
-        let lead = shape.dropLast().reduce(1, *)
+        let lead = saturatingProduct(shape.dropLast())
         return lead == 1 ? "n" : "n * \(lead)"
     }
 
@@ -183,7 +183,7 @@ public struct CRenderer {
             }
             out += "\n"
         case let .dropout(rate):
-            let size = node.inputShape.reduce(1, *)
+            let size = saturatingProduct(node.inputShape)
             out += "static void \(name)_forward(float *out, float *mask, const float *inp, int n, int training, uint64_t rng[2]) {\n"
             out += "    // out, mask, inp \(outShape)\n"
             out += "    if (training) kiln_dropout_forward(out, mask, inp, (int64_t)n * \(size), \(cFloat(rate)), rng);\n"
@@ -284,7 +284,7 @@ public struct CRenderer {
     /// The loss call writing dLoss/d(loss input) into `target`.
     func lossCall(dpred: String) -> String {
         let input = plan.lossInput
-        let lead = plan.output.shape.dropLast().reduce(1, *)
+        let lead = saturatingProduct(plan.output.shape.dropLast())
         let rowsExpr = lead == 1 ? "n" : "n * \(lead)"
         let cols = plan.output.shape.last!
         let pred = "s->acts + \(input.symbol)"
