@@ -148,7 +148,7 @@ extension KernelPlan {
     public static func activationBuffers(of op: LayerOp) -> Int {
         switch op {
         case let .dense(_, activation, _, _): activation == .linear ? 1 : 2
-        case .activation, .leakyReLU: 1
+        case .activation, .leakyReLU, .normalization: 1
         case .dropout: 2
         case .flatten: 0
         }
