@@ -539,10 +539,15 @@ enum SparkSuggestions {
         return plain ? name : quoted(name)
     }
 
-    /// Edit distance with unit costs (commons-text `LevenshteinDistance`), in two rows.
+    /// Edit distance with unit costs (commons-text `LevenshteinDistance`), in two rows. Pairs
+    /// of names too long to compare in a few milliseconds rank by their longer length (an upper
+    /// bound), so that a hostile 200,000-character name stays linear.
     static func levenshtein(_ a: [UInt16], _ b: [UInt16]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
+        if a.count.multipliedReportingOverflow(by: b.count).partialValue > 1 << 22 || a.count > 1 << 16 || b.count > 1 << 16 {
+            return max(a.count, b.count)
+        }
         var previous = Array(0...b.count)
         var current = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
