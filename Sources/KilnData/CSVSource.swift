@@ -110,12 +110,8 @@ public final class CSVSource: BatchSource, FrameLoadable {
                     let nonASCII = containsNonASCII(lines.bytes + reader.starts[line], textBytes)
                     var rows = 0
                     for row in line..<end {
-                        var start = lines.starts[row]
+                        let start = lines.start(of: row, firstLine: &firstLine)
                         let stop = lines.ends[row]
-                        if firstLine {
-                            firstLine = false
-                            if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
-                        }
                         let p = lines.bytes + start, n = stop - start
                         if n == 0 || (p[0] <= 32 && isBlankLine(p, n)) { continue }
                         if let offset = headerOffset, reader.fileOffset(ofLine: row) == offset {
@@ -211,12 +207,8 @@ extension CSVSource {
             var header = options.header
             while let lines = try reader.next() {
                 for row in 0..<reader.starts.count {
-                    var start = lines.starts[row]
+                    let start = lines.start(of: row, firstLine: &first)
                     let stop = lines.ends[row]
-                    if first {
-                        first = false
-                        if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
-                    }
                     let p = lines.bytes + start, n = stop - start
                     if n == 0 || (p[0] <= 32 && isBlankLine(p, n)) { continue }
                     if header { header = false; continue }
@@ -234,12 +226,8 @@ extension CSVSource {
         var first = true
         while let lines = try reader.next() {
             for row in 0..<reader.starts.count {
-                var start = lines.starts[row]
+                let start = lines.start(of: row, firstLine: &first)
                 let stop = lines.ends[row]
-                if first {
-                    first = false
-                    if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
-                }
                 if !isBlankLine(lines.bytes + start, stop - start) { return reader.fileOffset(ofLine: row) }
             }
         }

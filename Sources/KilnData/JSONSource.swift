@@ -37,12 +37,8 @@ public final class JSONSource: BatchSource {
                     let end = min(lineCount, line + batchRows)
                     let frame = Frame(schema: schema, capacity: end - line)
                     for row in line..<end {
-                        var start = lines.starts[row]
+                        let start = lines.start(of: row, firstLine: &firstLine)
                         let stop = lines.ends[row]
-                        if firstLine {
-                            firstLine = false
-                            if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
-                        }
                         let text = KStr(lines.bytes + start, stop - start)
                         switch parser.parse(text.base, text.count) {
                         case .noRows:
@@ -83,12 +79,8 @@ public final class JSONSource: BatchSource {
             while let lines = try reader.next() {
                 reporter.beginBatch(reader)
                 for row in 0..<reader.starts.count {
-                    var start = lines.starts[row]
+                    let start = lines.start(of: row, firstLine: &firstLine)
                     let stop = lines.ends[row]
-                    if firstLine {
-                        firstLine = false
-                        if startsWithByteOrderMark(lines.bytes + start, stop - start) { start += 3 }
-                    }
                     let text = KStr(lines.bytes + start, stop - start)
                     switch parser.parse(text.base, text.count) {
                     case .noRows: break

@@ -125,6 +125,18 @@ struct LineRanges {
     }
 }
 
+extension LineView {
+    /// Where line `row` starts; on a file's first line (`firstLine`, which it clears) past the
+    /// UTF-8 byte order mark that Hadoop's line reader drops.
+    @inline(__always)
+    func start(of row: Int, firstLine: inout Bool) -> Int {
+        let start = starts[row]
+        guard firstLine else { return start }
+        firstLine = false
+        return startsWithByteOrderMark(bytes + start, ends[row] - start) ? start + 3 : start
+    }
+}
+
 /// The UTF-8 byte order mark: Hadoop's line reader drops it at the start of a file.
 @inline(__always)
 func startsWithByteOrderMark(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
