@@ -16,6 +16,7 @@ final class LayerTableTests: XCTestCase {
         // Normalization: mean and variance per feature of the last axis, plus count (Keras 3).
         Row(layer: "Normalization", input: [4], output: [4], params: 9),
         Row(layer: "Normalization", input: [2, 3], output: [2, 3], params: 7),
+        Row(layer: "Normalization: {axis: 2}", input: [2, 3], output: [2, 3], params: 7),  // the last axis, counting the batch
         Row(layer: "Normalization: {axis: null}", input: [4], output: [4], params: 3),
         Row(layer: "Normalization: {mean: 2.0, variance: 4.0}", input: [4], output: [4], params: 0),
         Row(layer: "Normalization: {mean: [1, 2, 3], variance: [1, 1, 4], invert: true}", input: [3], output: [3], params: 0),

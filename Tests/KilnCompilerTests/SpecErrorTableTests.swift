@@ -19,7 +19,7 @@ final class SpecErrorTableTests: XCTestCase {
         Row(name: "normalization_mean_only", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Normalization: {mean: [1.0]}\ncompile: {loss: mse}\n",
             expected: ["4:27: error: When setting values directly, both `mean` and `variance` must be set. Received: mean=[1.0] and variance=None"]),
         Row(name: "normalization_axis", spec: "model: M\ninput: {shape: [4, 2]}\nlayers:\n  - Normalization: {axis: 1}\ncompile: {loss: mse}\n",
-            expected: ["4:27: error: Kiln supports Normalization over the last axis (axis=-1) or over every value (axis=None). Received: axis=1"]),
+            expected: ["4:27: error: Kiln supports Normalization over the last axis (axis=-1, or 2 for input shape (None, 4, 2)) or over every value (axis=None). Received: axis=1"]),
         Row(name: "normalization_mean_length", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Normalization: {mean: [1, 2], variance: 1}\ncompile: {loss: mse}\n",
             expected: ["4:5: error: `mean` must be a number or hold one value per feature of the last axis (4). Received: mean with 2 values for input shape (None, 4)"]),
         Row(name: "units_zero", spec: "model: M\ninput: {shape: [4]}\nlayers:\n  - Dense: {units: 0}\ncompile: {loss: mse}\n",

@@ -10,19 +10,19 @@ struct Normalization: LayerBuilder {
     static let keys = ["axis", "mean", "variance", "invert"]
 
     var perFeature: Bool
+    /// The axis as written (-1, or its positive index counting the batch axis as 0).
+    var axis: (value: Int, location: SourceLocation)?
     var constants: (mean: [Float], variance: [Float])?
     var invert: Bool
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Normalization? {
         var perFeature = true
+        var axis: (value: Int, location: SourceLocation)?
         if let node = config["axis"] {
             if case .null? = node.scalarKind {
                 perFeature = false
-            } else if let axis = config.int("axis") {
-                guard axis == -1 else {
-                    diagnostics.error("Kiln supports Normalization over the last axis (axis=-1) or over every value (axis=None). Received: axis=\(axis)", at: node.location)
-                    return nil
-                }
+            } else if let value = config.int("axis") {
+                axis = (value, node.location)  // checked against the input's rank in build
             } else {
                 return nil
             }
@@ -31,13 +31,13 @@ struct Normalization: LayerBuilder {
         let mean = config["mean"].map { values($0, "mean", diagnostics) }, variance = config["variance"].map { values($0, "variance", diagnostics) }
         switch (mean, variance) {
         case (nil, nil):
-            return Normalization(perFeature: perFeature, constants: nil, invert: invert)
+            return Normalization(perFeature: perFeature, axis: axis, constants: nil, invert: invert)
         case let (mean??, variance??):
             if let negative = variance.first(where: { $0 < 0 }) {
                 diagnostics.error("`variance` must be non-negative. Received: variance=\(negative)", at: config["variance"]!.location)
                 return nil
             }
-            return Normalization(perFeature: perFeature, constants: (mean, variance), invert: invert)
+            return Normalization(perFeature: perFeature, axis: axis, constants: (mean, variance), invert: invert)
         case (.some(nil), _), (_, .some(nil)):
             return nil
         default:
@@ -81,6 +81,11 @@ struct Normalization: LayerBuilder {
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
+        // The last axis is -1 or, counting the batch axis, the input's rank.
+        if let axis, axis.value != -1, axis.value != inputShape.count {
+            diagnostics.error("Kiln supports Normalization over the last axis (axis=-1, or \(inputShape.count) for input shape \(kerasShape(inputShape))) or over every value (axis=None). Received: axis=\(axis.value)", at: axis.location)
+            return nil
+        }
         let features = perFeature ? inputShape.last ?? 1 : 1
         let op = LayerOp.normalization(features: features, invert: invert,
                                        mean: constants.map { broadcast($0.mean, to: features) },
