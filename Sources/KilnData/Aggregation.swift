@@ -47,17 +47,22 @@ extension PipelineContext {
         final.table.reserve(states.map(\.table.count).max()! / parts)
         let ahead = 16
         for state in states {
-            let table = state.table
-            let count = table.count
+            let count = state.table.count
             var remap = [Int](repeating: -1, count: count)
-            for group in 0..<count {
-                // The slot an insert `ahead` groups on probes: fetched now, in cache by then.
-                if group + ahead < count { final.table.prefetch(table.hashes[group + ahead]) }
-                let hash = table.hashes[group]
-                guard parts == 1 || Int((hash >> 40) % UInt64(parts)) == partition else { continue }
-                let target = group == table.nullGroup ? final.table.insertNull() : final.table.insert(table.key(group), hash: hash)
-                if final.table.inserted { final.copyKey(from: state, group: group) }
-                remap[group] = target
+            // Borrowed: retaining and releasing both tables per group cost a fifth of the merge.
+            withBorrowed(state.table) { table in
+                withBorrowed(final.table) { target in
+                    let hashes = table.hashes.base
+                    for group in 0..<count {
+                        // The slot an insert `ahead` groups on probes: fetched now, in cache by then.
+                        if group + ahead < count { target.prefetch(hashes[group + ahead]) }
+                        let hash = hashes[group]
+                        guard parts == 1 || Int((hash >> 40) % UInt64(parts)) == partition else { continue }
+                        let merged = group == table.nullGroup ? target.insertNull() : target.insert(table.key(group), hash: hash)
+                        if target.inserted { final.copyKey(from: state, group: group) }
+                        remap[group] = merged
+                    }
+                }
             }
             try remap.withUnsafeBufferPointer { try final.merge(from: state, remap: $0) }
         }

@@ -159,14 +159,8 @@ public enum KilnSQL {
     @inlinable public static func groupKey(_ v: Double?) -> Double? { v.map(groupKey) }
 
     public static func lower(_ s: KStr, _ scratch: Scratch) -> KStr {
-        if s.isASCII {
-            let out = scratch.allocate(s.count)
-            for i in 0..<s.count {
-                let b = s[i]
-                out[i] = b &- 65 < 26 ? b | 0x20 : b
-            }
-            return KStr(out, s.count)
-        }
+        let out = scratch.allocate(s.count)
+        if KilnASCII.lower(s, into: out) { return KStr(out, s.count) }
         return scratch.copy(SparkCase.lower(s.string))  // ICU's rules, as Spark 4: final sigma, İ
     }
 
@@ -405,7 +399,59 @@ public struct WhitespaceTokens: IteratorProtocol, Sequence {
         }
         guard i < n else { return nil }
         let start = i
-        while i < n && whitespaceLength(at: i) == 0 { i += 1 }
+        while i < n {
+            // Eight bytes at a time while they are all printable ASCII (0x21...0x7F, never a space).
+            if i + 8 <= n {
+                let special = KilnASCII.firstBelow0x21OrNonASCII(UnsafeRawPointer(s.base + i).loadUnaligned(as: UInt64.self))
+                if special == 8 { i += 8; continue }
+                i += special
+            }
+            if whitespaceLength(at: i) != 0 { break }
+            i += 1
+        }
         return KStr(s.base + start, i - start)
+    }
+}
+
+/// Byte-parallel ASCII helpers: eight bytes per step in a 64-bit word.
+public enum KilnASCII {
+    @usableFromInline static let ones: UInt64 = 0x0101_0101_0101_0101
+    @usableFromInline static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// The index (0...7, little-endian) of the first byte of `word` below 0x21 or above 0x7F, or 8.
+    /// Exact: a borrow starts only at a byte below 0x21, which is itself marked.
+    @inlinable @inline(__always)
+    public static func firstBelow0x21OrNonASCII(_ word: UInt64) -> Int {
+        let marked = ((word &- 0x21 &* ones) | word) & highs
+        return marked.trailingZeroBitCount >> 3
+    }
+
+    /// `word` with 'A'...'Z' made lowercase; every byte must be ASCII.
+    @inlinable @inline(__always)
+    static func lowerWord(_ word: UInt64) -> UInt64 {
+        let atLeastA = word &+ (0x80 - 0x41) &* ones  // high bit set where byte >= 'A'
+        let aboveZ = word &+ (0x80 - 0x5B) &* ones  // high bit set where byte > 'Z'
+        return word | (((atLeastA ^ aboveZ) & highs) >> 2)
+    }
+
+    /// Writes `s` lowercased (ASCII rules) to `out` (room for `s.count` bytes) and returns true,
+    /// or returns false, `out` undefined, when `s` has a byte above 0x7F.
+    @inlinable @inline(__always)
+    public static func lower(_ s: KStr, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+        let n = s.count
+        var i = 0
+        while i + 8 <= n {
+            let word = UnsafeRawPointer(s.base + i).loadUnaligned(as: UInt64.self)
+            if word & highs != 0 { return false }
+            UnsafeMutableRawPointer(out + i).storeBytes(of: lowerWord(word), as: UInt64.self)
+            i += 8
+        }
+        while i < n {
+            let b = s[i]
+            if b >= 0x80 { return false }
+            out[i] = b &- 65 < 26 ? b | 0x20 : b
+            i += 1
+        }
+        return true
     }
 }

@@ -99,3 +99,11 @@ public final class KeyStaging<Values> {
         }
     }
 }
+
+/// Runs `body` on `object` without retaining it (the caller keeps it alive). A staged aggregation's
+/// out-of-line push otherwise retains and releases its state for every row, and those atomic
+/// operations stall the loads that the ring's prefetches have in flight.
+@inlinable @inline(__always)
+public func withBorrowed<Object: AnyObject, Result>(_ object: Object, _ body: (Object) throws -> Result) rethrows -> Result {
+    try Unmanaged.passUnretained(object)._withUnsafeGuaranteedRef(body)
+}

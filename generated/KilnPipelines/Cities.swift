@@ -309,7 +309,7 @@ public enum Cities {
                 scratch.reset()
                 try consumeTotals(location[i], state[i], rating[i])
             }
-            staging.drain { addTotals($0, $1, $2) }  // rows still held back
+            staging.drain { addTotals(agg, $0, $1, $2) }  // rows still held back
             try agg.acc0.check()  // overflow in sum(rating)
         }
 
@@ -319,7 +319,7 @@ public enum Cities {
             if let key = location, staging.isActive(for: agg.table) {
                 stageTotals(key, v1)
             } else {
-                if location == nil { staging.drain { addTotals($0, $1, $2) } }  // rows held back go first
+                if location == nil { staging.drain { addTotals(agg, $0, $1, $2) } }  // rows held back go first
                 let key = location, hash = location?.fastHash ?? 0, values = v1
                 let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
                 agg.acc0.add(g, values)  // sum(rating)
@@ -329,11 +329,13 @@ public enum Cities {
         /// totals: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageTotals(_ key: KStr, _ values: Int64?) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addTotals($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addTotals(agg, $0, $1, $2) }
+            }
         }
 
         /// totals: one row into its group (`hash` is the key's).
-        @inline(__always) func addTotals(_ key: KStr?, _ hash: UInt64, _ values: Int64?) {
+        @inline(__always) func addTotals(_ agg: TotalsAggregation, _ key: KStr?, _ hash: UInt64, _ values: Int64?) {
             let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
             agg.acc0.add(g, values)  // sum(rating)
         }

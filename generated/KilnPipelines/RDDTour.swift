@@ -649,7 +649,7 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeTotals(_1.value(i), _2.value(i))
             }
-            staging.drain { addTotals($0, $1, $2) }  // rows still held back
+            staging.drain { addTotals(agg, $0, $1, $2) }  // rows still held back
             try agg.acc0.check()  // overflow in _2
         }
 
@@ -667,11 +667,13 @@ public enum RDDTour {
         /// totals: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageTotals(_ key: KStr, _ values: Int64) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addTotals($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addTotals(agg, $0, $1, $2) }
+            }
         }
 
         /// totals: one row into its group (`hash` is the key's).
-        @inline(__always) func addTotals(_ key: KStr, _ hash: UInt64, _ values: Int64) {
+        @inline(__always) func addTotals(_ agg: TotalsAggregation, _ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }
@@ -713,7 +715,7 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeSmallest(_1.value(i), _2.value(i))
             }
-            staging.drain { addSmallest($0, $1, $2) }  // rows still held back
+            staging.drain { addSmallest(agg, $0, $1, $2) }  // rows still held back
         }
 
         /// smallest = aggregate[keys: _1; _2] of everything
@@ -730,11 +732,13 @@ public enum RDDTour {
         /// smallest: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageSmallest(_ key: KStr, _ values: Int64) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addSmallest($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addSmallest(agg, $0, $1, $2) }
+            }
         }
 
         /// smallest: one row into its group (`hash` is the key's).
-        @inline(__always) func addSmallest(_ key: KStr, _ hash: UInt64, _ values: Int64) {
+        @inline(__always) func addSmallest(_ agg: SmallestAggregation, _ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }
@@ -776,7 +780,7 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeLargest(_1.value(i), _2.value(i))
             }
-            staging.drain { addLargest($0, $1, $2) }  // rows still held back
+            staging.drain { addLargest(agg, $0, $1, $2) }  // rows still held back
         }
 
         /// largest = aggregate[keys: _1; _2] of everything
@@ -793,11 +797,13 @@ public enum RDDTour {
         /// largest: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageLargest(_ key: KStr, _ values: Int64) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addLargest($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addLargest(agg, $0, $1, $2) }
+            }
         }
 
         /// largest: one row into its group (`hash` is the key's).
-        @inline(__always) func addLargest(_ key: KStr, _ hash: UInt64, _ values: Int64) {
+        @inline(__always) func addLargest(_ agg: LargestAggregation, _ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }
@@ -839,7 +845,7 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeProducts(_1.value(i), _2.value(i))
             }
-            staging.drain { addProducts($0, $1, $2) }  // rows still held back
+            staging.drain { addProducts(agg, $0, $1, $2) }  // rows still held back
             try agg.acc0.check()  // overflow in _2
         }
 
@@ -857,11 +863,13 @@ public enum RDDTour {
         /// products: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageProducts(_ key: KStr, _ values: Int64) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addProducts($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addProducts(agg, $0, $1, $2) }
+            }
         }
 
         /// products: one row into its group (`hash` is the key's).
-        @inline(__always) func addProducts(_ key: KStr, _ hash: UInt64, _ values: Int64) {
+        @inline(__always) func addProducts(_ agg: ProductsAggregation, _ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }
@@ -970,7 +978,7 @@ public enum RDDTour {
                 scratch.reset()
                 try consumeUniqueNames(value.value(i))
             }
-            staging.drain { addUniqueNames($0, $1, $2) }  // rows still held back
+            staging.drain { addUniqueNames(agg, $0, $1, $2) }  // rows still held back
         }
 
         /// uniqueNames = distinct of names
@@ -986,11 +994,13 @@ public enum RDDTour {
         /// uniqueNames: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageUniqueNames(_ key: KStr, _ values: ()) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { _ in }) { addUniqueNames($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { _ in }) { addUniqueNames(agg, $0, $1, $2) }
+            }
         }
 
         /// uniqueNames: one row into its group (`hash` is the key's).
-        @inline(__always) func addUniqueNames(_ key: KStr, _ hash: UInt64, _ values: ()) {
+        @inline(__always) func addUniqueNames(_ agg: UniqueNamesAggregation, _ key: KStr, _ hash: UInt64, _ values: ()) {
             _ = agg.table.insert(key, hash: hash)
         }
     }

@@ -344,7 +344,7 @@ public enum ReservedNames {
                 scratch.reset()
                 try consumeDs_kilnish(key_[i], n[i], tag[i])
             }
-            staging.drain { addDs_kilnish($0, $1, $2) }  // rows still held back
+            staging.drain { addDs_kilnish(agg, $0, $1, $2) }  // rows still held back
         }
 
         /// ds_kilnish = aggregate[keys: tag; count] of result_
@@ -352,7 +352,7 @@ public enum ReservedNames {
             if let key = tag, staging.isActive(for: agg.table) {
                 stageDs_kilnish(key, ())
             } else {
-                if tag == nil { staging.drain { addDs_kilnish($0, $1, $2) } }  // rows held back go first
+                if tag == nil { staging.drain { addDs_kilnish(agg, $0, $1, $2) } }  // rows held back go first
                 let key = tag, hash = tag?.fastHash ?? 0
                 let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
                 agg.acc0.add(g, counting: true)  // count
@@ -362,11 +362,13 @@ public enum ReservedNames {
         /// ds_kilnish: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageDs_kilnish(_ key: KStr, _ values: ()) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addDs_kilnish($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addDs_kilnish(agg, $0, $1, $2) }
+            }
         }
 
         /// ds_kilnish: one row into its group (`hash` is the key's).
-        @inline(__always) func addDs_kilnish(_ key: KStr?, _ hash: UInt64, _ values: ()) {
+        @inline(__always) func addDs_kilnish(_ agg: Ds_kilnishAggregation, _ key: KStr?, _ hash: UInt64, _ values: ()) {
             let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
             agg.acc0.add(g, counting: true)  // count
         }

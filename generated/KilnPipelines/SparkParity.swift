@@ -603,7 +603,7 @@ public enum SparkParity {
                 scratch.reset()
                 try consumeTotals(region[i], qty[i], price[i])
             }
-            staging.drain { addTotals($0, $1, $2) }  // rows still held back
+            staging.drain { addTotals(agg, $0, $1, $2) }  // rows still held back
             try agg.acc1.check()  // overflow in sum(qty)
         }
 
@@ -613,7 +613,7 @@ public enum SparkParity {
             if let key = region, staging.isActive(for: agg.table) {
                 stageTotals(key, (price, v1))
             } else {
-                if region == nil { staging.drain { addTotals($0, $1, $2) } }  // rows held back go first
+                if region == nil { staging.drain { addTotals(agg, $0, $1, $2) } }  // rows held back go first
                 let key = region, hash = region?.fastHash ?? 0, values = (price, v1)
                 let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
                 agg.acc0.add(g, values.0)  // max(price)
@@ -624,11 +624,13 @@ public enum SparkParity {
         /// totals: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageTotals(_ key: KStr, _ values: (Double?, Int64?)) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g); agg.acc1.prefetch(g) }) { addTotals($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g); agg.acc1.prefetch(g) }) { addTotals(agg, $0, $1, $2) }
+            }
         }
 
         /// totals: one row into its group (`hash` is the key's).
-        @inline(__always) func addTotals(_ key: KStr?, _ hash: UInt64, _ values: (Double?, Int64?)) {
+        @inline(__always) func addTotals(_ agg: TotalsAggregation, _ key: KStr?, _ hash: UInt64, _ values: (Double?, Int64?)) {
             let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
             agg.acc0.add(g, values.0)  // max(price)
             agg.acc1.add(g, values.1)  // sum(qty)
@@ -674,7 +676,7 @@ public enum SparkParity {
                 scratch.reset()
                 try consumeTotalsReversed(region[i], qty[i], price[i])
             }
-            staging.drain { addTotalsReversed($0, $1, $2) }  // rows still held back
+            staging.drain { addTotalsReversed(agg, $0, $1, $2) }  // rows still held back
             try agg.acc1.check()  // overflow in sum(qty)
         }
 
@@ -684,7 +686,7 @@ public enum SparkParity {
             if let key = region, staging.isActive(for: agg.table) {
                 stageTotalsReversed(key, (price, v1))
             } else {
-                if region == nil { staging.drain { addTotalsReversed($0, $1, $2) } }  // rows held back go first
+                if region == nil { staging.drain { addTotalsReversed(agg, $0, $1, $2) } }  // rows held back go first
                 let key = region, hash = region?.fastHash ?? 0, values = (price, v1)
                 let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
                 agg.acc0.add(g, values.0)  // max(price)
@@ -695,11 +697,13 @@ public enum SparkParity {
         /// totalsReversed: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageTotalsReversed(_ key: KStr, _ values: (Double?, Int64?)) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g); agg.acc1.prefetch(g) }) { addTotalsReversed($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g); agg.acc1.prefetch(g) }) { addTotalsReversed(agg, $0, $1, $2) }
+            }
         }
 
         /// totalsReversed: one row into its group (`hash` is the key's).
-        @inline(__always) func addTotalsReversed(_ key: KStr?, _ hash: UInt64, _ values: (Double?, Int64?)) {
+        @inline(__always) func addTotalsReversed(_ agg: TotalsReversedAggregation, _ key: KStr?, _ hash: UInt64, _ values: (Double?, Int64?)) {
             let g = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }
             agg.acc0.add(g, values.0)  // max(price)
             agg.acc1.add(g, values.1)  // sum(qty)
@@ -955,7 +959,7 @@ public enum SparkParity {
                 scratch.reset()
                 try consumePairs(value.value(i))
             }
-            staging.drain { addCounts($0, $1, $2) }  // rows still held back
+            staging.drain { addCounts(agg, $0, $1, $2) }  // rows still held back
             try agg.acc0.check()  // overflow in _2
         }
 
@@ -979,11 +983,13 @@ public enum SparkParity {
         /// counts: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageCounts(_ key: KStr, _ values: Int64) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addCounts($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addCounts(agg, $0, $1, $2) }
+            }
         }
 
         /// counts: one row into its group (`hash` is the key's).
-        @inline(__always) func addCounts(_ key: KStr, _ hash: UInt64, _ values: Int64) {
+        @inline(__always) func addCounts(_ agg: CountsAggregation, _ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }

@@ -95,7 +95,7 @@ public enum WordCountUDF {
                 scratch.reset()
                 try consumeWords(lines.value(i))
             }
-            staging.drain { addCounts($0, $1, $2) }  // rows still held back
+            staging.drain { addCounts(agg, $0, $1, $2) }  // rows still held back
             try agg.acc0.check()  // overflow in _2
         }
 
@@ -127,11 +127,13 @@ public enum WordCountUDF {
         /// counts: a row into the staging ring (a large table). Out of line, so that
         /// the loop stays small for small tables.
         @inline(never) func stageCounts(_ key: KStr, _ values: Int64) {
-            staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addCounts($0, $1, $2) }
+            withBorrowed(agg) { agg in  // not retained and released per row
+                staging.push(key, values, table: agg.table, prefetchGroup: { g in agg.acc0.prefetch(g) }) { addCounts(agg, $0, $1, $2) }
+            }
         }
 
         /// counts: one row into its group (`hash` is the key's).
-        @inline(__always) func addCounts(_ key: KStr, _ hash: UInt64, _ values: Int64) {
+        @inline(__always) func addCounts(_ agg: CountsAggregation, _ key: KStr, _ hash: UInt64, _ values: Int64) {
             let g = agg.table.insert(key, hash: hash)
             agg.acc0.add(g, values)  // _2
         }

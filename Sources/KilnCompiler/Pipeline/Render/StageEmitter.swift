@@ -354,7 +354,7 @@ struct StageEmitter {
     mutating func finishBatch(indent: String) {
         guard case let .aggregate(index) = stage.sink else { return }
         let t = stagedTry(index)
-        if stagesAggregate { add("\(indent)\(t)staging.drain { \(t)add\(typeName(index))($0, $1, $2) }  // rows still held back") }
+        if stagesAggregate { add("\(indent)\(t)staging.drain { \(t)add\(typeName(index))(agg, $0, $1, $2) }  // rows still held back") }
         for (position, aggregate) in renderer.aggregation(index).aggregates.enumerated() where renderer.accumulator(aggregate).checked {
             add("\(indent)try agg.acc\(position).check()  // overflow in \(Identifiers.commentText(aggregate.name))")
         }
@@ -382,7 +382,7 @@ struct StageEmitter {
             self.add("\(indent)    \(t)stage\(typeName(index))(\(held), \(staged.isEmpty ? "()" : values))")
             self.add("\(indent)} else {")
             if key.nullable {
-                self.add("\(indent)    if \(key.expr) == nil { \(t)staging.drain { \(t)\(add)($0, $1, $2) } }  // rows held back go first")
+                self.add("\(indent)    if \(key.expr) == nil { \(t)staging.drain { \(t)\(add)(agg, $0, $1, $2) } }  // rows held back go first")
             }
             // A small table: the row goes straight in (add's body, inline).
             self.add("\(indent)    let key = \(key.expr), hash = \(key.expr)\(key.nullable ? "?.fastHash ?? 0" : ".fastHash")\(staged.isEmpty ? "" : ", values = \(values)")")
@@ -393,7 +393,9 @@ struct StageEmitter {
                 "        /// \(nodes[index].name): a row into the staging ring (a large table). Out of line, so that",
                 "        /// the loop stays small for small tables.",
                 "        @inline(never) func stage\(typeName(index))(_ key: KStr, _ values: \(stagedValuesType(index)))\(throwing) {",
-                "            \(t)staging.push(key, values, table: agg.table, prefetchGroup: \(prefetch)) { \(t)\(add)($0, $1, $2) }",
+                "            \(t)withBorrowed(agg) { agg in  // not retained and released per row",
+                "                \(t)staging.push(key, values, table: agg.table, prefetchGroup: \(prefetch)) { \(t)\(add)(agg, $0, $1, $2) }",
+                "            }",
                 "        }",
             ])
             pendingFunctions.append(stagedAdd(index, key: key, aggregates: aggregates, argumentValues: argumentValues))
@@ -433,7 +435,7 @@ struct StageEmitter {
         let keyType = SwiftTypes.stage(.string, nullable: key.nullable)
         let throwing = stagedTry(index).isEmpty ? "" : " throws"
         return ["        /// \(nodes[index].name): one row into its group (`hash` is the key's).",
-                "        @inline(__always) func add\(typeName(index))(_ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index)))\(throwing) {"]
+                "        @inline(__always) func add\(typeName(index))(_ agg: \(renderer.aggregationName(index)), _ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index)))\(throwing) {"]
             + addBody(key: key, aggregates: aggregates, argumentValues: argumentValues, indent: "            ")
             + ["        }"]
     }
