@@ -89,7 +89,7 @@ void kiln_bias_act_forward(float *y, float *z, const float *bias, int rows, int 
         for (long i = 0; i < n; i++) y[i] = sigmoidf(z[i]);
         break;
     case KILN_ELU:
-        for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : expm1f(z[i]);
+        for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : alpha * expm1f(z[i]);
         break;
     case KILN_SELU:
         for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? SELU_SCALE * z[i] : SELU_SCALE * SELU_ALPHA * expm1f(z[i]);
@@ -132,9 +132,9 @@ void kiln_act_backward(float *dz, const float *dy, const float *z, const float *
             for (int j = 0; j < cols; j++) dzr[j] += yr[j] * (dyr[j] - dot);
         }
         break;
-    // elu, selu: z < 0 gives y = k*(exp(z) - 1), so y' = y + k; at z = 0 the z > 0 slope, as TF's EluGrad/SeluGrad.
+    // elu, selu: z < 0 gives y = k*(exp(z) - 1), so y' = y + k (elu's k is alpha); at z = 0 the z > 0 slope, as TF's EluGrad/SeluGrad.
     case KILN_ELU:
-        for (long i = 0; i < n; i++) dz[i] += y[i] < 0.0f ? dy[i] * (y[i] + 1.0f) : dy[i];
+        for (long i = 0; i < n; i++) dz[i] += y[i] < 0.0f ? dy[i] * (y[i] + alpha) : dy[i];
         break;
     case KILN_SELU:
         for (long i = 0; i < n; i++)

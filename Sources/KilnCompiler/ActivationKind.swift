@@ -23,4 +23,14 @@ public enum ActivationKind: Int, CaseIterable, Sendable {
 
     /// keras.activations.leaky_relu's default negative_slope (the LeakyReLU layer's is 0.3).
     public static let leakyReluDefaultSlope: Float = 0.2
+
+    /// The runtime's `alpha` argument for this function as keras.activations applies it:
+    /// leaky_relu's negative slope, elu's alpha (1.0), unused by the others.
+    public var defaultAlpha: Float {
+        switch self {
+        case .leakyRelu: Self.leakyReluDefaultSlope
+        case .elu: 1
+        default: 0
+        }
+    }
 }

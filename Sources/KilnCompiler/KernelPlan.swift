@@ -64,7 +64,7 @@ extension KernelPlan {
         let x = Buffer(symbol: "X", offset: 0, shape: graph.inputShape)
         var current = x
 
-        // Keep in step with `activationBuffers(of:)`, which the validator sizes models by.
+        // Keep in step with `LayerBuffers.count`, which the validator sizes models by.
         func allocate(_ symbol: String, _ shape: [Int]) -> Buffer {
             let buffer = Buffer(symbol: symbol, offset: actOffset, shape: shape)
             actOffset += batch * buffer.size
@@ -92,17 +92,13 @@ extension KernelPlan {
             var preActivation: Buffer?
             var mask: Buffer?
             let output: Buffer
-            switch node.op {
-            case let .dense(_, activation, _, _):
-                if activation != .linear { preActivation = allocate("A_\(upper)_Z", node.outputShape) }
-                output = allocate("A_\(upper)_OUT", node.outputShape)
-            case .activation, .leakyReLU, .normalization:
-                output = allocate("A_\(upper)_OUT", node.outputShape)
-            case .dropout:
-                mask = allocate("A_\(upper)_MASK", node.outputShape)
-                output = allocate("A_\(upper)_OUT", node.outputShape)
-            case .flatten:
+            let needs = node.op.buffers
+            if needs.aliasesInput {
                 output = Buffer(symbol: current.symbol, offset: current.offset, shape: node.outputShape)
+            } else {
+                if needs.mask { mask = allocate("A_\(upper)_MASK", node.outputShape) }
+                if needs.preActivation { preActivation = allocate("A_\(upper)_Z", node.outputShape) }
+                output = allocate("A_\(upper)_OUT", node.outputShape)
             }
             planned.append(PlannedLayer(node: node, cName: cName, input: current, output: output, preActivation: preActivation,
                                         mask: mask, weights: layerWeights, needsInputGradient: false))
@@ -117,15 +113,15 @@ extension KernelPlan {
         }
 
         var lossOnLogits = false
-        if let last = planned.last, let act = last.node.op.activation {
+        if let last = planned.last, let act = last.node.op.fusedActivation {
             switch (act.kind, graph.loss) {
             case (.softmax, .categoricalCrossentropy(false)), (.softmax, .sparseCategoricalCrossentropy(false)),
                  (.sigmoid, .binaryCrossentropy(false)):
                 lossOnLogits = true
             default: break
             }
-            // An Activation layer's logits are its input buffer.
-            if lossOnLogits, case .activation = last.node.op {
+            // A layer without a pre-activation buffer (an activation layer) has its input as logits.
+            if lossOnLogits, last.preActivation == nil {
                 planned[planned.count - 1].preActivation = last.input
                 lossOnLogits = !last.input.isInput
             }
@@ -141,16 +137,6 @@ extension KernelPlan {
         case .adam: slotsPerParam = 2
         case .sgd: slotsPerParam = graph.optimizer.momentum > 0 ? 1 : 0
         case .rmsprop: slotsPerParam = 1
-        }
-    }
-
-    /// How many buffers of its output's size a layer adds to `acts`.
-    public static func activationBuffers(of op: LayerOp) -> Int {
-        switch op {
-        case let .dense(_, activation, _, _): activation == .linear ? 1 : 2
-        case .activation, .leakyReLU, .normalization: 1
-        case .dropout: 2
-        case .flatten: 0
         }
     }
 

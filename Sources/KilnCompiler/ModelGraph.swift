@@ -37,46 +37,14 @@ public struct ModelGraph: Sendable {
 
 public struct LayerNode: Sendable {
     public var name: String              // Keras layer name, e.g. "dense_1"
-    public var op: LayerOp
+    /// The kind with its config resolved to Keras's defaults.
+    public var op: any LayerKind
     public var inputShape: [Int]         // per sample
     public var outputShape: [Int]        // per sample
     public var weights: [WeightDecl]
     public var trainable: Bool
     public var location: SourceLocation
     public var paramCount: Int { saturatingSum(weights.map(\.count)) }
-}
-
-/// A layer's computation with its config resolved to Keras's defaults.
-public enum LayerOp: Sendable, Equatable {
-    case dense(units: Int, activation: ActivationKind, alpha: Float, useBias: Bool)
-    case activation(ActivationKind, alpha: Float)
-    case leakyReLU(negativeSlope: Float)
-    case dropout(rate: Float)
-    case flatten
-    /// Per feature of the last axis (`features` of them; 1 for axis=None); constant statistics
-    /// when the config gives them, else the layer's weights.
-    case normalization(features: Int, invert: Bool, mean: [Float]?, variance: [Float]?)
-
-    public var kerasClass: String {
-        switch self {
-        case .dense: "Dense"
-        case .activation: "Activation"
-        case .leakyReLU: "LeakyReLU"
-        case .dropout: "Dropout"
-        case .flatten: "Flatten"
-        case .normalization: "Normalization"
-        }
-    }
-
-    /// The elementwise activation this op ends in, if any (fused into the producing kernel).
-    public var activation: (kind: ActivationKind, alpha: Float)? {
-        switch self {
-        case let .dense(_, act, alpha, _): (act, alpha)
-        case let .activation(act, alpha): (act, alpha)
-        case let .leakyReLU(slope): (.leakyRelu, slope)
-        case .dropout, .flatten, .normalization: nil
-        }
-    }
 }
 
 /// One weight tensor of a layer, before placement in the flat parameter buffer.

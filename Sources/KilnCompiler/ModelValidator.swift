@@ -18,9 +18,9 @@ public enum ModelValidator {
         var namesSeen: [String: SourceLocation] = [:]
         for layer in spec.layers {
             let kind = layer.kind.value
-            guard let builder = layerBuilders[kind] else {
+            guard let builder = layerKinds[kind] else {
                 var message = "Unknown layer: '\(Identifiers.commentText(kind))'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly"
-                if let guess = didYouMean(kind, among: layerBuilders.keys.sorted()) { message += "; did you mean '\(guess)'?" }
+                if let guess = didYouMean(kind, among: layerKinds.keys.sorted()) { message += "; did you mean '\(guess)'?" }
                 diagnostics.error(message, at: layer.kind.location)
                 shape = nil
                 continue

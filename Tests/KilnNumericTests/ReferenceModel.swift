@@ -15,72 +15,11 @@ struct ReferenceModel {
         var current = x
         var logits: [Double]?
         for (index, layer) in plan.layers.enumerated() {
-            let node = layer.node
-            let cols = node.inputShape.last ?? 1
-            let lead = rows * node.inputShape.dropLast().reduce(1, *)
-            switch node.op {
-            case let .dense(units, activation, alpha, useBias):
-                let kernel = layer.weights[0].offset
-                var z = [Double](repeating: 0, count: lead * units)
-                for r in 0..<lead {
-                    for j in 0..<units {
-                        var sum = useBias ? params[layer.weights[1].offset + j] : 0
-                        for k in 0..<cols { sum += current[r * cols + k] * params[kernel + k * units + j] }
-                        z[r * units + j] = sum
-                    }
-                }
-                logits = z
-                current = Self.activate(z, cols: units, activation, alpha: Double(alpha))
-            case let .activation(activation, alpha):
-                logits = current
-                current = Self.activate(current, cols: cols, activation, alpha: Double(alpha))
-            case let .leakyReLU(slope):
-                logits = current
-                current = Self.activate(current, cols: cols, .leakyRelu, alpha: Double(slope))
-            case .dropout:
-                if let mask = dropoutMasks[index] { current = zip(current, mask).map { $0 * $1 } }
-            case .flatten:
-                break
-            case let .normalization(features, invert, mean, variance):
-                let m = mean.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[0].offset + $0] }
-                let v = variance.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[1].offset + $0] }
-                current = current.indices.map { i in
-                    let j = i % features, sd = max(v[j].squareRoot(), 1e-7)
-                    return invert ? current[i] * sd + m[j] : (current[i] - m[j]) / sd
-                }
-            }
+            let step = layer.node.op.reference(current, rows: rows, layer: layer, params: params, mask: dropoutMasks[index])
+            current = step.output
+            if let stepLogits = step.logits { logits = stepLogits }
         }
         return (current, plan.lossOnLogits ? logits : nil)
-    }
-
-    static func activate(_ z: [Double], cols: Int, _ activation: ActivationKind, alpha: Double) -> [Double] {
-        switch activation {
-        case .softmax:
-            var out = z
-            for r in 0..<(z.count / cols) {
-                let row = z[(r * cols)..<((r + 1) * cols)]
-                let m = row.max()!
-                let e = row.map { exp($0 - m) }
-                let s = e.reduce(0, +)
-                for j in 0..<cols { out[r * cols + j] = e[j] / s }
-            }
-            return out
-        default:
-            return z.map { v in
-                switch activation {
-                case .linear: v
-                case .relu: max(v, 0)
-                case .tanh: Foundation.tanh(v)
-                case .sigmoid: 1 / (1 + exp(-v))
-                case .elu: v > 0 ? v : exp(v) - 1
-                case .selu: 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (exp(v) - 1))
-                case .gelu: 0.5 * v * (1 + erf(v / 2.0.squareRoot()))
-                case .softplus: log1p(exp(-abs(v))) + max(v, 0)
-                case .leakyRelu: v >= 0 ? v : alpha * v
-                case .softmax: fatalError()
-                }
-            }
-        }
     }
 
     /// Keras's batch-mean loss (plus L2 terms of trainable kernels).

@@ -17,7 +17,7 @@ final class CRuntimeActivationTests: XCTestCase {
             let s = e.reduce(0, +)
             return e.map { $0 / s }
         }),
-        ("elu", KILN_ELU, { $0.map { $0 > 0 ? $0 : exp($0) - 1 } }),
+        ("elu", KILN_ELU, { $0.map { $0 > 0 ? $0 : alpha * (exp($0) - 1) } }),  // alpha: keras.layers.ELU(alpha)
         ("selu", KILN_SELU, { $0.map { $0 > 0 ? seluScale * $0 : seluScale * seluAlpha * (exp($0) - 1) } }),
         ("gelu", KILN_GELU, { $0.map { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) } }),
         ("softplus", KILN_SOFTPLUS, { $0.map { log(1 + exp($0)) } }),

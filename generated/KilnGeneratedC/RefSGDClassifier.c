@@ -47,11 +47,11 @@ static void refsgdclassifier_dense_backward(float *dw, float *db, float *dz, con
 static void refsgdclassifier_dense_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8); inp (n,12); w (12,8); b (8)
     kiln_sgemm_nn(z, inp, w, n, 8, 12, 0);
-    kiln_bias_act_forward(out, z, b, n, 8, KILN_ELU, 0.0f);
+    kiln_bias_act_forward(out, z, b, n, 8, KILN_ELU, 1.0f);
 }
 static void refsgdclassifier_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8) is dLoss/d(pre-activation)
-    kiln_act_backward(dz, dout, z, out, n, 8, KILN_ELU, 0.0f);  // dz += dout * act'
+    kiln_act_backward(dz, dout, z, out, n, 8, KILN_ELU, 1.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 12, 8, n, 1);  // dw (12,8) += inp^T . dz
     kiln_bias_backward(db, dz, n, 8);  // db (8) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 12, 8, 1);  // dinp (n,12) += dz . w^T

@@ -36,7 +36,7 @@ enum kiln_activation {
 };
 
 // z (rows,cols) += bias (cols) in place (bias may be NULL), then y (rows,cols) = act(z); y may alias z.
-// alpha: negative slope for leaky_relu. softmax is taken over each row.
+// alpha: negative slope for leaky_relu, alpha for elu (1 in keras.activations.elu). softmax is taken over each row.
 void kiln_bias_act_forward(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha);
 // dz (rows,cols) += dy * act'(.), from the pre-activation z and/or the output y. dz must not alias dy.
 void kiln_act_backward(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act, float alpha);

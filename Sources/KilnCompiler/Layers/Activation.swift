@@ -1,7 +1,7 @@
 import KilnSpec
 
 /// keras.layers.Activation: applies one activation function elementwise (softmax: last axis).
-struct Activation: LayerBuilder {
+struct Activation: ElementwiseActivation {
     static let kerasClass = "Activation"
     static let namePrefix = "activation"
     static let keys = ["activation"]
@@ -16,8 +16,55 @@ struct Activation: LayerBuilder {
         return readActivation(config, diagnostics: diagnostics).map(Activation.init)
     }
 
+    var activationKind: ActivationKind { activation }
+    var activationAlpha: Float { activation.defaultAlpha }
+
+    func describe(_ node: LayerNode) -> String { "Activation(\(activation.kerasName))" }
+    func signature(_ node: LayerNode) -> String { "Activation(\(activation.kerasName))" }
+}
+
+/// A layer that applies one activation elementwise (softmax: per row of the last axis): one
+/// forward and one backward kernel over the runtime's activation functions. Activation, ReLU,
+/// LeakyReLU, ELU and Softmax share it.
+protocol ElementwiseActivation: LayerKind {
+    var activationKind: ActivationKind { get }
+    var activationAlpha: Float { get }
+}
+
+extension ElementwiseActivation {
+    var fusedActivation: (kind: ActivationKind, alpha: Float)? { (activationKind, activationAlpha) }
+
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        let alpha = activation == .leakyRelu ? ActivationKind.leakyReluDefaultSlope : 0
-        return BuiltLayer(op: .activation(activation, alpha: alpha), weights: [], outputShape: inputShape)
+        BuiltLayer(op: self, weights: [], outputShape: inputShape)
+    }
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let r = c.rows(c.node.inputShape), cols = c.node.inputShape.last!
+        let act = activationKind.cName, alpha = CFormat.float(activationAlpha)
+        var out = "static void \(c.forwardName)(float *out, const float *inp, int n) {\n"
+        out += "    // out, inp \(c.outShape)\n"
+        out += "    kiln_bias_act_forward(out, (float *)inp, NULL, \(r), \(cols), \(act), \(alpha));\n"
+        out += "}\n"
+        if c.emitBackward && c.layer.needsInputGradient && !c.fusedLoss {
+            out += "static void \(c.backwardName)(float *dinp, const float *dout, const float *inp, const float *out, int n) {\n"
+            out += "    // dinp, dout, inp, out \(c.outShape)\n"
+            out += "    kiln_act_backward(dinp, dout, inp, out, \(r), \(cols), \(act), \(alpha));  // dinp += dout * act'\n"
+            out += "}\n"
+        }
+        return out + "\n"
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? {
+        "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.input)), n);"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        guard c.layer.needsInputGradient, !c.fusedLoss else { return nil }
+        let layer = c.layer
+        return "\(c.backwardName)(\(c.dact(layer.input)), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.act(layer.output)), n);"
+    }
+
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+        (ReferenceMath.activate(input, cols: layer.node.inputShape.last ?? 1, activationKind, alpha: Double(activationAlpha)), input)
     }
 }

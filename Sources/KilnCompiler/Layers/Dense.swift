@@ -2,7 +2,7 @@ import KilnSpec
 import KilnCore
 
 /// keras.layers.Dense: out = activation(inp . kernel + bias) on the last axis.
-struct Dense: LayerBuilder {
+struct Dense: LayerKind {
     static let kerasClass = "Dense"
     static let namePrefix = "dense"
     static let keys = ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer"]
@@ -43,8 +43,97 @@ struct Dense: LayerBuilder {
         if useBias {
             weights.append(WeightDecl(name: "bias", shape: [units], initializer: biasInitializer, fanIn: inputDim, fanOut: units, l2: nil))
         }
-        let alpha = activation == .leakyRelu ? ActivationKind.leakyReluDefaultSlope : 0
-        return BuiltLayer(op: .dense(units: units, activation: activation, alpha: alpha, useBias: useBias),
-                          weights: weights, outputShape: inputShape.dropLast() + [units])
+        return BuiltLayer(op: self, weights: weights, outputShape: inputShape.dropLast() + [units])
+    }
+
+    var alpha: Float { activation.defaultAlpha }
+    var buffers: LayerBuffers { LayerBuffers(preActivation: activation != .linear) }
+    var fusedActivation: (kind: ActivationKind, alpha: Float)? { (activation, alpha) }
+
+    func describe(_ node: LayerNode) -> String {
+        "Dense(units=\(units), activation=\(activation.kerasName)\(useBias ? "" : ", use_bias=False"))"
+    }
+
+    func signature(_ node: LayerNode) -> String { "Dense(\(units), \(activation.kerasName))" }
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let node = c.node, inShape = c.inShape, outShape = c.outShape
+        let k = node.inputShape.last!, r = c.rows(node.inputShape)
+        let z = activation == .linear ? "out" : "z"
+        var args = ["float *out"]
+        if activation != .linear { args.append("float *z") }
+        args += ["const float *inp", "const float *w"]
+        if useBias { args.append("const float *b") }
+        args.append("int n")
+        var out = "static void \(c.forwardName)(\(args.joined(separator: ", "))) {\n"
+        out += "    // out\(activation == .linear ? "" : ", z") \(outShape); inp \(inShape); w (\(k),\(units))\(useBias ? "; b (\(units))" : "")\n"
+        out += "    kiln_sgemm_nn(\(z), inp, w, \(r), \(units), \(k), 0);\n"
+        if useBias || activation != .linear {
+            out += "    kiln_bias_act_forward(out, \(z), \(useBias ? "b" : "NULL"), \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));\n"
+        }
+        out += "}\n"
+        guard c.emitBackward else { return out + "\n" }
+        let weightGrads = node.trainable, needsInputGradient = c.layer.needsInputGradient
+        var bargs: [String] = []
+        if needsInputGradient { bargs.append("float *dinp") }
+        if weightGrads { bargs.append("float *dw"); if useBias { bargs.append("float *db") } }
+        let dzLocal = activation != .linear && !c.fusedLoss
+        if dzLocal { bargs += ["float *dz", "const float *dout", "const float *z", "const float *out"] } else { bargs.append("const float *dz") }
+        if weightGrads { bargs.append("const float *inp") }
+        if needsInputGradient { bargs.append("const float *w") }
+        bargs.append("int n")
+        out += "static void \(c.backwardName)(\(bargs.joined(separator: ", "))) {\n"
+        out += "    // dz \(outShape) is dLoss/d(pre-activation)\(c.fusedLoss ? ", written by the loss from the logits" : "")\n"
+        if dzLocal {
+            out += "    kiln_act_backward(dz, dout, z, out, \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));  // dz += dout * act'\n"
+        }
+        if weightGrads {
+            out += "    kiln_sgemm_tn(dw, inp, dz, \(k), \(units), \(r), 1);  // dw (\(k),\(units)) += inp^T . dz\n"
+            if useBias { out += "    kiln_bias_backward(db, dz, \(r), \(units));  // db (\(units)) += column sums of dz\n" }
+        }
+        if needsInputGradient {
+            out += "    kiln_sgemm_nt(dinp, dz, w, \(r), \(k), \(units), 1);  // dinp \(inShape) += dz . w^T\n"
+        }
+        return out + "}\n\n"
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer
+        var args = [c.act(layer.output)]
+        if activation != .linear { args.append(c.act(layer.preActivation!)) }
+        args += [c.act(layer.input), c.param(layer.weights[0])]
+        if useBias { args.append(c.param(layer.weights[1])) }
+        args.append("n")
+        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer
+        var args: [String] = []
+        if layer.needsInputGradient { args.append(c.dact(layer.input)) }
+        if layer.node.trainable { args.append(c.grad(layer.weights[0])); if useBias { args.append(c.grad(layer.weights[1])) } }
+        if activation != .linear && !c.fusedLoss {
+            args += [c.dact(layer.preActivation!), c.dact(layer.output), c.act(layer.preActivation!), c.act(layer.output)]
+        } else {
+            args.append(c.dact(layer.preActivation ?? layer.output))
+        }
+        if layer.node.trainable { args.append(c.act(layer.input)) }
+        if layer.needsInputGradient { args.append(c.param(layer.weights[0])) }
+        args.append("n")
+        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+        let cols = layer.node.inputShape.last!, lead = rows * saturatingProduct(layer.node.inputShape.dropLast())
+        let kernel = layer.weights[0].offset
+        var z = [Double](repeating: 0, count: lead * units)
+        for r in 0..<lead {
+            for j in 0..<units {
+                var sum = useBias ? params[layer.weights[1].offset + j] : 0
+                for k in 0..<cols { sum += input[r * cols + k] * params[kernel + k * units + j] }
+                z[r * units + j] = sum
+            }
+        }
+        return (ReferenceMath.activate(z, cols: units, activation, alpha: Double(alpha)), z)
     }
 }

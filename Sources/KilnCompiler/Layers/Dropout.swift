@@ -1,7 +1,7 @@
 import KilnSpec
 
 /// keras.layers.Dropout: inverted dropout in training (seeded masks), identity in inference.
-struct Dropout: LayerBuilder {
+struct Dropout: LayerKind {
     static let kerasClass = "Dropout"
     static let namePrefix = "dropout"
     static let keys = ["rate", "seed"]
@@ -23,6 +23,41 @@ struct Dropout: LayerBuilder {
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        BuiltLayer(op: .dropout(rate: rate), weights: [], outputShape: inputShape)
+        BuiltLayer(op: self, weights: [], outputShape: inputShape)
+    }
+
+    var buffers: LayerBuffers { LayerBuffers(mask: true) }
+    var usesTrainingFlag: Bool { true }
+
+    func describe(_ node: LayerNode) -> String { "Dropout(rate=\(rate))" }
+    func signature(_ node: LayerNode) -> String { "Dropout(\(rate))" }
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let size = saturatingProduct(c.node.inputShape)
+        var out = "static void \(c.forwardName)(float *out, float *mask, const float *inp, int n, int training, uint64_t rng[2]) {\n"
+        out += "    // out, mask, inp \(c.outShape)\n"
+        out += "    if (training) kiln_dropout_forward(out, mask, inp, (int64_t)n * \(size), \(CFormat.float(rate)), rng);\n"
+        out += "    else memcpy(out, inp, sizeof(float) * (size_t)n * \(size));\n"
+        out += "}\n"
+        if c.emitBackward && c.layer.needsInputGradient {
+            out += "static void \(c.backwardName)(float *dinp, const float *dout, const float *mask, int n) {\n"
+            out += "    // dinp, dout, mask \(c.outShape)\n"
+            out += "    kiln_dropout_backward(dinp, dout, mask, (int64_t)n * \(size));  // dinp += dout * mask\n"
+            out += "}\n"
+        }
+        return out + "\n"
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? {
+        "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.mask!)), \(c.act(c.layer.input)), n, training, s->rng);"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        guard c.layer.needsInputGradient else { return nil }
+        return "\(c.backwardName)(\(c.dact(c.layer.input)), \(c.dact(c.layer.output)), \(c.act(c.layer.mask!)), n);"
+    }
+
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+        (mask.map { zip(input, $0).map { $0 * $1 } } ?? input, nil)
     }
 }

@@ -1,7 +1,7 @@
 import KilnSpec
 
 /// keras.layers.Flatten: (None, d1, d2, ...) -> (None, d1*d2*...). Row-major, so it moves no data.
-struct Flatten: LayerBuilder {
+struct Flatten: LayerKind {
     static let kerasClass = "Flatten"
     static let namePrefix = "flatten"
     static let keys = ["data_format"]
@@ -19,6 +19,14 @@ struct Flatten: LayerBuilder {
             diagnostics.error("The output of layer \"\(name)\" (Flatten) would have more than \(Int.max) values: input shape \(kerasShape(inputShape))", at: location)
             return nil
         }
-        return BuiltLayer(op: .flatten, weights: [], outputShape: [size])
+        return BuiltLayer(op: self, weights: [], outputShape: [size])
     }
+
+    var buffers: LayerBuffers { LayerBuffers(aliasesInput: true) }
+    func describe(_ node: LayerNode) -> String { "Flatten()" }
+    func signature(_ node: LayerNode) -> String { "Flatten" }
+    func cKernels(_ c: CLayerContext) -> String { "// (row-major: the output is the input buffer; no kernel)\n\n" }
+    func forwardCall(_ c: CLayerContext) -> String? { nil }
+    func backwardCall(_ c: CLayerContext) -> String? { nil }
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) { (input, nil) }
 }

@@ -1,7 +1,7 @@
 import KilnSpec
 
 /// keras.layers.LeakyReLU: x if x >= 0 else negative_slope * x (layer default 0.3).
-struct LeakyReLU: LayerBuilder {
+struct LeakyReLU: ElementwiseActivation {
     static let kerasClass = "LeakyReLU"
     static let namePrefix = "leaky_re_lu"
     static let keys = ["negative_slope", "alpha"]
@@ -20,7 +20,9 @@ struct LeakyReLU: LayerBuilder {
         return LeakyReLU(negativeSlope: Float(slope))
     }
 
-    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        BuiltLayer(op: .leakyReLU(negativeSlope: negativeSlope), weights: [], outputShape: inputShape)
-    }
+    var activationKind: ActivationKind { .leakyRelu }
+    var activationAlpha: Float { negativeSlope }
+
+    func describe(_ node: LayerNode) -> String { "LeakyReLU(negative_slope=\(negativeSlope))" }
+    func signature(_ node: LayerNode) -> String { "LeakyReLU(\(negativeSlope))" }
 }

@@ -4,7 +4,7 @@ import KilnSpec
 /// axis (axis=-1), or over every value (axis=None); `invert` maps back. The statistics are
 /// non-trainable weights `mean`, `variance` and `count` (count stays 0, as in Keras 3), set by
 /// the model's `adapt(x)` before fit; given in the config, they are constants and no weights.
-struct Normalization: LayerBuilder {
+struct Normalization: LayerKind {
     static let kerasClass = "Normalization"
     static let namePrefix = "normalization"
     static let keys = ["axis", "mean", "variance", "invert"]
@@ -14,6 +14,15 @@ struct Normalization: LayerBuilder {
     var axis: (value: Int, location: SourceLocation)?
     var constants: (mean: [Float], variance: [Float])?
     var invert: Bool
+    /// Resolved by `build`: statistics per feature of the last axis (1 for axis=None), and the
+    /// constants broadcast to them.
+    var features = 0
+    var mean: [Float]?
+    var variance: [Float]?
+
+    init(perFeature: Bool, axis: (value: Int, location: SourceLocation)?, constants: (mean: [Float], variance: [Float])?, invert: Bool) {
+        self.perFeature = perFeature; self.axis = axis; self.constants = constants; self.invert = invert
+    }
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Normalization? {
         var perFeature = true
@@ -86,10 +95,11 @@ struct Normalization: LayerBuilder {
             diagnostics.error("Kiln supports Normalization over the last axis (axis=-1, or \(inputShape.count) for input shape \(kerasShape(inputShape))) or over every value (axis=None). Received: axis=\(axis.value)", at: axis.location)
             return nil
         }
-        let features = perFeature ? inputShape.last ?? 1 : 1
-        let op = LayerOp.normalization(features: features, invert: invert,
-                                       mean: constants.map { broadcast($0.mean, to: features) },
-                                       variance: constants.map { broadcast($0.variance, to: features) })
+        var op = self
+        op.features = perFeature ? inputShape.last ?? 1 : 1
+        op.mean = constants.map { broadcast($0.mean, to: op.features) }
+        op.variance = constants.map { broadcast($0.variance, to: op.features) }
+        let features = op.features
         if let constants {
             for (key, list) in [("mean", constants.mean), ("variance", constants.variance)] where list.count != 1 && list.count != features {
                 diagnostics.error("`\(key)` must be a number or hold one value per feature of the last axis (\(features)). Received: \(key) with \(list.count) values for input shape \(kerasShape(inputShape))", at: location)
@@ -106,4 +116,58 @@ struct Normalization: LayerBuilder {
     }
 
     func broadcast(_ values: [Float], to count: Int) -> [Float] { values.count == 1 ? Array(repeating: values[0], count: count) : values }
+
+    func describe(_ node: LayerNode) -> String {
+        "Normalization(\(features == 1 && node.inputShape.last != 1 ? "axis=None" : "axis=-1")\(mean == nil ? "" : ", mean and variance given")\(invert ? ", invert=True" : ""))"
+    }
+
+    func signature(_ node: LayerNode) -> String { "Normalization" }
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let name = c.name, size = c.node.inputShape.reduce(1, *)
+        var out = ""
+        let statistics = mean == nil ? "mean, var (\(features))" : "\(name)_mean, \(name)_var (\(features)), from the spec"
+        if let mean, let variance {
+            out += "static const float \(name)_mean[\(features)] = {\(mean.map(CFormat.float).joined(separator: ", "))};\n"
+            out += "static const float \(name)_var[\(features)] = {\(variance.map(CFormat.float).joined(separator: ", "))};\n"
+        }
+        let statArgs = mean == nil ? "const float *mean, const float *var, " : ""
+        let meanArg = mean == nil ? "mean" : "\(name)_mean", varArg = mean == nil ? "var" : "\(name)_var"
+        out += "static void \(c.forwardName)(float *out, const float *inp, \(statArgs)int n) {\n"
+        out += "    // out, inp \(c.outShape); \(statistics)\n"
+        out += "    kiln_normalize_forward(out, inp, \(meanArg), \(varArg), (int64_t)n * \(size / features), \(features), \(invert ? 1 : 0));\n"
+        out += "}\n"
+        if c.emitBackward && c.layer.needsInputGradient {
+            out += "static void \(c.backwardName)(float *dinp, const float *dout, \(mean == nil ? "const float *var, " : "")int n) {\n"
+            out += "    // dinp, dout \(c.outShape)\n"
+            out += "    kiln_normalize_backward(dinp, dout, \(varArg), (int64_t)n * \(size / features), \(features), \(invert ? 1 : 0));  // dinp += dout * d(out)/d(inp)\n"
+            out += "}\n"
+        }
+        return out + "\n"
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? {
+        let stats = mean == nil ? "\(c.param(c.layer.weights[0])), \(c.param(c.layer.weights[1])), " : ""
+        return "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.input)), \(stats)n);"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        guard c.layer.needsInputGradient else { return nil }
+        return "\(c.backwardName)(\(c.dact(c.layer.input)), \(c.dact(c.layer.output)), \(mean == nil ? "\(c.param(c.layer.weights[1])), " : "")n);"
+    }
+
+    func adaptation(_ layer: PlannedLayer) -> String? {
+        guard mean == nil else { return nil }
+        return "Adaptation(layer: \(Identifiers.swiftStringLiteral(layer.node.name)), inputOffset: \(layer.input.isInput ? "nil" : "\(layer.input.offset)"), inputSize: \(layer.input.size), features: \(features), meanOffset: \(layer.weights[0].offset), varianceOffset: \(layer.weights[1].offset))"
+    }
+
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+        let m = mean.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[0].offset + $0] }
+        let v = variance.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[1].offset + $0] }
+        let output = input.indices.map { i in
+            let j = i % features, sd = max(v[j].squareRoot(), 1e-7)
+            return invert ? input[i] * sd + m[j] : (input[i] - m[j]) / sd
+        }
+        return (output, nil)
+    }
 }

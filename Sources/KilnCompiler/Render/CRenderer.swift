@@ -63,7 +63,7 @@ public struct CRenderer {
 
         """
         out += layoutSection()
-        for (index, layer) in plan.layers.enumerated() { out += layerKernels(layer, backward: index >= plan.firstBackwardLayer) }
+        for index in plan.layers.indices { out += layerKernels(index) }
         out += modelFunctions()
         return out
     }
@@ -102,183 +102,15 @@ public struct CRenderer {
 
     // MARK: layer kernels
 
-    /// Rows of the GEMM view: batch times all leading axes (Dense acts on the last axis).
-    func rows(_ shape: [Int]) -> String {
-        let lead = saturatingProduct(shape.dropLast())
-        return lead == 1 ? "n" : "n * \(lead)"
+    func context(_ index: Int) -> CLayerContext {
+        let layer = plan.layers[index]
+        return CLayerContext(layer: layer, name: "\(p)_\(layer.cName)", emitBackward: index >= plan.firstBackwardLayer,
+                             fusedLoss: index == plan.layers.count - 1 && plan.lossOnLogits)
     }
 
-    func describe(_ node: LayerNode) -> String {
-        switch node.op {
-        case let .dense(units, activation, _, useBias):
-            "Dense(units=\(units), activation=\(activation.kerasName)\(useBias ? "" : ", use_bias=False"))"
-        case let .activation(activation, _): "Activation(\(activation.kerasName))"
-        case let .leakyReLU(slope): "LeakyReLU(negative_slope=\(slope))"
-        case let .dropout(rate): "Dropout(rate=\(rate))"
-        case .flatten: "Flatten()"
-        case let .normalization(features, invert, mean, _):
-            "Normalization(\(features == 1 && node.inputShape.last != 1 ? "axis=None" : "axis=-1")\(mean == nil ? "" : ", mean and variance given")\(invert ? ", invert=True" : ""))"
-        }
-    }
-
-    func layerKernels(_ layer: PlannedLayer, backward emitBackward: Bool) -> String {
-        let node = layer.node
-        let name = "\(p)_\(layer.cName)"
-        let inShape = shape(node.inputShape, batch: "n"), outShape = shape(node.outputShape, batch: "n")
-        var out = "// \(Identifiers.commentText(node.name)): \(describe(node)). inp \(inShape) -> out \(outShape)\n"
-        let isLast = layer.node.name == plan.layers.last?.node.name
-        let fusedLoss = isLast && plan.lossOnLogits
-        switch node.op {
-        case let .dense(units, activation, alpha, useBias):
-            let k = node.inputShape.last!, r = rows(node.inputShape)
-            let z = activation == .linear ? "out" : "z"
-            // forward
-            var args = ["float *out"]
-            if activation != .linear { args.append("float *z") }
-            args += ["const float *inp", "const float *w"]
-            if useBias { args.append("const float *b") }
-            args.append("int n")
-            out += "static void \(name)_forward(\(args.joined(separator: ", "))) {\n"
-            out += "    // out\(activation == .linear ? "" : ", z") \(outShape); inp \(inShape); w (\(k),\(units))\(useBias ? "; b (\(units))" : "")\n"
-            out += "    kiln_sgemm_nn(\(z), inp, w, \(r), \(units), \(k), 0);\n"
-            if useBias || activation != .linear {
-                out += "    kiln_bias_act_forward(out, \(z), \(useBias ? "b" : "NULL"), \(r), \(units), \(activation.cName), \(cFloat(alpha)));\n"
-            }
-            out += "}\n"
-            guard emitBackward else { return out + "\n" }
-            let weightGrads = node.trainable
-            var bargs: [String] = []
-            if layer.needsInputGradient { bargs.append("float *dinp") }
-            if weightGrads { bargs.append("float *dw"); if useBias { bargs.append("float *db") } }
-            let dzLocal = activation != .linear && !fusedLoss
-            if dzLocal { bargs += ["float *dz", "const float *dout", "const float *z", "const float *out"] } else { bargs.append("const float *dz") }
-            if weightGrads { bargs.append("const float *inp") }
-            if layer.needsInputGradient { bargs.append("const float *w") }
-            bargs.append("int n")
-            out += "static void \(name)_backward(\(bargs.joined(separator: ", "))) {\n"
-            out += "    // dz \(outShape) is dLoss/d(pre-activation)\(fusedLoss ? ", written by the loss from the logits" : "")\n"
-            if dzLocal {
-                out += "    kiln_act_backward(dz, dout, z, out, \(r), \(units), \(activation.cName), \(cFloat(alpha)));  // dz += dout * act'\n"
-            }
-            if weightGrads {
-                out += "    kiln_sgemm_tn(dw, inp, dz, \(k), \(units), \(r), 1);  // dw (\(k),\(units)) += inp^T . dz\n"
-                if useBias { out += "    kiln_bias_backward(db, dz, \(r), \(units));  // db (\(units)) += column sums of dz\n" }
-            }
-            if layer.needsInputGradient {
-                out += "    kiln_sgemm_nt(dinp, dz, w, \(r), \(k), \(units), 1);  // dinp \(inShape) += dz . w^T\n"
-            }
-            out += "}\n\n"
-        case .activation, .leakyReLU:
-            let (activation, alpha) = node.op.activation!
-            let r = rows(node.inputShape), c = node.inputShape.last!
-            out += "static void \(name)_forward(float *out, const float *inp, int n) {\n"
-            out += "    // out, inp \(outShape)\n"
-            out += "    kiln_bias_act_forward(out, (float *)inp, NULL, \(r), \(c), \(activation.cName), \(cFloat(alpha)));\n"
-            out += "}\n"
-            if emitBackward && layer.needsInputGradient && !fusedLoss {
-                out += "static void \(name)_backward(float *dinp, const float *dout, const float *inp, const float *out, int n) {\n"
-                out += "    // dinp, dout, inp, out \(outShape)\n"
-                out += "    kiln_act_backward(dinp, dout, inp, out, \(r), \(c), \(activation.cName), \(cFloat(alpha)));  // dinp += dout * act'\n"
-                out += "}\n"
-            }
-            out += "\n"
-        case let .dropout(rate):
-            let size = saturatingProduct(node.inputShape)
-            out += "static void \(name)_forward(float *out, float *mask, const float *inp, int n, int training, uint64_t rng[2]) {\n"
-            out += "    // out, mask, inp \(outShape)\n"
-            out += "    if (training) kiln_dropout_forward(out, mask, inp, (int64_t)n * \(size), \(cFloat(rate)), rng);\n"
-            out += "    else memcpy(out, inp, sizeof(float) * (size_t)n * \(size));\n"
-            out += "}\n"
-            if emitBackward && layer.needsInputGradient {
-                out += "static void \(name)_backward(float *dinp, const float *dout, const float *mask, int n) {\n"
-                out += "    // dinp, dout, mask \(outShape)\n"
-                out += "    kiln_dropout_backward(dinp, dout, mask, (int64_t)n * \(size));  // dinp += dout * mask\n"
-                out += "}\n"
-            }
-            out += "\n"
-        case .flatten:
-            out += "// (row-major: the output is the input buffer; no kernel)\n\n"
-        case let .normalization(features, invert, mean, variance):
-            let size = node.inputShape.reduce(1, *)
-            let statistics = mean == nil ? "mean, var (\(features))" : "\(name)_mean, \(name)_var (\(features)), from the spec"
-            if let mean, let variance {
-                out += "static const float \(name)_mean[\(features)] = {\(mean.map(cFloat).joined(separator: ", "))};\n"
-                out += "static const float \(name)_var[\(features)] = {\(variance.map(cFloat).joined(separator: ", "))};\n"
-            }
-            let statArgs = mean == nil ? "const float *mean, const float *var, " : ""
-            let meanArg = mean == nil ? "mean" : "\(name)_mean", varArg = mean == nil ? "var" : "\(name)_var"
-            out += "static void \(name)_forward(float *out, const float *inp, \(statArgs)int n) {\n"
-            out += "    // out, inp \(outShape); \(statistics)\n"
-            out += "    kiln_normalize_forward(out, inp, \(meanArg), \(varArg), (int64_t)n * \(size / features), \(features), \(invert ? 1 : 0));\n"
-            out += "}\n"
-            if emitBackward && layer.needsInputGradient {
-                out += "static void \(name)_backward(float *dinp, const float *dout, \(mean == nil ? "const float *var, " : "")int n) {\n"
-                out += "    // dinp, dout \(outShape)\n"
-                out += "    kiln_normalize_backward(dinp, dout, \(varArg), (int64_t)n * \(size / features), \(features), \(invert ? 1 : 0));  // dinp += dout * d(out)/d(inp)\n"
-                out += "}\n"
-            }
-            out += "\n"
-        }
-        return out
-    }
-
-    // MARK: model functions
-
-    func act(_ buffer: Buffer) -> String { buffer.isInput ? "x" : "acts + \(buffer.symbol)" }
-    func dact(_ buffer: Buffer) -> String { "dacts + \(buffer.symbol)" }
-    func param(_ weight: PlacedWeight) -> String { "params + \(weight.symbol)" }
-    func grad(_ weight: PlacedWeight) -> String { "grads + \(weight.symbol)" }
-
-    func forwardCall(_ layer: PlannedLayer) -> String? {
-        let name = "\(p)_\(layer.cName)_forward"
-        switch layer.node.op {
-        case let .dense(_, activation, _, useBias):
-            var args = [act(layer.output)]
-            if activation != .linear { args.append(act(layer.preActivation!)) }
-            args += [act(layer.input), param(layer.weights[0])]
-            if useBias { args.append(param(layer.weights[1])) }
-            args.append("n")
-            return "\(name)(\(args.joined(separator: ", ")));"
-        case .activation, .leakyReLU:
-            return "\(name)(\(act(layer.output)), \(act(layer.input)), n);"
-        case .dropout:
-            return "\(name)(\(act(layer.output)), \(act(layer.mask!)), \(act(layer.input)), n, training, s->rng);"
-        case .flatten:
-            return nil
-        case let .normalization(_, _, mean, _):
-            let stats = mean == nil ? "\(param(layer.weights[0])), \(param(layer.weights[1])), " : ""
-            return "\(name)(\(act(layer.output)), \(act(layer.input)), \(stats)n);"
-        }
-    }
-
-    func backwardCall(_ layer: PlannedLayer, fusedLoss: Bool) -> String? {
-        let name = "\(p)_\(layer.cName)_backward"
-        switch layer.node.op {
-        case let .dense(_, activation, _, useBias):
-            var args: [String] = []
-            if layer.needsInputGradient { args.append(dact(layer.input)) }
-            if layer.node.trainable { args.append(grad(layer.weights[0])); if useBias { args.append(grad(layer.weights[1])) } }
-            if activation != .linear && !fusedLoss {
-                args += [dact(layer.preActivation!), dact(layer.output), act(layer.preActivation!), act(layer.output)]
-            } else {
-                args.append(dact(layer.preActivation ?? layer.output))
-            }
-            if layer.node.trainable { args.append(act(layer.input)) }
-            if layer.needsInputGradient { args.append(param(layer.weights[0])) }
-            args.append("n")
-            return "\(name)(\(args.joined(separator: ", ")));"
-        case .activation, .leakyReLU:
-            guard layer.needsInputGradient, !fusedLoss else { return nil }
-            return "\(name)(\(dact(layer.input)), \(dact(layer.output)), \(act(layer.input)), \(act(layer.output)), n);"
-        case .dropout:
-            guard layer.needsInputGradient else { return nil }
-            return "\(name)(\(dact(layer.input)), \(dact(layer.output)), \(act(layer.mask!)), n);"
-        case .flatten:
-            return nil
-        case let .normalization(_, _, mean, _):
-            guard layer.needsInputGradient else { return nil }
-            return "\(name)(\(dact(layer.input)), \(dact(layer.output)), \(mean == nil ? "\(param(layer.weights[1])), " : "")n);"
-        }
+    func layerKernels(_ index: Int) -> String {
+        let c = context(index), node = c.node
+        return "// \(Identifiers.commentText(node.name)): \(node.op.describe(node)). inp \(c.inShape) -> out \(c.outShape)\n" + node.op.cKernels(c)
     }
 
     /// The loss call writing dLoss/d(loss input) into `target`.
@@ -306,8 +138,8 @@ public struct CRenderer {
         out += "void \(p)_forward(kiln_state *s, const float *x, int n, int training) {\n"
         out += "    // x is (n,\(plan.input.shape.map(String.init).joined(separator: ","))), n <= B\n"
         out += "    float *acts = s->acts;\n    const float *params = s->params;\n"
-        if !plan.layers.contains(where: { if case .dropout = $0.node.op { true } else { false } }) { out += "    (void)training;\n" }
-        for layer in plan.layers { if let call = forwardCall(layer) { out += "    \(call)\n" } }
+        if !plan.layers.contains(where: { $0.node.op.usesTrainingFlag }) { out += "    (void)training;\n" }
+        for index in plan.layers.indices { if let call = plan.layers[index].node.op.forwardCall(context(index)) { out += "    \(call)\n" } }
         out += "}\n\n"
 
         let lossTarget = "s->dacts + \(plan.lossInput.symbol)"
@@ -330,8 +162,7 @@ public struct CRenderer {
         }
         let first = plan.firstBackwardLayer
         for index in plan.layers.indices.reversed() where index >= first {
-            let layer = plan.layers[index]
-            if let call = backwardCall(layer, fusedLoss: index == plan.layers.count - 1 && plan.lossOnLogits) { out += "    \(call)\n" }
+            if let call = plan.layers[index].node.op.backwardCall(context(index)) { out += "    \(call)\n" }
         }
         out += "    (void)acts; (void)params;\n"
         out += "    return loss;\n}\n\n"
@@ -363,13 +194,6 @@ public struct CRenderer {
 
     // MARK: formatting
 
-    func shape(_ dims: [Int], batch: String? = nil) -> String {
-        "(" + ((batch.map { [$0] } ?? []) + dims.map(String.init)).joined(separator: ",") + ")"
-    }
-
-    func cFloat(_ value: Float) -> String {
-        var text = "\(value)"
-        if !text.contains(".") && !text.contains("e") { text += ".0" }
-        return text + "f"
-    }
+    func shape(_ dims: [Int], batch: String? = nil) -> String { CFormat.shape(dims, batch: batch) }
+    func cFloat(_ value: Float) -> String { CFormat.float(value) }
 }

@@ -57,15 +57,12 @@ public struct SwiftRenderer {
         out += "        metricNames: [\(graph.metrics.map { lit($0.name) }.joined(separator: ", "))],\n"
         let o = graph.optimizer
         out += "        optimizer: OptimizerConfig(kind: .\(optimizerCase(o.kind)), learningRate: \(o.learningRate), beta1: \(o.beta1), beta2: \(o.beta2), epsilon: \(o.epsilon), momentum: \(o.momentum), rho: \(o.rho), nesterov: \(o.nesterov)),\n"
-        let adaptations = plan.layers.filter { if case .normalization(_, _, nil, _) = $0.node.op { true } else { false } }
+        let adaptations = plan.layers.compactMap { $0.node.op.adaptation($0) }
         if adaptations.isEmpty {
             out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit))\n"
         } else {
             out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit),\n        adaptations: [\n"
-            for layer in adaptations {
-                guard case let .normalization(features, _, _, _) = layer.node.op else { continue }
-                out += "            Adaptation(layer: \(lit(layer.node.name)), inputOffset: \(layer.input.isInput ? "nil" : "\(layer.input.offset)"), inputSize: \(layer.input.size), features: \(features), meanOffset: \(layer.weights[0].offset), varianceOffset: \(layer.weights[1].offset)),\n"
-            }
+            for adaptation in adaptations { out += "            \(adaptation),\n" }
             out += "        ])\n"
         }
         out += "}\n"
@@ -73,16 +70,7 @@ public struct SwiftRenderer {
     }
 
     func signature() -> String {
-        (["Input \(kerasShape(graph.inputShape))"] + graph.layers.map { layer -> String in
-            switch layer.op {
-            case let .dense(units, activation, _, _): "Dense(\(units), \(activation.kerasName))"
-            case let .activation(activation, _): "Activation(\(activation.kerasName))"
-            case let .leakyReLU(slope): "LeakyReLU(\(slope))"
-            case let .dropout(rate): "Dropout(\(rate))"
-            case .flatten: "Flatten"
-            case .normalization: "Normalization"
-            }
-        }).joined(separator: " -> ")
+        (["Input \(kerasShape(graph.inputShape))"] + graph.layers.map { $0.op.signature($0) }).joined(separator: " -> ")
     }
 
     func ints(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }

@@ -1,38 +1,6 @@
 import KilnSpec
 import KilnCore
 
-/// The Keras layer contract, one conforming type per file: check the config, derive weight
-/// shapes from the input shape, compute the output shape (parameter counts follow from weights).
-protocol LayerBuilder: Sendable {
-    static var kerasClass: String { get }
-    /// Prefix of Keras's automatic layer names ("dense" -> dense, dense_1, ...).
-    static var namePrefix: String { get }
-    /// The config keys this layer takes besides the common name, trainable and dtype.
-    static var keys: [String] { get }
-    /// Reads and checks this layer's own keys; nil after reporting what is wrong.
-    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Self?
-    /// The resolved op, its weights and its output shape; nil after reporting why the input does not fit.
-    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer?
-}
-
-struct BuiltLayer {
-    var op: LayerOp
-    var weights: [WeightDecl]
-    var outputShape: [Int]
-    /// False for layers whose weights are never trained (Normalization's statistics).
-    var trainable = true
-}
-
-/// The layer kinds Kiln knows, by Keras class name.
-let layerBuilders: [String: any LayerBuilder.Type] = [
-    Dense.kerasClass: Dense.self,
-    Activation.kerasClass: Activation.self,
-    LeakyReLU.kerasClass: LeakyReLU.self,
-    Dropout.kerasClass: Dropout.self,
-    Flatten.kerasClass: Flatten.self,
-    Normalization.kerasClass: Normalization.self,
-]
-
 /// Keras prints shapes with the batch axis as None: (None, 2, 3).
 public func kerasShapeText(_ shape: [Int]) -> String { kerasShape(shape) }
 

@@ -1,0 +1,150 @@
+import Foundation
+import KilnSpec
+import KilnCore
+
+/// The Keras layer contract, one conforming type per file under Layers/. A kind checks its config
+/// in Keras's words, builds its weights and output shape from the input shape, says which
+/// activation buffers it needs, emits its C kernels and their calls, and carries the float64
+/// reference that the gradient checks hold those kernels to. The plan and the renderers loop over
+/// kinds; `layerKinds` registers them.
+public protocol LayerKind: Sendable {
+    static var kerasClass: String { get }
+    /// Prefix of Keras's automatic layer names ("dense" -> dense, dense_1, ...).
+    static var namePrefix: String { get }
+    /// The config keys this layer takes besides the common name, trainable and dtype.
+    static var keys: [String] { get }
+    /// Reads and checks this layer's own keys; nil after reporting what is wrong.
+    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Self?
+    /// The resolved kind, its weights and its output shape; nil after reporting why the input does not fit.
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer?
+
+    /// The buffers the layer adds to `acts` besides its output.
+    var buffers: LayerBuffers { get }
+    /// The elementwise activation the layer ends in, if any (fused into its kernel; a loss on
+    /// logits reads the buffer before it).
+    var fusedActivation: (kind: ActivationKind, alpha: Float)? { get }
+    /// Whether the forward pass behaves differently in training (dropout).
+    var usesTrainingFlag: Bool { get }
+
+    /// The layer as the generated C's comment names it: Dense(units=3, activation=relu).
+    func describe(_ node: LayerNode) -> String
+    /// The layer in the generated Swift's one-line model signature: Dense(3, relu).
+    func signature(_ node: LayerNode) -> String
+    /// Its `<name>_forward` and `<name>_backward` kernels (calls into the runtime).
+    func cKernels(_ c: CLayerContext) -> String
+    func forwardCall(_ c: CLayerContext) -> String?
+    func backwardCall(_ c: CLayerContext) -> String?
+    /// A `ModelDescriptor` adaptation entry (Swift source), for layers that `adapt` fills.
+    func adaptation(_ layer: PlannedLayer) -> String?
+
+    /// The float64 forward pass, written from Keras's definition: the output for `input`
+    /// (`rows` samples), with `params` the model's flat parameters and `mask` a dropout mask
+    /// (nil: inference). `logits` is what a loss on logits reads, when the layer has one.
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?)
+}
+
+extension LayerKind {
+    public var kerasClass: String { Self.kerasClass }
+    public var buffers: LayerBuffers { LayerBuffers() }
+    public var fusedActivation: (kind: ActivationKind, alpha: Float)? { nil }
+    public var usesTrainingFlag: Bool { false }
+    public func adaptation(_ layer: PlannedLayer) -> String? { nil }
+}
+
+/// What a layer keeps in `acts`: its output (or the input's buffer, for a layer that moves no
+/// data), and the pre-activation or dropout mask its backward reads.
+public struct LayerBuffers: Sendable {
+    public var preActivation = false
+    public var mask = false
+    public var aliasesInput = false
+    public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false) {
+        self.preActivation = preActivation; self.mask = mask; self.aliasesInput = aliasesInput
+    }
+    /// Buffers of the output's size the layer adds to `acts`.
+    public var count: Int { aliasesInput ? 0 : 1 + (preActivation ? 1 : 0) + (mask ? 1 : 0) }
+}
+
+public struct BuiltLayer {
+    public var op: any LayerKind
+    public var weights: [WeightDecl]
+    public var outputShape: [Int]
+    /// False for layers whose weights are never trained (Normalization's statistics).
+    public var trainable = true
+}
+
+/// The layer kinds Kiln knows, by Keras class name: one line per kind.
+let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: [
+    Dense.self, Activation.self, LeakyReLU.self, Dropout.self, Flatten.self, Normalization.self,
+    //NEW
+].map { ($0.kerasClass, $0) })
+
+/// One layer's C emission: its kernel name, shapes and the pointer expressions of its buffers.
+public struct CLayerContext {
+    public let layer: PlannedLayer
+    /// `<model>_<layer>`, the prefix of its kernels.
+    public let name: String
+    /// Whether backward kernels are needed (the layer is at or after the first trainable one).
+    public let emitBackward: Bool
+    /// Whether the loss writes this layer's pre-activation gradient from the logits.
+    public let fusedLoss: Bool
+
+    public var node: LayerNode { layer.node }
+    /// (n,d1,...) of the input and of the output.
+    public var inShape: String { CFormat.shape(node.inputShape, batch: "n") }
+    public var outShape: String { CFormat.shape(node.outputShape, batch: "n") }
+    public var forwardName: String { "\(name)_forward" }
+    public var backwardName: String { "\(name)_backward" }
+
+    public func act(_ buffer: Buffer) -> String { buffer.isInput ? "x" : "acts + \(buffer.symbol)" }
+    public func dact(_ buffer: Buffer) -> String { "dacts + \(buffer.symbol)" }
+    public func param(_ weight: PlacedWeight) -> String { "params + \(weight.symbol)" }
+    public func grad(_ weight: PlacedWeight) -> String { "grads + \(weight.symbol)" }
+    /// Rows of the GEMM view: batch times all leading axes (a layer acting on the last axis).
+    public func rows(_ shape: [Int]) -> String {
+        let lead = saturatingProduct(shape.dropLast())
+        return lead == 1 ? "n" : "n * \(lead)"
+    }
+}
+
+public enum CFormat {
+    public static func shape(_ dims: [Int], batch: String? = nil) -> String {
+        "(" + ((batch.map { [$0] } ?? []) + dims.map(String.init)).joined(separator: ",") + ")"
+    }
+
+    public static func float(_ value: Float) -> String {
+        var text = "\(value)"
+        if !text.contains(".") && !text.contains("e") { text += ".0" }
+        return text + "f"
+    }
+}
+
+/// Float64 helpers for the kinds' reference passes.
+public enum ReferenceMath {
+    public static func activate(_ z: [Double], cols: Int, _ activation: ActivationKind, alpha: Double) -> [Double] {
+        if activation == .softmax {
+            var out = z
+            for r in 0..<(z.count / cols) {
+                let row = z[(r * cols)..<((r + 1) * cols)]
+                let m = row.max()!
+                let e = row.map { exp($0 - m) }
+                let s = e.reduce(0, +)
+                for j in 0..<cols { out[r * cols + j] = e[j] / s }
+            }
+            return out
+        }
+        return z.map { v in
+            switch activation {
+            case .linear: v
+            case .relu: max(v, 0)
+            case .tanh: tanh(v)
+            case .sigmoid: 1 / (1 + exp(-v))
+            case .elu: v > 0 ? v : exp(v) - 1
+            case .selu: 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (exp(v) - 1))
+            case .gelu: 0.5 * v * (1 + erf(v / 2.0.squareRoot()))
+            case .softplus: log1p(exp(-abs(v))) + max(v, 0)
+            case .leakyRelu: v >= 0 ? v : alpha * v
+            case .softmax: v
+            }
+        }
+    }
+}
