@@ -32,6 +32,25 @@ final class LayerTableTests: XCTestCase {
         Row(layer: "Dropout: {rate: 0.5}", input: [9], output: [9], params: 0),
         Row(layer: "Flatten", input: [2, 3, 4], output: [24], params: 0),
         Row(layer: "Flatten: {}", input: [5], output: [5], params: 0),
+        Row(layer: "ReLU", input: [4], output: [4], params: 0),
+        Row(layer: "ReLU: {max_value: 6, negative_slope: 0.1, threshold: 0.5}", input: [2, 3], output: [2, 3], params: 0),
+        Row(layer: "ReLU: {max_value: null}", input: [3], output: [3], params: 0),
+        Row(layer: "Softmax", input: [2, 5], output: [2, 5], params: 0),
+        Row(layer: "Softmax: {axis: 2}", input: [2, 5], output: [2, 5], params: 0),  // the last axis, counting the batch
+        Row(layer: "ELU", input: [3], output: [3], params: 0),
+        Row(layer: "ELU: {alpha: 0.5}", input: [3], output: [3], params: 0),
+        // PReLU: alpha has the input's shape, 1 along each shared axis (Keras counts 1-based).
+        Row(layer: "PReLU", input: [4], output: [4], params: 4),
+        Row(layer: "PReLU", input: [3, 4], output: [3, 4], params: 12),
+        Row(layer: "PReLU: {shared_axes: [1]}", input: [3, 4], output: [3, 4], params: 4),
+        Row(layer: "PReLU: {shared_axes: 2}", input: [3, 4], output: [3, 4], params: 3),
+        Row(layer: "PReLU: {shared_axes: [1, 2], alpha_regularizer: {l2: 0.01}}", input: [5, 5, 8], output: [5, 5, 8], params: 8),
+        Row(layer: "Reshape: {target_shape: [3, 4]}", input: [12], output: [3, 4], params: 0),
+        Row(layer: "Reshape: {target_shape: [-1, 2, 2]}", input: [12], output: [3, 2, 2], params: 0),
+        Row(layer: "Reshape: {target_shape: [6]}", input: [2, 3], output: [6], params: 0),
+        Row(layer: "Permute: {dims: [2, 1]}", input: [3, 5], output: [5, 3], params: 0),
+        Row(layer: "Permute: {dims: [3, 1, 2]}", input: [2, 3, 4], output: [4, 2, 3], params: 0),
+        Row(layer: "RepeatVector: {n: 3}", input: [5], output: [3, 5], params: 0),
     ]
 
     func testShapesAndParameterCounts() {
@@ -62,6 +81,21 @@ final class LayerTableTests: XCTestCase {
         ErrorRow(layer: "Dropout", input: [3], error: "Dropout.__init__() missing 1 required positional argument: 'rate'", column: 5),
         ErrorRow(layer: "LeakyReLU: {negative_slope: -1}", input: [3], error: "The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. Received: negative_slope=-1.0", column: 33),
         ErrorRow(layer: "Activation", input: [3], error: "Activation.__init__() missing 1 required positional argument: 'activation'", column: 5),
+        ErrorRow(layer: "ReLU: {max_value: -1}", input: [3], error: "max_value of a ReLU layer cannot be a negative value. Received: max_value=-1.0", column: 23),
+        ErrorRow(layer: "ReLU: {negative_slope: -0.5}", input: [3], error: "negative_slope of a ReLU layer cannot be None or a negative value. Received: negative_slope=-0.5", column: 28),
+        ErrorRow(layer: "ReLU: {threshold: null}", input: [3], error: "threshold of a ReLU layer cannot be None or a negative value. Received: threshold=None", column: 23),
+        ErrorRow(layer: "Softmax: {axis: 1}", input: [2, 3], error: "Kiln supports Softmax over the last axis (axis=-1, or 2 for input shape (None, 2, 3)). Received: axis=1", column: 21),
+        ErrorRow(layer: "PReLU: {shared_axes: [3]}", input: [2, 3], error: "list assignment index out of range: shared_axes=(3,) for input shape (None, 2, 3)", column: 26),
+        ErrorRow(layer: "Reshape", input: [12], error: "Reshape.__init__() missing 1 required positional argument: 'target_shape'", column: 5),
+        ErrorRow(layer: "Reshape: {target_shape: [5, 3]}", input: [12], error: "The total size of the tensor must be unchanged. Received: input_shape=(12,), target_shape=(5, 3)", column: 5),
+        ErrorRow(layer: "Reshape: {target_shape: [-1, 5]}", input: [12], error: "The total size of the tensor must be unchanged, however, the input size cannot by divided by the specified dimensions in target_shape. Received: input_shape=(12,), target_shape=(-1, 5)", column: 5),
+        ErrorRow(layer: "Reshape: {target_shape: [-1, -1]}", input: [12], error: "There must be at most one unknown dimension (-1) in `target_shape`. Received: target_shape=(-1, -1).", column: 29),
+        ErrorRow(layer: "Reshape: {target_shape: [-2, 6]}", input: [12], error: "Each dimension in `target_shape` must be a non-negative integer, or `-1` for a single unknown dimension. Received: target_shape=(-2, 6).", column: 29),
+        ErrorRow(layer: "Permute: {dims: [1, 3]}", input: [2, 3], error: "Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must be consecutive and start from 1. Received dims=(1, 3)", column: 21),
+        ErrorRow(layer: "Permute: {dims: [2, 1]}", input: [6], error: "Input 0 of layer \"permute\" is incompatible with the layer: expected ndim=3, found ndim=2. Full shape received: (None, 6)", column: 5),
+        ErrorRow(layer: "RepeatVector: {n: 0}", input: [3], error: "Argument `n` should be a positive integer. Received: n=0", column: 23),
+        ErrorRow(layer: "RepeatVector: {n: 2.5}", input: [3], error: "Expected an integer value for `n`, got <class 'float'>.", column: 23),
+        ErrorRow(layer: "RepeatVector: {n: 2}", input: [2, 3], error: "Input 0 of layer \"repeat_vector\" is incompatible with the layer: expected ndim=2, found ndim=3. Full shape received: (None, 2, 3)", column: 5),
         ErrorRow(layer: "Dence: {units: 2}", input: [3], error: "Unknown layer: 'Dence'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly; did you mean 'Dense'?", column: 5),
     ]
 

@@ -21,6 +21,8 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("LogitsCategorical", { LogitsCategorical(seed: $0) }),
     ("LogitsBinary", { LogitsBinary(seed: $0) }),
     ("RefNormalization", { RefNormalization(seed: $0) }),
+    ("RefLayerKinds", { RefLayerKinds(seed: $0) }),
+    ("RefPReLUFirst", { RefPReLUFirst(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {

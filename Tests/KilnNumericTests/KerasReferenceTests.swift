@@ -61,6 +61,8 @@ final class KerasReferenceTests: XCTestCase {
     func testSparseLogitsAdam() throws { try check("RefSparseLogits", RefSparseLogits()) }
     func testActivationsPlainSGD() throws { try check("RefActivations", RefActivations()) }
     func testNormalizationAdaptedAndGiven() throws { try check("RefNormalization", RefNormalization()) }
+    func testReshapingAndParametricActivationsAdam() throws { try check("RefLayerKinds", RefLayerKinds()) }
+    func testPReLUFirstPlainSGD() throws { try check("RefPReLUFirst", RefPReLUFirst()) }
 
     /// adapt(x) gives the statistics Keras's Normalization.adapt gave each layer, in order
     /// (the second adapted layer sees the first one's output through Keras's dense weights).

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <math.h>  // INFINITY: KILN_UNBOUNDED
 
 #ifdef __cplusplus
 extern "C" {
@@ -87,6 +88,23 @@ void kiln_dropout_backward(float *dinp, const float *dout, const float *mask, in
 void kiln_normalize_forward(float *out, const float *inp, const float *mean, const float *var, int64_t rows, int f, int invert);
 // dinp (rows,f) += dout / max(sqrt(var), 1e-7) (invert: * instead of /)
 void kiln_normalize_backward(float *dinp, const float *dout, const float *var, int64_t rows, int f, int invert);
+
+// Permute: per sample, out (out_dims, row-major) from inp through in_strides (each output axis's
+// stride in the input); backward scatters the same way (dinp +=). rank <= KILN_MAX_RANK.
+#define KILN_MAX_RANK 8
+void kiln_permute_forward(float *out, const float *inp, int n, int size, int rank, const int *out_dims, const int *in_strides);
+void kiln_permute_backward(float *dinp, const float *dout, int n, int size, int rank, const int *out_dims, const int *in_strides);
+// RepeatVector: out (n,repeats,d) copies inp (n,d); backward sums the repeats into dinp.
+void kiln_repeat_forward(float *out, const float *inp, int n, int repeats, int d);
+void kiln_repeat_backward(float *dinp, const float *dout, int n, int repeats, int d);
+// keras.layers.ReLU with max_value (KILN_UNBOUNDED: none), negative_slope and threshold.
+#define KILN_UNBOUNDED INFINITY
+void kiln_relu_forward(float *out, const float *inp, int64_t count, float max_value, float negative_slope, float threshold);
+void kiln_relu_backward(float *dinp, const float *dout, const float *inp, int64_t count, float max_value, float negative_slope, float threshold);
+// PReLU: alpha broadcast over the shared axes (alpha_strides 0 there); dinp or dalpha may be NULL.
+void kiln_prelu_forward(float *out, const float *inp, const float *alpha, int n, int size, int rank, const int *dims, const int *alpha_strides);
+void kiln_prelu_backward(float *dinp, float *dalpha, const float *dout, const float *inp, const float *alpha, int n, int size, int rank,
+                         const int *dims, const int *alpha_strides);
 
 // ---- losses (mean over the batch, as Keras's sum_over_batch_size) ----------------
 // Each returns the batch loss and writes dpred (rows,cols) = dLoss/dpred (overwrites).

@@ -106,3 +106,38 @@ func readL2(_ config: MappingReader, key: String, diagnostics: DiagnosticEngine)
     diagnostics.error("Could not interpret regularizer identifier for '\(key)': expected l2, {l2: factor} or {L2: {l2: factor}}", at: node.location)
     return (true, nil)
 }
+
+/// A list of integers under `key` (`[3, 4]`; a single `3` too when `allowsScalar`).
+func readIntList(_ config: MappingReader, key: String, allowsScalar: Bool = false, diagnostics: DiagnosticEngine) -> [Int]? {
+    guard let node = config[key] else { return nil }
+    if allowsScalar, case .scalar = node.value { return node.int(key, in: diagnostics).map { [$0] } }
+    guard let items = node.sequence(key, in: diagnostics) else { return nil }
+    var values: [Int] = []
+    for item in items {
+        guard let value = item.int(key, in: diagnostics) else { return nil }
+        values.append(value)
+    }
+    return values
+}
+
+/// A Python tuple as Keras's messages print one: (12,) or (3, 4).
+func pythonTuple(_ values: [Int]) -> String {
+    "(" + values.map(String.init).joined(separator: ", ") + (values.count == 1 ? ",)" : ")")
+}
+
+/// Keras's fan-in and fan-out of a weight shape (initializers' compute_fans).
+func kerasFans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
+    switch shape.count {
+    case 0: return (1, 1)
+    case 1: return (shape[0], shape[0])
+    case 2: return (shape[0], shape[1])
+    default:
+        let receptive = saturatingProduct(shape.dropLast(2))
+        return (shape[shape.count - 2] * receptive, shape[shape.count - 1] * receptive)
+    }
+}
+
+/// Keras's InputSpec message for a layer that takes inputs of one rank.
+func rankMismatch(_ name: String, expected: Int, inputShape: [Int]) -> String {
+    "Input 0 of layer \"\(Identifiers.commentText(name))\" is incompatible with the layer: expected ndim=\(expected), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))"
+}

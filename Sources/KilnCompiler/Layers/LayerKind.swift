@@ -75,7 +75,7 @@ public struct BuiltLayer {
 /// The layer kinds Kiln knows, by Keras class name: one line per kind.
 let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: [
     Dense.self, Activation.self, LeakyReLU.self, Dropout.self, Flatten.self, Normalization.self,
-    //NEW
+    ReLU.self, Softmax.self, ELU.self, PReLU.self, Reshape.self, Permute.self, RepeatVector.self,
 ].map { ($0.kerasClass, $0) })
 
 /// One layer's C emission: its kernel name, shapes and the pointer expressions of its buffers.
@@ -138,7 +138,7 @@ public enum ReferenceMath {
             case .relu: max(v, 0)
             case .tanh: tanh(v)
             case .sigmoid: 1 / (1 + exp(-v))
-            case .elu: v > 0 ? v : exp(v) - 1
+            case .elu: v > 0 ? v : alpha * (exp(v) - 1)
             case .selu: 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (exp(v) - 1))
             case .gelu: 0.5 * v * (1 + erf(v / 2.0.squareRoot()))
             case .softplus: log1p(exp(-abs(v))) + max(v, 0)

@@ -74,6 +74,18 @@ def ref_normalization():
             layers.Normalization(axis=None), layers.Dense(2)]
 
 
+def ref_layer_kinds():
+    return [keras.Input((6,)), layers.Dense(12), layers.Reshape((3, -1)),
+            layers.PReLU(shared_axes=[1], alpha_initializer=keras.initializers.Constant(0.25)), layers.Permute((2, 1)),
+            layers.ELU(alpha=0.5), layers.ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2), layers.Flatten(),
+            layers.RepeatVector(2), layers.Dense(3), layers.Softmax()]
+
+
+def ref_prelu_first():
+    return [keras.Input((2, 3, 2)), layers.PReLU(), layers.Permute((3, 1, 2)), layers.ELU(), layers.Reshape((12,)),
+            layers.Dense(4), layers.ReLU(), layers.Dense(2)]
+
+
 # name: (layers, optimizer, loss, metrics, batch, samples, target kind); trained ones first.
 MODELS = {
     "SeedRegressor": (seed_regressor, lambda: optimizers.Adam(), "mse", ["mae"], 32, 64, "regression"),
@@ -84,6 +96,9 @@ MODELS = {
     "RefSparseLogits": (ref_sparse_logits, lambda: optimizers.Adam(learning_rate=0.01),
                         losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"], 8, 16, "sparse"),
     "RefActivations": (ref_activations, lambda: optimizers.SGD(), "mae", ["mse"], 8, 16, "regression"),
+    "RefLayerKinds": (ref_layer_kinds, lambda: optimizers.Adam(), "categorical_crossentropy",
+                      ["categorical_accuracy"], 8, 16, "onehot"),
+    "RefPReLUFirst": (ref_prelu_first, lambda: optimizers.SGD(), "mse", ["mae"], 8, 16, "regression"),
     "RefNormalization": (ref_normalization, lambda: optimizers.Adam(learning_rate=0.01), "mse", ["mae"], 8, 32, "regression"),
     "DigitsClassifier": (digits_classifier, lambda: optimizers.Adam(learning_rate=0.002), "sparse_categorical_crossentropy",
                          ["accuracy"], 32, None, None),
@@ -93,13 +108,15 @@ MODELS = {
 }
 
 
-def targets(kind, rng, n, out):
+def targets(kind, rng, n, shape):
+    # shape: the output's, without the batch axis; one-hot rows along its last axis
+    out = shape[-1]
     if kind == "regression":
-        return rng.standard_normal((n, out)).astype(np.float32)
+        return rng.standard_normal((n,) + shape).astype(np.float32)
     if kind == "onehot":
-        return np.eye(out, dtype=np.float32)[rng.integers(0, out, n)]
+        return np.eye(out, dtype=np.float32)[rng.integers(0, out, (n,) + shape[:-1])]
     if kind == "binary":
-        return rng.integers(0, 2, (n, out)).astype(np.float32)
+        return rng.integers(0, 2, (n,) + shape).astype(np.float32)
     return rng.integers(0, out, (n,)).astype(np.float32)
 
 
@@ -134,9 +151,9 @@ def write_summary(name, model):
 def reference_run(name, model, loss, batch, samples, kind):
     rng = np.random.default_rng(7)
     in_shape = tuple(model.input_shape[1:])
-    out = model.output_shape[-1]
+    out_shape = tuple(model.output_shape[1:])
     x = rng.standard_normal((samples,) + in_shape).astype(np.float32)
-    y = targets(kind, rng, samples, out)
+    y = targets(kind, rng, samples, out_shape)
     adapted = [i for i, l in enumerate(model.layers) if isinstance(l, layers.Normalization) and l.input_mean is None]
     if adapted:
         # Features on different scales, as Normalization is for; each layer adapted in order to

@@ -1,0 +1,89 @@
+import KilnSpec
+
+/// keras.layers.Permute: the non-batch axes reordered by `dims` (1-based), as ops.transpose.
+struct Permute: LayerKind {
+    static let kerasClass = "Permute"
+    static let namePrefix = "permute"
+    static let keys = ["dims"]
+
+    var dims: [Int]
+
+    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Permute? {
+        guard let node = config["dims"] else {
+            diagnostics.error("Permute.__init__() missing 1 required positional argument: 'dims'", at: location)
+            return nil
+        }
+        guard let dims = readIntList(config, key: "dims", diagnostics: diagnostics) else { return nil }
+        guard !dims.isEmpty, dims.sorted() == Array(1...dims.count) else {
+            diagnostics.error("Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must be consecutive and start from 1. Received dims=\(pythonTuple(dims))", at: node.location)
+            return nil
+        }
+        guard dims.count <= 8 else {
+            diagnostics.error("Kiln's Permute takes at most 8 axes (KILN_MAX_RANK). Received dims=\(pythonTuple(dims))", at: node.location)
+            return nil
+        }
+        return Permute(dims: dims)
+    }
+
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
+        guard inputShape.count == dims.count else {
+            diagnostics.error(rankMismatch(name, expected: dims.count + 1, inputShape: inputShape), at: location)
+            return nil
+        }
+        return BuiltLayer(op: self, weights: [], outputShape: dims.map { inputShape[$0 - 1] })
+    }
+
+    /// Each output axis's stride in the input (row-major).
+    func inputStrides(_ inputShape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: inputShape.count)
+        for axis in stride(from: inputShape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * inputShape[axis + 1] }
+        return dims.map { strides[$0 - 1] }
+    }
+
+    func describe(_ node: LayerNode) -> String { "Permute(dims=\(pythonTuple(dims)))" }
+    func signature(_ node: LayerNode) -> String { "Permute\(pythonTuple(dims))" }
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let size = saturatingProduct(c.node.inputShape), rank = dims.count
+        let list = { (values: [Int]) in values.map(String.init).joined(separator: ", ") }
+        var out = "static const int \(c.name)_dims[\(rank)] = {\(list(c.node.outputShape))};  // the output's axes\n"
+        out += "static const int \(c.name)_strides[\(rank)] = {\(list(inputStrides(c.node.inputShape)))};  // each one's stride in the input\n"
+        out += "static void \(c.forwardName)(float *out, const float *inp, int n) {\n"
+        out += "    // out \(c.outShape); inp \(c.inShape)\n"
+        out += "    kiln_permute_forward(out, inp, n, \(size), \(rank), \(c.name)_dims, \(c.name)_strides);\n"
+        out += "}\n"
+        if c.emitBackward && c.layer.needsInputGradient {
+            out += "static void \(c.backwardName)(float *dinp, const float *dout, int n) {\n"
+            out += "    // dinp \(c.inShape); dout \(c.outShape)\n"
+            out += "    kiln_permute_backward(dinp, dout, n, \(size), \(rank), \(c.name)_dims, \(c.name)_strides);  // dinp += dout, permuted back\n"
+            out += "}\n"
+        }
+        return out + "\n"
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? { "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.input)), n);" }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        guard c.layer.needsInputGradient else { return nil }
+        return "\(c.backwardName)(\(c.dact(c.layer.input)), \(c.dact(c.layer.output)), n);"
+    }
+
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+        let inShape = layer.node.inputShape, outShape = layer.node.outputShape, size = saturatingProduct(inShape)
+        var inStrides = [Int](repeating: 1, count: inShape.count)
+        for axis in stride(from: inShape.count - 2, through: 0, by: -1) { inStrides[axis] = inStrides[axis + 1] * inShape[axis + 1] }
+        var output = [Double](repeating: 0, count: input.count)
+        for b in 0..<rows {
+            for o in 0..<size {
+                // The output multi-index, then the input offset it reads.
+                var rest = o, source = 0
+                for axis in stride(from: outShape.count - 1, through: 0, by: -1) {
+                    source += (rest % outShape[axis]) * inStrides[dims[axis] - 1]
+                    rest /= outShape[axis]
+                }
+                output[b * size + o] = input[b * size + source]
+            }
+        }
+        return (output, nil)
+    }
+}
