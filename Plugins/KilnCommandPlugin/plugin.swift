@@ -3,8 +3,9 @@ import PackagePlugin
 
 /// `swift package --allow-writing-to-package-directory kiln-generate`: compiles specs/ into
 /// generated/KilnGeneratedC (C kernels), generated/KilnGenerated (Swift wrappers),
-/// generated/KilnPipelines (pipelines in Swift) and generated/pyspark (the same pipelines in
-/// PySpark), readable and compiled as ordinary targets.
+/// generated/KilnPipelines (pipelines in Swift), generated/pyspark (the same pipelines in
+/// PySpark) and generated/keras (the models as Keras 3 programs), readable, and the Swift and C
+/// compiled as ordinary targets.
 @main
 struct KilnCommandPlugin: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
@@ -28,6 +29,7 @@ struct KilnCommandPlugin: CommandPlugin {
             "--c-module", "KilnGeneratedC", "--umbrella",
             "--pipeline-output", generated.appendingPathComponent("KilnPipelines").path,
             "--pyspark-output", generated.appendingPathComponent("pyspark").path, "--target", "both",
+            "--keras-output", generated.appendingPathComponent("keras").path,
         ]
         try process.run()
         process.waitUntilExit()

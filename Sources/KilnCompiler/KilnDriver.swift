@@ -88,6 +88,11 @@ public enum KilnDriver {
         GeneratedFile(path: "\(graph.name).swift", contents: SwiftRenderer(plan: KernelPlan(graph), cModule: cModule).source())
     }
 
+    /// `<Model>.py`: the model as a Keras 3 program.
+    public static func kerasFile(for graph: ModelGraph) -> GeneratedFile {
+        GeneratedFile(path: "\(graph.name).py", contents: KerasRenderer(graph: graph).program())
+    }
+
     /// `include/kiln_generated.h`, which a C target's checked-in umbrella header includes, and
     /// `kiln_generated.c`, which names the models: SwiftPM runs a build command only when it
     /// yields a source to compile, so the header travels with this one.
@@ -110,10 +115,12 @@ public enum KilnDriver {
     }
 
     /// Everything `generated/` holds for a directory of specs: C files under `cDirectory`,
-    /// model wrappers under `swiftDirectory`, pipelines under `pipelineDirectory` (Swift) and
-    /// `pysparkDirectory` (PySpark). Specs are compiled in file-name order.
+    /// model wrappers under `swiftDirectory` and Keras programs under `kerasDirectory`, pipelines
+    /// under `pipelineDirectory` (Swift) and `pysparkDirectory` (PySpark). Specs are compiled in
+    /// file-name order.
     public static func generateTree(specs: [(url: URL, displayPath: String)], cDirectory: String, swiftDirectory: String,
                                     pipelineDirectory: String = "KilnPipelines", pysparkDirectory: String = "pyspark",
+                                    kerasDirectory: String = "keras",
                                     cModule: String, diagnostics: DiagnosticEngine) -> [GeneratedFile]? {
         var files: [GeneratedFile] = []
         var models: [String] = []
@@ -134,6 +141,8 @@ public enum KilnDriver {
             files += cFiles(for: graph).map { GeneratedFile(path: "\(cDirectory)/\($0.path)", contents: $0.contents) }
             let swift = swiftFile(for: graph, cModule: cModule)
             files.append(GeneratedFile(path: "\(swiftDirectory)/\(swift.path)", contents: swift.contents))
+            let keras = kerasFile(for: graph)
+            files.append(GeneratedFile(path: "\(kerasDirectory)/\(keras.path)", contents: keras.contents))
         }
         checkDistinctCSymbols(graphs, diagnostics: diagnostics)
         guard !diagnostics.hasErrors else { return nil }

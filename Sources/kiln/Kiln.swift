@@ -109,18 +109,22 @@ extension Kiln {
         var pipelineOutput: String?
         @Option(help: "Write each pipeline's PySpark program <Pipeline>.py here.")
         var pysparkOutput: String?
-        @Option(help: "What to generate for pipelines: swift (default), pyspark, or both.")
+        @Option(help: "Write each model's Keras 3 program <Model>.py here.")
+        var kerasOutput: String?
+        @Option(help: "What to generate: swift (default: C and Swift for models, Swift for pipelines), pyspark (pipelines), both (Swift and PySpark pipelines), or keras (models' Keras programs only).")
         var target: String = "swift"
 
         func run() throws {
-            guard cOutput != nil || swiftOutput != nil || pipelineOutput != nil || pysparkOutput != nil else {
-                throw ValidationError("give --c-output, --swift-output, --pipeline-output and/or --pyspark-output")
+            guard cOutput != nil || swiftOutput != nil || pipelineOutput != nil || pysparkOutput != nil || kerasOutput != nil else {
+                throw ValidationError("give --c-output, --swift-output, --pipeline-output, --pyspark-output and/or --keras-output")
             }
-            guard ["swift", "pyspark", "both"].contains(target) else { throw ValidationError("--target must be swift, pyspark or both") }
+            guard ["swift", "pyspark", "both", "keras"].contains(target) else { throw ValidationError("--target must be swift, pyspark, both or keras") }
+            if target == "keras" && kerasOutput == nil { throw ValidationError("give --keras-output for --target keras") }
             var models: [ModelGraph] = []
             try options.forEachGraph(requireFileNameMatch: true, { _, graph in
                 models.append(graph)
             }, pipelines: { _, graph in
+                if target == "keras" { return }
                 if target != "pyspark", let directory = pipelineOutput ?? swiftOutput {
                     try KilnDriver.write([KilnDriver.pipelineSwiftFile(for: graph)], under: URL(fileURLWithPath: directory))
                 }
@@ -137,6 +141,10 @@ extension Kiln {
             report(diagnostics)
             if diagnostics.hasErrors { throw ExitCode.failure }
             for graph in models {
+                if let kerasOutput {
+                    try KilnDriver.write([KilnDriver.kerasFile(for: graph)], under: URL(fileURLWithPath: kerasOutput))
+                }
+                if target == "keras" { continue }
                 if let cOutput {
                     try KilnDriver.write(KilnDriver.cFiles(for: graph), under: URL(fileURLWithPath: cOutput))
                 }
@@ -144,7 +152,7 @@ extension Kiln {
                     try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
                 }
             }
-            if umbrella, let cOutput {
+            if umbrella, target != "keras", let cOutput {
                 try KilnDriver.write(KilnDriver.umbrellaFiles(models: models.map(\.name)), under: URL(fileURLWithPath: cOutput))
             }
         }

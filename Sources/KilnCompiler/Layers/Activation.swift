@@ -19,6 +19,7 @@ struct Activation: ElementwiseActivation {
     var activationKind: ActivationKind { activation }
     var activationAlpha: Float { activation.defaultAlpha }
 
+    func kerasArguments(_ node: LayerNode) -> [String] { [Python.string(activation.kerasName)] }
     func describe(_ node: LayerNode) -> String { "Activation(\(activation.kerasName))" }
     func signature(_ node: LayerNode) -> String { "Activation(\(activation.kerasName))" }
 }

@@ -123,6 +123,15 @@ struct Dense: LayerKind {
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 
+    func kerasArguments(_ node: LayerNode) -> [String] {
+        var args = ["\(units)", "activation=\(Python.string(activation.kerasName))"]
+        if !useBias { args.append("use_bias=False") }
+        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
+        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
+        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
+        return args
+    }
+
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
         let cols = layer.node.inputShape.last!, lead = rows * saturatingProduct(layer.node.inputShape.dropLast())
         let kernel = layer.weights[0].offset

@@ -29,6 +29,7 @@ struct Dropout: LayerKind {
     var buffers: LayerBuffers { LayerBuffers(mask: true) }
     var usesTrainingFlag: Bool { true }
 
+    func kerasArguments(_ node: LayerNode) -> [String] { [Python.float(rate)] }
     func describe(_ node: LayerNode) -> String { "Dropout(rate=\(rate))" }
     func signature(_ node: LayerNode) -> String { "Dropout(\(rate))" }
 

@@ -21,6 +21,7 @@ struct ELU: ElementwiseActivation {
     var activationKind: ActivationKind { .elu }
     var activationAlpha: Float { alpha }
 
+    func kerasArguments(_ node: LayerNode) -> [String] { ["alpha=\(Python.float(alpha))"] }
     func describe(_ node: LayerNode) -> String { "ELU(alpha=\(alpha))" }
     func signature(_ node: LayerNode) -> String { "ELU(\(alpha))" }
 }

@@ -23,6 +23,7 @@ struct Flatten: LayerKind {
     }
 
     var buffers: LayerBuffers { LayerBuffers(aliasesInput: true) }
+    func kerasArguments(_ node: LayerNode) -> [String] { [] }
     func describe(_ node: LayerNode) -> String { "Flatten()" }
     func signature(_ node: LayerNode) -> String { "Flatten" }
     func cKernels(_ c: CLayerContext) -> String { "// (row-major: the output is the input buffer; no kernel)\n\n" }

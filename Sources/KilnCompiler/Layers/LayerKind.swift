@@ -34,6 +34,9 @@ public protocol LayerKind: Sendable {
     func cKernels(_ c: CLayerContext) -> String
     func forwardCall(_ c: CLayerContext) -> String?
     func backwardCall(_ c: CLayerContext) -> String?
+    /// The layer's Keras 3 constructor arguments, Python source (`12, activation="relu"`); the
+    /// Keras renderer adds `name=` and `trainable=`.
+    func kerasArguments(_ node: LayerNode) -> [String]
     /// A `ModelDescriptor` adaptation entry (Swift source), for layers that `adapt` fills.
     func adaptation(_ layer: PlannedLayer) -> String?
 
@@ -116,6 +119,38 @@ public enum CFormat {
         if !text.contains(".") && !text.contains("e") { text += ".0" }
         return text + "f"
     }
+}
+
+/// Python source for the Keras renderer and the kinds' `kerasArguments`.
+public enum Python {
+    public static func string(_ text: String) -> String { Identifiers.pythonStringLiteral(text) }
+    public static func float(_ value: Float) -> String {
+        let text = "\(value)"
+        return text == "inf" ? "float('inf')" : text
+    }
+    public static func bool(_ value: Bool) -> String { value ? "True" : "False" }
+    public static func tuple(_ values: [Int]) -> String { pythonTuple(values) }
+    public static func list(_ values: [Float]) -> String { "[" + values.map(float).joined(separator: ", ") + "]" }
+
+    /// An initializer as Keras takes it: a name, or an `initializers.X(...)` object.
+    public static func initializer(_ initializer: Initializer) -> String {
+        switch initializer {
+        case .glorotUniform: string("glorot_uniform")
+        case .glorotNormal: string("glorot_normal")
+        case .heUniform: string("he_uniform")
+        case .heNormal: string("he_normal")
+        case .lecunUniform: string("lecun_uniform")
+        case .lecunNormal: string("lecun_normal")
+        case .zeros: string("zeros")
+        case .ones: string("ones")
+        case let .constant(value): "initializers.Constant(\(float(value)))"
+        case let .randomNormal(mean, stddev): "initializers.RandomNormal(mean=\(float(mean)), stddev=\(float(stddev)))"
+        case let .randomUniform(minval, maxval): "initializers.RandomUniform(minval=\(float(minval)), maxval=\(float(maxval)))"
+        case let .truncatedNormal(mean, stddev): "initializers.TruncatedNormal(mean=\(float(mean)), stddev=\(float(stddev)))"
+        }
+    }
+
+    public static func l2(_ factor: Float) -> String { "regularizers.L2(\(float(factor)))" }
 }
 
 /// Float64 helpers for the kinds' reference passes.

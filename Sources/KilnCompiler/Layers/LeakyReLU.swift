@@ -23,6 +23,7 @@ struct LeakyReLU: ElementwiseActivation {
     var activationKind: ActivationKind { .leakyRelu }
     var activationAlpha: Float { negativeSlope }
 
+    func kerasArguments(_ node: LayerNode) -> [String] { ["negative_slope=\(Python.float(negativeSlope))"] }
     func describe(_ node: LayerNode) -> String { "LeakyReLU(negative_slope=\(negativeSlope))" }
     func signature(_ node: LayerNode) -> String { "LeakyReLU(\(negativeSlope))" }
 }

@@ -117,6 +117,18 @@ struct Normalization: LayerKind {
 
     func broadcast(_ values: [Float], to count: Int) -> [Float] { values.count == 1 ? Array(repeating: values[0], count: count) : values }
 
+    func kerasArguments(_ node: LayerNode) -> [String] {
+        var args = [perFeature ? "axis=-1" : "axis=None"]
+        if let mean, let variance {
+            // The spec's constants as given: one value, or one per feature.
+            let given = constants!
+            args += ["mean=\(given.mean.count == 1 ? Python.float(mean[0]) : Python.list(mean))",
+                     "variance=\(given.variance.count == 1 ? Python.float(variance[0]) : Python.list(variance))"]
+        }
+        if invert { args.append("invert=True") }
+        return args
+    }
+
     func describe(_ node: LayerNode) -> String {
         "Normalization(\(features == 1 && node.inputShape.last != 1 ? "axis=None" : "axis=-1")\(mean == nil ? "" : ", mean and variance given")\(invert ? ", invert=True" : ""))"
     }

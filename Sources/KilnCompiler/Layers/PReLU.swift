@@ -62,6 +62,13 @@ struct PReLU: LayerKind {
         return shape
     }
 
+    func kerasArguments(_ node: LayerNode) -> [String] {
+        var args = ["alpha_initializer=\(Python.initializer(initializer))"]
+        if let l2 { args.append("alpha_regularizer=\(Python.l2(l2))") }
+        if !sharedAxes.isEmpty { args.append("shared_axes=[\(sharedAxes.map(String.init).joined(separator: ", "))]") }
+        return args
+    }
+
     func describe(_ node: LayerNode) -> String { "PReLU(shared_axes=\(sharedAxes.isEmpty ? "None" : pythonTuple(sharedAxes)))" }
     func signature(_ node: LayerNode) -> String { "PReLU" }
 

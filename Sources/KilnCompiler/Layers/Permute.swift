@@ -40,6 +40,7 @@ struct Permute: LayerKind {
         return dims.map { strides[$0 - 1] }
     }
 
+    func kerasArguments(_ node: LayerNode) -> [String] { [Python.tuple(dims)] }
     func describe(_ node: LayerNode) -> String { "Permute(dims=\(pythonTuple(dims)))" }
     func signature(_ node: LayerNode) -> String { "Permute\(pythonTuple(dims))" }
 

@@ -40,6 +40,10 @@ struct ReLU: LayerKind {
 
     var maxText: String { maxValue.map(CFormat.float) ?? "KILN_UNBOUNDED" }
 
+    func kerasArguments(_ node: LayerNode) -> [String] {
+        ["max_value=\(maxValue.map(Python.float) ?? "None")", "negative_slope=\(Python.float(negativeSlope))", "threshold=\(Python.float(threshold))"]
+    }
+
     func describe(_ node: LayerNode) -> String {
         "ReLU(max_value=\(maxValue.map { "\($0)" } ?? "None"), negative_slope=\(negativeSlope), threshold=\(threshold))"
     }

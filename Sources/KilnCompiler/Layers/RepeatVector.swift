@@ -39,6 +39,7 @@ struct RepeatVector: LayerKind {
         return BuiltLayer(op: self, weights: [], outputShape: [n, inputShape[0]])
     }
 
+    func kerasArguments(_ node: LayerNode) -> [String] { ["\(n)"] }
     func describe(_ node: LayerNode) -> String { "RepeatVector(n=\(n))" }
     func signature(_ node: LayerNode) -> String { "RepeatVector(\(n))" }
 

@@ -44,6 +44,7 @@ struct Reshape: LayerKind {
     }
 
     var buffers: LayerBuffers { LayerBuffers(aliasesInput: true) }
+    func kerasArguments(_ node: LayerNode) -> [String] { [Python.tuple(targetShape)] }
     func describe(_ node: LayerNode) -> String { "Reshape(target_shape=\(pythonTuple(targetShape)))" }
     func signature(_ node: LayerNode) -> String { "Reshape\(pythonTuple(node.outputShape))" }
     func cKernels(_ c: CLayerContext) -> String { "// (row-major: the output is the input buffer; no kernel)\n\n" }

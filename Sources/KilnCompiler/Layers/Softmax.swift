@@ -27,6 +27,7 @@ struct Softmax: ElementwiseActivation {
     var activationKind: ActivationKind { .softmax }
     var activationAlpha: Float { 0 }
 
+    func kerasArguments(_ node: LayerNode) -> [String] { ["axis=-1"] }
     func describe(_ node: LayerNode) -> String { "Softmax(axis=-1)" }
     func signature(_ node: LayerNode) -> String { "Softmax" }
 }

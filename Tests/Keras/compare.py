@@ -1,0 +1,101 @@
+"""The Keras lane's comparison: for every model Kiln dumped (KerasLaneDumpTests), run its
+generated Keras program (generated/keras/<Model>.py) on the same data from the same initial
+weights, unshuffled, for the same epochs, and require
+  - summary() identical, character for character (before fit);
+  - predictions from the initial weights within 1e-5 of their largest magnitude (inference:
+    dropout off);
+  - per-epoch losses within 1e-5 relative, and final weights within 1e-4 of each weight's total
+    update (max |Kiln - Keras| / max |Keras final - initial|), for models without Dropout.
+Prints one line per model with its worst errors; exits 1 when any model fails.
+Usage: python compare.py ROOT DUMPS"""
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+from contextlib import redirect_stdout
+
+import numpy as np
+from safetensors.numpy import load_file
+
+LOSS_BOUND, WEIGHT_BOUND, PREDICT_BOUND = 1e-5, 1e-4, 1e-5
+
+
+def load_program(path):
+    spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def relative(a, b):
+    """max |a - b| / max |b|: relative to the values' scale, so entries near 0 do not dominate."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-30)) if a.size else 0.0
+
+
+def main(root, dumps):
+    import keras
+
+    failures = 0
+    names = sorted(n for n in os.listdir(dumps) if os.path.isdir(os.path.join(dumps, n)))
+    for name in names:
+        here = os.path.join(dumps, name)
+        report = json.load(open(os.path.join(here, "kiln.json")))
+        program = os.path.join(root, "generated", "keras", f"{name}.py")
+        data = load_file(os.path.join(here, "data.safetensors"))
+        np.save(os.path.join(here, "x.npy"), data["x"])
+        np.save(os.path.join(here, "y.npy"), data["y"])
+        problems = []
+
+        module = load_program(program)
+        keras.backend.clear_session()
+        model = module.build_model()
+        module.load_weights(model, os.path.join(here, "init.safetensors"))
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            model.summary()
+        if buffer.getvalue() != report["summary"]:
+            problems.append("summary() differs:\n" + buffer.getvalue() + "Kiln:\n" + report["summary"])
+        predicted = np.asarray(model.predict(data["x"], verbose=0))
+        predict_error = relative(load_file(os.path.join(here, "predict.safetensors"))["predict"].reshape(predicted.shape), predicted)
+        if predict_error > PREDICT_BOUND:
+            problems.append(f"predictions differ by {predict_error:.3g} relative")
+
+        loss_error = weight_error = 0.0
+        if not report["dropout"]:
+            history = os.path.join(here, "keras_history.json")
+            final = os.path.join(here, "keras_final.safetensors")
+            run = subprocess.run([sys.executable, program, "--x", os.path.join(here, "x.npy"), "--y", os.path.join(here, "y.npy"),
+                                  "--weights", os.path.join(here, "init.safetensors"), "--save", final, "--no-shuffle",
+                                  "--epochs", str(report["epochs"]), "--validation-split", "0", "--history", history],
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                problems.append("the Keras program failed:\n" + run.stderr[-2000:])
+            else:
+                keras_losses = json.load(open(history))["loss"]
+                loss_error = relative(report["losses"], keras_losses)
+                if len(report["losses"]) != len(keras_losses) or loss_error > LOSS_BOUND:
+                    problems.append(f"losses differ: Kiln {report['losses']}, Keras {keras_losses}")
+                initial, kiln, theirs = (load_file(os.path.join(here, f)) for f in ("init.safetensors", "final.safetensors", final))
+                for key, value in theirs.items():
+                    update = float(np.max(np.abs(value.astype(np.float64) - initial[key]))) or 1.0
+                    error = float(np.max(np.abs(kiln[key].astype(np.float64) - value))) / update
+                    weight_error = max(weight_error, error)
+                    if error > WEIGHT_BOUND:
+                        problems.append(f"{key} differs by {error:.3g} of its update")
+        mode = "inference only (Dropout)" if report["dropout"] else f"{report['epochs']} epochs"
+        status = "ok" if not problems else "FAILED"
+        print(f"keras lane: {name}: {status}: {mode}, worst loss error {loss_error:.2g}, worst weight error {weight_error:.2g} "
+              f"of the update, predictions {predict_error:.2g}")
+        for problem in problems:
+            print("    " + problem.replace("\n", "\n    "))
+        failures += bool(problems)
+    count = len(names)
+    print(f"keras lane: {count - failures} of {count} models match Keras {keras.__version__}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
