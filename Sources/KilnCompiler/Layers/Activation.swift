@@ -55,9 +55,7 @@ extension ElementwiseActivation {
         return out + "\n"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? {
-        "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.input)), n);"
-    }
+    func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
 
     func backwardCall(_ c: CLayerContext) -> String? {
         guard c.layer.needsInputGradient, !c.fusedLoss else { return nil }

@@ -1,7 +1,7 @@
 import KilnSpec
 
 /// keras.layers.Flatten: (None, d1, d2, ...) -> (None, d1*d2*...). Row-major, so it moves no data.
-struct Flatten: LayerKind {
+struct Flatten: ViewLayer {
     static let kerasClass = "Flatten"
     static let namePrefix = "flatten"
     static let keys = ["data_format"]
@@ -22,12 +22,7 @@ struct Flatten: LayerKind {
         return BuiltLayer(op: self, weights: [], outputShape: [size])
     }
 
-    var buffers: LayerBuffers { LayerBuffers(aliasesInput: true) }
     func kerasArguments(_ node: LayerNode) -> [String] { [] }
     func describe(_ node: LayerNode) -> String { "Flatten()" }
     func signature(_ node: LayerNode) -> String { "Flatten" }
-    func cKernels(_ c: CLayerContext) -> String { "// (row-major: the output is the input buffer; no kernel)\n\n" }
-    func forwardCall(_ c: CLayerContext) -> String? { nil }
-    func backwardCall(_ c: CLayerContext) -> String? { nil }
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) { (input, nil) }
 }

@@ -81,6 +81,18 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     ReLU.self, Softmax.self, ELU.self, PReLU.self, Reshape.self, Permute.self, RepeatVector.self,
 ].map { ($0.kerasClass, $0) })
 
+/// A layer that only reinterprets its input's row-major values (Flatten, Reshape): the output
+/// is the input buffer, so there is no kernel and no gradient work.
+protocol ViewLayer: LayerKind {}
+
+extension ViewLayer {
+    var buffers: LayerBuffers { LayerBuffers(aliasesInput: true) }
+    func cKernels(_ c: CLayerContext) -> String { "// (row-major: the output is the input buffer; no kernel)\n\n" }
+    func forwardCall(_ c: CLayerContext) -> String? { nil }
+    func backwardCall(_ c: CLayerContext) -> String? { nil }
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) { (input, nil) }
+}
+
 /// One layer's C emission: its kernel name, shapes and the pointer expressions of its buffers.
 public struct CLayerContext {
     public let layer: PlannedLayer
@@ -97,6 +109,13 @@ public struct CLayerContext {
     public var outShape: String { CFormat.shape(node.outputShape, batch: "n") }
     public var forwardName: String { "\(name)_forward" }
     public var backwardName: String { "\(name)_backward" }
+
+    /// `<name>_forward(out, inp, n);`, the call of a kernel that reads the input only.
+    public var plainForwardCall: String { "\(forwardName)(\(act(layer.output)), \(act(layer.input)), n);" }
+    /// `<name>_backward(dinp, dout, n);` when the input gradient is needed.
+    public var plainBackwardCall: String? {
+        layer.needsInputGradient ? "\(backwardName)(\(dact(layer.input)), \(dact(layer.output)), n);" : nil
+    }
 
     public func act(_ buffer: Buffer) -> String { buffer.isInput ? "x" : "acts + \(buffer.symbol)" }
     public func dact(_ buffer: Buffer) -> String { "dacts + \(buffer.symbol)" }

@@ -66,7 +66,7 @@ struct ReLU: LayerKind {
         return out + "\n"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? { "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.input)), n);" }
+    func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
 
     func backwardCall(_ c: CLayerContext) -> String? {
         guard c.layer.needsInputGradient else { return nil }

@@ -58,12 +58,8 @@ struct RepeatVector: LayerKind {
         return out + "\n"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? { "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.input)), n);" }
-
-    func backwardCall(_ c: CLayerContext) -> String? {
-        guard c.layer.needsInputGradient else { return nil }
-        return "\(c.backwardName)(\(c.dact(c.layer.input)), \(c.dact(c.layer.output)), n);"
-    }
+    func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
+    func backwardCall(_ c: CLayerContext) -> String? { c.plainBackwardCall }
 
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
         let d = layer.node.inputShape[0]

@@ -2,7 +2,7 @@ import KilnSpec
 
 /// keras.layers.Reshape: (None, ...) -> (None, *target_shape), one -1 inferred. Row-major, so
 /// it moves no data.
-struct Reshape: LayerKind {
+struct Reshape: ViewLayer {
     static let kerasClass = "Reshape"
     static let namePrefix = "reshape"
     static let keys = ["target_shape"]
@@ -43,12 +43,7 @@ struct Reshape: LayerKind {
         return BuiltLayer(op: self, weights: [], outputShape: output)
     }
 
-    var buffers: LayerBuffers { LayerBuffers(aliasesInput: true) }
     func kerasArguments(_ node: LayerNode) -> [String] { [Python.tuple(targetShape)] }
     func describe(_ node: LayerNode) -> String { "Reshape(target_shape=\(pythonTuple(targetShape)))" }
     func signature(_ node: LayerNode) -> String { "Reshape\(pythonTuple(node.outputShape))" }
-    func cKernels(_ c: CLayerContext) -> String { "// (row-major: the output is the input buffer; no kernel)\n\n" }
-    func forwardCall(_ c: CLayerContext) -> String? { nil }
-    func backwardCall(_ c: CLayerContext) -> String? { nil }
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) { (input, nil) }
 }
