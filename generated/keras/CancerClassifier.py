@@ -28,7 +28,7 @@ def build_model():
 
     model = keras.Sequential([
         keras.Input(shape=(30,)),
-        layers.Normalization(axis=-1, name='normalization'),
+        layers.Normalization(axis=-1, name='normalization', trainable=False),
         layers.Dense(16, activation='relu', kernel_initializer='glorot_uniform', bias_initializer='zeros', name='dense'),
         layers.Dense(1, activation='sigmoid', kernel_initializer='glorot_uniform', bias_initializer='zeros', name='dense_1'),
     ], name='CancerClassifier')

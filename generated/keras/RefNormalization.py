@@ -28,11 +28,11 @@ def build_model():
 
     model = keras.Sequential([
         keras.Input(shape=(5,)),
-        layers.Normalization(axis=-1, name='normalization'),
+        layers.Normalization(axis=-1, name='normalization', trainable=False),
         layers.Dense(6, activation='relu', kernel_initializer='glorot_uniform', bias_initializer='zeros', name='dense'),
         layers.Normalization(axis=-1, mean=0.5, variance=2.0, name='normalization_1'),
         layers.Dense(4, activation='tanh', kernel_initializer='glorot_uniform', bias_initializer='zeros', name='dense_1'),
-        layers.Normalization(axis=None, name='normalization_2'),
+        layers.Normalization(axis=None, name='normalization_2', trainable=False),
         layers.Dense(2, activation='linear', kernel_initializer='glorot_uniform', bias_initializer='zeros', name='dense_2'),
     ], name='RefNormalization')
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-07), loss='mean_squared_error', metrics=['mae'])

@@ -37,6 +37,8 @@ public protocol LayerKind: Sendable {
     /// The layer's Keras 3 constructor arguments, Python source (`12, activation="relu"`); the
     /// Keras renderer adds `name=` and `trainable=`.
     func kerasArguments(_ node: LayerNode) -> [String]
+    /// Whether `adapt(x)` sets its weights from data before fit.
+    var adaptsToData: Bool { get }
     /// A `ModelDescriptor` adaptation entry (Swift source), for layers that `adapt` fills.
     func adaptation(_ layer: PlannedLayer) -> String?
 
@@ -51,6 +53,7 @@ extension LayerKind {
     public var buffers: LayerBuffers { LayerBuffers() }
     public var fusedActivation: (kind: ActivationKind, alpha: Float)? { nil }
     public var usesTrainingFlag: Bool { false }
+    public var adaptsToData: Bool { false }
     public func adaptation(_ layer: PlannedLayer) -> String? { nil }
 }
 

@@ -168,8 +168,10 @@ struct Normalization: LayerKind {
         return "\(c.backwardName)(\(c.dact(c.layer.input)), \(c.dact(c.layer.output)), \(mean == nil ? "\(c.param(c.layer.weights[1])), " : "")n);"
     }
 
+    var adaptsToData: Bool { mean == nil }
+
     func adaptation(_ layer: PlannedLayer) -> String? {
-        guard mean == nil else { return nil }
+        guard adaptsToData else { return nil }
         return "Adaptation(layer: \(Identifiers.swiftStringLiteral(layer.node.name)), inputOffset: \(layer.input.isInput ? "nil" : "\(layer.input.offset)"), inputSize: \(layer.input.size), features: \(features), meanOffset: \(layer.weights[0].offset), varianceOffset: \(layer.weights[1].offset))"
     }
 
