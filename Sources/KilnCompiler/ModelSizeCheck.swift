@@ -14,7 +14,7 @@ struct ModelSizeCheck {
     /// The caller's x for one batch.
     func input(_ shape: [Int], at location: SourceLocation) -> Bool {
         guard let perSample = checkedProduct(shape), let total = checkedProduct([perSample, batch]), total <= maxKernelFloats else {
-            diagnostics.error("Cannot create an Input whose batch holds more than \(maxKernelFloats) values, \(Self.index). Received: shape=\(tupleText(shape)) with batch_size=\(batch)", at: location)
+            diagnostics.error("Cannot create an Input whose batch holds more than \(maxKernelFloats) values, \(Self.index). Received: shape=\(pythonTuple(shape)) with batch_size=\(batch)", at: location)
             return false
         }
         return true
@@ -25,7 +25,7 @@ struct ModelSizeCheck {
         let layer = "layer \"\(Identifiers.commentText(node.name))\" (\(node.op.kerasClass))"
         for weight in node.weights {
             guard let count = checkedProduct(weight.shape), count <= maxKernelFloats else {
-                diagnostics.error("Layer \"\(Identifiers.commentText(node.name))\" (\(node.op.kerasClass)) is too large for Kiln's kernels: its \(weight.name) of shape \(tupleText(weight.shape)) would hold more than \(maxKernelFloats) values, the most they index (a C int)", at: location)
+                diagnostics.error("Layer \"\(Identifiers.commentText(node.name))\" (\(node.op.kerasClass)) is too large for Kiln's kernels: its \(weight.name) of shape \(pythonTuple(weight.shape)) would hold more than \(maxKernelFloats) values, the most they index (a C int)", at: location)
                 return false
             }
         }
@@ -48,7 +48,4 @@ struct ModelSizeCheck {
     }
 
     /// Python's tuple: (4,) or (4, 5).
-    func tupleText(_ shape: [Int]) -> String {
-        "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
-    }
 }

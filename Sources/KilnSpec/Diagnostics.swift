@@ -61,6 +61,11 @@ public struct DiagnosticsError: Error, CustomStringConvertible, Sendable {
 /// line breaks, other control characters and bidirectional overrides (which reorder what a
 /// terminal shows) are escaped as `\n`, `\r`, `\t` or `\u{XX}`. Every message passes through it,
 /// so each diagnostic stays one `path:line:col:` line whatever the spec holds.
+/// A shape as Keras's messages print a Python tuple: (12,) or (3, 4).
+public func pythonTuple(_ values: [Int]) -> String {
+    "(" + values.map(String.init).joined(separator: ", ") + (values.count == 1 ? ",)" : ")")
+}
+
 public func messageText(_ text: String) -> String {
     func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {

@@ -55,26 +55,16 @@ public enum ModelSpecParser {
             diagnostics.error("missing required key 'shape' in 'input'", at: node.location)
             return nil
         }
-        guard let shape = intList(shapeNode, "shape", diagnostics: diagnostics) else { return nil }
+        guard let shape = shapeNode.intList("shape", in: diagnostics) else { return nil }
         guard !shape.isEmpty else {
             diagnostics.error("expected a non-empty shape for 'input', e.g. [128]; received []", at: shapeNode.location)
             return nil
         }
         if let bad = shape.first(where: { $0 <= 0 }) {
-            diagnostics.error("Cannot create an Input with a non-positive dimension. Received: shape=(\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")) with dimension \(bad)", at: shapeNode.location)
+            diagnostics.error("Cannot create an Input with a non-positive dimension. Received: shape=\(pythonTuple(shape)) with dimension \(bad)", at: shapeNode.location)
             return nil
         }
         return InputSpec(shape: shape, location: node.location)
-    }
-
-    static func intList(_ node: YAMLNode, _ what: String, diagnostics: DiagnosticEngine) -> [Int]? {
-        guard let items = node.sequence(what, in: diagnostics) else { return nil }
-        var values: [Int] = []
-        for item in items {
-            guard let value = item.int(what, in: diagnostics) else { return nil }
-            values.append(value)
-        }
-        return values
     }
 
     static func parseLayers(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> [LayerSpec]? {
@@ -229,7 +219,7 @@ public enum ModelSpecParser {
         var expect = ExpectSpec()
         if let n = reader["params"], let value = reader.int("params") { expect.params = Located(value, at: n.location) }
         if let n = reader["trainable_params"], let value = reader.int("trainable_params") { expect.trainableParams = Located(value, at: n.location) }
-        if let n = reader["output_shape"], let value = intList(n, "output_shape", diagnostics: diagnostics) {
+        if let n = reader["output_shape"], let value = n.intList("output_shape", in: diagnostics) {
             expect.outputShape = Located(value, at: n.location)
         }
         return expect

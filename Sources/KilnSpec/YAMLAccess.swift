@@ -72,6 +72,17 @@ extension YAMLNode {
         return nil
     }
 
+    /// A list of integers (`[3, 4]`), each item checked.
+    public func intList(_ what: String, in diagnostics: DiagnosticEngine) -> [Int]? {
+        guard let items = sequence(what, in: diagnostics) else { return nil }
+        var values: [Int] = []
+        for item in items {
+            guard let value = item.int(what, in: diagnostics) else { return nil }
+            values.append(value)
+        }
+        return values
+    }
+
     public func sequence(_ what: String, in diagnostics: DiagnosticEngine) -> [YAMLNode]? {
         if case let .sequence(items) = value { return items }
         mismatch("a list", what, diagnostics)

@@ -111,18 +111,25 @@ func readL2(_ config: MappingReader, key: String, diagnostics: DiagnosticEngine)
 func readIntList(_ config: MappingReader, key: String, allowsScalar: Bool = false, diagnostics: DiagnosticEngine) -> [Int]? {
     guard let node = config[key] else { return nil }
     if allowsScalar, case .scalar = node.value { return node.int(key, in: diagnostics).map { [$0] } }
-    guard let items = node.sequence(key, in: diagnostics) else { return nil }
-    var values: [Int] = []
-    for item in items {
-        guard let value = item.int(key, in: diagnostics) else { return nil }
-        values.append(value)
-    }
-    return values
+    return node.intList(key, in: diagnostics)
 }
 
-/// A Python tuple as Keras's messages print one: (12,) or (3, 4).
-func pythonTuple(_ values: [Int]) -> String {
-    "(" + values.map(String.init).joined(separator: ", ") + (values.count == 1 ? ",)" : ")")
+/// Row-major strides of `shape` (the last axis 1).
+func rowMajorStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 1, count: shape.count)
+    for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+    return strides
+}
+
+/// The offset that row-major position `index` of `shape` reads through `strides` (one per axis
+/// of `shape`): the float64 references' form of the runtime's odometer.
+func offset(ofRowMajor index: Int, in shape: [Int], strides: [Int]) -> Int {
+    var rest = index, offset = 0
+    for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+        offset += (rest % shape[axis]) * strides[axis]
+        rest /= shape[axis]
+    }
+    return offset
 }
 
 /// Keras's fan-in and fan-out of a weight shape (initializers' compute_fans).

@@ -35,14 +35,11 @@ struct PReLU: LayerKind {
             diagnostics.error("Kiln's PReLU takes inputs of 1 to 8 axes besides the batch. Received: input shape \(kerasShape(inputShape))", at: location)
             return nil
         }
-        var shape = inputShape
-        for axis in sharedAxes {
-            guard axis >= 1, axis <= inputShape.count else {
-                diagnostics.error("list assignment index out of range: shared_axes=\(pythonTuple(sharedAxes)) for input shape \(kerasShape(inputShape))", at: sharedLocation ?? location)
-                return nil
-            }
-            shape[axis - 1] = 1
+        if sharedAxes.contains(where: { $0 < 1 || $0 > inputShape.count }) {
+            diagnostics.error("list assignment index out of range: shared_axes=\(pythonTuple(sharedAxes)) for input shape \(kerasShape(inputShape))", at: sharedLocation ?? location)
+            return nil
         }
+        let shape = alphaShape(inputShape)
         let fans = kerasFans(shape)
         return BuiltLayer(op: self, weights: [WeightDecl(name: "alpha", shape: shape, initializer: initializer, fanIn: fans.fanIn, fanOut: fans.fanOut, l2: l2)],
                           outputShape: inputShape)
@@ -51,9 +48,7 @@ struct PReLU: LayerKind {
     /// Per input axis, alpha's stride (0 along a shared axis).
     func alphaStrides(_ inputShape: [Int]) -> [Int] {
         let shape = alphaShape(inputShape)
-        var strides = [Int](repeating: 1, count: shape.count)
-        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
-        return zip(strides, shape).map { $1 == 1 ? 0 : $0 }
+        return zip(rowMajorStrides(shape), shape).map { $1 == 1 ? 0 : $0 }
     }
 
     func alphaShape(_ inputShape: [Int]) -> [Int] {
@@ -108,11 +103,7 @@ struct PReLU: LayerKind {
         var output = input
         for b in 0..<rows {
             for o in 0..<size {
-                var rest = o, a = 0
-                for axis in stride(from: shape.count - 1, through: 0, by: -1) {
-                    a += (rest % shape[axis]) * strides[axis]
-                    rest /= shape[axis]
-                }
+                let a = offset(ofRowMajor: o, in: shape, strides: strides)
                 let x = input[b * size + o]
                 output[b * size + o] = max(x, 0) - params[base + a] * max(-x, 0)
             }

@@ -35,8 +35,7 @@ struct Permute: LayerKind {
 
     /// Each output axis's stride in the input (row-major).
     func inputStrides(_ inputShape: [Int]) -> [Int] {
-        var strides = [Int](repeating: 1, count: inputShape.count)
-        for axis in stride(from: inputShape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * inputShape[axis + 1] }
+        let strides = rowMajorStrides(inputShape)
         return dims.map { strides[$0 - 1] }
     }
 
@@ -66,20 +65,10 @@ struct Permute: LayerKind {
     func backwardCall(_ c: CLayerContext) -> String? { c.plainBackwardCall }
 
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
-        let inShape = layer.node.inputShape, outShape = layer.node.outputShape, size = saturatingProduct(inShape)
-        var inStrides = [Int](repeating: 1, count: inShape.count)
-        for axis in stride(from: inShape.count - 2, through: 0, by: -1) { inStrides[axis] = inStrides[axis + 1] * inShape[axis + 1] }
+        let outShape = layer.node.outputShape, size = saturatingProduct(outShape), strides = inputStrides(layer.node.inputShape)
         var output = [Double](repeating: 0, count: input.count)
         for b in 0..<rows {
-            for o in 0..<size {
-                // The output multi-index, then the input offset it reads.
-                var rest = o, source = 0
-                for axis in stride(from: outShape.count - 1, through: 0, by: -1) {
-                    source += (rest % outShape[axis]) * inStrides[dims[axis] - 1]
-                    rest /= outShape[axis]
-                }
-                output[b * size + o] = input[b * size + source]
-            }
+            for o in 0..<size { output[b * size + o] = input[b * size + offset(ofRowMajor: o, in: outShape, strides: strides)] }
         }
         return (output, nil)
     }
