@@ -6,7 +6,7 @@ public struct Located<Value: Sendable>: Sendable {
 }
 
 /// A `*.model.yaml` document after parsing: structure is checked, layer configs stay YAML
-/// because each layer kind checks its own config (KilnCompiler/Layers).
+/// because each layer kind checks its own config (KilnCompiler/Model/Layers).
 public struct ModelSpec: Sendable {
     public var file: String
     public var name: Located<String>
