@@ -189,6 +189,24 @@ final class InjectionTests: XCTestCase {
         try assertCCompiles(KilnDriver.cFiles(for: model))
     }
 
+    /// The model functions name each buffer once (`dense_out`, its gradient `ddense_out`): a
+    /// layer named `ddense` beside `dense` gets locals of its own, and a model of views only
+    /// gets an output buffer for its loss.
+    func testBufferLocalsAreMangledApart() throws {
+        let rows: [(layers: String, local: String)] = [
+            ("  - Dense: {units: 4, name: ddense}\n  - Dense: {units: 4, name: dense}\n  - Dense: {units: 1}", "float *ddense_out_2 = dacts + A_DENSE_OUT;"),
+            ("  - Flatten: {}", "memcpy(flatten_out, x, sizeof(float) * n * 3);"),
+            ("  - Reshape: {target_shape: [3, 1]}\n  - Flatten: {}", "memcpy(flatten_out, x, sizeof(float) * n * 3);"),
+        ]
+        for row in rows {
+            let (graph, diagnostics) = compile("model: Locals\ninput: {shape: [3]}\nlayers:\n\(row.layers)\ncompile: {loss: mse}\n", file: "Locals.model.yaml")
+            XCTAssertEqual(diagnostics, [], row.layers)
+            let files = KilnDriver.cFiles(for: try XCTUnwrap(graph))
+            XCTAssertTrue(files[0].contents.contains(row.local), row.layers)
+            try assertCCompiles(files)
+        }
+    }
+
     /// clang -fsyntax-only on the generated C against the runtime header.
     func assertCCompiles(_ files: [GeneratedFile], file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-injection-\(UUID().uuidString)")

@@ -32,7 +32,7 @@ static void cancerunscaled_dense_forward(float *out, float *z, const float *inp,
     kiln_sgemm_nn(z, inp, w, n, 16, 30, 0);
     kiln_bias_act_forward(out, z, b, n, 16, KILN_RELU, 0.0f);
 }
-static void cancerunscaled_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void cancerunscaled_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,16) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 16, KILN_RELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 30, 16, n, 1);  // dw (30,16) += inp^T . dz
@@ -45,7 +45,7 @@ static void cancerunscaled_dense_1_forward(float *out, float *z, const float *in
     kiln_sgemm_nn(z, inp, w, n, 1, 16, 0);
     kiln_bias_act_forward(out, z, b, n, 1, KILN_SIGMOID, 0.0f);
 }
-static void cancerunscaled_dense_1_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
+static void cancerunscaled_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,1) is dLoss/d(pre-activation), written by the loss from the logits
     kiln_sgemm_tn(dw, inp, dz, 16, 1, n, 1);  // dw (16,1) += inp^T . dz
     kiln_bias_backward(db, dz, n, 1);  // db (1) += column sums of dz
@@ -59,13 +59,27 @@ void cancerunscaled_forward(kiln_state *s, const float *x, int n, int training) 
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    cancerunscaled_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    cancerunscaled_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,16)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,16)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,1)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,1)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (30,16)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (16)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,1)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (1)
+    cancerunscaled_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    cancerunscaled_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
+    (void)acts; (void)params;
 }
 
 float cancerunscaled_loss(kiln_state *s, const float *y, int n) {
     // y is (n,1); dacts serve as scratch for the unused gradient
-    float loss = kiln_binary_crossentropy_loss(s->dacts + A_DENSE_1_Z, s->acts + A_DENSE_1_Z, y, n, 1, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,1)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,1)
+    float loss = kiln_binary_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 1, 1);
+    (void)params;
     return loss;
 }
 
@@ -75,9 +89,23 @@ float cancerunscaled_gradients(kiln_state *s, const float *x, const float *y, in
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     cancerunscaled_forward(s, x, n, 1);
-    float loss = kiln_binary_crossentropy_loss(dacts + A_DENSE_1_Z, s->acts + A_DENSE_1_Z, y, n, 1, 1);
-    cancerunscaled_dense_1_backward(dacts + A_DENSE_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_Z, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, n);
-    cancerunscaled_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, x, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,16)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,16)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,1)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,1)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (30,16)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,1)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,16)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,16)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,1)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,1)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (30,16)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (16)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (16,1)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (1)
+    float loss = kiln_binary_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 1, 1);
+    cancerunscaled_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
+    cancerunscaled_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

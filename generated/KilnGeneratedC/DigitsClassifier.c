@@ -34,7 +34,7 @@ static void digitsclassifier_dense_forward(float *out, float *z, const float *in
     kiln_sgemm_nn(z, inp, w, n, 64, 64, 0);
     kiln_bias_act_forward(out, z, b, n, 64, KILN_RELU, 0.0f);
 }
-static void digitsclassifier_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void digitsclassifier_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,64) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 64, KILN_RELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 64, 64, n, 1);  // dw (64,64) += inp^T . dz
@@ -58,7 +58,7 @@ static void digitsclassifier_dense_1_forward(float *out, float *z, const float *
     kiln_sgemm_nn(z, inp, w, n, 10, 64, 0);
     kiln_bias_act_forward(out, z, b, n, 10, KILN_SOFTMAX, 0.0f);
 }
-static void digitsclassifier_dense_1_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
+static void digitsclassifier_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,10) is dLoss/d(pre-activation), written by the loss from the logits
     kiln_sgemm_tn(dw, inp, dz, 64, 10, n, 1);  // dw (64,10) += inp^T . dz
     kiln_bias_backward(db, dz, n, 10);  // db (10) += column sums of dz
@@ -71,14 +71,30 @@ void digitsclassifier_forward(kiln_state *s, const float *x, int n, int training
     // x is (n,64), n <= B
     float *acts = s->acts;
     const float *params = s->params;
-    digitsclassifier_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    digitsclassifier_dropout_forward(acts + A_DROPOUT_OUT, acts + A_DROPOUT_MASK, acts + A_DENSE_OUT, n, training, s->rng);
-    digitsclassifier_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DROPOUT_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,64)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,64)
+    float *dropout_mask = acts + A_DROPOUT_MASK;  // (B,64)
+    float *dropout_out = acts + A_DROPOUT_OUT;  // (B,64)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,10)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,10)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (64,64)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (64)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (64,10)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (10)
+    digitsclassifier_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    digitsclassifier_dropout_forward(dropout_out, dropout_mask, dense_out, n, training, s->rng);
+    digitsclassifier_dense_1_forward(dense_1_out, dense_1_z, dropout_out, dense_1_kernel, dense_1_bias, n);
+    (void)acts; (void)params;
 }
 
 float digitsclassifier_loss(kiln_state *s, const float *y, int n) {
     // y is (n) class indices; dacts serve as scratch for the unused gradient
-    float loss = kiln_sparse_categorical_crossentropy_loss(s->dacts + A_DENSE_1_Z, s->acts + A_DENSE_1_Z, y, n, 10, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,10)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,10)
+    float loss = kiln_sparse_categorical_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 10, 1);
+    (void)params;
     return loss;
 }
 
@@ -88,10 +104,27 @@ float digitsclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     digitsclassifier_forward(s, x, n, 1);
-    float loss = kiln_sparse_categorical_crossentropy_loss(dacts + A_DENSE_1_Z, s->acts + A_DENSE_1_Z, y, n, 10, 1);
-    digitsclassifier_dense_1_backward(dacts + A_DROPOUT_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_Z, acts + A_DROPOUT_OUT, params + W_DENSE_1_KERNEL, n);
-    digitsclassifier_dropout_backward(dacts + A_DENSE_OUT, dacts + A_DROPOUT_OUT, acts + A_DROPOUT_MASK, n);
-    digitsclassifier_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, x, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,64)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,64)
+    float *dropout_mask = acts + A_DROPOUT_MASK;  // (B,64)
+    float *dropout_out = acts + A_DROPOUT_OUT;  // (B,64)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,10)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,10)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (64,64)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (64,10)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,64)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,64)
+    float *ddropout_out = dacts + A_DROPOUT_OUT;  // (B,64)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,10)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,10)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (64,64)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (64)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (64,10)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (10)
+    float loss = kiln_sparse_categorical_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 10, 1);
+    digitsclassifier_dense_1_backward(ddropout_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dropout_out, dense_1_kernel, n);
+    digitsclassifier_dropout_backward(ddense_out, ddropout_out, dropout_mask, n);
+    digitsclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

@@ -37,12 +37,12 @@ static void frozenstack_dense_forward(float *out, float *z, const float *inp, co
 }
 
 // dense_1: Dense(units=8, activation=relu, use_bias=False). inp (n,16) -> out (n,8)
-static void frozenstack_dense_1_forward(float *out, float *z, const float *inp, const float *w, int n) {
+static void frozenstack_dense_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8); inp (n,16); w (16,8)
     kiln_sgemm_nn(z, inp, w, n, 8, 16, 0);
     kiln_bias_act_forward(out, z, NULL, n, 8, KILN_RELU, 0.0f);
 }
-static void frozenstack_dense_1_backward(float *dw, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void frozenstack_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 8, KILN_RELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 16, 8, n, 1);  // dw (16,8) += inp^T . dz
@@ -61,14 +61,28 @@ void frozenstack_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    frozenstack_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    frozenstack_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, n);
-    frozenstack_activation_forward(acts + A_ACTIVATION_OUT, acts + A_DENSE_1_OUT, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,16)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,16)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
+    float *activation_out = acts + A_ACTIVATION_OUT;  // (B,8)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (16,16)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (16)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,8)
+    frozenstack_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    frozenstack_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, NULL, n);
+    frozenstack_activation_forward(activation_out, dense_1_out, n);
+    (void)acts; (void)params;
 }
 
 float frozenstack_loss(kiln_state *s, const float *y, int n) {
     // y is (n,8); dacts serve as scratch for the unused gradient
-    float loss = kiln_categorical_crossentropy_loss(s->dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 8, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,8)
+    float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 8, 1);
+    (void)params;
     return loss;
 }
 
@@ -78,8 +92,15 @@ float frozenstack_gradients(kiln_state *s, const float *x, const float *y, int n
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     frozenstack_forward(s, x, n, 1);
-    float loss = kiln_categorical_crossentropy_loss(dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 8, 1);
-    frozenstack_dense_1_backward(grads + W_DENSE_1_KERNEL, dacts + A_DENSE_1_Z, dacts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_1_OUT, acts + A_DENSE_OUT, n);
+    float *dense_out = acts + A_DENSE_OUT;  // (B,16)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,8)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,8)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,8)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (16,8)
+    float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 8, 1);
+    frozenstack_dense_1_backward(NULL, ddense_1_kernel, NULL, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

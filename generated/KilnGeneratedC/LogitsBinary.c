@@ -31,7 +31,7 @@ static void logitsbinary_dense_forward(float *out, float *z, const float *inp, c
     kiln_sgemm_nn(z, inp, w, n, 4, 5, 0);
     kiln_bias_act_forward(out, z, b, n, 4, KILN_RELU, 0.0f);
 }
-static void logitsbinary_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void logitsbinary_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 4, KILN_RELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 5, 4, n, 1);  // dw (5,4) += inp^T . dz
@@ -39,13 +39,14 @@ static void logitsbinary_dense_backward(float *dw, float *db, float *dz, const f
 }
 
 // dense_1: Dense(units=2, activation=linear). inp (n,4) -> out (n,2)
-static void logitsbinary_dense_1_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void logitsbinary_dense_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2); inp (n,4); w (4,2); b (2)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 2, 4, 0);
     kiln_bias_act_forward(out, out, b, n, 2, KILN_LINEAR, 0.0f);
 }
-static void logitsbinary_dense_1_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,2) is dLoss/d(pre-activation)
+static void logitsbinary_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,2) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 4, 2, n, 1);  // dw (4,2) += inp^T . dz
     kiln_bias_backward(db, dz, n, 2);  // db (2) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 4, 2, 1);  // dinp (n,4) += dz . w^T
@@ -58,13 +59,26 @@ void logitsbinary_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    logitsbinary_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    logitsbinary_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,4)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,2)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (2)
+    logitsbinary_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    logitsbinary_dense_1_forward(dense_1_out, NULL, dense_out, dense_1_kernel, dense_1_bias, n);
+    (void)acts; (void)params;
 }
 
 float logitsbinary_loss(kiln_state *s, const float *y, int n) {
     // y is (n,2); dacts serve as scratch for the unused gradient
-    float loss = kiln_binary_crossentropy_loss(s->dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 2, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,2)
+    float loss = kiln_binary_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 2, 1);
+    (void)params;
     return loss;
 }
 
@@ -74,9 +88,21 @@ float logitsbinary_gradients(kiln_state *s, const float *x, const float *y, int 
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     logitsbinary_forward(s, x, n, 1);
-    float loss = kiln_binary_crossentropy_loss(dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 2, 1);
-    logitsbinary_dense_1_backward(dacts + A_DENSE_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_OUT, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, n);
-    logitsbinary_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, x, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,4)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,2)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,4)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,4)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,2)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (5,4)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (4)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (4,2)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (2)
+    float loss = kiln_binary_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 2, 1);
+    logitsbinary_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, dense_out, dense_1_kernel, n);
+    logitsbinary_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

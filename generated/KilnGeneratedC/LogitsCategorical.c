@@ -31,7 +31,7 @@ static void logitscategorical_dense_forward(float *out, float *z, const float *i
     kiln_sgemm_nn(z, inp, w, n, 4, 5, 0);
     kiln_bias_act_forward(out, z, b, n, 4, KILN_TANH, 0.0f);
 }
-static void logitscategorical_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void logitscategorical_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 4, KILN_TANH, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 5, 4, n, 1);  // dw (5,4) += inp^T . dz
@@ -39,13 +39,14 @@ static void logitscategorical_dense_backward(float *dw, float *db, float *dz, co
 }
 
 // dense_1: Dense(units=3, activation=linear). inp (n,4) -> out (n,3)
-static void logitscategorical_dense_1_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void logitscategorical_dense_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,3); inp (n,4); w (4,3); b (3)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 3, 4, 0);
     kiln_bias_act_forward(out, out, b, n, 3, KILN_LINEAR, 0.0f);
 }
-static void logitscategorical_dense_1_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,3) is dLoss/d(pre-activation)
+static void logitscategorical_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,3) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 4, 3, n, 1);  // dw (4,3) += inp^T . dz
     kiln_bias_backward(db, dz, n, 3);  // db (3) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 4, 3, 1);  // dinp (n,4) += dz . w^T
@@ -58,13 +59,26 @@ void logitscategorical_forward(kiln_state *s, const float *x, int n, int trainin
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    logitscategorical_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    logitscategorical_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,4)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,3)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (3)
+    logitscategorical_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    logitscategorical_dense_1_forward(dense_1_out, NULL, dense_out, dense_1_kernel, dense_1_bias, n);
+    (void)acts; (void)params;
 }
 
 float logitscategorical_loss(kiln_state *s, const float *y, int n) {
     // y is (n,3); dacts serve as scratch for the unused gradient
-    float loss = kiln_categorical_crossentropy_loss(s->dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 3, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,3)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,3)
+    float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 3, 1);
+    (void)params;
     return loss;
 }
 
@@ -74,9 +88,21 @@ float logitscategorical_gradients(kiln_state *s, const float *x, const float *y,
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     logitscategorical_forward(s, x, n, 1);
-    float loss = kiln_categorical_crossentropy_loss(dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 3, 1);
-    logitscategorical_dense_1_backward(dacts + A_DENSE_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_OUT, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, n);
-    logitscategorical_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, x, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,4)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,3)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,4)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,4)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,3)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (5,4)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (4)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (4,3)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (3)
+    float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 3, 1);
+    logitscategorical_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, dense_out, dense_1_kernel, n);
+    logitscategorical_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

@@ -40,7 +40,7 @@ static void refactivations_dense_forward(float *out, float *z, const float *inp,
     kiln_sgemm_nn(z, inp, w, n, 6, 6, 0);
     kiln_bias_act_forward(out, z, b, n, 6, KILN_SIGMOID, 0.0f);
 }
-static void refactivations_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void refactivations_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,6) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 6, KILN_SIGMOID, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 6, 6, n, 1);  // dw (6,6) += inp^T . dz
@@ -86,13 +86,14 @@ static void refactivations_dense_2_backward(float *dinp, float *dw, float *db, f
 }
 
 // dense_3: Dense(units=2, activation=linear). inp (n,4) -> out (n,2)
-static void refactivations_dense_3_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void refactivations_dense_3_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2); inp (n,4); w (4,2); b (2)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 2, 4, 0);
     kiln_bias_act_forward(out, out, b, n, 2, KILN_LINEAR, 0.0f);
 }
-static void refactivations_dense_3_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,2) is dLoss/d(pre-activation)
+static void refactivations_dense_3_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,2) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 4, 2, n, 1);  // dw (4,2) += inp^T . dz
     kiln_bias_backward(db, dz, n, 2);  // db (2) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 4, 2, 1);  // dinp (n,4) += dz . w^T
@@ -105,16 +106,38 @@ void refactivations_forward(kiln_state *s, const float *x, int n, int training) 
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    refactivations_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    refactivations_activation_forward(acts + A_ACTIVATION_OUT, acts + A_DENSE_OUT, n);
-    refactivations_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_ACTIVATION_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
-    refactivations_dense_2_forward(acts + A_DENSE_2_OUT, acts + A_DENSE_2_Z, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, params + W_DENSE_2_BIAS, n);
-    refactivations_dense_3_forward(acts + A_DENSE_3_OUT, acts + A_DENSE_2_OUT, params + W_DENSE_3_KERNEL, params + W_DENSE_3_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,6)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,6)
+    float *activation_out = acts + A_ACTIVATION_OUT;  // (B,6)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,5)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,5)
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,4)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,4)
+    float *dense_3_out = acts + A_DENSE_3_OUT;  // (B,2)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,6)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (6)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (6,5)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (5)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (5,4)
+    const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (4)
+    const float *dense_3_kernel = params + W_DENSE_3_KERNEL;  // (4,2)
+    const float *dense_3_bias = params + W_DENSE_3_BIAS;  // (2)
+    refactivations_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    refactivations_activation_forward(activation_out, dense_out, n);
+    refactivations_dense_1_forward(dense_1_out, dense_1_z, activation_out, dense_1_kernel, dense_1_bias, n);
+    refactivations_dense_2_forward(dense_2_out, dense_2_z, dense_1_out, dense_2_kernel, dense_2_bias, n);
+    refactivations_dense_3_forward(dense_3_out, NULL, dense_2_out, dense_3_kernel, dense_3_bias, n);
+    (void)acts; (void)params;
 }
 
 float refactivations_loss(kiln_state *s, const float *y, int n) {
     // y is (n,2); dacts serve as scratch for the unused gradient
-    float loss = kiln_mae_loss(s->dacts + A_DENSE_3_OUT, s->acts + A_DENSE_3_OUT, y, n, 2);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_3_out = acts + A_DENSE_3_OUT;  // (B,2)
+    float *ddense_3_out = dacts + A_DENSE_3_OUT;  // (B,2)
+    float loss = kiln_mae_loss(ddense_3_out, dense_3_out, y, n, 2);
+    (void)params;
     return loss;
 }
 
@@ -124,12 +147,40 @@ float refactivations_gradients(kiln_state *s, const float *x, const float *y, in
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     refactivations_forward(s, x, n, 1);
-    float loss = kiln_mae_loss(dacts + A_DENSE_3_OUT, s->acts + A_DENSE_3_OUT, y, n, 2);
-    refactivations_dense_3_backward(dacts + A_DENSE_2_OUT, grads + W_DENSE_3_KERNEL, grads + W_DENSE_3_BIAS, dacts + A_DENSE_3_OUT, acts + A_DENSE_2_OUT, params + W_DENSE_3_KERNEL, n);
-    refactivations_dense_2_backward(dacts + A_DENSE_1_OUT, grads + W_DENSE_2_KERNEL, grads + W_DENSE_2_BIAS, dacts + A_DENSE_2_Z, dacts + A_DENSE_2_OUT, acts + A_DENSE_2_Z, acts + A_DENSE_2_OUT, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, n);
-    refactivations_dense_1_backward(dacts + A_ACTIVATION_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_Z, dacts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_1_OUT, acts + A_ACTIVATION_OUT, params + W_DENSE_1_KERNEL, n);
-    refactivations_activation_backward(dacts + A_DENSE_OUT, dacts + A_ACTIVATION_OUT, acts + A_DENSE_OUT, acts + A_ACTIVATION_OUT, n);
-    refactivations_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, x, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,6)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,6)
+    float *activation_out = acts + A_ACTIVATION_OUT;  // (B,6)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,5)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,5)
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,4)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,4)
+    float *dense_3_out = acts + A_DENSE_3_OUT;  // (B,2)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,6)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (6,5)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (5,4)
+    const float *dense_3_kernel = params + W_DENSE_3_KERNEL;  // (4,2)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,6)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,6)
+    float *dactivation_out = dacts + A_ACTIVATION_OUT;  // (B,6)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,5)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,5)
+    float *ddense_2_z = dacts + A_DENSE_2_Z;  // (B,4)
+    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,4)
+    float *ddense_3_out = dacts + A_DENSE_3_OUT;  // (B,2)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (6,6)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (6)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (6,5)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (5)
+    float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (5,4)
+    float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (4)
+    float *ddense_3_kernel = grads + W_DENSE_3_KERNEL;  // (4,2)
+    float *ddense_3_bias = grads + W_DENSE_3_BIAS;  // (2)
+    float loss = kiln_mae_loss(ddense_3_out, dense_3_out, y, n, 2);
+    refactivations_dense_3_backward(ddense_2_out, ddense_3_kernel, ddense_3_bias, ddense_3_out, ddense_3_out, NULL, dense_3_out, dense_2_out, dense_3_kernel, n);
+    refactivations_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, ddense_2_out, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
+    refactivations_dense_1_backward(dactivation_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, activation_out, dense_1_kernel, n);
+    refactivations_activation_backward(ddense_out, dactivation_out, dense_out, activation_out, n);
+    refactivations_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

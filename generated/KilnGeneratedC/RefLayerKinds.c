@@ -32,13 +32,14 @@ enum {
 };
 
 // dense: Dense(units=12, activation=linear). inp (n,6) -> out (n,12)
-static void reflayerkinds_dense_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void reflayerkinds_dense_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,12); inp (n,6); w (6,12); b (12)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 12, 6, 0);
     kiln_bias_act_forward(out, out, b, n, 12, KILN_LINEAR, 0.0f);
 }
-static void reflayerkinds_dense_backward(float *dw, float *db, const float *dz, const float *inp, int n) {
-    // dz (n,12) is dLoss/d(pre-activation)
+static void reflayerkinds_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,12) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 6, 12, n, 1);  // dw (6,12) += inp^T . dz
     kiln_bias_backward(db, dz, n, 12);  // db (12) += column sums of dz
 }
@@ -104,13 +105,14 @@ static void reflayerkinds_repeat_vector_backward(float *dinp, const float *dout,
 }
 
 // dense_1: Dense(units=3, activation=linear). inp (n,2,12) -> out (n,2,3)
-static void reflayerkinds_dense_1_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void reflayerkinds_dense_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,3); inp (n,2,12); w (12,3); b (3)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n * 2, 3, 12, 0);
     kiln_bias_act_forward(out, out, b, n * 2, 3, KILN_LINEAR, 0.0f);
 }
-static void reflayerkinds_dense_1_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,2,3) is dLoss/d(pre-activation)
+static void reflayerkinds_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,2,3) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 12, 3, n * 2, 1);  // dw (12,3) += inp^T . dz
     kiln_bias_backward(db, dz, n * 2, 3);  // db (3) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n * 2, 12, 3, 1);  // dinp (n,2,12) += dz . w^T
@@ -129,19 +131,38 @@ void reflayerkinds_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    reflayerkinds_dense_forward(acts + A_DENSE_OUT, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    reflayerkinds_p_re_lu_forward(acts + A_P_RE_LU_OUT, acts + A_DENSE_OUT, params + W_P_RE_LU_ALPHA, n);
-    reflayerkinds_permute_forward(acts + A_PERMUTE_OUT, acts + A_P_RE_LU_OUT, n);
-    reflayerkinds_elu_forward(acts + A_ELU_OUT, acts + A_PERMUTE_OUT, n);
-    reflayerkinds_re_lu_forward(acts + A_RE_LU_OUT, acts + A_ELU_OUT, n);
-    reflayerkinds_repeat_vector_forward(acts + A_REPEAT_VECTOR_OUT, acts + A_RE_LU_OUT, n);
-    reflayerkinds_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_REPEAT_VECTOR_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
-    reflayerkinds_softmax_forward(acts + A_SOFTMAX_OUT, acts + A_DENSE_1_OUT, n);
+    float *dense_out = acts + A_DENSE_OUT;  // (B,12)
+    float *p_re_lu_out = acts + A_P_RE_LU_OUT;  // (B,3,4)
+    float *permute_out = acts + A_PERMUTE_OUT;  // (B,4,3)
+    float *elu_out = acts + A_ELU_OUT;  // (B,4,3)
+    float *re_lu_out = acts + A_RE_LU_OUT;  // (B,4,3)
+    float *repeat_vector_out = acts + A_REPEAT_VECTOR_OUT;  // (B,2,12)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2,3)
+    float *softmax_out = acts + A_SOFTMAX_OUT;  // (B,2,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,12)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (12)
+    const float *p_re_lu_alpha = params + W_P_RE_LU_ALPHA;  // (1,4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (12,3)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (3)
+    reflayerkinds_dense_forward(dense_out, NULL, x, dense_kernel, dense_bias, n);
+    reflayerkinds_p_re_lu_forward(p_re_lu_out, dense_out, p_re_lu_alpha, n);
+    reflayerkinds_permute_forward(permute_out, p_re_lu_out, n);
+    reflayerkinds_elu_forward(elu_out, permute_out, n);
+    reflayerkinds_re_lu_forward(re_lu_out, elu_out, n);
+    reflayerkinds_repeat_vector_forward(repeat_vector_out, re_lu_out, n);
+    reflayerkinds_dense_1_forward(dense_1_out, NULL, repeat_vector_out, dense_1_kernel, dense_1_bias, n);
+    reflayerkinds_softmax_forward(softmax_out, dense_1_out, n);
+    (void)acts; (void)params;
 }
 
 float reflayerkinds_loss(kiln_state *s, const float *y, int n) {
     // y is (n,2,3); dacts serve as scratch for the unused gradient
-    float loss = kiln_categorical_crossentropy_loss(s->dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n * 2, 3, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2,3)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,2,3)
+    float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n * 2, 3, 1);
+    (void)params;
     return loss;
 }
 
@@ -151,14 +172,34 @@ float reflayerkinds_gradients(kiln_state *s, const float *x, const float *y, int
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     reflayerkinds_forward(s, x, n, 1);
-    float loss = kiln_categorical_crossentropy_loss(dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n * 2, 3, 1);
-    reflayerkinds_dense_1_backward(dacts + A_REPEAT_VECTOR_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_OUT, acts + A_REPEAT_VECTOR_OUT, params + W_DENSE_1_KERNEL, n);
-    reflayerkinds_repeat_vector_backward(dacts + A_RE_LU_OUT, dacts + A_REPEAT_VECTOR_OUT, n);
-    reflayerkinds_re_lu_backward(dacts + A_ELU_OUT, dacts + A_RE_LU_OUT, acts + A_ELU_OUT, n);
-    reflayerkinds_elu_backward(dacts + A_PERMUTE_OUT, dacts + A_ELU_OUT, acts + A_PERMUTE_OUT, acts + A_ELU_OUT, n);
-    reflayerkinds_permute_backward(dacts + A_P_RE_LU_OUT, dacts + A_PERMUTE_OUT, n);
-    reflayerkinds_p_re_lu_backward(dacts + A_DENSE_OUT, grads + W_P_RE_LU_ALPHA, dacts + A_P_RE_LU_OUT, acts + A_DENSE_OUT, params + W_P_RE_LU_ALPHA, n);
-    reflayerkinds_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_OUT, x, n);
+    float *dense_out = acts + A_DENSE_OUT;  // (B,12)
+    float *permute_out = acts + A_PERMUTE_OUT;  // (B,4,3)
+    float *elu_out = acts + A_ELU_OUT;  // (B,4,3)
+    float *repeat_vector_out = acts + A_REPEAT_VECTOR_OUT;  // (B,2,12)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,12)
+    const float *p_re_lu_alpha = params + W_P_RE_LU_ALPHA;  // (1,4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (12,3)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,12)
+    float *dp_re_lu_out = dacts + A_P_RE_LU_OUT;  // (B,3,4)
+    float *dpermute_out = dacts + A_PERMUTE_OUT;  // (B,4,3)
+    float *delu_out = dacts + A_ELU_OUT;  // (B,4,3)
+    float *dre_lu_out = dacts + A_RE_LU_OUT;  // (B,4,3)
+    float *drepeat_vector_out = dacts + A_REPEAT_VECTOR_OUT;  // (B,2,12)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,2,3)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (6,12)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (12)
+    float *dp_re_lu_alpha = grads + W_P_RE_LU_ALPHA;  // (1,4)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (12,3)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (3)
+    float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n * 2, 3, 1);
+    reflayerkinds_dense_1_backward(drepeat_vector_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, repeat_vector_out, dense_1_kernel, n);
+    reflayerkinds_repeat_vector_backward(dre_lu_out, drepeat_vector_out, n);
+    reflayerkinds_re_lu_backward(delu_out, dre_lu_out, elu_out, n);
+    reflayerkinds_elu_backward(dpermute_out, delu_out, permute_out, elu_out, n);
+    reflayerkinds_permute_backward(dp_re_lu_out, dpermute_out, n);
+    reflayerkinds_p_re_lu_backward(ddense_out, dp_re_lu_alpha, dp_re_lu_out, dense_out, p_re_lu_alpha, n);
+    reflayerkinds_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_out, ddense_out, NULL, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

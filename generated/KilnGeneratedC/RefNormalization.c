@@ -50,7 +50,7 @@ static void refnormalization_dense_forward(float *out, float *z, const float *in
     kiln_sgemm_nn(z, inp, w, n, 6, 5, 0);
     kiln_bias_act_forward(out, z, b, n, 6, KILN_RELU, 0.0f);
 }
-static void refnormalization_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void refnormalization_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,6) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 6, KILN_RELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 5, 6, n, 1);  // dw (5,6) += inp^T . dz
@@ -94,13 +94,14 @@ static void refnormalization_normalization_2_backward(float *dinp, const float *
 }
 
 // dense_2: Dense(units=2, activation=linear). inp (n,4) -> out (n,2)
-static void refnormalization_dense_2_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void refnormalization_dense_2_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2); inp (n,4); w (4,2); b (2)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 2, 4, 0);
     kiln_bias_act_forward(out, out, b, n, 2, KILN_LINEAR, 0.0f);
 }
-static void refnormalization_dense_2_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,2) is dLoss/d(pre-activation)
+static void refnormalization_dense_2_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,2) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 4, 2, n, 1);  // dw (4,2) += inp^T . dz
     kiln_bias_backward(db, dz, n, 2);  // db (2) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 4, 2, 1);  // dinp (n,4) += dz . w^T
@@ -113,17 +114,41 @@ void refnormalization_forward(kiln_state *s, const float *x, int n, int training
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    refnormalization_normalization_forward(acts + A_NORMALIZATION_OUT, x, params + W_NORMALIZATION_MEAN, params + W_NORMALIZATION_VARIANCE, n);
-    refnormalization_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_NORMALIZATION_OUT, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    refnormalization_normalization_1_forward(acts + A_NORMALIZATION_1_OUT, acts + A_DENSE_OUT, n);
-    refnormalization_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_NORMALIZATION_1_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
-    refnormalization_normalization_2_forward(acts + A_NORMALIZATION_2_OUT, acts + A_DENSE_1_OUT, params + W_NORMALIZATION_2_MEAN, params + W_NORMALIZATION_2_VARIANCE, n);
-    refnormalization_dense_2_forward(acts + A_DENSE_2_OUT, acts + A_NORMALIZATION_2_OUT, params + W_DENSE_2_KERNEL, params + W_DENSE_2_BIAS, n);
+    float *normalization_out = acts + A_NORMALIZATION_OUT;  // (B,5)
+    float *dense_z = acts + A_DENSE_Z;  // (B,6)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,6)
+    float *normalization_1_out = acts + A_NORMALIZATION_1_OUT;  // (B,6)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
+    float *normalization_2_out = acts + A_NORMALIZATION_2_OUT;  // (B,4)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,2)
+    const float *normalization_mean = params + W_NORMALIZATION_MEAN;  // (5)
+    const float *normalization_variance = params + W_NORMALIZATION_VARIANCE;  // (5)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,6)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (6)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (6,4)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (4)
+    const float *normalization_2_mean = params + W_NORMALIZATION_2_MEAN;  // ()
+    const float *normalization_2_variance = params + W_NORMALIZATION_2_VARIANCE;  // ()
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (4,2)
+    const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (2)
+    refnormalization_normalization_forward(normalization_out, x, normalization_mean, normalization_variance, n);
+    refnormalization_dense_forward(dense_out, dense_z, normalization_out, dense_kernel, dense_bias, n);
+    refnormalization_normalization_1_forward(normalization_1_out, dense_out, n);
+    refnormalization_dense_1_forward(dense_1_out, dense_1_z, normalization_1_out, dense_1_kernel, dense_1_bias, n);
+    refnormalization_normalization_2_forward(normalization_2_out, dense_1_out, normalization_2_mean, normalization_2_variance, n);
+    refnormalization_dense_2_forward(dense_2_out, NULL, normalization_2_out, dense_2_kernel, dense_2_bias, n);
+    (void)acts; (void)params;
 }
 
 float refnormalization_loss(kiln_state *s, const float *y, int n) {
     // y is (n,2); dacts serve as scratch for the unused gradient
-    float loss = kiln_mse_loss(s->dacts + A_DENSE_2_OUT, s->acts + A_DENSE_2_OUT, y, n, 2);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,2)
+    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,2)
+    float loss = kiln_mse_loss(ddense_2_out, dense_2_out, y, n, 2);
+    (void)params;
     return loss;
 }
 
@@ -133,12 +158,37 @@ float refnormalization_gradients(kiln_state *s, const float *x, const float *y, 
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     refnormalization_forward(s, x, n, 1);
-    float loss = kiln_mse_loss(dacts + A_DENSE_2_OUT, s->acts + A_DENSE_2_OUT, y, n, 2);
-    refnormalization_dense_2_backward(dacts + A_NORMALIZATION_2_OUT, grads + W_DENSE_2_KERNEL, grads + W_DENSE_2_BIAS, dacts + A_DENSE_2_OUT, acts + A_NORMALIZATION_2_OUT, params + W_DENSE_2_KERNEL, n);
-    refnormalization_normalization_2_backward(dacts + A_DENSE_1_OUT, dacts + A_NORMALIZATION_2_OUT, params + W_NORMALIZATION_2_VARIANCE, n);
-    refnormalization_dense_1_backward(dacts + A_NORMALIZATION_1_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_Z, dacts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_1_OUT, acts + A_NORMALIZATION_1_OUT, params + W_DENSE_1_KERNEL, n);
-    refnormalization_normalization_1_backward(dacts + A_DENSE_OUT, dacts + A_NORMALIZATION_1_OUT, n);
-    refnormalization_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, acts + A_NORMALIZATION_OUT, n);
+    float *normalization_out = acts + A_NORMALIZATION_OUT;  // (B,5)
+    float *dense_z = acts + A_DENSE_Z;  // (B,6)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,6)
+    float *normalization_1_out = acts + A_NORMALIZATION_1_OUT;  // (B,6)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
+    float *normalization_2_out = acts + A_NORMALIZATION_2_OUT;  // (B,4)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,2)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,6)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (6,4)
+    const float *normalization_2_variance = params + W_NORMALIZATION_2_VARIANCE;  // ()
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (4,2)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,6)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,6)
+    float *dnormalization_1_out = dacts + A_NORMALIZATION_1_OUT;  // (B,6)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,4)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,4)
+    float *dnormalization_2_out = dacts + A_NORMALIZATION_2_OUT;  // (B,4)
+    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,2)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (5,6)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (6)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (6,4)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (4)
+    float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (4,2)
+    float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (2)
+    float loss = kiln_mse_loss(ddense_2_out, dense_2_out, y, n, 2);
+    refnormalization_dense_2_backward(dnormalization_2_out, ddense_2_kernel, ddense_2_bias, ddense_2_out, ddense_2_out, NULL, dense_2_out, normalization_2_out, dense_2_kernel, n);
+    refnormalization_normalization_2_backward(ddense_1_out, dnormalization_2_out, normalization_2_variance, n);
+    refnormalization_dense_1_backward(dnormalization_1_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, normalization_1_out, dense_1_kernel, n);
+    refnormalization_normalization_1_backward(ddense_out, dnormalization_1_out, n);
+    refnormalization_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, normalization_out, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

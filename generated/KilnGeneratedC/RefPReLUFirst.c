@@ -67,13 +67,14 @@ static void refprelufirst_elu_backward(float *dinp, const float *dout, const flo
 // (row-major: the output is the input buffer; no kernel)
 
 // dense: Dense(units=4, activation=linear). inp (n,12) -> out (n,4)
-static void refprelufirst_dense_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void refprelufirst_dense_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4); inp (n,12); w (12,4); b (4)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 4, 12, 0);
     kiln_bias_act_forward(out, out, b, n, 4, KILN_LINEAR, 0.0f);
 }
-static void refprelufirst_dense_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,4) is dLoss/d(pre-activation)
+static void refprelufirst_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,4) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 12, 4, n, 1);  // dw (12,4) += inp^T . dz
     kiln_bias_backward(db, dz, n, 4);  // db (4) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 12, 4, 1);  // dinp (n,12) += dz . w^T
@@ -90,13 +91,14 @@ static void refprelufirst_re_lu_backward(float *dinp, const float *dout, const f
 }
 
 // dense_1: Dense(units=2, activation=linear). inp (n,4) -> out (n,2)
-static void refprelufirst_dense_1_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void refprelufirst_dense_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2); inp (n,4); w (4,2); b (2)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 2, 4, 0);
     kiln_bias_act_forward(out, out, b, n, 2, KILN_LINEAR, 0.0f);
 }
-static void refprelufirst_dense_1_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,2) is dLoss/d(pre-activation)
+static void refprelufirst_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,2) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 4, 2, n, 1);  // dw (4,2) += inp^T . dz
     kiln_bias_backward(db, dz, n, 2);  // db (2) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 4, 2, 1);  // dinp (n,4) += dz . w^T
@@ -109,17 +111,34 @@ void refprelufirst_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    refprelufirst_p_re_lu_forward(acts + A_P_RE_LU_OUT, x, params + W_P_RE_LU_ALPHA, n);
-    refprelufirst_permute_forward(acts + A_PERMUTE_OUT, acts + A_P_RE_LU_OUT, n);
-    refprelufirst_elu_forward(acts + A_ELU_OUT, acts + A_PERMUTE_OUT, n);
-    refprelufirst_dense_forward(acts + A_DENSE_OUT, acts + A_ELU_OUT, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    refprelufirst_re_lu_forward(acts + A_RE_LU_OUT, acts + A_DENSE_OUT, n);
-    refprelufirst_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_RE_LU_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
+    float *p_re_lu_out = acts + A_P_RE_LU_OUT;  // (B,2,3,2)
+    float *permute_out = acts + A_PERMUTE_OUT;  // (B,2,2,3)
+    float *elu_out = acts + A_ELU_OUT;  // (B,2,2,3)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,4)
+    float *re_lu_out = acts + A_RE_LU_OUT;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
+    const float *p_re_lu_alpha = params + W_P_RE_LU_ALPHA;  // (2,3,2)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (12,4)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,2)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (2)
+    refprelufirst_p_re_lu_forward(p_re_lu_out, x, p_re_lu_alpha, n);
+    refprelufirst_permute_forward(permute_out, p_re_lu_out, n);
+    refprelufirst_elu_forward(elu_out, permute_out, n);
+    refprelufirst_dense_forward(dense_out, NULL, elu_out, dense_kernel, dense_bias, n);
+    refprelufirst_re_lu_forward(re_lu_out, dense_out, n);
+    refprelufirst_dense_1_forward(dense_1_out, NULL, re_lu_out, dense_1_kernel, dense_1_bias, n);
+    (void)acts; (void)params;
 }
 
 float refprelufirst_loss(kiln_state *s, const float *y, int n) {
     // y is (n,2); dacts serve as scratch for the unused gradient
-    float loss = kiln_mse_loss(s->dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 2);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,2)
+    float loss = kiln_mse_loss(ddense_1_out, dense_1_out, y, n, 2);
+    (void)params;
     return loss;
 }
 
@@ -129,13 +148,32 @@ float refprelufirst_gradients(kiln_state *s, const float *x, const float *y, int
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     refprelufirst_forward(s, x, n, 1);
-    float loss = kiln_mse_loss(dacts + A_DENSE_1_OUT, s->acts + A_DENSE_1_OUT, y, n, 2);
-    refprelufirst_dense_1_backward(dacts + A_RE_LU_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_OUT, acts + A_RE_LU_OUT, params + W_DENSE_1_KERNEL, n);
-    refprelufirst_re_lu_backward(dacts + A_DENSE_OUT, dacts + A_RE_LU_OUT, acts + A_DENSE_OUT, n);
-    refprelufirst_dense_backward(dacts + A_ELU_OUT, grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_OUT, acts + A_ELU_OUT, params + W_DENSE_KERNEL, n);
-    refprelufirst_elu_backward(dacts + A_PERMUTE_OUT, dacts + A_ELU_OUT, acts + A_PERMUTE_OUT, acts + A_ELU_OUT, n);
-    refprelufirst_permute_backward(dacts + A_P_RE_LU_OUT, dacts + A_PERMUTE_OUT, n);
-    refprelufirst_p_re_lu_backward(NULL, grads + W_P_RE_LU_ALPHA, dacts + A_P_RE_LU_OUT, x, params + W_P_RE_LU_ALPHA, n);
+    float *permute_out = acts + A_PERMUTE_OUT;  // (B,2,2,3)
+    float *elu_out = acts + A_ELU_OUT;  // (B,2,2,3)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,4)
+    float *re_lu_out = acts + A_RE_LU_OUT;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
+    const float *p_re_lu_alpha = params + W_P_RE_LU_ALPHA;  // (2,3,2)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (12,4)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,2)
+    float *dp_re_lu_out = dacts + A_P_RE_LU_OUT;  // (B,2,3,2)
+    float *dpermute_out = dacts + A_PERMUTE_OUT;  // (B,2,2,3)
+    float *delu_out = dacts + A_ELU_OUT;  // (B,2,2,3)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,4)
+    float *dre_lu_out = dacts + A_RE_LU_OUT;  // (B,4)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,2)
+    float *dp_re_lu_alpha = grads + W_P_RE_LU_ALPHA;  // (2,3,2)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (12,4)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (4)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (4,2)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (2)
+    float loss = kiln_mse_loss(ddense_1_out, dense_1_out, y, n, 2);
+    refprelufirst_dense_1_backward(dre_lu_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, re_lu_out, dense_1_kernel, n);
+    refprelufirst_re_lu_backward(ddense_out, dre_lu_out, dense_out, n);
+    refprelufirst_dense_backward(delu_out, ddense_kernel, ddense_bias, ddense_out, ddense_out, NULL, dense_out, elu_out, dense_kernel, n);
+    refprelufirst_elu_backward(dpermute_out, delu_out, permute_out, elu_out, n);
+    refprelufirst_permute_backward(dp_re_lu_out, dpermute_out, n);
+    refprelufirst_p_re_lu_backward(NULL, dp_re_lu_alpha, dp_re_lu_out, x, p_re_lu_alpha, n);
     (void)acts; (void)params;
     return loss;
 }

@@ -43,7 +43,7 @@ static void refrmspropbinary_dense_1_forward(float *out, float *z, const float *
     kiln_sgemm_nn(z, inp, w, n, 6, 8, 0);
     kiln_bias_act_forward(out, z, b, n, 6, KILN_GELU, 0.0f);
 }
-static void refrmspropbinary_dense_1_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void refrmspropbinary_dense_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,6) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 6, KILN_GELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 8, 6, n, 1);  // dw (8,6) += inp^T . dz
@@ -56,7 +56,7 @@ static void refrmspropbinary_dense_2_forward(float *out, float *z, const float *
     kiln_sgemm_nn(z, inp, w, n, 1, 6, 0);
     kiln_bias_act_forward(out, z, b, n, 1, KILN_SIGMOID, 0.0f);
 }
-static void refrmspropbinary_dense_2_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
+static void refrmspropbinary_dense_2_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,1) is dLoss/d(pre-activation), written by the loss from the logits
     kiln_sgemm_tn(dw, inp, dz, 6, 1, n, 1);  // dw (6,1) += inp^T . dz
     kiln_bias_backward(db, dz, n, 1);  // db (1) += column sums of dz
@@ -70,14 +70,32 @@ void refrmspropbinary_forward(kiln_state *s, const float *x, int n, int training
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    refrmspropbinary_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    refrmspropbinary_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
-    refrmspropbinary_dense_2_forward(acts + A_DENSE_2_OUT, acts + A_DENSE_2_Z, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, params + W_DENSE_2_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,8)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,8)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,6)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,6)
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,1)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,1)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (10,8)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (8)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (8,6)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (6)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (6,1)
+    const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (1)
+    refrmspropbinary_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    refrmspropbinary_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
+    refrmspropbinary_dense_2_forward(dense_2_out, dense_2_z, dense_1_out, dense_2_kernel, dense_2_bias, n);
+    (void)acts; (void)params;
 }
 
 float refrmspropbinary_loss(kiln_state *s, const float *y, int n) {
     // y is (n,1); dacts serve as scratch for the unused gradient
-    float loss = kiln_binary_crossentropy_loss(s->dacts + A_DENSE_2_Z, s->acts + A_DENSE_2_Z, y, n, 1, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,1)
+    float *ddense_2_z = dacts + A_DENSE_2_Z;  // (B,1)
+    float loss = kiln_binary_crossentropy_loss(ddense_2_z, dense_2_z, y, n, 1, 1);
+    (void)params;
     return loss;
 }
 
@@ -87,9 +105,24 @@ float refrmspropbinary_gradients(kiln_state *s, const float *x, const float *y, 
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     refrmspropbinary_forward(s, x, n, 1);
-    float loss = kiln_binary_crossentropy_loss(dacts + A_DENSE_2_Z, s->acts + A_DENSE_2_Z, y, n, 1, 1);
-    refrmspropbinary_dense_2_backward(dacts + A_DENSE_1_OUT, grads + W_DENSE_2_KERNEL, grads + W_DENSE_2_BIAS, dacts + A_DENSE_2_Z, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, n);
-    refrmspropbinary_dense_1_backward(grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_Z, dacts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_1_OUT, acts + A_DENSE_OUT, n);
+    float *dense_out = acts + A_DENSE_OUT;  // (B,8)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,6)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,6)
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,1)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,1)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (8,6)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (6,1)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,6)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,6)
+    float *ddense_2_z = dacts + A_DENSE_2_Z;  // (B,1)
+    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,1)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (8,6)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (6)
+    float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (6,1)
+    float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (1)
+    float loss = kiln_binary_crossentropy_loss(ddense_2_z, dense_2_z, y, n, 1, 1);
+    refrmspropbinary_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, ddense_2_out, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
+    refrmspropbinary_dense_1_backward(NULL, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

@@ -36,7 +36,7 @@ static void refsgdclassifier_dense_forward(float *out, float *z, const float *in
     kiln_sgemm_nn(z, inp, w, n, 12, 16, 0);
     kiln_bias_act_forward(out, z, b, n, 12, KILN_RELU, 0.0f);
 }
-static void refsgdclassifier_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void refsgdclassifier_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,12) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 12, KILN_RELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 16, 12, n, 1);  // dw (16,12) += inp^T . dz
@@ -63,7 +63,7 @@ static void refsgdclassifier_dense_2_forward(float *out, float *z, const float *
     kiln_sgemm_nn(z, inp, w, n, 3, 8, 0);
     kiln_bias_act_forward(out, z, b, n, 3, KILN_SOFTMAX, 0.0f);
 }
-static void refsgdclassifier_dense_2_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
+static void refsgdclassifier_dense_2_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,3) is dLoss/d(pre-activation), written by the loss from the logits
     kiln_sgemm_tn(dw, inp, dz, 8, 3, n, 1);  // dw (8,3) += inp^T . dz
     kiln_bias_backward(db, dz, n, 3);  // db (3) += column sums of dz
@@ -77,15 +77,34 @@ void refsgdclassifier_forward(kiln_state *s, const float *x, int n, int training
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    refsgdclassifier_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    refsgdclassifier_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
-    refsgdclassifier_dense_2_forward(acts + A_DENSE_2_OUT, acts + A_DENSE_2_Z, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, params + W_DENSE_2_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,12)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,12)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,3)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (16,12)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (12)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (12,8)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (8)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (8,3)
+    const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (3)
+    refsgdclassifier_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    refsgdclassifier_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
+    refsgdclassifier_dense_2_forward(dense_2_out, dense_2_z, dense_1_out, dense_2_kernel, dense_2_bias, n);
+    (void)acts; (void)params;
 }
 
 float refsgdclassifier_loss(kiln_state *s, const float *y, int n) {
     // y is (n,3); dacts serve as scratch for the unused gradient
-    float loss = kiln_categorical_crossentropy_loss(s->dacts + A_DENSE_2_Z, s->acts + A_DENSE_2_Z, y, n, 3, 1);
-    loss += kiln_l2_loss(s->params + W_DENSE_KERNEL, 192, 0.01f);  // dense/kernel
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (16,12)
+    float *ddense_2_z = dacts + A_DENSE_2_Z;  // (B,3)
+    float loss = kiln_categorical_crossentropy_loss(ddense_2_z, dense_2_z, y, n, 3, 1);
+    loss += kiln_l2_loss(dense_kernel, 192, 0.01f);
+    (void)params;
     return loss;
 }
 
@@ -95,11 +114,32 @@ float refsgdclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     refsgdclassifier_forward(s, x, n, 1);
-    float loss = kiln_categorical_crossentropy_loss(dacts + A_DENSE_2_Z, s->acts + A_DENSE_2_Z, y, n, 3, 1);
-    loss += kiln_l2_backward(grads + W_DENSE_KERNEL, params + W_DENSE_KERNEL, 192, 0.01f);  // dense/kernel
-    refsgdclassifier_dense_2_backward(dacts + A_DENSE_1_OUT, grads + W_DENSE_2_KERNEL, grads + W_DENSE_2_BIAS, dacts + A_DENSE_2_Z, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, n);
-    refsgdclassifier_dense_1_backward(dacts + A_DENSE_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_Z, dacts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_1_OUT, acts + A_DENSE_OUT, params + W_DENSE_1_KERNEL, n);
-    refsgdclassifier_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, x, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,12)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,12)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
+    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,3)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (16,12)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (12,8)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (8,3)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,12)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,12)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,8)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,8)
+    float *ddense_2_z = dacts + A_DENSE_2_Z;  // (B,3)
+    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,3)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (16,12)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (12)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (12,8)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (8)
+    float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (8,3)
+    float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (3)
+    float loss = kiln_categorical_crossentropy_loss(ddense_2_z, dense_2_z, y, n, 3, 1);
+    loss += kiln_l2_backward(ddense_kernel, dense_kernel, 192, 0.01f);
+    refsgdclassifier_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, ddense_2_out, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
+    refsgdclassifier_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
+    refsgdclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

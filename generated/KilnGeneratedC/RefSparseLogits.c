@@ -39,7 +39,7 @@ static void refsparselogits_dense_forward(float *out, float *z, const float *inp
     kiln_sgemm_nn(z, inp, w, n, 5, 6, 0);
     kiln_bias_act_forward(out, z, b, n, 5, KILN_SELU, 0.0f);
 }
-static void refsparselogits_dense_backward(float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, int n) {
+static void refsparselogits_dense_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,5) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n, 5, KILN_SELU, 0.0f);  // dz += dout * act'
     kiln_sgemm_tn(dw, inp, dz, 6, 5, n, 1);  // dw (6,5) += inp^T . dz
@@ -71,13 +71,14 @@ static void refsparselogits_dense_1_backward(float *dinp, float *dw, float *db, 
 }
 
 // dense_2: Dense(units=3, activation=linear). inp (n,4) -> out (n,3)
-static void refsparselogits_dense_2_forward(float *out, const float *inp, const float *w, const float *b, int n) {
+static void refsparselogits_dense_2_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,3); inp (n,4); w (4,3); b (3)
+    (void)z;
     kiln_sgemm_nn(out, inp, w, n, 3, 4, 0);
     kiln_bias_act_forward(out, out, b, n, 3, KILN_LINEAR, 0.0f);
 }
-static void refsparselogits_dense_2_backward(float *dinp, float *dw, float *db, const float *dz, const float *inp, const float *w, int n) {
-    // dz (n,3) is dLoss/d(pre-activation)
+static void refsparselogits_dense_2_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
+    // dz (n,3) is dLoss/d(pre-activation), the same buffer as dout
     kiln_sgemm_tn(dw, inp, dz, 4, 3, n, 1);  // dw (4,3) += inp^T . dz
     kiln_bias_backward(db, dz, n, 3);  // db (3) += column sums of dz
     kiln_sgemm_nt(dinp, dz, w, n, 4, 3, 1);  // dinp (n,4) += dz . w^T
@@ -90,15 +91,33 @@ void refsparselogits_forward(kiln_state *s, const float *x, int n, int training)
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    refsparselogits_dense_forward(acts + A_DENSE_OUT, acts + A_DENSE_Z, x, params + W_DENSE_KERNEL, params + W_DENSE_BIAS, n);
-    refsparselogits_leaky_re_lu_forward(acts + A_LEAKY_RE_LU_OUT, acts + A_DENSE_OUT, n);
-    refsparselogits_dense_1_forward(acts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_LEAKY_RE_LU_OUT, params + W_DENSE_1_KERNEL, params + W_DENSE_1_BIAS, n);
-    refsparselogits_dense_2_forward(acts + A_DENSE_2_OUT, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, params + W_DENSE_2_BIAS, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,5)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,5)
+    float *leaky_re_lu_out = acts + A_LEAKY_RE_LU_OUT;  // (B,5)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,5)
+    const float *dense_bias = params + W_DENSE_BIAS;  // (5)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (5,4)
+    const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (4)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (4,3)
+    const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (3)
+    refsparselogits_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    refsparselogits_leaky_re_lu_forward(leaky_re_lu_out, dense_out, n);
+    refsparselogits_dense_1_forward(dense_1_out, dense_1_z, leaky_re_lu_out, dense_1_kernel, dense_1_bias, n);
+    refsparselogits_dense_2_forward(dense_2_out, NULL, dense_1_out, dense_2_kernel, dense_2_bias, n);
+    (void)acts; (void)params;
 }
 
 float refsparselogits_loss(kiln_state *s, const float *y, int n) {
     // y is (n) class indices; dacts serve as scratch for the unused gradient
-    float loss = kiln_sparse_categorical_crossentropy_loss(s->dacts + A_DENSE_2_OUT, s->acts + A_DENSE_2_OUT, y, n, 3, 1);
+    float *acts = s->acts, *dacts = s->dacts;
+    const float *params = s->params;
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
+    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,3)
+    float loss = kiln_sparse_categorical_crossentropy_loss(ddense_2_out, dense_2_out, y, n, 3, 1);
+    (void)params;
     return loss;
 }
 
@@ -108,11 +127,32 @@ float refsparselogits_gradients(kiln_state *s, const float *x, const float *y, i
     memset(grads, 0, sizeof(float) * P);
     memset(dacts, 0, sizeof(float) * A);
     refsparselogits_forward(s, x, n, 1);
-    float loss = kiln_sparse_categorical_crossentropy_loss(dacts + A_DENSE_2_OUT, s->acts + A_DENSE_2_OUT, y, n, 3, 1);
-    refsparselogits_dense_2_backward(dacts + A_DENSE_1_OUT, grads + W_DENSE_2_KERNEL, grads + W_DENSE_2_BIAS, dacts + A_DENSE_2_OUT, acts + A_DENSE_1_OUT, params + W_DENSE_2_KERNEL, n);
-    refsparselogits_dense_1_backward(dacts + A_LEAKY_RE_LU_OUT, grads + W_DENSE_1_KERNEL, grads + W_DENSE_1_BIAS, dacts + A_DENSE_1_Z, dacts + A_DENSE_1_OUT, acts + A_DENSE_1_Z, acts + A_DENSE_1_OUT, acts + A_LEAKY_RE_LU_OUT, params + W_DENSE_1_KERNEL, n);
-    refsparselogits_leaky_re_lu_backward(dacts + A_DENSE_OUT, dacts + A_LEAKY_RE_LU_OUT, acts + A_DENSE_OUT, acts + A_LEAKY_RE_LU_OUT, n);
-    refsparselogits_dense_backward(grads + W_DENSE_KERNEL, grads + W_DENSE_BIAS, dacts + A_DENSE_Z, dacts + A_DENSE_OUT, acts + A_DENSE_Z, acts + A_DENSE_OUT, x, n);
+    float *dense_z = acts + A_DENSE_Z;  // (B,5)
+    float *dense_out = acts + A_DENSE_OUT;  // (B,5)
+    float *leaky_re_lu_out = acts + A_LEAKY_RE_LU_OUT;  // (B,5)
+    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
+    float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
+    float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
+    const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,5)
+    const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (5,4)
+    const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (4,3)
+    float *ddense_z = dacts + A_DENSE_Z;  // (B,5)
+    float *ddense_out = dacts + A_DENSE_OUT;  // (B,5)
+    float *dleaky_re_lu_out = dacts + A_LEAKY_RE_LU_OUT;  // (B,5)
+    float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,4)
+    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,4)
+    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,3)
+    float *ddense_kernel = grads + W_DENSE_KERNEL;  // (6,5)
+    float *ddense_bias = grads + W_DENSE_BIAS;  // (5)
+    float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (5,4)
+    float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (4)
+    float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (4,3)
+    float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (3)
+    float loss = kiln_sparse_categorical_crossentropy_loss(ddense_2_out, dense_2_out, y, n, 3, 1);
+    refsparselogits_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_out, ddense_2_out, NULL, dense_2_out, dense_1_out, dense_2_kernel, n);
+    refsparselogits_dense_1_backward(dleaky_re_lu_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, leaky_re_lu_out, dense_1_kernel, n);
+    refsparselogits_leaky_re_lu_backward(ddense_out, dleaky_re_lu_out, dense_out, leaky_re_lu_out, n);
+    refsparselogits_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
     (void)acts; (void)params;
     return loss;
 }

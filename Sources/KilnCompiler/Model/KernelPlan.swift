@@ -59,6 +59,7 @@ extension KernelPlan {
         var paramOffset = 0
         var actOffset = 0
         var usedNames: Set<String> = []
+        var usedSymbols: Set<String> = []
         var placed: [PlacedWeight] = []
         var planned: [PlannedLayer] = []
         let x = Buffer(symbol: "X", offset: 0, shape: graph.inputShape)
@@ -75,15 +76,19 @@ extension KernelPlan {
             // A name that is already a plain C identifier (Keras's own dense_1, or hidden_2) names
             // the kernels; any other spec name stays in comments and strings only.
             var cName = Identifiers.isPlainCIdentifier(node.name) ? node.name : "layer\(index)"
-            // Mangled apart: a later spec name may equal an earlier fallback (layer3, dense_1_2).
-            while usedNames.contains(cName) { cName += "_\(index)" }
-            usedNames.insert(cName)
+            // Mangled apart: a later spec name may equal an earlier fallback (layer3, dense_1_2), or
+            // an earlier name but for case (Dense, dense), since the offset symbols are upper case.
+            while usedNames.contains(cName.uppercased()) { cName += "_\(index)" }
+            usedNames.insert(cName.uppercased())
             let upper = cName.uppercased()
 
             var layerWeights: [PlacedWeight] = []
             for decl in node.weights {
-                let weight = PlacedWeight(layer: node.name, decl: decl, offset: paramOffset, trainable: node.trainable,
-                                          symbol: "W_\(upper)_\(Identifiers.cFragment(decl.name).uppercased())")
+                // Unique across layers too: layer bn's moving_mean and layer bn_moving's mean.
+                var symbol = "W_\(upper)_\(Identifiers.cFragment(decl.name).uppercased())"
+                while usedSymbols.contains(symbol) { symbol += "_\(index)" }
+                usedSymbols.insert(symbol)
+                let weight = PlacedWeight(layer: node.name, decl: decl, offset: paramOffset, trainable: node.trainable, symbol: symbol)
                 paramOffset += decl.count
                 layerWeights.append(weight)
             }
@@ -93,7 +98,8 @@ extension KernelPlan {
             var mask: Buffer?
             let output: Buffer
             let needs = node.op.buffers
-            if needs.aliasesInput {
+            // A model of views only (Flatten alone) still gets an output in acts for the loss to read.
+            if needs.aliasesInput && !(current.isInput && index == graph.layers.count - 1) {
                 output = Buffer(symbol: current.symbol, offset: current.offset, shape: node.outputShape)
             } else {
                 if needs.mask { mask = allocate("A_\(upper)_MASK", node.outputShape) }

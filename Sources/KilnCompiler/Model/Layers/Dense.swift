@@ -56,17 +56,16 @@ struct Dense: LayerKind {
 
     func signature(_ node: LayerNode) -> String { "Dense(\(units), \(activation.kerasName))" }
 
+    /// One forward and one backward signature wherever the layer sits; a buffer the layer's
+    /// config or position leaves unused (z when linear, b without bias, dinp for the first
+    /// layer, dw and db when frozen) is passed as NULL and never read.
     func cKernels(_ c: CLayerContext) -> String {
         let node = c.node, inShape = c.inShape, outShape = c.outShape
         let k = node.inputShape.last!, r = c.rows(node.inputShape)
         let z = activation == .linear ? "out" : "z"
-        var args = ["float *out"]
-        if activation != .linear { args.append("float *z") }
-        args += ["const float *inp", "const float *w"]
-        if useBias { args.append("const float *b") }
-        args.append("int n")
-        var out = "static void \(c.forwardName)(\(args.joined(separator: ", "))) {\n"
+        var out = "static void \(c.forwardName)(float *out, float *z, const float *inp, const float *w, const float *b, int n) {\n"
         out += "    // out\(activation == .linear ? "" : ", z") \(outShape); inp \(inShape); w (\(k),\(units))\(useBias ? "; b (\(units))" : "")\n"
+        if activation == .linear { out += "    (void)z;\n" }
         out += "    kiln_sgemm_nn(\(z), inp, w, \(r), \(units), \(k), 0);\n"
         if useBias || activation != .linear {
             out += "    kiln_bias_act_forward(out, \(z), \(useBias ? "b" : "NULL"), \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));\n"
@@ -74,17 +73,9 @@ struct Dense: LayerKind {
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
         let weightGrads = node.trainable, needsInputGradient = c.layer.needsInputGradient
-        var bargs: [String] = []
-        if needsInputGradient { bargs.append("float *dinp") }
-        if weightGrads { bargs.append("float *dw"); if useBias { bargs.append("float *db") } }
-        let dzLocal = activation != .linear && !c.fusedLoss
-        if dzLocal { bargs += ["float *dz", "const float *dout", "const float *z", "const float *out"] } else { bargs.append("const float *dz") }
-        if weightGrads { bargs.append("const float *inp") }
-        if needsInputGradient { bargs.append("const float *w") }
-        bargs.append("int n")
-        out += "static void \(c.backwardName)(\(bargs.joined(separator: ", "))) {\n"
-        out += "    // dz \(outShape) is dLoss/d(pre-activation)\(c.fusedLoss ? ", written by the loss from the logits" : "")\n"
-        if dzLocal {
+        out += "static void \(c.backwardName)(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {\n"
+        out += "    // dz \(outShape) is dLoss/d(pre-activation)\(c.fusedLoss ? ", written by the loss from the logits" : activation == .linear ? ", the same buffer as dout" : "")\n"
+        if activation != .linear && !c.fusedLoss {
             out += "    kiln_act_backward(dz, dout, z, out, \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));  // dz += dout * act'\n"
         }
         if weightGrads {
@@ -99,27 +90,18 @@ struct Dense: LayerKind {
 
     func forwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer
-        var args = [c.act(layer.output)]
-        if activation != .linear { args.append(c.act(layer.preActivation!)) }
-        args += [c.act(layer.input), c.param(layer.weights[0])]
-        if useBias { args.append(c.param(layer.weights[1])) }
-        args.append("n")
+        let args = [c.act(layer.output), layer.preActivation.map(c.act) ?? "NULL", c.act(layer.input), c.param(layer.weights[0]),
+                    useBias ? c.param(layer.weights[1]) : "NULL", "n"]
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
 
     func backwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer
-        var args: [String] = []
-        if layer.needsInputGradient { args.append(c.dact(layer.input)) }
-        if layer.node.trainable { args.append(c.grad(layer.weights[0])); if useBias { args.append(c.grad(layer.weights[1])) } }
-        if activation != .linear && !c.fusedLoss {
-            args += [c.dact(layer.preActivation!), c.dact(layer.output), c.act(layer.preActivation!), c.act(layer.output)]
-        } else {
-            args.append(c.dact(layer.preActivation ?? layer.output))
-        }
-        if layer.node.trainable { args.append(c.act(layer.input)) }
-        if layer.needsInputGradient { args.append(c.param(layer.weights[0])) }
-        args.append("n")
+        let layer = c.layer, trainable = layer.node.trainable
+        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
+                    trainable ? c.grad(layer.weights[0]) : "NULL",
+                    trainable && useBias ? c.grad(layer.weights[1]) : "NULL",
+                    c.dact(layer.preActivation ?? layer.output), c.dact(layer.output),
+                    layer.preActivation.map(c.act) ?? "NULL", c.act(layer.output), c.act(layer.input), c.param(layer.weights[0]), "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 

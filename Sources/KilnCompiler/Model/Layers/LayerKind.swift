@@ -90,15 +90,23 @@ protocol ViewLayer: LayerKind {}
 
 extension ViewLayer {
     var buffers: LayerBuffers { LayerBuffers(aliasesInput: true) }
-    func cKernels(_ c: CLayerContext) -> String { "// (row-major: the output is the input buffer; no kernel)\n\n" }
-    func forwardCall(_ c: CLayerContext) -> String? { nil }
+    func cKernels(_ c: CLayerContext) -> String {
+        c.layer.output.symbol == c.layer.input.symbol ? "// (row-major: the output is the input buffer; no kernel)\n\n"
+            : "// (row-major: the output is a copy of x, the only layer's input; no kernel)\n\n"
+    }
+    /// A copy only when the model is this view alone (`KernelPlan` gives it a buffer then).
+    func forwardCall(_ c: CLayerContext) -> String? {
+        guard c.layer.output.symbol != c.layer.input.symbol else { return nil }
+        return "memcpy(\(c.act(c.layer.output)), x, sizeof(float) * n * \(c.layer.output.size));"
+    }
     func backwardCall(_ c: CLayerContext) -> String? { nil }
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) { (input, nil) }
 }
 
-/// One layer's C emission: its kernel name, shapes and the pointer expressions of its buffers.
+/// One layer's C emission: its kernel name, shapes and the names of its buffers.
 public struct CLayerContext {
     public let layer: PlannedLayer
+    let names: CBufferNames
     /// `<model>_<layer>`, the prefix of its kernels.
     public let name: String
     /// Whether backward kernels are needed (the layer is at or after the first trainable one).
@@ -120,10 +128,11 @@ public struct CLayerContext {
         layer.needsInputGradient ? "\(backwardName)(\(dact(layer.input)), \(dact(layer.output)), n);" : nil
     }
 
-    public func act(_ buffer: Buffer) -> String { buffer.isInput ? "x" : "acts + \(buffer.symbol)" }
-    public func dact(_ buffer: Buffer) -> String { "dacts + \(buffer.symbol)" }
-    public func param(_ weight: PlacedWeight) -> String { "params + \(weight.symbol)" }
-    public func grad(_ weight: PlacedWeight) -> String { "grads + \(weight.symbol)" }
+    /// The named locals of the model function the call is in (`dense_out`, `ddense_kernel`).
+    public func act(_ buffer: Buffer) -> String { names.act(buffer) }
+    public func dact(_ buffer: Buffer) -> String { names.dact(buffer) }
+    public func param(_ weight: PlacedWeight) -> String { names.param(weight) }
+    public func grad(_ weight: PlacedWeight) -> String { names.grad(weight) }
     /// Rows of the GEMM view: batch times all leading axes (a layer acting on the last axis).
     public func rows(_ shape: [Int]) -> String {
         let lead = saturatingProduct(shape.dropLast())

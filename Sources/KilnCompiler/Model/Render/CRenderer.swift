@@ -7,7 +7,11 @@ public let kilnVersion = "0.1.0"
 /// Every dimension is a literal; buffers are offsets into the model's flat allocations.
 public struct CRenderer {
     public var plan: KernelPlan
-    public init(plan: KernelPlan) { self.plan = plan }
+    let names: CBufferNames
+    public init(plan: KernelPlan) {
+        self.plan = plan
+        names = CBufferNames(plan)
+    }
 
     var graph: ModelGraph { plan.graph }
     var p: String { plan.prefix }
@@ -104,7 +108,7 @@ public struct CRenderer {
 
     func context(_ index: Int) -> CLayerContext {
         let layer = plan.layers[index]
-        return CLayerContext(layer: layer, name: "\(p)_\(layer.cName)", emitBackward: index >= plan.firstBackwardLayer,
+        return CLayerContext(layer: layer, names: names, name: "\(p)_\(layer.cName)", emitBackward: index >= plan.firstBackwardLayer,
                              fusedLoss: index == plan.layers.count - 1 && plan.lossOnLogits)
     }
 
@@ -113,13 +117,13 @@ public struct CRenderer {
         return "// \(Identifiers.commentText(node.name)): \(node.op.describe(node)). inp \(c.inShape) -> out \(c.outShape)\n" + node.op.cKernels(c)
     }
 
-    /// The loss call writing dLoss/d(loss input) into `target`.
+    /// The loss call writing dLoss/d(loss input) into `dpred`.
     func lossCall(dpred: String) -> String {
         let input = plan.lossInput
         let lead = saturatingProduct(plan.output.shape.dropLast())
         let rowsExpr = lead == 1 ? "n" : "n * \(lead)"
         let cols = plan.output.shape.last!
-        let pred = "s->acts + \(input.symbol)"
+        let pred = names.act(input)
         switch graph.loss {
         case .meanSquaredError: return "kiln_mse_loss(\(dpred), \(pred), y, \(rowsExpr), \(cols))"
         case .meanAbsoluteError: return "kiln_mae_loss(\(dpred), \(pred), y, \(rowsExpr), \(cols))"
@@ -132,59 +136,80 @@ public struct CRenderer {
         }
     }
 
+    /// A model function's body: the named buffers its statements use, each declared once with
+    /// its shape, then the statements.
+    func body(_ statements: [String], into printer: inout CodePrinter) {
+        printer.lines(names.declarations(usedBy: statements))
+        printer.lines(statements)
+    }
+
     func modelFunctions() -> String {
         let regularized = plan.weights.filter { $0.trainable && $0.decl.l2 != nil }
-        var out = "// ---- model ----\n\n"
-        out += "void \(p)_forward(kiln_state *s, const float *x, int n, int training) {\n"
-        out += "    // x is (n,\(plan.input.shape.map(String.init).joined(separator: ","))), n <= B\n"
-        out += "    float *acts = s->acts;\n    const float *params = s->params;\n"
-        if !plan.layers.contains(where: { $0.node.op.usesTrainingFlag }) { out += "    (void)training;\n" }
-        for index in plan.layers.indices { if let call = plan.layers[index].node.op.forwardCall(context(index)) { out += "    \(call)\n" } }
-        out += "}\n\n"
-
-        let lossTarget = "s->dacts + \(plan.lossInput.symbol)"
-        out += "float \(p)_loss(kiln_state *s, const float *y, int n) {\n"
-        out += "    // y is \(yShape()); dacts serve as scratch for the unused gradient\n"
-        out += "    float loss = \(lossCall(dpred: lossTarget));\n"
-        for weight in regularized {
-            out += "    loss += kiln_l2_loss(s->params + \(weight.symbol), \(weight.decl.count), \(cFloat(weight.decl.l2!)));  // \(Identifiers.commentText(weight.kerasPath))\n"
+        var c = CodePrinter()
+        c.line("// ---- model ----")
+        c.line()
+        c.block("void \(p)_forward(kiln_state *s, const float *x, int n, int training) {") { c in
+            c.line("// x is \(shape(plan.input.shape, batch: "n")), n <= B")
+            c.line("float *acts = s->acts;")
+            c.line("const float *params = s->params;")
+            if !plan.layers.contains(where: { $0.node.op.usesTrainingFlag }) { c.line("(void)training;") }
+            body(plan.layers.indices.compactMap { plan.layers[$0].node.op.forwardCall(context($0)) }, into: &c)
+            c.line("(void)acts; (void)params;")
         }
-        out += "    return loss;\n}\n\n"
+        c.line()
 
-        out += "float \(p)_gradients(kiln_state *s, const float *x, const float *y, int n) {\n"
-        out += "    float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;\n"
-        out += "    const float *params = s->params;\n"
-        out += "    memset(grads, 0, sizeof(float) * P);\n    memset(dacts, 0, sizeof(float) * A);\n"
-        out += "    \(p)_forward(s, x, n, 1);\n"
-        out += "    float loss = \(lossCall(dpred: "dacts + \(plan.lossInput.symbol)"));\n"
-        for weight in regularized {
-            out += "    loss += kiln_l2_backward(grads + \(weight.symbol), params + \(weight.symbol), \(weight.decl.count), \(cFloat(weight.decl.l2!)));  // \(Identifiers.commentText(weight.kerasPath))\n"
-        }
-        let first = plan.firstBackwardLayer
-        for index in plan.layers.indices.reversed() where index >= first {
-            if let call = plan.layers[index].node.op.backwardCall(context(index)) { out += "    \(call)\n" }
-        }
-        out += "    (void)acts; (void)params;\n"
-        out += "    return loss;\n}\n\n"
-
-        out += "float \(p)_train_step(kiln_state *s, const float *x, const float *y, int n) {\n"
-        out += "    float loss = \(p)_gradients(s, x, y, n);\n"
-        out += "    s->iterations += 1;\n"
-        out += "    // one fused update loop per contiguous run of trainable parameters\n"
-        for range in plan.trainableRanges {
-            let pr = "s->params + \(range.lowerBound)", g = "s->grads + \(range.lowerBound)", count = range.count
-            switch graph.optimizer.kind {
-            case .adam:
-                out += "    kiln_adam_update(\(pr), s->slots + \(range.lowerBound), s->slots + P + \(range.lowerBound), \(g), \(count), s->learning_rate, s->beta_1, s->beta_2, s->epsilon, s->iterations);\n"
-            case .sgd:
-                let velocity = plan.slotsPerParam > 0 ? "s->slots + \(range.lowerBound)" : "NULL"
-                out += "    kiln_sgd_update(\(pr), \(velocity), \(g), \(count), s->learning_rate, s->momentum, s->nesterov);\n"
-            case .rmsprop:
-                out += "    kiln_rmsprop_update(\(pr), s->slots + \(range.lowerBound), \(g), \(count), s->learning_rate, s->rho, s->epsilon);\n"
+        c.block("float \(p)_loss(kiln_state *s, const float *y, int n) {") { c in
+            c.line("// y is \(yShape()); dacts serve as scratch for the unused gradient")
+            c.line("float *acts = s->acts, *dacts = s->dacts;")
+            c.line("const float *params = s->params;")
+            var statements = ["float loss = \(lossCall(dpred: names.dact(plan.lossInput)));"]
+            for weight in regularized {
+                statements.append("loss += kiln_l2_loss(\(names.param(weight)), \(weight.decl.count), \(cFloat(weight.decl.l2!)));")
             }
+            body(statements, into: &c)
+            c.line("(void)params;")
+            c.line("return loss;")
         }
-        out += "    return loss;\n}\n"
-        return out
+        c.line()
+
+        c.block("float \(p)_gradients(kiln_state *s, const float *x, const float *y, int n) {") { c in
+            c.line("float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;")
+            c.line("const float *params = s->params;")
+            c.line("memset(grads, 0, sizeof(float) * P);")
+            c.line("memset(dacts, 0, sizeof(float) * A);")
+            c.line("\(p)_forward(s, x, n, 1);")
+            var statements = ["float loss = \(lossCall(dpred: names.dact(plan.lossInput)));"]
+            for weight in regularized {
+                statements.append("loss += kiln_l2_backward(\(names.grad(weight)), \(names.param(weight)), \(weight.decl.count), \(cFloat(weight.decl.l2!)));")
+            }
+            for index in plan.layers.indices.reversed() where index >= plan.firstBackwardLayer {
+                if let call = plan.layers[index].node.op.backwardCall(context(index)) { statements.append(call) }
+            }
+            body(statements, into: &c)
+            c.line("(void)acts; (void)params;")
+            c.line("return loss;")
+        }
+        c.line()
+
+        c.block("float \(p)_train_step(kiln_state *s, const float *x, const float *y, int n) {") { c in
+            c.line("float loss = \(p)_gradients(s, x, y, n);")
+            c.line("s->iterations += 1;")
+            c.line("// one fused update loop per contiguous run of trainable parameters")
+            for range in plan.trainableRanges {
+                let pr = "s->params + \(range.lowerBound)", g = "s->grads + \(range.lowerBound)", count = range.count
+                switch graph.optimizer.kind {
+                case .adam:
+                    c.line("kiln_adam_update(\(pr), s->slots + \(range.lowerBound), s->slots + P + \(range.lowerBound), \(g), \(count), s->learning_rate, s->beta_1, s->beta_2, s->epsilon, s->iterations);")
+                case .sgd:
+                    let velocity = plan.slotsPerParam > 0 ? "s->slots + \(range.lowerBound)" : "NULL"
+                    c.line("kiln_sgd_update(\(pr), \(velocity), \(g), \(count), s->learning_rate, s->momentum, s->nesterov);")
+                case .rmsprop:
+                    c.line("kiln_rmsprop_update(\(pr), s->slots + \(range.lowerBound), \(g), \(count), s->learning_rate, s->rho, s->epsilon);")
+                }
+            }
+            c.line("return loss;")
+        }
+        return c.text
     }
 
     func yShape() -> String {
@@ -196,4 +221,71 @@ public struct CRenderer {
 
     func shape(_ dims: [Int], batch: String? = nil) -> String { CFormat.shape(dims, batch: batch) }
     func cFloat(_ value: Float) -> String { CFormat.float(value) }
+}
+
+/// The C local that names each buffer in the model functions, as llm.c names its tensors:
+/// `dense_out` for `acts + A_DENSE_OUT`, `dense_kernel` for `params + W_DENSE_KERNEL`, and
+/// `d`-prefixed ones for their gradients in `dacts` and `grads`. Calls then read as names.
+struct CBufferNames {
+    struct Local {
+        var name: String
+        var declaration: String
+    }
+    private var acts: [String: Local] = [:], dacts: [String: Local] = [:]
+    private var params: [String: Local] = [:], grads: [String: Local] = [:]
+    /// Every local in declaration order (activations, weights, then their gradients).
+    private var order: [Local] = []
+
+    init(_ plan: KernelPlan) {
+        // The model functions' own names; a spec's names are mangled apart from them and from each other.
+        var used: Set<String> = ["s", "x", "y", "n", "training", "loss", "acts", "dacts", "params", "grads", "P", "A", "B"]
+        func unique(_ wanted: String) -> String {
+            var name = wanted, k = 2
+            while used.contains(name) { name = "\(wanted)_\(k)"; k += 1 }
+            used.insert(name)
+            return name
+        }
+        func tail(_ symbol: String) -> String { String(symbol.dropFirst(2)).lowercased() }
+        var buffers: [Buffer] = [], seen: Set<String> = []
+        for layer in plan.layers {
+            for buffer in [layer.mask, layer.preActivation, layer.output].compactMap({ $0 }) where !buffer.isInput && !seen.contains(buffer.symbol) {
+                seen.insert(buffer.symbol)
+                buffers.append(buffer)
+            }
+        }
+        for buffer in buffers {
+            let name = unique(tail(buffer.symbol))
+            acts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = acts + \(buffer.symbol);  // \(CFormat.shape(buffer.shape, batch: "B"))")
+            order.append(acts[buffer.symbol]!)
+        }
+        for weight in plan.weights {
+            let name = unique(tail(weight.symbol))
+            params[weight.symbol] = Local(name: name, declaration: "const float *\(name) = params + \(weight.symbol);  // \(CFormat.shape(weight.decl.shape))")
+            order.append(params[weight.symbol]!)
+        }
+        for buffer in buffers {
+            let name = unique("d" + tail(buffer.symbol))
+            dacts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = dacts + \(buffer.symbol);  // \(CFormat.shape(buffer.shape, batch: "B"))")
+            order.append(dacts[buffer.symbol]!)
+        }
+        for weight in plan.weights {
+            let name = unique("d" + tail(weight.symbol))
+            grads[weight.symbol] = Local(name: name, declaration: "float *\(name) = grads + \(weight.symbol);  // \(CFormat.shape(weight.decl.shape))")
+            order.append(grads[weight.symbol]!)
+        }
+    }
+
+    func act(_ buffer: Buffer) -> String { buffer.isInput ? "x" : acts[buffer.symbol]!.name }
+    func dact(_ buffer: Buffer) -> String { dacts[buffer.symbol]!.name }
+    func param(_ weight: PlacedWeight) -> String { params[weight.symbol]!.name }
+    func grad(_ weight: PlacedWeight) -> String { grads[weight.symbol]!.name }
+
+    /// The declarations of the locals that `statements` name, in declaration order.
+    func declarations(usedBy statements: [String]) -> [String] {
+        var words: Set<Substring> = []
+        for statement in statements {
+            words.formUnion(statement.split { !($0.isLetter || $0.isNumber || $0 == "_") })
+        }
+        return order.filter { words.contains(Substring($0.name)) }.map(\.declaration)
+    }
 }
