@@ -289,15 +289,7 @@ final class CSVRecordParser {
     }
 
     /// A header line's field names, as univocity splits it (an empty unquoted field is "").
-    func fieldNames(_ p: UnsafePointer<UInt8>, _ n: Int) -> [String] {
-        tokenizer.tokenize(p, n)
-        return tokenizer.tokens.map { token in
-            switch token {
-            case .null: return ""
-            case let .value(start, end): return String(decoding: tokenizer.values[start..<end], as: UTF8.self)
-            }
-        }
-    }
+    func fieldNames(_ p: UnsafePointer<UInt8>, _ n: Int) -> [String] { tokenizer.fields(p, n) }
 
     /// Parses one non-blank line into row `row` of `sinks` (missing fields null, extra ones
     /// ignored, unparsable ones null).

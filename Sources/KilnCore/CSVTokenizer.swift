@@ -14,9 +14,12 @@
 ///     "open,x        -> [open,x]                (an unclosed quote runs to the line's end)
 ///     "",x           -> [""] [x]                (empty, not null, unless nullValue is "")
 ///     x,"\           -> [x] [""]                (an open quote holding only an escape: empty)
-struct CSVLineTokenizer {
+///
+/// One tokenizer serves the runtime's reader and the compiler's schema inference, so the types
+/// Kiln infers at build time are those of the fields it reads at run time.
+public struct CSVLineTokenizer: Sendable {
     /// How a field ended up.
-    enum Token {
+    public enum Token: Sendable {
         /// univocity's null: an empty unquoted field (between separators, or after a last one).
         case null
         /// Bytes `start..<end` of `values` (empty for univocity's "empty value", `""`).
@@ -30,22 +33,33 @@ struct CSVLineTokenizer {
     /// and escape are one character (then none: 0).
     let escapeEscape: UInt8
 
-    var tokens: [Token] = []
+    public private(set) var tokens: [Token] = []
     /// Bytes of all values of the line.
-    var values: [UInt8] = []
+    public private(set) var values: [UInt8] = []
 
-    init(separator: UInt8, quote: UInt8, escape: UInt8) {
+    public init(separator: UInt8, quote: UInt8, escape: UInt8) {
         self.separator = separator; self.quote = quote; self.escape = escape
         self.escapeEscape = quote == escape ? 0 : escape
     }
 
     /// Splits `line` (not blank, without its terminator) into `tokens`.
-    mutating func tokenize(_ line: UnsafePointer<UInt8>, _ count: Int) {
+    public mutating func tokenize(_ line: UnsafePointer<UInt8>, _ count: Int) {
         tokens.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         var state = LineState(separator: separator, quote: quote, escape: escape, escapeEscape: escapeEscape,
                               input: LineInput(base: line, length: count))
         state.run(&tokens, &values)
+    }
+
+    /// The line's fields as text (a null field is ""): a header's names, the inference's samples.
+    public mutating func fields(_ line: UnsafePointer<UInt8>, _ count: Int) -> [String] {
+        tokenize(line, count)
+        return tokens.map { token in
+            switch token {
+            case .null: ""
+            case let .value(start, end): String(decoding: values[start..<end], as: UTF8.self)
+            }
+        }
     }
 }
 
