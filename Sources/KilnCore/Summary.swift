@@ -2,8 +2,11 @@
 /// a 3-column box table (widths 33/24/15) and the totals with their float32 sizes.
 /// `int64NonTrainable`: how many of the non-trainable values Keras keeps as int64 (8 bytes:
 /// Normalization's `count`).
+/// `optimizerParams`: once the optimizer is built (after the first training step), its
+/// variables, which Keras lists on a line of their own and counts in the total: the slots plus
+/// `iteration` (int64) and `learning_rate`.
 public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams: Int, nonTrainableParams: Int,
-                         int64NonTrainable: Int = 0) -> String {
+                         int64NonTrainable: Int = 0, optimizerParams: Int? = nil) -> String {
     let widths = [33, 24, 15]
     func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
         left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle) + right
@@ -27,11 +30,16 @@ public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams
         lines.append(cells(["\(layer.name) (\(layer.type))", shape, groupedThousands(layer.params)], "│"))
         lines.append(index == layers.count - 1 ? rule("└", "─", "┴", "┘") : rule("├", "─", "┼", "┤"))
     }
-    let total = trainableParams + nonTrainableParams
     let nonTrainableBytes = nonTrainableParams * 4 + int64NonTrainable * 4
-    lines.append(" Total params: \(groupedThousands(total)) (\(readableMemorySize(trainableParams * 4 + nonTrainableBytes)))")
+    // iteration is int64: 4 bytes more than a float32.
+    let optimizerBytes = optimizerParams.map { $0 * 4 + 4 } ?? 0
+    let total = trainableParams + nonTrainableParams + (optimizerParams ?? 0)
+    lines.append(" Total params: \(groupedThousands(total)) (\(readableMemorySize(trainableParams * 4 + nonTrainableBytes + optimizerBytes)))")
     lines.append(" Trainable params: \(groupedThousands(trainableParams)) (\(readableMemorySize(trainableParams * 4)))")
     lines.append(" Non-trainable params: \(groupedThousands(nonTrainableParams)) (\(readableMemorySize(nonTrainableBytes)))")
+    if let optimizerParams {
+        lines.append(" Optimizer params: \(groupedThousands(optimizerParams)) (\(readableMemorySize(optimizerBytes)))")
+    }
     return lines.joined(separator: "\n") + "\n"
 }
 

@@ -78,6 +78,13 @@ open class KilnModel {
     }
     /// Optimizer steps taken (Keras's optimizer.iterations).
     public var iterations: Int { Int(state.pointee.iterations) }
+    /// false: Dropout layers keep every value in training too, as with rate 0, so that training
+    /// can be compared step for step with a reference that does the same (the Keras lane).
+    /// Inference is unaffected; Dropout is off there anyway.
+    public var dropoutInTraining: Bool {
+        get { state.pointee.dropout_off == 0 }
+        set { state.pointee.dropout_off = newValue ? 0 : 1 }
+    }
 
     /// All parameters, flat, in Keras's weight order.
     public var parameters: [Float] {
@@ -122,11 +129,15 @@ open class KilnModel {
 
     // MARK: - Keras API
 
+    /// Keras's layout; after training has begun, with the optimizer's variables as Keras shows
+    /// them once its optimizer is built: a slot per trainable value and slot kind, iteration and
+    /// learning_rate.
     public func summary() -> String {
         let trainable = descriptor.trainableParamCount
         return kerasSummary(modelName: descriptor.name, layers: descriptor.layers,
                             trainableParams: trainable, nonTrainableParams: descriptor.paramCount - trainable,
-                            int64NonTrainable: descriptor.weights.filter { $0.isInt64 && !$0.trainable }.reduce(0) { $0 + $1.count })
+                            int64NonTrainable: descriptor.weights.filter { $0.isInt64 && !$0.trainable }.reduce(0) { $0 + $1.count },
+                            optimizerParams: iterations > 0 ? descriptor.slotsPerParam * trainable + 2 : nil)
     }
 
     /// Safetensors with Keras's weight paths (`dense/kernel`), written atomically.

@@ -1,11 +1,14 @@
 """The Keras lane's comparison: for every model Kiln dumped (KerasLaneDumpTests), run its
 generated Keras program (generated/keras/<Model>.py) on the same data from the same initial
 weights, unshuffled, for the same epochs, and require
-  - summary() identical, character for character (before fit);
+  - summary() identical, character for character, before fit and after it (when Keras adds the
+    optimizer's variables);
   - predictions from the initial weights within 1e-5 of their largest magnitude (inference:
-    dropout off);
+    Dropout inactive, as it is);
   - per-epoch losses within 1e-5 relative, and final weights within 1e-4 of each weight's total
-    update (max |Kiln - Keras| / max |Keras final - initial|), for models without Dropout.
+    update (max |Kiln - Keras| / max |Keras final - initial|); Dropout keeps every value in
+    training on both sides (Kiln's dropoutInTraining = false, the program's --no-dropout), since
+    the two draw different random masks.
 Prints one line per model with its worst errors; exits 1 when any model fails.
 Usage: python compare.py ROOT DUMPS"""
 import importlib.util
@@ -64,28 +67,29 @@ def main(root, dumps):
             problems.append(f"predictions differ by {predict_error:.3g} relative")
 
         loss_error = weight_error = 0.0
-        if not report["dropout"]:
-            history = os.path.join(here, "keras_history.json")
-            final = os.path.join(here, "keras_final.safetensors")
-            run = subprocess.run([sys.executable, program, "--x", os.path.join(here, "x.npy"), "--y", os.path.join(here, "y.npy"),
-                                  "--weights", os.path.join(here, "init.safetensors"), "--save", final, "--no-shuffle",
-                                  "--epochs", str(report["epochs"]), "--validation-split", "0", "--history", history],
-                                 capture_output=True, text=True)
-            if run.returncode != 0:
-                problems.append("the Keras program failed:\n" + run.stderr[-2000:])
-            else:
-                keras_losses = json.load(open(history))["loss"]
-                loss_error = relative(report["losses"], keras_losses)
-                if len(report["losses"]) != len(keras_losses) or loss_error > LOSS_BOUND:
-                    problems.append(f"losses differ: Kiln {report['losses']}, Keras {keras_losses}")
-                initial, kiln, theirs = (load_file(os.path.join(here, f)) for f in ("init.safetensors", "final.safetensors", final))
-                for key, value in theirs.items():
-                    update = float(np.max(np.abs(value.astype(np.float64) - initial[key]))) or 1.0
-                    error = float(np.max(np.abs(kiln[key].astype(np.float64) - value))) / update
-                    weight_error = max(weight_error, error)
-                    if error > WEIGHT_BOUND:
-                        problems.append(f"{key} differs by {error:.3g} of its update")
-        mode = "inference only (Dropout)" if report["dropout"] else f"{report['epochs']} epochs"
+        history, final, after = (os.path.join(here, f) for f in ("keras_history.json", "keras_final.safetensors", "keras_summary.txt"))
+        run = subprocess.run([sys.executable, program, "--x", os.path.join(here, "x.npy"), "--y", os.path.join(here, "y.npy"),
+                              "--weights", os.path.join(here, "init.safetensors"), "--save", final, "--no-shuffle", "--no-dropout",
+                              "--epochs", str(report["epochs"]), "--validation-split", "0", "--history", history, "--summary", after],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            problems.append("the Keras program failed:\n" + run.stderr[-2000:])
+        else:
+            keras_losses = json.load(open(history))["loss"]
+            loss_error = relative(report["losses"], keras_losses)
+            if len(report["losses"]) != len(keras_losses) or loss_error > LOSS_BOUND:
+                problems.append(f"losses differ: Kiln {report['losses']}, Keras {keras_losses}")
+            initial, kiln, theirs = (load_file(os.path.join(here, f)) for f in ("init.safetensors", "final.safetensors", final))
+            for key, value in theirs.items():
+                update = float(np.max(np.abs(value.astype(np.float64) - initial[key]))) or 1.0
+                error = float(np.max(np.abs(kiln[key].astype(np.float64) - value))) / update
+                weight_error = max(weight_error, error)
+                if error > WEIGHT_BOUND:
+                    problems.append(f"{key} differs by {error:.3g} of its update")
+            keras_after = open(after).read()
+            if keras_after != report["summary_after_fit"]:
+                problems.append("summary() after fit differs:\n" + keras_after + "Kiln:\n" + report["summary_after_fit"])
+        mode = f"{report['epochs']} epochs" + (" (Dropout keeping every value in training)" if report["dropout"] else "")
         status = "ok" if not problems else "FAILED"
         print(f"keras lane: {name}: {status}: {mode}, worst loss error {loss_error:.2g}, worst weight error {weight_error:.2g} "
               f"of the update, predictions {predict_error:.2g}")

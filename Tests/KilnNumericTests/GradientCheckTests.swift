@@ -129,6 +129,34 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// With dropoutInTraining false (the Keras lane's training comparison), a Dropout layer's
+    /// training mask is all ones and the training loss is the reference's without dropout.
+    func testDropoutOffInTrainingKeepsEveryValue() throws {
+        var checked = 0
+        for (name, make) in generatedModels {
+            let graph = try graph(named: name)
+            let reference = ReferenceModel(graph)
+            guard reference.plan.layers.contains(where: { $0.mask != nil }) else { continue }
+            let model = make(3)
+            model.dropoutInTraining = false
+            var rng = Gaussian(state: 7)
+            let rows = min(4, graph.batchSize)
+            let x = rng.array(rows * graph.inputShape.reduce(1, *))
+            let y = targets(for: graph, rows: rows, rng: &rng)
+            let yShape = { if case .sparseCategoricalCrossentropy = graph.loss { [rows] } else { [rows] + graph.outputShape } }()
+            let (loss, _) = try model.lossAndGradients(x: Tensor(shape: [rows] + graph.inputShape, scalars: x.map(Float.init)),
+                                                       y: Tensor(shape: yShape, scalars: y.map(Float.init)))
+            for layer in reference.plan.layers {
+                guard let mask = layer.mask else { continue }
+                XCTAssertEqual(Set(model.activations[mask.offset..<(mask.offset + rows * mask.size)]), [1], "\(name) \(layer.node.name)")
+            }
+            let referenceLoss = reference.loss(params: model.parameters.map(Double.init), x: x, y: y, rows: rows, dropoutMasks: [:])
+            XCTAssertEqual(Double(loss), referenceLoss, accuracy: 1e-5 + 1e-4 * abs(referenceLoss), name)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 0, "no generated model has Dropout")
+    }
+
     /// A training step moves every trainable weight and no frozen one.
     func testFrozenWeightsDoNotMove() throws {
         for (name, make) in generatedModels {

@@ -6,8 +6,8 @@ import KilnRuntime
 
 /// Kiln's side of the Keras lane (Tests/Keras/run.sh): with KILN_KERAS_LANE_DIR set, every model
 /// of specs/ trains 3 epochs, unshuffled, from seeded weights on seeded data, and writes
-/// DIR/<Model>/{data,init,final}.safetensors and kiln.json (per-epoch losses, summary(), whether
-/// it has dropout). The lane runs generated/keras/<Model>.py on the same data from the same
+/// DIR/<Model>/{data,init,final}.safetensors and kiln.json (per-epoch losses, summary() before
+/// and after fit, whether it has dropout; Dropout keeps every value in training here). The lane runs generated/keras/<Model>.py on the same data from the same
 /// weights and compares. Without the variable there is nothing to do.
 final class KerasLaneDumpTests: XCTestCase {
     static let models: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = generatedModels + [
@@ -37,14 +37,14 @@ final class KerasLaneDumpTests: XCTestCase {
             let summary = model.summary()
             let predictions = try model.predict(x)
             try SafeTensors.write([("predict", predictions)], to: out.appendingPathComponent("predict.safetensors"))
+            // Dropout's masks are random on both sides: training is compared with Dropout keeping
+            // every value (the Keras program's --no-dropout), inference as it is.
             let hasDropout = graph.layers.contains { $0.op.usesTrainingFlag }
-            var losses: [Double] = []
-            if !hasDropout {
-                let history = try model.fit(x: x, y: y, epochs: 3, validationSplit: 0, shuffle: false, verbose: .silent)
-                losses = history.history["loss"] ?? []
-                try model.saveWeights(to: out.appendingPathComponent("final.safetensors"))
-            }
-            let report: [String: Any] = ["losses": losses, "summary": summary, "dropout": hasDropout, "epochs": 3]
+            model.dropoutInTraining = false
+            let history = try model.fit(x: x, y: y, epochs: 3, validationSplit: 0, shuffle: false, verbose: .silent)
+            try model.saveWeights(to: out.appendingPathComponent("final.safetensors"))
+            let report: [String: Any] = ["losses": history.history["loss"] ?? [], "summary": summary, "summary_after_fit": model.summary(),
+                                         "dropout": hasDropout, "epochs": 3]
             try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]).write(to: out.appendingPathComponent("kiln.json"))
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import KilnRuntime
+import KilnGenerated
 
 // A hand-written model for testing the training loop without generated code or the C optimizers:
 // y = x . w + b with x (n,3), w (3,1), b (1); mse loss; plain SGD inside trainStep.
@@ -269,6 +270,22 @@ final class KilnModelProbeTests: XCTestCase {
         XCTAssertTrue(text.contains(" Total params: 4 (16.00 B)\n"))
         XCTAssertTrue(text.contains(" Trainable params: 3 (12.00 B)\n"))
         XCTAssertTrue(text.contains(" Non-trainable params: 1 (4.00 B)\n"))
+    }
+
+    /// Keras 3.15.1's summary() of the seed MLP (Adam) after one train_on_batch: its optimizer is
+    /// built, and m, v, iteration (int64) and learning_rate count in the total.
+    func testSummaryAfterTrainingCountsTheOptimizersVariables() throws {
+        let model = SeedRegressor(seed: 1)
+        XCTAssertFalse(model.summary().contains("Optimizer params"), "Keras shows no optimizer line before the optimizer is built")
+        _ = try model.trainOnBatch(x: Tensor(shape: [32, 128], scalars: [Float](repeating: 0.5, count: 32 * 128)),
+                                   y: Tensor(shape: [32, 1], scalars: [Float](repeating: 1, count: 32)))
+        XCTAssertTrue(model.summary().hasSuffix("""
+             Total params: 3,905 (15.26 KB)
+             Trainable params: 1,301 (5.08 KB)
+             Non-trainable params: 0 (0.00 B)
+             Optimizer params: 2,604 (10.18 KB)
+
+            """), model.summary())
     }
 }
 

@@ -3,8 +3,8 @@
 #include "DigitsClassifier.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 1
-#error "this file was generated for Kiln runtime ABI 1: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 2
+#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 4810 floats, Keras's weight order.
@@ -42,9 +42,9 @@ static void digitsclassifier_dense_backward(float *dinp, float *dw, float *db, f
 }
 
 // dropout: Dropout(rate=0.2). inp (n,64) -> out (n,64)
-static void digitsclassifier_dropout_forward(float *out, float *mask, const float *inp, int n, int training, uint64_t rng[2]) {
-    // out, mask, inp (n,64)
-    if (training) kiln_dropout_forward(out, mask, inp, (int64_t)n * 64, 0.2f, rng);
+static void digitsclassifier_dropout_forward(float *out, float *mask, const float *inp, int n, int training, int keep_all, uint64_t rng[2]) {
+    // out, mask, inp (n,64); keep_all: training as if rate were 0 (mask all ones)
+    if (training) kiln_dropout_forward(out, mask, inp, (int64_t)n * 64, keep_all ? 0.0f : 0.2f, rng);
     else memcpy(out, inp, sizeof(float) * (size_t)n * 64);
 }
 static void digitsclassifier_dropout_backward(float *dinp, const float *dout, const float *mask, int n) {
@@ -82,7 +82,7 @@ void digitsclassifier_forward(kiln_state *s, const float *x, int n, int training
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (64,10)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (10)
     digitsclassifier_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
-    digitsclassifier_dropout_forward(dropout_out, dropout_mask, dense_out, n, training, s->rng);
+    digitsclassifier_dropout_forward(dropout_out, dropout_mask, dense_out, n, training, s->dropout_off, s->rng);
     digitsclassifier_dense_1_forward(dense_1_out, dense_1_z, dropout_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
 }

@@ -2,7 +2,8 @@
 """RefSparseLogits as a Keras 3 program: the spec's layers, compile and fit defaults.
 
     python RefSparseLogits.py --x X.npy --y Y.npy [--weights IN.safetensors] [--save OUT.safetensors]
-        [--epochs N] [--batch-size B] [--no-shuffle] [--history H.json] [--distribute]
+        [--epochs N] [--batch-size B] [--no-shuffle] [--history H.json] [--summary S.txt]
+        [--no-dropout] [--distribute]
 
 Weights move both ways in Kiln's safetensors layout: one tensor per weight named
 "layer/weight" (float32; Normalization's count int64), so Kiln's saveWeights output loads
@@ -11,6 +12,8 @@ tf.distribute.MultiWorkerMirroredStrategy, with the cluster from TF_CONFIG (one 
 without it); --batch-size is then the global batch.
 """
 import argparse
+import contextlib
+import io
 import json
 import sys
 
@@ -89,6 +92,8 @@ def main(argv=None):
     parser.add_argument("--validation-split", type=float, default=VALIDATION_SPLIT)
     parser.add_argument("--no-shuffle", action="store_true", help="batches in the data's order")
     parser.add_argument("--history", help="write fit's per-epoch losses and metrics here (JSON)")
+    parser.add_argument("--summary", help="write model.summary() after fit here (with the optimizer's variables)")
+    parser.add_argument("--no-dropout", action="store_true", help="train with every Dropout layer keeping all values (rate 0)")
     parser.add_argument("--distribute", action="store_true", help="tf.distribute.MultiWorkerMirroredStrategy (cluster from TF_CONFIG)")
     args = parser.parse_args(argv)
 
@@ -107,6 +112,13 @@ def main(argv=None):
         model = build_model()
     if args.weights:
         load_weights(model, args.weights)
+    if args.no_dropout:
+        # Kiln's dropoutInTraining = false: training compared step for step.
+        import keras
+
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.Dropout):
+                layer.rate = 0.0
     if args.distribute:
         # A dataset of global batches: the strategy splits each among the workers' replicas
         # (arrays cannot be distributed; validation_split needs arrays).
@@ -144,6 +156,12 @@ def main(argv=None):
     if args.history and chief:
         with open(args.history, "w") as f:
             json.dump({key: [float(v) for v in values] for key, values in history.history.items()}, f)
+    if args.summary and chief:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            model.summary()
+        with open(args.summary, "w") as f:
+            f.write(buffer.getvalue())
     return 0
 
 

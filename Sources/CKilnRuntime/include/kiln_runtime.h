@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 // Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
-#define KILN_RUNTIME_ABI 1
+#define KILN_RUNTIME_ABI 2
 
 // ---- model state -------------------------------------------------------------
 // One allocation per role; sizes are compile-time constants of each generated model.
@@ -27,6 +27,7 @@ typedef struct kiln_state {
     int nesterov;
     int64_t iterations;  // optimizer steps taken, as Keras's optimizer.iterations
     uint64_t rng[2];     // dropout mask stream (xoroshiro128+)
+    int dropout_off;     // 1: Dropout keeps every value in training too (comparing training with a reference)
 } kiln_state;
 
 // ---- activations ---------------------------------------------------------------

@@ -35,9 +35,9 @@ struct Dropout: LayerKind {
 
     func cKernels(_ c: CLayerContext) -> String {
         let size = saturatingProduct(c.node.inputShape)
-        var out = "static void \(c.forwardName)(float *out, float *mask, const float *inp, int n, int training, uint64_t rng[2]) {\n"
-        out += "    // out, mask, inp \(c.outShape)\n"
-        out += "    if (training) kiln_dropout_forward(out, mask, inp, (int64_t)n * \(size), \(CFormat.float(rate)), rng);\n"
+        var out = "static void \(c.forwardName)(float *out, float *mask, const float *inp, int n, int training, int keep_all, uint64_t rng[2]) {\n"
+        out += "    // out, mask, inp \(c.outShape); keep_all: training as if rate were 0 (mask all ones)\n"
+        out += "    if (training) kiln_dropout_forward(out, mask, inp, (int64_t)n * \(size), keep_all ? 0.0f : \(CFormat.float(rate)), rng);\n"
         out += "    else memcpy(out, inp, sizeof(float) * (size_t)n * \(size));\n"
         out += "}\n"
         if c.emitBackward && c.layer.needsInputGradient {
@@ -50,7 +50,7 @@ struct Dropout: LayerKind {
     }
 
     func forwardCall(_ c: CLayerContext) -> String? {
-        "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.mask!)), \(c.act(c.layer.input)), n, training, s->rng);"
+        "\(c.forwardName)(\(c.act(c.layer.output)), \(c.act(c.layer.mask!)), \(c.act(c.layer.input)), n, training, s->dropout_off, s->rng);"
     }
 
     func backwardCall(_ c: CLayerContext) -> String? {

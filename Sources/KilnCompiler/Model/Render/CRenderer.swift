@@ -2,6 +2,8 @@ import KilnCore
 
 /// Kiln's version, written into every generated file's header.
 public let kilnVersion = "0.1.0"
+/// The `KILN_RUNTIME_ABI` of the runtime header that generated C is written against.
+let kilnRuntimeABI = 2
 
 /// `KernelPlan` -> the model's C kernels (`<Model>.c`) and declarations (`<Model>.h`).
 /// Every dimension is a literal; buffers are offsets into the model's flat allocations.
@@ -60,8 +62,8 @@ public struct CRenderer {
         #include "\(graph.name).h"
         #include <string.h>
 
-        #if KILN_RUNTIME_ABI != 1
-        #error "this file was generated for Kiln runtime ABI 1: regenerate it with the Kiln that provides your runtime"
+        #if KILN_RUNTIME_ABI != \(kilnRuntimeABI)
+        #error "this file was generated for Kiln runtime ABI \(kilnRuntimeABI): regenerate it with the Kiln that provides your runtime"
         #endif
 
 
