@@ -8,8 +8,16 @@ public struct GeneratedFile: Equatable, Sendable {
     public var contents: String
 }
 
-/// The whole pipeline, spec text -> generated files; the CLI, both plugins and the golden
-/// test all go through here, so they cannot drift apart.
+/// The whole pipeline, spec text -> generated files; the CLI, both plugins (which run the CLI)
+/// and the golden test all go through here, so they cannot drift apart. Each stage has a named
+/// type at its boundary:
+///
+///     spec text --parse--> ModelSpec    --validate--> ModelGraph    --plan--> KernelPlan   --render--> [GeneratedFile]
+///     spec text --parse--> PipelineSpec --validate--> PipelineGraph --plan--> PipelinePlan --render--> [GeneratedFile]
+///
+/// `compileModel` / `compilePipeline` run parse and validate (diagnostics stop there); `plan`
+/// lays out buffers or stages; the renderers (`cFiles`, `swiftFile`, `kerasFile`,
+/// `pipelineSwiftFile`, `pysparkFile`) print files from the plan.
 public enum KilnDriver {
     /// The model name a spec file must declare: `SeedRegressor.model.yaml` -> SeedRegressor.
     public static func stem(ofSpec path: String) -> String {
@@ -21,11 +29,16 @@ public enum KilnDriver {
         return name
     }
 
+    /// parse: the spec's YAML as a `ModelSpec`, every node with its file:line:column.
+    public static func parseModel(text: String, file: String, diagnostics: DiagnosticEngine) -> ModelSpec? {
+        ModelSpecParser.parse(text, file: file, diagnostics: diagnostics)
+    }
+
     /// parse -> validate. `displayPath` is what generated headers show; diagnostics show
     /// `diagnosticPath` (default: the same), e.g. the absolute path a build tool was given.
     public static func compileModel(text: String, displayPath: String, diagnosticPath: String? = nil,
                                     diagnostics: DiagnosticEngine, requireFileNameMatch: Bool = false) -> ModelGraph? {
-        guard let spec = ModelSpecParser.parse(text, file: diagnosticPath ?? displayPath, diagnostics: diagnostics) else { return nil }
+        guard let spec = parseModel(text: text, file: diagnosticPath ?? displayPath, diagnostics: diagnostics) else { return nil }
         let graph = ModelValidator.validate(spec, specPath: displayPath, diagnostics: diagnostics)
         if requireFileNameMatch, spec.name.value != stem(ofSpec: displayPath) {
             diagnostics.error("model '\(Identifiers.commentText(spec.name.value))' must be declared in a file named '\(Identifiers.commentText(spec.name.value)).model.yaml' (generated files are named after the spec file)", at: spec.name.location)
@@ -76,17 +89,24 @@ public enum KilnDriver {
         }
     }
 
-    /// `<Model>.c` and `include/<Model>.h`.
-    public static func cFiles(for graph: ModelGraph) -> [GeneratedFile] {
-        let renderer = CRenderer(plan: KernelPlan(graph))
-        return [GeneratedFile(path: "\(graph.name).c", contents: renderer.source()),
-                GeneratedFile(path: "include/\(graph.name).h", contents: renderer.header())]
+    /// plan: where every weight and activation lives, which kernels run.
+    public static func plan(_ graph: ModelGraph) -> KernelPlan { KernelPlan(graph) }
+
+    /// render: `<Model>.c` and `include/<Model>.h`.
+    public static func cFiles(for plan: KernelPlan) -> [GeneratedFile] {
+        let renderer = CRenderer(plan: plan)
+        return [GeneratedFile(path: "\(plan.graph.name).c", contents: renderer.source()),
+                GeneratedFile(path: "include/\(plan.graph.name).h", contents: renderer.header())]
     }
 
-    /// `<Model>.swift`.
-    public static func swiftFile(for graph: ModelGraph, cModule: String) -> GeneratedFile {
-        GeneratedFile(path: "\(graph.name).swift", contents: SwiftRenderer(plan: KernelPlan(graph), cModule: cModule).source())
+    public static func cFiles(for graph: ModelGraph) -> [GeneratedFile] { cFiles(for: plan(graph)) }
+
+    /// render: `<Model>.swift`.
+    public static func swiftFile(for plan: KernelPlan, cModule: String) -> GeneratedFile {
+        GeneratedFile(path: "\(plan.graph.name).swift", contents: SwiftRenderer(plan: plan, cModule: cModule).source())
     }
+
+    public static func swiftFile(for graph: ModelGraph, cModule: String) -> GeneratedFile { swiftFile(for: plan(graph), cModule: cModule) }
 
     /// `<Model>.py`: the model as a Keras 3 program.
     public static func kerasFile(for graph: ModelGraph) -> GeneratedFile {
@@ -138,8 +158,9 @@ public enum KilnDriver {
                                            requireFileNameMatch: true) else { continue }
             models.append(graph.name)
             graphs.append(graph)
-            files += cFiles(for: graph).map { GeneratedFile(path: "\(cDirectory)/\($0.path)", contents: $0.contents) }
-            let swift = swiftFile(for: graph, cModule: cModule)
+            let kernelPlan = plan(graph)
+            files += cFiles(for: kernelPlan).map { GeneratedFile(path: "\(cDirectory)/\($0.path)", contents: $0.contents) }
+            let swift = swiftFile(for: kernelPlan, cModule: cModule)
             files.append(GeneratedFile(path: "\(swiftDirectory)/\(swift.path)", contents: swift.contents))
             let keras = kerasFile(for: graph)
             files.append(GeneratedFile(path: "\(kerasDirectory)/\(keras.path)", contents: keras.contents))
