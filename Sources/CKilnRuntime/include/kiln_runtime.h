@@ -107,6 +107,48 @@ void kiln_prelu_forward(float *out, const float *inp, const float *alpha, int n,
 void kiln_prelu_backward(float *dinp, float *dalpha, const float *dout, const float *inp, const float *alpha, int n, int size, int rank,
                          const int *dims, const int *alpha_strides);
 
+// ---- convolution and pooling (channels_last) ----------------------------------------
+// One geometry serves 1, 2 and 3 spatial axes: Conv1D uses (1, 1, w), Conv2D (1, h, w), Conv3D
+// (d, h, w); unused axes have size, kernel, stride and dilation 1 and padding 0. Per sample, the
+// input is (in[0], in[1], in[2], c) and the output (out[0], out[1], out[2], f), row-major.
+typedef struct kiln_conv_geometry {
+    int in[3];        // input spatial sizes
+    int c;            // input channels
+    int k[3];         // kernel sizes
+    int stride[3];
+    int dilation[3];
+    int pad[3];       // zero rows before each axis ("same": total // 2, the rest after, as TF)
+    int out[3];       // output spatial sizes
+    int f;            // filters (output channels)
+    int groups;       // c and f split into this many groups (DepthwiseConv2D: groups = c)
+} kiln_conv_geometry;
+// z (n, out..., f) = inp (n, in..., c) convolved with kernel (k[0], k[1], k[2], c/groups, f);
+// no bias: kiln_bias_act_forward adds bias and activation over (n * out..., f) rows.
+void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
+// dkernel (k..., c/groups, f) += the kernel gradient for dz (n, out..., f)
+void kiln_conv_backward_kernel(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g);
+// dinp (n, in..., c) += the input gradient for dz (n, out..., f)
+void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g);
+// Naive references, same contracts, for tests.
+void kiln_conv_forward_ref(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
+void kiln_conv_backward_kernel_ref(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g);
+void kiln_conv_backward_input_ref(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g);
+
+// Pooling windows over the spatial axes, each channel on its own; c = f, k = pool size,
+// dilation 1. Max ignores padding; average divides by the window's cells inside the input
+// (TF's "same" average pooling).
+void kiln_max_pool_forward(float *out, const float *inp, int n, const kiln_conv_geometry *g);
+// dinp += dout at each window's first maximum (row-major within the window), found again from
+// inp and out: no argmax buffer.
+void kiln_max_pool_backward(float *dinp, const float *dout, const float *inp, const float *out, int n, const kiln_conv_geometry *g);
+void kiln_avg_pool_forward(float *out, const float *inp, int n, const kiln_conv_geometry *g);
+void kiln_avg_pool_backward(float *dinp, const float *dout, int n, const kiln_conv_geometry *g);
+// Global pooling: out (n, c) from inp (n, spatial, c); backward spreads dout (max: to the first maximum).
+void kiln_global_avg_pool_forward(float *out, const float *inp, int n, int spatial, int c);
+void kiln_global_avg_pool_backward(float *dinp, const float *dout, int n, int spatial, int c);
+void kiln_global_max_pool_forward(float *out, const float *inp, int n, int spatial, int c);
+void kiln_global_max_pool_backward(float *dinp, const float *dout, const float *inp, const float *out, int n, int spatial, int c);
+
 // ---- losses (mean over the batch, as Keras's sum_over_batch_size) ----------------
 // Each returns the batch loss and writes dpred (rows,cols) = dLoss/dpred (overwrites).
 // from_logits: pred holds logits. Generated code passes the logits of a fused softmax/sigmoid
