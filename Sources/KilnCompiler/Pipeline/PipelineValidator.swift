@@ -10,6 +10,8 @@ protocol PipelineOperation: Sendable {
     /// The option keys it reads besides its own and `from` (for unknown-key checks).
     static var options: [String] { get }
     static func build(_ context: OpContext) -> BuiltOp?
+    /// Its node as one PySpark statement (the renderer gives inputs, DDL and expressions).
+    static func pyspark(_ node: PlanNode, in renderer: PySparkRenderer) -> String
 }
 
 extension PipelineOperation {
@@ -260,7 +262,7 @@ final class PipelineValidator {
         }
         let inputs = (input.map { [$0.index] } ?? []) + built.extraInputs
         nodes.append(PlanNode(index: nodes.count, name: spec.name.value, specName: spec.name.value, op: built.op, inputs: inputs, schema: built.schema,
-                              flavor: built.flavor, specOp: spec.op.value, location: spec.location))
+                              flavor: built.flavor, specOp: spec.op.value, operation: operation, location: spec.location))
         byName[spec.name.value] = nodes.count - 1
     }
 

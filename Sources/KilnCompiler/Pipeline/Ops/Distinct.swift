@@ -23,4 +23,10 @@ struct DistinctOp: PipelineOperation {
         guard let indices = context.columnIndices(names, in: input.schema) else { return nil }
         return BuiltOp(op: .distinct(subset: indices), schema: input.schema, flavor: .dataFrame)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .distinct(subset?) = node.op else { return "\(node.name) = \(r.input(node, as: node.flavor)).distinct()" }
+        let columns = subset.map { r.py(r.graph.nodes[node.inputs[0]].schema.fields[$0].name) }
+        return "\(node.name) = \(r.input(node, as: .dataFrame)).dropDuplicates([\(columns.joined(separator: ", "))])"
+    }
 }

@@ -13,4 +13,13 @@ struct FilterOp: PipelineOperation {
         }
         return BuiltOp(op: .filter(typed), schema: input.schema, flavor: input.flavor)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .filter(condition) = node.op else { return "" }
+        if node.flavor == .rdd {
+            let rdd = r.rdd(node)
+            return "\(node.name) = \(r.input(node, as: .rdd)).filter(lambda \(rdd.parameter): \(rdd.render(condition)))"
+        }
+        return "\(node.name) = \(r.input(node, as: .dataFrame)).filter(\(r.dataFrame.render(condition)))"
+    }
 }

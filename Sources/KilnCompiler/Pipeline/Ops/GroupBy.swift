@@ -75,4 +75,60 @@ struct GroupByOp: PipelineOperation {
         let fields = keyFields + aggregates.map { Field($0.name, $0.type, nullable: $0.nullable) }
         return BuiltOp(op: .aggregate(keys: keys, aggregates: aggregates), schema: Schema(fields), flavor: .dataFrame)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .aggregate(keys, aggregates) = node.op else { return "" }
+        let df = r.dataFrame
+        let keyColumns = keys.map { key -> String in
+            let column = df.render(key)
+            let fieldName = key.columnIndex.map { r.graph.nodes[node.inputs[0]].schema.fields[$0].name } ?? key.sparkName
+            return key.columnIndex != nil ? r.py(fieldName) : column
+        }
+        let grouped = "\(r.input(node, as: .dataFrame)).groupBy(\(keyColumns.joined(separator: ", ")))"
+        let entries = aggregates.compactMap(\.dictEntry).sorted { $0.position < $1.position }
+        if !entries.isEmpty, entries.count == aggregates.count {
+            // The spec's mapping as the same dict: Spark orders its columns.
+            let dict = entries.map { "\(r.py($0.column)): \(r.py($0.function))" }.joined(separator: ", ")
+            return "\(node.name) = \(grouped).agg({\(dict)})"
+        }
+        let aggregateColumns = aggregates.map { aggregate -> String in
+            let argument = aggregate.argument.map { df.render($0, dropImplicitCasts: true) } ?? "F.lit(1)"
+            let call: String = switch aggregate.function {
+            case .sum: "F.sum(\(argument))"
+            case .avg: "F.avg(\(argument))"
+            case .min: "F.min(\(argument))"
+            case .max: "F.max(\(argument))"
+            case .count: "F.count(\(argument))"
+            case .countStar: "F.count(F.lit(1))"
+            case .countDistinct: "F.countDistinct(\(argument))"
+            case .first: "F.first(\(argument))"
+            case .product: "F.product(\(argument))"
+            case .collectList: "F.collect_list(\(argument))"
+            case .reduceUDF: "F.collect_list(\(argument))"
+            }
+            let natural: String = switch aggregate.function {
+            case .countStar: "count(1)"
+            default: "\(aggregate.function == .countDistinct ? "count(DISTINCT " : "\(aggregate.function.sparkFunction)(")\(aggregate.argument?.sparkName ?? "")\(")")"
+            }
+            return aggregate.name == natural ? call : "\(call).alias(\(r.py(aggregate.name)))"
+        }
+        return "\(node.name) = \(grouped).agg(\(aggregateColumns.joined(separator: ", ")))"
+    }
+}
+
+extension AggregateCall.Function {
+    /// The function's name in Spark's column names.
+    var sparkFunction: String {
+        switch self {
+        case .sum: "sum"
+        case .avg: "avg"
+        case .min: "min"
+        case .max: "max"
+        case .count, .countStar: "count"
+        case .countDistinct: "count"
+        case .first: "first"
+        case .product: "product"
+        case .collectList, .reduceUDF: "collect_list"
+        }
+    }
 }

@@ -79,4 +79,17 @@ struct JoinOp: PipelineOperation {
         return BuiltOp(op: .join(how, leftKeys: leftKeys, rightKeys: rightKeys, output: output), schema: Schema(fields),
                        flavor: .dataFrame, extraInputs: [other.index])
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .join(how, leftKeys, _, _) = node.op else { return "" }
+        let left = r.input(node, as: .dataFrame), right = r.input(node, 1, as: .dataFrame)
+        if how == .cross { return "\(node.name) = \(left).crossJoin(\(right))" }
+        let on = leftKeys.map { r.py(r.graph.nodes[node.inputs[0]].schema.fields[$0].name) }
+        let spelled: String = switch how {
+        case .semi: "left_semi"
+        case .anti: "left_anti"
+        default: how.rawValue
+        }
+        return "\(node.name) = \(left).join(\(right), on=[\(on.joined(separator: ", "))], how=\(r.py(spelled)))"
+    }
 }

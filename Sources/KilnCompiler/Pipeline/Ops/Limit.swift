@@ -9,6 +9,13 @@ struct LimitOp: PipelineOperation {
         guard let input = context.input, let count = context.positiveInt(context.argument, context.op) else { return nil }
         return BuiltOp(op: .limit(count), schema: input.schema, flavor: input.flavor)
     }
+
+    /// An RDD has no limit: its first rows as a new RDD.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .limit(n) = node.op else { return "" }
+        if node.flavor == .rdd { return "\(node.name) = sc.parallelize(\(r.input(node, as: .rdd)).take(\(n)))" }
+        return "\(node.name) = \(r.input(node, as: .dataFrame)).limit(\(n))"
+    }
 }
 
 /// `collect`: every row, for `run` to return (the dataset itself).
@@ -19,5 +26,11 @@ struct CollectOp: PipelineOperation {
         guard let input = context.input else { return nil }
         guard context.isBare else { return context.error("collect takes no argument") }
         return BuiltOp(op: .project(context.passThrough(input.schema)), schema: input.schema, flavor: input.flavor)
+    }
+
+    /// An RDD is the dataset itself; a DataFrame is selected whole.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard node.flavor == .dataFrame else { return "\(node.name) = \(r.input(node, as: .rdd))" }
+        return r.select(node)
     }
 }

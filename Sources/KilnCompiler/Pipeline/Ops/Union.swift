@@ -18,4 +18,8 @@ struct UnionOp: PipelineOperation {
         let fields = zip(input.schema.fields, other.schema.fields).map { Field($0.name, $0.type, nullable: $0.nullable || $1.nullable) }
         return BuiltOp(op: .union, schema: Schema(fields), flavor: input.flavor, extraInputs: [other.index])
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        "\(node.name) = \(r.input(node, as: node.flavor)).union(\(r.input(node, 1, as: node.flavor)))"
+    }
 }

@@ -83,6 +83,12 @@ struct RowsSource: PipelineOperation {
         default: return mismatch()
         }
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .rows(rows) = node.op else { return "" }
+        let tuples = rows.map { row in "(" + row.map(r.pythonLiteral).joined(separator: ", ") + (row.count == 1 ? ",)" : ")") }
+        return "\(node.name) = spark.createDataFrame([\(tuples.joined(separator: ", "))], \(r.py(r.ddl(node.schema))))"
+    }
 }
 
 /// `parallelize: [...]` (Spark's `sc.parallelize`): an RDD written in the spec. Scalars give
@@ -137,5 +143,12 @@ struct ParallelizeSource: PipelineOperation {
             literals.append(out)
         }
         return BuiltOp(op: .rows(literals), schema: schema, flavor: .rdd)
+    }
+
+    /// One-value elements are bare values, as the RDD holds them; others tuples.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .rows(rows) = node.op else { return "" }
+        let elements = rows.map { row in row.count == 1 ? r.pythonLiteral(row[0]) : "(" + row.map(r.pythonLiteral).joined(separator: ", ") + ")" }
+        return "\(node.name) = sc.parallelize([\(elements.joined(separator: ", "))])"
     }
 }
