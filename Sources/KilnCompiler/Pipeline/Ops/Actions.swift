@@ -100,3 +100,43 @@ struct WriteOp: PipelineOperation {
         return "\(r.input(node, as: .dataFrame)).coalesce(1).write.mode('overwrite').json(\(target))"
     }
 }
+
+extension StageEmitter {
+    /// A count streamed from its input's loop: the stage's sink holds the number.
+    mutating func consumeCount(indent: String) {
+        add("\(indent)rowCount += 1")
+    }
+}
+
+extension PipelineSwiftRenderer {
+    func showStep(_ index: Int) -> [String] {
+        guard case let .show(rows, truncate) = nodes[index].op else { return [] }
+        return ["context.output(\(nodes[nodes[index].inputs[0]].name).showString(rows: \(rows), truncate: \(truncate)))"]
+    }
+
+    /// printSchema() prints the tree and a newline.
+    func printSchemaStep(_ index: Int) -> [String] {
+        ["context.output(\(nodes[nodes[index].inputs[0]].name).schema.treeString + \"\\n\")"]
+    }
+
+    func writeStep(_ index: Int) -> [String] {
+        guard case let .write(format, path, header) = nodes[index].op else { return [] }
+        let target: String = switch path {
+        case let .literal(text): Identifiers.swiftStringLiteral(text)
+        case let .param(name): name
+        }
+        let input = nodes[nodes[index].inputs[0]].name
+        return format == .csv ? ["try CSVWriter.write(\(input), to: \(target), header: \(header))"]
+                              : ["try JSONWriter.write(\(input), to: \(target))"]
+    }
+
+    func countFrameStep(_ index: Int) -> [String] {
+        ["let \(nodes[index].name) = Int64(\(nodes[nodes[index].inputs[0]].name).count)"]
+    }
+
+    /// Spark's count() of a file source reads no column: no field is parsed for it.
+    func countRecordsStep(_ index: Int) -> [String] {
+        let reader = readerExpression(nodes[index].inputs[0])  // "try Source(...)"
+        return ["let \(nodes[index].name) = Int64(try \(reader.hasPrefix("try ") ? String(reader.dropFirst(4)) : reader).countRecords(context: context))"]
+    }
+}

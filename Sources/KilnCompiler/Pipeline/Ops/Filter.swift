@@ -23,3 +23,13 @@ struct FilterOp: PipelineOperation {
         return "\(node.name) = \(r.input(node, as: .dataFrame)).filter(\(r.dataFrame.render(condition)))"
     }
 }
+
+extension StageEmitter {
+    /// A row whose condition is false or null goes no further.
+    mutating func consumeFilter(_ index: Int, _ condition: TypedExpr, _ columns: [SwiftValue], _ emitter: SwiftExpressionEmitter, indent: String) {
+        let value = emitter.emit(condition)
+        flush(emitter)
+        add("\(indent)guard \(value.expr)\(value.nullable ? " == true" : "") else { return }  // \(Identifiers.commentText(condition.sparkName))")
+        emit(from: index, columns, indent: indent)
+    }
+}

@@ -34,3 +34,10 @@ struct CollectOp: PipelineOperation {
         return r.select(node)
     }
 }
+
+extension PipelineSwiftRenderer {
+    func limitStep(_ index: Int) -> [String] {
+        guard case let .limit(n) = nodes[index].op else { return [] }
+        return ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).prefix(\(n))"]
+    }
+}

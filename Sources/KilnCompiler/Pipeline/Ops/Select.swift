@@ -140,3 +140,13 @@ extension PySparkRenderer {
         return "\(node.name) = \(input(node, as: .dataFrame)).select(\(columns.joined(separator: ", ")))"
     }
 }
+
+extension StageEmitter {
+    /// A projection (`.project`, whichever operation made it: select, withColumn, map, drop,
+    /// keys, toDF, collect, a sort's key columns) computes its values and passes them on.
+    mutating func consumeProject(_ index: Int, _ exprs: [TypedExpr], _ emitter: SwiftExpressionEmitter, indent: String) {
+        let values = exprs.map(emitter.emit)
+        flush(emitter)
+        emit(from: index, values, indent: indent)
+    }
+}

@@ -93,3 +93,21 @@ struct SortByOp: PipelineOperation {
         return "\(node.name) = \(r.input(node, as: .rdd)).sortBy(lambda \(rdd.parameter): \(rendered), ascending=\(ascending))"
     }
 }
+
+extension PipelineSwiftRenderer {
+    /// A sorted frame; with `limit`, a top-k, which reads the sort's own input.
+    func sortStep(_ index: Int, _ keys: [SortKey], limit: Int?) -> [String] {
+        let node = nodes[index]
+        let sortNode = limit == nil ? index : node.inputs[0]
+        let input = nodes[nodes[sortNode].inputs[0]].name
+        let orders = keys.map { "SortOrder(column: \($0.expr.columnIndex!), ascending: \($0.ascending), nullsFirst: \($0.nullsFirst))" }
+        let what = keys.map { "\(Identifiers.commentText($0.expr.sparkName)) \($0.ascending ? "asc" : "desc")" }.joined(separator: ", ")
+        return ["// \(node.name): \(input) sorted by \(what)\(limit.map { ", first \($0) rows" } ?? "")",
+                "let \(node.name) = \(input).sorted(by: [\(orders.joined(separator: ", "))]\(limit.map { ", limit: \($0)" } ?? ""))"]
+    }
+
+    /// The projection that drops the key columns a sort by expressions added.
+    func dropColumnsStep(_ index: Int, _ keep: [Int]) -> [String] {
+        ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).selecting([\(keep.map(String.init).joined(separator: ", "))])"]
+    }
+}

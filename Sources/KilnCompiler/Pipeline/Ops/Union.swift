@@ -23,3 +23,10 @@ struct UnionOp: PipelineOperation {
         "\(node.name) = \(r.input(node, as: node.flavor)).union(\(r.input(node, 1, as: node.flavor)))"
     }
 }
+
+extension StageEmitter {
+    /// Both inputs' loops call it with their rows, which pass on as they are.
+    mutating func consumeUnion(_ index: Int, _ columns: [SwiftValue], indent: String) {
+        emit(from: index, columns, indent: indent)
+    }
+}

@@ -86,3 +86,16 @@ struct CSVSource: PipelineOperation {
         return "\(node.name) = spark.read.csv(\(r.paths(list)), \(arguments.joined(separator: ", ")))"
     }
 }
+
+extension PipelineSwiftRenderer {
+    /// The runtime's defaults are left out.
+    func csvReader(_ index: Int, _ paths: [PathArgument], _ options: CSVReadOptions) -> String {
+        var arguments = ["header: \(options.header)"]
+        if options.separator != 44 { arguments.append("separator: \(options.separator)") }
+        if options.quote != 34 { arguments.append("quote: \(options.quote)") }
+        if options.escape != 92 { arguments.append("escape: \(options.escape)") }
+        if !options.nullValue.isEmpty { arguments.append("nullValue: \(Identifiers.swiftStringLiteral(options.nullValue))") }
+        if options.mode != .permissive { arguments.append("mode: .\(modeCase(options.mode))") }
+        return "try CSVSource(paths: \(pathList(paths)), schema: \(schemaRef(index)), options: CSVOptions(\(arguments.joined(separator: ", "))))"
+    }
+}

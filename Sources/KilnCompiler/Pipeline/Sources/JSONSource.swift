@@ -22,3 +22,9 @@ struct JSONSource: PipelineOperation {
         return "\(node.name) = spark.read.json(\(r.paths(list)), schema=\(r.py(r.ddl(node.schema))), mode=\(r.py(options.mode.rawValue)))"
     }
 }
+
+extension PipelineSwiftRenderer {
+    func jsonReader(_ index: Int, _ paths: [PathArgument], _ options: JSONReadOptions) -> String {
+        "try JSONSource(paths: \(pathList(paths)), schema: \(schemaRef(index)), mode: .\(modeCase(options.mode)))"
+    }
+}

@@ -18,3 +18,9 @@ struct TextFileSource: PipelineOperation {
         return "\(node.name) = sc.textFile(\(list.count == 1 ? r.paths(list) : "','.join(\(r.paths(list)))"))"
     }
 }
+
+extension PipelineSwiftRenderer {
+    func textFileReader(_ paths: [PathArgument]) -> String {
+        "try TextSource(paths: \(pathList(paths)))"
+    }
+}
