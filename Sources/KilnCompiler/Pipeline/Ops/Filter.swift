@@ -1,10 +1,10 @@
 import KilnCore
 import KilnSpec
 
-/// `filter: "state == 'CA'"` (also `where`): keeps the rows where the condition is true
+/// `filter: "state == 'CA'"`: keeps the rows where the condition is true
 /// (null counts as false, as SQL's three-valued logic).
 struct FilterOp: PipelineOperation {
-    static let names = ["filter", "where"]
+    static let names = ["filter"]
 
     static func build(_ context: OpContext) -> BuiltOp? {
         guard let input = context.input, let typed = context.expression(context.argument, schema: input.schema) else { return nil }
@@ -22,6 +22,16 @@ struct FilterOp: PipelineOperation {
         }
         return "\(node.name) = \(r.input(node, as: .dataFrame)).filter(\(r.dataFrame.render(condition)))"
     }
+}
+
+/// `where`: DataFrame.where, filter under its other name. A type of its own so that the list
+/// of operations (`PipelineValidator.stepOperations`, which messages show) keeps Spark's
+/// order: RDD words, then DataFrame words.
+struct WhereOp: PipelineOperation {
+    static let names = ["where"]
+
+    static func build(_ context: OpContext) -> BuiltOp? { FilterOp.build(context) }
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String { FilterOp.pyspark(node, in: r) }
 }
 
 extension StageEmitter {

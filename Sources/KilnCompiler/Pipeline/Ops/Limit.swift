@@ -1,9 +1,9 @@
 import KilnCore
 import KilnSpec
 
-/// `limit: n` (DataFrame.limit) and `take: n` (RDD.take): the first n rows.
+/// `limit: n` (DataFrame.limit): the first n rows.
 struct LimitOp: PipelineOperation {
-    static let names = ["limit", "take"]
+    static let names = ["limit"]
 
     static func build(_ context: OpContext) -> BuiltOp? {
         guard let input = context.input, let count = context.positiveInt(context.argument, context.op) else { return nil }
@@ -16,6 +16,15 @@ struct LimitOp: PipelineOperation {
         if node.flavor == .rdd { return "\(node.name) = sc.parallelize(\(r.input(node, as: .rdd)).take(\(n)))" }
         return "\(node.name) = \(r.input(node, as: .dataFrame)).limit(\(n))"
     }
+}
+
+/// `take: n` (RDD.take): limit by its RDD name, a type of its own only to keep Spark's order
+/// in the list of operations (as `WhereOp`).
+struct TakeOp: PipelineOperation {
+    static let names = ["take"]
+
+    static func build(_ context: OpContext) -> BuiltOp? { LimitOp.build(context) }
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String { LimitOp.pyspark(node, in: r) }
 }
 
 /// `collect`: every row, for `run` to return (the dataset itself).

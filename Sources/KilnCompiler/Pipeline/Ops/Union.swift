@@ -4,7 +4,7 @@ import KilnSpec
 /// `union: other` (RDD.union, DataFrame.union): the rows of both, by column position; the
 /// result keeps the first input's column names. Column types must match.
 struct UnionOp: PipelineOperation {
-    static let names = ["union", "unionAll"]
+    static let names = ["union"]
 
     static func build(_ context: OpContext) -> BuiltOp? {
         guard let input = context.input, let name = context.argument.string("union", in: context.diagnostics),
