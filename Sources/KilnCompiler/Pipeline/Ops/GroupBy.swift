@@ -376,43 +376,44 @@ extension PipelineSwiftRenderer {
         let (keys, aggregates, order) = aggregation(index)
         let tableKeys = keyIsTableKey(index)
         let name = aggregationName(index)
-        var lines = ["    /// Per-worker state of `\(node.name)`: " + (keys.isEmpty ? "one group" : "groups by \(keys.map { Identifiers.commentText($0.sparkName) }.joined(separator: ", "))") + "."]
-        lines.append("    final class \(name): AggregationState {")
-        lines.append("        static let isGlobal = \(keys.isEmpty)")
-        lines.append("        let table = KeyTable()")
-        lines.append("        let encoder = KeyEncoder()")
-        for (position, key) in keys.enumerated() where !tableKeys {
-            lines.append("        let key\(position) = \(SwiftTypes.column(key.type))(\(key.type.isArrayType ? "elementType: \(typeLiteral(key.type.element!))" : ""))  // \(Identifiers.commentText(key.sparkName))")
+        var out = CodePrinter(level: 1)
+        out.line("/// Per-worker state of `\(node.name)`: " + (keys.isEmpty ? "one group" : "groups by \(keys.map { Identifiers.commentText($0.sparkName) }.joined(separator: ", "))") + ".")
+        out.block("final class \(name): AggregationState {") { out in
+            out.line("static let isGlobal = \(keys.isEmpty)")
+            out.line("let table = KeyTable()")
+            out.line("let encoder = KeyEncoder()")
+            for (position, key) in keys.enumerated() where !tableKeys {
+                out.line("let key\(position) = \(SwiftTypes.column(key.type))(\(key.type.isArrayType ? "elementType: \(typeLiteral(key.type.element!))" : ""))  // \(Identifiers.commentText(key.sparkName))")
+            }
+            for (position, aggregate) in aggregates.enumerated() {
+                out.line("let acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
+            }
+            out.line()
+            out.line(keys.isEmpty ? "required init() { _ = table.insert(KStr.empty) }  // the one group" : "required init() {}")
+            out.line()
+            if keys.isEmpty {
+                out.line("func copyKey(from other: \(name), group: Int) {}")
+            } else if tableKeys {
+                out.line("func copyKey(from other: \(name), group: Int) {}  // the table keeps the keys")
+            } else {
+                out.block("func copyKey(from other: \(name), group: Int) {") { out in
+                    for position in keys.indices { out.line("key\(position).append(from: other.key\(position), row: group)") }
+                }
+            }
+            out.line()
+            let throwing = aggregates.contains { accumulator($0).throwingMerge }
+            out.block("func merge(from other: \(name), remap: UnsafeBufferPointer<Int>) \(throwing ? "throws " : ""){") { out in
+                for (position, aggregate) in aggregates.enumerated() {
+                    out.line("\(accumulator(aggregate).throwingMerge ? "try " : "")acc\(position).merge(from: other.acc\(position), remap: remap)")
+                }
+            }
+            out.line()
+            let produced = (tableKeys ? [".string(table.keyColumn())"] : keys.enumerated().map { ".\(columnCase($0.element.type))(key\($0.offset))" })
+                + aggregates.indices.map { "acc\($0).finish(groups: table.count)" }
+            out.block("func finish() -> [AnyColumn] {") { out in
+                out.line("[\(order.map { produced[$0] }.joined(separator: ", "))]")
+            }
         }
-        for (position, aggregate) in aggregates.enumerated() {
-            lines.append("        let acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
-        }
-        lines.append("")
-        lines.append(keys.isEmpty ? "        required init() { _ = table.insert(KStr.empty) }  // the one group" : "        required init() {}")
-        lines.append("")
-        if keys.isEmpty {
-            lines.append("        func copyKey(from other: \(name), group: Int) {}")
-        } else if tableKeys {
-            lines.append("        func copyKey(from other: \(name), group: Int) {}  // the table keeps the keys")
-        } else {
-            lines.append("        func copyKey(from other: \(name), group: Int) {")
-            for position in keys.indices { lines.append("            key\(position).append(from: other.key\(position), row: group)") }
-            lines.append("        }")
-        }
-        lines.append("")
-        let throwing = aggregates.contains { accumulator($0).throwingMerge }
-        lines.append("        func merge(from other: \(name), remap: UnsafeBufferPointer<Int>) \(throwing ? "throws " : ""){")
-        for (position, aggregate) in aggregates.enumerated() {
-            lines.append("            \(accumulator(aggregate).throwingMerge ? "try " : "")acc\(position).merge(from: other.acc\(position), remap: remap)")
-        }
-        lines.append("        }")
-        lines.append("")
-        lines.append("        func finish() -> [AnyColumn] {")
-        var produced = tableKeys ? [".string(table.keyColumn())"] : keys.enumerated().map { ".\(columnCase($0.element.type))(key\($0.offset))" }
-        produced += aggregates.indices.map { "acc\($0).finish(groups: table.count)" }
-        lines.append("            [\(order.map { produced[$0] }.joined(separator: ", "))]")
-        lines.append("        }")
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 }

@@ -222,33 +222,32 @@ extension PipelineSwiftRenderer {
         let node = nodes[index]
         guard case let .join(how, _, rightKeys, _) = node.op else { return "" }
         let build = nodes[node.inputs[1]]
-        var lines = ["    /// The build side of `\(node.name)` (\(how.rawValue) join): rows of `\(build.name)` by key."]
-        lines.append("    static func build\(typeName(node.name))Table(_ frame: Frame) -> JoinTable {")
-        lines.append("        let table = JoinTable(rows: frame.count)")
-        if how == .cross {
-            lines.append("        return table")
-            lines.append("    }")
-            return lines.joined(separator: "\n") + "\n"
+        var out = CodePrinter(level: 1)
+        out.line("/// The build side of `\(node.name)` (\(how.rawValue) join): rows of `\(build.name)` by key.")
+        out.block("static func build\(typeName(node.name))Table(_ frame: Frame) -> JoinTable {") { out in
+            out.line("let table = JoinTable(rows: frame.count)")
+            // A cross join's table only counts the rows.
+            if how != .cross {
+                let keyFields = rightKeys.map { build.schema.fields[$0] }
+                for (position, column) in rightKeys.enumerated() {
+                    out.line("let key\(position) = frame.\(SwiftTypes.accessor(keyFields[position].type))(\(column)).view")
+                }
+                let rawKey = keyFields.count == 1 && keyFields[0].type == .string
+                if !rawKey { out.line("let encoder = KeyEncoder()") }
+                out.block("for row in 0..<frame.count {") { out in
+                    if rawKey {
+                        out.line("guard let key = key0[row] else { continue }  // a null key matches nothing")
+                        out.line("table.add(row: row, key: key)")
+                    } else {
+                        out.line("encoder.reset()")
+                        for position in rightKeys.indices { out.line("encoder.add(key\(position)[row])") }
+                        out.line("if encoder.hasNull { continue }  // a null key matches nothing")
+                        out.line("table.add(row: row, key: encoder.key)")
+                    }
+                }
+            }
+            out.line("return table")
         }
-        let keyFields = rightKeys.map { build.schema.fields[$0] }
-        for (position, column) in rightKeys.enumerated() {
-            lines.append("        let key\(position) = frame.\(SwiftTypes.accessor(keyFields[position].type))(\(column)).view")
-        }
-        let rawKey = keyFields.count == 1 && keyFields[0].type == .string
-        if !rawKey { lines.append("        let encoder = KeyEncoder()") }
-        lines.append("        for row in 0..<frame.count {")
-        if rawKey {
-            lines.append("            guard let key = key0[row] else { continue }  // a null key matches nothing")
-            lines.append("            table.add(row: row, key: key)")
-        } else {
-            lines.append("            encoder.reset()")
-            for position in rightKeys.indices { lines.append("            encoder.add(key\(position)[row])") }
-            lines.append("            if encoder.hasNull { continue }  // a null key matches nothing")
-            lines.append("            table.add(row: row, key: encoder.key)")
-        }
-        lines.append("        }")
-        lines.append("        return table")
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 }
