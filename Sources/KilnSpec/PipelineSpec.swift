@@ -43,18 +43,3 @@ public struct NodeSpec: Sendable {
     public var node: YAMLNode
     public var location: SourceLocation
 }
-
-/// The words of the pipeline format: Spark's own names.
-public enum PipelineVocabulary {
-    public static let sourceKinds = ["textFile", "csv", "json", "rows", "parallelize"]
-    public static let stepOps = [
-        // RDD-style
-        "map", "flatMap", "filter", "reduceByKey", "groupByKey", "sortBy", "sortByKey", "distinct", "take", "collect",
-        "count", "union", "keys", "values", "toDF",
-        // DataFrame
-        "select", "withColumn", "withColumnRenamed", "where", "sort", "orderBy", "groupBy", "join", "limit",
-        "dropDuplicates", "drop", "show", "printSchema",
-        // sinks
-        "writeCSV", "writeJSON",
-    ]
-}

@@ -6,7 +6,9 @@ public enum PipelineSpecParser {
 
 
     /// Parses one spec; every problem goes to `diagnostics`, nil if any was an error.
-    public static func parse(_ text: String, file: String, diagnostics: DiagnosticEngine) -> PipelineSpec? {
+    /// `sourceKinds` and `operations` are the words that name them (the compiler's source
+    /// kinds and operations own theirs), in the order messages list them.
+    public static func parse(_ text: String, file: String, sourceKinds: [String], operations: [String], diagnostics: DiagnosticEngine) -> PipelineSpec? {
         let root: YAMLNode
         do { root = try YAMLParser.parse(text, file: file) } catch {
             error.diagnostics.forEach(diagnostics.emit)
@@ -25,9 +27,9 @@ public enum PipelineSpecParser {
         // Errors inside single sources or steps do not stop the rest from being checked.
         var unparsed: Set<String> = []
         var nodeErrors = 0
-        let sources = parseNodes(top, "sources", kinds: PipelineVocabulary.sourceKinds, what: "source", at: root.location, diagnostics: diagnostics,
+        let sources = parseNodes(top, "sources", kinds: sourceKinds, what: "source", at: root.location, diagnostics: diagnostics,
                                  unparsed: &unparsed, nodeErrors: &nodeErrors)
-        let steps = parseNodes(top, "steps", kinds: PipelineVocabulary.stepOps, what: "step", at: root.location, diagnostics: diagnostics,
+        let steps = parseNodes(top, "steps", kinds: operations, what: "step", at: root.location, diagnostics: diagnostics,
                                required: false, unparsed: &unparsed, nodeErrors: &nodeErrors)
         let outputs = parseOutputs(top, diagnostics: diagnostics)
         top.finish(allowed: topLevelKeys)

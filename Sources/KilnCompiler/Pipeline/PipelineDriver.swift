@@ -19,7 +19,8 @@ extension KilnDriver {
 
     static func compilePipelineOnThisStack(text: String, displayPath: String, diagnosticPath: String?, specDirectory: URL?,
                                            diagnostics: DiagnosticEngine, requireFileNameMatch: Bool) -> PipelineGraph? {
-        guard let spec = PipelineSpecParser.parse(text, file: diagnosticPath ?? displayPath, diagnostics: diagnostics) else { return nil }
+        guard let spec = PipelineSpecParser.parse(text, file: diagnosticPath ?? displayPath, sourceKinds: PipelineValidator.sourceKinds,
+                                                  operations: PipelineValidator.operationNames, diagnostics: diagnostics) else { return nil }
         let graph = PipelineValidator.validate(spec, specPath: displayPath, specDirectory: specDirectory, diagnostics: diagnostics)
         if requireFileNameMatch, spec.name.value != stem(ofSpec: displayPath) {
             diagnostics.error("pipeline '\(Identifiers.commentText(spec.name.value))' must be declared in a file named '\(Identifiers.commentText(spec.name.value)).pipeline.yaml' (generated files are named after the spec file)", at: spec.name.location)

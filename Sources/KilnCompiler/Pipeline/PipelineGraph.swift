@@ -45,6 +45,8 @@ public struct PlanNode: Sendable {
     public var flavor: Flavor
     /// The spec's word for the operation (`select`, `withColumn`, `map`, ...).
     public var specOp: String
+    /// The source kind or operation that built it, which also writes its PySpark.
+    var operation: PipelineOperation.Type
     public var location: SourceLocation
 
     public enum Flavor: Sendable { case rdd, dataFrame }

@@ -5,11 +5,13 @@ import KilnSpec
 /// One source kind or operation: checks its arguments against its input's schema and
 /// yields the plan op and the output schema (as a Keras layer derives its output shape).
 protocol PipelineOperation: Sendable {
-    /// The spec keys that select it (`filter` and `where` are one operation).
+    /// The spec keys that select it (`sort` and `orderBy` are one operation).
     static var names: [String] { get }
     /// The option keys it reads besides its own and `from` (for unknown-key checks).
     static var options: [String] { get }
     static func build(_ context: OpContext) -> BuiltOp?
+    /// Its node as one PySpark statement (the renderer gives inputs, DDL and expressions).
+    static func pyspark(_ node: PlanNode, in renderer: PySparkRenderer) -> String
 }
 
 extension PipelineOperation {
@@ -109,11 +111,17 @@ final class PipelineValidator {
     var udfs: [String: UDFSignature] = [:]
 
     static let sourceOperations: [PipelineOperation.Type] = [TextFileSource.self, CSVSource.self, JSONSource.self, RowsSource.self, ParallelizeSource.self]
+    /// In the order messages list their names: RDD words, then DataFrame ones, then writers.
     static let stepOperations: [PipelineOperation.Type] = [
-        MapOp.self, FlatMapOp.self, KeysValuesOp.self, ToDFOp.self, FilterOp.self, SelectOp.self, WithColumnOp.self, WithColumnRenamedOp.self,
-        DropOp.self, ReduceByKeyOp.self, GroupByKeyOp.self, GroupByOp.self, SortOp.self, SortByOp.self, DistinctOp.self, LimitOp.self,
-        CollectOp.self, UnionOp.self, JoinOp.self, ShowOp.self, CountOp.self, PrintSchemaOp.self, WriteOp.self,
+        MapOp.self, FlatMapOp.self, FilterOp.self, ReduceByKeyOp.self, GroupByKeyOp.self, SortByOp.self, DistinctOp.self, TakeOp.self,
+        CollectOp.self, CountOp.self, UnionOp.self, KeysValuesOp.self, ToDFOp.self,
+        SelectOp.self, WithColumnOp.self, WithColumnRenamedOp.self, WhereOp.self, SortOp.self, GroupByOp.self, JoinOp.self, LimitOp.self,
+        DropDuplicatesOp.self, DropOp.self, ShowOp.self, PrintSchemaOp.self,
+        WriteOp.self,
     ]
+    /// The words the spec parser knows as source kinds and operations: theirs, in order.
+    static var sourceKinds: [String] { sourceOperations.flatMap { $0.names } }
+    static var operationNames: [String] { stepOperations.flatMap { $0.names } }
 
     init(specPath: String, specDirectory: URL?, diagnostics: DiagnosticEngine) {
         self.specPath = specPath; self.specDirectory = specDirectory; self.diagnostics = diagnostics
@@ -260,7 +268,7 @@ final class PipelineValidator {
         }
         let inputs = (input.map { [$0.index] } ?? []) + built.extraInputs
         nodes.append(PlanNode(index: nodes.count, name: spec.name.value, specName: spec.name.value, op: built.op, inputs: inputs, schema: built.schema,
-                              flavor: built.flavor, specOp: spec.op.value, location: spec.location))
+                              flavor: built.flavor, specOp: spec.op.value, operation: operation, location: spec.location))
         byName[spec.name.value] = nodes.count - 1
     }
 

@@ -30,6 +30,12 @@ struct ShowOp: PipelineOperation {
         }
         return BuiltOp(op: .show(rows: rows, truncate: truncate), schema: Schema([]), flavor: .dataFrame)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .show(rows, truncate) = node.op else { return "" }
+        let truncateText = truncate == 20 ? "True" : truncate == 0 ? "False" : "\(truncate)"
+        return "\(r.input(node, as: .dataFrame)).show(\(rows), truncate=\(truncateText))"
+    }
 }
 
 /// `count`: the number of rows, which `run` returns when the step is an output.
@@ -41,6 +47,10 @@ struct CountOp: PipelineOperation {
         guard context.isBare else { return context.error("count takes no argument") }
         return BuiltOp(op: .count, schema: Schema([Field("count", .long, nullable: false)]), flavor: input.flavor)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        "\(node.name) = \(r.input(node, as: r.graph.nodes[node.inputs[0]].flavor)).count()"
+    }
 }
 
 /// `printSchema`: prints the input's schema as Spark's tree.
@@ -51,6 +61,10 @@ struct PrintSchemaOp: PipelineOperation {
         guard context.input != nil else { return nil }
         guard context.isBare else { return context.error("printSchema takes no argument") }
         return BuiltOp(op: .printSchema, schema: Schema([]), flavor: .dataFrame)
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        "\(r.input(node, as: .dataFrame)).printSchema()"
     }
 }
 
@@ -71,5 +85,58 @@ struct WriteOp: PipelineOperation {
         }
         let header = context.reader.bool("header") ?? true
         return BuiltOp(op: .write(context.op == "writeCSV" ? .csv : .json, path: paths[0], header: header), schema: Schema([]), flavor: .dataFrame)
+    }
+
+    /// Spark writes a directory of part files; Kiln writes the one file.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .write(format, path, header) = node.op else { return "" }
+        let target: String = switch path {
+        case let .literal(text): r.py(text)
+        case let .param(param): param
+        }
+        if format == .csv {
+            return "\(r.input(node, as: .dataFrame)).coalesce(1).write.mode('overwrite').csv(\(target), header=\(header ? "True" : "False"))"
+        }
+        return "\(r.input(node, as: .dataFrame)).coalesce(1).write.mode('overwrite').json(\(target))"
+    }
+}
+
+extension StageEmitter {
+    /// A count streamed from its input's loop: the stage's sink holds the number.
+    mutating func consumeCount(indent: String) {
+        add("\(indent)rowCount += 1")
+    }
+}
+
+extension PipelineSwiftRenderer {
+    func showStep(_ index: Int) -> [String] {
+        guard case let .show(rows, truncate) = nodes[index].op else { return [] }
+        return ["context.output(\(nodes[nodes[index].inputs[0]].name).showString(rows: \(rows), truncate: \(truncate)))"]
+    }
+
+    /// printSchema() prints the tree and a newline.
+    func printSchemaStep(_ index: Int) -> [String] {
+        ["context.output(\(nodes[nodes[index].inputs[0]].name).schema.treeString + \"\\n\")"]
+    }
+
+    func writeStep(_ index: Int) -> [String] {
+        guard case let .write(format, path, header) = nodes[index].op else { return [] }
+        let target: String = switch path {
+        case let .literal(text): Identifiers.swiftStringLiteral(text)
+        case let .param(name): name
+        }
+        let input = nodes[nodes[index].inputs[0]].name
+        return format == .csv ? ["try CSVWriter.write(\(input), to: \(target), header: \(header))"]
+                              : ["try JSONWriter.write(\(input), to: \(target))"]
+    }
+
+    func countFrameStep(_ index: Int) -> [String] {
+        ["let \(nodes[index].name) = Int64(\(nodes[nodes[index].inputs[0]].name).count)"]
+    }
+
+    /// Spark's count() of a file source reads no column: no field is parsed for it.
+    func countRecordsStep(_ index: Int) -> [String] {
+        let reader = readerExpression(nodes[index].inputs[0])  // "try Source(...)"
+        return ["let \(nodes[index].name) = Int64(try \(reader.hasPrefix("try ") ? String(reader.dropFirst(4)) : reader).countRecords(context: context))"]
     }
 }

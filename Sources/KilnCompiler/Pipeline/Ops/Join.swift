@@ -79,4 +79,175 @@ struct JoinOp: PipelineOperation {
         return BuiltOp(op: .join(how, leftKeys: leftKeys, rightKeys: rightKeys, output: output), schema: Schema(fields),
                        flavor: .dataFrame, extraInputs: [other.index])
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .join(how, leftKeys, _, _) = node.op else { return "" }
+        let left = r.input(node, as: .dataFrame), right = r.input(node, 1, as: .dataFrame)
+        if how == .cross { return "\(node.name) = \(left).crossJoin(\(right))" }
+        let on = leftKeys.map { r.py(r.graph.nodes[node.inputs[0]].schema.fields[$0].name) }
+        let spelled: String = switch how {
+        case .semi: "left_semi"
+        case .anti: "left_anti"
+        default: how.rawValue
+        }
+        return "\(node.name) = \(left).join(\(right), on=[\(on.joined(separator: ", "))], how=\(r.py(spelled)))"
+    }
+}
+
+extension StageEmitter {
+    /// The probing stage's views of the build side's columns, its matched flags (right and
+    /// full joins) and its key encoder (keys other than one string).
+    mutating func joinFields(_ join: Int, initLines: inout [String]) {
+        let node = nodes[join]
+        let build = nodes[node.inputs[1]]
+        guard case let .join(how, _, rightKeys, _) = node.op else { return }
+        for (column, field) in build.schema.fields.enumerated() {
+            let type = field.type.isArrayType ? "ListColumn" : field.type == .string ? "StringView" : "PrimitiveView<\(SwiftTypes.stage(field.type))>"
+            add("        let \(node.name)Right\(column): \(type)  // \(Identifiers.commentText(build.name)).\(Identifiers.commentText(field.name))")
+            initLines.append("\(node.name)Right\(column) = \(node.name)Build.\(SwiftTypes.accessor(field.type))(\(column))\(field.type.isArrayType ? "" : ".view")")
+        }
+        if how == .right || how == .full {
+            add("        let matched\(typeName(join)): Buffer<UInt8>  // build rows a probe row matched")
+            initLines.append("matched\(typeName(join)) = Buffer(repeating: 0, count: \(node.name)Table.rowCount)")
+        }
+        if rightKeys.count > 1 || (rightKeys.count == 1 && build.schema.fields[rightKeys[0]].type != .string) {
+            add("        let \(node.name)Encoder = KeyEncoder()")
+        }
+    }
+
+    /// A build-side value of row `m`.
+    func buildValue(_ join: Int, _ column: Int, row: String) -> String {
+        let node = nodes[join]
+        let field = nodes[node.inputs[1]].schema.fields[column]
+        let view = "\(node.name)Right\(column)"
+        if case let .array(element) = field.type {
+            return "\(view).\(SwiftTypes.listReader(element))(\(row))" + (field.nullable ? "" : " ?? []")
+        }
+        return field.nullable ? "\(view)[\(row)]" : "\(view).value(\(row))"
+    }
+
+    func nullValue(_ field: Field) -> SwiftValue {
+        SwiftValue(expr: "(nil as \(SwiftTypes.stage(field.type))?)", type: field.type, nullable: true)
+    }
+
+    /// The join's output row: from the probe row, build row `row`, or nulls for a missing side.
+    func joinOutput(_ join: Int, probe: [SwiftValue]?, buildRow: String?) -> [SwiftValue] {
+        let node = nodes[join]
+        guard case let .join(how, leftKeys, rightKeys, output) = node.op else { return [] }
+        let left = nodes[node.inputs[0]].schema, right = nodes[node.inputs[1]].schema
+        return output.enumerated().map { position, column in
+            let field = node.schema.fields[position]
+            switch column {
+            case let .key(p):
+                if let buildRow, how == .right || probe == nil {
+                    return SwiftValue(expr: buildValue(join, rightKeys[p], row: buildRow), type: field.type, nullable: right.fields[rightKeys[p]].nullable)
+                }
+                return probe![leftKeys[p]]
+            case let .left(i):
+                return probe?[i] ?? nullValue(left.fields[i])
+            case let .right(i):
+                guard let buildRow else { return nullValue(right.fields[i]) }
+                return SwiftValue(expr: buildValue(join, i, row: buildRow), type: right.fields[i].type, nullable: right.fields[i].nullable)
+            }
+        }
+    }
+
+    mutating func consumeProbe(_ index: Int, _ columns: [SwiftValue], indent: String) {
+        let node = nodes[index]
+        guard case let .join(how, leftKeys, _, _) = node.op else { return }
+        let table = "\(node.name)Table"
+        if how == .cross {
+            add("\(indent)for m in 0..<\(table).rowCount {")
+            emit(from: index, joinOutput(index, probe: columns, buildRow: "m"), indent: indent + "    ")
+            add("\(indent)}")
+            return
+        }
+        let keys = leftKeys.map { columns[$0] }
+        add("\(indent)var m = -1")
+        if keys.count == 1 && keys[0].type == .string {
+            if keys[0].nullable {
+                add("\(indent)if let key = \(keys[0].expr) { m = \(table).first(key) }  // a null key matches nothing")
+            } else {
+                add("\(indent)m = \(table).first(\(keys[0].expr))")
+            }
+        } else {
+            let encoder = "\(node.name)Encoder"
+            add("\(indent)\(encoder).reset()")
+            for key in keys { add("\(indent)\(encoder).add(\(key.expr))") }
+            add("\(indent)if !\(encoder).hasNull { m = \(table).first(\(encoder).key) }  // a null key matches nothing")
+        }
+        switch how {
+        case .semi:
+            add("\(indent)guard m >= 0 else { return }")
+            emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent)
+        case .anti:
+            add("\(indent)guard m < 0 else { return }")
+            emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent)
+        default:
+            if how == .left || how == .full {
+                add("\(indent)if m < 0 {")
+                emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent + "    ")
+                add("\(indent)    return")
+                add("\(indent)}")
+            }
+            add("\(indent)while m >= 0 {")
+            if how == .right || how == .full { add("\(indent)    matched\(typeName(index))[m] = 1") }
+            emit(from: index, joinOutput(index, probe: columns, buildRow: "m"), indent: indent + "    ")
+            add("\(indent)    m = \(table).next(m)")
+            add("\(indent)}")
+        }
+    }
+
+    /// Right and full joins: build rows no probe row matched, with nulls for the probe side.
+    mutating func renderUnmatched(_ join: Int) {
+        add("        /// \(nodes[join].name): build rows that matched no probe row (right/full join).")
+        add("        func emitUnmatched\(typeName(join))(_ rows: [Int]) throws {")
+        add("            for m in rows {")
+        add("                scratch.reset()")
+        emit(from: join, joinOutput(join, probe: nil, buildRow: "m"), indent: "                ")
+        add("            }")
+        finishBatch(indent: "            ")
+        add("        }")
+    }
+}
+
+extension PipelineSwiftRenderer {
+    func buildJoinStep(_ index: Int) -> [String] {
+        let node = nodes[index]
+        return ["// \(node.name): hash table of \(nodes[node.inputs[1]].name), the join's build side",
+                "let \(node.name)Table = build\(typeName(node.name))Table(\(nodes[node.inputs[1]].name))"]
+    }
+
+    func joinBuilder(_ index: Int) -> String {
+        let node = nodes[index]
+        guard case let .join(how, _, rightKeys, _) = node.op else { return "" }
+        let build = nodes[node.inputs[1]]
+        var out = CodePrinter(level: 1)
+        out.line("/// The build side of `\(node.name)` (\(how.rawValue) join): rows of `\(build.name)` by key.")
+        out.block("static func build\(typeName(node.name))Table(_ frame: Frame) -> JoinTable {") { out in
+            out.line("let table = JoinTable(rows: frame.count)")
+            // A cross join's table only counts the rows.
+            if how != .cross {
+                let keyFields = rightKeys.map { build.schema.fields[$0] }
+                for (position, column) in rightKeys.enumerated() {
+                    out.line("let key\(position) = frame.\(SwiftTypes.accessor(keyFields[position].type))(\(column)).view")
+                }
+                let rawKey = keyFields.count == 1 && keyFields[0].type == .string
+                if !rawKey { out.line("let encoder = KeyEncoder()") }
+                out.block("for row in 0..<frame.count {") { out in
+                    if rawKey {
+                        out.line("guard let key = key0[row] else { continue }  // a null key matches nothing")
+                        out.line("table.add(row: row, key: key)")
+                    } else {
+                        out.line("encoder.reset()")
+                        for position in rightKeys.indices { out.line("encoder.add(key\(position)[row])") }
+                        out.line("if encoder.hasNull { continue }  // a null key matches nothing")
+                        out.line("table.add(row: row, key: encoder.key)")
+                    }
+                }
+            }
+            out.line("return table")
+        }
+        return out.text
+    }
 }

@@ -32,6 +32,12 @@ struct MapOp: PipelineOperation {
         guard let typed = typer.type(parsed) else { return nil }
         return BuiltOp(op: .project([typed]), schema: Schema([Field("value", typed.type, nullable: typed.nullable)]), flavor: .rdd)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .projectUDF(udf, args) = node.op else { return r.rddMap(node) }
+        let rdd = r.rdd(node)
+        return "\(node.name) = \(r.input(node, as: .rdd)).map(lambda \(rdd.parameter): \(udf)(\(args.map(rdd.render).joined(separator: ", "))))"
+    }
 }
 
 /// `flatMap: "split(value)"` (RDD.flatMap): the expression must give an array; each element
@@ -51,6 +57,12 @@ struct FlatMapOp: PipelineOperation {
         }
         return BuiltOp(op: .flatMap(typed), schema: Schema([Field("value", element, nullable: nullElements)]), flavor: .rdd)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .flatMap(expr) = node.op else { return "" }
+        let rdd = r.rdd(node)
+        return "\(node.name) = \(r.input(node, as: .rdd)).flatMap(lambda \(rdd.parameter): \(rdd.render(expr)))"
+    }
 }
 
 /// `keys` / `values` (RDD.keys(), RDD.values()) of a pair dataset.
@@ -68,6 +80,8 @@ struct KeysValuesOp: PipelineOperation {
         let expr = TypedExpr(.column(index, name: field.name), field.type, nullable: field.nullable, sparkName: field.name, at: context.spec.op.location)
         return BuiltOp(op: .project([expr]), schema: Schema([Field("value", field.type, nullable: field.nullable)]), flavor: .rdd)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String { r.rddMap(node) }
 }
 
 /// `toDF: [location, state, rating]` (RDD.toDF / DataFrame.toDF): names the columns.
@@ -89,5 +103,77 @@ struct ToDFOp: PipelineOperation {
         }
         let fields = zip(names, input.schema.fields).map { Field($0, $1.type, nullable: $1.nullable) }
         return BuiltOp(op: .project(exprs), schema: Schema(fields), flavor: .dataFrame)
+    }
+
+    /// An RDD becomes a DataFrame of the node's schema; a DataFrame's columns are renamed.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        let source = r.graph.nodes[node.inputs[0]]
+        guard source.flavor == .rdd else { return r.select(node) }
+        return "\(node.name) = _kiln_frame(spark, \(source.name), \(r.py(r.ddl(node.schema))))"
+    }
+}
+
+extension PySparkRenderer {
+    /// An RDD projection (`.project` of map, keys, values) as a map: one value, or a tuple.
+    func rddMap(_ node: PlanNode) -> String {
+        guard case let .project(exprs) = node.op else { return "" }
+        let rdd = rdd(node)
+        let body = exprs.count == 1 ? rdd.render(exprs[0]) : "(" + exprs.map(rdd.render).joined(separator: ", ") + ")"
+        return "\(node.name) = \(input(node, as: .rdd)).map(lambda \(rdd.parameter): \(body))"
+    }
+}
+
+extension StageEmitter {
+    /// A udf returning a tuple: its items are the row (all null when an argument is null).
+    mutating func consumeUDFMap(_ index: Int, _ name: String, _ args: [TypedExpr], _ emitter: SwiftExpressionEmitter, indent: String) {
+        let values = args.map(emitter.emit)
+        let signature = emitter.udfs[name]!
+        guard case let .tuple(types) = signature.returns else { return }
+        let converted = zip(values, signature.args).map { emitter.toUser($0.expr, $1) }
+        flush(emitter)
+        if values.contains(where: \.nullable) {
+            add("\(indent)guard \(values.filter(\.nullable).map { "let \($0.expr)" }.joined(separator: ", ")) else {")
+            emit(from: index, types.map { SwiftValue(expr: "(nil as \(SwiftTypes.stage($0))?)", type: $0, nullable: true) }, indent: indent + "    ")
+            add("\(indent)    return")
+            add("\(indent)}")
+        }
+        add("\(indent)let result = \(name)(\(converted.joined(separator: ", ")))  // udf \(name)")
+        let outputs = types.enumerated().map { SwiftValue(expr: emitter.fromUser("result.\($0.offset)", $0.element), type: $0.element, nullable: false) }
+        emit(from: index, outputs, indent: indent)
+    }
+
+    mutating func consumeFlatMap(_ index: Int, _ expr: TypedExpr, _ emitter: SwiftExpressionEmitter, indent: String) {
+        let element = "element"
+        func next(_ indent: String) -> (inout StageEmitter) -> Void {
+            { $0.emit(from: index, [SwiftValue(expr: element, type: .string, nullable: false)], indent: indent) }
+        }
+        switch expr.node {
+        case let .function(.splitWhitespace, args):
+            let value = emitter.emit(args[0])
+            lines += emitter.lines
+            if value.nullable { add("\(indent)guard let \(value.expr) else { return }") }
+            add("\(indent)var elements = KilnSQL.splitWhitespace(\(value.expr))  // Python's str.split()")
+            add("\(indent)while let \(element) = elements.next() {")
+            next(indent + "    ")(&self)
+            add("\(indent)}")
+        case let .function(.split, args):
+            let value = emitter.emit(args[0])
+            let separator = emitter.emit(args[1])
+            lines += emitter.lines
+            if value.nullable { add("\(indent)guard let \(value.expr) else { return }") }
+            add("\(indent)for \(element) in KilnSQL.split(\(value.expr), \(separator.expr)) {")
+            next(indent + "    ")(&self)
+            add("\(indent)}")
+        default:
+            let value = emitter.emit(expr)
+            lines += emitter.lines
+            if value.nullable { add("\(indent)guard let \(value.expr) else { return }") }
+            // Elements the schema calls non-null (a udf's) come unwrapped.
+            let nullable = nodes[index].schema.fields[0].nullable
+            add("\(indent)for \(nullable ? "" : "case let ")\(element)\(nullable ? "" : "?") in \(value.expr) {")
+            let elementType = expr.type.element ?? .string
+            emit(from: index, [SwiftValue(expr: element, type: elementType, nullable: nullable)], indent: indent + "    ")
+            add("\(indent)}")
+        }
     }
 }

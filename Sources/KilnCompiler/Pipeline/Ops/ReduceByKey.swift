@@ -57,6 +57,18 @@ struct ReduceByKeyOp: PipelineOperation {
         let schema = Schema([Field("_1", key.type, nullable: key.nullable), Field("_2", type, nullable: value.nullable)])
         return BuiltOp(op: .aggregate(keys: [key], aggregates: [aggregate]), schema: schema, flavor: .rdd)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .aggregate(_, aggregates) = node.op, let aggregate = aggregates.first else { return "" }
+        let reducer: String = switch aggregate.function {
+        case .sum: "add"
+        case .product: "mul"
+        case .min: "min"
+        case .max: "max"
+        default: aggregate.udf ?? "add"
+        }
+        return "\(node.name) = \(r.input(node, as: .rdd)).reduceByKey(\(reducer))"
+    }
 }
 
 /// `groupByKey` (RDD.groupByKey): each key with the list of its values, in input order.
@@ -69,5 +81,9 @@ struct GroupByKeyOp: PipelineOperation {
         let aggregate = AggregateCall(function: .collectList, argument: value, name: "_2", type: .array(value.type), nullable: false, location: context.spec.op.location)
         let schema = Schema([Field("_1", key.type, nullable: key.nullable), Field("_2", .array(value.type), nullable: false)])
         return BuiltOp(op: .aggregate(keys: [key], aggregates: [aggregate]), schema: schema, flavor: .rdd)
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        "\(node.name) = \(r.input(node, as: .rdd)).groupByKey().mapValues(list)"
     }
 }

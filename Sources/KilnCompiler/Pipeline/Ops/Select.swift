@@ -39,6 +39,8 @@ struct SelectOp: PipelineOperation {
         guard ok else { return nil }
         return BuiltOp(op: .project(exprs), schema: Schema(fields), flavor: .dataFrame)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String { r.select(node) }
 }
 
 /// `withColumn: {total: "price * quantity"}` (DataFrame.withColumns): a column of the same
@@ -71,6 +73,16 @@ struct WithColumnOp: PipelineOperation {
         guard ok else { return nil }
         return BuiltOp(op: .project(exprs), schema: Schema(fields), flavor: .dataFrame)
     }
+
+    /// Only the columns it adds or replaces.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .project(exprs) = node.op else { return "" }
+        var changed: [String] = []
+        for (index, expr) in exprs.enumerated() where expr.columnIndex != index {
+            changed.append("\(r.py(node.schema.fields[index].name)): \(r.dataFrame.render(expr))")
+        }
+        return "\(node.name) = \(r.input(node, as: .dataFrame)).withColumns({\(changed.joined(separator: ", "))})"
+    }
 }
 
 /// `withColumnRenamed: {old: new}`.
@@ -87,6 +99,8 @@ struct WithColumnRenamedOp: PipelineOperation {
         }
         return BuiltOp(op: .project(context.passThrough(input.schema)), schema: Schema(fields), flavor: .dataFrame)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String { r.select(node) }
 }
 
 /// `drop: [col, ...]`.
@@ -106,5 +120,33 @@ struct DropOp: PipelineOperation {
         let kept = input.schema.fields.indices.filter { !dropped.contains($0) }
         let all = context.passThrough(input.schema)
         return BuiltOp(op: .project(kept.map { all[$0] }), schema: Schema(kept.map { input.schema.fields[$0] }), flavor: .dataFrame)
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String { r.select(node) }
+}
+
+extension PySparkRenderer {
+    /// A DataFrame projection (`.project`: select, withColumnRenamed, drop, and toDF and collect
+    /// of a DataFrame) as a select whose column names are the node's.
+    func select(_ node: PlanNode) -> String {
+        guard case let .project(exprs) = node.op else { return "" }
+        let source = graph.nodes[node.inputs[0]]
+        let columns = zip(exprs, node.schema.fields).map { expr, field -> String in
+            var column = dataFrame.render(expr)
+            let natural = expr.columnIndex.map { source.schema.fields[$0].name } ?? expr.sparkName
+            if natural != field.name { column += ".alias(\(py(field.name)))" }
+            return column
+        }
+        return "\(node.name) = \(input(node, as: .dataFrame)).select(\(columns.joined(separator: ", ")))"
+    }
+}
+
+extension StageEmitter {
+    /// A projection (`.project`, whichever operation made it: select, withColumn, map, drop,
+    /// keys, toDF, collect, a sort's key columns) computes its values and passes them on.
+    mutating func consumeProject(_ index: Int, _ exprs: [TypedExpr], _ emitter: SwiftExpressionEmitter, indent: String) {
+        let values = exprs.map(emitter.emit)
+        flush(emitter)
+        emit(from: index, values, indent: indent)
     }
 }

@@ -37,6 +37,17 @@ struct SortOp: PipelineOperation {
         }
         return BuiltOp(op: .sort(keys), schema: input.schema, flavor: .dataFrame)
     }
+
+    /// Spark's default nulls order is left out.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .sort(keys) = node.op else { return "" }
+        let columns = keys.map { key -> String in
+            let direction = key.ascending ? "asc" : "desc"
+            let defaultNulls = key.nullsFirst == key.ascending
+            return r.dataFrame.render(key.expr) + "." + (defaultNulls ? "\(direction)()" : "\(direction)_nulls_\(key.nullsFirst ? "first" : "last")()")
+        }
+        return "\(node.name) = \(r.input(node, as: .dataFrame)).sort(\(columns.joined(separator: ", ")))"
+    }
 }
 
 /// `sortBy: "_2"` with `ascending: false` (RDD.sortBy), or a tuple key `sortBy: "(-_2, _1)"`
@@ -70,5 +81,33 @@ struct SortByOp: PipelineOperation {
         if let key = keys.first, case .array = key.type { return context.error("cannot sort by an array (\(key.sparkName))") }
         let sortKeys = keys.map { SortKey(expr: $0, ascending: ascending, nullsFirst: ascending, explicitNulls: false) }
         return BuiltOp(op: .sort(sortKeys), schema: input.schema, flavor: .rdd)
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .sort(keys) = node.op else { return "" }
+        let ascending = keys[0].ascending ? "True" : "False"
+        if node.specOp == "sortByKey" { return "\(node.name) = \(r.input(node, as: .rdd)).sortByKey(ascending=\(ascending))" }
+        // A tuple key `(-_2, _1)` is a Python tuple: compared item by item.
+        let rdd = r.rdd(node)
+        let rendered = keys.count == 1 ? rdd.render(keys[0].expr) : "(\(keys.map { rdd.render($0.expr) }.joined(separator: ", ")))"
+        return "\(node.name) = \(r.input(node, as: .rdd)).sortBy(lambda \(rdd.parameter): \(rendered), ascending=\(ascending))"
+    }
+}
+
+extension PipelineSwiftRenderer {
+    /// A sorted frame; with `limit`, a top-k, which reads the sort's own input.
+    func sortStep(_ index: Int, _ keys: [SortKey], limit: Int?) -> [String] {
+        let node = nodes[index]
+        let sortNode = limit == nil ? index : node.inputs[0]
+        let input = nodes[nodes[sortNode].inputs[0]].name
+        let orders = keys.map { "SortOrder(column: \($0.expr.columnIndex!), ascending: \($0.ascending), nullsFirst: \($0.nullsFirst))" }
+        let what = keys.map { "\(Identifiers.commentText($0.expr.sparkName)) \($0.ascending ? "asc" : "desc")" }.joined(separator: ", ")
+        return ["// \(node.name): \(input) sorted by \(what)\(limit.map { ", first \($0) rows" } ?? "")",
+                "let \(node.name) = \(input).sorted(by: [\(orders.joined(separator: ", "))]\(limit.map { ", limit: \($0)" } ?? ""))"]
+    }
+
+    /// The projection that drops the key columns a sort by expressions added.
+    func dropColumnsStep(_ index: Int, _ keep: [Int]) -> [String] {
+        ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).selecting([\(keep.map(String.init).joined(separator: ", "))])"]
     }
 }

@@ -4,7 +4,7 @@ import KilnSpec
 /// `union: other` (RDD.union, DataFrame.union): the rows of both, by column position; the
 /// result keeps the first input's column names. Column types must match.
 struct UnionOp: PipelineOperation {
-    static let names = ["union", "unionAll"]
+    static let names = ["union"]
 
     static func build(_ context: OpContext) -> BuiltOp? {
         guard let input = context.input, let name = context.argument.string("union", in: context.diagnostics),
@@ -17,5 +17,16 @@ struct UnionOp: PipelineOperation {
         }
         let fields = zip(input.schema.fields, other.schema.fields).map { Field($0.name, $0.type, nullable: $0.nullable || $1.nullable) }
         return BuiltOp(op: .union, schema: Schema(fields), flavor: input.flavor, extraInputs: [other.index])
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        "\(node.name) = \(r.input(node, as: node.flavor)).union(\(r.input(node, 1, as: node.flavor)))"
+    }
+}
+
+extension StageEmitter {
+    /// Both inputs' loops call it with their rows, which pass on as they are.
+    mutating func consumeUnion(_ index: Int, _ columns: [SwiftValue], indent: String) {
+        emit(from: index, columns, indent: indent)
     }
 }

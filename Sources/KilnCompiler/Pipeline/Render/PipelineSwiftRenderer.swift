@@ -4,6 +4,7 @@ import KilnSpec
 /// `PipelinePlan` -> one Swift file: a public enum named after the pipeline with a row type per
 /// output, `run(...)`, and one worker class per stage whose `consume` functions push each row
 /// through the stage's operations to its sink (Spark's whole-stage code generation, in Swift).
+/// The steps and readers particular to one operation or source are written by its file.
 public struct PipelineSwiftRenderer {
     public let plan: PipelinePlan
     public init(plan: PipelinePlan) { self.plan = plan }
@@ -167,41 +168,14 @@ public struct PipelineSwiftRenderer {
 
     func paramType(_ param: PipelineParam) -> String { param.typeName == "path" ? "String" : SwiftTypes.user(param.type) }
 
-    func pathList(_ paths: [PathArgument]) -> String {
-        "[" + paths.map { path in
-            switch path {
-            case let .literal(text): Identifiers.swiftStringLiteral(text)
-            case let .param(name): name
-            }
-        }.joined(separator: ", ") + "]"
-    }
 
-    /// The BatchSource that reads a source node.
+    /// The BatchSource that reads a source node: a reader of its own (Sources/), or its frame.
     func readerExpression(_ index: Int) -> String {
-        let node = nodes[index]
-        switch node.op {
-        case let .textFile(paths):
-            return "try TextSource(paths: \(pathList(paths)))"
-        case let .csv(paths, options):
-            var arguments = ["header: \(options.header)"]
-            if options.separator != 44 { arguments.append("separator: \(options.separator)") }
-            if options.quote != 34 { arguments.append("quote: \(options.quote)") }
-            if options.escape != 92 { arguments.append("escape: \(options.escape)") }
-            if !options.nullValue.isEmpty { arguments.append("nullValue: \(Identifiers.swiftStringLiteral(options.nullValue))") }
-            if options.mode != .permissive { arguments.append("mode: .\(modeCase(options.mode))") }
-            return "try CSVSource(paths: \(pathList(paths)), schema: \(schemaRef(index)), options: CSVOptions(\(arguments.joined(separator: ", "))))"
-        case let .json(paths, options):
-            return "try JSONSource(paths: \(pathList(paths)), schema: \(schemaRef(index)), mode: .\(modeCase(options.mode)))"
-        default:
-            return "FrameSource(\(node.name))"
-        }
-    }
-
-    func modeCase(_ mode: ParseMode) -> String {
-        switch mode {
-        case .permissive: "permissive"
-        case .dropMalformed: "dropMalformed"
-        case .failFast: "failFast"
+        switch nodes[index].op {
+        case let .textFile(paths): textFileReader(paths)
+        case let .csv(paths, options): csvReader(index, paths, options)
+        case let .json(paths, options): jsonReader(index, paths, options)
+        default: "FrameSource(\(nodes[index].name))"
         }
     }
 
@@ -272,64 +246,22 @@ public struct PipelineSwiftRenderer {
         stage.members.filter { if case .join = nodes[$0].op { true } else { false } }
     }
 
+    /// A step's statements; each operation's are its own (Ops/, Sources/).
     func runStep(_ step: PipelinePlan.PlanStep) -> [String] {
         switch step {
-        case let .rows(index):
-            let node = nodes[index]
-            guard case let .rows(rows) = node.op else { return [] }
-            var lines = ["// \(node.name): \(rows.count) row\(rows.count == 1 ? "" : "s") written in the spec"]
-            let cells = rows.map { row in "[" + zip(row, node.schema.fields).map { cellLiteral($0, $1.type) }.joined(separator: ", ") + "]" }
-            if cells.isEmpty {
-                lines.append("let \(node.name) = Frame(schema: \(schemaRef(index)), cells: [])")
-            } else {
-                lines.append("let \(node.name) = Frame(schema: \(schemaRef(index)), cells: [")
-                lines += cells.map { "    \($0)," }
-                lines.append("])")
-            }
-            return lines
+        case let .rows(index): rowsStep(index)
         case let .load(index):
-            return ["// \(nodes[index].name): read whole", "let \(nodes[index].name) = try context.load(\(readerExpression(index)), schema: \(schemaRef(index)))"]
-        case let .stage(stageIndex):
-            return runStage(plan.stages[stageIndex])
-        case let .sort(index, keys, limit):
-            let node = nodes[index]
-            // A top-k reads the sort's own input.
-            let sortNode = limit == nil ? index : node.inputs[0]
-            let input = nodes[nodes[sortNode].inputs[0]].name
-            let orders = keys.map { "SortOrder(column: \($0.expr.columnIndex!), ascending: \($0.ascending), nullsFirst: \($0.nullsFirst))" }
-            let what = keys.map { "\(Identifiers.commentText($0.expr.sparkName)) \($0.ascending ? "asc" : "desc")" }.joined(separator: ", ")
-            return ["// \(node.name): \(input) sorted by \(what)\(limit.map { ", first \($0) rows" } ?? "")",
-                    "let \(node.name) = \(input).sorted(by: [\(orders.joined(separator: ", "))]\(limit.map { ", limit: \($0)" } ?? ""))"]
-        case let .limit(index):
-            guard case let .limit(n) = nodes[index].op else { return [] }
-            return ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).prefix(\(n))"]
-        case let .buildJoin(index):
-            let node = nodes[index]
-            return ["// \(node.name): hash table of \(nodes[node.inputs[1]].name), the join's build side",
-                    "let \(node.name)Table = build\(typeName(node.name))Table(\(nodes[node.inputs[1]].name))"]
-        case let .show(index):
-            guard case let .show(rows, truncate) = nodes[index].op else { return [] }
-            return ["context.output(\(nodes[nodes[index].inputs[0]].name).showString(rows: \(rows), truncate: \(truncate)))"]
-        case let .printSchema(index):
-            // printSchema() prints the tree and a newline.
-            return ["context.output(\(nodes[nodes[index].inputs[0]].name).schema.treeString + \"\\n\")"]
-        case let .write(index):
-            guard case let .write(format, path, header) = nodes[index].op else { return [] }
-            let target: String = switch path {
-            case let .literal(text): Identifiers.swiftStringLiteral(text)
-            case let .param(name): name
-            }
-            let input = nodes[nodes[index].inputs[0]].name
-            return format == .csv ? ["try CSVWriter.write(\(input), to: \(target), header: \(header))"]
-                                  : ["try JSONWriter.write(\(input), to: \(target))"]
-        case let .countFrame(index):
-            return ["let \(nodes[index].name) = Int64(\(nodes[nodes[index].inputs[0]].name).count)"]
-        case let .countRecords(index):
-            // Spark's count() of a file source reads no column: no field is parsed for it.
-            let reader = readerExpression(nodes[index].inputs[0])  // "try Source(...)"
-            return ["let \(nodes[index].name) = Int64(try \(reader.hasPrefix("try ") ? String(reader.dropFirst(4)) : reader).countRecords(context: context))"]
-        case let .dropColumns(index, keep):
-            return ["let \(nodes[index].name) = \(nodes[nodes[index].inputs[0]].name).selecting([\(keep.map(String.init).joined(separator: ", "))])"]
+            ["// \(nodes[index].name): read whole", "let \(nodes[index].name) = try context.load(\(readerExpression(index)), schema: \(schemaRef(index)))"]
+        case let .stage(stageIndex): runStage(plan.stages[stageIndex])
+        case let .sort(index, keys, limit): sortStep(index, keys, limit: limit)
+        case let .limit(index): limitStep(index)
+        case let .buildJoin(index): buildJoinStep(index)
+        case let .show(index): showStep(index)
+        case let .printSchema(index): printSchemaStep(index)
+        case let .write(index): writeStep(index)
+        case let .countFrame(index): countFrameStep(index)
+        case let .countRecords(index): countRecordsStep(index)
+        case let .dropColumns(index, keep): dropColumnsStep(index, keep)
         }
     }
 
@@ -344,15 +276,6 @@ public struct PipelineSwiftRenderer {
         }
     }
 
-    func cellLiteral(_ literal: Literal, _ type: DataType) -> String {
-        switch literal {
-        case .null: "nil"
-        case let .string(s): ".string(\(Identifiers.swiftStringLiteral(s)))"
-        case let .int(v): type == .double ? ".double(\(SwiftTypes.double(Double(v))))" : ".long(\(v))"
-        case let .double(v): ".double(\(SwiftTypes.double(v)))"
-        case let .bool(b): ".boolean(\(b))"
-        }
-    }
 
     func stageClassName(_ stage: PipelinePlan.Stage) -> String { "Stage\(stage.index + 1)" }
 
@@ -407,168 +330,6 @@ public struct PipelineSwiftRenderer {
         case .count: "counted"
         }
         return "\(roots) -> \(path), \(sink)"
-    }
-
-    // MARK: join build
-
-    func joinBuilder(_ index: Int) -> String {
-        let node = nodes[index]
-        guard case let .join(how, _, rightKeys, _) = node.op else { return "" }
-        let build = nodes[node.inputs[1]]
-        var lines = ["    /// The build side of `\(node.name)` (\(how.rawValue) join): rows of `\(build.name)` by key."]
-        lines.append("    static func build\(typeName(node.name))Table(_ frame: Frame) -> JoinTable {")
-        lines.append("        let table = JoinTable(rows: frame.count)")
-        if how == .cross {
-            lines.append("        return table")
-            lines.append("    }")
-            return lines.joined(separator: "\n") + "\n"
-        }
-        let keyFields = rightKeys.map { build.schema.fields[$0] }
-        for (position, column) in rightKeys.enumerated() {
-            lines.append("        let key\(position) = frame.\(SwiftTypes.accessor(keyFields[position].type))(\(column)).view")
-        }
-        let rawKey = keyFields.count == 1 && keyFields[0].type == .string
-        if !rawKey { lines.append("        let encoder = KeyEncoder()") }
-        lines.append("        for row in 0..<frame.count {")
-        if rawKey {
-            lines.append("            guard let key = key0[row] else { continue }  // a null key matches nothing")
-            lines.append("            table.add(row: row, key: key)")
-        } else {
-            lines.append("            encoder.reset()")
-            for position in rightKeys.indices { lines.append("            encoder.add(key\(position)[row])") }
-            lines.append("            if encoder.hasNull { continue }  // a null key matches nothing")
-            lines.append("            table.add(row: row, key: encoder.key)")
-        }
-        lines.append("        }")
-        lines.append("        return table")
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    // MARK: aggregation state
-
-    func aggregationName(_ index: Int) -> String { typeName(nodes[index].name) + "Aggregation" }
-
-    /// Keys and aggregates of an aggregate or distinct node, in output order.
-    func aggregation(_ index: Int) -> (keys: [TypedExpr], aggregates: [AggregateCall], order: [Int]) {
-        let node = nodes[index]
-        let input = nodes[node.inputs[0]].schema
-        switch node.op {
-        case let .aggregate(keys, aggregates):
-            return (keys, aggregates, Array(0..<(keys.count + aggregates.count)))
-        case let .distinct(subset):
-            let columns = input.fields.enumerated().map {
-                TypedExpr(.column($0.offset, name: $0.element.name), $0.element.type, nullable: $0.element.nullable, sparkName: $0.element.name, at: node.location)
-            }
-            guard let subset else { return (columns, [], Array(columns.indices)) }
-            let rest = columns.indices.filter { !subset.contains($0) }
-            let firsts = rest.map { AggregateCall(function: .first, argument: columns[$0], name: input.fields[$0].name, type: input.fields[$0].type, nullable: input.fields[$0].nullable, location: node.location) }
-            // finish() yields keys then firsts; the output wants the input's column order.
-            let produced = subset + rest
-            return (subset.map { columns[$0] }, firsts, input.fields.indices.map { produced.firstIndex(of: $0)! })
-        default:
-            return ([], [], [])
-        }
-    }
-
-    func accumulator(_ aggregate: AggregateCall) -> (type: String, initializer: String, throwingAdd: Bool, throwingMerge: Bool, checked: Bool) {
-        // checked: adds note an error (long overflow) that `check()` throws after each batch.
-        let argumentType = aggregate.argument?.type ?? .long
-        switch aggregate.function {
-        case .sum:
-            return aggregate.type == .double ? ("SumDouble", "SumDouble()", false, false, false) : ("SumLong", "SumLong()", false, true, true)
-        case .product:
-            return aggregate.type == .double ? ("ProductDouble", "ProductDouble()", false, false, false) : ("ProductLong", "ProductLong()", false, true, true)
-        case .avg: return ("Average", "Average()", false, false, false)
-        case .count, .countStar: return ("Count", "Count()", false, false, false)
-        case .min, .max:
-            let max = aggregate.function == .max
-            if argumentType == .string { return ("MinMaxString", "MinMaxString(max: \(max))", false, false, false) }
-            let t = "MinMax<\(SwiftTypes.stage(argumentType))>"
-            return (t, "\(t)(max: \(max))", false, false, false)
-        case .first: return ("First", "First(\(typeLiteral(argumentType)))", false, false, false)
-        case .countDistinct: return ("CountDistinct", "CountDistinct()", false, false, false)
-        case .collectList: return ("CollectList", "CollectList(\(typeLiteral(argumentType)))", false, false, false)
-        case .reduceUDF:
-            let user = SwiftTypes.user(argumentType)
-            let column = reduceColumnClosure(argumentType)
-            return ("ReduceWith<\(user)>", "ReduceWith<\(user)>({ \(aggregate.udf!)($0, $1) }, column: \(column))", true, true, false)
-        }
-    }
-
-    /// Turns a udf reduction's Swift values into a column.
-    func reduceColumnClosure(_ type: DataType) -> String {
-        switch type {
-        case .string: "{ values in let c = StringColumn(); values.forEach { $0.map { c.append($0) } ?? c.appendNull() }; return .string(c) }"
-        case .int: "{ values in let c = PrimitiveColumn<Int32>(); values.forEach { c.append($0) }; return .int(c) }"
-        case .long: "{ values in let c = PrimitiveColumn<Int64>(); values.forEach { c.append($0) }; return .long(c) }"
-        case .double: "{ values in let c = PrimitiveColumn<Double>(); values.forEach { c.append($0) }; return .double(c) }"
-        case .boolean: "{ values in let c = PrimitiveColumn<Bool>(); values.forEach { c.append($0) }; return .boolean(c) }"
-        case .array: "{ _ in fatalError(\"arrays cannot be reduced\") }"
-        }
-    }
-
-    func columnCase(_ type: DataType) -> String {
-        switch type {
-        case .string: "string"
-        case .int: "int"
-        case .long: "long"
-        case .double: "double"
-        case .boolean: "boolean"
-        case .array: "list"
-        }
-    }
-
-    /// Whether an aggregation's one key is a string whose bytes are the table's key: the
-    /// table's keys are then the key column (no copy per worker).
-    func keyIsTableKey(_ index: Int) -> Bool {
-        let keys = aggregation(index).keys
-        return keys.count == 1 && keys[0].type == .string
-    }
-
-    func aggregationState(_ index: Int) -> String {
-        let node = nodes[index]
-        let (keys, aggregates, order) = aggregation(index)
-        let tableKeys = keyIsTableKey(index)
-        let name = aggregationName(index)
-        var lines = ["    /// Per-worker state of `\(node.name)`: " + (keys.isEmpty ? "one group" : "groups by \(keys.map { Identifiers.commentText($0.sparkName) }.joined(separator: ", "))") + "."]
-        lines.append("    final class \(name): AggregationState {")
-        lines.append("        static let isGlobal = \(keys.isEmpty)")
-        lines.append("        let table = KeyTable()")
-        lines.append("        let encoder = KeyEncoder()")
-        for (position, key) in keys.enumerated() where !tableKeys {
-            lines.append("        let key\(position) = \(SwiftTypes.column(key.type))(\(key.type.isArrayType ? "elementType: \(typeLiteral(key.type.element!))" : ""))  // \(Identifiers.commentText(key.sparkName))")
-        }
-        for (position, aggregate) in aggregates.enumerated() {
-            lines.append("        let acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
-        }
-        lines.append("")
-        lines.append(keys.isEmpty ? "        required init() { _ = table.insert(KStr.empty) }  // the one group" : "        required init() {}")
-        lines.append("")
-        if keys.isEmpty {
-            lines.append("        func copyKey(from other: \(name), group: Int) {}")
-        } else if tableKeys {
-            lines.append("        func copyKey(from other: \(name), group: Int) {}  // the table keeps the keys")
-        } else {
-            lines.append("        func copyKey(from other: \(name), group: Int) {")
-            for position in keys.indices { lines.append("            key\(position).append(from: other.key\(position), row: group)") }
-            lines.append("        }")
-        }
-        lines.append("")
-        let throwing = aggregates.contains { accumulator($0).throwingMerge }
-        lines.append("        func merge(from other: \(name), remap: UnsafeBufferPointer<Int>) \(throwing ? "throws " : ""){")
-        for (position, aggregate) in aggregates.enumerated() {
-            lines.append("            \(accumulator(aggregate).throwingMerge ? "try " : "")acc\(position).merge(from: other.acc\(position), remap: remap)")
-        }
-        lines.append("        }")
-        lines.append("")
-        lines.append("        func finish() -> [AnyColumn] {")
-        var produced = tableKeys ? [".string(table.keyColumn())"] : keys.enumerated().map { ".\(columnCase($0.element.type))(key\($0.offset))" }
-        produced += aggregates.indices.map { "acc\($0).finish(groups: table.count)" }
-        lines.append("            [\(order.map { produced[$0] }.joined(separator: ", "))]")
-        lines.append("        }")
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
     }
 
     // MARK: stages

@@ -37,7 +37,7 @@ public struct PySparkRenderer {
         lines.append("def run(spark\(params.map { ", \($0)" }.joined())):")
         lines.append("    \"\"\"Builds every step; returns the outputs by name (DataFrames, RDDs, counts).\"\"\"")
         lines.append("    sc = spark.sparkContext")
-        for node in graph.nodes { lines += render(node).map { "    " + $0 } }
+        for node in graph.nodes { lines.append("    " + node.operation.pyspark(node, in: self)) }
         lines.append("    return {\(graph.outputs.map { "\(py(graph.nodes[$0].specName)): \(variable($0))" }.joined(separator: ", "))}")
         lines.append("")
         lines.append("")
@@ -114,7 +114,7 @@ public struct PySparkRenderer {
         ]
     }
 
-    // MARK: nodes
+    // MARK: for the operations' statements (each writes its own: Ops/, Sources/)
 
     func ddl(_ schema: Schema) -> String {
         schema.fields.map { "`\($0.name.replacingBackticks)` \($0.type.sparkSimpleString)" }.joined(separator: ", ")
@@ -130,6 +130,11 @@ public struct PySparkRenderer {
         return items.count == 1 ? items[0] : "[" + items.joined(separator: ", ") + "]"
     }
 
+    /// Python over the RDD elements of a node's (first) input.
+    func rdd(_ node: PlanNode) -> RDDExpressions { RDDExpressions(schema: graph.nodes[node.inputs[0]].schema, renderer: self) }
+
+    var dataFrame: DataFrameExpressions { DataFrameExpressions(renderer: self) }
+
     /// A node's input as a DataFrame or as an RDD, converting if its flavor differs.
     func input(_ node: PlanNode, _ position: Int = 0, as flavor: PlanNode.Flavor) -> String {
         let source = graph.nodes[node.inputs[position]]
@@ -140,103 +145,6 @@ public struct PySparkRenderer {
         }
     }
 
-    func render(_ node: PlanNode) -> [String] {
-        let name = node.name
-        var lines: [String] = []
-        switch node.op {
-        case let .textFile(list):
-            lines.append("\(name) = sc.textFile(\(list.count == 1 ? paths(list) : "','.join(\(paths(list)))"))")
-        case let .csv(list, options):
-            var arguments = ["schema=\(py(ddl(node.schema)))", "header=\(options.header ? "True" : "False")"]
-            if options.separator != 44 { arguments.append("sep=\(py(String(UnicodeScalar(options.separator))))") }
-            if options.quote != 34 { arguments.append("quote=\(py(String(UnicodeScalar(options.quote))))") }
-            if options.escape != 92 { arguments.append("escape=\(py(String(UnicodeScalar(options.escape))))") }
-            if !options.nullValue.isEmpty { arguments.append("nullValue=\(py(options.nullValue))") }
-            arguments.append("mode=\(py(options.mode.rawValue))")
-            lines.append("\(name) = spark.read.csv(\(paths(list)), \(arguments.joined(separator: ", ")))")
-        case let .json(list, options):
-            lines.append("\(name) = spark.read.json(\(paths(list)), schema=\(py(ddl(node.schema))), mode=\(py(options.mode.rawValue)))")
-        case let .rows(rows):
-            let tuples = rows.map { row in
-                let cells = row.map(pythonLiteral)
-                return node.flavor == .rdd && row.count == 1 ? cells[0] : "(" + cells.joined(separator: ", ") + (row.count == 1 ? ",)" : ")")
-            }
-            if node.flavor == .rdd {
-                lines.append("\(name) = sc.parallelize([\(tuples.joined(separator: ", "))])")
-            } else {
-                lines.append("\(name) = spark.createDataFrame([\(tuples.joined(separator: ", "))], \(py(ddl(node.schema))))")
-            }
-        case let .project(exprs):
-            lines += renderProject(node, exprs)
-        case let .projectUDF(udf, args):
-            let source = input(node, as: .rdd)
-            let rdd = RDDExpressions(schema: graph.nodes[node.inputs[0]].schema, renderer: self)
-            lines.append("\(name) = \(source).map(lambda \(rdd.parameter): \(udf)(\(args.map(rdd.render).joined(separator: ", "))))")
-        case let .filter(condition):
-            if node.flavor == .rdd {
-                let rdd = RDDExpressions(schema: graph.nodes[node.inputs[0]].schema, renderer: self)
-                lines.append("\(name) = \(input(node, as: .rdd)).filter(lambda \(rdd.parameter): \(rdd.render(condition)))")
-            } else {
-                let df = DataFrameExpressions(renderer: self)
-                lines.append("\(name) = \(input(node, as: .dataFrame)).filter(\(df.render(condition)))")
-            }
-        case let .flatMap(expr):
-            let rdd = RDDExpressions(schema: graph.nodes[node.inputs[0]].schema, renderer: self)
-            lines.append("\(name) = \(input(node, as: .rdd)).flatMap(lambda \(rdd.parameter): \(rdd.render(expr)))")
-        case .union:
-            lines.append("\(name) = \(input(node, as: node.flavor)).union(\(input(node, 1, as: node.flavor)))")
-        case let .aggregate(keys, aggregates):
-            lines += renderAggregate(node, keys, aggregates)
-        case let .distinct(subset):
-            if let subset {
-                let columns = subset.map { py(graph.nodes[node.inputs[0]].schema.fields[$0].name) }
-                lines.append("\(name) = \(input(node, as: .dataFrame)).dropDuplicates([\(columns.joined(separator: ", "))])")
-            } else {
-                lines.append("\(name) = \(input(node, as: node.flavor)).distinct()")
-            }
-        case let .sort(keys):
-            lines += renderSort(node, keys)
-        case let .join(how, leftKeys, _, _):
-            let left = input(node, as: .dataFrame), right = input(node, 1, as: .dataFrame)
-            if how == .cross {
-                lines.append("\(name) = \(left).crossJoin(\(right))")
-            } else {
-                let on = leftKeys.map { py(graph.nodes[node.inputs[0]].schema.fields[$0].name) }
-                let spelled: String = switch how {
-                case .semi: "left_semi"
-                case .anti: "left_anti"
-                default: how.rawValue
-                }
-                lines.append("\(name) = \(left).join(\(right), on=[\(on.joined(separator: ", "))], how=\(py(spelled)))")
-            }
-        case let .limit(n):
-            if node.flavor == .rdd {
-                lines.append("\(name) = sc.parallelize(\(input(node, as: .rdd)).take(\(n)))")
-            } else {
-                lines.append("\(name) = \(input(node, as: .dataFrame)).limit(\(n))")
-            }
-        case let .show(rows, truncate):
-            let truncateText = truncate == 20 ? "True" : truncate == 0 ? "False" : "\(truncate)"
-            lines.append("\(input(node, as: .dataFrame)).show(\(rows), truncate=\(truncateText))")
-        case .count:
-            lines.append("\(name) = \(input(node, as: graph.nodes[node.inputs[0]].flavor)).count()")
-        case .printSchema:
-            lines.append("\(input(node, as: .dataFrame)).printSchema()")
-        case let .write(format, path, header):
-            let target: String = switch path {
-            case let .literal(text): py(text)
-            case let .param(param): param
-            }
-            // Spark writes a directory of part files; Kiln writes the one file.
-            if format == .csv {
-                lines.append("\(input(node, as: .dataFrame)).coalesce(1).write.mode('overwrite').csv(\(target), header=\(header ? "True" : "False"))")
-            } else {
-                lines.append("\(input(node, as: .dataFrame)).coalesce(1).write.mode('overwrite').json(\(target))")
-            }
-        }
-        return lines
-    }
-
     func pythonLiteral(_ literal: Literal) -> String {
         switch literal {
         case .null: "None"
@@ -244,130 +152,6 @@ public struct PySparkRenderer {
         case let .double(v): v.isNaN ? "float('nan')" : v.isInfinite ? (v < 0 ? "float('-inf')" : "float('inf')") : "\(v)"
         case let .string(s): py(s)
         case let .bool(b): b ? "True" : "False"
-        }
-    }
-
-    func renderProject(_ node: PlanNode, _ exprs: [TypedExpr]) -> [String] {
-        let source = graph.nodes[node.inputs[0]]
-        let name = node.name
-        if node.flavor == .rdd {
-            let rdd = RDDExpressions(schema: source.schema, renderer: self)
-            // collect: the dataset itself.
-            if node.specOp == "collect" { return ["\(name) = \(input(node, as: .rdd))"] }
-            let body = exprs.count == 1 ? rdd.render(exprs[0]) : "(" + exprs.map(rdd.render).joined(separator: ", ") + ")"
-            return ["\(name) = \(input(node, as: .rdd)).map(lambda \(rdd.parameter): \(body))"]
-        }
-        if node.specOp == "toDF" && source.flavor == .rdd {
-            return ["\(name) = _kiln_frame(spark, \(source.name), \(py(ddl(node.schema))))"]
-        }
-        let df = DataFrameExpressions(renderer: self)
-        if node.specOp == "withColumn" {
-            var changed: [String] = []
-            for (index, expr) in exprs.enumerated() where expr.columnIndex != index {
-                changed.append("\(py(node.schema.fields[index].name)): \(df.render(expr))")
-            }
-            return ["\(name) = \(input(node, as: .dataFrame)).withColumns({\(changed.joined(separator: ", "))})"]
-        }
-        // select, withColumnRenamed, drop, toDF, collect: a select whose names are the schema's.
-        let columns = zip(exprs, node.schema.fields).map { expr, field -> String in
-            var column = df.render(expr)
-            let natural = expr.columnIndex.map { source.schema.fields[$0].name } ?? expr.sparkName
-            if natural != field.name { column += ".alias(\(py(field.name)))" }
-            return column
-        }
-        return ["\(name) = \(input(node, as: .dataFrame)).select(\(columns.joined(separator: ", ")))"]
-    }
-
-    func renderSort(_ node: PlanNode, _ keys: [SortKey]) -> [String] {
-        let name = node.name
-        if node.flavor == .rdd {
-            let rdd = RDDExpressions(schema: graph.nodes[node.inputs[0]].schema, renderer: self)
-            let key = keys[0]
-            if node.specOp == "sortByKey" {
-                return ["\(name) = \(input(node, as: .rdd)).sortByKey(ascending=\(key.ascending ? "True" : "False"))"]
-            }
-            // A tuple key `(-_2, _1)` is a Python tuple: compared item by item.
-            let rendered = keys.count == 1 ? rdd.render(key.expr) : "(\(keys.map { rdd.render($0.expr) }.joined(separator: ", ")))"
-            return ["\(name) = \(input(node, as: .rdd)).sortBy(lambda \(rdd.parameter): \(rendered), ascending=\(key.ascending ? "True" : "False"))"]
-        }
-        let df = DataFrameExpressions(renderer: self)
-        let columns = keys.map { key -> String in
-            let direction = key.ascending ? "asc" : "desc"
-            let defaultNulls = key.nullsFirst == key.ascending
-            return df.render(key.expr) + "." + (defaultNulls ? "\(direction)()" : "\(direction)_nulls_\(key.nullsFirst ? "first" : "last")()")
-        }
-        return ["\(name) = \(input(node, as: .dataFrame)).sort(\(columns.joined(separator: ", ")))"]
-    }
-
-    func renderAggregate(_ node: PlanNode, _ keys: [TypedExpr], _ aggregates: [AggregateCall]) -> [String] {
-        let name = node.name
-        if node.flavor == .rdd {
-            let source = input(node, as: .rdd)
-            guard let aggregate = aggregates.first else { return [] }
-            switch aggregate.function {
-            case .collectList:
-                return ["\(name) = \(source).groupByKey().mapValues(list)"]
-            default:
-                let reducer: String = switch aggregate.function {
-                case .sum: "add"
-                case .product: "mul"
-                case .min: "min"
-                case .max: "max"
-                default: aggregate.udf ?? "add"
-                }
-                return ["\(name) = \(source).reduceByKey(\(reducer))"]
-            }
-        }
-        let df = DataFrameExpressions(renderer: self)
-        let keyColumns = keys.map { key -> String in
-            let column = df.render(key)
-            let fieldName = key.columnIndex.map { graph.nodes[node.inputs[0]].schema.fields[$0].name } ?? key.sparkName
-            return key.columnIndex != nil ? py(fieldName) : column
-        }
-        let entries = aggregates.compactMap(\.dictEntry).sorted { $0.position < $1.position }
-        if !entries.isEmpty, entries.count == aggregates.count {
-            // The spec's mapping as the same dict: Spark orders its columns.
-            let dict = entries.map { "\(py($0.column)): \(py($0.function))" }.joined(separator: ", ")
-            return ["\(name) = \(input(node, as: .dataFrame)).groupBy(\(keyColumns.joined(separator: ", "))).agg({\(dict)})"]
-        }
-        let aggregateColumns = aggregates.map { aggregate -> String in
-            let argument = aggregate.argument.map { df.render($0, dropImplicitCasts: true) } ?? "F.lit(1)"
-            let call: String = switch aggregate.function {
-            case .sum: "F.sum(\(argument))"
-            case .avg: "F.avg(\(argument))"
-            case .min: "F.min(\(argument))"
-            case .max: "F.max(\(argument))"
-            case .count: "F.count(\(argument))"
-            case .countStar: "F.count(F.lit(1))"
-            case .countDistinct: "F.countDistinct(\(argument))"
-            case .first: "F.first(\(argument))"
-            case .product: "F.product(\(argument))"
-            case .collectList: "F.collect_list(\(argument))"
-            case .reduceUDF: "F.collect_list(\(argument))"
-            }
-            let natural: String = switch aggregate.function {
-            case .countStar: "count(1)"
-            default: "\(aggregate.function == .countDistinct ? "count(DISTINCT " : "\(aggregate.function.sparkFunction)(")\(aggregate.argument?.sparkName ?? "")\(")")"
-            }
-            return aggregate.name == natural ? call : "\(call).alias(\(py(aggregate.name)))"
-        }
-        return ["\(name) = \(input(node, as: .dataFrame)).groupBy(\(keyColumns.joined(separator: ", "))).agg(\(aggregateColumns.joined(separator: ", ")))"]
-    }
-}
-
-extension AggregateCall.Function {
-    /// The function's name in Spark's column names.
-    var sparkFunction: String {
-        switch self {
-        case .sum: "sum"
-        case .avg: "avg"
-        case .min: "min"
-        case .max: "max"
-        case .count, .countStar: "count"
-        case .countDistinct: "count"
-        case .first: "first"
-        case .product: "product"
-        case .collectList, .reduceUDF: "collect_list"
         }
     }
 }

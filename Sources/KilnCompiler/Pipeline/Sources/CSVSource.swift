@@ -73,4 +73,29 @@ struct CSVSource: PipelineOperation {
         }
         return byte
     }
+
+    /// Spark's defaults are left out.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .csv(list, options) = node.op else { return "" }
+        var arguments = ["schema=\(r.py(r.ddl(node.schema)))", "header=\(options.header ? "True" : "False")"]
+        if options.separator != 44 { arguments.append("sep=\(r.py(String(UnicodeScalar(options.separator))))") }
+        if options.quote != 34 { arguments.append("quote=\(r.py(String(UnicodeScalar(options.quote))))") }
+        if options.escape != 92 { arguments.append("escape=\(r.py(String(UnicodeScalar(options.escape))))") }
+        if !options.nullValue.isEmpty { arguments.append("nullValue=\(r.py(options.nullValue))") }
+        arguments.append("mode=\(r.py(options.mode.rawValue))")
+        return "\(node.name) = spark.read.csv(\(r.paths(list)), \(arguments.joined(separator: ", ")))"
+    }
+}
+
+extension PipelineSwiftRenderer {
+    /// The runtime's defaults are left out.
+    func csvReader(_ index: Int, _ paths: [PathArgument], _ options: CSVReadOptions) -> String {
+        var arguments = ["header: \(options.header)"]
+        if options.separator != 44 { arguments.append("separator: \(options.separator)") }
+        if options.quote != 34 { arguments.append("quote: \(options.quote)") }
+        if options.escape != 92 { arguments.append("escape: \(options.escape)") }
+        if !options.nullValue.isEmpty { arguments.append("nullValue: \(Identifiers.swiftStringLiteral(options.nullValue))") }
+        if options.mode != .permissive { arguments.append("mode: .\(modeCase(options.mode))") }
+        return "try CSVSource(paths: \(pathList(paths)), schema: \(schemaRef(index)), options: CSVOptions(\(arguments.joined(separator: ", "))))"
+    }
 }

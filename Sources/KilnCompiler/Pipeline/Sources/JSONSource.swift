@@ -16,4 +16,15 @@ struct JSONSource: PipelineOperation {
         guard let schema = context.schema(node) else { return nil }
         return BuiltOp(op: .json(paths: paths, options: JSONReadOptions(mode: mode)), schema: schema, flavor: .dataFrame)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .json(list, options) = node.op else { return "" }
+        return "\(node.name) = spark.read.json(\(r.paths(list)), schema=\(r.py(r.ddl(node.schema))), mode=\(r.py(options.mode.rawValue)))"
+    }
+}
+
+extension PipelineSwiftRenderer {
+    func jsonReader(_ index: Int, _ paths: [PathArgument], _ options: JSONReadOptions) -> String {
+        "try JSONSource(paths: \(pathList(paths)), schema: \(schemaRef(index)), mode: .\(modeCase(options.mode)))"
+    }
 }

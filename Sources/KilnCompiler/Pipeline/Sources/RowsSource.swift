@@ -83,6 +83,12 @@ struct RowsSource: PipelineOperation {
         default: return mismatch()
         }
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .rows(rows) = node.op else { return "" }
+        let tuples = rows.map { row in "(" + row.map(r.pythonLiteral).joined(separator: ", ") + (row.count == 1 ? ",)" : ")") }
+        return "\(node.name) = spark.createDataFrame([\(tuples.joined(separator: ", "))], \(r.py(r.ddl(node.schema))))"
+    }
 }
 
 /// `parallelize: [...]` (Spark's `sc.parallelize`): an RDD written in the spec. Scalars give
@@ -137,5 +143,41 @@ struct ParallelizeSource: PipelineOperation {
             literals.append(out)
         }
         return BuiltOp(op: .rows(literals), schema: schema, flavor: .rdd)
+    }
+
+    /// One-value elements are bare values, as the RDD holds them; others tuples.
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .rows(rows) = node.op else { return "" }
+        let elements = rows.map { row in row.count == 1 ? r.pythonLiteral(row[0]) : "(" + row.map(r.pythonLiteral).joined(separator: ", ") + ")" }
+        return "\(node.name) = sc.parallelize([\(elements.joined(separator: ", "))])"
+    }
+}
+
+extension PipelineSwiftRenderer {
+    /// `rows:` and `parallelize:`: a frame of the spec's cells.
+    func rowsStep(_ index: Int) -> [String] {
+        let node = nodes[index]
+        guard case let .rows(rows) = node.op else { return [] }
+        var out = CodePrinter()
+        out.line("// \(node.name): \(rows.count) row\(rows.count == 1 ? "" : "s") written in the spec")
+        let cells = rows.map { row in "[" + zip(row, node.schema.fields).map { cellLiteral($0, $1.type) }.joined(separator: ", ") + "]" }
+        if cells.isEmpty {
+            out.line("let \(node.name) = Frame(schema: \(schemaRef(index)), cells: [])")
+        } else {
+            out.block("let \(node.name) = Frame(schema: \(schemaRef(index)), cells: [", closer: "])") { out in
+                for cell in cells { out.line("\(cell),") }
+            }
+        }
+        return out.lines
+    }
+
+    func cellLiteral(_ literal: Literal, _ type: DataType) -> String {
+        switch literal {
+        case .null: "nil"
+        case let .string(s): ".string(\(Identifiers.swiftStringLiteral(s)))"
+        case let .int(v): type == .double ? ".double(\(SwiftTypes.double(Double(v))))" : ".long(\(v))"
+        case let .double(v): ".double(\(SwiftTypes.double(v)))"
+        case let .bool(b): ".boolean(\(b))"
+        }
     }
 }

@@ -126,3 +126,22 @@ extension OpContext {
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 }
+
+extension PipelineSwiftRenderer {
+    func modeCase(_ mode: ParseMode) -> String {
+        switch mode {
+        case .permissive: "permissive"
+        case .dropMalformed: "dropMalformed"
+        case .failFast: "failFast"
+        }
+    }
+
+    func pathList(_ paths: [PathArgument]) -> String {
+        "[" + paths.map { path in
+            switch path {
+            case let .literal(text): Identifiers.swiftStringLiteral(text)
+            case let .param(name): name
+            }
+        }.joined(separator: ", ") + "]"
+    }
+}

@@ -12,4 +12,15 @@ struct TextFileSource: PipelineOperation {
         _ = context.reader["minPartitions"].flatMap { context.positiveInt($0, "minPartitions") }
         return BuiltOp(op: .textFile(paths: paths), schema: Schema([Field("value", .string, nullable: false)]), flavor: .rdd)
     }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .textFile(list) = node.op else { return "" }
+        return "\(node.name) = sc.textFile(\(list.count == 1 ? r.paths(list) : "','.join(\(r.paths(list)))"))"
+    }
+}
+
+extension PipelineSwiftRenderer {
+    func textFileReader(_ paths: [PathArgument]) -> String {
+        "try TextSource(paths: \(pathList(paths)))"
+    }
 }
