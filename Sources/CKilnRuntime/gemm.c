@@ -280,24 +280,24 @@ static void gemm_task(void *ctx, int t) {
 
 // Tiny problems (e.g. a Dense layer with one output): call and packing overhead would dominate.
 static void gemm_tiny(int M, int N, int K, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
-                      float *C, int acc) {
+                      float *C, long ldc, int acc) {
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
             float s = 0.0f;
             for (int k = 0; k < K; k++) s += A[i * rsa + k * csa] * B[k * rsb + j * csb];
-            float *c = C + (long)i * N + j;
+            float *c = C + (long)i * ldc + j;
             *c = acc ? *c + s : s;
         }
 }
 
-static void gemm(int M, int N, int K, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
-                 float *C, int acc) {
+void kiln_gemm_strided(int M, int N, int K, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
+                       float *C, long ldc, int acc) {
     if ((double)M * N * K <= TINY_MAX_MACS) {
-        gemm_tiny(M, N, K, A, rsa, csa, B, rsb, csb, C, acc);
+        gemm_tiny(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, acc);
         return;
     }
     const struct kiln_gemm_isa *isa = current_isa();
-    gemm_args g = {M, N, K, A, rsa, csa, B, rsb, csb, C, N, acc};
+    gemm_args g = {M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, acc};
     int threads = (double)M * N * K >= PARALLEL_MIN_MACS ? kiln_get_num_threads() : 1;
     if (threads > 1) {
         // Split the larger of M and N into whole tiles, one chunk per thread.
@@ -315,15 +315,15 @@ static void gemm(int M, int N, int K, const float *A, long rsa, long csa, const 
 }
 
 void kiln_sgemm_nn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
-    gemm(M, N, K, A, K, 1, B, N, 1, C, accumulate);
+    kiln_gemm_strided(M, N, K, A, K, 1, B, N, 1, C, N, accumulate);
 }
 
 void kiln_sgemm_tn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
-    gemm(M, N, K, A, 1, M, B, N, 1, C, accumulate);
+    kiln_gemm_strided(M, N, K, A, 1, M, B, N, 1, C, N, accumulate);
 }
 
 void kiln_sgemm_nt(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {
-    gemm(M, N, K, A, K, 1, B, 1, K, C, accumulate);
+    kiln_gemm_strided(M, N, K, A, K, 1, B, 1, K, C, N, accumulate);
 }
 
 // ---- naive references (double accumulation) ------------------------------------------

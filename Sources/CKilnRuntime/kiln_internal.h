@@ -18,4 +18,35 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef void (*kiln_task_fn)(void *ctx, int task);
 void kiln_parallel_for(int ntasks, kiln_task_fn fn, void *ctx);
 
+// C(i,j) = C[i*ldc + j] (M,N) = sum_k A(i,k) B(k,j)  [+= when acc], A(i,k) = A[i*rsa + k*csa],
+// B(k,j) = B[k*rsb + j*csb]: the packed GEMM on strided views (e.g. one group's block of a conv).
+void kiln_gemm_strided(int M, int N, int K, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
+                       float *C, long ldc, int acc);
+
+// For output row r (row-major over out[0..3)) of one sample of geometry g, runs body for each
+// window cell inside the input, with cell_ (the kernel's spatial index, row-major over k[0..3))
+// and pos_ (the input's spatial index, row-major over in[0..3)); cells in the padding are skipped.
+// The body is variadic so that commas inside it need no parentheses.
+#define KILN_FOR_WINDOW(g, r, ...)                                                                   \
+    do {                                                                                            \
+        const int o2_ = (r) % (g)->out[2], o1_ = (r) / (g)->out[2] % (g)->out[1];                   \
+        const int o0_ = (r) / (g)->out[2] / (g)->out[1];                                            \
+        for (int j0_ = 0; j0_ < (g)->k[0]; j0_++) {                                                 \
+            const int i0_ = o0_ * (g)->stride[0] - (g)->pad[0] + j0_ * (g)->dilation[0];            \
+            if (i0_ < 0 || i0_ >= (g)->in[0]) continue;                                             \
+            for (int j1_ = 0; j1_ < (g)->k[1]; j1_++) {                                             \
+                const int i1_ = o1_ * (g)->stride[1] - (g)->pad[1] + j1_ * (g)->dilation[1];        \
+                if (i1_ < 0 || i1_ >= (g)->in[1]) continue;                                         \
+                for (int j2_ = 0; j2_ < (g)->k[2]; j2_++) {                                         \
+                    const int i2_ = o2_ * (g)->stride[2] - (g)->pad[2] + j2_ * (g)->dilation[2];    \
+                    if (i2_ < 0 || i2_ >= (g)->in[2]) continue;                                     \
+                    const int cell_ = (j0_ * (g)->k[1] + j1_) * (g)->k[2] + j2_;                    \
+                    const long pos_ = ((long)i0_ * (g)->in[1] + i1_) * (g)->in[2] + i2_;            \
+                    (void)cell_, (void)pos_;                                                        \
+                    __VA_ARGS__;                                                                        \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+    } while (0)
+
 #endif

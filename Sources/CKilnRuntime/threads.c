@@ -15,7 +15,9 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;  // held by the di
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
 
-static int num_threads;  // 0 until first use
+// 0 until first use. Atomic, not under pool_lock: a task of a parallel_for (e.g. a conv's sample) may
+// call a GEMM, which asks for the thread count while the dispatching thread holds the lock.
+static atomic_int num_threads;
 static int num_workers;  // started so far (threads besides the caller)
 
 // One job at a time. `claim` packs (generation << 32 | next task index); a worker claims tasks with a
@@ -85,16 +87,16 @@ static void ensure_workers(int wanted) {
 void kiln_set_num_threads(int n) {
     if (n < 1) n = 1;
     if (n > KILN_MAX_THREADS) n = KILN_MAX_THREADS;
-    pthread_mutex_lock(&pool_lock);
-    num_threads = n;
-    pthread_mutex_unlock(&pool_lock);
+    atomic_store(&num_threads, n);
 }
 
 int kiln_get_num_threads(void) {
-    pthread_mutex_lock(&pool_lock);
-    if (num_threads == 0) num_threads = default_threads();
-    int n = num_threads;
-    pthread_mutex_unlock(&pool_lock);
+    int n = atomic_load(&num_threads);
+    if (n == 0) {
+        int unset = 0;
+        atomic_compare_exchange_strong(&num_threads, &unset, default_threads());
+        n = atomic_load(&num_threads);
+    }
     return n;
 }
 
@@ -103,8 +105,7 @@ void kiln_parallel_for(int ntasks, kiln_task_fn fn, void *ctx) {
         for (int t = 0; t < ntasks; t++) fn(ctx, t);
         return;
     }
-    if (num_threads == 0) num_threads = default_threads();
-    ensure_workers(num_threads - 1);
+    ensure_workers(kiln_get_num_threads() - 1);
     unsigned gen = atomic_load(&generation) + 1;
     atomic_store(&job_fn, fn);
     atomic_store(&job_ctx, ctx);

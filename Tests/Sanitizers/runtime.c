@@ -1,7 +1,8 @@
 // Runtime paths the small models of specs/ do not reach, for the sanitizer lane: GEMMs large enough
 // to pack A and to split over the thread pool (1-3 threads, every ISA level, all three layouts,
 // checked against the reference), two threads calling GEMM at once, every activation, loss and
-// optimizer at sizes off the vector width, and non-finite values through the activations.
+// optimizer at sizes off the vector width, non-finite values through the activations, and the
+// convolution and pooling kernels (against the conv references, on and off the thread pool).
 // Every buffer has its exact size.
 #include "kiln_runtime.h"
 
@@ -165,12 +166,90 @@ static void optimizers(void) {
     }
 }
 
+// Convolution and pooling: each fast conv against its reference on geometries that reach every
+// path (im2col chunks, groups, depthwise, pointwise, padding, stride, dilation, 3D), split over the
+// pool (n >= threads) and not; pooling and global pooling at exact buffer sizes.
+static kiln_conv_geometry geometry(int d, int h, int w, int c, int kd, int kh, int kw, int s, int dil, int same, int f, int groups) {
+    kiln_conv_geometry g = {{d, h, w}, c, {kd, kh, kw}, {1, s, s}, {1, dil, dil}, {0, 0, 0}, {0, 0, 0}, f, groups};
+    for (int a = 0; a < 3; a++) {
+        int span = (g.k[a] - 1) * g.dilation[a] + 1;
+        if (same) {
+            g.out[a] = (g.in[a] + g.stride[a] - 1) / g.stride[a];
+            int total = (g.out[a] - 1) * g.stride[a] + span - g.in[a];
+            g.pad[a] = total > 0 ? total / 2 : 0;
+        } else {
+            g.out[a] = (g.in[a] - span) / g.stride[a] + 1;
+        }
+    }
+    return g;
+}
+
+static int differs(const float *a, const float *b, long count, float tol) {
+    for (long i = 0; i < count; i++)
+        if (!(fabsf(a[i] - b[i]) <= tol)) return 1;
+    return 0;
+}
+
+static void convs(void) {
+    const kiln_conv_geometry gs[] = {
+        geometry(1, 1, 9, 3, 1, 1, 4, 1, 1, 1, 2, 1),     // 1D, even kernel, same
+        geometry(1, 9, 8, 4, 1, 3, 3, 2, 1, 1, 6, 2),     // groups 2, stride 2
+        geometry(1, 9, 9, 3, 1, 3, 3, 1, 2, 1, 6, 3),     // depthwise x2, dilation 2
+        geometry(1, 5, 6, 6, 1, 1, 1, 1, 1, 0, 4, 2),     // pointwise, groups 2
+        geometry(3, 4, 5, 2, 2, 3, 3, 1, 1, 1, 3, 1),     // 3D
+        geometry(1, 64, 64, 8, 1, 3, 3, 1, 1, 0, 16, 1),  // im2col in chunks, samples split
+        geometry(1, 40, 40, 16, 1, 3, 3, 1, 1, 1, 16, 16), // depthwise, samples split
+    };
+    for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++)
+        for (int n = 1; n <= 3; n += 2) {
+            const kiln_conv_geometry *g = &gs[i];
+            long in = (long)n * g->in[0] * g->in[1] * g->in[2] * g->c;
+            long out = (long)n * g->out[0] * g->out[1] * g->out[2] * g->f;
+            long kn = (long)g->k[0] * g->k[1] * g->k[2] * (g->c / g->groups) * g->f;
+            float *x = floats((size_t)in), *w = floats((size_t)kn), *dz = floats((size_t)out);
+            float *z = floats((size_t)out), *zr = floats((size_t)out), *dw = floats((size_t)kn), *dwr = malloc(sizeof(float) * (size_t)kn);
+            float *dx = floats((size_t)in), *dxr = malloc(sizeof(float) * (size_t)in);
+            memcpy(dwr, dw, sizeof(float) * (size_t)kn);
+            memcpy(dxr, dx, sizeof(float) * (size_t)in);
+            kiln_conv_forward(z, x, w, n, g);
+            kiln_conv_forward_ref(zr, x, w, n, g);
+            kiln_conv_backward_kernel(dw, x, dz, n, g);
+            kiln_conv_backward_kernel_ref(dwr, x, dz, n, g);
+            kiln_conv_backward_input(dx, dz, w, n, g);
+            kiln_conv_backward_input_ref(dxr, dz, w, n, g);
+            int bad = differs(z, zr, out, 1e-4f) || differs(dw, dwr, kn, 1e-5f * (float)(out + 1)) || differs(dx, dxr, in, 1e-4f);
+            if (!bad) {  // pooling on the same input (c = f)
+                kiln_conv_geometry p = geometry(g->in[0], g->in[1], g->in[2], g->c, 1, 3, 3, 2, 1, 1, g->c, 1);
+                long pout = (long)n * p.out[0] * p.out[1] * p.out[2] * p.c, spatial = in / n / g->c;
+                float *y = floats((size_t)pout), *dy = floats((size_t)pout), *gy = floats((size_t)n * g->c);
+                kiln_max_pool_forward(y, x, n, &p);
+                kiln_max_pool_backward(dx, dy, x, y, n, &p);
+                kiln_avg_pool_forward(y, x, n, &p);
+                kiln_avg_pool_backward(dx, dy, n, &p);
+                kiln_global_max_pool_forward(gy, x, n, (int)spatial, g->c);
+                kiln_global_max_pool_backward(dx, gy, x, gy, n, (int)spatial, g->c);
+                kiln_global_avg_pool_forward(gy, x, n, (int)spatial, g->c);
+                kiln_global_avg_pool_backward(dx, gy, n, (int)spatial, g->c);
+                for (long j = 0; j < in; j++)
+                    if (!isfinite(dx[j])) bad = 1;
+                free(y); free(dy); free(gy);
+            }
+            free(x); free(w); free(dz); free(z); free(zr); free(dw); free(dwr); free(dx); free(dxr);
+            if (bad) {
+                fprintf(stderr, "sanitizers: runtime: conv/pool geometry %zu n %d differs from the reference\n", i, n);
+                exit(1);
+            }
+        }
+}
+
 int main(void) {
     gemms();
     activations();
     losses();
     optimizers();
-    printf("sanitizers: runtime ok (GEMM at ISA levels 0-%d on 1-3 threads, activations, losses, optimizers, dropout, gather)\n",
+    kiln_set_num_threads(2);
+    convs();
+    printf("sanitizers: runtime ok (GEMM at ISA levels 0-%d on 1-3 threads, activations, losses, optimizers, dropout, gather, conv, pooling)\n",
            kiln_gemm_set_isa(99));
     return 0;
 }

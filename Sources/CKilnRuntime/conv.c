@@ -1,0 +1,444 @@
+// Convolution (channels_last) over 1, 2 or 3 spatial axes with one geometry (kiln_conv_geometry).
+// Fast path: im2col of a chunk of output rows into a per-thread buffer, then the packed GEMM:
+//   forward          z (rows, f)    = col (rows, Kc) . kernel (Kc, f)       Kc = k0*k1*k2*c
+//   backward kernel  dkernel (Kc, f) += col^T . dz (rows, f)
+//   backward input   dcol (rows, Kc) = dz . kernel^T, scatter-added into dinp (col2im)
+// A col row holds the groups one after another, [g][k0][k1][k2][c/groups], so group g is a column
+// block of col, kernel and z and costs one strided GEMM. Pointwise convs (1x1, stride 1, no padding)
+// use the input as col. Depthwise (c/groups == 1) runs direct loops over the channels instead.
+// Samples are split over the pool, each task single-threaded inside (a nested kiln_parallel_for
+// runs serially); with fewer samples than threads the GEMMs split themselves instead.
+#include "kiln_runtime.h"
+#include "kiln_internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#ifndef COL_CHUNK_FLOATS
+#define COL_CHUNK_FLOATS (1 << 18)  // col floats per chunk: 1 MB, in a core's L2 beside the packed kernel
+#endif
+#define PARALLEL_MIN_MACS 1000000.0     // below this, a conv runs on the calling thread
+
+// ---- geometry -------------------------------------------------------------------------
+
+typedef struct {
+    const kiln_conv_geometry *g;
+    int cg, fg;     // channels and filters per group
+    int cells;      // k0*k1*k2
+    int kg, kc;     // col columns per group (cells*cg), per row (groups*kg)
+    int rows;       // output positions per sample
+    long in_size;   // floats per input sample: in0*in1*in2*c
+    long out_size;  // floats per output sample: rows*f
+    int pointwise;  // col == input
+    int depthwise;  // one input channel per group
+    int chunk;      // col rows per chunk
+} conv_shape;
+
+static conv_shape shape_of(const kiln_conv_geometry *g) {
+    conv_shape s = {.g = g};
+    s.cg = g->c / g->groups;
+    s.fg = g->f / g->groups;
+    s.cells = g->k[0] * g->k[1] * g->k[2];
+    s.kg = s.cells * s.cg;
+    s.kc = s.kg * g->groups;
+    s.rows = g->out[0] * g->out[1] * g->out[2];
+    s.in_size = (long)g->in[0] * g->in[1] * g->in[2] * g->c;
+    s.out_size = (long)s.rows * g->f;
+    s.pointwise = s.cells == 1 && g->pad[0] == 0 && g->pad[1] == 0 && g->pad[2] == 0 && g->stride[0] == 1 &&
+                  g->stride[1] == 1 && g->stride[2] == 1;
+    s.depthwise = !s.pointwise && s.cg == 1 && g->groups > 1;
+    s.chunk = COL_CHUNK_FLOATS / (s.kc > 0 ? s.kc : 1);
+    if (s.chunk < 1) s.chunk = 1;
+    if (s.chunk > s.rows) s.chunk = s.rows;
+    return s;
+}
+
+// Samples as parallel tasks when there are enough of them and enough work per call.
+// KILN_CONV_NO_SAMPLE_SPLIT (bench/conv only) keeps samples serial, so that the GEMMs split instead.
+static int split_samples(const conv_shape *s, int n) {
+#ifdef KILN_CONV_NO_SAMPLE_SPLIT
+    (void)s, (void)n;
+    return 0;
+#endif
+    int threads = kiln_get_num_threads();
+    return threads > 1 && n >= threads && (double)n * s->rows * s->kg * s->g->f >= PARALLEL_MIN_MACS;
+}
+
+// ---- per-thread col buffer (grown on demand; pool workers keep theirs) ---------------------
+
+typedef struct {
+    float *p;
+    size_t n;
+} col_buffer;
+
+static _Thread_local col_buffer col_tls __attribute__((tls_model("initial-exec")));
+static pthread_key_t col_key;
+static pthread_once_t col_once = PTHREAD_ONCE_INIT;
+static void col_release(void *b) {
+    col_buffer *c = b;
+    free(c->p);
+    *c = (col_buffer){0};
+}
+static void col_key_create(void) {
+    if (pthread_key_create(&col_key, col_release) != 0) abort();
+}
+
+static float *col_get(size_t n) {
+    if (col_tls.n < n) {
+        if (!col_tls.p) {  // this thread's first buffer: free it when the thread exits
+            pthread_once(&col_once, col_key_create);
+            pthread_setspecific(col_key, &col_tls);
+        }
+        free(col_tls.p);
+        col_tls.p = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
+        col_tls.n = col_tls.p ? n : 0;
+        if (!col_tls.p) abort();
+    }
+    return col_tls.p;
+}
+
+// ---- im2col / col2im -------------------------------------------------------------------
+
+// col (nr, groups, k0, k1, k2, cg) = the windows of output rows [r0, r0+nr) of x (in0, in1, in2, c);
+// zero where a window reaches into the padding.
+static void im2col(float *col, const float *x, const conv_shape *s, int r0, int nr) {
+    const kiln_conv_geometry *g = s->g;
+    const int c = g->c, cg = s->cg, k2 = g->k[2];
+    const int run = g->groups == 1 && g->dilation[2] == 1;  // k2 adjacent cells: one copy of k2*c floats
+    float *dst = col;
+    for (int r = r0; r < r0 + nr; r++) {
+        const int o2 = r % g->out[2], o1 = r / g->out[2] % g->out[1], o0 = r / g->out[2] / g->out[1];
+        const int b0 = o0 * g->stride[0] - g->pad[0], b1 = o1 * g->stride[1] - g->pad[1];
+        const int b2 = o2 * g->stride[2] - g->pad[2];
+        const int whole = run && b2 >= 0 && b2 + k2 <= g->in[2];
+        for (int gi = 0; gi < g->groups; gi++)
+            for (int j0 = 0; j0 < g->k[0]; j0++) {
+                const int i0 = b0 + j0 * g->dilation[0];
+                for (int j1 = 0; j1 < g->k[1]; j1++, dst += (long)k2 * cg) {
+                    const int i1 = b1 + j1 * g->dilation[1];
+                    if (i0 < 0 || i0 >= g->in[0] || i1 < 0 || i1 >= g->in[1]) {
+                        memset(dst, 0, (size_t)k2 * cg * sizeof(float));
+                        continue;
+                    }
+                    const float *xr = x + ((long)i0 * g->in[1] + i1) * g->in[2] * c + gi * cg;
+                    if (whole) {
+                        memcpy(dst, xr + (long)b2 * c, (size_t)k2 * c * sizeof(float));
+                        continue;
+                    }
+                    for (int j2 = 0; j2 < k2; j2++) {
+                        const int i2 = b2 + j2 * g->dilation[2];
+                        if (i2 >= 0 && i2 < g->in[2])
+                            memcpy(dst + j2 * cg, xr + (long)i2 * c, (size_t)cg * sizeof(float));
+                        else
+                            memset(dst + j2 * cg, 0, (size_t)cg * sizeof(float));
+                    }
+                }
+            }
+    }
+}
+
+// dx (in0, in1, in2, c) += col (nr, groups, k0, k1, k2, cg) summed back onto the windows of rows
+// [r0, r0+nr); padding cells are dropped.
+static void col2im(float *dx, const float *col, const conv_shape *s, int r0, int nr) {
+    const kiln_conv_geometry *g = s->g;
+    const int c = g->c, cg = s->cg, k2 = g->k[2];
+    const int run = g->groups == 1 && g->dilation[2] == 1;
+    const float *src = col;
+    for (int r = r0; r < r0 + nr; r++) {
+        const int o2 = r % g->out[2], o1 = r / g->out[2] % g->out[1], o0 = r / g->out[2] / g->out[1];
+        const int b0 = o0 * g->stride[0] - g->pad[0], b1 = o1 * g->stride[1] - g->pad[1];
+        const int b2 = o2 * g->stride[2] - g->pad[2];
+        const int whole = run && b2 >= 0 && b2 + k2 <= g->in[2];
+        for (int gi = 0; gi < g->groups; gi++)
+            for (int j0 = 0; j0 < g->k[0]; j0++) {
+                const int i0 = b0 + j0 * g->dilation[0];
+                for (int j1 = 0; j1 < g->k[1]; j1++, src += (long)k2 * cg) {
+                    const int i1 = b1 + j1 * g->dilation[1];
+                    if (i0 < 0 || i0 >= g->in[0] || i1 < 0 || i1 >= g->in[1]) continue;
+                    float *xr = dx + ((long)i0 * g->in[1] + i1) * g->in[2] * c + gi * cg;
+                    if (whole) {
+                        float *d = xr + (long)b2 * c;
+                        for (int i = 0; i < k2 * c; i++) d[i] += src[i];
+                        continue;
+                    }
+                    for (int j2 = 0; j2 < k2; j2++) {
+                        const int i2 = b2 + j2 * g->dilation[2];
+                        if (i2 < 0 || i2 >= g->in[2]) continue;
+                        float *d = xr + (long)i2 * c;
+                        const float *v = src + j2 * cg;
+                        for (int i = 0; i < cg; i++) d[i] += v[i];
+                    }
+                }
+            }
+    }
+}
+
+// ---- per-sample work ---------------------------------------------------------------------
+
+typedef struct {
+    const conv_shape *s;
+    float *out;                 // z, dkernel or dinp
+    const float *inp, *other;   // forward: inp, kernel; backward kernel: inp, dz; backward input: dz, kernel
+    int n, per_task;            // backward kernel: samples per task
+    float *partials;            // backward kernel: (tasks-1, Kc, f) sums of tasks 1.., zeroed
+} conv_job;
+
+// z (rows, f) for one sample: x (in..., c), w (Kc, f)
+static void forward_sample(float *z, const float *x, const float *w, const conv_shape *s) {
+    const kiln_conv_geometry *g = s->g;
+    const int f = g->f, c = g->c;
+    if (s->depthwise) {
+        const int m = s->fg;  // filters per channel: filter ch*m + j reads channel ch
+        for (int r = 0; r < s->rows; r++) {
+            float *zr = z + (long)r * f;
+            memset(zr, 0, (size_t)f * sizeof(float));
+            KILN_FOR_WINDOW(g, r, {
+                const float *xr = x + pos_ * c, *wr = w + (long)cell_ * f;
+                if (m == 1)
+                    for (int ch = 0; ch < c; ch++) zr[ch] += xr[ch] * wr[ch];
+                else
+                    for (int ch = 0; ch < c; ch++)
+                        for (int j = 0; j < m; j++) zr[ch * m + j] += xr[ch] * wr[ch * m + j];
+            });
+        }
+        return;
+    }
+    for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
+        const int nr = s->rows - r0 < s->chunk ? s->rows - r0 : s->chunk;
+        float *col = col_get((size_t)nr * s->kc);  // (nr, Kc)
+        im2col(col, x, s, r0, nr);
+        for (int gi = 0; gi < g->groups; gi++)
+            kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, s->kc, 1, w + (long)gi * s->fg, f, 1,
+                              z + (long)r0 * f + (long)gi * s->fg, f, 0);
+    }
+}
+
+// dw (Kc, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f)
+static void backward_kernel_sample(float *dw, const float *x, const float *dz, const conv_shape *s) {
+    const kiln_conv_geometry *g = s->g;
+    const int f = g->f, c = g->c;
+    if (s->depthwise) {
+        const int m = s->fg;
+        for (int r = 0; r < s->rows; r++) {
+            const float *dzr = dz + (long)r * f;
+            KILN_FOR_WINDOW(g, r, {
+                const float *xr = x + pos_ * c;
+                float *dwr = dw + (long)cell_ * f;
+                if (m == 1)
+                    for (int ch = 0; ch < c; ch++) dwr[ch] += xr[ch] * dzr[ch];
+                else
+                    for (int ch = 0; ch < c; ch++)
+                        for (int j = 0; j < m; j++) dwr[ch * m + j] += xr[ch] * dzr[ch * m + j];
+            });
+        }
+        return;
+    }
+    for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
+        const int nr = s->rows - r0 < s->chunk ? s->rows - r0 : s->chunk;
+        float *col = col_get((size_t)nr * s->kc);  // (nr, Kc)
+        im2col(col, x, s, r0, nr);
+        for (int gi = 0; gi < g->groups; gi++)  // dw_g (kg, fg) += col_g^T (kg, nr) . dz_g (nr, fg)
+            kiln_gemm_strided(s->kg, s->fg, nr, col + (long)gi * s->kg, 1, s->kc, dz + (long)r0 * f + (long)gi * s->fg,
+                              f, 1, dw + (long)gi * s->fg, f, 1);
+    }
+}
+
+// dx (in..., c) += the input gradient of one sample: dz (rows, f), w (Kc, f)
+static void backward_input_sample(float *dx, const float *dz, const float *w, const conv_shape *s) {
+    const kiln_conv_geometry *g = s->g;
+    const int f = g->f, c = g->c;
+    if (s->depthwise) {
+        const int m = s->fg;
+        for (int r = 0; r < s->rows; r++) {
+            const float *dzr = dz + (long)r * f;
+            KILN_FOR_WINDOW(g, r, {
+                float *dxr = dx + pos_ * c;
+                const float *wr = w + (long)cell_ * f;
+                if (m == 1)
+                    for (int ch = 0; ch < c; ch++) dxr[ch] += dzr[ch] * wr[ch];
+                else
+                    for (int ch = 0; ch < c; ch++) {
+                        float sum = 0.0f;
+                        for (int j = 0; j < m; j++) sum += dzr[ch * m + j] * wr[ch * m + j];
+                        dxr[ch] += sum;
+                    }
+            });
+        }
+        return;
+    }
+    for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
+        const int nr = s->rows - r0 < s->chunk ? s->rows - r0 : s->chunk;
+        float *dcol = col_get((size_t)nr * s->kc);  // (nr, Kc)
+        for (int gi = 0; gi < g->groups; gi++)  // dcol_g (nr, kg) = dz_g (nr, fg) . w_g^T (fg, kg)
+            kiln_gemm_strided(nr, s->kg, s->fg, dz + (long)r0 * f + (long)gi * s->fg, f, 1, w + (long)gi * s->fg, 1, f,
+                              dcol + (long)gi * s->kg, s->kc, 0);
+        col2im(dx, dcol, s, r0, nr);
+    }
+}
+
+static void forward_task(void *ctx, int b) {
+    const conv_job *j = ctx;
+    forward_sample(j->out + b * j->s->out_size, j->inp + b * j->s->in_size, j->other, j->s);
+}
+
+static void backward_input_task(void *ctx, int b) {
+    const conv_job *j = ctx;
+    backward_input_sample(j->out + b * j->s->in_size, j->inp + b * j->s->out_size, j->other, j->s);
+}
+
+// Task t sums samples [t*per_task, (t+1)*per_task): task 0 into dkernel, the others into their partials.
+static void backward_kernel_task(void *ctx, int t) {
+    const conv_job *j = ctx;
+    const long size = (long)j->s->kc * j->s->g->f;
+    float *dw = t == 0 ? j->out : j->partials + (t - 1) * size;
+    for (int b = t * j->per_task; b < j->n && b < (t + 1) * j->per_task; b++)
+        backward_kernel_sample(dw, j->inp + b * j->s->in_size, j->other + b * j->s->out_size, j->s);
+}
+
+// ---- entry points ------------------------------------------------------------------------
+
+void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
+    // z (n, out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
+    const conv_shape s = shape_of(g);
+    if (s.pointwise) {  // the whole batch is one col: z (n*rows, f) = inp (n*rows, c) . kernel (c/groups, f)
+        for (int gi = 0; gi < g->groups; gi++)
+            kiln_gemm_strided(n * s.rows, s.fg, s.cg, inp + gi * s.cg, g->c, 1, kernel + gi * s.fg, g->f, 1,
+                              z + gi * s.fg, g->f, 0);
+        return;
+    }
+    conv_job job = {&s, z, inp, kernel, n, 1, NULL};
+    if (split_samples(&s, n))
+        kiln_parallel_for(n, forward_task, &job);
+    else
+        for (int b = 0; b < n; b++) forward_task(&job, b);
+}
+
+void kiln_conv_backward_kernel(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g) {
+    // dkernel (k0, k1, k2, c/groups, f) += ...; inp (n, in..., c); dz (n, out..., f)
+    const conv_shape s = shape_of(g);
+    if (s.pointwise) {  // dkernel_g (cg, fg) += inp_g^T (cg, n*rows) . dz_g (n*rows, fg)
+        for (int gi = 0; gi < g->groups; gi++)
+            kiln_gemm_strided(s.cg, s.fg, n * s.rows, inp + gi * s.cg, 1, g->c, dz + gi * s.fg, g->f, 1,
+                              dkernel + gi * s.fg, g->f, 1);
+        return;
+    }
+    const long size = (long)s.kc * g->f;
+    int tasks = split_samples(&s, n) ? kiln_get_num_threads() : 1;
+    if (tasks > n) tasks = n;
+    float *partials = tasks > 1 ? calloc((size_t)(tasks - 1) * size, sizeof(float)) : NULL;
+    if (tasks > 1 && !partials) tasks = 1;  // no memory for the split: one task does it all
+    conv_job job = {&s, dkernel, inp, dz, n, (n + tasks - 1) / tasks, partials};
+    tasks = (n + job.per_task - 1) / job.per_task;
+    if (tasks > 1)
+        kiln_parallel_for(tasks, backward_kernel_task, &job);
+    else
+        backward_kernel_task(&job, 0);
+    for (int t = 1; t < tasks; t++)
+        for (long i = 0; i < size; i++) dkernel[i] += partials[(t - 1) * size + i];
+    free(partials);
+}
+
+void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g) {
+    // dinp (n, in..., c) += ...; dz (n, out..., f); kernel (k0, k1, k2, c/groups, f)
+    const conv_shape s = shape_of(g);
+    if (s.pointwise) {  // dinp_g (n*rows, cg) += dz_g (n*rows, fg) . kernel_g^T (fg, cg)
+        for (int gi = 0; gi < g->groups; gi++)
+            kiln_gemm_strided(n * s.rows, s.cg, s.fg, dz + gi * s.fg, g->f, 1, kernel + gi * s.fg, 1, g->f,
+                              dinp + gi * s.cg, g->c, 1);
+        return;
+    }
+    conv_job job = {&s, dinp, dz, kernel, n, 1, NULL};
+    if (split_samples(&s, n))
+        kiln_parallel_for(n, backward_input_task, &job);
+    else
+        for (int b = 0; b < n; b++) backward_input_task(&job, b);
+}
+
+// ---- naive references (double accumulation; plain loops, no shared index helpers) -------------
+
+// Input index along one axis for output o and kernel tap j; -1 in the padding.
+static int ref_in(const kiln_conv_geometry *g, int axis, int o, int j) {
+    int i = o * g->stride[axis] - g->pad[axis] + j * g->dilation[axis];
+    return i >= 0 && i < g->in[axis] ? i : -1;
+}
+
+void kiln_conv_forward_ref(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
+    const int c = g->c, f = g->f, cg = c / g->groups, fg = f / g->groups;
+    for (int b = 0; b < n; b++)
+        for (int o0 = 0; o0 < g->out[0]; o0++)
+            for (int o1 = 0; o1 < g->out[1]; o1++)
+                for (int o2 = 0; o2 < g->out[2]; o2++)
+                    for (int fo = 0; fo < f; fo++) {
+                        const int gi = fo / fg;
+                        double sum = 0;
+                        for (int j0 = 0; j0 < g->k[0]; j0++)
+                            for (int j1 = 0; j1 < g->k[1]; j1++)
+                                for (int j2 = 0; j2 < g->k[2]; j2++) {
+                                    int i0 = ref_in(g, 0, o0, j0), i1 = ref_in(g, 1, o1, j1), i2 = ref_in(g, 2, o2, j2);
+                                    if (i0 < 0 || i1 < 0 || i2 < 0) continue;
+                                    for (int ci = 0; ci < cg; ci++) {
+                                        long xi = (((long)b * g->in[0] + i0) * g->in[1] + i1) * g->in[2] + i2;
+                                        long wi = (((long)j0 * g->k[1] + j1) * g->k[2] + j2) * cg + ci;
+                                        sum += (double)inp[xi * c + gi * cg + ci] * kernel[wi * f + fo];
+                                    }
+                                }
+                        long zi = (((long)b * g->out[0] + o0) * g->out[1] + o1) * g->out[2] + o2;
+                        z[zi * f + fo] = (float)sum;
+                    }
+}
+
+void kiln_conv_backward_kernel_ref(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g) {
+    const int c = g->c, f = g->f, cg = c / g->groups, fg = f / g->groups;
+    for (int j0 = 0; j0 < g->k[0]; j0++)
+        for (int j1 = 0; j1 < g->k[1]; j1++)
+            for (int j2 = 0; j2 < g->k[2]; j2++)
+                for (int ci = 0; ci < cg; ci++)
+                    for (int fo = 0; fo < f; fo++) {
+                        const int gi = fo / fg;
+                        double sum = 0;
+                        for (int b = 0; b < n; b++)
+                            for (int o0 = 0; o0 < g->out[0]; o0++)
+                                for (int o1 = 0; o1 < g->out[1]; o1++)
+                                    for (int o2 = 0; o2 < g->out[2]; o2++) {
+                                        int i0 = ref_in(g, 0, o0, j0), i1 = ref_in(g, 1, o1, j1), i2 = ref_in(g, 2, o2, j2);
+                                        if (i0 < 0 || i1 < 0 || i2 < 0) continue;
+                                        long xi = (((long)b * g->in[0] + i0) * g->in[1] + i1) * g->in[2] + i2;
+                                        long zi = (((long)b * g->out[0] + o0) * g->out[1] + o1) * g->out[2] + o2;
+                                        sum += (double)inp[xi * c + gi * cg + ci] * dz[zi * f + fo];
+                                    }
+                        long wi = (((long)j0 * g->k[1] + j1) * g->k[2] + j2) * cg + ci;
+                        dkernel[wi * f + fo] = (float)(dkernel[wi * f + fo] + sum);
+                    }
+}
+
+// Output index along one axis that reads input i through tap j; -1 when none does.
+static int ref_out(const kiln_conv_geometry *g, int axis, int i, int j) {
+    int t = i + g->pad[axis] - j * g->dilation[axis];
+    if (t < 0 || t % g->stride[axis] != 0) return -1;
+    int o = t / g->stride[axis];
+    return o < g->out[axis] ? o : -1;
+}
+
+void kiln_conv_backward_input_ref(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g) {
+    const int c = g->c, f = g->f, cg = c / g->groups, fg = f / g->groups;
+    for (int b = 0; b < n; b++)
+        for (int i0 = 0; i0 < g->in[0]; i0++)
+            for (int i1 = 0; i1 < g->in[1]; i1++)
+                for (int i2 = 0; i2 < g->in[2]; i2++)
+                    for (int ch = 0; ch < c; ch++) {
+                        const int gi = ch / cg, ci = ch % cg;
+                        double sum = 0;
+                        for (int j0 = 0; j0 < g->k[0]; j0++)
+                            for (int j1 = 0; j1 < g->k[1]; j1++)
+                                for (int j2 = 0; j2 < g->k[2]; j2++) {
+                                    int o0 = ref_out(g, 0, i0, j0), o1 = ref_out(g, 1, i1, j1), o2 = ref_out(g, 2, i2, j2);
+                                    if (o0 < 0 || o1 < 0 || o2 < 0) continue;
+                                    long zi = (((long)b * g->out[0] + o0) * g->out[1] + o1) * g->out[2] + o2;
+                                    long wi = (((long)j0 * g->k[1] + j1) * g->k[2] + j2) * cg + ci;
+                                    for (int fo = gi * fg; fo < (gi + 1) * fg; fo++)
+                                        sum += (double)dz[zi * f + fo] * kernel[wi * f + fo];
+                                }
+                        long xi = (((long)b * g->in[0] + i0) * g->in[1] + i1) * g->in[2] + i2;
+                        dinp[xi * c + ch] = (float)(dinp[xi * c + ch] + sum);
+                    }
+}

@@ -1,0 +1,344 @@
+import CKilnRuntime
+import XCTest
+
+/// A channels_last geometry as Keras builds it: "valid" or "same" (TF: total // 2 before, the rest after).
+func convGeometry(_ inp: [Int], c: Int, k: [Int], stride: [Int] = [1, 1, 1], dilation: [Int] = [1, 1, 1],
+                  same: Bool = false, f: Int, groups: Int = 1) -> kiln_conv_geometry {
+    var out = [0, 0, 0], pad = [0, 0, 0]
+    for a in 0..<3 {
+        let span = (k[a] - 1) * dilation[a] + 1
+        if same {
+            out[a] = (inp[a] + stride[a] - 1) / stride[a]
+            pad[a] = max((out[a] - 1) * stride[a] + span - inp[a], 0) / 2
+        } else {
+            out[a] = (inp[a] - span) / stride[a] + 1
+        }
+    }
+    func t(_ v: [Int]) -> (Int32, Int32, Int32) { (Int32(v[0]), Int32(v[1]), Int32(v[2])) }
+    return kiln_conv_geometry(in: t(inp), c: Int32(c), k: t(k), stride: t(stride), dilation: t(dilation), pad: t(pad),
+                              out: t(out), f: Int32(f), groups: Int32(groups))
+}
+
+extension kiln_conv_geometry {
+    var inSize: Int { Int(self.in.0) * Int(self.in.1) * Int(self.in.2) * Int(c) }
+    var outPositions: Int { Int(out.0) * Int(out.1) * Int(out.2) }
+    var outSize: Int { outPositions * Int(f) }
+    var kernelCells: Int { Int(k.0) * Int(k.1) * Int(k.2) }
+    var kernelSize: Int { kernelCells * Int(c / groups) * Int(f) }
+}
+
+final class CRuntimeConvTests: XCTestCase {
+    typealias Conv = (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32,
+                      UnsafePointer<kiln_conv_geometry>?) -> Void
+
+    // (name, geometry): 1D, 2D, 3D; strides, dilation, "same" with odd and even kernels, groups,
+    // depthwise (f = c and f = 2c), 1x1 (the pointwise path and a strided one), and two big enough to
+    // chunk im2col and split samples over the pool.
+    static let geometries: [(String, kiln_conv_geometry)] = [
+        ("1D valid", convGeometry([1, 1, 9], c: 2, k: [1, 1, 3], f: 3)),
+        ("1D stride 2 same", convGeometry([1, 1, 10], c: 3, k: [1, 1, 3], stride: [1, 1, 2], same: true, f: 4)),
+        ("1D dilation 2", convGeometry([1, 1, 11], c: 2, k: [1, 1, 3], dilation: [1, 1, 2], f: 2)),
+        ("1D same k4", convGeometry([1, 1, 8], c: 2, k: [1, 1, 4], same: true, f: 3)),
+        ("2D valid 3x3", convGeometry([1, 7, 6], c: 3, k: [1, 3, 3], f: 5)),
+        ("2D same 3x3", convGeometry([1, 6, 7], c: 4, k: [1, 3, 3], same: true, f: 6)),
+        ("2D same 4x4", convGeometry([1, 7, 6], c: 2, k: [1, 4, 4], same: true, f: 3)),
+        ("2D same 2x3 stride (1,2)", convGeometry([1, 6, 9], c: 3, k: [1, 2, 3], stride: [1, 1, 2], same: true, f: 4)),
+        ("2D stride 2 same", convGeometry([1, 9, 8], c: 3, k: [1, 3, 3], stride: [1, 2, 2], same: true, f: 4)),
+        ("2D stride 2 valid 2x2", convGeometry([1, 8, 9], c: 2, k: [1, 2, 2], stride: [1, 2, 2], f: 3)),
+        ("2D dilation 2 same", convGeometry([1, 9, 9], c: 2, k: [1, 3, 3], dilation: [1, 2, 2], same: true, f: 3)),
+        ("2D groups 2", convGeometry([1, 6, 6], c: 4, k: [1, 3, 3], same: true, f: 6, groups: 2)),
+        ("2D groups 2 stride 2", convGeometry([1, 7, 7], c: 6, k: [1, 3, 3], stride: [1, 2, 2], f: 4, groups: 2)),
+        ("2D depthwise", convGeometry([1, 6, 7], c: 5, k: [1, 3, 3], same: true, f: 5, groups: 5)),
+        ("2D depthwise x2", convGeometry([1, 6, 7], c: 3, k: [1, 3, 3], f: 6, groups: 3)),
+        ("2D depthwise stride 2", convGeometry([1, 9, 8], c: 4, k: [1, 3, 3], stride: [1, 2, 2], same: true, f: 8, groups: 4)),
+        ("2D 1x1", convGeometry([1, 5, 6], c: 7, k: [1, 1, 1], f: 4)),
+        ("2D 1x1 groups 2", convGeometry([1, 5, 6], c: 6, k: [1, 1, 1], f: 4, groups: 2)),
+        ("2D 1x1 stride 2", convGeometry([1, 7, 7], c: 3, k: [1, 1, 1], stride: [1, 2, 2], f: 4)),
+        ("3D same", convGeometry([4, 5, 6], c: 3, k: [3, 3, 3], same: true, f: 4)),
+        ("3D stride (2,2,1) valid", convGeometry([5, 6, 5], c: 2, k: [2, 3, 2], stride: [2, 2, 1], f: 3)),
+        ("3D dilation groups", convGeometry([5, 5, 5], c: 4, k: [2, 2, 2], dilation: [2, 1, 2], same: true, f: 4, groups: 2)),
+        ("2D chunked im2col", convGeometry([1, 64, 64], c: 8, k: [1, 3, 3], f: 16)),
+        ("2D depthwise split", convGeometry([1, 40, 40], c: 16, k: [1, 3, 3], same: true, f: 32, groups: 16)),
+    ]
+
+    override func tearDown() {
+        kiln_set_num_threads(2)
+    }
+
+    /// Fast vs reference on one geometry: forward overwrites (z starts as NaN), backward kernels add onto
+    /// prefilled buffers. Returns failure messages.
+    func compare(_ name: String, _ geometry: kiln_conv_geometry, n: Int, seed: UInt64) -> [String] {
+        var g = geometry
+        var rng = TestRandom(seed: seed)
+        let x = rng.array(n * g.inSize), w = rng.array(g.kernelSize), dz = rng.array(n * g.outSize)
+        let dw0 = rng.array(g.kernelSize), dx0 = rng.array(n * g.inSize)
+        let cg = Int(g.c / g.groups), fg = Int(g.f / g.groups)
+        var failures: [String] = []
+        func check(_ what: String, _ got: [Float], _ want: [Float], terms: Int) {
+            let tol = 1e-5 + 2e-6 * Float(terms)  // float accumulation of `terms` products of |x| < 1
+            let bad = zip(got, want).filter { !(abs($0 - $1) <= tol) }.count
+            if bad > 0 { failures.append("\(name) n=\(n) \(what): \(bad) of \(got.count) differ") }
+        }
+        var z = [Float](repeating: .nan, count: n * g.outSize), zRef = z
+        kiln_conv_forward(&z, x, w, Int32(n), &g)
+        kiln_conv_forward_ref(&zRef, x, w, Int32(n), &g)
+        check("forward", z, zRef, terms: g.kernelCells * cg)
+        var dw = dw0, dwRef = dw0
+        kiln_conv_backward_kernel(&dw, x, dz, Int32(n), &g)
+        kiln_conv_backward_kernel_ref(&dwRef, x, dz, Int32(n), &g)
+        check("backward kernel", dw, dwRef, terms: n * g.outPositions + 1)
+        var dx = dx0, dxRef = dx0
+        kiln_conv_backward_input(&dx, dz, w, Int32(n), &g)
+        kiln_conv_backward_input_ref(&dxRef, dz, w, Int32(n), &g)
+        check("backward input", dx, dxRef, terms: g.kernelCells * fg + 1)
+        return failures
+    }
+
+    func testFastMatchesReferenceOnGeometryTable() {
+        for (i, (name, g)) in Self.geometries.enumerated() {
+            for n in [1, 3] {
+                for failure in compare(name, g, n: n, seed: UInt64(i * 11 + n)) { XCTFail(failure) }
+            }
+        }
+    }
+
+    func testOneAndThreeThreadsMatchReference() {
+        let big = Self.geometries.filter { $0.0.hasPrefix("2D chunked") || $0.0.hasPrefix("2D depthwise split") }
+        for threads: Int32 in [1, 3] {
+            kiln_set_num_threads(threads)
+            for (name, g) in big {
+                for failure in compare("\(name) threads=\(threads)", g, n: 4, seed: 5) { XCTFail(failure) }
+            }
+        }
+    }
+
+    // ---- the references by hand ----
+
+    func testReferenceOnHandComputedCases() {
+        // 1D [1,2,3,4] * [1,1] -> [3,5,7]; backward with dz = 1: dkernel [6,9], dinp [1,2,2,1]
+        var g = convGeometry([1, 1, 4], c: 1, k: [1, 1, 2], f: 1)
+        var z = [Float](repeating: 0, count: 3)
+        kiln_conv_forward_ref(&z, [1, 2, 3, 4], [1, 1], 1, &g)
+        XCTAssertEqual(z, [3, 5, 7])
+        var dw: [Float] = [100, 200], dx: [Float] = [0, 0, 0, 10]
+        kiln_conv_backward_kernel_ref(&dw, [1, 2, 3, 4], [1, 1, 1], 1, &g)
+        kiln_conv_backward_input_ref(&dx, [1, 1, 1], [1, 1], 1, &g)
+        XCTAssertEqual(dw, [106, 209])
+        XCTAssertEqual(dx, [1, 2, 2, 11])
+
+        // "same" with an even kernel: pad 1 before, 2 after
+        g = convGeometry([1, 1, 4], c: 1, k: [1, 1, 4], same: true, f: 1)
+        XCTAssertEqual(g.pad.2, 1)
+        z = [Float](repeating: 0, count: 4)
+        kiln_conv_forward_ref(&z, [1, 2, 3, 4], [1, 10, 100, 1000], 1, &g)
+        XCTAssertEqual(z, [3210, 4321, 432, 43])
+
+        // stride 2, dilation 2: taps x[2o] and x[2o+2]
+        g = convGeometry([1, 1, 7], c: 1, k: [1, 1, 2], stride: [1, 1, 2], dilation: [1, 1, 2], f: 1)
+        z = [Float](repeating: 0, count: 3)
+        kiln_conv_forward_ref(&z, [1, 2, 3, 4, 5, 6, 7], [1, 1], 1, &g)
+        XCTAssertEqual(z, [4, 8, 12])
+
+        // groups 2, 1x1: each channel feeds its own filter; kernel (1,1,1, 1, 2)
+        g = convGeometry([1, 1, 1], c: 2, k: [1, 1, 1], f: 2, groups: 2)
+        z = [0, 0]
+        kiln_conv_forward_ref(&z, [3, 5], [2, 10], 1, &g)
+        XCTAssertEqual(z, [6, 50])
+        dw = [0, 0]
+        dx = [0, 0]
+        kiln_conv_backward_kernel_ref(&dw, [3, 5], [1, 1], 1, &g)
+        kiln_conv_backward_input_ref(&dx, [1, 1], [2, 10], 1, &g)
+        XCTAssertEqual(dw, [3, 5])
+        XCTAssertEqual(dx, [2, 10])
+
+        // 2D "same" 3x3 of ones on a 3x3 input of 1...9: the corner sums its 4 in-bounds cells
+        g = convGeometry([1, 3, 3], c: 1, k: [1, 3, 3], same: true, f: 1)
+        z = [Float](repeating: 0, count: 9)
+        kiln_conv_forward_ref(&z, (1...9).map(Float.init), [Float](repeating: 1, count: 9), 1, &g)
+        XCTAssertEqual(z, [12, 21, 16, 27, 45, 33, 24, 39, 28])
+    }
+
+    /// The loss L = sum(dz * z(inp, kernel)) is linear in each, so central differences of the reference
+    /// forward are exact up to rounding: they must match the reference backward kernels.
+    func testReferenceBackwardMatchesFiniteDifferences() {
+        let cases = [
+            convGeometry([1, 1, 7], c: 2, k: [1, 1, 4], stride: [1, 1, 2], same: true, f: 2),
+            convGeometry([1, 5, 4], c: 2, k: [1, 3, 2], dilation: [1, 2, 1], same: true, f: 3),
+            convGeometry([1, 5, 5], c: 4, k: [1, 3, 3], stride: [1, 2, 2], f: 4, groups: 2),
+            convGeometry([1, 4, 5], c: 3, k: [1, 3, 3], same: true, f: 6, groups: 3),
+            convGeometry([3, 3, 4], c: 2, k: [2, 2, 3], stride: [2, 1, 1], same: true, f: 2),
+        ]
+        for (ci, geometry) in cases.enumerated() {
+            var g = geometry
+            let n = 2
+            var rng = TestRandom(seed: UInt64(100 + ci))
+            var x = rng.array(n * g.inSize), w = rng.array(g.kernelSize)
+            let dz = rng.array(n * g.outSize)
+            func loss() -> Double {
+                var z = [Float](repeating: 0, count: n * g.outSize)
+                kiln_conv_forward_ref(&z, x, w, Int32(n), &g)
+                return zip(z, dz).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            }
+            var dw = [Float](repeating: 0, count: g.kernelSize), dx = [Float](repeating: 0, count: n * g.inSize)
+            kiln_conv_backward_kernel_ref(&dw, x, dz, Int32(n), &g)
+            kiln_conv_backward_input_ref(&dx, dz, w, Int32(n), &g)
+            let h: Float = 0.25
+            for i in 0..<w.count {
+                let w0 = w[i]
+                w[i] = w0 + h; let up = loss()
+                w[i] = w0 - h; let down = loss()
+                w[i] = w0
+                XCTAssertEqual((up - down) / Double(2 * h), Double(dw[i]), accuracy: 1e-4, "case \(ci) dkernel[\(i)]")
+            }
+            for i in 0..<x.count {
+                let x0 = x[i]
+                x[i] = x0 + h; let up = loss()
+                x[i] = x0 - h; let down = loss()
+                x[i] = x0
+                XCTAssertEqual((up - down) / Double(2 * h), Double(dx[i]), accuracy: 1e-4, "case \(ci) dinp[\(i)]")
+            }
+        }
+    }
+}
+
+final class CRuntimePoolTests: XCTestCase {
+    // Pool geometries (c = f, dilation 1): 2x2/2 valid, 3x3/2 and 3x3/1 same (odd sizes, windows past
+    // the edges), even 2x2 same, 1D, 3D; c = 70 crosses a block of 64 channels.
+    static let geometries: [(String, kiln_conv_geometry)] = [
+        ("2D 2x2/2 valid", convGeometry([1, 7, 8], c: 3, k: [1, 2, 2], stride: [1, 2, 2], f: 3)),
+        ("2D 3x3/2 same", convGeometry([1, 7, 8], c: 3, k: [1, 3, 3], stride: [1, 2, 2], same: true, f: 3)),
+        ("2D 3x3/1 same c70", convGeometry([1, 5, 6], c: 70, k: [1, 3, 3], same: true, f: 70)),
+        ("2D 2x2/1 same", convGeometry([1, 5, 5], c: 2, k: [1, 2, 2], same: true, f: 2)),
+        ("1D 3/2 same", convGeometry([1, 1, 9], c: 4, k: [1, 1, 3], stride: [1, 1, 2], same: true, f: 4)),
+        ("3D 2x2x2/2 valid", convGeometry([4, 5, 4], c: 3, k: [2, 2, 2], stride: [2, 2, 2], f: 3)),
+        ("2D big 2x2/2", convGeometry([1, 64, 64], c: 32, k: [1, 2, 2], stride: [1, 2, 2], f: 32)),
+    ]
+
+    /// Values on a coarse grid, so windows often hold ties.
+    func coarse(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = TestRandom(seed: seed)
+        return (0..<count).map { _ in (rng.uniform(-2, 2)).rounded() }
+    }
+
+    /// For each output value (n, positions, c), its window's in-bounds input offsets in row-major order.
+    func windows(_ g: kiln_conv_geometry, n: Int) -> [[Int]] {
+        let c = Int(g.c), ins = [Int(g.in.0), Int(g.in.1), Int(g.in.2)], outs = [Int(g.out.0), Int(g.out.1), Int(g.out.2)]
+        let ks = [Int(g.k.0), Int(g.k.1), Int(g.k.2)], ss = [Int(g.stride.0), Int(g.stride.1), Int(g.stride.2)]
+        let ps = [Int(g.pad.0), Int(g.pad.1), Int(g.pad.2)]
+        var result: [[Int]] = []
+        for b in 0..<n {
+            for o0 in 0..<outs[0] { for o1 in 0..<outs[1] { for o2 in 0..<outs[2] {
+                var cells: [Int] = []
+                for j0 in 0..<ks[0] { for j1 in 0..<ks[1] { for j2 in 0..<ks[2] {
+                    let i = [o0 * ss[0] - ps[0] + j0, o1 * ss[1] - ps[1] + j1, o2 * ss[2] - ps[2] + j2]
+                    if (0..<3).allSatisfy({ i[$0] >= 0 && i[$0] < ins[$0] }) {
+                        cells.append((((b * ins[0] + i[0]) * ins[1] + i[1]) * ins[2] + i[2]) * c)
+                    }
+                }}}
+                result.append(contentsOf: (0..<c).map { ch in cells.map { $0 + ch } })
+            }}}
+        }
+        return result
+    }
+
+    func testMaxAndAveragePoolMatchDirectReference() {
+        for (gi, (name, geometry)) in Self.geometries.enumerated() {
+            var g = geometry
+            for n in [1, 3] {
+                let x = coarse(n * g.inSize, seed: UInt64(gi * 5 + n)), dout = coarse(n * g.outSize, seed: UInt64(gi + 77))
+                let dx0 = coarse(n * g.inSize, seed: 9)
+                let win = windows(g, n: n)
+                // max: value, and the gradient to the first maximum
+                var out = [Float](repeating: .nan, count: n * g.outSize)
+                kiln_max_pool_forward(&out, x, Int32(n), &g)
+                var wantOut = [Float](repeating: 0, count: out.count), wantDx = dx0
+                for (o, cells) in win.enumerated() {
+                    let m = cells.map { x[$0] }.max()!
+                    wantOut[o] = m
+                    wantDx[cells.first { x[$0] == m }!] += dout[o]
+                }
+                XCTAssertEqual(out, wantOut, "\(name) n=\(n) max forward")
+                var dx = dx0
+                kiln_max_pool_backward(&dx, dout, x, out, Int32(n), &g)
+                XCTAssertEqual(dx, wantDx, "\(name) n=\(n) max backward")
+                // average: divides by the in-bounds cells
+                kiln_avg_pool_forward(&out, x, Int32(n), &g)
+                wantDx = dx0
+                var worst: Float = 0
+                for (o, cells) in win.enumerated() {
+                    let mean = cells.reduce(Float(0)) { $0 + x[$1] } / Float(cells.count)
+                    worst = max(worst, abs(out[o] - mean))
+                    for cell in cells { wantDx[cell] += dout[o] / Float(cells.count) }
+                }
+                XCTAssertLessThanOrEqual(worst, 1e-5, "\(name) n=\(n) avg forward")
+                dx = dx0
+                kiln_avg_pool_backward(&dx, dout, Int32(n), &g)
+                let worstDx = zip(dx, wantDx).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(worstDx, 1e-5, "\(name) n=\(n) avg backward")
+            }
+        }
+    }
+
+    func testPoolingHandComputedCases() {
+        // 2x2 max pool over ties: the gradient goes to the first maximum in row-major order
+        var g = convGeometry([1, 2, 2], c: 1, k: [1, 2, 2], stride: [1, 2, 2], f: 1)
+        for (x, want) in [([5, 5, 5, 5], [1, 0, 0, 0]), ([1, 2, 7, 7], [0, 0, 1, 0]), ([1, 9, 3, 9], [0, 1, 0, 0])] as [([Float], [Float])] {
+            var out: [Float] = [0]
+            kiln_max_pool_forward(&out, x, 1, &g)
+            XCTAssertEqual(out, [x.max()!])
+            var dx: [Float] = [0, 0, 0, 0]
+            kiln_max_pool_backward(&dx, [1], x, out, 1, &g)
+            XCTAssertEqual(dx, want, "\(x)")
+        }
+        // "same" 3x3 average over 1...9: the corner divides by 4, an edge by 6, the center by 9
+        g = convGeometry([1, 3, 3], c: 1, k: [1, 3, 3], same: true, f: 1)
+        var out = [Float](repeating: 0, count: 9)
+        kiln_avg_pool_forward(&out, (1...9).map(Float.init), 1, &g)
+        XCTAssertEqual(out[0], 3, accuracy: 1e-6)    // (1+2+4+5)/4
+        XCTAssertEqual(out[1], 3.5, accuracy: 1e-6)  // (1+2+3+4+5+6)/6
+        XCTAssertEqual(out[4], 5, accuracy: 1e-6)
+        var dx = [Float](repeating: 0, count: 9)
+        kiln_avg_pool_backward(&dx, [1, 0, 0, 0, 0, 0, 0, 0, 0], 1, &g)
+        XCTAssertEqual(dx, [0.25, 0.25, 0, 0.25, 0.25, 0, 0, 0, 0])
+        // global: max ties go to the first position
+        let x: [Float] = [1, 4, 3, 4, 3, 0]  // (spatial 3, c 2)
+        var gout: [Float] = [0, 0]
+        kiln_global_max_pool_forward(&gout, x, 1, 3, 2)
+        XCTAssertEqual(gout, [3, 4])
+        var gdx = [Float](repeating: 1, count: 6)
+        kiln_global_max_pool_backward(&gdx, [10, 20], x, gout, 1, 3, 2)
+        XCTAssertEqual(gdx, [1, 21, 11, 1, 1, 1])
+        kiln_global_avg_pool_forward(&gout, x, 1, 3, 2)
+        XCTAssertEqual(gout[0], 7.0 / 3, accuracy: 1e-6)
+        XCTAssertEqual(gout[1], 8.0 / 3, accuracy: 1e-6)
+        gdx = [Float](repeating: 0, count: 6)
+        kiln_global_avg_pool_backward(&gdx, [3, 6], 1, 3, 2)
+        XCTAssertEqual(gdx, [1, 2, 1, 2, 1, 2])
+    }
+
+    func testGlobalPoolingMatchesDirectReference() {
+        for (n, spatial, c) in [(1, 1, 1), (3, 7, 5), (2, 30, 70)] {
+            let x = coarse(n * spatial * c, seed: UInt64(spatial)), dout = coarse(n * c, seed: 3), dx0 = coarse(n * spatial * c, seed: 4)
+            var maxOut = [Float](repeating: 0, count: n * c), avgOut = maxOut
+            kiln_global_max_pool_forward(&maxOut, x, Int32(n), Int32(spatial), Int32(c))
+            kiln_global_avg_pool_forward(&avgOut, x, Int32(n), Int32(spatial), Int32(c))
+            var wantMaxDx = dx0, wantAvgDx = dx0
+            for b in 0..<n {
+                for ch in 0..<c {
+                    let cells = (0..<spatial).map { (b * spatial + $0) * c + ch }
+                    let m = cells.map { x[$0] }.max()!
+                    XCTAssertEqual(maxOut[b * c + ch], m)
+                    XCTAssertEqual(avgOut[b * c + ch], cells.reduce(Float(0)) { $0 + x[$1] } / Float(spatial), accuracy: 1e-5)
+                    wantMaxDx[cells.first { x[$0] == m }!] += dout[b * c + ch]
+                    for cell in cells { wantAvgDx[cell] += dout[b * c + ch] / Float(spatial) }
+                }
+            }
+            var dx = dx0
+            kiln_global_max_pool_backward(&dx, dout, x, maxOut, Int32(n), Int32(spatial), Int32(c))
+            XCTAssertEqual(dx, wantMaxDx, "global max backward n=\(n) spatial=\(spatial) c=\(c)")
+            dx = dx0
+            kiln_global_avg_pool_backward(&dx, dout, Int32(n), Int32(spatial), Int32(c))
+            XCTAssertLessThanOrEqual(zip(dx, wantAvgDx).map { abs($0 - $1) }.max()!, 1e-5)
+        }
+    }
+}
