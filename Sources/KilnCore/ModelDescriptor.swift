@@ -24,12 +24,14 @@ public struct ModelDescriptor: Sendable {
     public var validationSplit: Double
     /// The Normalization layers whose statistics `adapt(x)` sets, in layer order.
     public var adaptations: [Adaptation]
+    /// A functional model's input (keras.Model: summary() has its InputLayer row).
+    public var functionalInput: FunctionalInput?
 
     public init(name: String, specPath: String, inputShape: [Int], outputShape: [Int], batchSize: Int,
                 paramCount: Int, slotsPerParam: Int, activationCount: Int, outputOffset: Int,
                 layers: [LayerInfo], weights: [WeightInfo], loss: LossKind, metrics: [MetricKind],
                 metricNames: [String]? = nil, optimizer: OptimizerConfig, epochs: Int = 1, validationSplit: Double = 0,
-                adaptations: [Adaptation] = []) {
+                adaptations: [Adaptation] = [], functionalInput: FunctionalInput? = nil) {
         self.name = name; self.specPath = specPath; self.inputShape = inputShape
         self.outputShape = outputShape; self.batchSize = batchSize; self.paramCount = paramCount
         self.slotsPerParam = slotsPerParam; self.activationCount = activationCount
@@ -38,11 +40,20 @@ public struct ModelDescriptor: Sendable {
         self.metricNames = metricNames ?? metrics.map(\.rawValue)
         self.epochs = epochs; self.validationSplit = validationSplit
         self.adaptations = adaptations
+        self.functionalInput = functionalInput
     }
 
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var outputSize: Int { outputShape.reduce(1, *) }
     public var trainableParamCount: Int { weights.filter(\.trainable).reduce(0) { $0 + $1.count } }
+}
+
+/// keras.Input of a functional model: its name, and whether the graph is a chain (Keras then
+/// prints summary() without the "Connected to" column).
+public struct FunctionalInput: Sendable, Equatable {
+    public var name: String
+    public var chain: Bool
+    public init(name: String, chain: Bool) { self.name = name; self.chain = chain }
 }
 
 /// A Normalization layer that `adapt` fits: where its input is, and where its statistics go.
@@ -67,9 +78,11 @@ public struct LayerInfo: Sendable, Equatable {
     public var outputShape: [Int]    // per sample, no batch axis
     public var params: Int
     public var trainable: Bool
-    public init(name: String, type: String, outputShape: [Int], params: Int, trainable: Bool) {
+    /// A functional model's "Connected to" cell: the nodes it reads, as `dense[0][0]`.
+    public var connectedTo: [String]
+    public init(name: String, type: String, outputShape: [Int], params: Int, trainable: Bool, connectedTo: [String] = []) {
         self.name = name; self.type = type; self.outputShape = outputShape
-        self.params = params; self.trainable = trainable
+        self.params = params; self.trainable = trainable; self.connectedTo = connectedTo
     }
 }
 

@@ -5,30 +5,57 @@
 /// `optimizerParams`: once the optimizer is built (after the first training step), its
 /// variables, which Keras lists on a line of their own and counts in the total: the slots plus
 /// `iteration` (int64) and `learning_rate`.
+/// `input`: a functional model's input (keras.Model): an InputLayer row first; unless the graph
+/// is a chain (Keras's "sequential-like"), a fourth column, "Connected to" (widths 21/19/12/19).
 public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams: Int, nonTrainableParams: Int,
-                         int64NonTrainable: Int = 0, optimizerParams: Int? = nil) -> String {
-    let widths = [33, 24, 15]
+                         int64NonTrainable: Int = 0, optimizerParams: Int? = nil,
+                         input: (name: String, shape: [Int], chain: Bool)? = nil) -> String {
+    let connected = input.map { !$0.chain } ?? false
+    let widths = connected ? [21, 19, 12, 19] : [33, 24, 15]
     func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
         left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle) + right
     }
-    func cells(_ values: [String], _ bar: String) -> String {
-        let padded = zip(values, widths).enumerated().map { index, pair -> String in
-            let (text, width) = pair
-            let room = width - 2
-            let clipped = text.count > room ? String(text.prefix(room - 1)) + "…" : text
-            let fill = String(repeating: " ", count: room - clipped.count)
-            return " " + (index == 2 ? fill + clipped : clipped + fill) + " "
+    // rich's cell layout: words wrap greedily onto as many lines as the row needs; a word
+    // longer than the cell is cut with an ellipsis.
+    func wrap(_ text: String, _ room: Int) -> [String] {
+        var lines: [String] = [], current = ""
+        for piece in text.split(separator: " ") {
+            let word = piece.count > room ? String(piece.prefix(room - 1)) + "…" : String(piece)
+            if current.isEmpty {
+                current = word
+            } else if current.count + 1 + word.count <= room {
+                current += " " + word
+            } else {
+                lines.append(current)
+                current = word
+            }
         }
-        return bar + padded.joined(separator: bar) + bar
+        return lines + [current]
+    }
+    func cells(_ values: [String], _ bar: String) -> String {
+        let wrapped = zip(values, widths).map { wrap($0, $1 - 2) }
+        let height = wrapped.map(\.count).max() ?? 1
+        return (0..<height).map { row in
+            let padded = wrapped.enumerated().map { index, lines -> String in
+                let text = row < lines.count ? lines[row] : ""
+                let fill = String(repeating: " ", count: widths[index] - 2 - text.count)
+                return " " + (index == 2 ? fill + text : text + fill) + " "
+            }
+            return bar + padded.joined(separator: bar) + bar
+        }.joined(separator: "\n")
     }
     var lines = ["Model: \"\(modelName)\""]
     lines.append(rule("┏", "━", "┳", "┓"))
-    lines.append(cells(["Layer (type)", "Output Shape", "Param #"], "┃"))
+    lines.append(cells(["Layer (type)", "Output Shape", "Param #"] + (connected ? ["Connected to"] : []), "┃"))
     lines.append(rule("┡", "━", "╇", "┩"))
-    for (index, layer) in layers.enumerated() {
+    var rows = layers
+    if let input { rows.insert(LayerInfo(name: input.name, type: "InputLayer", outputShape: input.shape, params: 0, trainable: true), at: 0) }
+    for (index, layer) in rows.enumerated() {
         let shape = "(" + (["None"] + layer.outputShape.map(String.init)).joined(separator: ", ") + ")"
-        lines.append(cells(["\(layer.name) (\(layer.type))", shape, groupedThousands(layer.params)], "│"))
-        lines.append(index == layers.count - 1 ? rule("└", "─", "┴", "┘") : rule("├", "─", "┼", "┤"))
+        var values = ["\(layer.name) (\(layer.type))", shape, groupedThousands(layer.params)]
+        if connected { values.append(layer.connectedTo.isEmpty ? "-" : layer.connectedTo.joined(separator: ", ")) }
+        lines.append(cells(values, "│"))
+        lines.append(index == rows.count - 1 ? rule("└", "─", "┴", "┘") : rule("├", "─", "┼", "┤"))
     }
     let nonTrainableBytes = nonTrainableParams * 4 + int64NonTrainable * 4
     // iteration is int64: 4 bytes more than a float32.
@@ -64,8 +91,10 @@ public func readableMemorySize(_ bytes: Int) -> String {
     return formatTwoDecimals(size) + " PB"
 }
 
+/// Python's f"{value:.2f}" for sizes: bytes / 1024^k times 100 is exact in a Double, and Python
+/// rounds its exact value half to even (1152 B is "1.12 KB").
 func formatTwoDecimals(_ value: Double) -> String {
-    let hundredths = Int((value * 100).rounded())
+    let hundredths = Int((value * 100).rounded(.toNearestOrEven))
     let fraction = hundredths % 100
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
 }

@@ -137,7 +137,8 @@ open class KilnModel {
         return kerasSummary(modelName: descriptor.name, layers: descriptor.layers,
                             trainableParams: trainable, nonTrainableParams: descriptor.paramCount - trainable,
                             int64NonTrainable: descriptor.weights.filter { $0.isInt64 && !$0.trainable }.reduce(0) { $0 + $1.count },
-                            optimizerParams: iterations > 0 ? descriptor.slotsPerParam * trainable + 2 : nil)
+                            optimizerParams: iterations > 0 ? descriptor.slotsPerParam * trainable + 2 : nil,
+                            input: descriptor.functionalInput.map { ($0.name, descriptor.inputShape, $0.chain) })
     }
 
     /// Safetensors with Keras's weight paths (`dense/kernel`), written atomically.

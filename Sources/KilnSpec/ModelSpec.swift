@@ -12,6 +12,8 @@ public struct ModelSpec: Sendable {
     public var name: Located<String>
     public var input: InputSpec
     public var layers: [LayerSpec]
+    /// `outputs: [out]`: the nodes the model returns (a functional model); nil for the last one.
+    public var outputs: [Located<String>]?
     public var compile: CompileSpec
     public var fit: FitSpec
     public var expect: ExpectSpec
@@ -19,15 +21,22 @@ public struct ModelSpec: Sendable {
 
 public struct InputSpec: Sendable {
     public var shape: [Int]
+    /// keras.Input's `name` (Keras's default: input_layer); nodes read the input by it.
+    public var name: Located<String>?
     public var location: SourceLocation
 }
 
-/// `- Dense: {units: 10}` or `- Flatten`.
+/// `- Dense: {units: 10}` or `- Flatten` (reads the previous layer), or a functional node,
+/// `- c1: {Conv2D: {filters: 32, kernel_size: 3}, from: inp}`, as `c1 = Conv2D(32, 3)(inp)`.
 public struct LayerSpec: Sendable {
     public var kind: Located<String>
     /// The config mapping; nil when the layer was written as a bare name.
     public var config: YAMLNode?
     public var location: SourceLocation
+    /// The node's name (`c1`); a later node of the same name hides it, as a Python variable.
+    public var binding: Located<String>?
+    /// The nodes it reads (`from: inp` or `from: [a, b]`); nil: the previous node.
+    public var from: [Located<String>]?
 }
 
 /// `compile:` with Keras's names. Strings are checked by the compiler, which knows the options.

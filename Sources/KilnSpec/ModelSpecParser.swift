@@ -1,7 +1,7 @@
 /// YAML tree -> `ModelSpec`: the document's structure and value types. Names of layers,
 /// activations, losses and optimizers are left to the compiler, which knows the options.
 public enum ModelSpecParser {
-    static let topLevelKeys = ["model", "description", "input", "layers", "compile", "fit", "expect"]
+    static let topLevelKeys = ["model", "description", "input", "layers", "outputs", "compile", "fit", "expect"]
 
     /// Parses one spec; every problem goes to `diagnostics`, nil if any was an error.
     public static func parse(_ text: String, file: String, diagnostics: DiagnosticEngine) -> ModelSpec? {
@@ -20,6 +20,7 @@ public enum ModelSpecParser {
         _ = top.string("description")
         let input = parseInput(top, at: root.location, diagnostics: diagnostics)
         let layers = parseLayers(top, at: root.location, diagnostics: diagnostics)
+        let outputs = parseOutputs(top, diagnostics: diagnostics)
         let compile = parseCompile(top, at: root.location, diagnostics: diagnostics)
         let fit = parseFit(top, at: root.location, diagnostics: diagnostics)
         let expect = parseExpect(top, diagnostics: diagnostics)
@@ -27,7 +28,29 @@ public enum ModelSpecParser {
         guard diagnostics.errors.count == errorsBefore, let name, let input, let layers, let compile, let fit, let expect else {
             return nil
         }
-        return ModelSpec(file: file, name: name, input: input, layers: layers, compile: compile, fit: fit, expect: expect)
+        return ModelSpec(file: file, name: name, input: input, layers: layers, outputs: outputs, compile: compile, fit: fit, expect: expect)
+    }
+
+    /// `outputs: out` or `outputs: [out]`.
+    static func parseOutputs(_ top: MappingReader, diagnostics: DiagnosticEngine) -> [Located<String>]? {
+        guard let node = top["outputs"] else { return nil }
+        return nameList(node, "outputs", diagnostics: diagnostics)
+    }
+
+    /// A name or a list of names (`from:`, `outputs:`).
+    static func nameList(_ node: YAMLNode, _ what: String, diagnostics: DiagnosticEngine) -> [Located<String>]? {
+        if case .scalar = node.value { return node.string(what, in: diagnostics).map { [Located($0, at: node.location)] } }
+        guard let items = node.sequence(what, in: diagnostics) else { return nil }
+        var names: [Located<String>] = []
+        for item in items {
+            guard let name = item.string(what, in: diagnostics) else { return nil }
+            names.append(Located(name, at: item.location))
+        }
+        guard !names.isEmpty else {
+            diagnostics.error("expected at least one name in '\(what)'", at: node.location)
+            return nil
+        }
+        return names
     }
 
     static func requiredString(_ reader: MappingReader, _ key: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Located<String>? {
@@ -50,7 +73,7 @@ public enum ModelSpecParser {
         if let dtype = reader.string("dtype"), dtype != "float32" {
             diagnostics.error("Kiln models compute in float32; received dtype=\(dtype)", at: reader["dtype"]!.location)
         }
-        _ = reader.string("name")
+        let name = reader.string("name").map { Located($0, at: reader["name"]!.location) }
         guard let shapeNode = reader["shape"] else {
             diagnostics.error("missing required key 'shape' in 'input'", at: node.location)
             return nil
@@ -64,7 +87,7 @@ public enum ModelSpecParser {
             diagnostics.error("Cannot create an Input with a non-positive dimension. Received: shape=\(pythonTuple(shape)) with dimension \(bad)", at: shapeNode.location)
             return nil
         }
-        return InputSpec(shape: shape, location: node.location)
+        return InputSpec(shape: shape, name: name, location: node.location)
     }
 
     static func parseLayers(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> [LayerSpec]? {
@@ -84,6 +107,9 @@ public enum ModelSpecParser {
             switch item.value {
             case let .scalar(kind, .plain):
                 layers.append(LayerSpec(kind: Located(kind, at: item.location), config: nil, location: item.location))
+            case let .mapping(pairs) where pairs.count == 1 && isNodeName(pairs[0].key):
+                guard let layer = parseNode(pairs[0].key, pairs[0].value, at: item.location, diagnostics: diagnostics) else { ok = false; continue }
+                layers.append(layer)
             case let .mapping(pairs) where pairs.count == 1:
                 guard case let .scalar(kind, _) = pairs[0].key.value else { fallthrough }
                 let config = pairs[0].value
@@ -104,6 +130,55 @@ public enum ModelSpecParser {
             }
         }
         return ok ? layers : nil
+    }
+
+    /// Layer classes are CamelCase (Dense, Conv2D); a key in lower case names a functional node.
+    static func isNodeName(_ key: YAMLNode) -> Bool {
+        guard case let .scalar(text, _) = key.value, let first = text.unicodeScalars.first else { return false }
+        return !(first.properties.isUppercase)
+    }
+
+    /// `c1: {Conv2D: {filters: 32}, from: inp}`, `flat: {Flatten: null, from: c1}` or `flat: Flatten`.
+    static func parseNode(_ key: YAMLNode, _ value: YAMLNode, at location: SourceLocation, diagnostics: DiagnosticEngine) -> LayerSpec? {
+        guard case let .scalar(name, _) = key.value else { return nil }
+        let binding = Located(name, at: key.location)
+        if case let .scalar(kind, .plain) = value.value, value.scalarKind != .null {
+            return LayerSpec(kind: Located(kind, at: value.location), config: nil, location: location, binding: binding, from: nil)
+        }
+        guard case let .mapping(pairs) = value.value else {
+            diagnostics.error("expected node '\(name)' to be a layer and what it reads, e.g. \(name): {Dense: {units: 10}, from: x}; received \(value.kindDescription)", at: value.location)
+            return nil
+        }
+        var from: [Located<String>]?
+        var layer: (kind: Located<String>, config: YAMLNode?)?
+        for pair in pairs {
+            guard case let .scalar(keyText, _) = pair.key.value else { continue }
+            if keyText == "from" {
+                guard let names = nameList(pair.value, "from", diagnostics: diagnostics) else { return nil }
+                from = names
+                continue
+            }
+            guard isNodeName(pair.key) == false else {
+                diagnostics.error("unknown key '\(keyText)' for node '\(name)': a node holds one layer class (CamelCase, e.g. \(name): {Dense: {units: 10}, from: x}) and what it reads (from:)", at: pair.key.location)
+                return nil
+            }
+            guard layer == nil else {
+                diagnostics.error("node '\(name)' has more than one layer ('\(layer!.kind.value)', '\(keyText)'); give each layer its own node", at: pair.key.location)
+                return nil
+            }
+            switch pair.value.value {
+            case .mapping: layer = (Located(keyText, at: pair.key.location), pair.value)
+            case .scalar where pair.value.scalarKind == .null: layer = (Located(keyText, at: pair.key.location), nil)
+            default:
+                diagnostics.error("expected a mapping of arguments for layer '\(keyText)', e.g. {units: 10}; received \(pair.value.kindDescription)", at: pair.value.location)
+                return nil
+            }
+        }
+        guard let layer else {
+            diagnostics.error("node '\(name)' names no layer; expected e.g. \(name): {Dense: {units: 10}, from: x}", at: value.location)
+            return nil
+        }
+        return LayerSpec(kind: layer.kind, config: layer.config, location: location, binding: binding, from: from)
     }
 
     static func parseCompile(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> CompileSpec? {

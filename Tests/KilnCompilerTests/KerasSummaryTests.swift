@@ -22,6 +22,26 @@ final class KerasSummaryTests: XCTestCase {
         }
     }
 
+    /// rich's layout of long cells (Fixtures/keras_summary_wrapping.txt, from Keras 3.15.1): words
+    /// wrap onto more lines, a word longer than its cell is cut with an ellipsis.
+    func testLongCellsWrapAsKerasDoes() throws {
+        let (graph, diagnostics) = compile("""
+            model: Wrapping
+            input: {shape: [4]}
+            layers:
+              - Dense: {units: 2, name: a_very_long_layer_name_that_exceeds_the_column}
+              - Dense: {units: 2, name: short}
+              - Dense: {units: 2, name: abcdefghijklmnopqrstuvwxyz12}
+              - Dense: {units: 3, name: "x y z w"}
+              - Reshape: {target_shape: [3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}
+              - Dense: {units: 2, name: abcdefghijklmnopqrstuvwxyz1234567890abcdefghijklmnopqrstuvwxyz1234567890}
+            compile: {loss: mse}
+            """, file: "Wrapping.model.yaml")
+        XCTAssertEqual(diagnostics, [])
+        let keras = try String(contentsOf: Self.fixtures.deletingLastPathComponent().appendingPathComponent("keras_summary_wrapping.txt"), encoding: .utf8)
+        XCTAssertEqual(try XCTUnwrap(graph).summary, keras)
+    }
+
     func testParameterCountsMatchKeras() throws {
         let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("params.json"))
         let models = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
@@ -34,7 +54,8 @@ final class KerasSummaryTests: XCTestCase {
             XCTAssertEqual(graph.paramCount, keras["total"] as? Int, name)
             XCTAssertEqual(graph.trainableParamCount, keras["trainable"] as? Int, name)
             XCTAssertEqual(graph.nonTrainableParamCount, keras["non_trainable"] as? Int, name)
-            let layers = try XCTUnwrap(keras["layers"] as? [[Any]])
+            // A functional model's layers start with its InputLayer; Kiln's graph holds the layers after it.
+            let layers = try XCTUnwrap(keras["layers"] as? [[Any]]).filter { $0[1] as? String != "InputLayer" }
             XCTAssertEqual(graph.layers.map(\.name), layers.map { $0[0] as? String }, name)
             XCTAssertEqual(graph.layers.map(\.op.kerasClass), layers.map { $0[1] as? String }, name)
             XCTAssertEqual(graph.layers.map(\.outputShape), layers.map { $0[2] as? [Int] }, name)

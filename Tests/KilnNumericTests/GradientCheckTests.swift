@@ -8,7 +8,9 @@ import KilnSpec
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Every generated model of specs/ with a factory; together they cover every layer kind,
-/// activation, loss (from probabilities and from logits) and optimizer.
+/// activation, loss (from probabilities and from logits) and optimizer. The seed CNN (SeedCNN,
+/// and RefSeedCNN32 at 32x32) and SeedFunctional are too large for float64 finite differences:
+/// the Keras lane trains them against Keras, and the Ref* specs hold the same kinds to the reference.
 let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("SeedRegressor", { SeedRegressor(seed: $0) }),
     ("DigitsClassifier", { DigitsClassifier(seed: $0) }),
@@ -23,6 +25,10 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefNormalization", { RefNormalization(seed: $0) }),
     ("RefLayerKinds", { RefLayerKinds(seed: $0) }),
     ("RefPReLUFirst", { RefPReLUFirst(seed: $0) }),
+    ("RefConv2D", { RefConv2D(seed: $0) }),
+    ("RefConv1D3D", { RefConv1D3D(seed: $0) }),
+    ("RefBatchNorm", { RefBatchNorm(seed: $0) }),
+    ("RefMerge", { RefMerge(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {
@@ -157,7 +163,8 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertGreaterThan(checked, 0, "no generated model has Dropout")
     }
 
-    /// A training step moves every trainable weight and no frozen one.
+    /// A training step moves every trainable weight and no frozen one; BatchNormalization's
+    /// moving statistics move in a trainable layer (the training forward updates them).
     func testFrozenWeightsDoNotMove() throws {
         for (name, make) in generatedModels {
             let graph = try graph(named: name)
@@ -174,7 +181,8 @@ final class GradientCheckTests: XCTestCase {
             for weight in plan.weights {
                 let range = weight.offset..<(weight.offset + weight.decl.count)
                 let moved = zip(before[range], after[range]).contains { $0 != $1 }
-                XCTAssertEqual(moved, weight.trainable, "\(name) \(weight.kerasPath)")
+                let layerTrainable = graph.layers.first { $0.name == weight.layer }!.trainable
+                XCTAssertEqual(moved, weight.trainable || (weight.decl.updatedInForward && layerTrainable), "\(name) \(weight.kerasPath)")
             }
         }
     }

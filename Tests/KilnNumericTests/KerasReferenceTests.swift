@@ -43,6 +43,9 @@ final class KerasReferenceTests: XCTestCase {
                         relative: 1e-3, floor: 1e-3, "\(name) gradient of \(weight.name)")
         }
 
+        // A training forward moves BatchNormalization's statistics; the fixture's 20 steps start
+        // from the initial ones.
+        try model.setWeights(initial)
         // 20 optimizer steps over the batches in order, as train_on_batch.
         let losses = try (0..<20).map { step -> Float in
             let b = step % batches
@@ -63,6 +66,10 @@ final class KerasReferenceTests: XCTestCase {
     func testNormalizationAdaptedAndGiven() throws { try check("RefNormalization", RefNormalization()) }
     func testReshapingAndParametricActivationsAdam() throws { try check("RefLayerKinds", RefLayerKinds()) }
     func testPReLUFirstPlainSGD() throws { try check("RefPReLUFirst", RefPReLUFirst()) }
+    func testConv2DOptionsAndPoolingAdam() throws { try check("RefConv2D", RefConv2D()) }
+    func testConv1DCausalConv3DRMSprop() throws { try check("RefConv1D3D", RefConv1D3D()) }
+    func testBatchNormalizationTrainingAndFrozen() throws { try check("RefBatchNorm", RefBatchNorm()) }
+    func testFunctionalMergesAdam() throws { try check("RefMerge", RefMerge()) }
 
     /// adapt(x) gives the statistics Keras's Normalization.adapt gave each layer, in order
     /// (the second adapted layer sees the first one's output through Keras's dense weights).

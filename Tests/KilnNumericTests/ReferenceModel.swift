@@ -9,22 +9,30 @@ struct ReferenceModel {
     init(_ graph: ModelGraph) { plan = KernelPlan(graph) }
 
     /// Output (rows, outputSize) for parameters `params` (flat, Keras order) and input x (rows, inputSize).
-    /// `dropoutMasks[layerIndex]` supplies a mask per Dropout layer (nil = inference, identity).
-    /// Returns the output and, when the loss is fused on logits, the logits too.
-    func forward(params: [Double], x: [Double], rows: Int, dropoutMasks: [Int: [Double]] = [:]) -> (output: [Double], logits: [Double]?) {
-        var current = x
+    /// `dropoutMasks[layerIndex]` supplies a mask per Dropout layer (nil = identity); `training`
+    /// selects BatchNormalization's batch statistics. Returns the output and, when the loss is
+    /// fused on logits, the logits too.
+    func forward(params: [Double], x: [Double], rows: Int, dropoutMasks: [Int: [Double]] = [:], training: Bool = false) -> (output: [Double], logits: [Double]?) {
+        // Each node's output, in order; node -1 is x. A merge reads every input.
+        var outputs: [[Double]] = []
         var logits: [Double]?
         for (index, layer) in plan.layers.enumerated() {
-            let step = layer.node.op.reference(current, rows: rows, layer: layer, params: params, mask: dropoutMasks[index])
-            current = step.output
+            let inputs = layer.node.inputs.map { $0 < 0 ? x : outputs[$0] }
+            let step: (output: [Double], logits: [Double]?)
+            if let merge = layer.node.op as? any MergeLayer {
+                step = (merge.mergeReference(inputs, rows: rows, layer: layer), nil)
+            } else {
+                step = layer.node.op.reference(inputs[0], rows: rows, layer: layer, params: params, mask: dropoutMasks[index], training: training)
+            }
+            outputs.append(step.output)
             if let stepLogits = step.logits { logits = stepLogits }
         }
-        return (current, plan.lossOnLogits ? logits : nil)
+        return (outputs.last ?? x, plan.lossOnLogits ? logits : nil)
     }
 
-    /// Keras's batch-mean loss (plus L2 terms of trainable kernels).
+    /// Keras's batch-mean loss (plus L2 terms of trainable kernels) of a training forward pass.
     func loss(params: [Double], x: [Double], y: [Double], rows: Int, dropoutMasks: [Int: [Double]] = [:]) -> Double {
-        let (output, logits) = forward(params: params, x: x, rows: rows, dropoutMasks: dropoutMasks)
+        let (output, logits) = forward(params: params, x: x, rows: rows, dropoutMasks: dropoutMasks, training: true)
         let cols = plan.output.shape.last!
         let n = output.count / cols
         let eps = 1e-7

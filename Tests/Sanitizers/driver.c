@@ -72,7 +72,8 @@ static void new_state(kiln_state *s) {
     s->momentum = MOMENTUM; s->rho = RHO; s->nesterov = NESTEROV;
     kiln_rng_seed(s->rng, 42 ^ 0x6B696C6EULL);
     lcg = 7;
-    for (int i = 0; i < PARAMS; i++) s->params[i] = uniform(-0.3f, 0.3f);
+    // Positive, so that variances (Normalization's, BatchNormalization's moving ones) are variances.
+    for (int i = 0; i < PARAMS; i++) s->params[i] = uniform(0.02f, 0.3f);
 }
 
 static void free_state(kiln_state *s) {

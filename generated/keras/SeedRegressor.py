@@ -42,12 +42,9 @@ def adapt(model, x):
     """Each Normalization layer without given statistics adapted, in order, to what reaches it."""
     import keras
 
-    for index, layer in enumerate(model.layers):
+    for layer in model.layers:
         if isinstance(layer, keras.layers.Normalization) and layer.input_mean is None:
-            inputs = x
-            for earlier in model.layers[:index]:
-                inputs = earlier(inputs)
-            layer.adapt(np.asarray(inputs))
+            layer.adapt(np.asarray(keras.Model(model.inputs, layer.input)(x)))
 
 
 def load_weights(model, path):

@@ -90,6 +90,34 @@ void kiln_normalize_forward(float *out, const float *inp, const float *mean, con
 // dinp (rows,f) += dout / max(sqrt(var), 1e-7) (invert: * instead of /)
 void kiln_normalize_backward(float *dinp, const float *dout, const float *var, int64_t rows, int f, int invert);
 
+// ---- batch normalization (keras.layers.BatchNormalization, last axis) ---------------
+// Training: stats (2,c) = the batch mean and 1/sqrt(var + eps) (biased var), kept for backward;
+// moving_mean, moving_var (c) move by momentum. gamma or beta may be NULL (scale/center off).
+void kiln_batchnorm_forward_train(float *out, float *stats, float *moving_mean, float *moving_var, const float *inp,
+                                  const float *gamma, const float *beta, int64_t rows, int c, float momentum, float epsilon);
+// Inference (and a frozen layer): the moving statistics.
+void kiln_batchnorm_forward_infer(float *out, const float *inp, const float *gamma, const float *beta, const float *moving_mean,
+                                  const float *moving_var, int64_t rows, int c, float epsilon);
+// dinp (rows,c) += through the batch statistics; dgamma, dbeta (c) +=. Any output may be NULL.
+void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                                   const float *gamma, const float *stats, int64_t rows, int c);
+// dinp (rows,c) += dout * gamma / sqrt(moving_var + eps): inference mode's per-channel scale.
+void kiln_batchnorm_backward_infer(float *dinp, const float *dout, const float *gamma, const float *moving_var, int64_t rows, int c,
+                                   float epsilon);
+
+// ---- merges (keras.layers.Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate) ----
+enum kiln_merge_op {
+    KILN_MERGE_ADD = 0, KILN_MERGE_SUBTRACT = 1, KILN_MERGE_MULTIPLY = 2, KILN_MERGE_AVERAGE = 3,
+    KILN_MERGE_MAXIMUM = 4, KILN_MERGE_MINIMUM = 5,
+};
+// out (count) from k inputs of count values (subtract: exactly 2).
+void kiln_merge_forward(float *out, const float *const *inputs, int k, int64_t count, int op);
+// dinputs[i] (count) += each input's gradient (NULL: not needed); maximum/minimum: to the first input holding the result.
+void kiln_merge_backward(float *const *dinputs, const float *dout, const float *const *inputs, const float *out, int k, int64_t count, int op);
+// Concatenate: inputs[i] (outer, widths[i], inner) -> out (outer, sum of widths, inner); backward slices dout back (+=).
+void kiln_concat_forward(float *out, const float *const *inputs, const int *widths, int k, int64_t outer, int inner);
+void kiln_concat_backward(float *const *dinputs, const float *dout, const int *widths, int k, int64_t outer, int inner);
+
 // Permute: per sample, out (out_dims, row-major) from inp through in_strides (each output axis's
 // stride in the input); backward scatters the same way (dinp +=). rank <= KILN_MAX_RANK.
 #define KILN_MAX_RANK 8

@@ -21,12 +21,16 @@ public struct KernelPlan: Sendable {
     public var lossInput: Buffer { lossOnLogits ? layers.last!.preActivation! : output }
 }
 
-/// A region of `acts` (or the input x) holding (batch, shape...).
+/// A region of `acts` (or the input x) holding (batch, shape...), or (shape...) once per batch.
 public struct Buffer: Sendable, Equatable {
     public var symbol: String                 // C enum constant with the offset, e.g. "A_DENSE_OUT"
     public var offset: Int                    // floats from acts start (for the full compiled batch)
     public var shape: [Int]                   // per sample
+    /// False for statistics of the whole batch (one `shape`, not one per sample).
+    public var perSample = true
     public var size: Int { saturatingProduct(shape) }
+    /// (B,10) for a per-sample buffer, (2,16) for batch statistics.
+    public var shapeComment: String { CFormat.shape(shape, batch: perSample ? "B" : nil) }
     public var isInput: Bool { symbol == "X" }
 }
 
@@ -42,13 +46,22 @@ public struct PlacedWeight: Sendable {
 public struct PlannedLayer: Sendable {
     public var node: LayerNode
     public var cName: String                  // fragment used in kernel names, unique in the model
-    public var input: Buffer
+    /// Every input's buffer, in the node's order; `input` is the first.
+    public var inputs: [Buffer]
+    public var input: Buffer { inputs[0] }
     public var output: Buffer
     public var preActivation: Buffer?         // z, kept when the activation's backward needs it
     public var mask: Buffer?                  // dropout mask
+    public var statistics: Buffer?            // per-batch statistics (BatchNormalization)
     public var weights: [PlacedWeight]
-    /// Whether backward must produce the gradient of the input (false for the first layer).
-    public var needsInputGradient: Bool
+    /// Whether backward must produce each input's gradient (false for the model's input and for
+    /// inputs with no trainable weights upstream).
+    public var inputNeedsGradient: [Bool]
+    /// Whether backward must produce the (first) input's gradient.
+    public var needsInputGradient: Bool { inputNeedsGradient.first ?? false }
+
+    /// Its buffers in `acts`, in layout order.
+    public var buffers: [Buffer] { [statistics, mask, preActivation, output].compactMap { $0 } }
 }
 
 extension KernelPlan {
@@ -63,16 +76,18 @@ extension KernelPlan {
         var placed: [PlacedWeight] = []
         var planned: [PlannedLayer] = []
         let x = Buffer(symbol: "X", offset: 0, shape: graph.inputShape)
-        var current = x
+        var outputs: [Buffer] = []
 
         // Keep in step with `LayerBuffers.count`, which the validator sizes models by.
-        func allocate(_ symbol: String, _ shape: [Int]) -> Buffer {
-            let buffer = Buffer(symbol: symbol, offset: actOffset, shape: shape)
-            actOffset += batch * buffer.size
+        func allocate(_ symbol: String, _ shape: [Int], perSample: Bool = true) -> Buffer {
+            let buffer = Buffer(symbol: symbol, offset: actOffset, shape: shape, perSample: perSample)
+            actOffset += (perSample ? batch : 1) * buffer.size
             return buffer
         }
 
         for (index, node) in graph.layers.enumerated() {
+            let inputs = node.inputs.map { $0 < 0 ? x : outputs[$0] }
+            let current = inputs[0]
             // A name that is already a plain C identifier (Keras's own dense_1, or hidden_2) names
             // the kernels; any other spec name stays in comments and strings only.
             var cName = Identifiers.isPlainCIdentifier(node.name) ? node.name : "layer\(index)"
@@ -88,7 +103,7 @@ extension KernelPlan {
                 var symbol = "W_\(upper)_\(Identifiers.cFragment(decl.name).uppercased())"
                 while usedSymbols.contains(symbol) { symbol += "_\(index)" }
                 usedSymbols.insert(symbol)
-                let weight = PlacedWeight(layer: node.name, decl: decl, offset: paramOffset, trainable: node.trainable, symbol: symbol)
+                let weight = PlacedWeight(layer: node.name, decl: decl, offset: paramOffset, trainable: node.trainable && decl.trainable, symbol: symbol)
                 paramOffset += decl.count
                 layerWeights.append(weight)
             }
@@ -98,7 +113,9 @@ extension KernelPlan {
             var mask: Buffer?
             let output: Buffer
             let needs = node.op.buffers
+            let statistics = needs.statistics > 0 ? allocate("A_\(upper)_STATS", [needs.statistics], perSample: false) : nil
             // A model of views only (Flatten alone) still gets an output in acts for the loss to read.
+            // (Views of views alias one buffer; several readers of one node share it.)
             if needs.aliasesInput && !(current.isInput && index == graph.layers.count - 1) {
                 output = Buffer(symbol: current.symbol, offset: current.offset, shape: node.outputShape)
             } else {
@@ -106,16 +123,17 @@ extension KernelPlan {
                 if needs.preActivation { preActivation = allocate("A_\(upper)_Z", node.outputShape) }
                 output = allocate("A_\(upper)_OUT", node.outputShape)
             }
-            planned.append(PlannedLayer(node: node, cName: cName, input: current, output: output, preActivation: preActivation,
-                                        mask: mask, weights: layerWeights, needsInputGradient: false))
-            current = output
+            planned.append(PlannedLayer(node: node, cName: cName, inputs: inputs, output: output, preActivation: preActivation,
+                                        mask: mask, statistics: statistics, weights: layerWeights, inputNeedsGradient: []))
+            outputs.append(output)
         }
-        // A layer needs its input gradient iff some earlier layer has trainable weights
-        // (frozen prefixes, like a frozen base in transfer learning, skip backward entirely).
-        var trainableBefore = false
+        // An input needs its gradient iff some node upstream of it has trainable weights (frozen
+        // prefixes, like a frozen base in transfer learning, skip backward entirely).
+        var trainableUpstream = [Bool](repeating: false, count: planned.count)  // of each node's output
         for index in planned.indices {
-            planned[index].needsInputGradient = trainableBefore && !planned[index].input.isInput
-            if planned[index].node.trainable && !planned[index].weights.isEmpty { trainableBefore = true }
+            let node = planned[index].node
+            planned[index].inputNeedsGradient = node.inputs.map { $0 >= 0 && trainableUpstream[$0] }
+            trainableUpstream[index] = node.hasTrainableWeights || planned[index].inputNeedsGradient.contains(true)
         }
 
         var lossOnLogits = false
@@ -163,6 +181,6 @@ extension KernelPlan {
     /// Backward must run down to this layer index (inclusive); layers before it are frozen
     /// and their outputs need no gradient.
     public var firstBackwardLayer: Int {
-        layers.firstIndex { $0.node.trainable && !$0.weights.isEmpty } ?? layers.count
+        layers.firstIndex { $0.node.hasTrainableWeights } ?? layers.count
     }
 }

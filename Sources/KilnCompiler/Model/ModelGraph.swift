@@ -17,21 +17,35 @@ public struct ModelGraph: Sendable {
     public var validationSplit: Double = 0
     /// Where the spec declares the model's name (for messages about the whole model).
     public var nameLocation: SourceLocation?
+    /// A functional model (named nodes, `from:`, `outputs:`): Keras's keras.Model, whose summary
+    /// has an InputLayer row and a "Connected to" column.
+    public var isFunctional = false
+    /// keras.Input's name.
+    public var inputName = "input_layer"
 
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
     public var paramCount: Int { saturatingSum(layers.map(\.paramCount)) }
-    public var trainableParamCount: Int { saturatingSum(layers.filter(\.trainable).map(\.paramCount)) }
+    public var trainableParamCount: Int { saturatingSum(layers.filter(\.trainable).map(\.trainableParamCount)) }
     public var nonTrainableParamCount: Int { paramCount - trainableParamCount }
 
     /// The Keras `summary()` rows.
     public var layerInfos: [LayerInfo] {
-        layers.map { LayerInfo(name: $0.name, type: $0.op.kerasClass, outputShape: $0.outputShape,
-                               params: $0.paramCount, trainable: $0.trainable) }
+        layers.map { layer in
+            LayerInfo(name: layer.name, type: layer.op.kerasClass, outputShape: layer.outputShape, params: layer.paramCount,
+                      trainable: layer.trainable,
+                      connectedTo: isFunctional ? layer.inputs.map { "\($0 < 0 ? inputName : layers[$0].name)[0][0]" } : [])
+        }
+    }
+
+    /// A functional model's InputLayer row, and whether its graph is a chain (each node reads the one above).
+    public var summaryInput: (name: String, shape: [Int], chain: Bool)? {
+        isFunctional ? (inputName, inputShape, layers.indices.allSatisfy { layers[$0].inputs == [$0 - 1] }) : nil
     }
     public var summary: String {
         kerasSummary(modelName: name, layers: layerInfos,
                      trainableParams: trainableParamCount, nonTrainableParams: nonTrainableParamCount,
-                     int64NonTrainable: layers.filter { !$0.trainable }.flatMap(\.weights).filter(\.isInt64).reduce(0) { $0 + $1.count })
+                     int64NonTrainable: layers.flatMap { layer in layer.weights.filter { !(layer.trainable && $0.trainable) } }.filter(\.isInt64).reduce(0) { $0 + $1.count },
+                     input: summaryInput)
     }
 }
 
@@ -39,12 +53,20 @@ public struct LayerNode: Sendable {
     public var name: String              // Keras layer name, e.g. "dense_1"
     /// The kind with its config resolved to Keras's defaults.
     public var op: any LayerKind
-    public var inputShape: [Int]         // per sample
+    public var inputShape: [Int]         // per sample (the first input's, for a merge)
     public var outputShape: [Int]        // per sample
+    /// The nodes it reads, in order: indices into the graph's layers, -1 for the model's input.
+    public var inputs: [Int] = []
+    /// Every input's shape (a merge reads several).
+    public var inputShapes: [[Int]] = []
     public var weights: [WeightDecl]
     public var trainable: Bool
     public var location: SourceLocation
     public var paramCount: Int { saturatingSum(weights.map(\.count)) }
+    /// What the optimizer updates when the layer is trainable.
+    public var trainableParamCount: Int { saturatingSum(weights.filter(\.trainable).map(\.count)) }
+    /// Whether backward computes any weight gradient here.
+    public var hasTrainableWeights: Bool { trainable && weights.contains(where: \.trainable) }
 }
 
 /// One weight tensor of a layer, before placement in the flat parameter buffer.
@@ -57,5 +79,10 @@ public struct WeightDecl: Sendable, Equatable {
     public var l2: Float?                // kernel_regularizer l2 factor
     /// Keras keeps it as int64 (Normalization's `count`): 8 bytes in summary().
     public var isInt64 = false
+    /// False for statistics the optimizer never updates (BatchNormalization's moving ones),
+    /// even in a trainable layer.
+    public var trainable = true
+    /// The forward pass in training writes it (BatchNormalization's moving statistics).
+    public var updatedInForward = false
     public var count: Int { saturatingProduct(shape) }
 }

@@ -39,7 +39,7 @@ struct ModelSizeCheck {
             reportedParams = true
             diagnostics.error("The model's parameters would number more than \(maxKernelFloats), \(Self.index): \(layer) brings them to \(params)", at: location)
         }
-        activations += node.op.buffers.count * output
+        activations += node.op.buffers.count * output + node.op.buffers.statistics
         if activations > maxKernelFloats, !reportedActivations {
             reportedActivations = true
             diagnostics.error("The model's activations for batch_size=\(batch) would number more than \(maxKernelFloats), \(Self.index): \(layer) brings them to \(activations)", at: location)

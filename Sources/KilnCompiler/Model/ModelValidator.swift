@@ -2,8 +2,9 @@ import KilnSpec
 import KilnCore
 
 /// `ModelSpec` -> `ModelGraph`: layer configs, shape inference, parameter counts, compile options.
-/// Reports every independent problem; a layer that fails leaves the shape unknown, so later
-/// layers skip their shape checks instead of cascading.
+/// Reports every independent problem; a node that fails leaves its shape unknown, so the nodes
+/// that read it skip their shape checks instead of cascading. Sequential layers read the layer
+/// above; functional nodes read the nodes they name.
 public enum ModelValidator {
     public static func validate(_ spec: ModelSpec, specPath: String, diagnostics: DiagnosticEngine) -> ModelGraph? {
         let errorsBefore = diagnostics.errors.count
@@ -12,17 +13,51 @@ public enum ModelValidator {
         }
 
         var sizes = ModelSizeCheck(batch: spec.fit.batchSize.value, diagnostics: diagnostics)
-        var shape: [Int]? = sizes.input(spec.input.shape, at: spec.input.location) ? spec.input.shape : nil
-        var layers: [LayerNode] = []
+        let inputOK = sizes.input(spec.input.shape, at: spec.input.location)
+        let functional = spec.outputs != nil || spec.layers.contains { $0.binding != nil || $0.from != nil }
+        let inputName = spec.input.name?.value ?? "input_layer"
+        // Each node's output shape by index (nil: it failed, so readers skip their checks
+        // instead of cascading); names bind as Python variables: a later node hides an earlier one.
+        var shapes: [Int: [Int]?] = [-1: inputOK ? spec.input.shape : nil]
+        var bindings: [String: Int] = [inputName: -1]
+        var laterBindings: [String: SourceLocation] = [:]
+        for layer in spec.layers { if let binding = layer.binding { laterBindings[binding.value] = laterBindings[binding.value] ?? binding.location } }
+        var nodes: [(node: LayerNode, spec: LayerSpec)?] = []
+        var previous = -1
         var autoNameCounts: [String: Int] = [:]
-        var namesSeen: [String: SourceLocation] = [:]
+        var namesSeen: [String: SourceLocation] = [inputName: spec.input.name?.location ?? spec.input.location]
         for layer in spec.layers {
+            let index = nodes.count
+            nodes.append(nil)
+            defer {
+                if let binding = layer.binding { bindings[binding.value] = index }
+                previous = index
+            }
+            shapes[index] = .some(nil)
+            // What it reads: named nodes, or the previous one.
+            var inputs: [Int] = []
+            var inputsKnown = true
+            for source in layer.from ?? [] {
+                if let found = bindings[source.value] {
+                    inputs.append(found)
+                } else {
+                    var message = "name '\(Identifiers.commentText(source.value))' is not defined"
+                    if let later = laterBindings[source.value] {
+                        message += ": node '\(Identifiers.commentText(source.value))' is defined later, at line \(later.line); a node reads only nodes above it"
+                    } else if let guess = didYouMean(source.value, among: bindings.keys.sorted()) {
+                        message += "; did you mean '\(guess)'?"
+                    }
+                    diagnostics.error(message, at: source.location)
+                    inputsKnown = false
+                }
+            }
+            if layer.from == nil { inputs = [previous] }
+
             let kind = layer.kind.value
-            guard let builder = layerKinds[kind] else {
+            guard let builder = layerKinds[kind] ?? layerAliases[kind].flatMap({ layerKinds[$0] }) else {
                 var message = "Unknown layer: '\(Identifiers.commentText(kind))'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly"
                 if let guess = didYouMean(kind, among: layerKinds.keys.sorted()) { message += "; did you mean '\(guess)'?" }
                 diagnostics.error(message, at: layer.kind.location)
-                shape = nil
                 continue
             }
             let config = MappingReader(layer.config ?? YAMLNode(.mapping([]), at: layer.kind.location), context: kind, diagnostics: diagnostics)
@@ -42,24 +77,76 @@ public enum ModelValidator {
                 }
             }
             if let first = namesSeen[name] {
-                diagnostics.error("All layers added to a Sequential model should have unique names. Name '\(Identifiers.commentText(name))' is already the name of a layer in this model. Update the `name` argument to pass a unique name.",
-                                  at: config["name"]?.location ?? layer.kind.location,
-                                  notes: [Diagnostic(.note, "first used here", at: first)])
+                let message = functional
+                    ? "The name \"\(Identifiers.commentText(name))\" is used 2 times in the model. All operation names should be unique."
+                    : "All layers added to a Sequential model should have unique names. Name '\(Identifiers.commentText(name))' is already the name of a layer in this model. Update the `name` argument to pass a unique name."
+                diagnostics.error(message, at: config["name"]?.location ?? layer.kind.location, notes: [Diagnostic(.note, "first used here", at: first)])
             } else {
                 namesSeen[name] = config["name"]?.location ?? layer.kind.location
             }
 
-            guard let checked, let inputShape = shape else { shape = nil; continue }
-            guard let built = checked.build(inputShape: inputShape, name: name, at: layer.kind.location, diagnostics: diagnostics) else {
-                shape = nil
-                continue
+            guard let checked, inputsKnown else { continue }
+            let inputShapes = inputs.compactMap { shapes[$0] ?? nil }
+            guard inputShapes.count == inputs.count else { continue }  // an input failed: already reported
+            let built: BuiltLayer?
+            if let merge = checked as? any MergeLayer {
+                built = merge.build(inputShapes: inputShapes, name: name, at: layer.kind.location, diagnostics: diagnostics)
+            } else if inputShapes.count != 1 {
+                diagnostics.error("Layer '\(Identifiers.commentText(name))' (\(Swift.type(of: checked).kerasClass)) reads one input; received \(inputShapes.count) (from: [\((layer.from ?? []).map(\.value).joined(separator: ", "))]). Merge several with Add, Concatenate, ...", at: layer.from?.first?.location ?? layer.kind.location)
+                built = nil
+            } else {
+                built = checked.build(inputShape: inputShapes[0], name: name, at: layer.kind.location, diagnostics: diagnostics)
             }
-            let node = LayerNode(name: name, op: built.op, inputShape: inputShape, outputShape: built.outputShape,
+            guard let built else { continue }
+            let node = LayerNode(name: name, op: built.op, inputShape: inputShapes[0], outputShape: built.outputShape,
+                                 inputs: inputs, inputShapes: inputShapes,
                                  weights: built.weights, trainable: trainable && built.trainable, location: layer.location)
-            guard sizes.layer(node, at: layer.kind.location) else { shape = nil; continue }
-            layers.append(node)
-            shape = built.outputShape
+            guard sizes.layer(node, at: layer.kind.location) else { continue }
+            nodes[index] = (node, layer)
+            shapes[index] = .some(built.outputShape)
         }
+
+        // The outputs, and every node that reaches one; keras.Model(inputs, outputs) leaves the rest out.
+        var outputIndex: Int? = previous
+        if let outputs = spec.outputs {
+            outputIndex = nil
+            if outputs.count > 1 {
+                diagnostics.error("Kiln's models have one output so far; received \(outputs.count) (outputs: [\(outputs.map(\.value).joined(separator: ", "))])", at: outputs[1].location)
+            } else if let found = bindings[outputs[0].value] {
+                outputIndex = found
+            } else {
+                var message = "name '\(Identifiers.commentText(outputs[0].value))' is not defined"
+                if let guess = didYouMean(outputs[0].value, among: bindings.keys.sorted()) { message += "; did you mean '\(guess)'?" }
+                diagnostics.error(message, at: outputs[0].location)
+            }
+        }
+        var layers: [LayerNode] = []
+        var shape: [Int]?
+        if let outputIndex, outputIndex >= 0, let output = nodes[outputIndex] {
+            var reaches = [Bool](repeating: false, count: nodes.count)
+            reaches[outputIndex] = true
+            for index in stride(from: outputIndex, through: 0, by: -1) where reaches[index] {
+                for input in nodes[index]?.node.inputs ?? [] where input >= 0 { reaches[input] = true }
+            }
+            var renumbered = [Int](repeating: -1, count: nodes.count)
+            for (index, entry) in nodes.enumerated() {
+                guard let entry else { continue }
+                guard reaches[index] else {
+                    let label = entry.spec.binding.map { "node '\(Identifiers.commentText($0.value))' (\(Identifiers.commentText(entry.node.name)))" } ?? "layer '\(Identifiers.commentText(entry.node.name))'"
+                    diagnostics.warning("\(label) is computed but reaches no output: Kiln leaves it out of the model, as keras.Model(inputs, outputs) does", at: entry.spec.binding?.location ?? entry.spec.kind.location)
+                    continue
+                }
+                var node = entry.node
+                node.inputs = node.inputs.map { $0 < 0 ? -1 : renumbered[$0] }
+                renumbered[index] = layers.count
+                layers.append(node)
+            }
+            shape = output.node.outputShape
+        } else if outputIndex == -1, shapes[-1] != nil {
+            diagnostics.error("the model's output is its input: give it a layer", at: spec.outputs?.first?.location ?? spec.input.location)
+        }
+        // A node that failed leaves the output unknown (already reported).
+        if nodes.contains(where: { $0 == nil }) { shape = nil }
 
         let loss = resolveLoss(spec.compile, diagnostics: diagnostics)
         let optimizer = resolveOptimizer(spec.compile.optimizer, diagnostics: diagnostics)
@@ -67,7 +154,7 @@ public enum ModelValidator {
 
         if let outputShape = shape {
             let graph = (total: saturatingSum(layers.map(\.paramCount)),
-                         trainable: saturatingSum(layers.filter(\.trainable).map(\.paramCount)))
+                         trainable: saturatingSum(layers.filter(\.trainable).map(\.trainableParamCount)))
             if let expected = spec.expect.params, expected.value != graph.total {
                 diagnostics.error("expected \(expected.value) parameters (expect.params), but the model has \(graph.total)", at: expected.location)
             }
@@ -83,6 +170,8 @@ public enum ModelValidator {
         guard diagnostics.errors.count == errorsBefore, shape != nil, let loss, let optimizer, let metrics else { return nil }
         var graph = ModelGraph(name: spec.name.value, specPath: specPath, inputShape: spec.input.shape, layers: layers,
                                loss: loss, metrics: metrics, optimizer: optimizer, batchSize: spec.fit.batchSize.value)
+        graph.isFunctional = functional
+        graph.inputName = inputName
         graph.nameLocation = spec.name.location
         graph.epochs = spec.fit.epochs?.value ?? 1
         graph.validationSplit = spec.fit.validationSplit?.value ?? 0

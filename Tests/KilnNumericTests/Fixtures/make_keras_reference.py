@@ -86,6 +86,66 @@ def ref_prelu_first():
             layers.Dense(4), layers.ReLU(), layers.Dense(2)]
 
 
+def ref_conv2d():
+    return [keras.Input((9, 8, 4)), layers.Conv2D(6, (4, 3), strides=(2, 1), padding="same", activation="tanh"),
+            layers.Conv2D(6, 3, dilation_rate=2, padding="same", groups=2, activation="elu"),
+            layers.MaxPooling2D((2, 3), strides=1, padding="same"), layers.AveragePooling2D(2, padding="same"),
+            layers.Conv2D(5, 1, use_bias=False, activation="sigmoid"), layers.GlobalAveragePooling2D(),
+            layers.Dense(3, activation="softmax")]
+
+
+def ref_conv1d3d():
+    return [keras.Input((12, 3)), layers.Conv1D(4, 3, padding="causal", activation="tanh"), layers.MaxPooling1D(2),
+            layers.AveragePooling1D(3, strides=1, padding="same"), layers.Reshape((2, 3, 4, 1)),
+            layers.Conv3D(3, (2, 3, 2), strides=(1, 2, 1), padding="same", activation="softplus"),
+            layers.MaxPooling3D((1, 2, 2), padding="same"), layers.GlobalMaxPooling3D(), layers.Dense(1, activation="sigmoid")]
+
+
+def ref_batch_norm():
+    return [keras.Input((6, 5, 3)), layers.Conv2D(4, 3, padding="same", use_bias=False), layers.BatchNormalization(),
+            layers.Activation("tanh"),
+            layers.MaxPooling2D(), layers.BatchNormalization(center=False, momentum=0.9, epsilon=0.01), layers.Flatten(),
+            layers.Dense(6, activation="elu"),
+            layers.BatchNormalization(trainable=False, moving_mean_initializer=keras.initializers.Constant(0.5),
+                                      moving_variance_initializer=keras.initializers.Constant(2.0)),
+            layers.Dense(2, activation="softmax")]
+
+
+def ref_merge():
+    x = keras.Input((4, 3, 2), name="x")
+    a = layers.Conv2D(3, 3, padding="same", activation="tanh")(x)
+    b = layers.Conv2D(3, 1, activation="sigmoid")(x)
+    s = layers.Add()([a, b])
+    m = layers.Multiply()([s, b])
+    d = layers.Subtract()([m, a])
+    av = layers.Average()([a, b, d])
+    mx = layers.Maximum()([av, s])
+    mn = layers.Minimum()([mx, d])
+    c = layers.Concatenate()([mn, a, x])
+    rows = layers.Concatenate(axis=1)([c, c])
+    out = layers.Dense(3, activation="softmax")(layers.GlobalAveragePooling2D()(rows))
+    return keras.Model(x, out, name="RefMerge")
+
+
+def seed_functional():
+    inp = keras.Input(shape=(28, 28, 1), name="inp")
+    c1 = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(inp)
+    c1 = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(c1)
+    inter = layers.MaxPooling2D((2, 2))(c1)
+    c2 = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(inter)
+    c2 = layers.Conv2D(32, (3, 3), activation="relu", padding="same")(c2)  # noqa: F841 (the seed's unused branch)
+    inter = layers.MaxPooling2D((2, 2))(inter)
+    inter = layers.Dropout(0.2)(inter)
+    out = layers.Dense(10, activation="softmax")(layers.Flatten()(inter))
+    return keras.Model(inp, out, name="SeedFunctional")
+
+
+def ref_seed_cnn32():
+    return [keras.Input((32, 32, 3)), layers.Conv2D(64, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(128, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)), layers.Flatten(),
+            layers.Dense(1, activation="linear")]
+
+
 # name: (layers, optimizer, loss, metrics, batch, samples, target kind); trained ones first.
 MODELS = {
     "SeedRegressor": (seed_regressor, lambda: optimizers.Adam(), "mse", ["mae"], 32, 64, "regression"),
@@ -105,6 +165,13 @@ MODELS = {
     "IrisClassifier": (iris_classifier, lambda: optimizers.Adam(learning_rate=0.01), "sparse_categorical_crossentropy",
                        ["accuracy"], 16, None, None),
     "FrozenStack": (frozen_stack, lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 16, None, None),
+    "RefConv2D": (ref_conv2d, lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, 16, "onehot"),
+    "RefBatchNorm": (ref_batch_norm, lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, 16, "onehot"),
+    "RefMerge": (ref_merge, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
+    "SeedFunctional": (seed_functional, lambda: optimizers.Adam(), "sparse_categorical_crossentropy", ["accuracy"], 32, None, None),
+    "RefConv1D3D": (ref_conv1d3d, lambda: optimizers.RMSprop(), "binary_crossentropy", [], 4, 12, "binary"),
+    # The Keras lane trains it against live Keras; a fixture here would be megabytes.
+    "RefSeedCNN32": (ref_seed_cnn32, lambda: optimizers.Adam(), "mse", [], 32, None, None),
 }
 
 
@@ -124,7 +191,8 @@ def build(name):
     make, optimizer, loss, metrics, batch, samples, kind = MODELS[name]
     keras.backend.clear_session()  # layer names start again at dense, dense_1, ...
     keras.utils.set_random_seed(1234)
-    model = keras.Sequential(make(), name=name)
+    made = make()  # a list of layers (Sequential) or a functional keras.Model
+    model = made if isinstance(made, keras.Model) else keras.Sequential(made, name=name)
     model.compile(optimizer=optimizer(), loss=loss, metrics=metrics)
     return model, loss, batch, samples, kind
 
@@ -170,7 +238,13 @@ def reference_run(name, model, loss, batch, samples, kind):
     tensors["initial_output"] = np.asarray(model(x, training=False), dtype=np.float32)
 
     def batch_loss(xs, ys):  # Keras's own reduction, plus regularization, as its train step
-        return model.compute_loss(x=xs, y=ys, y_pred=model(xs, training=True), training=True)
+        # A training forward moves BatchNormalization's statistics: put them back, so that only
+        # the train steps move them, as in Kiln.
+        saved = [w.numpy() for w in model.non_trainable_weights]
+        value = model.compute_loss(x=xs, y=ys, y_pred=model(xs, training=True), training=True)
+        for w, v in zip(model.non_trainable_weights, saved):
+            w.assign(v)
+        return value
 
     xb, yb = x[:batch], y[:batch]
     with tf.GradientTape() as tape:
@@ -200,6 +274,22 @@ def reference_run(name, model, loss, batch, samples, kind):
     return float(value), step_losses[-1]
 
 
+def write_wrapping_summary():
+    """Long names and shapes: rich wraps a cell's words onto more lines and cuts a word longer
+    than the cell with an ellipsis (KerasSummaryTests.testLongCellsWrapAsKerasDoes)."""
+    keras.backend.clear_session()
+    model = keras.Sequential([
+        keras.Input((4,)), layers.Dense(2, name="a_very_long_layer_name_that_exceeds_the_column"), layers.Dense(2, name="short"),
+        layers.Dense(2, name="abcdefghijklmnopqrstuvwxyz12"), layers.Dense(3, name="x y z w"),
+        layers.Reshape((3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)),
+        layers.Dense(2, name="abcdefghijklmnopqrstuvwxyz1234567890abcdefghijklmnopqrstuvwxyz1234567890")], name="Wrapping")
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        model.summary()
+    with open(os.path.join(SUMMARIES, "..", "keras_summary_wrapping.txt"), "w") as f:
+        f.write(buffer.getvalue())
+
+
 def main():
     # With names, only those models are made again (the other fixtures are left as they are).
     only = sys.argv[1:]
@@ -215,6 +305,7 @@ def main():
             print(f"{name}: initial loss {first:.6f}, loss at step 20 {last:.6f}")
     with open(os.path.join(SUMMARIES, "params.json"), "w") as f:
         json.dump(params, f, indent=1, sort_keys=True)
+    write_wrapping_summary()
     print(f"keras {keras.__version__}, tensorflow {tf.__version__}")
 
 

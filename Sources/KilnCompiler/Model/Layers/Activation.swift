@@ -63,7 +63,7 @@ extension ElementwiseActivation {
         return "\(c.backwardName)(\(c.dact(layer.input)), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.act(layer.output)), n);"
     }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         (ReferenceMath.activate(input, cols: layer.node.inputShape.last ?? 1, activationKind, alpha: Double(activationAlpha)), input)
     }
 }

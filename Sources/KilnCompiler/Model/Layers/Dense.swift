@@ -2,7 +2,7 @@ import KilnSpec
 import KilnCore
 
 /// keras.layers.Dense: out = activation(inp . kernel + bias) on the last axis.
-struct Dense: LayerKind {
+struct Dense: AffineLayer {
     static let kerasClass = "Dense"
     static let namePrefix = "dense"
     static let keys = ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer"]
@@ -35,7 +35,7 @@ struct Dense: LayerKind {
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
         guard let inputDim = inputShape.last else {
-            diagnostics.error("Input 0 of layer \"\(name)\" is incompatible with the layer: expected min_ndim=2, found ndim=1. Full shape received: (None,)", at: location)
+            diagnostics.error(rankMismatch(name, expected: 2, min: true, inputShape: inputShape), at: location)
             return nil
         }
         var weights = [WeightDecl(name: "kernel", shape: [inputDim, units], initializer: kernelInitializer,
@@ -46,63 +46,25 @@ struct Dense: LayerKind {
         return BuiltLayer(op: self, weights: weights, outputShape: inputShape.dropLast() + [units])
     }
 
-    var alpha: Float { activation.defaultAlpha }
-    var buffers: LayerBuffers { LayerBuffers(preActivation: activation != .linear) }
-    var fusedActivation: (kind: ActivationKind, alpha: Float)? { (activation, alpha) }
-
     func describe(_ node: LayerNode) -> String {
         "Dense(units=\(units), activation=\(activation.kerasName)\(useBias ? "" : ", use_bias=False"))"
     }
 
     func signature(_ node: LayerNode) -> String { "Dense(\(units), \(activation.kerasName))" }
 
-    /// One forward and one backward signature wherever the layer sits; a buffer the layer's
-    /// config or position leaves unused (z when linear, b without bias, dinp for the first
-    /// layer, dw and db when frozen) is passed as NULL and never read.
-    func cKernels(_ c: CLayerContext) -> String {
-        let node = c.node, inShape = c.inShape, outShape = c.outShape
-        let k = node.inputShape.last!, r = c.rows(node.inputShape)
-        let z = activation == .linear ? "out" : "z"
-        var out = "static void \(c.forwardName)(float *out, float *z, const float *inp, const float *w, const float *b, int n) {\n"
-        out += "    // out\(activation == .linear ? "" : ", z") \(outShape); inp \(inShape); w (\(k),\(units))\(useBias ? "; b (\(units))" : "")\n"
-        if activation == .linear { out += "    (void)z;\n" }
-        out += "    kiln_sgemm_nn(\(z), inp, w, \(r), \(units), \(k), 0);\n"
-        if useBias || activation != .linear {
-            out += "    kiln_bias_act_forward(out, \(z), \(useBias ? "b" : "NULL"), \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));\n"
-        }
-        out += "}\n"
-        guard c.emitBackward else { return out + "\n" }
-        let weightGrads = node.trainable, needsInputGradient = c.layer.needsInputGradient
-        out += "static void \(c.backwardName)(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {\n"
-        out += "    // dz \(outShape) is dLoss/d(pre-activation)\(c.fusedLoss ? ", written by the loss from the logits" : activation == .linear ? ", the same buffer as dout" : "")\n"
-        if activation != .linear && !c.fusedLoss {
-            out += "    kiln_act_backward(dz, dout, z, out, \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));  // dz += dout * act'\n"
-        }
-        if weightGrads {
-            out += "    kiln_sgemm_tn(dw, inp, dz, \(k), \(units), \(r), 1);  // dw (\(k),\(units)) += inp^T . dz\n"
-            if useBias { out += "    kiln_bias_backward(db, dz, \(r), \(units));  // db (\(units)) += column sums of dz\n" }
-        }
-        if needsInputGradient {
-            out += "    kiln_sgemm_nt(dinp, dz, w, \(r), \(k), \(units), 1);  // dinp \(inShape) += dz . w^T\n"
-        }
-        return out + "}\n\n"
+    func kernelShape(_ c: CLayerContext) -> [Int] { [c.node.inputShape.last!, units] }
+
+    func forwardProduct(_ c: CLayerContext, into z: String) -> String {
+        "kiln_sgemm_nn(\(z), inp, w, \(c.rows(c.node.inputShape)), \(units), \(c.node.inputShape.last!), 0);"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer
-        let args = [c.act(layer.output), layer.preActivation.map(c.act) ?? "NULL", c.act(layer.input), c.param(layer.weights[0]),
-                    useBias ? c.param(layer.weights[1]) : "NULL", "n"]
-        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
+    func kernelGradient(_ c: CLayerContext) -> String {
+        let k = c.node.inputShape.last!
+        return "kiln_sgemm_tn(dw, inp, dz, \(k), \(units), \(c.rows(c.node.inputShape)), 1);  // dw (\(k),\(units)) += inp^T . dz"
     }
 
-    func backwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer, trainable = layer.node.trainable
-        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
-                    trainable ? c.grad(layer.weights[0]) : "NULL",
-                    trainable && useBias ? c.grad(layer.weights[1]) : "NULL",
-                    c.dact(layer.preActivation ?? layer.output), c.dact(layer.output),
-                    layer.preActivation.map(c.act) ?? "NULL", c.act(layer.output), c.act(layer.input), c.param(layer.weights[0]), "n"]
-        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
+    func inputGradient(_ c: CLayerContext) -> String {
+        "kiln_sgemm_nt(dinp, dz, w, \(c.rows(c.node.inputShape)), \(c.node.inputShape.last!), \(units), 1);  // dinp \(c.inShape) += dz . w^T"
     }
 
     func kerasArguments(_ node: LayerNode) -> [String] {
@@ -114,7 +76,7 @@ struct Dense: LayerKind {
         return args
     }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let cols = layer.node.inputShape.last!, lead = rows * saturatingProduct(layer.node.inputShape.dropLast())
         let kernel = layer.weights[0].offset
         var z = [Double](repeating: 0, count: lead * units)

@@ -58,7 +58,7 @@ struct Dropout: LayerKind {
         return "\(c.backwardName)(\(c.dact(c.layer.input)), \(c.dact(c.layer.output)), \(c.act(c.layer.mask!)), n);"
     }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         (mask.map { zip(input, $0).map { $0 * $1 } } ?? input, nil)
     }
 }

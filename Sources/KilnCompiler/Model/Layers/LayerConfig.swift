@@ -144,7 +144,8 @@ func kerasFans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
     }
 }
 
-/// Keras's InputSpec message for a layer that takes inputs of one rank.
-func rankMismatch(_ name: String, expected: Int, inputShape: [Int]) -> String {
-    "Input 0 of layer \"\(Identifiers.commentText(name))\" is incompatible with the layer: expected ndim=\(expected), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))"
+/// Keras 3's InputSpec message for a layer that takes inputs of one rank (`min` for a lowest
+/// rank); a Sequential model's input has no name.
+func rankMismatch(_ name: String, expected: Int, min: Bool = false, inputShape: [Int]) -> String {
+    "Input 0 with name 'None' of layer '\(Identifiers.commentText(name))' is incompatible with the layer: expected \(min ? "min_ndim" : "ndim")=\(expected), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))"
 }

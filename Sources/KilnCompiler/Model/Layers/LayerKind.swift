@@ -45,7 +45,7 @@ public protocol LayerKind: Sendable {
     /// The float64 forward pass, written from Keras's definition: the output for `input`
     /// (`rows` samples), with `params` the model's flat parameters and `mask` a dropout mask
     /// (nil: inference). `logits` is what a loss on logits reads, when the layer has one.
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?)
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?)
 }
 
 extension LayerKind {
@@ -58,13 +58,16 @@ extension LayerKind {
 }
 
 /// What a layer keeps in `acts`: its output (or the input's buffer, for a layer that moves no
-/// data), and the pre-activation or dropout mask its backward reads.
+/// data), and the pre-activation, dropout mask or batch statistics its backward reads.
 public struct LayerBuffers: Sendable {
     public var preActivation = false
     public var mask = false
     public var aliasesInput = false
-    public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false) {
-        self.preActivation = preActivation; self.mask = mask; self.aliasesInput = aliasesInput
+    /// Floats of per-batch statistics the backward reads (BatchNormalization's mean and
+    /// inverse deviation per channel): one buffer, not one per sample.
+    public var statistics = 0
+    public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false, statistics: Int = 0) {
+        self.preActivation = preActivation; self.mask = mask; self.aliasesInput = aliasesInput; self.statistics = statistics
     }
     /// Buffers of the output's size the layer adds to `acts`.
     public var count: Int { aliasesInput ? 0 : 1 + (preActivation ? 1 : 0) + (mask ? 1 : 0) }
@@ -81,8 +84,37 @@ public struct BuiltLayer {
 /// The layer kinds Kiln knows, by Keras class name: one line per kind.
 let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: [
     Dense.self, Activation.self, LeakyReLU.self, Dropout.self, Flatten.self, Normalization.self,
-    ReLU.self, Softmax.self, ELU.self, PReLU.self, Reshape.self, Permute.self, RepeatVector.self,
+    ReLU.self, Softmax.self, ELU.self, PReLU.self, Reshape.self, Permute.self, RepeatVector.self, BatchNormalization.self,
+    Conv<Spatial1D>.self, Conv<Spatial2D>.self, Conv<Spatial3D>.self,
+    Pooling<Spatial1D, MaxPool>.self, Pooling<Spatial2D, MaxPool>.self, Pooling<Spatial3D, MaxPool>.self,
+    Pooling<Spatial1D, AveragePool>.self, Pooling<Spatial2D, AveragePool>.self, Pooling<Spatial3D, AveragePool>.self,
+    GlobalPooling<Spatial1D, AveragePool>.self, GlobalPooling<Spatial2D, AveragePool>.self, GlobalPooling<Spatial3D, AveragePool>.self,
+    GlobalPooling<Spatial1D, MaxPool>.self, GlobalPooling<Spatial2D, MaxPool>.self, GlobalPooling<Spatial3D, MaxPool>.self,
+    ElementwiseMerge<AddOp>.self, ElementwiseMerge<SubtractOp>.self, ElementwiseMerge<MultiplyOp>.self,
+    ElementwiseMerge<AverageOp>.self, ElementwiseMerge<MaximumOp>.self, ElementwiseMerge<MinimumOp>.self, Concatenate.self,
 ].map { ($0.kerasClass, $0) })
+
+/// Keras's other names for the same classes (keras.layers.MaxPool2D is MaxPooling2D).
+let layerAliases: [String: String] = Dictionary(uniqueKeysWithValues: (1...3).flatMap { rank in [
+    ("Convolution\(rank)D", "Conv\(rank)D"), ("MaxPool\(rank)D", "MaxPooling\(rank)D"), ("AvgPool\(rank)D", "AveragePooling\(rank)D"),
+    ("GlobalAvgPool\(rank)D", "GlobalAveragePooling\(rank)D"), ("GlobalMaxPool\(rank)D", "GlobalMaxPooling\(rank)D"),
+] })
+
+/// A layer that reads several nodes (Add, Concatenate, ...): it builds from every input's shape
+/// and its reference combines every input.
+public protocol MergeLayer: LayerKind {
+    func build(inputShapes: [[Int]], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer?
+    func mergeReference(_ inputs: [[Double]], rows: Int, layer: PlannedLayer) -> [Double]
+}
+
+extension MergeLayer {
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
+        build(inputShapes: [inputShape], name: name, at: location, diagnostics: diagnostics)
+    }
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        (mergeReference([input], rows: rows, layer: layer), nil)
+    }
+}
 
 /// A layer that only reinterprets its input's row-major values (Flatten, Reshape): the output
 /// is the input buffer, so there is no kernel and no gradient work.
@@ -100,7 +132,7 @@ extension ViewLayer {
         return "memcpy(\(c.act(c.layer.output)), x, sizeof(float) * n * \(c.layer.output.size));"
     }
     func backwardCall(_ c: CLayerContext) -> String? { nil }
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) { (input, nil) }
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) { (input, nil) }
 }
 
 /// One layer's C emission: its kernel name, shapes and the names of its buffers.

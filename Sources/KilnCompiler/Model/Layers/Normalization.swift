@@ -175,7 +175,7 @@ struct Normalization: LayerKind {
         return "Adaptation(layer: \(Identifiers.swiftStringLiteral(layer.node.name)), inputOffset: \(layer.input.isInput ? "nil" : "\(layer.input.offset)"), inputSize: \(layer.input.size), features: \(features), meanOffset: \(layer.weights[0].offset), varianceOffset: \(layer.weights[1].offset))"
     }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let m = mean.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[0].offset + $0] }
         let v = variance.map { $0.map(Double.init) } ?? (0..<features).map { params[layer.weights[1].offset + $0] }
         let output = input.indices.map { i in

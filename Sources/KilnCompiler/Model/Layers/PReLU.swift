@@ -97,7 +97,7 @@ struct PReLU: LayerKind {
         return "\(c.backwardName)(\(dinp), \(dalpha), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.param(layer.weights[0])), n);"
     }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let shape = layer.node.inputShape, size = saturatingProduct(shape), strides = alphaStrides(shape)
         let base = layer.weights[0].offset
         var output = input

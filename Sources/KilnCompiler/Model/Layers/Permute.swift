@@ -64,7 +64,7 @@ struct Permute: LayerKind {
     func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
     func backwardCall(_ c: CLayerContext) -> String? { c.plainBackwardCall }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let outShape = layer.node.outputShape, size = saturatingProduct(outShape), strides = inputStrides(layer.node.inputShape)
         var output = [Double](repeating: 0, count: input.count)
         for b in 0..<rows {

@@ -73,7 +73,7 @@ struct ReLU: LayerKind {
         return "\(c.backwardName)(\(c.dact(c.layer.input)), \(c.dact(c.layer.output)), \(c.act(c.layer.input)), n);"
     }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let t = Double(threshold), slope = Double(negativeSlope), top = maxValue.map(Double.init) ?? .infinity
         return (input.map { x in min(x > t ? x : 0, top) - slope * max(t - x, 0) }, nil)
     }

@@ -61,7 +61,7 @@ struct RepeatVector: LayerKind {
     func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
     func backwardCall(_ c: CLayerContext) -> String? { c.plainBackwardCall }
 
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?) -> (output: [Double], logits: [Double]?) {
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let d = layer.node.inputShape[0]
         var output: [Double] = []
         for b in 0..<rows { for _ in 0..<n { output += input[(b * d)..<((b + 1) * d)] } }

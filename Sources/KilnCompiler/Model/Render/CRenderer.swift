@@ -80,7 +80,7 @@ public struct CRenderer {
         var lines = ["// Parameters: one allocation of \(plan.paramCount) floats, Keras's weight order."]
         lines.append("enum {")
         for weight in plan.weights {
-            lines.append("    \(weight.symbol) = \(weight.offset),  // \(Identifiers.commentText(weight.kerasPath)) \(shape(weight.decl.shape))\(weight.trainable ? "" : " frozen")")
+            lines.append("    \(weight.symbol) = \(weight.offset),  // \(Identifiers.commentText(weight.kerasPath)) \(shape(weight.decl.shape))\(weight.trainable ? "" : weight.decl.updatedInForward ? " non-trainable, moved by training" : " frozen")")
         }
         lines.append("    P = \(plan.paramCount),")
         lines.append("};")
@@ -90,9 +90,9 @@ public struct CRenderer {
         lines.append("    B = \(plan.batchSize),")
         var seen: Set<String> = []
         for layer in plan.layers {
-            for buffer in [layer.mask, layer.preActivation, layer.output].compactMap({ $0 }) where !buffer.isInput && !seen.contains(buffer.symbol) {
+            for buffer in layer.buffers where !buffer.isInput && !seen.contains(buffer.symbol) {
                 seen.insert(buffer.symbol)
-                lines.append("    \(buffer.symbol) = \(buffer.offset),  // \(Identifiers.commentText(layer.node.name)) \(bufferRole(buffer, in: layer)) (B,\(buffer.shape.map(String.init).joined(separator: ",")))")
+                lines.append("    \(buffer.symbol) = \(buffer.offset),  // \(Identifiers.commentText(layer.node.name)) \(bufferRole(buffer, in: layer)) \(buffer.shapeComment)")
             }
         }
         lines.append("    A = \(plan.activationCount),")
@@ -102,6 +102,7 @@ public struct CRenderer {
 
     func bufferRole(_ buffer: Buffer, in layer: PlannedLayer) -> String {
         if buffer == layer.mask { return "dropout mask" }
+        if buffer == layer.statistics { return "batch statistics" }
         if buffer == layer.preActivation { return "pre-activation" }
         return "output"
     }
@@ -250,24 +251,28 @@ struct CBufferNames {
         func tail(_ symbol: String) -> String { String(symbol.dropFirst(2)).lowercased() }
         var buffers: [Buffer] = [], seen: Set<String> = []
         for layer in plan.layers {
-            for buffer in [layer.mask, layer.preActivation, layer.output].compactMap({ $0 }) where !buffer.isInput && !seen.contains(buffer.symbol) {
+            for buffer in layer.buffers where !buffer.isInput && !seen.contains(buffer.symbol) {
                 seen.insert(buffer.symbol)
                 buffers.append(buffer)
             }
         }
         for buffer in buffers {
             let name = unique(tail(buffer.symbol))
-            acts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = acts + \(buffer.symbol);  // \(CFormat.shape(buffer.shape, batch: "B"))")
+            acts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = acts + \(buffer.symbol);  // \(buffer.shapeComment)")
             order.append(acts[buffer.symbol]!)
         }
         for weight in plan.weights {
             let name = unique(tail(weight.symbol))
-            params[weight.symbol] = Local(name: name, declaration: "const float *\(name) = params + \(weight.symbol);  // \(CFormat.shape(weight.decl.shape))")
+            // Statistics the training forward updates are written through s->params.
+            let declaration = weight.decl.updatedInForward
+                ? "float *\(name) = s->params + \(weight.symbol);  // \(CFormat.shape(weight.decl.shape)), updated in training"
+                : "const float *\(name) = params + \(weight.symbol);  // \(CFormat.shape(weight.decl.shape))"
+            params[weight.symbol] = Local(name: name, declaration: declaration)
             order.append(params[weight.symbol]!)
         }
         for buffer in buffers {
             let name = unique("d" + tail(buffer.symbol))
-            dacts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = dacts + \(buffer.symbol);  // \(CFormat.shape(buffer.shape, batch: "B"))")
+            dacts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = dacts + \(buffer.symbol);  // \(buffer.shapeComment)")
             order.append(dacts[buffer.symbol]!)
         }
         for weight in plan.weights {

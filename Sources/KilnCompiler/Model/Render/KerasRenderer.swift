@@ -42,17 +42,8 @@ public struct KerasRenderer {
             import keras
             from keras import initializers, layers, regularizers  # noqa: F401 (layers' arguments may use them)
 
-            model = keras.Sequential([
-                keras.Input(shape=\(Python.tuple(graph.inputShape))),
-
         """
-        for node in graph.layers {
-            var args = node.op.kerasArguments(node)
-            args.append("name=\(Python.string(node.name))")
-            if !node.trainable { args.append("trainable=False") }
-            out += "        layers.\(node.op.kerasClass)(\(args.joined(separator: ", "))),\n"
-        }
-        out += "    ], name=\(Python.string(graph.name)))\n"
+        out += "\n" + (graph.isFunctional ? functionalModel() : sequentialModel())
         out += "    model.compile(optimizer=\(optimizer()), loss=\(loss()), metrics=[\(graph.metrics.map { Python.string($0.name) }.joined(separator: ", "))])\n"
         out += "    return model\n\n\n"
         out += """
@@ -60,12 +51,9 @@ public struct KerasRenderer {
             \"\"\"Each Normalization layer without given statistics adapted, in order, to what reaches it.\"\"\"
             import keras
 
-            for index, layer in enumerate(model.layers):
+            for layer in model.layers:
                 if isinstance(layer, keras.layers.Normalization) and layer.input_mean is None:
-                    inputs = x
-                    for earlier in model.layers[:index]:
-                        inputs = earlier(inputs)
-                    layer.adapt(np.asarray(inputs))
+                    layer.adapt(np.asarray(keras.Model(model.inputs, layer.input)(x)))
 
 
         def load_weights(model, path):
@@ -188,6 +176,31 @@ public struct KerasRenderer {
 
         """
         return out
+    }
+
+    func layerCall(_ node: LayerNode) -> String {
+        var args = node.op.kerasArguments(node)
+        args.append("name=\(Python.string(node.name))")
+        if !node.trainable { args.append("trainable=False") }
+        return "layers.\(node.op.kerasClass)(\(args.joined(separator: ", ")))"
+    }
+
+    func sequentialModel() -> String {
+        var out = "    model = keras.Sequential([\n        keras.Input(shape=\(Python.tuple(graph.inputShape))),\n"
+        for node in graph.layers { out += "        \(layerCall(node)),\n" }
+        return out + "    ], name=\(Python.string(graph.name)))\n"
+    }
+
+    /// keras.Model(inputs, outputs): x is the input, n<i> node i's output (the spec's names stay in comments).
+    func functionalModel() -> String {
+        var out = "    x = keras.Input(shape=\(Python.tuple(graph.inputShape)), name=\(Python.string(graph.inputName)))\n"
+        func variable(_ index: Int) -> String { index < 0 ? "x" : "n\(index)" }
+        for (index, node) in graph.layers.enumerated() {
+            let inputs = node.inputs.map(variable)
+            let argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
+            out += "    \(variable(index)) = \(layerCall(node))(\(argument))\n"
+        }
+        return out + "    model = keras.Model(x, \(variable(graph.layers.count - 1)), name=\(Python.string(graph.name)))\n"
     }
 
     func optimizer() -> String {

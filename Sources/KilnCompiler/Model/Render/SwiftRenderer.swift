@@ -44,8 +44,9 @@ public struct SwiftRenderer {
                 layers: [
 
         """
-        for layer in graph.layers {
-            out += "            LayerInfo(name: \(lit(layer.name)), type: \(lit(layer.op.kerasClass)), outputShape: \(ints(layer.outputShape)), params: \(layer.paramCount), trainable: \(layer.trainable)),\n"
+        for info in graph.layerInfos {
+            let connected = info.connectedTo.isEmpty ? "" : ", connectedTo: [\(info.connectedTo.map(lit).joined(separator: ", "))]"
+            out += "            LayerInfo(name: \(lit(info.name)), type: \(lit(info.type)), outputShape: \(ints(info.outputShape)), params: \(info.params), trainable: \(info.trainable)\(connected)),\n"
         }
         out += "        ],\n        weights: [\n"
         for weight in plan.weights {
@@ -58,13 +59,16 @@ public struct SwiftRenderer {
         let o = graph.optimizer
         out += "        optimizer: OptimizerConfig(kind: .\(optimizerCase(o.kind)), learningRate: \(o.learningRate), beta1: \(o.beta1), beta2: \(o.beta2), epsilon: \(o.epsilon), momentum: \(o.momentum), rho: \(o.rho), nesterov: \(o.nesterov)),\n"
         let adaptations = plan.layers.compactMap { $0.node.op.adaptation($0) }
-        if adaptations.isEmpty {
-            out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit))\n"
-        } else {
-            out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit),\n        adaptations: [\n"
+        out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit)"
+        if !adaptations.isEmpty {
+            out += ",\n        adaptations: [\n"
             for adaptation in adaptations { out += "            \(adaptation),\n" }
-            out += "        ])\n"
+            out += "        ]"
         }
+        if let input = graph.summaryInput {
+            out += ",\n        functionalInput: FunctionalInput(name: \(lit(input.name)), chain: \(input.chain))"
+        }
+        out += ")\n"
         out += "}\n"
         return out
     }

@@ -1,0 +1,89 @@
+// keras.layers.BatchNormalization over the last axis (channels_last): rows = every sample's
+// positions, c channels. Training normalizes with the batch's statistics (biased variance, as
+// Keras's ops.moments) and moves the moving ones; inference and a frozen layer use the moving
+// statistics. The affine map is TF's: out = x * inv + (beta - mean * inv), inv = gamma / sqrt(var + eps).
+#include <math.h>
+#include <stdlib.h>
+#include "kiln_runtime.h"
+
+static void normalize_rows(float *out, const float *inp, const float *gamma, const float *beta, const float *mean,
+                           const float *invstd, int64_t rows, int c) {
+    // out, inp (rows,c); gamma, beta, mean, invstd (c); gamma or beta NULL: 1 or 0
+    for (int64_t r = 0; r < rows; r++) {
+        const float *x = inp + r * c;
+        float *y = out + r * c;
+        for (int j = 0; j < c; j++) {
+            float inv = invstd[j] * (gamma ? gamma[j] : 1.0f);
+            y[j] = x[j] * inv + ((beta ? beta[j] : 0.0f) - mean[j] * inv);
+        }
+    }
+}
+
+void kiln_batchnorm_forward_train(float *out, float *stats, float *moving_mean, float *moving_var, const float *inp,
+                                  const float *gamma, const float *beta, int64_t rows, int c, float momentum, float epsilon) {
+    // out, inp (rows,c); stats (2,c): the batch mean, then 1/sqrt(var + eps), for backward
+    double *sum = calloc((size_t)c * 2, sizeof(double));
+    double *squares = sum + c;
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < c; j++) sum[j] += inp[r * c + j];
+    float *mean = stats, *invstd = stats + c;
+    for (int j = 0; j < c; j++) mean[j] = (float)(sum[j] / (double)rows);
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < c; j++) {
+            double d = (double)inp[r * c + j] - mean[j];
+            squares[j] += d * d;
+        }
+    for (int j = 0; j < c; j++) {
+        float var = (float)(squares[j] / (double)rows);
+        invstd[j] = 1.0f / sqrtf(var + epsilon);
+        moving_mean[j] = moving_mean[j] * momentum + mean[j] * (1.0f - momentum);
+        moving_var[j] = moving_var[j] * momentum + var * (1.0f - momentum);
+    }
+    free(sum);
+    normalize_rows(out, inp, gamma, beta, mean, invstd, rows, c);
+}
+
+void kiln_batchnorm_forward_infer(float *out, const float *inp, const float *gamma, const float *beta, const float *moving_mean,
+                                  const float *moving_var, int64_t rows, int c, float epsilon) {
+    // out, inp (rows,c); the rest (c)
+    float *invstd = malloc(sizeof(float) * (size_t)(c > 0 ? c : 1));
+    for (int j = 0; j < c; j++) invstd[j] = 1.0f / sqrtf(moving_var[j] + epsilon);
+    normalize_rows(out, inp, gamma, beta, moving_mean, invstd, rows, c);
+    free(invstd);
+}
+
+void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                                   const float *gamma, const float *stats, int64_t rows, int c) {
+    // dinp, dout, inp (rows,c); dgamma, dbeta (c), each may be NULL; stats (2,c) from the forward
+    const float *mean = stats, *invstd = stats + c;
+    double *sum_dy = calloc((size_t)c * 2, sizeof(double));  // per channel: sum dout, sum dout * xhat
+    double *sum_dy_xhat = sum_dy + c;
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < c; j++) {
+            float dy = dout[r * c + j], xhat = (inp[r * c + j] - mean[j]) * invstd[j];
+            sum_dy[j] += dy;
+            sum_dy_xhat[j] += (double)dy * xhat;
+        }
+    for (int j = 0; j < c; j++) {
+        if (dgamma) dgamma[j] += (float)sum_dy_xhat[j];
+        if (dbeta) dbeta[j] += (float)sum_dy[j];
+    }
+    if (dinp) {
+        // dx = g * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), the batch's statistics depending on x
+        for (int64_t r = 0; r < rows; r++)
+            for (int j = 0; j < c; j++) {
+                float g = gamma ? gamma[j] : 1.0f;
+                float xhat = (inp[r * c + j] - mean[j]) * invstd[j];
+                float mean_dy = (float)(sum_dy[j] / (double)rows), mean_dy_xhat = (float)(sum_dy_xhat[j] / (double)rows);
+                dinp[r * c + j] += g * invstd[j] * (dout[r * c + j] - mean_dy - xhat * mean_dy_xhat);
+            }
+    }
+    free(sum_dy);
+}
+
+void kiln_batchnorm_backward_infer(float *dinp, const float *dout, const float *gamma, const float *moving_var, int64_t rows, int c,
+                                   float epsilon) {
+    // dinp, dout (rows,c): the moving statistics are constants, so the map is a per-channel scale
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < c; j++) dinp[r * c + j] += dout[r * c + j] * (gamma ? gamma[j] : 1.0f) / sqrtf(moving_var[j] + epsilon);
+}

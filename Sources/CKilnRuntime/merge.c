@@ -1,0 +1,78 @@
+// Merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate): k inputs of
+// one shape combined value by value, or joined along an axis.
+#include "kiln_runtime.h"
+
+void kiln_merge_forward(float *out, const float *const *inputs, int k, int64_t count, int op) {
+    // out, inputs[i] (count)
+    for (int64_t j = 0; j < count; j++) {
+        float v = inputs[0][j];
+        for (int i = 1; i < k; i++) {
+            float x = inputs[i][j];
+            switch (op) {
+            case KILN_MERGE_SUBTRACT: v -= x; break;
+            case KILN_MERGE_MULTIPLY: v *= x; break;
+            case KILN_MERGE_MAXIMUM: v = x > v ? x : v; break;
+            case KILN_MERGE_MINIMUM: v = x < v ? x : v; break;
+            default: v += x; break;  // add, average
+            }
+        }
+        out[j] = op == KILN_MERGE_AVERAGE ? v / (float)k : v;
+    }
+}
+
+void kiln_merge_backward(float *const *dinputs, const float *dout, const float *const *inputs, const float *out, int k, int64_t count, int op) {
+    // dinputs[i] (count) +=, NULL where not needed; dout, out, inputs[i] (count)
+    for (int64_t j = 0; j < count; j++) {
+        float dy = dout[j];
+        // Maximum and minimum: the first input holding the result takes the gradient, as TF's
+        // pairwise maximum sends ties to its first argument.
+        int winner = 0;
+        if (op == KILN_MERGE_MAXIMUM || op == KILN_MERGE_MINIMUM)
+            while (winner < k - 1 && inputs[winner][j] != out[j]) winner++;
+        for (int i = 0; i < k; i++) {
+            if (!dinputs[i]) continue;
+            float g;
+            switch (op) {
+            case KILN_MERGE_SUBTRACT: g = i == 0 ? dy : -dy; break;
+            case KILN_MERGE_MULTIPLY:
+                g = dy;
+                for (int m = 0; m < k; m++) if (m != i) g *= inputs[m][j];
+                break;
+            case KILN_MERGE_AVERAGE: g = dy / (float)k; break;
+            case KILN_MERGE_MAXIMUM: case KILN_MERGE_MINIMUM: g = i == winner ? dy : 0.0f; break;
+            default: g = dy; break;
+            }
+            dinputs[i][j] += g;
+        }
+    }
+}
+
+void kiln_concat_forward(float *out, const float *const *inputs, const int *widths, int k, int64_t outer, int inner) {
+    // inputs[i] (outer, widths[i], inner) -> out (outer, sum of widths, inner); outer counts every sample
+    int total = 0;
+    for (int i = 0; i < k; i++) total += widths[i];
+    for (int64_t o = 0; o < outer; o++) {
+        float *y = out + o * total * inner;
+        for (int i = 0; i < k; i++) {
+            const float *x = inputs[i] + o * widths[i] * inner;
+            for (int64_t v = 0; v < (int64_t)widths[i] * inner; v++) y[v] = x[v];
+            y += (int64_t)widths[i] * inner;
+        }
+    }
+}
+
+void kiln_concat_backward(float *const *dinputs, const float *dout, const int *widths, int k, int64_t outer, int inner) {
+    // dinputs[i] (outer, widths[i], inner) += their slice of dout; NULL where not needed
+    int total = 0;
+    for (int i = 0; i < k; i++) total += widths[i];
+    for (int64_t o = 0; o < outer; o++) {
+        const float *dy = dout + o * total * inner;
+        for (int i = 0; i < k; i++) {
+            if (dinputs[i]) {
+                float *dx = dinputs[i] + o * widths[i] * inner;
+                for (int64_t v = 0; v < (int64_t)widths[i] * inner; v++) dx[v] += dy[v];
+            }
+            dy += (int64_t)widths[i] * inner;
+        }
+    }
+}

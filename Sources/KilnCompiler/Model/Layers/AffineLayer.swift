@@ -1,0 +1,78 @@
+/// A layer that is a linear map of its input plus a bias, then an activation: Dense and the
+/// convolutions. It names its three products (forward, kernel gradient, input gradient); the
+/// kernels around them, their calls and their buffers are written once here.
+///
+/// One forward and one backward signature wherever the layer sits; a buffer the layer's config
+/// or position leaves unused (z when linear, b without bias, dinp for the first layer, dw and db
+/// when frozen) is passed as NULL and never read.
+protocol AffineLayer: LayerKind {
+    var activation: ActivationKind { get }
+    var useBias: Bool { get }
+    /// Output channels: the bias's length, the last axis of the output.
+    var units: Int { get }
+    /// Statics the products use (a convolution's geometry), before the kernels.
+    func cDeclarations(_ c: CLayerContext) -> String
+    /// `z = inp . w` (overwriting `z`).
+    func forwardProduct(_ c: CLayerContext, into z: String) -> String
+    /// `dw += ...` from `inp` and `dz`, with a comment.
+    func kernelGradient(_ c: CLayerContext) -> String
+    /// `dinp += ...` from `dz` and `w`, with a comment.
+    func inputGradient(_ c: CLayerContext) -> String
+    /// The weight's shape, for the kernel's comment.
+    func kernelShape(_ c: CLayerContext) -> [Int]
+}
+
+extension AffineLayer {
+    var alpha: Float { activation.defaultAlpha }
+    var buffers: LayerBuffers { LayerBuffers(preActivation: activation != .linear) }
+    var fusedActivation: (kind: ActivationKind, alpha: Float)? { (activation, alpha) }
+    func cDeclarations(_ c: CLayerContext) -> String { "" }
+
+    /// Rows of the bias-and-activation view: every output position of every sample.
+    func outputRows(_ c: CLayerContext) -> String { c.rows(c.node.outputShape) }
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let r = outputRows(c)
+        let z = activation == .linear ? "out" : "z"
+        var out = cDeclarations(c)
+        out += "static void \(c.forwardName)(float *out, float *z, const float *inp, const float *w, const float *b, int n) {\n"
+        out += "    // out\(activation == .linear ? "" : ", z") \(c.outShape); inp \(c.inShape); w \(CFormat.shape(kernelShape(c)))\(useBias ? "; b (\(units))" : "")\n"
+        if activation == .linear { out += "    (void)z;\n" }
+        out += "    \(forwardProduct(c, into: z))\n"
+        if useBias || activation != .linear {
+            out += "    kiln_bias_act_forward(out, \(z), \(useBias ? "b" : "NULL"), \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));\n"
+        }
+        out += "}\n"
+        guard c.emitBackward else { return out + "\n" }
+        out += "static void \(c.backwardName)(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {\n"
+        out += "    // dz \(c.outShape) is dLoss/d(pre-activation)\(c.fusedLoss ? ", written by the loss from the logits" : activation == .linear ? ", the same buffer as dout" : "")\n"
+        if activation != .linear && !c.fusedLoss {
+            out += "    kiln_act_backward(dz, dout, z, out, \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));  // dz += dout * act'\n"
+        }
+        if c.node.trainable {
+            out += "    \(kernelGradient(c))\n"
+            if useBias { out += "    kiln_bias_backward(db, dz, \(r), \(units));  // db (\(units)) += column sums of dz\n" }
+        }
+        if c.layer.needsInputGradient {
+            out += "    \(inputGradient(c))\n"
+        }
+        return out + "}\n\n"
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer
+        let args = [c.act(layer.output), layer.preActivation.map(c.act) ?? "NULL", c.act(layer.input), c.param(layer.weights[0]),
+                    useBias ? c.param(layer.weights[1]) : "NULL", "n"]
+        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer, trainable = layer.node.trainable
+        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
+                    trainable ? c.grad(layer.weights[0]) : "NULL",
+                    trainable && useBias ? c.grad(layer.weights[1]) : "NULL",
+                    c.dact(layer.preActivation ?? layer.output), c.dact(layer.output),
+                    layer.preActivation.map(c.act) ?? "NULL", c.act(layer.output), c.act(layer.input), c.param(layer.weights[0]), "n"]
+        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
+    }
+}

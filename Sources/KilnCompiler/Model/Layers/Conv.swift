@@ -1,0 +1,190 @@
+import KilnSpec
+import KilnCore
+
+/// keras.layers.Conv1D, Conv2D and Conv3D (channels_last): out = activation(conv(inp, kernel) +
+/// bias), kernel (k..., in_channels / groups, filters), as Keras lays it out.
+struct Conv<R: SpatialRank>: AffineLayer {
+    static var kerasClass: String { "Conv\(R.rank)D" }
+    static var namePrefix: String { "conv\(R.rank)d" }
+    static var keys: [String] {
+        ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias",
+         "kernel_initializer", "bias_initializer", "kernel_regularizer"]
+    }
+
+    var filters: Int
+    var window: SpatialWindow
+    var groups: Int
+    var activation: ActivationKind
+    var useBias: Bool
+    var kernelInitializer: Initializer
+    var biasInitializer: Initializer
+    var kernelL2: Float?
+
+    var units: Int { filters }
+
+    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Conv? {
+        let missing = ["filters", "kernel_size"].filter { config[$0] == nil }
+        if !missing.isEmpty {
+            let names = missing.map { "'\($0)'" }.joined(separator: " and ")
+            diagnostics.error("\(kerasClass).__init__() missing \(missing.count) required positional argument\(missing.count == 1 ? "" : "s"): \(names)", at: location)
+        }
+        let filters = config.int("filters")
+        if let filters, filters <= 0 {
+            diagnostics.error("Invalid value for argument `filters`. Expected a strictly positive value. Received filters=\(filters).", at: config["filters"]!.location)
+        }
+        let rank = R.rank
+        let kernelSize = readSpatialTuple(config, key: "kernel_size", rank: rank, default: nil, diagnostics: diagnostics)
+        let strides = readSpatialTuple(config, key: "strides", rank: rank, default: [Int](repeating: 1, count: rank), diagnostics: diagnostics)
+        let dilation = readSpatialTuple(config, key: "dilation_rate", rank: rank, default: [Int](repeating: 1, count: rank), diagnostics: diagnostics)
+        var padding: SpatialPadding? = .valid
+        if let node = config["padding"], let text = config.string("padding") {
+            let allowed: [SpatialPadding] = rank == 1 ? [.valid, .same, .causal] : [.valid, .same]
+            padding = SpatialPadding(rawValue: text.lowercased()).flatMap { allowed.contains($0) ? $0 : nil }
+            if padding == nil {
+                diagnostics.error("The `padding` argument must be a list/tuple or one of {\(allowed.map { "'\($0.rawValue)'" }.joined(separator: ", "))}. Received: \(text.lowercased())", at: node.location)
+            }
+        }
+        let groups = config.int("groups") ?? 1
+        if groups <= 0 {
+            diagnostics.error("The number of groups must be a positive integer. Received: groups=\(groups).", at: config["groups"]!.location)
+        } else if let filters, filters > 0, filters % groups != 0 {
+            diagnostics.error("The number of filters must be evenly divisible by the number of groups. Received: groups=\(groups), filters=\(filters).",
+                              at: config["groups"]!.location)
+        }
+        if let strides, let dilation, strides.max()! > 1, dilation.max()! > 1 {
+            diagnostics.error("`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=\(pythonTuple(strides)) and dilation_rate=\(pythonTuple(dilation))",
+                              at: config["dilation_rate"]!.location)
+        }
+        let channelsLast = readChannelsLast(config, diagnostics: diagnostics)
+        let activation = readActivation(config, diagnostics: diagnostics)
+        let useBias = config.bool("use_bias") ?? true
+        let kernelInitializer = readInitializer(config, key: "kernel_initializer", default: .glorotUniform, diagnostics: diagnostics)
+        let biasInitializer = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
+        let l2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
+        guard let filters, filters > 0, groups > 0, filters % groups == 0, let kernelSize, let strides, let dilation, let padding,
+              !(strides.max()! > 1 && dilation.max()! > 1), channelsLast, let activation, let kernelInitializer, let biasInitializer,
+              !l2.present || l2.factor != nil else { return nil }
+        return Conv(filters: filters, window: SpatialWindow(size: kernelSize, strides: strides, dilation: dilation, padding: padding),
+                    groups: groups, activation: activation, useBias: useBias, kernelInitializer: kernelInitializer,
+                    biasInitializer: biasInitializer, kernelL2: l2.factor)
+    }
+
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
+        let rank = R.rank
+        guard inputShape.count >= rank + 1 else {
+            diagnostics.error(rankMismatch(name, expected: rank + 2, min: true, inputShape: inputShape), at: location)
+            return nil
+        }
+        guard inputShape.count == rank + 1 else {
+            diagnostics.error("Kiln's \(Self.kerasClass) takes inputs of shape (batch, \(rank == 1 ? "steps" : "spatial axes"), channels): expected ndim=\(rank + 2), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))", at: location)
+            return nil
+        }
+        let channels = inputShape.last!
+        guard channels % groups == 0 else {
+            diagnostics.error("The number of input channels must be evenly divisible by the number of groups. Received groups=\(groups), but the input has \(channels) channels (full input shape is \(kerasShape(inputShape))).", at: location)
+            return nil
+        }
+        let spatial = Array(inputShape.dropLast())
+        let kernelShape = window.size + [channels / groups, filters]
+        let output = window.outputSizes(spatial)
+        guard output.allSatisfy({ $0 > 0 }) else {
+            diagnostics.error("Computed output size would be zero or negative. Received `inputs shape=\(kerasShape(inputShape))`, `kernel shape=\(pythonTuple(window.size + [channels, filters]))`, `dilation_rate=\(numpyIntArray(window.dilation))`, `strides=\(pythonTuple(window.strides))`, `padding=\(window.padding.rawValue)`.", at: location)
+            return nil
+        }
+        let fans = kerasFans(kernelShape)
+        var weights = [WeightDecl(name: "kernel", shape: kernelShape, initializer: kernelInitializer, fanIn: fans.fanIn, fanOut: fans.fanOut, l2: kernelL2)]
+        if useBias {
+            weights.append(WeightDecl(name: "bias", shape: [filters], initializer: biasInitializer, fanIn: fans.fanIn, fanOut: fans.fanOut, l2: nil))
+        }
+        return BuiltLayer(op: self, weights: weights, outputShape: output + [filters])
+    }
+
+    func describe(_ node: LayerNode) -> String {
+        var text = "\(Self.kerasClass)(filters=\(filters), kernel_size=\(pythonTuple(window.size)), strides=\(pythonTuple(window.strides)), padding=\(window.padding.rawValue)"
+        if window.dilation.contains(where: { $0 > 1 }) { text += ", dilation_rate=\(pythonTuple(window.dilation))" }
+        if groups > 1 { text += ", groups=\(groups)" }
+        return text + ", activation=\(activation.kerasName)\(useBias ? "" : ", use_bias=False"))"
+    }
+
+    func signature(_ node: LayerNode) -> String { "\(Self.kerasClass)(\(filters), \(pythonTuple(window.size)), \(activation.kerasName))" }
+
+    // MARK: C
+
+    func geometryName(_ c: CLayerContext) -> String { "\(c.name)_geometry" }
+
+    func cDeclarations(_ c: CLayerContext) -> String {
+        let spatial = Array(c.node.inputShape.dropLast())
+        return "static const kiln_conv_geometry \(geometryName(c)) = \(window.cGeometry(input: spatial, channels: c.node.inputShape.last!, filters: filters, groups: groups));\n"
+    }
+
+    func kernelShape(_ c: CLayerContext) -> [Int] { c.layer.weights[0].decl.shape }
+
+    func forwardProduct(_ c: CLayerContext, into z: String) -> String {
+        "kiln_conv_forward(\(z), inp, w, n, &\(geometryName(c)));"
+    }
+
+    func kernelGradient(_ c: CLayerContext) -> String {
+        "kiln_conv_backward_kernel(dw, inp, dz, n, &\(geometryName(c)));  // dw \(CFormat.shape(kernelShape(c))) += inp (x) dz"
+    }
+
+    func inputGradient(_ c: CLayerContext) -> String {
+        "kiln_conv_backward_input(dinp, dz, w, n, &\(geometryName(c)));  // dinp \(c.inShape) += dz (x) w, transposed"
+    }
+
+    // MARK: Keras
+
+    func kerasArguments(_ node: LayerNode) -> [String] {
+        var args = ["\(filters)", Python.tuple(window.size)]
+        if window.strides.contains(where: { $0 != 1 }) { args.append("strides=\(Python.tuple(window.strides))") }
+        if window.padding != .valid { args.append("padding=\(Python.string(window.padding.rawValue))") }
+        if window.dilation.contains(where: { $0 != 1 }) { args.append("dilation_rate=\(Python.tuple(window.dilation))") }
+        if groups != 1 { args.append("groups=\(groups)") }
+        args.append("activation=\(Python.string(activation.kerasName))")
+        if !useBias { args.append("use_bias=False") }
+        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
+        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
+        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
+        return args
+    }
+
+    // MARK: reference
+
+    /// Direct convolution in float64, from the definition: every output position sums its
+    /// window's in-bounds taps over the group's input channels.
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        let inShape = layer.node.inputShape, outShape = layer.node.outputShape
+        let spatial = Array(inShape.dropLast()), outSpatial = Array(outShape.dropLast())
+        let channels = inShape.last!, groupChannels = channels / groups, groupFilters = filters / groups
+        let inSize = saturatingProduct(inShape), outSize = saturatingProduct(outShape), positions = saturatingProduct(outSpatial)
+        let kernel = layer.weights[0].offset, bias = useBias ? layer.weights[1].offset : nil
+        let inStrides = rowMajorStrides(spatial), kernelStrides = rowMajorStrides(window.size)
+        let outStrides = rowMajorStrides(outSpatial)
+        var z = [Double](repeating: 0, count: rows * outSize)
+        for sample in 0..<rows {
+            for position in 0..<positions {
+                // Each axis's output index, then the window's in-bounds taps along it.
+                let index = outSpatial.indices.map { (position / outStrides[$0]) % outSpatial[$0] }
+                var taps: [(kernel: Int, input: Int)] = [(0, 0)]
+                for axis in spatial.indices {
+                    taps = taps.flatMap { partial in
+                        window.taps(output: index[axis], axis: axis, input: spatial).map {
+                            (partial.kernel + $0.tap * kernelStrides[axis], partial.input + $0.position * inStrides[axis])
+                        }
+                    }
+                }
+                for f in 0..<filters {
+                    let group = f / groupFilters
+                    var sum = bias.map { params[$0 + f] } ?? 0
+                    for tap in taps {
+                        for ci in 0..<groupChannels {
+                            let x = input[sample * inSize + tap.input * channels + group * groupChannels + ci]
+                            sum += x * params[kernel + (tap.kernel * groupChannels + ci) * filters + f]
+                        }
+                    }
+                    z[sample * outSize + position * filters + f] = sum
+                }
+            }
+        }
+        return (ReferenceMath.activate(z, cols: filters, activation, alpha: Double(alpha)), z)
+    }
+}

@@ -1,0 +1,126 @@
+import KilnSpec
+
+/// The number of spatial axes of a convolution or pooling kind: Conv1D, Conv2D and Conv3D are
+/// one generic type each, registered once per rank.
+public protocol SpatialRank: Sendable {
+    static var rank: Int { get }
+}
+public enum Spatial1D: SpatialRank { public static let rank = 1 }
+public enum Spatial2D: SpatialRank { public static let rank = 2 }
+public enum Spatial3D: SpatialRank { public static let rank = 3 }
+
+/// Keras's `padding` for convolutions and pooling: "valid" (no padding), "same" (output
+/// ceil(in / stride), zeros split as TF splits them: total // 2 before) and, for Conv1D only,
+/// "causal" (all of it before).
+enum SpatialPadding: String, Sendable {
+    case valid, same, causal
+}
+
+/// A window sliding over the spatial axes (a convolution's kernel or a pooling window): sizes,
+/// strides, dilations and padding, with Keras's output shape and the runtime's geometry.
+struct SpatialWindow: Sendable {
+    var size: [Int]
+    var strides: [Int]
+    var dilation: [Int]
+    var padding: SpatialPadding
+
+    /// The output's spatial sizes for `input`'s (Keras's compute_conv_output_shape).
+    func outputSizes(_ input: [Int]) -> [Int] {
+        input.indices.map { axis in
+            switch padding {
+            // Floor division, as numpy's: a window larger than the input gives 0 or less.
+            case .valid: floorDivide(input[axis] - dilation[axis] * (size[axis] - 1) - 1, strides[axis]) + 1
+            case .same, .causal: (input[axis] - 1) / strides[axis] + 1
+            }
+        }
+    }
+
+    /// Zero rows before each axis.
+    func padBefore(_ input: [Int]) -> [Int] {
+        let output = outputSizes(input)
+        return input.indices.map { axis in
+            let total = max((output[axis] - 1) * strides[axis] + dilation[axis] * (size[axis] - 1) + 1 - input[axis], 0)
+            switch padding {
+            case .valid: return 0
+            case .same: return total / 2
+            case .causal: return dilation[axis] * (size[axis] - 1)
+            }
+        }
+    }
+
+    /// A `kiln_conv_geometry` initializer for an input of spatial sizes `input` with `channels`
+    /// channels and `filters` outputs; leading axes are padded to 3 with size 1.
+    func cGeometry(input: [Int], channels: Int, filters: Int, groups: Int) -> String {
+        let lead = 3 - input.count
+        func three(_ values: [Int], _ fill: Int) -> String {
+            "{" + ([Int](repeating: fill, count: lead) + values).map(String.init).joined(separator: ", ") + "}"
+        }
+        return "{.in = \(three(input, 1)), .c = \(channels), .k = \(three(size, 1)), .stride = \(three(strides, 1)), "
+            + ".dilation = \(three(dilation, 1)), .pad = \(three(padBefore(input), 0)), .out = \(three(outputSizes(input), 1)), "
+            + ".f = \(filters), .groups = \(groups)}"
+    }
+
+    /// For each output position along an axis, the input positions its window reads (padding
+    /// excluded): the float64 references' loops.
+    func taps(output o: Int, axis: Int, input: [Int]) -> [(tap: Int, position: Int)] {
+        let start = o * strides[axis] - padBefore(input)[axis]
+        return (0..<size[axis]).compactMap { j in
+            let position = start + j * dilation[axis]
+            return position >= 0 && position < input[axis] ? (j, position) : nil
+        }
+    }
+}
+
+/// Keras's `standardize_tuple`: an int (repeated `rank` times) or a list of `rank` ints, each
+/// > 0 (>= 0 with `allowZero`); Keras's message for anything else.
+func readSpatialTuple(_ config: MappingReader, key: String, rank: Int, default fallback: [Int]?, allowZero: Bool = false,
+                      diagnostics: DiagnosticEngine) -> [Int]? {
+    guard let node = config[key] else { return fallback }
+    if case .null = node.scalarKind, let fallback { return fallback }
+    let values: [Int]
+    let received: String
+    if case .scalar = node.value {
+        guard let value = node.int(key, in: diagnostics) else { return nil }
+        values = [Int](repeating: value, count: rank)
+        received = "\(value)"
+    } else {
+        guard let list = node.intList(key, in: diagnostics) else { return nil }
+        values = list
+        received = "[" + list.map(String.init).joined(separator: ", ") + "]"
+    }
+    var message = "The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(received)"
+    guard values.count == rank else {
+        diagnostics.error(message, at: node.location)
+        return nil
+    }
+    let bad = Set(values.filter { allowZero ? $0 < 0 : $0 <= 0 }).sorted()
+    guard bad.isEmpty else {
+        message += ", including values {\(bad.map(String.init).joined(separator: ", "))} that do not satisfy `value \(allowZero ? ">= 0" : "> 0")`"
+        diagnostics.error(message, at: node.location)
+        return nil
+    }
+    return values
+}
+
+/// `data_format`: Kiln's kernels are channels_last, Keras's default.
+func readChannelsLast(_ config: MappingReader, diagnostics: DiagnosticEngine) -> Bool {
+    guard let node = config["data_format"] else { return true }
+    if case .null = node.scalarKind { return true }
+    guard let format = config.string("data_format")?.lowercased() else { return false }
+    if format == "channels_last" { return true }
+    if format == "channels_first" {
+        diagnostics.error("Kiln supports data_format='channels_last' only (Keras's default). Received: data_format=channels_first", at: node.location)
+    } else {
+        diagnostics.error("The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: data_format=\(format)", at: node.location)
+    }
+    return false
+}
+
+/// numpy's repr of an int array in Keras's messages: [1 1].
+func numpyIntArray(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: " ") + "]" }
+
+/// a / b rounded down (Swift's / truncates toward zero).
+func floorDivide(_ a: Int, _ b: Int) -> Int {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}

@@ -1,0 +1,20 @@
+import Foundation
+import XCTest
+import KilnCompiler
+import KilnSpec
+
+/// Every model spec the README shows (```yaml blocks with `model:`) compiles as written.
+final class ReadmeSpecTests: XCTestCase {
+    func testReadmeModelSpecsCompile() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let blocks = readme.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let specs = blocks.filter { $0.hasPrefix("model:") || $0.contains("\nmodel:") }
+        XCTAssertGreaterThanOrEqual(specs.count, 2)
+        for spec in specs {
+            let name = spec.components(separatedBy: "model:")[1].split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
+            let (graph, diagnostics) = compile(spec, file: "\(name).model.yaml")
+            XCTAssertNotNil(graph, spec)
+            XCTAssertEqual(diagnostics.filter { $0.contains("error") }, [], spec)
+        }
+    }
+}
