@@ -54,20 +54,23 @@ public enum KilnDriver {
                             requireFileNameMatch: requireFileNameMatch)
     }
 
-    /// The layer graph in Graphviz DOT. Each label part is escaped (quotes, backslashes,
+    /// The layer graph in Graphviz DOT, functional graphs with their merges; each edge is labelled
+    /// with the shape it carries. Each label part is escaped (quotes, backslashes,
     /// non-printable characters), so any spec name renders as text.
     public static func dot(for graph: ModelGraph) -> String {
         func label(_ parts: [String]) -> String {
             "\"" + parts.map { String(Identifiers.swiftStringLiteral($0).dropFirst().dropLast()) }.joined(separator: "\\n") + "\""
         }
-        var lines = ["digraph \(graph.name) {", "  node [shape=box];", "  input [label=\(label(["Input", kerasShapeText(graph.inputShape)]))];"]
-        var previous = "input"
+        var lines = ["digraph \(graph.name) {", "  node [shape=box];", "  input [label=\(label([graph.isFunctional ? "\(graph.inputName) (InputLayer)" : "Input", kerasShapeText(graph.inputShape)]))];"]
         for (index, layer) in graph.layers.enumerated() {
             var parts = ["\(layer.name) (\(layer.op.kerasClass))" + (layer.trainable ? "" : " frozen"), kerasShapeText(layer.outputShape)]
             if layer.paramCount > 0 { parts.append("\(groupedThousands(layer.paramCount)) params") }
             lines.append("  l\(index) [label=\(label(parts))];")
-            lines.append("  \(previous) -> l\(index);")
-            previous = "l\(index)"
+            // Each edge carries the shape it moves, as plot_model(show_shapes=True).
+            for input in layer.inputs {
+                let shape = input < 0 ? graph.inputShape : graph.layers[input].outputShape
+                lines.append("  \(input < 0 ? "input" : "l\(input)") -> l\(index) [label=\(label([kerasShapeText(shape)]))];")
+            }
         }
         return (lines + ["}"]).joined(separator: "\n") + "\n"
     }
