@@ -9,7 +9,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
 /// Every generated model of specs/ with a factory; together they cover every layer kind,
 /// activation, loss (from probabilities and from logits) and optimizer. The seed CNN (SeedCNN,
-/// and RefSeedCNN32 at 32x32) and SeedFunctional are too large for float64 finite differences:
+/// and RefSeedCNN32 at 32x32), SeedFunctional and UNetSmall are too large for float64 finite differences:
 /// the Keras lane trains them against Keras, and the Ref* specs hold the same kinds to the reference.
 let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("SeedRegressor", { SeedRegressor(seed: $0) }),
@@ -29,6 +29,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefConv1D3D", { RefConv1D3D(seed: $0) }),
     ("RefBatchNorm", { RefBatchNorm(seed: $0) }),
     ("RefMerge", { RefMerge(seed: $0) }),
+    ("RefReshaping", { RefReshaping(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {

@@ -16,6 +16,7 @@ final class KerasLaneDumpTests: XCTestCase {
         // The seed CNN at 32x32x3 (SeedCNN's 128x128 would take minutes on both sides).
         ("RefSeedCNN32", { @Sendable in RefSeedCNN32(seed: $0) }),
         ("SeedFunctional", { @Sendable in SeedFunctional(seed: $0) }),
+        ("UNetSmall", { @Sendable in UNetSmall(seed: $0) }),
     ]
 
     func testDumpKilnRuns() throws {

@@ -70,6 +70,7 @@ final class KerasReferenceTests: XCTestCase {
     func testConv1DCausalConv3DRMSprop() throws { try check("RefConv1D3D", RefConv1D3D()) }
     func testBatchNormalizationTrainingAndFrozen() throws { try check("RefBatchNorm", RefBatchNorm()) }
     func testFunctionalMergesAdam() throws { try check("RefMerge", RefMerge()) }
+    func testPaddingCroppingUpSampling() throws { try check("RefReshaping", RefReshaping()) }
 
     /// adapt(x) gives the statistics Keras's Normalization.adapt gave each layer, in order
     /// (the second adapted layer sees the first one's output through Keras's dense weights).

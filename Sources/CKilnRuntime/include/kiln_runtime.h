@@ -177,6 +177,15 @@ void kiln_global_avg_pool_backward(float *dinp, const float *dout, int n, int sp
 void kiln_global_max_pool_forward(float *out, const float *inp, int n, int spatial, int c);
 void kiln_global_max_pool_backward(float *dinp, const float *dout, const float *inp, const float *out, int n, int spatial, int c);
 
+// ---- spatial moves (ZeroPadding, Cropping, UpSampling; channels_last, 3 spatial axes) ----
+// Output position p reads input position p - offset (zeros outside the input): padding is a
+// positive offset, cropping a negative one. Backward adds each output's gradient back (+=).
+void kiln_shift_forward(float *out, const float *inp, int n, const int in[3], const int out_dims[3], const int offset[3], int c);
+void kiln_shift_backward(float *dinp, const float *dout, int n, const int in[3], const int out_dims[3], const int offset[3], int c);
+// Nearest upsampling: out (in * size..., c) repeats each position; backward sums the copies.
+void kiln_upsample_forward(float *out, const float *inp, int n, const int in[3], const int size[3], int c);
+void kiln_upsample_backward(float *dinp, const float *dout, int n, const int in[3], const int size[3], int c);
+
 // ---- losses (mean over the batch, as Keras's sum_over_batch_size) ----------------
 // Each returns the batch loss and writes dpred (rows,cols) = dLoss/dpred (overwrites).
 // from_logits: pred holds logits. Generated code passes the logits of a fused softmax/sigmoid

@@ -67,6 +67,20 @@ ROWS = [
     ("BatchNormalization", {}, [6, 5, 3]),
     ("BatchNormalization", {"center": False, "momentum": 0.9}, [2, 3]),
     ("BatchNormalization", {"scale": False, "center": False, "axis": 2}, [2, 3]),
+    # Padding, cropping, upsampling
+    ("ZeroPadding2D", {}, [4, 5, 2]),
+    ("ZeroPadding2D", {"padding": [1, 2]}, [4, 5, 2]),
+    ("ZeroPadding2D", {"padding": [[1, 0], [2, 3]]}, [4, 5, 2]),
+    ("ZeroPadding1D", {"padding": [2, 1]}, [6, 3]),
+    ("ZeroPadding3D", {"padding": 1}, [2, 3, 4, 1]),
+    ("Cropping2D", {"cropping": [[1, 0], [2, 1]]}, [6, 7, 2]),
+    ("Cropping2D", {"cropping": 1}, [6, 7, 2]),
+    ("Cropping1D", {}, [6, 3]),
+    ("Cropping3D", {"cropping": [1, [0, 1], 2]}, [4, 5, 6, 1]),
+    ("UpSampling2D", {}, [3, 4, 2]),
+    ("UpSampling2D", {"size": [2, 3]}, [3, 4, 2]),
+    ("UpSampling1D", {"size": 3}, [4, 2]),
+    ("UpSampling3D", {"size": [1, 2, 2]}, [2, 3, 3, 1]),
     # Mistakes, with Keras's words
     ("Conv2D", {"filters": 0, "kernel_size": 3}, [9, 9, 3]),
     ("Conv2D", {"filters": -2, "kernel_size": 3}, [9, 9, 3]),
@@ -97,6 +111,13 @@ ROWS = [
     ("AveragePooling3D", {"pool_size": 2, "strides": -1}, [4, 4, 4, 1]),
     ("GlobalAveragePooling2D", {}, [9, 3]),
     ("GlobalMaxPooling1D", {}, [9, 3, 2]),
+    ("ZeroPadding2D", {"padding": [1, 2, 3]}, [4, 5, 2]),
+    ("ZeroPadding2D", {"padding": [[1, 2, 3], 1]}, [4, 5, 2]),
+    ("Cropping2D", {"cropping": -1}, [6, 7, 2]),
+    ("Cropping2D", {"cropping": [[3, 3], 0]}, [6, 7, 2]),
+    ("Cropping1D", {"cropping": [3, 3]}, [6, 3]),
+    ("UpSampling2D", {"size": 0}, [3, 4, 2]),
+    ("UpSampling2D", {}, [3, 4]),
 ]
 
 

@@ -140,6 +140,28 @@ def seed_functional():
     return keras.Model(inp, out, name="SeedFunctional")
 
 
+def ref_reshaping():
+    return [keras.Input((5, 4, 2)), layers.ZeroPadding2D(((1, 0), (2, 1))), layers.Conv2D(3, 3, activation="tanh"),
+            layers.Cropping2D(((1, 0), (0, 1))), layers.UpSampling2D((2, 1)), layers.Flatten(), layers.Dense(2, activation="softmax")]
+
+
+def unet_small():
+    image = keras.Input((32, 32, 1), name="image")
+    skips, x = [], image
+    for filters in (8, 16, 32, 64):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        skips.append(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.Conv2D(128, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(128, 3, padding="same", activation="relu")(x)
+    for filters, skip in zip((64, 32, 16, 8), reversed(skips)):
+        x = layers.Concatenate()([layers.UpSampling2D()(x), skip])
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    return keras.Model(image, layers.Conv2D(1, 1, activation="sigmoid")(x), name="UNetSmall")
+
+
 def ref_seed_cnn32():
     return [keras.Input((32, 32, 3)), layers.Conv2D(64, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)),
             layers.Conv2D(128, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)), layers.Flatten(),
@@ -169,6 +191,8 @@ MODELS = {
     "RefBatchNorm": (ref_batch_norm, lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, 16, "onehot"),
     "RefMerge": (ref_merge, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
     "SeedFunctional": (seed_functional, lambda: optimizers.Adam(), "sparse_categorical_crossentropy", ["accuracy"], 32, None, None),
+    "RefReshaping": (ref_reshaping, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
+    "UNetSmall": (unet_small, lambda: optimizers.Adam(), "binary_crossentropy", ["accuracy"], 16, None, None),
     "RefConv1D3D": (ref_conv1d3d, lambda: optimizers.RMSprop(), "binary_crossentropy", [], 4, 12, "binary"),
     # The Keras lane trains it against live Keras; a fixture here would be megabytes.
     "RefSeedCNN32": (ref_seed_cnn32, lambda: optimizers.Adam(), "mse", [], 32, None, None),

@@ -17,10 +17,12 @@
 #include "RefNormalization.h"
 #include "RefPReLUFirst.h"
 #include "RefRMSpropBinary.h"
+#include "RefReshaping.h"
 #include "RefSGDClassifier.h"
 #include "RefSeedCNN32.h"
 #include "RefSparseLogits.h"
 #include "SeedCNN.h"
 #include "SeedFunctional.h"
 #include "SeedRegressor.h"
+#include "UNetSmall.h"
 #endif

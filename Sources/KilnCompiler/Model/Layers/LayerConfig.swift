@@ -139,8 +139,9 @@ func kerasFans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
     case 1: return (shape[0], shape[0])
     case 2: return (shape[0], shape[1])
     default:
+        // Saturating: the size check reports an oversized kernel after this.
         let receptive = saturatingProduct(shape.dropLast(2))
-        return (shape[shape.count - 2] * receptive, shape[shape.count - 1] * receptive)
+        return (saturatingProduct([shape[shape.count - 2], receptive]), saturatingProduct([shape[shape.count - 1], receptive]))
     }
 }
 

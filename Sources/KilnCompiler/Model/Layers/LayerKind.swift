@@ -92,6 +92,9 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     GlobalPooling<Spatial1D, MaxPool>.self, GlobalPooling<Spatial2D, MaxPool>.self, GlobalPooling<Spatial3D, MaxPool>.self,
     ElementwiseMerge<AddOp>.self, ElementwiseMerge<SubtractOp>.self, ElementwiseMerge<MultiplyOp>.self,
     ElementwiseMerge<AverageOp>.self, ElementwiseMerge<MaximumOp>.self, ElementwiseMerge<MinimumOp>.self, Concatenate.self,
+    ZeroPadding<Spatial1D>.self, ZeroPadding<Spatial2D>.self, ZeroPadding<Spatial3D>.self,
+    Cropping<Spatial1D>.self, Cropping<Spatial2D>.self, Cropping<Spatial3D>.self,
+    UpSampling<Spatial1D>.self, UpSampling<Spatial2D>.self, UpSampling<Spatial3D>.self,
 ].map { ($0.kerasClass, $0) })
 
 /// Keras's other names for the same classes (keras.layers.MaxPool2D is MaxPooling2D).

@@ -77,18 +77,20 @@ func readSpatialTuple(_ config: MappingReader, key: String, rank: Int, default f
                       diagnostics: DiagnosticEngine) -> [Int]? {
     guard let node = config[key] else { return fallback }
     if case .null = node.scalarKind, let fallback { return fallback }
+    return spatialTuple(node, name: key, rank: rank, allowZero: allowZero, diagnostics: diagnostics)
+}
+
+/// `standardize_tuple` of one value; `name` is what Keras's message calls it ("1st entry of padding").
+func spatialTuple(_ node: YAMLNode, name: String, rank: Int, allowZero: Bool, diagnostics: DiagnosticEngine) -> [Int]? {
     let values: [Int]
-    let received: String
     if case .scalar = node.value {
-        guard let value = node.int(key, in: diagnostics) else { return nil }
+        guard let value = node.int(name, in: diagnostics) else { return nil }
         values = [Int](repeating: value, count: rank)
-        received = "\(value)"
     } else {
-        guard let list = node.intList(key, in: diagnostics) else { return nil }
+        guard let list = node.intList(name, in: diagnostics) else { return nil }
         values = list
-        received = "[" + list.map(String.init).joined(separator: ", ") + "]"
     }
-    var message = "The `\(key)` argument must be a tuple of \(rank) integers. Received \(key)=\(received)"
+    var message = "The `\(name)` argument must be a tuple of \(rank) integers. Received \(name)=\(yamlFlowText(node))"
     guard values.count == rank else {
         diagnostics.error(message, at: node.location)
         return nil
@@ -123,4 +125,54 @@ func numpyIntArray(_ values: [Int]) -> String { "[" + values.map(String.init).jo
 func floorDivide(_ a: Int, _ b: Int) -> Int {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
+
+/// ZeroPadding's `padding` and Cropping's `cropping`: (before, after) per spatial axis. Rank 1
+/// takes an int or (left, right); ranks 2 and 3 take an int, or one entry per axis, each an int
+/// (both sides) or (before, after), as Keras's ZeroPadding2D/3D and Cropping2D/3D.
+func readSpatialPairs(_ config: MappingReader, key: String, rank: Int, default fallback: Int, diagnostics: DiagnosticEngine) -> [(Int, Int)]? {
+    guard let node = config[key] else { return [(Int, Int)](repeating: (fallback, fallback), count: rank) }
+    if rank == 1 {
+        return readSpatialTuple(config, key: key, rank: 2, default: nil, allowZero: true, diagnostics: diagnostics).map { [($0[0], $0[1])] }
+    }
+    if case .scalar = node.value {
+        guard let value = node.int(key, in: diagnostics) else { return nil }
+        guard value >= 0 else {
+            diagnostics.error("`\(key)` cannot be negative. Received: \(key)=\(value).", at: node.location)
+            return nil
+        }
+        return [(Int, Int)](repeating: (value, value), count: rank)
+    }
+    guard let entries = node.sequence(key, in: diagnostics) else { return nil }
+    guard entries.count == rank else {
+        let received = yamlFlowText(node)
+        diagnostics.error(rank == 2 ? "`\(key)` should have two elements. Received: \(key)=\(received)." : "`\(key)` should have \(rank) elements. Received: \(received).", at: node.location)
+        return nil
+    }
+    var pairs: [(Int, Int)] = []
+    for (index, entry) in entries.enumerated() {
+        let name = "\(["1st", "2nd", "3rd"][index]) entry of \(key)"
+        guard let pair = spatialTuple(entry, name: name, rank: 2, allowZero: true, diagnostics: diagnostics) else { return nil }
+        pairs.append((pair[0], pair[1]))
+    }
+    return pairs
+}
+
+/// A YAML value as Python would print the list it stands for: [1, 2, 3], [[1, 2], 3].
+func yamlFlowText(_ node: YAMLNode) -> String {
+    switch node.value {
+    case let .scalar(text, _): text
+    case let .sequence(items): "[" + items.map(yamlFlowText).joined(separator: ", ") + "]"
+    case .mapping: "{...}"
+    }
+}
+
+/// Python's repr of per-axis pairs: ((1, 1), (2, 0)).
+func pythonPairs(_ pairs: [(Int, Int)]) -> String {
+    "(" + pairs.map { "(\($0.0), \($0.1))" }.joined(separator: ", ") + (pairs.count == 1 ? ",)" : ")")
+}
+
+/// A C `int[3]` initializer of spatial values padded in front to three axes.
+func cThree(_ values: [Int], fill: Int) -> String {
+    "{" + ([Int](repeating: fill, count: 3 - values.count) + values).map(String.init).joined(separator: ", ") + "}"
 }

@@ -43,9 +43,14 @@ public struct KerasRenderer {
             from keras import initializers, layers, regularizers  # noqa: F401 (layers' arguments may use them)
 
         """
-        out += "\n" + (graph.isFunctional ? functionalModel() : sequentialModel())
-        out += "    model.compile(optimizer=\(optimizer()), loss=\(loss()), metrics=[\(graph.metrics.map { Python.string($0.name) }.joined(separator: ", "))])\n"
-        out += "    return model\n\n\n"
+        var body = CodePrinter(level: 1)
+        body.line()
+        if graph.isFunctional { functionalModel(into: &body) } else { sequentialModel(into: &body) }
+        body.line("model.compile(optimizer=\(optimizer()), loss=\(loss()), metrics=[\(graph.metrics.map { Python.string($0.name) }.joined(separator: ", "))])")
+        body.line("return model")
+        body.line()
+        body.line()
+        out += body.text
         out += """
         def adapt(model, x):
             \"\"\"Each Normalization layer without given statistics adapted, in order, to what reaches it.\"\"\"
@@ -185,22 +190,23 @@ public struct KerasRenderer {
         return "layers.\(node.op.kerasClass)(\(args.joined(separator: ", ")))"
     }
 
-    func sequentialModel() -> String {
-        var out = "    model = keras.Sequential([\n        keras.Input(shape=\(Python.tuple(graph.inputShape))),\n"
-        for node in graph.layers { out += "        \(layerCall(node)),\n" }
-        return out + "    ], name=\(Python.string(graph.name)))\n"
+    func sequentialModel(into c: inout CodePrinter) {
+        c.block("model = keras.Sequential([", closer: "], name=\(Python.string(graph.name)))") { c in
+            c.line("keras.Input(shape=\(Python.tuple(graph.inputShape))),")
+            for node in graph.layers { c.line("\(layerCall(node)),") }
+        }
     }
 
-    /// keras.Model(inputs, outputs): x is the input, n<i> node i's output (the spec's names stay in comments).
-    func functionalModel() -> String {
-        var out = "    x = keras.Input(shape=\(Python.tuple(graph.inputShape)), name=\(Python.string(graph.inputName)))\n"
+    /// keras.Model(inputs, outputs): x is the input, n<i> node i's output (spec names need not be Python identifiers).
+    func functionalModel(into c: inout CodePrinter) {
+        c.line("x = keras.Input(shape=\(Python.tuple(graph.inputShape)), name=\(Python.string(graph.inputName)))")
         func variable(_ index: Int) -> String { index < 0 ? "x" : "n\(index)" }
         for (index, node) in graph.layers.enumerated() {
             let inputs = node.inputs.map(variable)
             let argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
-            out += "    \(variable(index)) = \(layerCall(node))(\(argument))\n"
+            c.line("\(variable(index)) = \(layerCall(node))(\(argument))")
         }
-        return out + "    model = keras.Model(x, \(variable(graph.layers.count - 1)), name=\(Python.string(graph.name)))\n"
+        c.line("model = keras.Model(x, \(variable(graph.layers.count - 1)), name=\(Python.string(graph.name)))")
     }
 
     func optimizer() -> String {

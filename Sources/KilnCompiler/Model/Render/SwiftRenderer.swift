@@ -44,31 +44,43 @@ public struct SwiftRenderer {
                 layers: [
 
         """
-        for info in graph.layerInfos {
-            let connected = info.connectedTo.isEmpty ? "" : ", connectedTo: [\(info.connectedTo.map(lit).joined(separator: ", "))]"
-            out += "            LayerInfo(name: \(lit(info.name)), type: \(lit(info.type)), outputShape: \(ints(info.outputShape)), params: \(info.params), trainable: \(info.trainable)\(connected)),\n"
+        // The descriptor's arguments (the template above holds the first ones).
+        var c = CodePrinter(level: 2)
+        c.indented { c in
+            for info in graph.layerInfos {
+                let connected = info.connectedTo.isEmpty ? "" : ", connectedTo: [\(info.connectedTo.map(lit).joined(separator: ", "))]"
+                c.line("LayerInfo(name: \(lit(info.name)), type: \(lit(info.type)), outputShape: \(ints(info.outputShape)), params: \(info.params), trainable: \(info.trainable)\(connected)),")
+            }
         }
-        out += "        ],\n        weights: [\n"
-        for weight in plan.weights {
-            out += "            WeightInfo(name: \(lit(weight.kerasPath)), shape: \(ints(weight.decl.shape)), offset: \(weight.offset), initializer: \(initializer(weight.decl.initializer)), fanIn: \(weight.decl.fanIn), fanOut: \(weight.decl.fanOut), trainable: \(weight.trainable)\(weight.decl.isInt64 ? ", isInt64: true" : "")),\n"
+        c.line("],")
+        c.line("weights: [")
+        c.indented { c in
+            for weight in plan.weights {
+                c.line("WeightInfo(name: \(lit(weight.kerasPath)), shape: \(ints(weight.decl.shape)), offset: \(weight.offset), initializer: \(initializer(weight.decl.initializer)), fanIn: \(weight.decl.fanIn), fanOut: \(weight.decl.fanOut), trainable: \(weight.trainable)\(weight.decl.isInt64 ? ", isInt64: true" : "")),")
+            }
         }
-        out += "        ],\n"
-        out += "        loss: \(loss()),\n"
-        out += "        metrics: [\(graph.metrics.map { ".\(metric($0.kind))" }.joined(separator: ", "))],\n"
-        out += "        metricNames: [\(graph.metrics.map { lit($0.name) }.joined(separator: ", "))],\n"
+        c.line("],")
+        c.line("loss: \(loss()),")
+        c.line("metrics: [\(graph.metrics.map { ".\(metric($0.kind))" }.joined(separator: ", "))],")
+        c.line("metricNames: [\(graph.metrics.map { lit($0.name) }.joined(separator: ", "))],")
         let o = graph.optimizer
-        out += "        optimizer: OptimizerConfig(kind: .\(optimizerCase(o.kind)), learningRate: \(o.learningRate), beta1: \(o.beta1), beta2: \(o.beta2), epsilon: \(o.epsilon), momentum: \(o.momentum), rho: \(o.rho), nesterov: \(o.nesterov)),\n"
+        c.line("optimizer: OptimizerConfig(kind: .\(optimizerCase(o.kind)), learningRate: \(o.learningRate), beta1: \(o.beta1), beta2: \(o.beta2), epsilon: \(o.epsilon), momentum: \(o.momentum), rho: \(o.rho), nesterov: \(o.nesterov)),")
+        // The last argument closes the call.
+        var tail = ["epochs: \(graph.epochs), validationSplit: \(graph.validationSplit)"]
         let adaptations = plan.layers.compactMap { $0.node.op.adaptation($0) }
-        out += "        epochs: \(graph.epochs), validationSplit: \(graph.validationSplit)"
         if !adaptations.isEmpty {
-            out += ",\n        adaptations: [\n"
-            for adaptation in adaptations { out += "            \(adaptation),\n" }
-            out += "        ]"
+            tail[0] += ","
+            tail.append("adaptations: [")
+            tail += adaptations.map { "    \($0)," }
+            tail.append("]")
         }
         if let input = graph.summaryInput {
-            out += ",\n        functionalInput: FunctionalInput(name: \(lit(input.name)), chain: \(input.chain))"
+            tail[tail.count - 1] += ","
+            tail.append("functionalInput: FunctionalInput(name: \(lit(input.name)), chain: \(input.chain))")
         }
-        out += ")\n"
+        tail[tail.count - 1] += ")"
+        c.lines(tail)
+        out += c.text
         out += "}\n"
         return out
     }
