@@ -103,8 +103,8 @@ struct WriteOp: PipelineOperation {
 
 extension StageEmitter {
     /// A count streamed from its input's loop: the stage's sink holds the number.
-    mutating func consumeCount(indent: String) {
-        add("\(indent)rowCount += 1")
+    mutating func consumeCount() {
+        line("rowCount += 1")
     }
 }
 

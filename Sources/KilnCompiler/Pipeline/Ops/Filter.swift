@@ -36,10 +36,10 @@ struct WhereOp: PipelineOperation {
 
 extension StageEmitter {
     /// A row whose condition is false or null goes no further.
-    mutating func consumeFilter(_ index: Int, _ condition: TypedExpr, _ columns: [SwiftValue], _ emitter: SwiftExpressionEmitter, indent: String) {
+    mutating func consumeFilter(_ index: Int, _ condition: TypedExpr, _ columns: [SwiftValue], _ emitter: SwiftExpressionEmitter) {
         let value = emitter.emit(condition)
         flush(emitter)
-        add("\(indent)guard \(value.expr)\(value.nullable ? " == true" : "") else { return }  // \(Identifiers.commentText(condition.sparkName))")
-        emit(from: index, columns, indent: indent)
+        line("guard \(value.expr)\(value.nullable ? " == true" : "") else { return }  // \(Identifiers.commentText(condition.sparkName))")
+        emit(from: index, columns)
     }
 }

@@ -161,58 +161,55 @@ extension StageEmitter {
 
     /// Drains the ring and throws an error an accumulator noted (long overflow): run at the
     /// end of every entry point, before the workers' states merge.
-    mutating func finishBatch(indent: String) {
+    mutating func finishBatch() {
         guard case let .aggregate(index) = stage.sink else { return }
         let t = stagedTry(index)
-        if stagesAggregate { add("\(indent)\(t)staging.drain { \(t)add\(typeName(index))(agg, $0, $1, $2) }  // rows still held back") }
+        if stagesAggregate { line("\(t)staging.drain { \(t)add\(typeName(index))(agg, $0, $1, $2) }  // rows still held back") }
         for (position, aggregate) in renderer.aggregation(index).aggregates.enumerated() where renderer.accumulator(aggregate).checked {
-            add("\(indent)try agg.acc\(position).check()  // overflow in \(Identifiers.commentText(aggregate.name))")
+            line("try agg.acc\(position).check()  // overflow in \(Identifiers.commentText(aggregate.name))")
         }
     }
 
-    mutating func consumeAggregate(_ index: Int, _ emitter: SwiftExpressionEmitter, indent: String) {
+    mutating func consumeAggregate(_ index: Int, _ emitter: SwiftExpressionEmitter) {
         let (keys, aggregates, _) = renderer.aggregation(index)
         let keyValues = keys.map(emitter.emit)
         let argumentValues = aggregates.map { $0.argument.map(emitter.emit) }
-        lines += emitter.lines
-        emitter.lines = []
+        flush(emitter)
         if stagesAggregate {
             let key = keyValues[0]
             let staged = argumentValues.compactMap { $0?.expr }
             let values = staged.count == 1 ? staged[0] : "(\(staged.joined(separator: ", ")))"
             let prefetches = aggregates.indices.map { "agg.acc\($0).prefetch(g)" }
             let prefetch = prefetches.isEmpty ? "{ _ in }" : "{ g in \(prefetches.joined(separator: "; ")) }"
-            let add = "add\(typeName(index))", t = stagedTry(index)
-            if key.nullable {
-                self.add("\(indent)if let key = \(key.expr), staging.isActive(for: agg.table) {")
-            } else {
-                self.add("\(indent)if staging.isActive(for: agg.table) {")
-            }
+            let add = "add\(typeName(index))", stageRow = "stage\(typeName(index))", t = stagedTry(index)
+            line(key.nullable ? "if let key = \(key.expr), staging.isActive(for: agg.table) {" : "if staging.isActive(for: agg.table) {")
             let held = key.nullable ? "key" : key.expr
-            self.add("\(indent)    \(t)stage\(typeName(index))(\(held), \(staged.isEmpty ? "()" : values))")
-            self.add("\(indent)} else {")
-            if key.nullable {
-                self.add("\(indent)    if \(key.expr) == nil { \(t)staging.drain { \(t)\(add)(agg, $0, $1, $2) } }  // rows held back go first")
+            printer.indented { $0.line("\(t)\(stageRow)(\(held), \(staged.isEmpty ? "()" : values))") }
+            line("} else {")
+            indented {
+                if key.nullable {
+                    $0.line("if \(key.expr) == nil { \(t)staging.drain { \(t)\(add)(agg, $0, $1, $2) } }  // rows held back go first")
+                }
+                // A small table: the row goes straight in (add's body, inline).
+                $0.line("let key = \(key.expr), hash = \(key.expr)\(key.nullable ? "?.fastHash ?? 0" : ".fastHash")\(staged.isEmpty ? "" : ", values = \(values)")")
+                $0.addBody(key: key, aggregates: aggregates, argumentValues: argumentValues)
             }
-            // A small table: the row goes straight in (add's body, inline).
-            self.add("\(indent)    let key = \(key.expr), hash = \(key.expr)\(key.nullable ? "?.fastHash ?? 0" : ".fastHash")\(staged.isEmpty ? "" : ", values = \(values)")")
-            lines += addBody(key: key, aggregates: aggregates, argumentValues: argumentValues, indent: indent + "    ")
-            self.add("\(indent)}")
+            line("}")
             let throwing = t.isEmpty ? "" : " throws"
-            pendingFunctions.append([
-                "        /// \(nodes[index].name): a row into the staging ring (a large table). Out of line, so that",
-                "        /// the loop stays small for small tables.",
-                "        @inline(never) func stage\(typeName(index))(_ key: KStr, _ values: \(stagedValuesType(index)))\(throwing) {",
-                "            \(t)withBorrowed(agg) { agg in  // not retained and released per row",
-                "                \(t)staging.push(key, values, table: agg.table, prefetchGroup: \(prefetch)) { \(t)\(add)(agg, $0, $1, $2) }",
-                "            }",
-                "        }",
-            ])
+            var function = CodePrinter()
+            function.line("/// \(nodes[index].name): a row into the staging ring (a large table). Out of line, so that")
+            function.line("/// the loop stays small for small tables.")
+            function.block("@inline(never) func \(stageRow)(_ key: KStr, _ values: \(stagedValuesType(index)))\(throwing) {") {
+                $0.block("\(t)withBorrowed(agg) { agg in  // not retained and released per row") {
+                    $0.line("\(t)staging.push(key, values, table: agg.table, prefetchGroup: \(prefetch)) { \(t)\(add)(agg, $0, $1, $2) }")
+                }
+            }
+            pendingFunctions.append(function.lines)
             pendingFunctions.append(stagedAdd(index, key: key, aggregates: aggregates, argumentValues: argumentValues))
             return
         }
         if keys.isEmpty {
-            add("\(indent)let g = 0  // one group")
+            line("let g = 0  // one group")
         } else {
             if renderer.keyIsTableKey(index) {
                 // One string key: its bytes are the table's key (a null gets its own group),
@@ -220,43 +217,41 @@ extension StageEmitter {
                 let key = keyValues[0].expr
                 let insert = keyValues[0].nullable ? "if let \(key) { agg.table.insert(\(key)) } else { agg.table.insertNull() }"
                                                    : "agg.table.insert(\(key))"
-                add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = \(insert)")
+                line("\(aggregates.isEmpty ? "_" : "let g") = \(insert)")
             } else {
-                add("\(indent)agg.encoder.reset()")
-                for value in keyValues { add("\(indent)agg.encoder.add(\(value.expr))") }
-                add("\(indent)\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(agg.encoder.key)")
-                // A new group is numbered after those whose keys are already kept.
-                add("\(indent)if \(aggregates.isEmpty ? "agg.table.count" : "g + 1") > agg.key0.count {")
+                line("agg.encoder.reset()")
+                for value in keyValues { line("agg.encoder.add(\(value.expr))") }
+                line("\(aggregates.isEmpty ? "_" : "let g") = agg.table.insert(agg.encoder.key)")
                 // A DataFrame's double keys are kept as Spark normalizes them (-0.0 is 0.0, one
                 // NaN); an RDD keeps the first key it meets, as Python's dict does.
                 let isRDD = nodes[index].graphIndex.map { renderer.graph.nodes[$0].flavor == .rdd } ?? false
-                for (position, value) in keyValues.enumerated() {
-                    let kept = value.type == .double && !isRDD ? "KilnSQL.groupKey(\(value.expr))" : value.expr
-                    add("\(indent)    agg.key\(position).append(\(kept))")
+                let kept = keyValues.map { $0.type == .double && !isRDD ? "KilnSQL.groupKey(\($0.expr))" : $0.expr }
+                // A new group is numbered after those whose keys are already kept.
+                printer.block("if \(aggregates.isEmpty ? "agg.table.count" : "g + 1") > agg.key0.count {") { out in
+                    for (position, value) in kept.enumerated() { out.line("agg.key\(position).append(\(value))") }
                 }
-                add("\(indent)}")
             }
         }
-        addToAccumulators(aggregates, argumentValues, indent: indent)
+        addToAccumulators(aggregates, argumentValues)
     }
 
     /// `add<Name>(key, hash, values)`: one staged row into its group.
-    func stagedAdd(_ index: Int, key: SwiftValue, aggregates: [AggregateCall], argumentValues: [SwiftValue?]) -> [String] {
+    mutating func stagedAdd(_ index: Int, key: SwiftValue, aggregates: [AggregateCall], argumentValues: [SwiftValue?]) -> [String] {
         let keyType = SwiftTypes.stage(.string, nullable: key.nullable)
         let throwing = stagedTry(index).isEmpty ? "" : " throws"
-        return ["        /// \(nodes[index].name): one row into its group (`hash` is the key's).",
-                "        @inline(__always) func add\(typeName(index))(_ agg: \(renderer.aggregationName(index)), _ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index)))\(throwing) {"]
-            + addBody(key: key, aggregates: aggregates, argumentValues: argumentValues, indent: "            ")
-            + ["        }"]
+        let doc = "/// \(nodes[index].name): one row into its group (`hash` is the key's)."
+        let opener = "@inline(__always) func add\(typeName(index))(_ agg: \(renderer.aggregationName(index)), _ key: \(keyType), _ hash: UInt64, _ values: \(stagedValuesType(index)))\(throwing) {"
+        return apart {
+            $0.line(doc)
+            $0.block(opener) { $0.addBody(key: key, aggregates: aggregates, argumentValues: argumentValues) }
+        }
     }
 
     /// The body of `add<Name>`, on `key`, `hash` and `values` in scope.
-    func addBody(key: SwiftValue, aggregates: [AggregateCall], argumentValues: [SwiftValue?], indent: String) -> [String] {
-        var emitter = self
-        emitter.lines = []
+    mutating func addBody(key: SwiftValue, aggregates: [AggregateCall], argumentValues: [SwiftValue?]) {
         let group = aggregates.isEmpty ? "_" : "let g"
-        emitter.add(key.nullable ? "\(indent)\(group) = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }"
-                                 : "\(indent)\(group) = agg.table.insert(key, hash: hash)")
+        line(key.nullable ? "\(group) = if let key { agg.table.insert(key, hash: hash) } else { agg.table.insertNull() }"
+                          : "\(group) = agg.table.insert(key, hash: hash)")
         // The arguments, as held: `values` itself or its elements.
         let count = argumentValues.compactMap { $0 }.count
         var position = 0
@@ -265,27 +260,26 @@ extension StageEmitter {
             defer { position += 1 }
             return SwiftValue(expr: count == 1 ? "values" : "values.\(position)", type: value.type, nullable: value.nullable)
         }
-        emitter.addToAccumulators(aggregates, held, indent: indent)
-        return emitter.lines
+        addToAccumulators(aggregates, held)
     }
 
-    mutating func addToAccumulators(_ aggregates: [AggregateCall], _ argumentValues: [SwiftValue?], indent: String) {
+    mutating func addToAccumulators(_ aggregates: [AggregateCall], _ argumentValues: [SwiftValue?]) {
         for (position, aggregate) in aggregates.enumerated() {
             let accumulator = renderer.accumulator(aggregate)
             let tryPrefix = accumulator.throwingAdd ? "try " : ""
             let comment = "  // \(Identifiers.commentText(aggregate.name))"
             switch aggregate.function {
             case .countStar:
-                add("\(indent)agg.acc\(position).add(g, counting: true)\(comment)")
+                line("agg.acc\(position).add(g, counting: true)\(comment)")
             case .count:
                 let value = argumentValues[position]!
-                add("\(indent)agg.acc\(position).add(g, counting: \(value.nullable ? "\(value.expr) != nil" : "true"))\(comment)")
+                line("agg.acc\(position).add(g, counting: \(value.nullable ? "\(value.expr) != nil" : "true"))\(comment)")
             case .reduceUDF:
                 let value = argumentValues[position]!
                 let converted = value.nullable ? "\(value.expr).map { \(SwiftExpressionEmitter.toUser("$0", value.type)) }" : SwiftExpressionEmitter.toUser(value.expr, value.type)
-                add("\(indent)\(tryPrefix)agg.acc\(position).add(g, \(converted))\(comment)")
+                line("\(tryPrefix)agg.acc\(position).add(g, \(converted))\(comment)")
             default:
-                add("\(indent)\(tryPrefix)agg.acc\(position).add(g, \(argumentValues[position]!.expr))\(comment)")
+                line("\(tryPrefix)agg.acc\(position).add(g, \(argumentValues[position]!.expr))\(comment)")
             }
         }
     }

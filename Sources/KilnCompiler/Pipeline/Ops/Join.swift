@@ -103,15 +103,15 @@ extension StageEmitter {
         guard case let .join(how, _, rightKeys, _) = node.op else { return }
         for (column, field) in build.schema.fields.enumerated() {
             let type = field.type.isArrayType ? "ListColumn" : field.type == .string ? "StringView" : "PrimitiveView<\(SwiftTypes.stage(field.type))>"
-            add("        let \(node.name)Right\(column): \(type)  // \(Identifiers.commentText(build.name)).\(Identifiers.commentText(field.name))")
+            line("let \(node.name)Right\(column): \(type)  // \(Identifiers.commentText(build.name)).\(Identifiers.commentText(field.name))")
             initLines.append("\(node.name)Right\(column) = \(node.name)Build.\(SwiftTypes.accessor(field.type))(\(column))\(field.type.isArrayType ? "" : ".view")")
         }
         if how == .right || how == .full {
-            add("        let matched\(typeName(join)): Buffer<UInt8>  // build rows a probe row matched")
+            line("let matched\(typeName(join)): Buffer<UInt8>  // build rows a probe row matched")
             initLines.append("matched\(typeName(join)) = Buffer(repeating: 0, count: \(node.name)Table.rowCount)")
         }
         if rightKeys.count > 1 || (rightKeys.count == 1 && build.schema.fields[rightKeys[0]].type != .string) {
-            add("        let \(node.name)Encoder = KeyEncoder()")
+            line("let \(node.name)Encoder = KeyEncoder()")
         }
     }
 
@@ -152,62 +152,64 @@ extension StageEmitter {
         }
     }
 
-    mutating func consumeProbe(_ index: Int, _ columns: [SwiftValue], indent: String) {
+    mutating func consumeProbe(_ index: Int, _ columns: [SwiftValue]) {
         let node = nodes[index]
         guard case let .join(how, leftKeys, _, _) = node.op else { return }
         let table = "\(node.name)Table"
+        let matchedRow = joinOutput(index, probe: columns, buildRow: "m")
         if how == .cross {
-            add("\(indent)for m in 0..<\(table).rowCount {")
-            emit(from: index, joinOutput(index, probe: columns, buildRow: "m"), indent: indent + "    ")
-            add("\(indent)}")
+            block("for m in 0..<\(table).rowCount {") { $0.emit(from: index, matchedRow) }
             return
         }
         let keys = leftKeys.map { columns[$0] }
-        add("\(indent)var m = -1")
+        line("var m = -1")
         if keys.count == 1 && keys[0].type == .string {
             if keys[0].nullable {
-                add("\(indent)if let key = \(keys[0].expr) { m = \(table).first(key) }  // a null key matches nothing")
+                line("if let key = \(keys[0].expr) { m = \(table).first(key) }  // a null key matches nothing")
             } else {
-                add("\(indent)m = \(table).first(\(keys[0].expr))")
+                line("m = \(table).first(\(keys[0].expr))")
             }
         } else {
             let encoder = "\(node.name)Encoder"
-            add("\(indent)\(encoder).reset()")
-            for key in keys { add("\(indent)\(encoder).add(\(key.expr))") }
-            add("\(indent)if !\(encoder).hasNull { m = \(table).first(\(encoder).key) }  // a null key matches nothing")
+            line("\(encoder).reset()")
+            for key in keys { line("\(encoder).add(\(key.expr))") }
+            line("if !\(encoder).hasNull { m = \(table).first(\(encoder).key) }  // a null key matches nothing")
         }
+        let probeRow = joinOutput(index, probe: columns, buildRow: nil)
         switch how {
         case .semi:
-            add("\(indent)guard m >= 0 else { return }")
-            emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent)
+            line("guard m >= 0 else { return }")
+            emit(from: index, probeRow)
         case .anti:
-            add("\(indent)guard m < 0 else { return }")
-            emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent)
+            line("guard m < 0 else { return }")
+            emit(from: index, probeRow)
         default:
             if how == .left || how == .full {
-                add("\(indent)if m < 0 {")
-                emit(from: index, joinOutput(index, probe: columns, buildRow: nil), indent: indent + "    ")
-                add("\(indent)    return")
-                add("\(indent)}")
+                block("if m < 0 {") {
+                    $0.emit(from: index, probeRow)
+                    $0.line("return")
+                }
             }
-            add("\(indent)while m >= 0 {")
-            if how == .right || how == .full { add("\(indent)    matched\(typeName(index))[m] = 1") }
-            emit(from: index, joinOutput(index, probe: columns, buildRow: "m"), indent: indent + "    ")
-            add("\(indent)    m = \(table).next(m)")
-            add("\(indent)}")
+            let matched = "matched\(typeName(index))"
+            block("while m >= 0 {") {
+                if how == .right || how == .full { $0.line("\(matched)[m] = 1") }
+                $0.emit(from: index, matchedRow)
+                $0.line("m = \(table).next(m)")
+            }
         }
     }
 
     /// Right and full joins: build rows no probe row matched, with nulls for the probe side.
     mutating func renderUnmatched(_ join: Int) {
-        add("        /// \(nodes[join].name): build rows that matched no probe row (right/full join).")
-        add("        func emitUnmatched\(typeName(join))(_ rows: [Int]) throws {")
-        add("            for m in rows {")
-        add("                scratch.reset()")
-        emit(from: join, joinOutput(join, probe: nil, buildRow: "m"), indent: "                ")
-        add("            }")
-        finishBatch(indent: "            ")
-        add("        }")
+        line("/// \(nodes[join].name): build rows that matched no probe row (right/full join).")
+        let row = joinOutput(join, probe: nil, buildRow: "m")
+        block("func emitUnmatched\(typeName(join))(_ rows: [Int]) throws {") {
+            $0.block("for m in rows {") {
+                $0.line("scratch.reset()")
+                $0.emit(from: join, row)
+            }
+            $0.finishBatch()
+        }
     }
 }
 

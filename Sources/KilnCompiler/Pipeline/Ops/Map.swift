@@ -125,55 +125,50 @@ extension PySparkRenderer {
 
 extension StageEmitter {
     /// A udf returning a tuple: its items are the row (all null when an argument is null).
-    mutating func consumeUDFMap(_ index: Int, _ name: String, _ args: [TypedExpr], _ emitter: SwiftExpressionEmitter, indent: String) {
+    mutating func consumeUDFMap(_ index: Int, _ name: String, _ args: [TypedExpr], _ emitter: SwiftExpressionEmitter) {
         let values = args.map(emitter.emit)
         let signature = emitter.udfs[name]!
         guard case let .tuple(types) = signature.returns else { return }
         let converted = zip(values, signature.args).map { emitter.toUser($0.expr, $1) }
         flush(emitter)
         if values.contains(where: \.nullable) {
-            add("\(indent)guard \(values.filter(\.nullable).map { "let \($0.expr)" }.joined(separator: ", ")) else {")
-            emit(from: index, types.map { SwiftValue(expr: "(nil as \(SwiftTypes.stage($0))?)", type: $0, nullable: true) }, indent: indent + "    ")
-            add("\(indent)    return")
-            add("\(indent)}")
+            let nulls = types.map { SwiftValue(expr: "(nil as \(SwiftTypes.stage($0))?)", type: $0, nullable: true) }
+            block("guard \(values.filter(\.nullable).map { "let \($0.expr)" }.joined(separator: ", ")) else {") {
+                $0.emit(from: index, nulls)
+                $0.line("return")
+            }
         }
-        add("\(indent)let result = \(name)(\(converted.joined(separator: ", ")))  // udf \(name)")
+        line("let result = \(name)(\(converted.joined(separator: ", ")))  // udf \(name)")
         let outputs = types.enumerated().map { SwiftValue(expr: emitter.fromUser("result.\($0.offset)", $0.element), type: $0.element, nullable: false) }
-        emit(from: index, outputs, indent: indent)
+        emit(from: index, outputs)
     }
 
-    mutating func consumeFlatMap(_ index: Int, _ expr: TypedExpr, _ emitter: SwiftExpressionEmitter, indent: String) {
+    mutating func consumeFlatMap(_ index: Int, _ expr: TypedExpr, _ emitter: SwiftExpressionEmitter) {
         let element = "element"
-        func next(_ indent: String) -> (inout StageEmitter) -> Void {
-            { $0.emit(from: index, [SwiftValue(expr: element, type: .string, nullable: false)], indent: indent) }
-        }
+        let passOn = [SwiftValue(expr: element, type: .string, nullable: false)]
         switch expr.node {
         case let .function(.splitWhitespace, args):
             let value = emitter.emit(args[0])
-            lines += emitter.lines
-            if value.nullable { add("\(indent)guard let \(value.expr) else { return }") }
-            add("\(indent)var elements = KilnSQL.splitWhitespace(\(value.expr))  // Python's str.split()")
-            add("\(indent)while let \(element) = elements.next() {")
-            next(indent + "    ")(&self)
-            add("\(indent)}")
+            flush(emitter)
+            if value.nullable { line("guard let \(value.expr) else { return }") }
+            line("var elements = KilnSQL.splitWhitespace(\(value.expr))  // Python's str.split()")
+            block("while let \(element) = elements.next() {") { $0.emit(from: index, passOn) }
         case let .function(.split, args):
             let value = emitter.emit(args[0])
             let separator = emitter.emit(args[1])
-            lines += emitter.lines
-            if value.nullable { add("\(indent)guard let \(value.expr) else { return }") }
-            add("\(indent)for \(element) in KilnSQL.split(\(value.expr), \(separator.expr)) {")
-            next(indent + "    ")(&self)
-            add("\(indent)}")
+            flush(emitter)
+            if value.nullable { line("guard let \(value.expr) else { return }") }
+            block("for \(element) in KilnSQL.split(\(value.expr), \(separator.expr)) {") { $0.emit(from: index, passOn) }
         default:
             let value = emitter.emit(expr)
-            lines += emitter.lines
-            if value.nullable { add("\(indent)guard let \(value.expr) else { return }") }
+            flush(emitter)
+            if value.nullable { line("guard let \(value.expr) else { return }") }
             // Elements the schema calls non-null (a udf's) come unwrapped.
             let nullable = nodes[index].schema.fields[0].nullable
-            add("\(indent)for \(nullable ? "" : "case let ")\(element)\(nullable ? "" : "?") in \(value.expr) {")
             let elementType = expr.type.element ?? .string
-            emit(from: index, [SwiftValue(expr: element, type: elementType, nullable: nullable)], indent: indent + "    ")
-            add("\(indent)}")
+            block("for \(nullable ? "" : "case let ")\(element)\(nullable ? "" : "?") in \(value.expr) {") {
+                $0.emit(from: index, [SwiftValue(expr: element, type: elementType, nullable: nullable)])
+            }
         }
     }
 }

@@ -144,9 +144,9 @@ extension PySparkRenderer {
 extension StageEmitter {
     /// A projection (`.project`, whichever operation made it: select, withColumn, map, drop,
     /// keys, toDF, collect, a sort's key columns) computes its values and passes them on.
-    mutating func consumeProject(_ index: Int, _ exprs: [TypedExpr], _ emitter: SwiftExpressionEmitter, indent: String) {
+    mutating func consumeProject(_ index: Int, _ exprs: [TypedExpr], _ emitter: SwiftExpressionEmitter) {
         let values = exprs.map(emitter.emit)
         flush(emitter)
-        emit(from: index, values, indent: indent)
+        emit(from: index, values)
     }
 }

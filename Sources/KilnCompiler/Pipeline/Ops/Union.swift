@@ -26,7 +26,7 @@ struct UnionOp: PipelineOperation {
 
 extension StageEmitter {
     /// Both inputs' loops call it with their rows, which pass on as they are.
-    mutating func consumeUnion(_ index: Int, _ columns: [SwiftValue], indent: String) {
-        emit(from: index, columns, indent: indent)
+    mutating func consumeUnion(_ index: Int, _ columns: [SwiftValue]) {
+        emit(from: index, columns)
     }
 }

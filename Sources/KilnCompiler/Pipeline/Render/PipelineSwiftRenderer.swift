@@ -100,26 +100,27 @@ public struct PipelineSwiftRenderer {
     func rowStruct(_ index: Int) -> String {
         let node = nodes[index]
         let names = Identifiers.swiftPropertyNames(node.schema.names)
-        var lines = ["    /// A row of `\(node.name)`: (\(Identifiers.commentText(node.schema.description)))."]
-        lines.append("    public struct \(rowType(node)): KilnRow, Hashable {")
-        for (name, field) in zip(names, node.schema.fields) {
-            lines.append("        public var \(name): \(userType(field))")
+        var out = CodePrinter(level: 1)
+        out.line("/// A row of `\(node.name)`: (\(Identifiers.commentText(node.schema.description))).")
+        out.block("public struct \(rowType(node)): KilnRow, Hashable {") { out in
+            for (name, field) in zip(names, node.schema.fields) {
+                out.line("public var \(name): \(userType(field))")
+            }
+            out.line()
+            out.line("public static let schema = Schemas.\(node.name)")
+            out.line()
+            let parameters = zip(names, node.schema.fields).map { "\($0): \(userType($1))" }.joined(separator: ", ")
+            out.block("public init(\(parameters)) {") { out in
+                for name in names { out.line("self.\(name) = \(name)") }
+            }
+            out.line()
+            out.block("public init(frame: Frame, row: Int) {") { out in
+                for (column, (name, field)) in zip(names, node.schema.fields).enumerated() {
+                    out.line("\(name) = \(readCell(field, column: column))")
+                }
+            }
         }
-        lines.append("")
-        lines.append("        public static let schema = Schemas.\(node.name)")
-        lines.append("")
-        let parameters = zip(names, node.schema.fields).map { "\($0): \(userType($1))" }.joined(separator: ", ")
-        lines.append("        public init(\(parameters)) {")
-        for name in names { lines.append("            self.\(name) = \(name)") }
-        lines.append("        }")
-        lines.append("")
-        lines.append("        public init(frame: Frame, row: Int) {")
-        for (column, (name, field)) in zip(names, node.schema.fields).enumerated() {
-            lines.append("            \(name) = \(readCell(field, column: column))")
-        }
-        lines.append("        }")
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 
     /// A cell of a frame as the row struct's Swift value.
@@ -137,31 +138,33 @@ public struct PipelineSwiftRenderer {
     }
 
     func resultStruct() -> String {
-        var lines = ["    /// What `run` returns: the outputs the spec names."]
-        lines.append("    public struct Result: Sendable {")
-        for index in outputNodes {
-            let node = nodes[index]
-            if isCount(index) {
-                lines.append("        /// The number of rows of `\(nodes[node.inputs[0]].name)`.")
-                lines.append("        public let \(node.name): Int64")
-            } else {
-                lines.append("        public let \(node.name): Table<\(rowType(node))>")
+        var out = CodePrinter(level: 1)
+        out.line("/// What `run` returns: the outputs the spec names.")
+        out.block("public struct Result: Sendable {") { out in
+            for index in outputNodes {
+                let node = nodes[index]
+                if isCount(index) {
+                    out.line("/// The number of rows of `\(nodes[node.inputs[0]].name)`.")
+                    out.line("public let \(node.name): Int64")
+                } else {
+                    out.line("public let \(node.name): Table<\(rowType(node))>")
+                }
             }
         }
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 
     func schemas() -> String {
-        var lines = ["    /// Every materialized dataset's columns."]
-        lines.append("    public enum Schemas {")
-        var seen: Set<String> = []
-        for node in nodes where node.isDataset && !seen.contains(node.name) {
-            seen.insert(node.name)
-            lines.append("        public static let \(node.name) = Schema([\(node.schema.fields.map(fieldLiteral).joined(separator: ", "))])")
+        var out = CodePrinter(level: 1)
+        out.line("/// Every materialized dataset's columns.")
+        out.block("public enum Schemas {") { out in
+            var seen: Set<String> = []
+            for node in nodes where node.isDataset && !seen.contains(node.name) {
+                seen.insert(node.name)
+                out.line("public static let \(node.name) = Schema([\(node.schema.fields.map(fieldLiteral).joined(separator: ", "))])")
+            }
         }
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 
     // MARK: run
@@ -180,56 +183,57 @@ public struct PipelineSwiftRenderer {
     }
 
     func runFunction() -> String {
-        var lines: [String] = []
+        var out = CodePrinter(level: 1)
         let params = graph.params.map { "\($0.name): \(paramType($0))" } + ["context: PipelineContext = PipelineContext()"]
-        lines.append("    /// Runs the pipeline (\(plan.stages.count) fused stage\(plan.stages.count == 1 ? "" : "s")) on `context.threads` threads.")
-        lines.append("    public static func run(\(params.joined(separator: ", "))) throws -> Result {")
-        for param in graph.params where usesParamInExpressions(param.name) {
-            switch param.type {
-            case .string: lines.append("        let p_\(param.name) = OwnedString(\(param.name))")
-            default: lines.append("        let p_\(param.name) = \(param.name)")
+        out.line("/// Runs the pipeline (\(plan.stages.count) fused stage\(plan.stages.count == 1 ? "" : "s")) on `context.threads` threads.")
+        out.block("public static func run(\(params.joined(separator: ", "))) throws -> Result {") { out in
+            for param in graph.params where usesParamInExpressions(param.name) {
+                switch param.type {
+                case .string: out.line("let p_\(param.name) = OwnedString(\(param.name))")
+                default: out.line("let p_\(param.name) = \(param.name)")
+                }
             }
+            out.line("context.beginRun()")
+            for step in plan.steps {
+                out.lines(runStep(step))
+                out.line("context.stepDone(\(Identifiers.swiftStringLiteral(stepName(step))))")
+            }
+            let fields = outputNodes.map { index -> String in
+                let node = nodes[index]
+                return isCount(index) ? "\(node.name): \(node.name)" : "\(node.name): Table(\(node.name))"
+            }
+            out.line("return Result(\(fields.joined(separator: ", ")))")
         }
-        lines.append("        context.beginRun()")
-        for step in plan.steps {
-            lines += runStep(step).map { "        " + $0 }
-            lines.append("        context.stepDone(\(Identifiers.swiftStringLiteral(stepName(step))))")
-        }
-        let fields = outputNodes.map { index -> String in
-            let node = nodes[index]
-            return isCount(index) ? "\(node.name): \(node.name)" : "\(node.name): Table(\(node.name))"
-        }
-        lines.append("        return Result(\(fields.joined(separator: ", ")))")
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 
     /// `run` with parameters as text, returning every output as a frame: for tools and tests
     /// that drive pipelines they do not know the types of.
     func runWithArgumentsFunction() -> String {
-        var lines = ["    /// `run` with parameters as text (\(graph.params.isEmpty ? "none" : graph.params.map(\.name).joined(separator: ", "))); every output as a frame, counts as one-row frames."]
-        lines.append("    public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {")
-        for param in graph.params {
-            let text = "arguments[\(Identifiers.swiftStringLiteral(param.name))]"
-            let missing = "PipelineError(\"missing argument '\(param.name)'\")"
-            switch param.type {
-            case .string:
-                lines.append("        guard let \(param.name) = \(text) else { throw \(missing) }")
-            case .boolean:
-                lines.append("        guard let \(param.name) = \(text).flatMap({ Bool($0) }) else { throw \(missing) }")
-            default:
-                lines.append("        guard let \(param.name) = \(text).flatMap({ \(SwiftTypes.stage(param.type))($0) }) else { throw \(missing) }")
+        var out = CodePrinter(level: 1)
+        out.line("/// `run` with parameters as text (\(graph.params.isEmpty ? "none" : graph.params.map(\.name).joined(separator: ", "))); every output as a frame, counts as one-row frames.")
+        out.block("public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {") { out in
+            for param in graph.params {
+                let text = "arguments[\(Identifiers.swiftStringLiteral(param.name))]"
+                let missing = "PipelineError(\"missing argument '\(param.name)'\")"
+                switch param.type {
+                case .string:
+                    out.line("guard let \(param.name) = \(text) else { throw \(missing) }")
+                case .boolean:
+                    out.line("guard let \(param.name) = \(text).flatMap({ Bool($0) }) else { throw \(missing) }")
+                default:
+                    out.line("guard let \(param.name) = \(text).flatMap({ \(SwiftTypes.stage(param.type))($0) }) else { throw \(missing) }")
+                }
             }
+            let call = (graph.params.map { "\($0.name): \($0.name)" } + ["context: context"]).joined(separator: ", ")
+            out.line("let result = try run(\(call))")
+            let items = outputNodes.map { index -> String in
+                let name = nodes[index].name, key = Identifiers.swiftStringLiteral(nodes[index].specName)
+                return isCount(index) ? "(\(key), Frame.count(result.\(name)))" : "(\(key), result.\(name).frame)"
+            }
+            out.line("return [\(items.joined(separator: ", "))]")
         }
-        let call = (graph.params.map { "\($0.name): \($0.name)" } + ["context: context"]).joined(separator: ", ")
-        lines.append("        let result = try run(\(call))")
-        let items = outputNodes.map { index -> String in
-            let name = nodes[index].name, key = Identifiers.swiftStringLiteral(nodes[index].specName)
-            return isCount(index) ? "(\(key), Frame.count(result.\(name)))" : "(\(key), result.\(name).frame)"
-        }
-        lines.append("        return [\(items.joined(separator: ", "))]")
-        lines.append("    }")
-        return lines.joined(separator: "\n") + "\n"
+        return out.text
     }
 
     func usesParamInExpressions(_ name: String) -> Bool {

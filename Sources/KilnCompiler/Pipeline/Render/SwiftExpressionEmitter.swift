@@ -86,29 +86,39 @@ enum SwiftTypes {
 
 /// Emits the statements that compute typed expressions, one `let` per operation (SSA), with
 /// Spark's null propagation written as `if let` expressions and lazy `when` branches.
+/// Its statements start at level 0; `take` hands them to the caller, which adds them at its own.
 final class SwiftExpressionEmitter {
-    var lines: [String] = []
-    var indent: String
+    private var printer = CodePrinter()
     var counter: Int
     /// The input row's columns.
     let columns: [SwiftValue]
     let params: [String: SwiftValue]
     let udfs: [String: UDFSignature]
 
-    init(columns: [SwiftValue], params: [String: SwiftValue], udfs: [String: UDFSignature], indent: String, counter: Int = 0) {
-        self.columns = columns; self.params = params; self.udfs = udfs; self.indent = indent; self.counter = counter
+    init(columns: [SwiftValue], params: [String: SwiftValue], udfs: [String: UDFSignature], counter: Int = 0) {
+        self.columns = columns; self.params = params; self.udfs = udfs; self.counter = counter
     }
 
-    func add(_ line: String) { lines.append(indent + line) }
+    func add(_ line: String) { printer.line(line) }
+
+    /// The statements written since the last take.
+    func take() -> [String] {
+        defer { printer = CodePrinter() }
+        return printer.lines
+    }
 
     func fresh() -> String { counter += 1; return "v\(counter)" }
 
-    /// Runs `body` with deeper indentation.
-    func nested(_ body: () -> Void) {
-        let saved = indent
-        indent += "    "
+    /// `body` one level deeper. It writes through `self` (`emit` recurses), which can't run
+    /// inside `CodePrinter.indented`'s closure while that holds the printer: it gets a printer
+    /// of its own, whose lines are then indented into this one.
+    func indented(_ body: () -> Void) {
+        let outer = printer
+        printer = CodePrinter()
         body()
-        indent = saved
+        let inner = printer.lines
+        printer = outer
+        printer.indented { $0.lines(inner) }
     }
 
     /// `let vN = body(operands)`, unwrapping the nullable operands first (null in, null out).
@@ -320,12 +330,12 @@ final class SwiftExpressionEmitter {
             }
             let condition = emit(branches[index].condition)
             add("if \(condition.expr)\(condition.nullable ? " == true" : "") {")
-            nested {
+            indented {
                 let value = emit(branches[index].value)
                 add("\(name) = \(value.expr)")
             }
             add("} else {")
-            nested { branch(index + 1) }
+            indented { branch(index + 1) }
             add("}")
         }
         branch(0)
