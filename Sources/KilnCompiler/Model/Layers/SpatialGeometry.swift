@@ -101,7 +101,17 @@ func spatialTuple(_ node: YAMLNode, name: String, rank: Int, allowZero: Bool, di
         diagnostics.error(message, at: node.location)
         return nil
     }
-    return values
+    return checkSpatialLimit(values, name: name, at: node.location, diagnostics: diagnostics)
+}
+
+/// Window sizes, strides, dilations, paddings and croppings stay far below the kernels' C int
+/// sizes, so shape arithmetic on them cannot overflow.
+let maxSpatialArgument = 1 << 24
+
+func checkSpatialLimit(_ values: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> [Int]? {
+    guard let big = values.first(where: { $0 > maxSpatialArgument }) else { return values }
+    diagnostics.error("Kiln takes `\(name)` values up to \(maxSpatialArgument). Received \(name) value \(big)", at: location)
+    return nil
 }
 
 /// `data_format`: Kiln's kernels are channels_last, Keras's default.
@@ -141,6 +151,7 @@ func readSpatialPairs(_ config: MappingReader, key: String, rank: Int, default f
             diagnostics.error("`\(key)` cannot be negative. Received: \(key)=\(value).", at: node.location)
             return nil
         }
+        guard checkSpatialLimit([value], name: key, at: node.location, diagnostics: diagnostics) != nil else { return nil }
         return [(Int, Int)](repeating: (value, value), count: rank)
     }
     guard let entries = node.sequence(key, in: diagnostics) else { return nil }
