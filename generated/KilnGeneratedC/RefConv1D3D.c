@@ -101,8 +101,8 @@ static void refconv1d3d_max_pooling3d_backward(float *dinp, const float *dout, c
 
 // global_max_pooling3d: GlobalMaxPooling3D(). inp (n,2,1,2,3) -> out (n,3)
 static void refconv1d3d_global_max_pooling3d_forward(float *out, const float *inp, int n) {
-    // out (n,3); inp (n,2,1,2,3), 4 positions of 3 channels
-    kiln_global_max_pool_forward(out, inp, n, 4, 3);
+    // out (n,3); inp (n,2,1,2,3)
+    kiln_global_max_pool_forward(out, inp, n, 4, 3);  // 4 positions of 3 channels
 }
 static void refconv1d3d_global_max_pooling3d_backward(float *dinp, const float *dout, const float *inp, const float *out, int n) {
     // dinp, inp (n,2,1,2,3); dout, out (n,3)

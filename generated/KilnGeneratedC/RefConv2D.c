@@ -103,8 +103,8 @@ static void refconv2d_conv2d_2_backward(float *dinp, float *dw, float *db, float
 
 // global_average_pooling2d: GlobalAveragePooling2D(). inp (n,3,4,5) -> out (n,5)
 static void refconv2d_global_average_pooling2d_forward(float *out, const float *inp, int n) {
-    // out (n,5); inp (n,3,4,5), 12 positions of 5 channels
-    kiln_global_avg_pool_forward(out, inp, n, 12, 5);
+    // out (n,5); inp (n,3,4,5)
+    kiln_global_avg_pool_forward(out, inp, n, 12, 5);  // 12 positions of 5 channels
 }
 static void refconv2d_global_average_pooling2d_backward(float *dinp, const float *dout, int n) {
     // dinp (n,3,4,5); dout (n,5)

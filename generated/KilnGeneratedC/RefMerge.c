@@ -173,8 +173,8 @@ static void refmerge_concatenate_1_backward(float *dinp0, float *dinp1, const fl
 
 // global_average_pooling2d: GlobalAveragePooling2D(). inp (n,8,3,8) -> out (n,8)
 static void refmerge_global_average_pooling2d_forward(float *out, const float *inp, int n) {
-    // out (n,8); inp (n,8,3,8), 24 positions of 8 channels
-    kiln_global_avg_pool_forward(out, inp, n, 24, 8);
+    // out (n,8); inp (n,8,3,8)
+    kiln_global_avg_pool_forward(out, inp, n, 24, 8);  // 24 positions of 8 channels
 }
 static void refmerge_global_average_pooling2d_backward(float *dinp, const float *dout, int n) {
     // dinp (n,8,3,8); dout (n,8)

@@ -31,7 +31,7 @@ enum {
 
 // zero_padding2d: ZeroPadding2D(padding=((1, 0), (2, 1))). inp (n,5,4,2) -> out (n,6,7,2)
 static const int refreshaping_zero_padding2d_in[3] = {1, 5, 4}, refreshaping_zero_padding2d_out[3] = {1, 6, 7};
-static const int refreshaping_zero_padding2d_offset[3] = {0, 1, 2};  // zeros before each axis
+static const int refreshaping_zero_padding2d_offset[3] = {0, 1, 2};  // output position p reads input position p - offset
 static void refreshaping_zero_padding2d_forward(float *out, const float *inp, int n) {
     // out (n,6,7,2); inp (n,5,4,2)
     kiln_shift_forward(out, inp, n, refreshaping_zero_padding2d_in, refreshaping_zero_padding2d_out, refreshaping_zero_padding2d_offset, 2);
@@ -53,13 +53,13 @@ static void refreshaping_conv2d_backward(float *dinp, float *dw, float *db, floa
 
 // cropping2d: Cropping2D(cropping=((1, 0), (0, 1))). inp (n,4,5,3) -> out (n,3,4,3)
 static const int refreshaping_cropping2d_in[3] = {1, 4, 5}, refreshaping_cropping2d_out[3] = {1, 3, 4};
-static const int refreshaping_cropping2d_offset[3] = {0, -1, 0};  // rows cut before each axis
+static const int refreshaping_cropping2d_offset[3] = {0, -1, 0};  // output position p reads input position p - offset
 static void refreshaping_cropping2d_forward(float *out, const float *inp, int n) {
     // out (n,3,4,3); inp (n,4,5,3)
     kiln_shift_forward(out, inp, n, refreshaping_cropping2d_in, refreshaping_cropping2d_out, refreshaping_cropping2d_offset, 3);
 }
 static void refreshaping_cropping2d_backward(float *dinp, const float *dout, int n) {
-    // dinp (n,4,5,3) += dout (n,3,4,3) where it was kept
+    // dinp (n,4,5,3) += dout (n,3,4,3) where the output reads the input
     kiln_shift_backward(dinp, dout, n, refreshaping_cropping2d_in, refreshaping_cropping2d_out, refreshaping_cropping2d_offset, 3);
 }
 

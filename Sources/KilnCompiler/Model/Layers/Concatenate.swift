@@ -71,15 +71,9 @@ struct Concatenate: MergeLayer {
         return out + "\n"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? {
-        "\(c.forwardName)(\(([c.act(c.layer.output)] + c.layer.inputs.map(c.act) + ["n"]).joined(separator: ", ")));"
-    }
-
     func backwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer
-        guard layer.inputNeedsGradient.contains(true) else { return nil }
-        let dins = zip(layer.inputs, layer.inputNeedsGradient).map { $1 ? c.dact($0) : "NULL" }
-        return "\(c.backwardName)(\((dins + [c.dact(layer.output), "n"]).joined(separator: ", ")));"
+        guard c.layer.inputNeedsGradient.contains(true) else { return nil }
+        return "\(c.backwardName)(\((inputGradients(c) + [c.dact(c.layer.output), "n"]).joined(separator: ", ")));"
     }
 
     func mergeReference(_ inputs: [[Double]], rows: Int, layer: PlannedLayer) -> [Double] {

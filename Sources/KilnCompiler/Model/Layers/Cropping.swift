@@ -4,7 +4,7 @@ import KilnCore
 /// keras.layers.Cropping1D/2D/3D (channels_last): rows cut from each spatial axis, `cropping`
 /// (Keras's defaults: 1 on each side for 1D and 3D, none for 2D) as an int, or per axis an int
 /// or (before, after).
-struct Cropping<R: SpatialRank>: LayerKind {
+struct Cropping<R: SpatialRank>: ShiftLayer {
     static var kerasClass: String { "Cropping\(R.rank)D" }
     static var namePrefix: String { "cropping\(R.rank)d" }
     static var keys: [String] { ["cropping", "data_format"] }
@@ -39,27 +39,6 @@ struct Cropping<R: SpatialRank>: LayerKind {
         ["cropping=" + (R.rank == 1 ? "(\(cropping[0].0), \(cropping[0].1))" : pythonPairs(cropping))]
     }
 
-    func cKernels(_ c: CLayerContext) -> String {
-        let channels = c.node.inputShape.last!
-        var out = "static const int \(c.name)_in[3] = \(cThree(Array(c.node.inputShape.dropLast()), fill: 1)), \(c.name)_out[3] = \(cThree(Array(c.node.outputShape.dropLast()), fill: 1));\n"
-        out += "static const int \(c.name)_offset[3] = \(cThree(cropping.map { -$0.0 }, fill: 0));  // rows cut before each axis\n"
-        out += "static void \(c.forwardName)(float *out, const float *inp, int n) {\n"
-        out += "    // out \(c.outShape); inp \(c.inShape)\n"
-        out += "    kiln_shift_forward(out, inp, n, \(c.name)_in, \(c.name)_out, \(c.name)_offset, \(channels));\n"
-        out += "}\n"
-        if c.emitBackward && c.layer.needsInputGradient {
-            out += "static void \(c.backwardName)(float *dinp, const float *dout, int n) {\n"
-            out += "    // dinp \(c.inShape) += dout \(c.outShape) where it was kept\n"
-            out += "    kiln_shift_backward(dinp, dout, n, \(c.name)_in, \(c.name)_out, \(c.name)_offset, \(channels));\n"
-            out += "}\n"
-        }
-        return out + "\n"
-    }
-
-    func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
-    func backwardCall(_ c: CLayerContext) -> String? { c.plainBackwardCall }
-
-    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
-        (shiftReference(input, rows: rows, inShape: layer.node.inputShape, outShape: layer.node.outputShape, offset: cropping.map { -$0.0 }), nil)
-    }
+    /// Rows cut before each axis.
+    var offset: [Int] { cropping.map { -$0.0 } }
 }

@@ -32,33 +32,13 @@ struct GlobalPooling<R: SpatialRank, Mode: PoolMode>: LayerKind {
     func cKernels(_ c: CLayerContext) -> String {
         let channels = c.node.inputShape.last!, spatial = saturatingProduct(c.node.inputShape.dropLast())
         let kind = Mode.isMax ? "max" : "avg"
-        var out = "static void \(c.forwardName)(float *out, const float *inp, int n) {\n"
-        out += "    // out \(c.outShape); inp \(c.inShape), \(spatial) positions of \(channels) channels\n"
-        out += "    kiln_global_\(kind)_pool_forward(out, inp, n, \(spatial), \(channels));\n"
-        out += "}\n"
-        if c.emitBackward && c.layer.needsInputGradient {
-            if Mode.isMax {
-                out += "static void \(c.backwardName)(float *dinp, const float *dout, const float *inp, const float *out, int n) {\n"
-                out += "    // dinp, inp \(c.inShape); dout, out \(c.outShape)\n"
-                out += "    kiln_global_max_pool_backward(dinp, dout, inp, out, n, \(spatial), \(channels));  // dinp += dout at each channel's first maximum\n"
-            } else {
-                out += "static void \(c.backwardName)(float *dinp, const float *dout, int n) {\n"
-                out += "    // dinp \(c.inShape); dout \(c.outShape)\n"
-                out += "    kiln_global_avg_pool_backward(dinp, dout, n, \(spatial), \(channels));  // dinp += dout / \(spatial)\n"
-            }
-            out += "}\n"
-        }
-        return out + "\n"
+        return poolingKernels(c, isMax: Mode.isMax, statics: "", forward: "kiln_global_\(kind)_pool_forward(out, inp, n, \(spatial), \(channels));  // \(spatial) positions of \(channels) channels",
+                              backward: Mode.isMax ? "kiln_global_max_pool_backward(dinp, dout, inp, out, n, \(spatial), \(channels));  // dinp += dout at each channel's first maximum"
+                                                   : "kiln_global_avg_pool_backward(dinp, dout, n, \(spatial), \(channels));  // dinp += dout / \(spatial)")
     }
 
     func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
-
-    func backwardCall(_ c: CLayerContext) -> String? {
-        guard Mode.isMax else { return c.plainBackwardCall }
-        let layer = c.layer
-        guard layer.needsInputGradient else { return nil }
-        return "\(c.backwardName)(\(c.dact(layer.input)), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.act(layer.output)), n);"
-    }
+    func backwardCall(_ c: CLayerContext) -> String? { poolingBackwardCall(c, isMax: Mode.isMax) }
 
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let channels = layer.node.inputShape.last!, spatial = saturatingProduct(layer.node.inputShape.dropLast())

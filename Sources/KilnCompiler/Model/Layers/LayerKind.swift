@@ -117,6 +117,16 @@ extension MergeLayer {
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         (mergeReference([input], rows: rows, layer: layer), nil)
     }
+
+    /// `<name>_forward(out, inp0, inp1, ..., n);`
+    func forwardCall(_ c: CLayerContext) -> String? {
+        "\(c.forwardName)(\(([c.act(c.layer.output)] + c.layer.inputs.map(c.act) + ["n"]).joined(separator: ", ")));"
+    }
+
+    /// Each input's gradient buffer, NULL for those that need none.
+    func inputGradients(_ c: CLayerContext) -> [String] {
+        zip(c.layer.inputs, c.layer.inputNeedsGradient).map { $1 ? c.dact($0) : "NULL" }
+    }
 }
 
 /// A layer that only reinterprets its input's row-major values (Flatten, Reshape): the output

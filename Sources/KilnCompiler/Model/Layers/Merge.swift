@@ -97,15 +97,10 @@ struct ElementwiseMerge<Op: MergeOperation>: MergeLayer {
         return out + "\n"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? {
-        "\(c.forwardName)(\(([c.act(c.layer.output)] + c.layer.inputs.map(c.act) + ["n"]).joined(separator: ", ")));"
-    }
-
     func backwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer
         guard layer.inputNeedsGradient.contains(true) else { return nil }
-        let dins = zip(layer.inputs, layer.inputNeedsGradient).map { $1 ? c.dact($0) : "NULL" }
-        let args = dins + [c.dact(layer.output)] + layer.inputs.map(c.act) + [c.act(layer.output), "n"]
+        let args = inputGradients(c) + [c.dact(layer.output)] + layer.inputs.map(c.act) + [c.act(layer.output), "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 

@@ -76,34 +76,14 @@ struct Pooling<R: SpatialRank, Mode: PoolMode>: LayerKind {
     func cKernels(_ c: CLayerContext) -> String {
         let channels = c.node.inputShape.last!, spatial = Array(c.node.inputShape.dropLast())
         let geometry = "\(c.name)_geometry", kind = Mode.isMax ? "max" : "avg"
-        var out = "static const kiln_conv_geometry \(geometry) = \(window.cGeometry(input: spatial, channels: channels, filters: channels, groups: channels));\n"
-        out += "static void \(c.forwardName)(float *out, const float *inp, int n) {\n"
-        out += "    // out \(c.outShape); inp \(c.inShape)\n"
-        out += "    kiln_\(kind)_pool_forward(out, inp, n, &\(geometry));\n"
-        out += "}\n"
-        if c.emitBackward && c.layer.needsInputGradient {
-            if Mode.isMax {
-                out += "static void \(c.backwardName)(float *dinp, const float *dout, const float *inp, const float *out, int n) {\n"
-                out += "    // dinp, inp \(c.inShape); dout, out \(c.outShape)\n"
-                out += "    kiln_max_pool_backward(dinp, dout, inp, out, n, &\(geometry));  // dinp += dout at each window's first maximum\n"
-            } else {
-                out += "static void \(c.backwardName)(float *dinp, const float *dout, int n) {\n"
-                out += "    // dinp \(c.inShape); dout \(c.outShape)\n"
-                out += "    kiln_avg_pool_backward(dinp, dout, n, &\(geometry));  // dinp += dout / cells of each window\n"
-            }
-            out += "}\n"
-        }
-        return out + "\n"
+        let statics = "static const kiln_conv_geometry \(geometry) = \(window.cGeometry(input: spatial, channels: channels, filters: channels, groups: channels));\n"
+        return poolingKernels(c, isMax: Mode.isMax, statics: statics, forward: "kiln_\(kind)_pool_forward(out, inp, n, &\(geometry));",
+                              backward: Mode.isMax ? "kiln_max_pool_backward(dinp, dout, inp, out, n, &\(geometry));  // dinp += dout at each window's first maximum"
+                                                   : "kiln_avg_pool_backward(dinp, dout, n, &\(geometry));  // dinp += dout / cells of each window")
     }
 
     func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
-
-    func backwardCall(_ c: CLayerContext) -> String? {
-        guard Mode.isMax else { return c.plainBackwardCall }
-        let layer = c.layer
-        guard layer.needsInputGradient else { return nil }
-        return "\(c.backwardName)(\(c.dact(layer.input)), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.act(layer.output)), n);"
-    }
+    func backwardCall(_ c: CLayerContext) -> String? { poolingBackwardCall(c, isMax: Mode.isMax) }
 
     // MARK: reference
 
@@ -128,4 +108,29 @@ struct Pooling<R: SpatialRank, Mode: PoolMode>: LayerKind {
         }
         return (output, nil)
     }
+}
+
+/// A pooling layer's kernels, each one runtime call; max's backward also reads the input and
+/// output, to find each window's winner again.
+func poolingKernels(_ c: CLayerContext, isMax: Bool, statics: String, forward: String, backward: String) -> String {
+    var out = statics
+    out += "static void \(c.forwardName)(float *out, const float *inp, int n) {\n"
+    out += "    // out \(c.outShape); inp \(c.inShape)\n"
+    out += "    \(forward)\n"
+    out += "}\n"
+    if c.emitBackward && c.layer.needsInputGradient {
+        out += isMax ? "static void \(c.backwardName)(float *dinp, const float *dout, const float *inp, const float *out, int n) {\n"
+                     : "static void \(c.backwardName)(float *dinp, const float *dout, int n) {\n"
+        out += isMax ? "    // dinp, inp \(c.inShape); dout, out \(c.outShape)\n" : "    // dinp \(c.inShape); dout \(c.outShape)\n"
+        out += "    \(backward)\n"
+        out += "}\n"
+    }
+    return out + "\n"
+}
+
+func poolingBackwardCall(_ c: CLayerContext, isMax: Bool) -> String? {
+    guard isMax else { return c.plainBackwardCall }
+    let layer = c.layer
+    guard layer.needsInputGradient else { return nil }
+    return "\(c.backwardName)(\(c.dact(layer.input)), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.act(layer.output)), n);"
 }

@@ -3,7 +3,7 @@ import KilnCore
 
 /// keras.layers.ZeroPadding1D/2D/3D (channels_last): zeros around the spatial axes, `padding`
 /// (1 on each side by default) as an int, or per axis an int or (before, after).
-struct ZeroPadding<R: SpatialRank>: LayerKind {
+struct ZeroPadding<R: SpatialRank>: ShiftLayer {
     static var kerasClass: String { "ZeroPadding\(R.rank)D" }
     static var namePrefix: String { "zero_padding\(R.rank)d" }
     static var keys: [String] { ["padding", "data_format"] }
@@ -31,17 +31,28 @@ struct ZeroPadding<R: SpatialRank>: LayerKind {
         ["padding=" + (R.rank == 1 ? "(\(padding[0].0), \(padding[0].1))" : pythonPairs(padding))]
     }
 
+    /// Zeros before each axis.
+    var offset: [Int] { padding.map(\.0) }
+}
+
+/// A layer whose output position p is its input's position p - offset, zero outside the input:
+/// ZeroPadding (a positive offset) and Cropping (a negative one), over the runtime's shift kernels.
+protocol ShiftLayer: LayerKind {
+    var offset: [Int] { get }
+}
+
+extension ShiftLayer {
     func cKernels(_ c: CLayerContext) -> String {
         let channels = c.node.inputShape.last!
         var out = "static const int \(c.name)_in[3] = \(cThree(Array(c.node.inputShape.dropLast()), fill: 1)), \(c.name)_out[3] = \(cThree(Array(c.node.outputShape.dropLast()), fill: 1));\n"
-        out += "static const int \(c.name)_offset[3] = \(cThree(padding.map(\.0), fill: 0));  // zeros before each axis\n"
+        out += "static const int \(c.name)_offset[3] = \(cThree(offset, fill: 0));  // output position p reads input position p - offset\n"
         out += "static void \(c.forwardName)(float *out, const float *inp, int n) {\n"
         out += "    // out \(c.outShape); inp \(c.inShape)\n"
         out += "    kiln_shift_forward(out, inp, n, \(c.name)_in, \(c.name)_out, \(c.name)_offset, \(channels));\n"
         out += "}\n"
         if c.emitBackward && c.layer.needsInputGradient {
             out += "static void \(c.backwardName)(float *dinp, const float *dout, int n) {\n"
-            out += "    // dinp \(c.inShape) += dout \(c.outShape) inside the padding\n"
+            out += "    // dinp \(c.inShape) += dout \(c.outShape) where the output reads the input\n"
             out += "    kiln_shift_backward(dinp, dout, n, \(c.name)_in, \(c.name)_out, \(c.name)_offset, \(channels));\n"
             out += "}\n"
         }
@@ -52,7 +63,7 @@ struct ZeroPadding<R: SpatialRank>: LayerKind {
     func backwardCall(_ c: CLayerContext) -> String? { c.plainBackwardCall }
 
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
-        (shiftReference(input, rows: rows, inShape: layer.node.inputShape, outShape: layer.node.outputShape, offset: padding.map(\.0)), nil)
+        (shiftReference(input, rows: rows, inShape: layer.node.inputShape, outShape: layer.node.outputShape, offset: offset), nil)
     }
 }
 
