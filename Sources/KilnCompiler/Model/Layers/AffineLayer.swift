@@ -1,3 +1,5 @@
+import KilnCore
+
 /// A layer that is a linear map of its input plus a bias, then an activation: Dense and the
 /// convolutions. It names its three products (forward, kernel gradient, input gradient); the
 /// kernels around them, their calls and their buffers are written once here.
@@ -8,6 +10,9 @@
 protocol AffineLayer: LayerKind {
     var activation: ActivationKind { get }
     var useBias: Bool { get }
+    var kernelInitializer: Initializer { get }
+    var biasInitializer: Initializer { get }
+    var kernelL2: Float? { get }
     /// Output channels: the bias's length, the last axis of the output.
     var units: Int { get }
     /// Statics the products use (a convolution's geometry), before the kernels.
@@ -27,6 +32,16 @@ extension AffineLayer {
     var buffers: LayerBuffers { LayerBuffers(preActivation: activation != .linear) }
     var fusedActivation: (kind: ActivationKind, alpha: Float)? { (activation, alpha) }
     func cDeclarations(_ c: CLayerContext) -> String { "" }
+
+    /// The Keras arguments after the layer's own: activation, bias, initializers, regularizer.
+    var kerasAffineArguments: [String] {
+        var args = ["activation=\(Python.string(activation.kerasName))"]
+        if !useBias { args.append("use_bias=False") }
+        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
+        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
+        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
+        return args
+    }
 
     /// Rows of the bias-and-activation view: every output position of every sample.
     func outputRows(_ c: CLayerContext) -> String { c.rows(c.node.outputShape) }

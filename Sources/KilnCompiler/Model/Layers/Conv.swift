@@ -139,12 +139,7 @@ struct Conv<R: SpatialRank>: AffineLayer {
         if window.padding != .valid { args.append("padding=\(Python.string(window.padding.rawValue))") }
         if window.dilation.contains(where: { $0 != 1 }) { args.append("dilation_rate=\(Python.tuple(window.dilation))") }
         if groups != 1 { args.append("groups=\(groups)") }
-        args.append("activation=\(Python.string(activation.kerasName))")
-        if !useBias { args.append("use_bias=False") }
-        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
-        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
-        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
-        return args
+        return args + kerasAffineArguments
     }
 
     // MARK: reference

@@ -68,12 +68,7 @@ struct Dense: AffineLayer {
     }
 
     func kerasArguments(_ node: LayerNode) -> [String] {
-        var args = ["\(units)", "activation=\(Python.string(activation.kerasName))"]
-        if !useBias { args.append("use_bias=False") }
-        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
-        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
-        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
-        return args
+        ["\(units)"] + kerasAffineArguments
     }
 
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
