@@ -181,17 +181,18 @@ typedef struct {
     const float *inp, *other;   // forward: inp, kernel; backward kernel: inp, dz; backward input: dz, kernel
     int n, per_task;            // backward kernel: samples per task
     float *partials;            // backward kernel: (tasks-1, Kc, f) sums of tasks 1.., zeroed
+    int accumulate;             // forward: z += instead of z = (a transposed conv's input gradient)
 } conv_job;
 
-// z (rows, f) for one sample: x (in..., c), w (Kc, f)
-static void forward_sample(float *z, const float *x, const float *w, const conv_shape *s) {
+// z (rows, f) for one sample (+= when accumulate): x (in..., c), w (Kc, f)
+static void forward_sample(float *z, const float *x, const float *w, const conv_shape *s, int accumulate) {
     const kiln_conv_geometry *g = s->g;
     const int f = g->f, c = g->c;
     if (s->depthwise) {
         const int m = s->fg;  // filters per channel: filter ch*m + j reads channel ch
         for (int r = 0; r < s->rows; r++) {
             float *zr = z + (long)r * f;
-            memset(zr, 0, (size_t)f * sizeof(float));
+            if (!accumulate) memset(zr, 0, (size_t)f * sizeof(float));
             KILN_FOR_WINDOW(g, r, {
                 const float *xr = x + pos_ * c, *wr = w + (long)cell_ * f;
                 if (m == 1)
@@ -209,7 +210,7 @@ static void forward_sample(float *z, const float *x, const float *w, const conv_
         im2col(col, x, s, r0, nr);
         for (int gi = 0; gi < g->groups; gi++)
             kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, s->kc, 1, w + (long)gi * s->fg, f, 1,
-                              z + (long)r0 * f + (long)gi * s->fg, f, 0);
+                              z + (long)r0 * f + (long)gi * s->fg, f, accumulate);
     }
 }
 
@@ -278,7 +279,7 @@ static void backward_input_sample(float *dx, const float *dz, const float *w, co
 
 static void forward_task(void *ctx, int b) {
     const conv_job *j = ctx;
-    forward_sample(j->out + b * j->s->out_size, j->inp + b * j->s->in_size, j->other, j->s);
+    forward_sample(j->out + b * j->s->out_size, j->inp + b * j->s->in_size, j->other, j->s, j->accumulate);
 }
 
 static void backward_input_task(void *ctx, int b) {
@@ -297,20 +298,28 @@ static void backward_kernel_task(void *ctx, int t) {
 
 // ---- entry points ------------------------------------------------------------------------
 
-void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
+static void conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g, int accumulate) {
     // z (n, out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
     const conv_shape s = shape_of(g);
     if (s.pointwise) {  // the whole batch is one col: z (n*rows, f) = inp (n*rows, c) . kernel (c/groups, f)
         for (int gi = 0; gi < g->groups; gi++)
             kiln_gemm_strided(n * s.rows, s.fg, s.cg, inp + gi * s.cg, g->c, 1, kernel + gi * s.fg, g->f, 1,
-                              z + gi * s.fg, g->f, 0);
+                              z + gi * s.fg, g->f, accumulate);
         return;
     }
-    conv_job job = {&s, z, inp, kernel, n, 1, NULL};
+    conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate};
     if (split_samples(&s, n))
         kiln_parallel_for(n, forward_task, &job);
     else
         for (int b = 0; b < n; b++) forward_task(&job, b);
+}
+
+void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
+    conv_forward(z, inp, kernel, n, g, 0);
+}
+
+void kiln_conv_forward_accumulate(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
+    conv_forward(z, inp, kernel, n, g, 1);
 }
 
 void kiln_conv_backward_kernel(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g) {

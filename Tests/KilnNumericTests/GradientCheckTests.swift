@@ -30,6 +30,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefBatchNorm", { RefBatchNorm(seed: $0) }),
     ("RefMerge", { RefMerge(seed: $0) }),
     ("RefReshaping", { RefReshaping(seed: $0) }),
+    ("RefConvTranspose", { RefConvTranspose(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {

@@ -71,6 +71,7 @@ final class KerasReferenceTests: XCTestCase {
     func testBatchNormalizationTrainingAndFrozen() throws { try check("RefBatchNorm", RefBatchNorm()) }
     func testFunctionalMergesAdam() throws { try check("RefMerge", RefMerge()) }
     func testPaddingCroppingUpSampling() throws { try check("RefReshaping", RefReshaping()) }
+    func testTransposedConvolutions() throws { try check("RefConvTranspose", RefConvTranspose()) }
 
     /// adapt(x) gives the statistics Keras's Normalization.adapt gave each layer, in order
     /// (the second adapted layer sees the first one's output through Keras's dense weights).

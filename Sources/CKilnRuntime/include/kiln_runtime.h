@@ -153,6 +153,8 @@ typedef struct kiln_conv_geometry {
 // z (n, out..., f) = inp (n, in..., c) convolved with kernel (k[0], k[1], k[2], c/groups, f);
 // no bias: kiln_bias_act_forward adds bias and activation over (n * out..., f) rows.
 void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
+// z += the same: a transposed convolution's input gradient, which adds to its input's others.
+void kiln_conv_forward_accumulate(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
 // dkernel (k..., c/groups, f) += the kernel gradient for dz (n, out..., f)
 void kiln_conv_backward_kernel(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g);
 // dinp (n, in..., c) += the input gradient for dz (n, out..., f)

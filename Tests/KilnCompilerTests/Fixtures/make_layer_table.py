@@ -67,6 +67,13 @@ ROWS = [
     ("BatchNormalization", {}, [6, 5, 3]),
     ("BatchNormalization", {"center": False, "momentum": 0.9}, [2, 3]),
     ("BatchNormalization", {"scale": False, "center": False, "axis": 2}, [2, 3]),
+    # Transposed convolutions
+    ("Conv2DTranspose", {"filters": 4, "kernel_size": 3}, [5, 6, 2]),
+    ("Conv2DTranspose", {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}, [5, 6, 2]),
+    ("Conv2DTranspose", {"filters": 3, "kernel_size": [2, 4], "strides": [3, 2]}, [5, 6, 2]),
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "dilation_rate": 2, "use_bias": False}, [4, 4, 3]),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 2, "padding": "same"}, [7, 3]),
+    ("Conv3DTranspose", {"filters": 2, "kernel_size": 2, "strides": 2}, [2, 3, 4, 1]),
     # Padding, cropping, upsampling
     ("ZeroPadding2D", {}, [4, 5, 2]),
     ("ZeroPadding2D", {"padding": [1, 2]}, [4, 5, 2]),
@@ -118,6 +125,8 @@ ROWS = [
     ("Cropping1D", {"cropping": [3, 3]}, [6, 3]),
     ("UpSampling2D", {"size": 0}, [3, 4, 2]),
     ("UpSampling2D", {}, [3, 4]),
+    ("Conv2DTranspose", {"filters": 0, "kernel_size": 3}, [5, 6, 2]),
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": 3}, [5, 6]),
 ]
 
 

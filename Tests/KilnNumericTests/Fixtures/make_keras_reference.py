@@ -162,6 +162,13 @@ def unet_small():
     return keras.Model(image, layers.Conv2D(1, 1, activation="sigmoid")(x), name="UNetSmall")
 
 
+def ref_conv_transpose():
+    return [keras.Input((3, 4, 2)), layers.Conv2DTranspose(3, 3, strides=2, padding="same", activation="tanh"),
+            layers.Conv2DTranspose(2, (2, 3), strides=(1, 2)), layers.Reshape((-1, 2)),
+            layers.Conv1DTranspose(2, 3, dilation_rate=2, activation="sigmoid"), layers.GlobalAveragePooling1D(),
+            layers.Dense(2, activation="softmax")]
+
+
 def ref_seed_cnn32():
     return [keras.Input((32, 32, 3)), layers.Conv2D(64, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)),
             layers.Conv2D(128, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)), layers.Flatten(),
@@ -193,6 +200,7 @@ MODELS = {
     "SeedFunctional": (seed_functional, lambda: optimizers.Adam(), "sparse_categorical_crossentropy", ["accuracy"], 32, None, None),
     "RefReshaping": (ref_reshaping, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
     "UNetSmall": (unet_small, lambda: optimizers.Adam(), "binary_crossentropy", ["accuracy"], 16, None, None),
+    "RefConvTranspose": (ref_conv_transpose, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
     "RefConv1D3D": (ref_conv1d3d, lambda: optimizers.RMSprop(), "binary_crossentropy", [], 4, 12, "binary"),
     # The Keras lane trains it against live Keras; a fixture here would be megabytes.
     "RefSeedCNN32": (ref_seed_cnn32, lambda: optimizers.Adam(), "mse", [], 32, None, None),

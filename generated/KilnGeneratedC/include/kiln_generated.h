@@ -12,6 +12,7 @@
 #include "RefBatchNorm.h"
 #include "RefConv1D3D.h"
 #include "RefConv2D.h"
+#include "RefConvTranspose.h"
 #include "RefLayerKinds.h"
 #include "RefMerge.h"
 #include "RefNormalization.h"

@@ -86,6 +86,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     Dense.self, Activation.self, LeakyReLU.self, Dropout.self, Flatten.self, Normalization.self,
     ReLU.self, Softmax.self, ELU.self, PReLU.self, Reshape.self, Permute.self, RepeatVector.self, BatchNormalization.self,
     Conv<Spatial1D>.self, Conv<Spatial2D>.self, Conv<Spatial3D>.self,
+    ConvTranspose<Spatial1D>.self, ConvTranspose<Spatial2D>.self, ConvTranspose<Spatial3D>.self,
     Pooling<Spatial1D, MaxPool>.self, Pooling<Spatial2D, MaxPool>.self, Pooling<Spatial3D, MaxPool>.self,
     Pooling<Spatial1D, AveragePool>.self, Pooling<Spatial2D, AveragePool>.self, Pooling<Spatial3D, AveragePool>.self,
     GlobalPooling<Spatial1D, AveragePool>.self, GlobalPooling<Spatial2D, AveragePool>.self, GlobalPooling<Spatial3D, AveragePool>.self,
@@ -99,7 +100,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
 
 /// Keras's other names for the same classes (keras.layers.MaxPool2D is MaxPooling2D).
 let layerAliases: [String: String] = Dictionary(uniqueKeysWithValues: (1...3).flatMap { rank in [
-    ("Convolution\(rank)D", "Conv\(rank)D"), ("MaxPool\(rank)D", "MaxPooling\(rank)D"), ("AvgPool\(rank)D", "AveragePooling\(rank)D"),
+    ("Convolution\(rank)D", "Conv\(rank)D"), ("Convolution\(rank)DTranspose", "Conv\(rank)DTranspose"), ("MaxPool\(rank)D", "MaxPooling\(rank)D"), ("AvgPool\(rank)D", "AveragePooling\(rank)D"),
     ("GlobalAvgPool\(rank)D", "GlobalAveragePooling\(rank)D"), ("GlobalMaxPool\(rank)D", "GlobalMaxPooling\(rank)D"),
 ] })
 
