@@ -42,3 +42,15 @@ void kiln_dropout_forward(float *out, float *mask, const float *inp, int64_t n, 
 void kiln_dropout_backward(float *dinp, const float *dout, const float *mask, int64_t n) {
     for (int64_t i = 0; i < n; i++) dinp[i] += dout[i] * mask[i];
 }
+
+void kiln_spatial_dropout_forward(float *out, float *mask, const float *inp, int n, int positions, int c, float rate, uint64_t rng[2]) {
+    // out, mask, inp (n, positions, c): one draw per sample and channel, shared by its positions
+    const float keep_scale = rate < 1.0f ? 1.0f / (1.0f - rate) : 0.0f;
+    for (int s = 0; s < n; s++) {
+        float *m = mask + (int64_t)s * positions * c;
+        for (int k = 0; k < c; k++) m[k] = kiln_rng_uniform(rng) >= rate ? keep_scale : 0.0f;
+        for (int p = 1; p < positions; p++)
+            for (int k = 0; k < c; k++) m[(int64_t)p * c + k] = m[k];
+    }
+    for (int64_t i = 0; i < (int64_t)n * positions * c; i++) out[i] = inp[i] * mask[i];
+}

@@ -31,6 +31,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefMerge", { RefMerge(seed: $0) }),
     ("RefReshaping", { RefReshaping(seed: $0) }),
     ("RefConvTranspose", { RefConvTranspose(seed: $0) }),
+    ("RefSpatialDropout", { RefSpatialDropout(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {
@@ -163,6 +164,36 @@ final class GradientCheckTests: XCTestCase {
             checked += 1
         }
         XCTAssertGreaterThan(checked, 0, "no generated model has Dropout")
+    }
+
+    /// SpatialDropout's training mask is one draw per sample and channel: every position of a
+    /// channel holds the same 0 or 1/(1-rate), and some channels are dropped.
+    func testSpatialDropoutDropsWholeChannels() throws {
+        let graph = try graph(named: "RefSpatialDropout")
+        let plan = KernelPlan(graph)
+        let model = RefSpatialDropout(seed: 4)
+        var rng = Gaussian(state: 3)
+        let rows = graph.batchSize
+        let x = Tensor(shape: [rows] + graph.inputShape, scalars: rng.array(rows * graph.inputShape.reduce(1, *)).map(Float.init))
+        let y = Tensor(shape: [rows] + graph.outputShape, scalars: targets(for: graph, rows: rows, rng: &rng).map(Float.init))
+        _ = try model.lossAndGradients(x: x, y: y)
+        for layer in plan.layers {
+            guard let mask = layer.mask else { continue }
+            let channels = layer.node.outputShape.last!, positions = mask.size / channels
+            let rate = layer.node.op.kerasClass == "SpatialDropout1D" ? 0.5 : 0.3
+            var dropped = 0
+            for sample in 0..<rows {
+                let values = model.activations[(mask.offset + sample * mask.size)..<(mask.offset + (sample + 1) * mask.size)]
+                for channel in 0..<channels {
+                    let column = (0..<positions).map { values[values.startIndex + $0 * channels + channel] }
+                    XCTAssertEqual(Set(column).count, 1, "\(layer.node.name) sample \(sample) channel \(channel)")
+                    XCTAssertTrue(column[0] == 0 || abs(Double(column[0]) - 1 / (1 - rate)) < 1e-6, "\(column[0])")
+                    if column[0] == 0 { dropped += 1 }
+                }
+            }
+            XCTAssertGreaterThan(dropped, 0, layer.node.name)
+            XCTAssertLessThan(dropped, rows * channels, layer.node.name)
+        }
     }
 
     /// A training step moves every trainable weight and no frozen one; BatchNormalization's

@@ -82,6 +82,9 @@ float kiln_l2_backward(float *g, const float *p, int64_t n, float l2);
 void kiln_dropout_forward(float *out, float *mask, const float *inp, int64_t n, float rate, uint64_t rng[2]);
 // dinp (n) += dout * mask
 void kiln_dropout_backward(float *dinp, const float *dout, const float *mask, int64_t n);
+// SpatialDropout: whole channels dropped, one draw per sample and channel for all its
+// positions: mask (n, positions, c) holds 0 or 1/(1-rate); backward is kiln_dropout_backward.
+void kiln_spatial_dropout_forward(float *out, float *mask, const float *inp, int n, int positions, int c, float rate, uint64_t rng[2]);
 
 // ---- normalization (keras.layers.Normalization) -----------------------------------
 // out (rows,f) = (inp - mean) / max(sqrt(var), 1e-7); invert: inp * max(sqrt(var), 1e-7) + mean.

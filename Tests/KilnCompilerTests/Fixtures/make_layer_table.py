@@ -74,6 +74,8 @@ ROWS = [
     ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "dilation_rate": 2, "use_bias": False}, [4, 4, 3]),
     ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 2, "padding": "same"}, [7, 3]),
     ("Conv3DTranspose", {"filters": 2, "kernel_size": 2, "strides": 2}, [2, 3, 4, 1]),
+    ("SpatialDropout2D", {"rate": 0.2}, [4, 4, 3]),
+    ("SpatialDropout1D", {"rate": 0.5}, [7, 2]),
     # Padding, cropping, upsampling
     ("ZeroPadding2D", {}, [4, 5, 2]),
     ("ZeroPadding2D", {"padding": [1, 2]}, [4, 5, 2]),
@@ -127,6 +129,8 @@ ROWS = [
     ("UpSampling2D", {}, [3, 4]),
     ("Conv2DTranspose", {"filters": 0, "kernel_size": 3}, [5, 6, 2]),
     ("Conv2DTranspose", {"filters": 2, "kernel_size": 3}, [5, 6]),
+    ("SpatialDropout2D", {"rate": 0.2}, [4, 3]),
+    ("SpatialDropout3D", {"rate": 1.5}, [2, 2, 2, 1]),
 ]
 
 

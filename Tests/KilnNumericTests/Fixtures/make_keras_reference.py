@@ -169,6 +169,11 @@ def ref_conv_transpose():
             layers.Dense(2, activation="softmax")]
 
 
+def ref_spatial_dropout():
+    return [keras.Input((6, 3)), layers.Conv1D(4, 3, activation="tanh"), layers.SpatialDropout1D(0.5), layers.Reshape((2, 2, 4)),
+            layers.SpatialDropout2D(0.3), layers.Flatten(), layers.Dense(2, activation="softmax")]
+
+
 def ref_seed_cnn32():
     return [keras.Input((32, 32, 3)), layers.Conv2D(64, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)),
             layers.Conv2D(128, (3, 3), activation="relu", padding="same"), layers.MaxPooling2D((2, 2)), layers.Flatten(),
@@ -201,6 +206,8 @@ MODELS = {
     "RefReshaping": (ref_reshaping, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
     "UNetSmall": (unet_small, lambda: optimizers.Adam(), "binary_crossentropy", ["accuracy"], 16, None, None),
     "RefConvTranspose": (ref_conv_transpose, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
+    # Random masks: the lane trains it with dropout off; here only its summary.
+    "RefSpatialDropout": (ref_spatial_dropout, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, None, None),
     "RefConv1D3D": (ref_conv1d3d, lambda: optimizers.RMSprop(), "binary_crossentropy", [], 4, 12, "binary"),
     # The Keras lane trains it against live Keras; a fixture here would be megabytes.
     "RefSeedCNN32": (ref_seed_cnn32, lambda: optimizers.Adam(), "mse", [], 32, None, None),

@@ -22,6 +22,7 @@
 #include "RefSGDClassifier.h"
 #include "RefSeedCNN32.h"
 #include "RefSparseLogits.h"
+#include "RefSpatialDropout.h"
 #include "SeedCNN.h"
 #include "SeedFunctional.h"
 #include "SeedRegressor.h"

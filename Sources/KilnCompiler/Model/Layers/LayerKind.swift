@@ -96,6 +96,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     ZeroPadding<Spatial1D>.self, ZeroPadding<Spatial2D>.self, ZeroPadding<Spatial3D>.self,
     Cropping<Spatial1D>.self, Cropping<Spatial2D>.self, Cropping<Spatial3D>.self,
     UpSampling<Spatial1D>.self, UpSampling<Spatial2D>.self, UpSampling<Spatial3D>.self,
+    SpatialDropout<Spatial1D>.self, SpatialDropout<Spatial2D>.self, SpatialDropout<Spatial3D>.self,
 ].map { ($0.kerasClass, $0) })
 
 /// Keras's other names for the same classes (keras.layers.MaxPool2D is MaxPooling2D).
