@@ -10,7 +10,7 @@ struct CodePrinter {
         self.level = level
     }
 
-    /// The current indentation, for text built elsewhere and added with `raw`.
+    /// The current indentation.
     var indentation: String { String(repeating: unit, count: level) }
 
     /// One line at the current level; an empty line stays empty (no trailing blanks).
@@ -21,9 +21,6 @@ struct CodePrinter {
     mutating func lines(_ texts: [String]) {
         for text in texts { line(text) }
     }
-
-    /// Lines already indented (a nested printer's output, a verbatim block).
-    mutating func raw(_ texts: [String]) { lines += texts }
 
     /// `body` one level deeper.
     mutating func indented(_ body: (inout CodePrinter) -> Void) {
