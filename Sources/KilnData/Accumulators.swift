@@ -41,32 +41,42 @@ func extend<T>(_ buffer: Buffer<T>, _ group: Int, _ initial: T) {
 /// (which would cost a retain and release of the accumulator per row); `check` throws it.
 public final class SumLong: Accumulator {
     public let sums = Buffer<Int64>(), seen = Buffer<UInt8>()
+    /// Whether a group can have no value to sum (a nullable argument). When not, `seen` stays
+    /// empty: every group was made by a row with a value, and an add touches one line, not two.
+    public let tracksNulls: Bool
     @exclusivity(unchecked) public var overflowed = false
-    public init() {}
-    @inlinable @inline(__always) public func prefetch(_ group: Int) { sums.prefetch(group); seen.prefetch(group) }
+    public init(nullable: Bool = true) { tracksNulls = nullable }
+    @inlinable @inline(__always) public func prefetch(_ group: Int) { sums.prefetch(group); if tracksNulls { seen.prefetch(group) } }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64?) {
         guard let value else { ensure(sums, g, 0); ensure(seen, g, 0); return }
         add(g, value)
     }
     @inlinable @inline(__always) public func add(_ g: Int, _ value: Int64) {
-        ensure(sums, g, 0); ensure(seen, g, 0)
+        ensure(sums, g, 0)
         let (sum, overflow) = sums[g].addingReportingOverflow(value)
         sums[g] = sum
-        seen[g] = 1
+        if tracksNulls { ensure(seen, g, 0); seen[g] = 1 }
         if overflow { overflowed = true }
     }
     /// Spark's error, if an add overflowed.
     public func check() throws { if overflowed { throw KilnSQL.overflow("long", "add") } }
+    func hasValue(_ g: Int) -> Bool { !tracksNulls || (g < seen.count && seen[g] == 1) }
     public func merge(from other: SumLong, remap: UnsafeBufferPointer<Int>) throws {
         for (g, target) in remap.enumerated() where target >= 0 {
-            ensure(sums, target, 0); ensure(seen, target, 0)
-            if g < other.seen.count, other.seen[g] == 1 { add(target, other.sums[g]) }
+            ensure(sums, target, 0)
+            if tracksNulls { ensure(seen, target, 0) }
+            if other.hasValue(g) { add(target, other.sums[g]) }
         }
         try check()
     }
     public func finish(groups: Int) -> AnyColumn {
-        ensure(sums, groups - 1, 0); ensure(seen, groups - 1, 0)
+        ensure(sums, groups - 1, 0)
         let column = PrimitiveColumn<Int64>(capacity: groups)
+        if !tracksNulls {
+            column.values.append(contentsOf: sums.base, count: groups)
+            return .long(column)
+        }
+        ensure(seen, groups - 1, 0)
         for g in 0..<groups { column.append(seen[g] == 1 ? sums[g] : nil) }
         return .long(column)
     }

@@ -116,10 +116,12 @@ public enum KilnHash {
 
     @inlinable @inline(__always)
     public static func bytes(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
-        // Keys of up to 16 bytes (most words and names): two words, no loop.
+        // Keys of up to 16 bytes (most words and names): two words, no loop. The second is
+        // read zero-padded from byte 8, not overlapping the first, so that each load lies inside
+        // one word a producer such as `lower` stored.
         if n <= 16 {
-            let a = n >= 8 ? p.loadUnaligned(as: UInt64.self) : word(p, n)
-            let b = n >= 8 ? p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) : 0
+            let a = word(p, Swift.min(n, 8))
+            let b = n > 8 ? word(p + 8, n - 8) : 0
             return mix(mix(a ^ k1, b ^ k2 ^ UInt64(truncatingIfNeeded: n)), seed)
         }
         return bytesLong(p, n)

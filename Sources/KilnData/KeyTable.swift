@@ -3,7 +3,7 @@ import CKilnData
 /// A hash table from byte keys to dense group numbers 0, 1, 2, ... in insertion order: the
 /// core of hash aggregation, distinct and hash joins. Open addressing with linear probing over
 /// 16-byte slots, kept at most 1/8 full while they fit a core's L2 cache, 1/4 while they fit
-/// 4 MB and 3/5 beyond: in a small table a lookup then almost always finds its key in the first
+/// 4 MB and 3/4 beyond: in a small table a lookup then almost always finds its key in the first
 /// slot it probes, with no mispredicted branch to the next. A slot holds 24 bits of hash, the
 /// key's length and the group, then either the key itself (up to 8 bytes, zero-padded) or where
 /// its bytes start: a lookup in a table larger than the caches misses once for a short key and
@@ -43,7 +43,7 @@ public final class KeyTable {
     static func limit(slots: Int) -> Int {
         if slots <= 16_384 { return slots / 8 }  // 256 KB
         if slots <= 262_144 { return slots / 4 }  // 4 MB
-        return slots * 3 / 5
+        return slots * 3 / 4
     }
 
     deinit { Memory.free(slots, count: 2 * (mask + 1)) }

@@ -159,7 +159,7 @@ public enum KilnSQL {
     @inlinable public static func groupKey(_ v: Double?) -> Double? { v.map(groupKey) }
 
     public static func lower(_ s: KStr, _ scratch: Scratch) -> KStr {
-        let out = scratch.allocate(s.count)
+        let out = scratch.allocate((s.count + 7) & ~7)  // whole words: see KilnASCII.lower
         if KilnASCII.lower(s, into: out) { return KStr(out, s.count) }
         return scratch.copy(SparkCase.lower(s.string))  // ICU's rules, as Spark 4: final sigma, İ
     }
@@ -434,7 +434,8 @@ public enum KilnASCII {
         return word | (((atLeastA ^ aboveZ) & highs) >> 2)
     }
 
-    /// Writes `s` lowercased (ASCII rules) to `out` (room for `s.count` bytes) and returns true,
+    /// Writes `s` lowercased (ASCII rules) to `out` (room for `s.count` rounded up to whole
+    /// words: the tail is stored as one zero-padded word) and returns true,
     /// or returns false, `out` undefined, when `s` has a byte above 0x7F.
     @inlinable @inline(__always)
     public static func lower(_ s: KStr, into out: UnsafeMutablePointer<UInt8>) -> Bool {
@@ -446,11 +447,12 @@ public enum KilnASCII {
             UnsafeMutableRawPointer(out + i).storeBytes(of: lowerWord(word), as: UInt64.self)
             i += 8
         }
-        while i < n {
-            let b = s[i]
-            if b >= 0x80 { return false }
-            out[i] = b &- 65 < 26 ? b | 0x20 : b
-            i += 1
+        if i < n {
+            // The tail as one zero-padded word, so that a hash's word loads of `out` each fall
+            // inside one store and are forwarded from it (loads spanning byte stores stall).
+            let word = KilnHash.word(UnsafeRawPointer(s.base + i), n - i)
+            if word & highs != 0 { return false }
+            UnsafeMutableRawPointer(out + i).storeBytes(of: lowerWord(word), as: UInt64.self)
         }
         return true
     }

@@ -19,10 +19,11 @@ let stagingFromGroups: Int = {
 /// three times. Rows leave in the order they came, so results (a `first`, a float sum) do not
 /// change. A key is copied in, as it may live in scratch memory reused by the next row.
 public final class KeyStaging<Values> {
-    /// Rows held back: enough to cover a memory access.
-    @usableFromInline static var depth: Int { 16 }
+    /// Rows held back: enough to cover a memory access (64: with 16 the word count still waited on
+    /// its misses here).
+    @usableFromInline static var depth: Int { 64 }
     /// Rows between fetching a slot and reading it.
-    @usableFromInline static var lag: Int { 8 }
+    @usableFromInline static var lag: Int { 32 }
     /// Key bytes kept per row; a longer key goes straight in.
     @usableFromInline static var keyRoom: Int { 48 }
 
@@ -74,7 +75,15 @@ public final class KeyStaging<Values> {
             try apply(KStr(keyBytes + leaving * Self.keyRoom, keyCounts[leaving]), hashes[leaving], (values + leaving).move())
         }
         let place = (head + held) & mask
-        (keyBytes + place * Self.keyRoom).update(from: key.base, count: key.count)
+        let room = UnsafeMutableRawPointer(keyBytes + place * Self.keyRoom)
+        if key.count <= 16 {
+            // Most keys: two words, read without passing the key's end, not a call to memmove.
+            let p = UnsafeRawPointer(key.base)
+            room.storeBytes(of: KilnHash.word(p, Swift.min(key.count, 8)), as: UInt64.self)
+            room.storeBytes(of: key.count > 8 ? KilnHash.word(p + 8, key.count - 8) : 0, toByteOffset: 8, as: UInt64.self)
+        } else {
+            room.copyMemory(from: key.base, byteCount: key.count)
+        }
         keyCounts[place] = key.count
         hashes[place] = hash
         (values + place).initialize(to: rowValues)

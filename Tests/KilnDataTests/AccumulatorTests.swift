@@ -29,6 +29,22 @@ final class AccumulatorTests: XCTestCase {
         }
     }
 
+    /// A sum of a non-nullable argument (`nullable: false`, the word count's) keeps no `seen`
+    /// flags, and its groups are never null, merged or not.
+    func testNonNullableSumKeepsNoFlags() throws {
+        let a = SumLong(nullable: false), b = SumLong(nullable: false)
+        for (g, value) in [(0, 1), (1, 2), (0, 3), (2, 0)] { a.add(g, Int64(value)) }
+        b.add(0, 10)
+        b.add(1, -2)
+        XCTAssertEqual(a.seen.count, 0)
+        let target = SumLong(nullable: false)
+        try [0, 1, 2].withUnsafeBufferPointer { try target.merge(from: a, remap: $0) }
+        try [2, 0].withUnsafeBufferPointer { try target.merge(from: b, remap: $0) }
+        let column = target.finish(groups: 3)
+        XCTAssertEqual((0..<3).map { Frame.value(column, row: $0) }, [2, 2, 10].map { CellValue.long($0) })
+        XCTAssertEqual(target.seen.count, 0)
+    }
+
     func testMergeOverflowThrows() {
         let a = SumLong(), b = SumLong()
         a.add(0, Int64.max)

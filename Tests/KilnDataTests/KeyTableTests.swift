@@ -68,11 +68,11 @@ final class KeyTableTests: XCTestCase {
     }
 
     /// Groups a table of so many slots takes before it grows: 1/8 of the slots up to 256 KB of
-    /// them, 1/4 up to 4 MB, 3/5 beyond; as the slots double the limit must rise, or `reserve`
+    /// them, 1/4 up to 4 MB, 3/4 beyond; as the slots double the limit must rise, or `reserve`
     /// and `insert` would grow forever.
     func testLoadLimitFallsWithSizeAndRisesAsSlotsDouble() {
         let rows: [(slots: Int, limit: Int)] = [(16, 2), (16_384, 2_048), (32_768, 8_192), (262_144, 65_536),
-                                                (524_288, 314_572), (4_194_304, 2_516_582)]
+                                                (524_288, 393_216), (4_194_304, 3_145_728)]
         for row in rows { XCTAssertEqual(KeyTable.limit(slots: row.slots), row.limit, "\(row.slots) slots") }
         var slots = 16
         while slots < 1 << 30 {

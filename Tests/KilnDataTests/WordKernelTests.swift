@@ -44,6 +44,36 @@ final class WordKernelTests: XCTestCase {
         }
     }
 
+    /// `lower` stores its tail as a whole word, and the hash reads a key's bytes after the 8th as
+    /// one zero-padded word: a lowered key must still hash, compare and stage like the same bytes
+    /// anywhere else, at every length, with garbage after the copy's end.
+    func testLoweredKeysHashAndCompareAsTheirBytes() {
+        var failures: [String] = []
+        let scratch = Scratch()
+        for length in 0...40 {
+            let text = String(String(repeating: "QwErTyUiOpAsDfGhJkLz", count: 2).prefix(length))
+            let upper = Array(text.utf8), expected = Array(text.lowercased().utf8)
+            var padded = expected + Array(repeating: UInt8(0xAB), count: 16)  // bytes past the end differ
+            upper.withUnsafeBufferPointer { source in
+                padded.withUnsafeMutableBufferPointer { copy in
+                    let lowered = KilnSQL.lower(KStr(source.baseAddress ?? UnsafePointer(bitPattern: 1)!, length), scratch)
+                    let other = KStr(copy.baseAddress!, length)
+                    if lowered.fastHash != other.fastHash { failures.append("hash differs at length \(length)") }
+                    if !(lowered == other) { failures.append("not equal at length \(length)") }
+                    let table = KeyTable(), staging = KeyStaging<Int64>()
+                    var applied: [(String, UInt64)] = []
+                    staging.push(lowered, 1, table: table, prefetchGroup: { _ in }) { key, hash, _ in applied.append((key.string, hash)) }
+                    staging.drain { key, hash, _ in applied.append((key.string, hash)) }
+                    if applied.map(\.0) != [text.lowercased()] || applied.map(\.1) != [other.fastHash] {
+                        failures.append("staged \(applied) at length \(length)")
+                    }
+                }
+            }
+            scratch.reset()
+        }
+        XCTAssertEqual(failures, [])
+    }
+
     /// Inserts that matter to the byte-parallel scans: separators, bytes next to the 0x21 and
     /// 0x80 boundaries, and multi-byte characters (a space among them).
     static let inserts: [String] = [" ", "\t", "\u{1F}", "\u{0B}", "\u{0}", "\u{8}", "!", "\u{7F}", "@", "[", "`", "{", "é", "\u{A0}", "\u{3000}", "\u{2029}", "İ", "Σ", "ß"]

@@ -277,7 +277,7 @@ public enum Cities {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let acc0 = SumLong()  // sum(rating)
+        let acc0 = SumLong(nullable: true)  // sum(rating)
 
         required init() {}
 

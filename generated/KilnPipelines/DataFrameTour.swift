@@ -1292,7 +1292,7 @@ public enum DataFrameTour {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let acc0 = Count()  // n
-        let acc1 = SumLong()  // sum(age)
+        let acc1 = SumLong(nullable: true)  // sum(age)
         let acc2 = MinMaxString(max: true)  // max(name)
         let acc3 = Average()  // avg(balance)
 

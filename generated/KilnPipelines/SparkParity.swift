@@ -570,7 +570,7 @@ public enum SparkParity {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let acc0 = MinMax<Double>(max: true)  // max(price)
-        let acc1 = SumLong()  // sum(qty)
+        let acc1 = SumLong(nullable: true)  // sum(qty)
 
         required init() {}
 
@@ -643,7 +643,7 @@ public enum SparkParity {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let acc0 = MinMax<Double>(max: true)  // max(price)
-        let acc1 = SumLong()  // sum(qty)
+        let acc1 = SumLong(nullable: true)  // sum(qty)
 
         required init() {}
 
@@ -716,7 +716,7 @@ public enum SparkParity {
         let table = KeyTable()
         let encoder = KeyEncoder()
         let acc0 = Count()  // count(1)
-        let acc1 = SumLong()  // sum(qty2)
+        let acc1 = SumLong(nullable: true)  // sum(qty2)
         let acc2 = Average()  // avg(price)
         let acc3 = MinMax<Int32>(max: true)  // max(qty)
         let acc4 = Count()  // count(region)
@@ -820,7 +820,7 @@ public enum SparkParity {
         let encoder = KeyEncoder()
         let key0 = PrimitiveColumn<Double>()  // x
         let acc0 = Count()  // count(1)
-        let acc1 = SumLong()  // sum(n)
+        let acc1 = SumLong(nullable: true)  // sum(n)
 
         required init() {}
 
@@ -929,7 +929,7 @@ public enum SparkParity {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let acc0 = SumLong()  // _2
+        let acc0 = SumLong(nullable: false)  // _2
 
         required init() {}
 

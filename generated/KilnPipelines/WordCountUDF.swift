@@ -65,7 +65,7 @@ public enum WordCountUDF {
         static let isGlobal = false
         let table = KeyTable()
         let encoder = KeyEncoder()
-        let acc0 = SumLong()  // _2
+        let acc0 = SumLong(nullable: false)  // _2
 
         required init() {}
 

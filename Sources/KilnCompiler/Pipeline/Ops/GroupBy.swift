@@ -310,12 +310,15 @@ extension PipelineSwiftRenderer {
         }
     }
 
-    func accumulator(_ aggregate: AggregateCall) -> (type: String, initializer: String, throwingAdd: Bool, throwingMerge: Bool, checked: Bool) {
+    func accumulator(_ aggregate: AggregateCall, global: Bool = false) -> (type: String, initializer: String, throwingAdd: Bool, throwingMerge: Bool, checked: Bool) {
         // checked: adds note an error (long overflow) that `check()` throws after each batch.
+        // A sum can be null only for a nullable argument, or for the one group of a global
+        // aggregation, which exists before any row does.
+        let sumNullable = global || (aggregate.argument?.nullable ?? true)
         let argumentType = aggregate.argument?.type ?? .long
         switch aggregate.function {
         case .sum:
-            return aggregate.type == .double ? ("SumDouble", "SumDouble()", false, false, false) : ("SumLong", "SumLong()", false, true, true)
+            return aggregate.type == .double ? ("SumDouble", "SumDouble()", false, false, false) : ("SumLong", "SumLong(nullable: \(sumNullable))", false, true, true)
         case .product:
             return aggregate.type == .double ? ("ProductDouble", "ProductDouble()", false, false, false) : ("ProductLong", "ProductLong()", false, true, true)
         case .avg: return ("Average", "Average()", false, false, false)
@@ -380,7 +383,7 @@ extension PipelineSwiftRenderer {
                 out.line("let key\(position) = \(SwiftTypes.column(key.type))(\(key.type.isArrayType ? "elementType: \(typeLiteral(key.type.element!))" : ""))  // \(Identifiers.commentText(key.sparkName))")
             }
             for (position, aggregate) in aggregates.enumerated() {
-                out.line("let acc\(position) = \(accumulator(aggregate).initializer)  // \(Identifiers.commentText(aggregate.name))")
+                out.line("let acc\(position) = \(accumulator(aggregate, global: keys.isEmpty).initializer)  // \(Identifiers.commentText(aggregate.name))")
             }
             out.line()
             out.line(keys.isEmpty ? "required init() { _ = table.insert(KStr.empty) }  // the one group" : "required init() {}")
