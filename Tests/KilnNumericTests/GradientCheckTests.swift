@@ -31,6 +31,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefMerge", { RefMerge(seed: $0) }),
     ("RefReshaping", { RefReshaping(seed: $0) }),
     ("RefConvTranspose", { RefConvTranspose(seed: $0) }),
+    ("RefDepthwiseSeparable", { RefDepthwiseSeparable(seed: $0) }),
     ("RefSpatialDropout", { RefSpatialDropout(seed: $0) }),
 ]
 

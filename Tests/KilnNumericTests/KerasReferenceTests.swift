@@ -72,6 +72,7 @@ final class KerasReferenceTests: XCTestCase {
     func testFunctionalMergesAdam() throws { try check("RefMerge", RefMerge()) }
     func testPaddingCroppingUpSampling() throws { try check("RefReshaping", RefReshaping()) }
     func testTransposedConvolutions() throws { try check("RefConvTranspose", RefConvTranspose()) }
+    func testDepthwiseAndSeparableConvolutions() throws { try check("RefDepthwiseSeparable", RefDepthwiseSeparable()) }
 
     /// adapt(x) gives the statistics Keras's Normalization.adapt gave each layer, in order
     /// (the second adapted layer sees the first one's output through Keras's dense weights).

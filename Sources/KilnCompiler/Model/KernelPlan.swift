@@ -53,6 +53,7 @@ public struct PlannedLayer: Sendable {
     public var preActivation: Buffer?         // z, kept when the activation's backward needs it
     public var mask: Buffer?                  // dropout mask
     public var statistics: Buffer?            // per-batch statistics (BatchNormalization)
+    public var intermediate: Buffer?          // a result inside the layer (SeparableConv's depthwise output)
     public var weights: [PlacedWeight]
     /// Whether backward must produce each input's gradient (false for the model's input and for
     /// inputs with no trainable weights upstream).
@@ -61,7 +62,7 @@ public struct PlannedLayer: Sendable {
     public var needsInputGradient: Bool { inputNeedsGradient.first ?? false }
 
     /// Its buffers in `acts`, in layout order.
-    public var buffers: [Buffer] { [statistics, mask, preActivation, output].compactMap { $0 } }
+    public var buffers: [Buffer] { [statistics, intermediate, mask, preActivation, output].compactMap { $0 } }
 }
 
 extension KernelPlan {
@@ -114,6 +115,7 @@ extension KernelPlan {
             let output: Buffer
             let needs = node.op.buffers
             let statistics = needs.statistics > 0 ? allocate("A_\(upper)_STATS", [needs.statistics], perSample: false) : nil
+            let intermediate = needs.intermediate.map { allocate("A_\(upper)_MID", $0) }
             // A model of views only (Flatten alone) still gets an output in acts for the loss to read.
             // (Views of views alias one buffer; several readers of one node share it.)
             if needs.aliasesInput && !(current.isInput && index == graph.layers.count - 1) {
@@ -124,7 +126,8 @@ extension KernelPlan {
                 output = allocate("A_\(upper)_OUT", node.outputShape)
             }
             planned.append(PlannedLayer(node: node, cName: cName, inputs: inputs, output: output, preActivation: preActivation,
-                                        mask: mask, statistics: statistics, weights: layerWeights, inputNeedsGradient: []))
+                                        mask: mask, statistics: statistics, intermediate: intermediate, weights: layerWeights,
+                                        inputNeedsGradient: []))
             outputs.append(output)
         }
         // An input needs its gradient iff some node upstream of it has trainable weights (frozen

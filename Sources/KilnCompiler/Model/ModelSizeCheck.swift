@@ -40,6 +40,11 @@ struct ModelSizeCheck {
             diagnostics.error("The model's parameters would number more than \(maxKernelFloats), \(Self.index): \(layer) brings them to \(params)", at: location)
         }
         activations += node.op.buffers.count * output + node.op.buffers.statistics
+        if let intermediate = node.op.buffers.intermediate {
+            // Within the output's own bound for the kinds that have one (SeparableConv's is
+            // at most multiplier x input channels per position).
+            activations += checkedProduct(intermediate + [batch]) ?? maxKernelFloats + 1
+        }
         if activations > maxKernelFloats, !reportedActivations {
             reportedActivations = true
             diagnostics.error("The model's activations for batch_size=\(batch) would number more than \(maxKernelFloats), \(Self.index): \(layer) brings them to \(activations)", at: location)

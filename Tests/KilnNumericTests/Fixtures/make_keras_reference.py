@@ -169,6 +169,15 @@ def ref_conv_transpose():
             layers.Dense(2, activation="softmax")]
 
 
+def ref_depthwise_separable():
+    return [keras.Input((8, 8, 3)), layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu"),
+            layers.SeparableConv2D(4, (2, 3), strides=2, depth_multiplier=2, activation="tanh"),
+            layers.DepthwiseConv2D(2, padding="same", use_bias=False), layers.Reshape((-1, 4)),
+            layers.DepthwiseConv1D(3, depth_multiplier=3),
+            layers.SeparableConv1D(5, 3, padding="same", dilation_rate=2, activation="elu"), layers.GlobalAveragePooling1D(),
+            layers.Dense(3, activation="softmax")]
+
+
 def ref_spatial_dropout():
     return [keras.Input((6, 3)), layers.Conv1D(4, 3, activation="tanh"), layers.SpatialDropout1D(0.5), layers.Reshape((2, 2, 4)),
             layers.SpatialDropout2D(0.3), layers.Flatten(), layers.Dense(2, activation="softmax")]
@@ -206,6 +215,7 @@ MODELS = {
     "RefReshaping": (ref_reshaping, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
     "UNetSmall": (unet_small, lambda: optimizers.Adam(), "binary_crossentropy", ["accuracy"], 16, None, None),
     "RefConvTranspose": (ref_conv_transpose, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
+    "RefDepthwiseSeparable": (ref_depthwise_separable, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, 12, "onehot"),
     # Random masks: the lane trains it with dropout off; here only its summary.
     "RefSpatialDropout": (ref_spatial_dropout, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, None, None),
     "RefConv1D3D": (ref_conv1d3d, lambda: optimizers.RMSprop(), "binary_crossentropy", [], 4, 12, "binary"),

@@ -13,6 +13,7 @@
 #include "RefConv1D3D.h"
 #include "RefConv2D.h"
 #include "RefConvTranspose.h"
+#include "RefDepthwiseSeparable.h"
 #include "RefLayerKinds.h"
 #include "RefMerge.h"
 #include "RefNormalization.h"

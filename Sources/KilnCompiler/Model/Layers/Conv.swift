@@ -23,27 +23,12 @@ struct Conv<R: SpatialRank>: AffineLayer {
     var units: Int { filters }
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Conv? {
-        let missing = ["filters", "kernel_size"].filter { config[$0] == nil }
-        if !missing.isEmpty {
-            let names = missing.map { "'\($0)'" }.joined(separator: " and ")
-            diagnostics.error("\(kerasClass).__init__() missing \(missing.count) required positional argument\(missing.count == 1 ? "" : "s"): \(names)", at: location)
-        }
+        checkRequired(["filters", "kernel_size"], of: kerasClass, in: config, at: location, diagnostics: diagnostics)
         let filters = config.int("filters")
         if let filters, filters <= 0 {
             diagnostics.error("Invalid value for argument `filters`. Expected a strictly positive value. Received filters=\(filters).", at: config["filters"]!.location)
         }
-        let rank = R.rank
-        let kernelSize = readSpatialTuple(config, key: "kernel_size", rank: rank, default: nil, diagnostics: diagnostics)
-        let strides = readSpatialTuple(config, key: "strides", rank: rank, default: [Int](repeating: 1, count: rank), diagnostics: diagnostics)
-        let dilation = readSpatialTuple(config, key: "dilation_rate", rank: rank, default: [Int](repeating: 1, count: rank), diagnostics: diagnostics)
-        var padding: SpatialPadding? = .valid
-        if let node = config["padding"], let text = config.string("padding") {
-            let allowed: [SpatialPadding] = rank == 1 ? [.valid, .same, .causal] : [.valid, .same]
-            padding = SpatialPadding(rawValue: text.lowercased()).flatMap { allowed.contains($0) ? $0 : nil }
-            if padding == nil {
-                diagnostics.error("The `padding` argument must be a list/tuple or one of {\(allowed.map { "'\($0.rawValue)'" }.joined(separator: ", "))}. Received: \(text.lowercased())", at: node.location)
-            }
-        }
+        let window = readConvWindow(config, rank: R.rank, allowsCausal: R.rank == 1, diagnostics: diagnostics)
         let groups = config.int("groups") ?? 1
         if groups <= 0 {
             diagnostics.error("The number of groups must be a positive integer. Received: groups=\(groups).", at: config["groups"]!.location)
@@ -51,21 +36,15 @@ struct Conv<R: SpatialRank>: AffineLayer {
             diagnostics.error("The number of filters must be evenly divisible by the number of groups. Received: groups=\(groups), filters=\(filters).",
                               at: config["groups"]!.location)
         }
-        if let strides, let dilation, strides.max()! > 1, dilation.max()! > 1 {
-            diagnostics.error("`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=\(pythonTuple(strides)) and dilation_rate=\(pythonTuple(dilation))",
-                              at: config["dilation_rate"]!.location)
-        }
         let channelsLast = readChannelsLast(config, diagnostics: diagnostics)
         let activation = readActivation(config, diagnostics: diagnostics)
         let useBias = config.bool("use_bias") ?? true
         let kernelInitializer = readInitializer(config, key: "kernel_initializer", default: .glorotUniform, diagnostics: diagnostics)
         let biasInitializer = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
         let l2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
-        guard let filters, filters > 0, groups > 0, filters % groups == 0, let kernelSize, let strides, let dilation, let padding,
-              !(strides.max()! > 1 && dilation.max()! > 1), channelsLast, let activation, let kernelInitializer, let biasInitializer,
-              !l2.present || l2.factor != nil else { return nil }
-        return Conv(filters: filters, window: SpatialWindow(size: kernelSize, strides: strides, dilation: dilation, padding: padding),
-                    groups: groups, activation: activation, useBias: useBias, kernelInitializer: kernelInitializer,
+        guard let filters, filters > 0, groups > 0, filters % groups == 0, let window, channelsLast, let activation,
+              let kernelInitializer, let biasInitializer, !l2.present || l2.factor != nil else { return nil }
+        return Conv(filters: filters, window: window, groups: groups, activation: activation, useBias: useBias, kernelInitializer: kernelInitializer,
                     biasInitializer: biasInitializer, kernelL2: l2.factor)
     }
 

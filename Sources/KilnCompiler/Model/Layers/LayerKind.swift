@@ -66,8 +66,12 @@ public struct LayerBuffers: Sendable {
     /// Floats of per-batch statistics the backward reads (BatchNormalization's mean and
     /// inverse deviation per channel): one buffer, not one per sample.
     public var statistics = 0
-    public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false, statistics: Int = 0) {
+    /// The per-sample shape of a result inside the layer that its backward reads
+    /// (SeparableConv's depthwise output, before the pointwise product), if any.
+    public var intermediate: [Int]? = nil
+    public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false, statistics: Int = 0, intermediate: [Int]? = nil) {
         self.preActivation = preActivation; self.mask = mask; self.aliasesInput = aliasesInput; self.statistics = statistics
+        self.intermediate = intermediate
     }
     /// Buffers of the output's size the layer adds to `acts`.
     public var count: Int { aliasesInput ? 0 : 1 + (preActivation ? 1 : 0) + (mask ? 1 : 0) }
@@ -87,6 +91,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     ReLU.self, Softmax.self, ELU.self, PReLU.self, Reshape.self, Permute.self, RepeatVector.self, BatchNormalization.self,
     Conv<Spatial1D>.self, Conv<Spatial2D>.self, Conv<Spatial3D>.self,
     ConvTranspose<Spatial1D>.self, ConvTranspose<Spatial2D>.self, ConvTranspose<Spatial3D>.self,
+    DepthwiseConv<Spatial1D>.self, DepthwiseConv<Spatial2D>.self, SeparableConv<Spatial1D>.self, SeparableConv<Spatial2D>.self,
     Pooling<Spatial1D, MaxPool>.self, Pooling<Spatial2D, MaxPool>.self, Pooling<Spatial3D, MaxPool>.self,
     Pooling<Spatial1D, AveragePool>.self, Pooling<Spatial2D, AveragePool>.self, Pooling<Spatial3D, AveragePool>.self,
     GlobalPooling<Spatial1D, AveragePool>.self, GlobalPooling<Spatial2D, AveragePool>.self, GlobalPooling<Spatial3D, AveragePool>.self,
@@ -103,7 +108,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
 let layerAliases: [String: String] = Dictionary(uniqueKeysWithValues: (1...3).flatMap { rank in [
     ("Convolution\(rank)D", "Conv\(rank)D"), ("Convolution\(rank)DTranspose", "Conv\(rank)DTranspose"), ("MaxPool\(rank)D", "MaxPooling\(rank)D"), ("AvgPool\(rank)D", "AveragePooling\(rank)D"),
     ("GlobalAvgPool\(rank)D", "GlobalAveragePooling\(rank)D"), ("GlobalMaxPool\(rank)D", "GlobalMaxPooling\(rank)D"),
-] })
+] } + (1...2).map { rank in ("SeparableConvolution\(rank)D", "SeparableConv\(rank)D") })
 
 /// A layer that reads several nodes (Add, Concatenate, ...): it builds from every input's shape
 /// and its reference combines every input.

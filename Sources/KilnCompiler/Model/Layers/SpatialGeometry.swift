@@ -71,6 +71,37 @@ struct SpatialWindow: Sendable {
     }
 }
 
+/// A convolution's window arguments (`kernel_size`, `strides`, `dilation_rate`, `padding`), each
+/// checked with Keras's message; nil after any error. `causal` only where Keras's layer takes it.
+func readConvWindow(_ config: MappingReader, rank: Int, allowsCausal: Bool, diagnostics: DiagnosticEngine) -> SpatialWindow? {
+    let kernelSize = readSpatialTuple(config, key: "kernel_size", rank: rank, default: nil, diagnostics: diagnostics)
+    let strides = readSpatialTuple(config, key: "strides", rank: rank, default: [Int](repeating: 1, count: rank), diagnostics: diagnostics)
+    let dilation = readSpatialTuple(config, key: "dilation_rate", rank: rank, default: [Int](repeating: 1, count: rank), diagnostics: diagnostics)
+    var padding: SpatialPadding? = .valid
+    if let node = config["padding"], let text = config.string("padding") {
+        let allowed: [SpatialPadding] = allowsCausal ? [.valid, .same, .causal] : [.valid, .same]
+        padding = SpatialPadding(rawValue: text.lowercased()).flatMap { allowed.contains($0) ? $0 : nil }
+        if padding == nil {
+            diagnostics.error("The `padding` argument must be a list/tuple or one of {\(allowed.map { "'\($0.rawValue)'" }.joined(separator: ", "))}. Received: \(text.lowercased())", at: node.location)
+        }
+    }
+    if let strides, let dilation, strides.max()! > 1, dilation.max()! > 1 {
+        diagnostics.error("`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=\(pythonTuple(strides)) and dilation_rate=\(pythonTuple(dilation))",
+                          at: config["dilation_rate"]!.location)
+        return nil
+    }
+    guard let kernelSize, let strides, let dilation, let padding else { return nil }
+    return SpatialWindow(size: kernelSize, strides: strides, dilation: dilation, padding: padding)
+}
+
+/// Keras's "missing N required positional argument(s)" for a layer's required arguments.
+func checkRequired(_ names: [String], of kerasClass: String, in config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) {
+    let missing = names.filter { config[$0] == nil }
+    guard !missing.isEmpty else { return }
+    let listed = missing.map { "'\($0)'" }.joined(separator: " and ")
+    diagnostics.error("\(kerasClass).__init__() missing \(missing.count) required positional argument\(missing.count == 1 ? "" : "s"): \(listed)", at: location)
+}
+
 /// Keras's `standardize_tuple`: an int (repeated `rank` times) or a list of `rank` ints, each
 /// > 0 (>= 0 with `allowZero`); Keras's message for anything else.
 func readSpatialTuple(_ config: MappingReader, key: String, rank: Int, default fallback: [Int]?, allowZero: Bool = false,

@@ -103,6 +103,7 @@ public struct CRenderer {
     func bufferRole(_ buffer: Buffer, in layer: PlannedLayer) -> String {
         if buffer == layer.mask { return "dropout mask" }
         if buffer == layer.statistics { return "batch statistics" }
+        if buffer == layer.intermediate { return "intermediate" }
         if buffer == layer.preActivation { return "pre-activation" }
         return "output"
     }
