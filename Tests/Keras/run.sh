@@ -17,5 +17,12 @@ cd "$root"
 KILN_KERAS_LANE_DIR="$dumps" swift test --disable-swift-testing --filter KerasLaneDumpTests 2>&1 | grep -E "error|Executed .* tests?" | tail -n 2
 TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" "$here/compare.py" "$root" "$dumps" 2> "$log" \
   || { echo "keras lane: failed; the end of its log:" >&2; tail -n 30 "$log" >&2; exit 1; }
+# The weights round trip: keras.applications.ResNet50's weights into Kiln's ResNet50 and ResNet50Base.
+roundtrip="$dumps/roundtrip"
+TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" "$here/roundtrip.py" "$roundtrip" 2> "$log" \
+  || { echo "keras lane: roundtrip.py failed; the end of its log:" >&2; tail -n 30 "$log" >&2; exit 1; }
+KILN_ROUNDTRIP_DIR="$roundtrip" swift test --disable-swift-testing --filter KerasRoundTripTests > "$log" 2>&1 \
+  || { echo "keras lane: weights round trip failed; the end of its log:" >&2; tail -n 30 "$log" >&2; exit 1; }
+grep -E "^roundtrip: " "$log" | sed 's/^/keras lane: /'
 TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" "$here/distributed.py" "$root" 2> "$log" \
   || { echo "keras lane: distributed failed; the end of its log:" >&2; tail -n 30 "$log" >&2; exit 1; }

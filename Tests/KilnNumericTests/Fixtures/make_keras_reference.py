@@ -219,6 +219,12 @@ MODELS = {
     # Random masks: the lane trains it with dropout off; here only its summary.
     "RefSpatialDropout": (ref_spatial_dropout, lambda: optimizers.Adam(), "categorical_crossentropy", [], 4, None, None),
     "RefConv1D3D": (ref_conv1d3d, lambda: optimizers.RMSprop(), "binary_crossentropy", [], 4, 12, "binary"),
+    # keras.applications' own ResNet50, with and without its top (specs/ from Tests/Keras/keras_to_spec.py):
+    # summaries and parameter counts only.
+    "ResNet50": (lambda: keras.applications.ResNet50(weights=None, name="ResNet50"), lambda: optimizers.Adam(),
+                 "categorical_crossentropy", [], 8, None, None),
+    "ResNet50Base": (lambda: keras.applications.ResNet50(weights=None, include_top=False, input_shape=(224, 224, 3), name="ResNet50Base"),
+                     lambda: optimizers.Adam(), "mse", [], 8, None, None),
     # The Keras lane trains it against live Keras; a fixture here would be megabytes.
     "RefSeedCNN32": (ref_seed_cnn32, lambda: optimizers.Adam(), "mse", [], 32, None, None),
 }

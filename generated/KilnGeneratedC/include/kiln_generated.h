@@ -24,6 +24,8 @@
 #include "RefSeedCNN32.h"
 #include "RefSparseLogits.h"
 #include "RefSpatialDropout.h"
+#include "ResNet50.h"
+#include "ResNet50Base.h"
 #include "SeedCNN.h"
 #include "SeedFunctional.h"
 #include "SeedRegressor.h"
