@@ -42,14 +42,17 @@ struct KilnBuildPlugin: BuildToolPlugin {
                 outputFiles: [work.appendingPathComponent("\(stem).swift")])
         }
         for case let dependency as ClangSourceModuleTarget in target.recursiveTargetDependencies {
-            for spec in SpecDiscovery.specs(in: dependency.directoryURL) {
+            // Every spec of the target is an input of each wrapper: a spec may use another as a
+            // layer (`- Model: {spec: ResNet50Base}`), and an edit to that one must rebuild it.
+            let siblings = SpecDiscovery.specs(in: dependency.directoryURL)
+            for spec in siblings {
                 let stem = SpecDiscovery.stem(of: spec)
                 commands.append(.buildCommand(
                     displayName: "Kiln: Swift wrapper for \(stem)",
                     executable: kiln,
                     arguments: ["generate", spec.path, "--root", root.path, "--swift-output", work.path,
                                 "--c-module", dependency.moduleName],
-                    inputFiles: [spec],
+                    inputFiles: siblings,
                     outputFiles: [work.appendingPathComponent("\(stem).swift")]))
             }
         }

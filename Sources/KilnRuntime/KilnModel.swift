@@ -149,12 +149,15 @@ open class KilnModel {
 
     /// Loads every weight of the model from a file that holds exactly the model's weights as F32.
     /// Checks names, then dtypes and shapes in weight order, then extra tensors, and names the
-    /// first mismatch; on any error the model is left unchanged.
-    public func loadWeights(from url: URL) throws {
+    /// first mismatch; on any error the model is left unchanged. `partial`: the file may hold only
+    /// some of the weights (a pretrained base's, as Keras's `ResNet50(weights=...)` loads into the
+    /// model it is part of); the others keep their values, and a tensor the model lacks is still an error.
+    public func loadWeights(from url: URL, partial: Bool = false) throws {
         let file = try SafeTensors.read(from: url)
         var values: [String: Tensor] = [:]
         for info in descriptor.weights {
             guard let tensor = file.tensors[info.name] else {
+                if partial { continue }
                 throw KilnError("\(url.path) has no tensor '\(info.name)' (it holds \(file.order.joined(separator: ", ")))")
             }
             if let dtype = file.dtypes[info.name], dtype != "F32" {

@@ -56,10 +56,12 @@ final class KerasSummaryTests: XCTestCase {
             XCTAssertEqual(graph.nonTrainableParamCount, keras["non_trainable"] as? Int, name)
             // A functional model's layers start with its InputLayer; Kiln's graph holds the layers after it.
             let layers = try XCTUnwrap(keras["layers"] as? [[Any]]).filter { $0[1] as? String != "InputLayer" }
-            XCTAssertEqual(graph.layers.map(\.name), layers.map { $0[0] as? String }, name)
-            XCTAssertEqual(graph.layers.map(\.op.kerasClass), layers.map { $0[1] as? String }, name)
-            XCTAssertEqual(graph.layers.map(\.outputShape), layers.map { $0[2] as? [Int] }, name)
-            XCTAssertEqual(graph.layers.map(\.paramCount), layers.map { $0[3] as? Int }, name)
+            // Rows: a model used as a layer is one row (Keras's nested keras.Model).
+            let rows = graph.layerInfos
+            XCTAssertEqual(rows.map(\.name), layers.map { $0[0] as? String }, name)
+            XCTAssertEqual(rows.map(\.type), layers.map { $0[1] as? String }, name)
+            XCTAssertEqual(rows.map(\.outputShape), layers.map { $0[2] as? [Int] }, name)
+            XCTAssertEqual(rows.map(\.params), layers.map { $0[3] as? Int }, name)
         }
     }
 }

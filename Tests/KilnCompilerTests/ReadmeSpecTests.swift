@@ -3,7 +3,7 @@ import XCTest
 import KilnCompiler
 import KilnSpec
 
-/// Every model spec the README shows (```yaml blocks with `model:`) compiles as written.
+/// Every model spec the README shows (```yaml blocks with `model:`) compiles as written, in specs/.
 final class ReadmeSpecTests: XCTestCase {
     func testReadmeModelSpecsCompile() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
@@ -12,7 +12,8 @@ final class ReadmeSpecTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(specs.count, 2)
         for spec in specs {
             let name = spec.components(separatedBy: "model:")[1].split(separator: "\n")[0].trimmingCharacters(in: .whitespaces)
-            let (graph, diagnostics) = compile(spec, file: "\(name).model.yaml")
+            // As if in specs/: a model used as a layer (ResNet50Base) is read from beside it.
+            let (graph, diagnostics) = compile(spec, file: packageRoot.appendingPathComponent("specs/\(name).model.yaml").path)
             XCTAssertNotNil(graph, spec)
             XCTAssertEqual(diagnostics.filter { $0.contains("error") }, [], spec)
         }

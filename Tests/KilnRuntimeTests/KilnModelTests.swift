@@ -145,6 +145,28 @@ final class WeightFileTests: XCTestCase {
         XCTAssertEqual(model.parameters, before)
     }
 
+    /// `partial: true` loads the weights a file holds (a pretrained base's) and keeps the rest;
+    /// a tensor the model lacks is still an error, and without `partial` a missing one is.
+    func testPartialLoadKeepsTheOtherWeights() throws {
+        let url = directory.appendingPathComponent("first.safetensors")
+        let source = SeedRegressor(seed: 1)
+        try SafeTensors.write([("dense/kernel", source.weight(named: "dense/kernel")!), ("dense/bias", source.weight(named: "dense/bias")!)], to: url)
+        let model = SeedRegressor(seed: 2)
+        let before = model.parameters
+        XCTAssertThrowsError(try model.loadWeights(from: url)) {
+            XCTAssertEqual(($0 as? KilnError)?.description, "\(url.path) has no tensor 'dense_1/kernel' (it holds dense/kernel, dense/bias)")
+        }
+        XCTAssertEqual(model.parameters, before)
+        try model.loadWeights(from: url, partial: true)
+        XCTAssertEqual(model.weight(named: "dense/kernel")!.scalars, source.weight(named: "dense/kernel")!.scalars)
+        XCTAssertEqual(model.weight(named: "dense_1/kernel")!.scalars, SeedRegressor(seed: 2).weight(named: "dense_1/kernel")!.scalars)
+        let stray = directory.appendingPathComponent("stray.safetensors")
+        try SafeTensors.write([("head/kernel", Tensor(shape: [1], scalars: [0]))], to: stray)
+        XCTAssertThrowsError(try model.loadWeights(from: stray, partial: true)) {
+            XCTAssertTrue(($0 as? KilnError)?.description.hasPrefix("\(stray.path) holds tensor 'head/kernel', which is not a weight of SeedRegressor") == true)
+        }
+    }
+
     func testAFailedSaveLeavesTheOldFileAndNoTemporary() throws {
         let url = directory.appendingPathComponent("w.safetensors")
         let model = SeedRegressor(seed: 1)

@@ -42,6 +42,15 @@ def build_model():
     return model
 
 
+def leaf_layers(model):
+    """The layers that hold weights, a nested model's own layers in its place (Kiln's weight paths)."""
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            yield from leaf_layers(layer)
+        else:
+            yield layer
+
+
 def adapt(model, x):
     """Each Normalization layer without given statistics adapted, in order, to what reaches it."""
     import keras
@@ -55,7 +64,7 @@ def load_weights(model, path):
     from safetensors.numpy import load_file
 
     tensors = load_file(path)
-    for layer in model.layers:
+    for layer in leaf_layers(model):
         for weight in layer.weights:
             key = f"{layer.name}/{weight.name}"
             if key not in tensors:
@@ -72,7 +81,7 @@ def save_weights(model, path):
     from safetensors.numpy import save_file
 
     tensors = {}
-    for layer in model.layers:
+    for layer in leaf_layers(model):
         for weight in layer.weights:
             value = np.asarray(weight.numpy())
             tensors[f"{layer.name}/{weight.name}"] = value if value.dtype == np.int64 else value.astype(np.float32)
@@ -114,7 +123,7 @@ def main(argv=None):
         # Kiln's dropoutInTraining = false: training compared step for step.
         import keras
 
-        for layer in model.layers:
+        for layer in leaf_layers(model):
             if isinstance(layer, keras.layers.Dropout):
                 layer.rate = 0.0
     if args.distribute:

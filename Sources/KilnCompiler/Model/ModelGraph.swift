@@ -29,12 +29,30 @@ public struct ModelGraph: Sendable {
     public var nonTrainableParamCount: Int { paramCount - trainableParamCount }
 
     /// The Keras `summary()` rows.
+    /// A nested model's nodes (consecutive, one group) make one row: its name and class, its last
+    /// node's shape, the sum of their parameters; the nodes outside it read it by that name.
     public var layerInfos: [LayerInfo] {
-        layers.map { layer in
-            LayerInfo(name: layer.name, type: layer.op.kerasClass, outputShape: layer.outputShape, params: layer.paramCount,
-                      trainable: layer.trainable,
-                      connectedTo: isFunctional ? layer.inputs.map { "\($0 < 0 ? inputName : layers[$0].name)[0][0]" } : [])
+        func rowName(_ index: Int) -> String { index < 0 ? inputName : layers[index].group?.name ?? layers[index].name }
+        var rows: [LayerInfo] = []
+        var index = 0
+        while index < layers.count {
+            let layer = layers[index]
+            guard let group = layer.group else {
+                rows.append(LayerInfo(name: layer.name, type: layer.op.kerasClass, outputShape: layer.outputShape, params: layer.paramCount,
+                                      trainable: layer.trainable,
+                                      connectedTo: isFunctional ? layer.inputs.map { "\(rowName($0))[0][0]" } : []))
+                index += 1
+                continue
+            }
+            var end = index
+            while end + 1 < layers.count, layers[end + 1].group == group { end += 1 }
+            let members = layers[index...end]
+            rows.append(LayerInfo(name: group.name, type: group.kerasClass, outputShape: layers[end].outputShape,
+                                  params: saturatingSum(members.map(\.paramCount)), trainable: members.contains(where: \.trainable),
+                                  connectedTo: isFunctional ? layer.inputs.map { "\(rowName($0))[0][0]" } : []))
+            index = end + 1
         }
+        return rows
     }
 
     /// A functional model's InputLayer row, and whether its graph is a chain (each node reads the one above).
@@ -62,11 +80,23 @@ public struct LayerNode: Sendable {
     public var weights: [WeightDecl]
     public var trainable: Bool
     public var location: SourceLocation
+    /// The model spec used as a layer that this node came from (`- Model: {spec: ...}`), if any.
+    public var group: LayerGroup?
     public var paramCount: Int { saturatingSum(weights.map(\.count)) }
     /// What the optimizer updates when the layer is trainable.
     public var trainableParamCount: Int { saturatingSum(weights.filter(\.trainable).map(\.count)) }
     /// Whether backward computes any weight gradient here.
     public var hasTrainableWeights: Bool { trainable && weights.contains(where: \.trainable) }
+}
+
+/// A model used as a layer: its nodes are spliced into the outer graph, and summary() shows
+/// them as one row, as Keras shows a nested keras.Model.
+public struct LayerGroup: Sendable, Equatable {
+    public var name: String              // the row's name (the nested spec's model name by default)
+    public var kerasClass: String        // "Functional" or "Sequential"
+    public var spec: String              // the nested spec's model name
+    /// The weights file the spec names (`weights:`), as written, relative to the spec.
+    public var weights: String?
 }
 
 /// One weight tensor of a layer, before placement in the flat parameter buffer.

@@ -1,3 +1,4 @@
+import Foundation
 import KilnSpec
 import KilnCore
 
@@ -7,6 +8,11 @@ import KilnCore
 /// above; functional nodes read the nodes they name.
 public enum ModelValidator {
     public static func validate(_ spec: ModelSpec, specPath: String, diagnostics: DiagnosticEngine) -> ModelGraph? {
+        validate(spec, specPath: specPath, nesting: [spec.name.value], diagnostics: diagnostics)
+    }
+
+    /// `nesting`: the model names from the outermost spec to this one (a spec used in itself is a cycle).
+    static func validate(_ spec: ModelSpec, specPath: String, nesting: [String], diagnostics: DiagnosticEngine) -> ModelGraph? {
         let errorsBefore = diagnostics.errors.count
         if let problem = Identifiers.problemWithModelName(spec.name.value) {
             diagnostics.error("invalid model name '\(Identifiers.commentText(spec.name.value))': \(problem)", at: spec.name.location)
@@ -27,7 +33,7 @@ public enum ModelValidator {
         var autoNameCounts: [String: Int] = [:]
         var namesSeen: [String: SourceLocation] = [inputName: spec.input.name?.location ?? spec.input.location]
         for layer in spec.layers {
-            let index = nodes.count
+            var index = nodes.count
             nodes.append(nil)
             defer {
                 if let binding = layer.binding { bindings[binding.value] = index }
@@ -52,6 +58,35 @@ public enum ModelValidator {
                 }
             }
             if layer.from == nil { inputs = [previous] }
+
+            if layer.kind.value == "Model" {
+                // Another model spec as a layer: its nodes join this graph, built on what this layer reads.
+                let config = MappingReader(layer.config ?? YAMLNode(.mapping([]), at: layer.kind.location), context: "Model", diagnostics: diagnostics)
+                guard let nested = nestedModel(config, at: layer.kind.location, specPath: spec.file, nesting: nesting,
+                                               inputShape: inputsKnown && inputs.count == 1 ? shapes[inputs[0]] ?? nil : nil,
+                                               readsOne: inputs.count == 1, diagnostics: diagnostics) else { continue }
+                nodes.removeLast()
+                shapes[index] = nil
+                let base = nodes.count
+                var spliced = true
+                for var node in nested.layers {
+                    node.inputs = node.inputs.map { $0 < 0 ? inputs[0] : base + $0 }
+                    node.trainable = node.trainable && nested.trainable
+                    node.group = nested.group
+                    if let first = namesSeen[node.name] {
+                        diagnostics.error("The name \"\(Identifiers.commentText(node.name))\" is used 2 times in the model. All operation names should be unique.",
+                                          at: config["spec"]?.location ?? layer.kind.location, notes: [Diagnostic(.note, "first used here", at: first)])
+                        spliced = false
+                    }
+                    namesSeen[node.name] = namesSeen[node.name] ?? layer.kind.location
+                    if !sizes.layer(node, at: layer.kind.location) { spliced = false }
+                    shapes[nodes.count] = .some(node.outputShape)
+                    nodes.append((node, layer))
+                }
+                index = nodes.count - 1
+                if !spliced { nodes[index] = nil; shapes[index] = .some(nil) }
+                continue
+            }
 
             let kind = layer.kind.value
             guard let builder = layerKinds[kind] ?? layerAliases[kind].flatMap({ layerKinds[$0] }) else {
@@ -176,6 +211,56 @@ public enum ModelValidator {
         graph.epochs = spec.fit.epochs?.value ?? 1
         graph.validationSplit = spec.fit.validationSplit?.value ?? 0
         return graph
+    }
+
+    /// `- Model: {spec: Name, weights: file, trainable: false, name: row}`: the spec beside this
+    /// one (`Name.model.yaml`), validated on `inputShape` (its own input shape is only its default,
+    /// as keras.applications' `input_shape`). Its errors are reported at its own lines.
+    static func nestedModel(_ config: MappingReader, at location: SourceLocation, specPath: String, nesting: [String],
+                            inputShape: [Int]?, readsOne: Bool,
+                            diagnostics: DiagnosticEngine) -> (layers: [LayerNode], group: LayerGroup, trainable: Bool)? {
+        let specName = config.string("spec")
+        let weights = config.string("weights")
+        let trainable = config.bool("trainable") ?? true
+        let rowName = config.string("name")
+        config.finish(allowed: ["spec", "weights", "trainable", "name"])
+        guard let specName else {
+            if config["spec"] == nil { diagnostics.error("Model needs `spec`: the name of a model spec beside this one (spec: ResNet50Base reads ResNet50Base.model.yaml)", at: location) }
+            return nil
+        }
+        let specLocation = config["spec"]!.location
+        guard Identifiers.problemWithModelName(specName) == nil else {
+            diagnostics.error("invalid model name '\(Identifiers.commentText(specName))' in `spec`", at: specLocation)
+            return nil
+        }
+        if nesting.contains(specName) {
+            diagnostics.error("model '\(specName)' uses itself as a layer: \((nesting + [specName]).joined(separator: " -> "))", at: specLocation)
+            return nil
+        }
+        guard readsOne else {
+            diagnostics.error("Layer 'Model' reads one input; a model spec used as a layer has one input", at: location)
+            return nil
+        }
+        let path = (specPath as NSString).deletingLastPathComponent
+        let file = path.isEmpty ? "\(specName).model.yaml" : "\(path)/\(specName).model.yaml"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            diagnostics.error("no model spec '\(specName)' beside this one: \(file) cannot be read", at: specLocation)
+            return nil
+        }
+        guard let inputShape else { return nil }  // what it reads failed: already reported
+        let inner = DiagnosticEngine()
+        guard var spec = ModelSpecParser.parse(text, file: file, diagnostics: inner) else {
+            inner.errors.forEach(diagnostics.emit)
+            return nil
+        }
+        spec.input.shape = inputShape
+        let graph = validate(spec, specPath: file, nesting: nesting + [specName], diagnostics: inner)
+        // Its warnings are its own spec's (reported when it compiles); its errors are this use's.
+        inner.errors.forEach { diagnostics.emit(Diagnostic(.error, $0.message, at: $0.location, notes: $0.notes + [Diagnostic(.note, "in model '\(specName)', used as a layer here", at: specLocation)])) }
+        guard let graph else { return nil }
+        let group = LayerGroup(name: rowName ?? spec.name.value, kerasClass: graph.isFunctional ? "Functional" : "Sequential",
+                               spec: specName, weights: weights)
+        return (graph.layers, group, trainable)
     }
 
     static let lossNames: [String: @Sendable (Bool) -> LossKind] = [

@@ -178,6 +178,13 @@ def ref_depthwise_separable():
             layers.Dense(3, activation="softmax")]
 
 
+def resnet50_transfer(size):
+    # The lecture's Sequential([ResNet50(include_top=False), ...]) with layers[0].trainable = False.
+    base = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(size, size, 3))
+    base.trainable = False
+    return [keras.Input((size, size, 3)), base, layers.GlobalAveragePooling2D(), layers.Dense(2, activation="softmax")]
+
+
 def ref_spatial_dropout():
     return [keras.Input((6, 3)), layers.Conv1D(4, 3, activation="tanh"), layers.SpatialDropout1D(0.5), layers.Reshape((2, 2, 4)),
             layers.SpatialDropout2D(0.3), layers.Flatten(), layers.Dense(2, activation="softmax")]
@@ -225,6 +232,8 @@ MODELS = {
                  "categorical_crossentropy", [], 8, None, None),
     "ResNet50Base": (lambda: keras.applications.ResNet50(weights=None, include_top=False, input_shape=(224, 224, 3), name="ResNet50Base"),
                      lambda: optimizers.Adam(), "mse", [], 8, None, None),
+    "ResNet50Transfer": (lambda: resnet50_transfer(224), lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, None, None),
+    "RefTransfer32": (lambda: resnet50_transfer(32), lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, None, None),
     # The Keras lane trains it against live Keras; a fixture here would be megabytes.
     "RefSeedCNN32": (ref_seed_cnn32, lambda: optimizers.Adam(), "mse", [], 32, None, None),
 }

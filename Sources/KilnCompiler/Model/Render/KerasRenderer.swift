@@ -52,6 +52,15 @@ public struct KerasRenderer {
         body.line()
         out += body.text
         out += """
+        def leaf_layers(model):
+            \"\"\"The layers that hold weights, a nested model's own layers in its place (Kiln's weight paths).\"\"\"
+            for layer in model.layers:
+                if hasattr(layer, "layers"):
+                    yield from leaf_layers(layer)
+                else:
+                    yield layer
+
+
         def adapt(model, x):
             \"\"\"Each Normalization layer without given statistics adapted, in order, to what reaches it.\"\"\"
             import keras
@@ -65,7 +74,7 @@ public struct KerasRenderer {
             from safetensors.numpy import load_file
 
             tensors = load_file(path)
-            for layer in model.layers:
+            for layer in leaf_layers(model):
                 for weight in layer.weights:
                     key = f"{layer.name}/{weight.name}"
                     if key not in tensors:
@@ -82,7 +91,7 @@ public struct KerasRenderer {
             from safetensors.numpy import save_file
 
             tensors = {}
-            for layer in model.layers:
+            for layer in leaf_layers(model):
                 for weight in layer.weights:
                     value = np.asarray(weight.numpy())
                     tensors[f"{layer.name}/{weight.name}"] = value if value.dtype == np.int64 else value.astype(np.float32)
@@ -127,7 +136,7 @@ public struct KerasRenderer {
                 # Kiln's dropoutInTraining = false: training compared step for step.
                 import keras
 
-                for layer in model.layers:
+                for layer in leaf_layers(model):
                     if isinstance(layer, keras.layers.Dropout):
                         layer.rate = 0.0
             if args.distribute:
@@ -190,21 +199,74 @@ public struct KerasRenderer {
         return "layers.\(node.op.kerasClass)(\(args.joined(separator: ", ")))"
     }
 
+    /// The graph's layers in order, a nested model's nodes (`- Model:`) as one item: its range.
+    var items: [(range: ClosedRange<Int>, group: LayerGroup?)] {
+        var items: [(range: ClosedRange<Int>, group: LayerGroup?)] = []
+        var index = 0
+        while index < graph.layers.count {
+            var end = index
+            if let group = graph.layers[index].group {
+                while end + 1 < graph.layers.count, graph.layers[end + 1].group == group { end += 1 }
+            }
+            items.append((index...end, graph.layers[index].group))
+            index = end + 1
+        }
+        return items
+    }
+
+    /// A nested model as a keras.Model of its own, built before the outer one (`nested<i>`,
+    /// i its first node), frozen as its use says.
+    func nestedModels(into c: inout CodePrinter) {
+        for item in items {
+            guard let group = item.group else { continue }
+            let first = graph.layers[item.range.lowerBound]
+            c.line("x = keras.Input(shape=\(Python.tuple(first.inputShape)))")
+            nodes(item.range, input: first.inputs[0], into: &c)
+            c.line("nested\(item.range.lowerBound) = keras.Model(x, n\(item.range.upperBound), name=\(Python.string(group.name)))")
+            if !first.trainable && graph.layers[item.range].allSatisfy({ !$0.trainable }) { c.line("nested\(item.range.lowerBound).trainable = False") }
+        }
+    }
+
+    /// n<i> = layer(inputs) for the nodes in `range`; `input` (outside it) is x.
+    func nodes(_ range: ClosedRange<Int>, input: Int, into c: inout CodePrinter) {
+        func variable(_ index: Int) -> String { index == input || index < 0 ? "x" : "n\(index)" }
+        for index in range {
+            let node = graph.layers[index]
+            let inputs = node.inputs.map(variable)
+            let argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
+            c.line("\(variable(index)) = \(node.group == nil ? layerCall(node) : nestedCall(node))(\(argument))")
+        }
+    }
+
+    /// A nested node's layer call: trainable as its own spec says (the use freezes the whole model).
+    func nestedCall(_ node: LayerNode) -> String {
+        var args = node.op.kerasArguments(node)
+        args.append("name=\(Python.string(node.name))")
+        return "layers.\(node.op.kerasClass)(\(args.joined(separator: ", ")))"
+    }
+
     func sequentialModel(into c: inout CodePrinter) {
+        nestedModels(into: &c)
         c.block("model = keras.Sequential([", closer: "], name=\(Python.string(graph.name)))") { c in
             c.line("keras.Input(shape=\(Python.tuple(graph.inputShape))),")
-            for node in graph.layers { c.line("\(layerCall(node)),") }
+            for item in items {
+                c.line(item.group == nil ? "\(layerCall(graph.layers[item.range.lowerBound]))," : "nested\(item.range.lowerBound),")
+            }
         }
     }
 
     /// keras.Model(inputs, outputs): x is the input, n<i> node i's output (spec names need not be Python identifiers).
     func functionalModel(into c: inout CodePrinter) {
+        nestedModels(into: &c)
         c.line("x = keras.Input(shape=\(Python.tuple(graph.inputShape)), name=\(Python.string(graph.inputName)))")
         func variable(_ index: Int) -> String { index < 0 ? "x" : "n\(index)" }
-        for (index, node) in graph.layers.enumerated() {
-            let inputs = node.inputs.map(variable)
-            let argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
-            c.line("\(variable(index)) = \(layerCall(node))(\(argument))")
+        for item in items {
+            if item.group != nil {
+                let first = graph.layers[item.range.lowerBound]
+                c.line("n\(item.range.upperBound) = nested\(item.range.lowerBound)(\(variable(first.inputs[0])))")
+            } else {
+                nodes(item.range, input: Int.min, into: &c)
+            }
         }
         c.line("model = keras.Model(x, \(variable(graph.layers.count - 1)), name=\(Python.string(graph.name)))")
     }

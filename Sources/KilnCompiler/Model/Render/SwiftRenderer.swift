@@ -28,7 +28,7 @@ public struct SwiftRenderer {
                 super.init(descriptor: Self.descriptor, kernels: Self.kernels, seed: seed)
             }
 
-            public static let kernels = ModelKernels(
+        \(pretrainedDeclaration())    public static let kernels = ModelKernels(
                 forward: \(p)_forward, loss: \(p)_loss, gradients: \(p)_gradients, trainStep: \(p)_train_step)
 
             public static let descriptor = ModelDescriptor(
@@ -85,8 +85,30 @@ public struct SwiftRenderer {
         return out
     }
 
+    /// The weights files that models used as layers name (`weights:`), as the spec writes them.
+    func pretrainedDeclaration() -> String {
+        let files = graph.layers.compactMap { $0.group?.weights }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard !files.isEmpty else { return "" }
+        return """
+            /// The pretrained weights the spec names, relative to it: load each with
+            /// `loadWeights(from:partial: true)`, as Keras's `ResNet50(weights=...)` loads its base's.
+            public static let pretrainedWeights: [String] = [\(files.map(Identifiers.swiftStringLiteral).joined(separator: ", "))]
+
+        """ + "\n"
+    }
+
     func signature() -> String {
-        (["Input \(kerasShape(graph.inputShape))"] + graph.layers.map { $0.op.signature($0) }).joined(separator: " -> ")
+        var parts = ["Input \(kerasShape(graph.inputShape))"]
+        for (index, node) in graph.layers.enumerated() {
+            if let group = node.group {
+                if index == 0 || graph.layers[index - 1].group != group {
+                    parts.append("\(Identifiers.commentText(group.name)) (\(Identifiers.commentText(group.spec))\(node.trainable ? "" : ", frozen"))")
+                }
+            } else {
+                parts.append(node.op.signature(node))
+            }
+        }
+        return parts.joined(separator: " -> ")
     }
 
     func ints(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }
