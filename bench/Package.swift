@@ -15,6 +15,7 @@ let package = Package(
             dependencies: ["BenchKernels", .product(name: "KilnRuntime", package: "Kiln")],
             plugins: [.plugin(name: "KilnBuildPlugin", package: "Kiln")]),
         .executableTarget(name: "kiln-bench", dependencies: ["BenchModels"]),
+        .executableTarget(name: "kiln-cnn-bench", dependencies: ["BenchModels"]),
         // Pipelines: specs in a Swift target, compiled by the same plugin.
         .target(
             name: "BenchPipelines",

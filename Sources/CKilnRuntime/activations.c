@@ -62,7 +62,63 @@ static void softmax_row(float *y, int cols) {
     for (int j = 0; j < cols; j++) y[j] *= inv;
 }
 
+// Elementwise passes over large buffers (a conv layer's whole batch) split their rows over the
+// pool: one thread does not reach the memory bandwidth, and the result cannot depend on the split.
+#define ELEMENTWISE_PARALLEL_MIN (1L << 18)  // floats per call below which threads cost more than they save
+#define ELEMENTWISE_TASKS 8
+
+typedef struct {
+    float *out, *z;
+    const float *a, *b, *c;
+    int rows, cols, act;
+    float alpha;
+} elementwise_job;
+
+static int task_rows(const elementwise_job *j, int task, int *r0) {
+    const int per = (j->rows + ELEMENTWISE_TASKS - 1) / ELEMENTWISE_TASKS;
+    *r0 = task * per;
+    const int r1 = *r0 + per < j->rows ? *r0 + per : j->rows;
+    return r1 > *r0 ? r1 - *r0 : 0;
+}
+
+static void bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha);
+static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act, float alpha);
+
+static void bias_act_task(void *ctx, int task) {
+    const elementwise_job *j = ctx;
+    int r0;
+    const int nr = task_rows(j, task, &r0);
+    const long at = (long)r0 * j->cols;
+    if (nr) bias_act_rows(j->out + at, j->z + at, j->a, nr, j->cols, j->act, j->alpha);
+}
+
+static void act_backward_task(void *ctx, int task) {
+    const elementwise_job *j = ctx;
+    int r0;
+    const int nr = task_rows(j, task, &r0);
+    const long at = (long)r0 * j->cols;
+    if (nr) act_backward_rows(j->out + at, j->a + at, j->b ? j->b + at : NULL, j->c + at, nr, j->cols, j->act, j->alpha);
+}
+
 void kiln_bias_act_forward(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
+    if ((long)rows * cols < ELEMENTWISE_PARALLEL_MIN || rows < ELEMENTWISE_TASKS) {
+        bias_act_rows(y, z, bias, rows, cols, act, alpha);
+        return;
+    }
+    elementwise_job job = {.out = y, .z = z, .a = bias, .rows = rows, .cols = cols, .act = act, .alpha = alpha};
+    kiln_parallel_for(ELEMENTWISE_TASKS, bias_act_task, &job);
+}
+
+void kiln_act_backward(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act, float alpha) {
+    if ((long)rows * cols < ELEMENTWISE_PARALLEL_MIN || rows < ELEMENTWISE_TASKS) {
+        act_backward_rows(dz, dy, z, y, rows, cols, act, alpha);
+        return;
+    }
+    elementwise_job job = {.out = dz, .a = dy, .b = z, .c = y, .rows = rows, .cols = cols, .act = act, .alpha = alpha};
+    kiln_parallel_for(ELEMENTWISE_TASKS, act_backward_task, &job);
+}
+
+static void bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
     const long n = (long)rows * cols;
     if (bias)  // z keeps the full pre-activation: gelu's backward reads it
         for (int r = 0; r < rows; r++) {
@@ -106,8 +162,8 @@ void kiln_bias_act_forward(float *y, float *z, const float *bias, int rows, int 
     }
 }
 
-void kiln_act_backward(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act,
-                       float alpha) {
+static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act,
+                              float alpha) {
     const long n = (long)rows * cols;
     switch (act) {
     case KILN_RELU:

@@ -60,14 +60,16 @@ static void max_backward_task(void *ctx, int b) {
         for (int c0 = 0; c0 < c; c0 += CH_BLOCK) {
             const int nc = c - c0 < CH_BLOCK ? c - c0 : CH_BLOCK;
             int taken[CH_BLOCK] = {0};
+            const float *yr = y + c0, *dyr = dy + c0;
+            // Branch-free, so that it vectorizes: a cell that is not the first maximum adds 0.
             KILN_FOR_WINDOW(g, r, {
                 const float *xr = x + pos_ * c + c0;
                 float *dxr = dx + pos_ * c + c0;
-                for (int ch = 0; ch < nc; ch++)
-                    if (!taken[ch] && xr[ch] == y[c0 + ch]) {
-                        dxr[ch] += dy[c0 + ch];
-                        taken[ch] = 1;
-                    }
+                for (int ch = 0; ch < nc; ch++) {
+                    const int hit = !taken[ch] & (xr[ch] == yr[ch]);
+                    dxr[ch] += hit ? dyr[ch] : 0.0f;
+                    taken[ch] |= hit;
+                }
             });
         }
     }

@@ -99,6 +99,38 @@ final class CRuntimeActivationTests: XCTestCase {
         }
     }
 
+    /// A call over 2^18 floats or more splits its rows over the pool; every element must come out
+    /// as a call on each row alone gives it (forward with a bias, and the accumulating backward).
+    func testLargeCallsSplitOverThreadsMatchRowByRow() {
+        let bigRows = 4_099, bigCols = 67  // above the threshold, rows not a multiple of the tasks
+        var rng = TestRandom(seed: 11)
+        let z0 = rng.array(bigRows * bigCols, -4, 4), dy = rng.array(bigRows * bigCols, -1, 1), bias = rng.array(bigCols, -0.5, 0.5)
+        for (name, kind, _) in Self.activations {
+            let id = activationID(kind)
+            var z = z0, y = [Float](repeating: 0, count: z0.count)
+            kiln_bias_act_forward(&y, &z, bias, Int32(bigRows), Int32(bigCols), id, Float(Self.alpha))
+            var dz = [Float](repeating: 0.25, count: z0.count)
+            kiln_act_backward(&dz, dy, z, y, Int32(bigRows), Int32(bigCols), id, Float(Self.alpha))
+            var zRow = z0, yRow = [Float](repeating: 0, count: z0.count), dzRow = [Float](repeating: 0.25, count: z0.count)
+            for r in 0..<bigRows {
+                let at = r * bigCols
+                zRow.withUnsafeMutableBufferPointer { zp in
+                    yRow.withUnsafeMutableBufferPointer { yp in
+                        dzRow.withUnsafeMutableBufferPointer { dp in
+                            dy.withUnsafeBufferPointer { gp in
+                                kiln_bias_act_forward(yp.baseAddress! + at, zp.baseAddress! + at, bias, 1, Int32(bigCols), id, Float(Self.alpha))
+                                kiln_act_backward(dp.baseAddress! + at, gp.baseAddress! + at, zp.baseAddress! + at, yp.baseAddress! + at, 1, Int32(bigCols), id, Float(Self.alpha))
+                            }
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(y, yRow, name)
+            XCTAssertEqual(z, zRow, name)
+            XCTAssertEqual(dz, dzRow, name)
+        }
+    }
+
     func testBackwardAccumulatesIntoDz() {
         let (z, _) = inputs(seed: 4)
         let y = forward(z, nil, KILN_TANH)
