@@ -17,6 +17,7 @@ final class KerasLaneDumpTests: XCTestCase {
         ("RefSeedCNN32", { @Sendable in RefSeedCNN32(seed: $0) }),
         ("SeedFunctional", { @Sendable in SeedFunctional(seed: $0) }),
         ("UNetSmall", { @Sendable in UNetSmall(seed: $0) }),
+        ("DigitsFunctional", { @Sendable in DigitsFunctional(seed: $0) }),
         // A frozen ResNet50 base under a trained head (ResNet50Transfer at the smallest input ResNet50 takes).
         ("RefTransfer32", { @Sendable in RefTransfer32(seed: $0) }),
     ]

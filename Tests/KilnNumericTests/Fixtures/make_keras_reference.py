@@ -178,6 +178,18 @@ def ref_depthwise_separable():
             layers.Dense(3, activation="softmax")]
 
 
+def digits_functional():
+    x = keras.Input((64,), name="pixels")
+    image = layers.Reshape((8, 8, 1))(x)
+    c1 = layers.Conv2D(32, 3, padding="same", activation="relu")(image)
+    c2 = layers.Conv2D(32, 3, padding="same")(c1)
+    shortcut = layers.Conv2D(32, 1)(image)
+    block = layers.Activation("relu")(layers.Add()([c2, shortcut]))
+    c3 = layers.Conv2D(64, 3, padding="same", activation="relu")(layers.MaxPooling2D()(block))
+    out = layers.Dense(10, activation="softmax")(layers.GlobalAveragePooling2D()(c3))
+    return keras.Model(x, out, name="DigitsFunctional")
+
+
 def resnet50_transfer(size):
     # The lecture's Sequential([ResNet50(include_top=False), ...]) with layers[0].trainable = False.
     base = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(size, size, 3))
@@ -232,6 +244,7 @@ MODELS = {
                  "categorical_crossentropy", [], 8, None, None),
     "ResNet50Base": (lambda: keras.applications.ResNet50(weights=None, include_top=False, input_shape=(224, 224, 3), name="ResNet50Base"),
                      lambda: optimizers.Adam(), "mse", [], 8, None, None),
+    "DigitsFunctional": (digits_functional, lambda: optimizers.Adam(), "sparse_categorical_crossentropy", ["accuracy"], 32, None, None),
     "ResNet50Transfer": (lambda: resnet50_transfer(224), lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, None, None),
     "RefTransfer32": (lambda: resnet50_transfer(32), lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, None, None),
     # The Keras lane trains it against live Keras; a fixture here would be megabytes.

@@ -4,6 +4,7 @@
 #include "CancerClassifier.h"
 #include "CancerUnscaled.h"
 #include "DigitsClassifier.h"
+#include "DigitsFunctional.h"
 #include "FrozenStack.h"
 #include "IrisClassifier.h"
 #include "LogitsBinary.h"
