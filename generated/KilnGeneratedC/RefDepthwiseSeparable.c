@@ -45,7 +45,7 @@ enum {
 };
 
 // depthwise_conv2d: DepthwiseConv2D(kernel_size=(3, 3), strides=(1, 1), padding=same, depth_multiplier=2, activation=relu). inp (n,8,8,3) -> out (n,8,8,6)
-static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv2d_geometry = {.in = {1, 8, 8}, .c = 3, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 6, .groups = 3};  // depthwise
+static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv2d_geometry = {.in = {1, 8, 8}, .c = 3, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 6, .groups = 3};
 static void refdepthwiseseparable_depthwise_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8,8,6); inp (n,8,8,3); w (3,3,3,2); b (6)
     kiln_conv_forward(z, inp, w, n, &refdepthwiseseparable_depthwise_conv2d_geometry);
@@ -54,7 +54,7 @@ static void refdepthwiseseparable_depthwise_conv2d_forward(float *out, float *z,
 static void refdepthwiseseparable_depthwise_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,6) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 64, 6, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv2d_geometry);  // dw (3,3,3,2) += inp (x) dz, per channel
+    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv2d_geometry);  // dw (3,3,3,2) += inp (x) dz
     kiln_bias_backward(db, dz, n * 64, 6);  // db (6) += column sums of dz
 }
 
@@ -78,7 +78,7 @@ static void refdepthwiseseparable_separable_conv2d_backward(float *dinp, float *
 }
 
 // depthwise_conv2d_1: DepthwiseConv2D(kernel_size=(2, 2), strides=(1, 1), padding=same, activation=linear, use_bias=False). inp (n,4,3,4) -> out (n,4,3,4)
-static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv2d_1_geometry = {.in = {1, 4, 3}, .c = 4, .k = {1, 2, 2}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 3}, .f = 4, .groups = 4};  // depthwise
+static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv2d_1_geometry = {.in = {1, 4, 3}, .c = 4, .k = {1, 2, 2}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 3}, .f = 4, .groups = 4};
 static void refdepthwiseseparable_depthwise_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,3,4); inp (n,4,3,4); w (2,2,4,1)
     (void)z;
@@ -86,15 +86,15 @@ static void refdepthwiseseparable_depthwise_conv2d_1_forward(float *out, float *
 }
 static void refdepthwiseseparable_depthwise_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,3,4) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv2d_1_geometry);  // dw (2,2,4,1) += inp (x) dz, per channel
-    kiln_conv_backward_input(dinp, dz, w, n, &refdepthwiseseparable_depthwise_conv2d_1_geometry);  // dinp (n,4,3,4) += dz (x) w, per channel, transposed
+    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv2d_1_geometry);  // dw (2,2,4,1) += inp (x) dz
+    kiln_conv_backward_input(dinp, dz, w, n, &refdepthwiseseparable_depthwise_conv2d_1_geometry);  // dinp (n,4,3,4) += dz (x) w, transposed
 }
 
 // reshape: Reshape(target_shape=(-1, 4)). inp (n,4,3,4) -> out (n,12,4)
 // (row-major: the output is the input buffer; no kernel)
 
 // depthwise_conv1d: DepthwiseConv1D(kernel_size=(3,), strides=(1,), padding=valid, depth_multiplier=3, activation=linear). inp (n,12,4) -> out (n,10,12)
-static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv1d_geometry = {.in = {1, 1, 12}, .c = 4, .k = {1, 1, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 10}, .f = 12, .groups = 4};  // depthwise
+static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv1d_geometry = {.in = {1, 1, 12}, .c = 4, .k = {1, 1, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 10}, .f = 12, .groups = 4};
 static void refdepthwiseseparable_depthwise_conv1d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,10,12); inp (n,12,4); w (3,4,3); b (12)
     (void)z;
@@ -103,9 +103,9 @@ static void refdepthwiseseparable_depthwise_conv1d_forward(float *out, float *z,
 }
 static void refdepthwiseseparable_depthwise_conv1d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,10,12) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv1d_geometry);  // dw (3,4,3) += inp (x) dz, per channel
+    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv1d_geometry);  // dw (3,4,3) += inp (x) dz
     kiln_bias_backward(db, dz, n * 10, 12);  // db (12) += column sums of dz
-    kiln_conv_backward_input(dinp, dz, w, n, &refdepthwiseseparable_depthwise_conv1d_geometry);  // dinp (n,12,4) += dz (x) w, per channel, transposed
+    kiln_conv_backward_input(dinp, dz, w, n, &refdepthwiseseparable_depthwise_conv1d_geometry);  // dinp (n,12,4) += dz (x) w, transposed
 }
 
 // separable_conv1d: SeparableConv1D(filters=5, kernel_size=(3,), strides=(1,), padding=same, dilation_rate=(2,), activation=elu). inp (n,10,12) -> out (n,10,5)

@@ -91,3 +91,34 @@ extension AffineLayer {
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 }
+
+/// A direct convolution (Conv, DepthwiseConv): its products are the runtime's convolution
+/// kernels over one geometry, which the kind declares with its groups.
+protocol ConvolutionLayer: AffineLayer {
+    var window: SpatialWindow { get }
+    /// The geometry's groups for an input of `channels` channels (Conv's `groups`; depthwise: one per channel).
+    func geometryGroups(channels: Int) -> Int
+}
+
+extension ConvolutionLayer {
+    func geometryName(_ c: CLayerContext) -> String { "\(c.name)_geometry" }
+
+    func cDeclarations(_ c: CLayerContext) -> String {
+        let spatial = Array(c.node.inputShape.dropLast()), channels = c.node.inputShape.last!
+        return "static const kiln_conv_geometry \(geometryName(c)) = \(window.cGeometry(input: spatial, channels: channels, filters: units, groups: geometryGroups(channels: channels)));\n"
+    }
+
+    func kernelShape(_ c: CLayerContext) -> [Int] { c.layer.weights[0].decl.shape }
+
+    func forwardProduct(_ c: CLayerContext, into z: String) -> String {
+        "kiln_conv_forward(\(z), inp, w, n, &\(geometryName(c)));"
+    }
+
+    func kernelGradient(_ c: CLayerContext) -> String {
+        "kiln_conv_backward_kernel(dw, inp, dz, n, &\(geometryName(c)));  // dw \(CFormat.shape(kernelShape(c))) += inp (x) dz"
+    }
+
+    func inputGradient(_ c: CLayerContext) -> String {
+        "kiln_conv_backward_input(dinp, dz, w, n, &\(geometryName(c)));  // dinp \(c.inShape) += dz (x) w, transposed"
+    }
+}

@@ -3,7 +3,7 @@ import KilnCore
 
 /// keras.layers.Conv1D, Conv2D and Conv3D (channels_last): out = activation(conv(inp, kernel) +
 /// bias), kernel (k..., in_channels / groups, filters), as Keras lays it out.
-struct Conv<R: SpatialRank>: AffineLayer {
+struct Conv<R: SpatialRank>: ConvolutionLayer {
     static var kerasClass: String { "Conv\(R.rank)D" }
     static var namePrefix: String { "conv\(R.rank)d" }
     static var keys: [String] {
@@ -49,15 +49,7 @@ struct Conv<R: SpatialRank>: AffineLayer {
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        let rank = R.rank
-        guard inputShape.count >= rank + 1 else {
-            diagnostics.error(rankMismatch(name, expected: rank + 2, min: true, inputShape: inputShape), at: location)
-            return nil
-        }
-        guard inputShape.count == rank + 1 else {
-            diagnostics.error("Kiln's \(Self.kerasClass) takes inputs of shape (batch, \(rank == 1 ? "steps" : "spatial axes"), channels): expected ndim=\(rank + 2), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))", at: location)
-            return nil
-        }
+        guard checkConvInput(inputShape, kerasClass: Self.kerasClass, rank: R.rank, name: name, at: location, diagnostics: diagnostics) else { return nil }
         let channels = inputShape.last!
         guard channels % groups == 0 else {
             diagnostics.error("The number of input channels must be evenly divisible by the number of groups. Received groups=\(groups), but the input has \(channels) channels (full input shape is \(kerasShape(inputShape))).", at: location)
@@ -87,36 +79,14 @@ struct Conv<R: SpatialRank>: AffineLayer {
 
     func signature(_ node: LayerNode) -> String { "\(Self.kerasClass)(\(filters), \(pythonTuple(window.size)), \(activation.kerasName))" }
 
-    // MARK: C
+    // MARK: C (ConvolutionLayer)
 
-    func geometryName(_ c: CLayerContext) -> String { "\(c.name)_geometry" }
-
-    func cDeclarations(_ c: CLayerContext) -> String {
-        let spatial = Array(c.node.inputShape.dropLast())
-        return "static const kiln_conv_geometry \(geometryName(c)) = \(window.cGeometry(input: spatial, channels: c.node.inputShape.last!, filters: filters, groups: groups));\n"
-    }
-
-    func kernelShape(_ c: CLayerContext) -> [Int] { c.layer.weights[0].decl.shape }
-
-    func forwardProduct(_ c: CLayerContext, into z: String) -> String {
-        "kiln_conv_forward(\(z), inp, w, n, &\(geometryName(c)));"
-    }
-
-    func kernelGradient(_ c: CLayerContext) -> String {
-        "kiln_conv_backward_kernel(dw, inp, dz, n, &\(geometryName(c)));  // dw \(CFormat.shape(kernelShape(c))) += inp (x) dz"
-    }
-
-    func inputGradient(_ c: CLayerContext) -> String {
-        "kiln_conv_backward_input(dinp, dz, w, n, &\(geometryName(c)));  // dinp \(c.inShape) += dz (x) w, transposed"
-    }
+    func geometryGroups(channels: Int) -> Int { groups }
 
     // MARK: Keras
 
     func kerasArguments(_ node: LayerNode) -> [String] {
-        var args = ["\(filters)", Python.tuple(window.size)]
-        if window.strides.contains(where: { $0 != 1 }) { args.append("strides=\(Python.tuple(window.strides))") }
-        if window.padding != .valid { args.append("padding=\(Python.string(window.padding.rawValue))") }
-        if window.dilation.contains(where: { $0 != 1 }) { args.append("dilation_rate=\(Python.tuple(window.dilation))") }
+        var args = ["\(filters)", Python.tuple(window.size)] + window.kerasArguments
         if groups != 1 { args.append("groups=\(groups)") }
         return args + kerasAffineArguments
     }
@@ -131,21 +101,13 @@ struct Conv<R: SpatialRank>: AffineLayer {
         let channels = inShape.last!, groupChannels = channels / groups, groupFilters = filters / groups
         let inSize = saturatingProduct(inShape), outSize = saturatingProduct(outShape), positions = saturatingProduct(outSpatial)
         let kernel = layer.weights[0].offset, bias = useBias ? layer.weights[1].offset : nil
-        let inStrides = rowMajorStrides(spatial), kernelStrides = rowMajorStrides(window.size)
         let outStrides = rowMajorStrides(outSpatial)
         var z = [Double](repeating: 0, count: rows * outSize)
         for sample in 0..<rows {
             for position in 0..<positions {
                 // Each axis's output index, then the window's in-bounds taps along it.
                 let index = outSpatial.indices.map { (position / outStrides[$0]) % outSpatial[$0] }
-                var taps: [(kernel: Int, input: Int)] = [(0, 0)]
-                for axis in spatial.indices {
-                    taps = taps.flatMap { partial in
-                        window.taps(output: index[axis], axis: axis, input: spatial).map {
-                            (partial.kernel + $0.tap * kernelStrides[axis], partial.input + $0.position * inStrides[axis])
-                        }
-                    }
-                }
+                let taps = window.windowTaps(at: index, input: spatial)
                 for f in 0..<filters {
                     let group = f / groupFilters
                     var sum = bias.map { params[$0 + f] } ?? 0

@@ -60,15 +60,7 @@ struct ConvTranspose<R: SpatialRank>: AffineLayer {
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        let rank = R.rank
-        guard inputShape.count >= rank + 1 else {
-            diagnostics.error(rankMismatch(name, expected: rank + 2, min: true, inputShape: inputShape), at: location)
-            return nil
-        }
-        guard inputShape.count == rank + 1 else {
-            diagnostics.error("Kiln's \(Self.kerasClass) takes inputs of shape (batch, \(rank == 1 ? "steps" : "spatial axes"), channels): expected ndim=\(rank + 2), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))", at: location)
-            return nil
-        }
+        guard checkConvInput(inputShape, kerasClass: Self.kerasClass, rank: R.rank, name: name, at: location, diagnostics: diagnostics) else { return nil }
         let channels = inputShape.last!
         let kernelShape = window.size + [filters, channels]
         let fans = kerasFans(kernelShape)
@@ -114,11 +106,7 @@ struct ConvTranspose<R: SpatialRank>: AffineLayer {
     // MARK: Keras
 
     func kerasArguments(_ node: LayerNode) -> [String] {
-        var args = ["\(filters)", Python.tuple(window.size)]
-        if window.strides.contains(where: { $0 != 1 }) { args.append("strides=\(Python.tuple(window.strides))") }
-        if window.padding != .valid { args.append("padding=\(Python.string(window.padding.rawValue))") }
-        if window.dilation.contains(where: { $0 != 1 }) { args.append("dilation_rate=\(Python.tuple(window.dilation))") }
-        return args + kerasAffineArguments
+        ["\(filters)", Python.tuple(window.size)] + window.kerasArguments + kerasAffineArguments
     }
 
     // MARK: reference
@@ -130,20 +118,13 @@ struct ConvTranspose<R: SpatialRank>: AffineLayer {
         let inSpatial = Array(inShape.dropLast()), outSpatial = Array(outShape.dropLast())
         let channels = inShape.last!, inSize = saturatingProduct(inShape), outSize = saturatingProduct(outShape)
         let kernel = layer.weights[0].offset, bias = useBias ? layer.weights[1].offset : nil
-        let inStrides = rowMajorStrides(inSpatial), outStrides = rowMajorStrides(outSpatial), kernelStrides = rowMajorStrides(window.size)
+        let inStrides = rowMajorStrides(inSpatial)
         var z = [Double](repeating: 0, count: rows * outSize)
         for sample in 0..<rows {
             for position in 0..<saturatingProduct(inSpatial) {
                 let index = inSpatial.indices.map { (position / inStrides[$0]) % inSpatial[$0] }
-                var taps: [(kernel: Int, output: Int)] = [(0, 0)]
-                for axis in inSpatial.indices {
-                    taps = taps.flatMap { partial in
-                        window.taps(output: index[axis], axis: axis, input: outSpatial).map {
-                            (partial.kernel + $0.tap * kernelStrides[axis], partial.output + $0.position * outStrides[axis])
-                        }
-                    }
-                }
-                for tap in taps {
+                // The convolution this one transposes reads, at output `index`, these cells of ours.
+                for tap in window.windowTaps(at: index, input: outSpatial).map({ (kernel: $0.kernel, output: $0.input) }) {
                     for f in 0..<filters {
                         var sum = 0.0
                         for ch in 0..<channels {

@@ -6,7 +6,7 @@ import KilnCore
 /// kernel (k..., in_channels, multiplier) has the memory order of a convolution with
 /// groups = in_channels and kernel (k..., 1, in_channels * multiplier), so the runtime's grouped
 /// (depthwise) convolution runs it unchanged.
-struct DepthwiseConv<R: SpatialRank>: AffineLayer {
+struct DepthwiseConv<R: SpatialRank>: ConvolutionLayer {
     static var kerasClass: String { "DepthwiseConv\(R.rank)D" }
     static var namePrefix: String { "depthwise_conv\(R.rank)d" }
     static var keys: [String] {
@@ -47,15 +47,7 @@ struct DepthwiseConv<R: SpatialRank>: AffineLayer {
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        let rank = R.rank
-        guard inputShape.count >= rank + 1 else {
-            diagnostics.error(rankMismatch(name, expected: rank + 2, min: true, inputShape: inputShape), at: location)
-            return nil
-        }
-        guard inputShape.count == rank + 1 else {
-            diagnostics.error("Kiln's \(Self.kerasClass) takes inputs of shape (batch, \(rank == 1 ? "steps" : "spatial axes"), channels): expected ndim=\(rank + 2), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))", at: location)
-            return nil
-        }
+        guard checkConvInput(inputShape, kerasClass: Self.kerasClass, rank: R.rank, name: name, at: location, diagnostics: diagnostics) else { return nil }
         var built = self
         built.channels = inputShape.last!
         let spatial = Array(inputShape.dropLast())
@@ -82,37 +74,15 @@ struct DepthwiseConv<R: SpatialRank>: AffineLayer {
 
     func signature(_ node: LayerNode) -> String { "\(Self.kerasClass)(\(pythonTuple(window.size)), \(depthMultiplier), \(activation.kerasName))" }
 
-    // MARK: C
+    // MARK: C (ConvolutionLayer)
 
-    func geometryName(_ c: CLayerContext) -> String { "\(c.name)_geometry" }
-
-    func cDeclarations(_ c: CLayerContext) -> String {
-        let spatial = Array(c.node.inputShape.dropLast())
-        return "static const kiln_conv_geometry \(geometryName(c)) = \(window.cGeometry(input: spatial, channels: channels, filters: units, groups: channels));  // depthwise\n"
-    }
-
-    func kernelShape(_ c: CLayerContext) -> [Int] { c.layer.weights[0].decl.shape }
-
-    func forwardProduct(_ c: CLayerContext, into z: String) -> String {
-        "kiln_conv_forward(\(z), inp, w, n, &\(geometryName(c)));"
-    }
-
-    func kernelGradient(_ c: CLayerContext) -> String {
-        "kiln_conv_backward_kernel(dw, inp, dz, n, &\(geometryName(c)));  // dw \(CFormat.shape(kernelShape(c))) += inp (x) dz, per channel"
-    }
-
-    func inputGradient(_ c: CLayerContext) -> String {
-        "kiln_conv_backward_input(dinp, dz, w, n, &\(geometryName(c)));  // dinp \(c.inShape) += dz (x) w, per channel, transposed"
-    }
+    func geometryGroups(channels: Int) -> Int { channels }
 
     // MARK: Keras
 
     func kerasArguments(_ node: LayerNode) -> [String] {
-        var args = [Python.tuple(window.size)]
-        if window.strides.contains(where: { $0 != 1 }) { args.append("strides=\(Python.tuple(window.strides))") }
-        if window.padding != .valid { args.append("padding=\(Python.string(window.padding.rawValue))") }
+        var args = [Python.tuple(window.size)] + window.kerasArguments
         if depthMultiplier != 1 { args.append("depth_multiplier=\(depthMultiplier)") }
-        if window.dilation.contains(where: { $0 != 1 }) { args.append("dilation_rate=\(Python.tuple(window.dilation))") }
         args.append("activation=\(Python.string(activation.kerasName))")
         if !useBias { args.append("use_bias=False") }
         args.append("depthwise_initializer=\(Python.initializer(kernelInitializer))")
@@ -140,19 +110,12 @@ func depthwiseReference(_ input: [Double], rows: Int, inShape: [Int], outShape: 
     let spatial = Array(inShape.dropLast()), outSpatial = Array(outShape.dropLast())
     let channels = inShape.last!, outChannels = channels * multiplier
     let inSize = saturatingProduct(inShape), positions = saturatingProduct(outSpatial)
-    let inStrides = rowMajorStrides(spatial), kernelStrides = rowMajorStrides(window.size), outStrides = rowMajorStrides(outSpatial)
+    let outStrides = rowMajorStrides(outSpatial)
     var z = [Double](repeating: 0, count: rows * positions * outChannels)
     for sample in 0..<rows {
         for position in 0..<positions {
             let index = outSpatial.indices.map { (position / outStrides[$0]) % outSpatial[$0] }
-            var taps: [(kernel: Int, input: Int)] = [(0, 0)]
-            for axis in spatial.indices {
-                taps = taps.flatMap { partial in
-                    window.taps(output: index[axis], axis: axis, input: spatial).map {
-                        (partial.kernel + $0.tap * kernelStrides[axis], partial.input + $0.position * inStrides[axis])
-                    }
-                }
-            }
+            let taps = window.windowTaps(at: index, input: spatial)
             for c in 0..<channels {
                 for m in 0..<multiplier {
                     let o = c * multiplier + m

@@ -61,15 +61,7 @@ struct SeparableConv<R: SpatialRank>: LayerKind {
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
-        let rank = R.rank
-        guard inputShape.count >= rank + 1 else {
-            diagnostics.error(rankMismatch(name, expected: rank + 2, min: true, inputShape: inputShape), at: location)
-            return nil
-        }
-        guard inputShape.count == rank + 1 else {
-            diagnostics.error("Kiln's \(Self.kerasClass) takes inputs of shape (batch, \(rank == 1 ? "steps" : "spatial axes"), channels): expected ndim=\(rank + 2), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))", at: location)
-            return nil
-        }
+        guard checkConvInput(inputShape, kerasClass: Self.kerasClass, rank: R.rank, name: name, at: location, diagnostics: diagnostics) else { return nil }
         var built = self
         built.channels = inputShape.last!
         built.inputSpatial = Array(inputShape.dropLast())
@@ -79,7 +71,7 @@ struct SeparableConv<R: SpatialRank>: LayerKind {
             return nil
         }
         let depthwiseShape = window.size + [built.channels, depthMultiplier]
-        let pointwiseShape = [Int](repeating: 1, count: rank) + [built.middleChannels, filters]
+        let pointwiseShape = [Int](repeating: 1, count: R.rank) + [built.middleChannels, filters]
         let depthwiseFans = kerasFans(depthwiseShape), pointwiseFans = kerasFans(pointwiseShape)
         var weights = [
             WeightDecl(name: "depthwise_kernel", shape: depthwiseShape, initializer: depthwiseInitializer, fanIn: depthwiseFans.fanIn, fanOut: depthwiseFans.fanOut, l2: depthwiseL2),
@@ -173,11 +165,8 @@ struct SeparableConv<R: SpatialRank>: LayerKind {
     // MARK: Keras
 
     func kerasArguments(_ node: LayerNode) -> [String] {
-        var args = ["\(filters)", Python.tuple(window.size)]
-        if window.strides.contains(where: { $0 != 1 }) { args.append("strides=\(Python.tuple(window.strides))") }
-        if window.padding != .valid { args.append("padding=\(Python.string(window.padding.rawValue))") }
+        var args = ["\(filters)", Python.tuple(window.size)] + window.kerasArguments
         if depthMultiplier != 1 { args.append("depth_multiplier=\(depthMultiplier)") }
-        if window.dilation.contains(where: { $0 != 1 }) { args.append("dilation_rate=\(Python.tuple(window.dilation))") }
         args.append("activation=\(Python.string(activation.kerasName))")
         if !useBias { args.append("use_bias=False") }
         args.append("depthwise_initializer=\(Python.initializer(depthwiseInitializer))")

@@ -62,6 +62,30 @@ struct SpatialWindow: Sendable {
 
     /// For each output position along an axis, the input positions its window reads (padding
     /// excluded): the float64 references' loops.
+    /// Every in-bounds tap of the window at output position `index` (one per axis) over an input
+    /// of `input` sizes: the tap's flat kernel cell and the flat input position it reads.
+    func windowTaps(at index: [Int], input: [Int]) -> [(kernel: Int, input: Int)] {
+        let inStrides = rowMajorStrides(input), kernelStrides = rowMajorStrides(size)
+        var taps: [(kernel: Int, input: Int)] = [(0, 0)]
+        for axis in input.indices {
+            taps = taps.flatMap { partial in
+                self.taps(output: index[axis], axis: axis, input: input).map {
+                    (partial.kernel + $0.tap * kernelStrides[axis], partial.input + $0.position * inStrides[axis])
+                }
+            }
+        }
+        return taps
+    }
+
+    /// `strides`, `padding` and `dilation_rate` for a Keras call, where not Keras's defaults.
+    var kerasArguments: [String] {
+        var args: [String] = []
+        if strides.contains(where: { $0 != 1 }) { args.append("strides=\(Python.tuple(strides))") }
+        if padding != .valid { args.append("padding=\(Python.string(padding.rawValue))") }
+        if dilation.contains(where: { $0 != 1 }) { args.append("dilation_rate=\(Python.tuple(dilation))") }
+        return args
+    }
+
     func taps(output o: Int, axis: Int, input: [Int]) -> [(tap: Int, position: Int)] {
         let start = o * strides[axis] - padBefore(input)[axis]
         return (0..<size[axis]).compactMap { j in
@@ -92,6 +116,21 @@ func readConvWindow(_ config: MappingReader, rank: Int, allowsCausal: Bool, diag
     }
     guard let kernelSize, let strides, let dilation, let padding else { return nil }
     return SpatialWindow(size: kernelSize, strides: strides, dilation: dilation, padding: padding)
+}
+
+/// A convolution's input: at least Keras's `min_ndim` (its message), and exactly (batch, spatial
+/// axes..., channels) for Kiln's kernels.
+func checkConvInput(_ inputShape: [Int], kerasClass: String, rank: Int, name: String, at location: SourceLocation,
+                    diagnostics: DiagnosticEngine) -> Bool {
+    guard inputShape.count >= rank + 1 else {
+        diagnostics.error(rankMismatch(name, expected: rank + 2, min: true, inputShape: inputShape), at: location)
+        return false
+    }
+    guard inputShape.count == rank + 1 else {
+        diagnostics.error("Kiln's \(kerasClass) takes inputs of shape (batch, \(rank == 1 ? "steps" : "spatial axes"), channels): expected ndim=\(rank + 2), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))", at: location)
+        return false
+    }
+    return true
 }
 
 /// Keras's "missing N required positional argument(s)" for a layer's required arguments.
