@@ -75,6 +75,55 @@ public enum KilnDriver {
         return (lines + ["}"]).joined(separator: "\n") + "\n"
     }
 
+    /// The layer graph as an SVG picture, like `keras.utils.plot_model(show_shapes=True)`: one box
+    /// per node (name and class, output shape, parameters), rows by depth from the input, and an
+    /// arrow per input read, labelled with the shape it carries.
+    public static func svg(for graph: ModelGraph) -> String {
+        let count = graph.layers.count + 1  // node 0 is the input
+        func node(_ input: Int) -> Int { input + 1 }
+        var depth = [Int](repeating: 0, count: count)
+        for (index, layer) in graph.layers.enumerated() {
+            depth[index + 1] = (layer.inputs.map { depth[node($0)] }.max() ?? -1) + 1
+        }
+        var column = [Int](repeating: 0, count: count), perRow: [Int: Int] = [:]
+        for index in 0..<count {
+            column[index] = perRow[depth[index], default: 0]
+            perRow[depth[index], default: 0] += 1
+        }
+        let boxWidth = 300.0, boxHeight = 56.0, gapX = 40.0, gapY = 48.0, margin = 20.0
+        let widest = Double(perRow.values.max() ?? 1), rows = Double((depth.max() ?? 0) + 1)
+        var svg = SVGDocument(width: 2 * margin + widest * boxWidth + (widest - 1) * gapX, height: 2 * margin + rows * boxHeight + (rows - 1) * gapY)
+        func origin(_ index: Int) -> (x: Double, y: Double) {
+            let inRow = Double(perRow[depth[index]]!)
+            let rowWidth = inRow * boxWidth + (inRow - 1) * gapX
+            return ((svg.width - rowWidth) / 2 + Double(column[index]) * (boxWidth + gapX), margin + Double(depth[index]) * (boxHeight + gapY))
+        }
+        for (index, layer) in graph.layers.enumerated() {
+            for input in layer.inputs {
+                let from = origin(node(input)), to = origin(index + 1)
+                let shape = input < 0 ? graph.inputShape : graph.layers[input].outputShape
+                svg.line(x1: from.x + boxWidth / 2, y1: from.y + boxHeight, x2: to.x + boxWidth / 2, y2: to.y, arrow: true, className: "edge")
+                svg.text(kerasShapeText(shape), x: (from.x + to.x) / 2 + boxWidth / 2 + 6, y: (from.y + boxHeight + to.y) / 2 + 4,
+                         size: 10, anchor: "start", className: "shape")
+            }
+        }
+        for index in 0..<count {
+            let (x, y) = origin(index)
+            let lines: [String]
+            if index == 0 {
+                lines = ["\(graph.inputName) (InputLayer)", kerasShapeText(graph.inputShape)]
+            } else {
+                let layer = graph.layers[index - 1]
+                lines = ["\(layer.name) (\(layer.op.kerasClass))" + (layer.trainable ? "" : ", frozen"),
+                         kerasShapeText(layer.outputShape) + (layer.paramCount > 0 ? " · \(groupedThousands(layer.paramCount)) params" : "")]
+            }
+            svg.rect(x: x, y: y, width: boxWidth, height: boxHeight, fill: index == 0 ? "#eef3fb" : "#fdf6e3", className: "node")
+            svg.text(lines[0], x: x + boxWidth / 2, y: y + 23, size: 13, weight: "bold")
+            svg.text(lines[1], x: x + boxWidth / 2, y: y + 42, size: 11)
+        }
+        return svg.text
+    }
+
     /// Models generated together (one C target, or specs/) link into one binary, and their C
     /// symbols are the model name in lower case (`seed_forward`): names equal but for case
     /// are reported at the later one.

@@ -4,6 +4,10 @@ import Foundation
 public struct History: Sendable {
     public var epoch: [Int] = []
     public var history: [String: [Double]] = [:]
+    public init(epoch: [Int] = [], history: [String: [Double]] = [:]) {
+        self.epoch = epoch
+        self.history = history
+    }
 }
 
 /// What evaluate() returns: the loss and each compiled metric by the name the spec used.

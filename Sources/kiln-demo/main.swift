@@ -77,6 +77,9 @@ do {
     // As Keras 3: the best weights come back at the end of fit, stopped early or not.
     let stoppedText = stopping.stoppedEpoch > 0 ? "stopped after epoch \(epochsRun) of 30" : "did not stop (all 30 epochs ran)"
     print("EarlyStopping (val_loss, patience 5) \(stoppedText) and restored the weights of the best epoch, \(stopping.bestEpoch + 1)")
+    let plotURL = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-demo-digits-history.svg")
+    try digitsHistory.writeSVG(to: plotURL, title: "DigitsClassifier: loss and accuracy per epoch")
+    print("wrote the training curves (History.svg) to \(plotURL.path)")
     let digitsResult = try classifier.evaluate(x: test.x, y: test.y)
     let digitsAccuracy = accuracy(try classifier.predict(test.x), labels: test.y)
     print("test: loss \(fmt(digitsResult.loss)), accuracy \(fmt(digitsResult["accuracy"] ?? .nan)) (from predict(): \(fmt(digitsAccuracy)))")

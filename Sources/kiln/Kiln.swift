@@ -83,11 +83,15 @@ extension Kiln {
     }
 
     struct Graph: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print each model's layer graph in Graphviz DOT, with shapes and parameter counts.")
+        static let configuration = CommandConfiguration(abstract: "Print each model's layer graph in Graphviz DOT or as an SVG picture, with shapes and parameter counts.")
+        enum Format: String, ExpressibleByArgument, CaseIterable { case dot, svg }
         @OptionGroup var options: SpecOptions
+        @Option(help: "dot (Graphviz) or svg (a picture, like keras.utils.plot_model(show_shapes=True)).") var format: Format = .dot
 
         func run() throws {
-            try options.forEachGraph { _, graph in print(KilnDriver.dot(for: graph), terminator: "") }
+            try options.forEachGraph { _, graph in
+                print(format == .dot ? KilnDriver.dot(for: graph) : KilnDriver.svg(for: graph), terminator: "")
+            }
         }
     }
 

@@ -23,6 +23,9 @@ accuracy="$(sed -n 's/^test accuracy: //p' <<<"$out")"
 python3 -c "import sys; a = float('$accuracy'); sys.exit(0 if a >= $bar else 'end-to-end: accuracy %s is under the bar $bar' % a)"
 grep -q '^|state| *mean| *n|$' <<<"$out" || { echo "end-to-end: the pipeline's show() table is missing" >&2; exit 1; }
 grep -q '^WA 3.0 1$' <<<"$out" || { echo "end-to-end: the pipeline's rows are wrong" >&2; exit 1; }
+grep -q '<polyline' history.svg || { echo "end-to-end: the app's history.svg has no curve" >&2; exit 1; }
+picture="$(swift run -c release kiln graph --format svg Sources/MyKernels/IrisNet.model.yaml)"
+grep -q '(Dense)</text>' <<<"$picture" || { echo "end-to-end: kiln graph --format svg drew no layer" >&2; exit 1; }
 swift run -c release kiln check Sources/MyKernels/IrisNet.model.yaml
 # Several specs in one C target, built from clean plugin outputs: the umbrella source includes
 # every model's header, so a build that ordered its commands by luck fails here (the plugin that
