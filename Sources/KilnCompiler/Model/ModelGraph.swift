@@ -29,30 +29,33 @@ public struct ModelGraph: Sendable {
     public var nonTrainableParamCount: Int { paramCount - trainableParamCount }
 
     /// The Keras `summary()` rows.
-    /// A nested model's nodes (consecutive, one group) make one row: its name and class, its last
-    /// node's shape, the sum of their parameters; the nodes outside it read it by that name.
-    public var layerInfos: [LayerInfo] {
-        func rowName(_ index: Int) -> String { index < 0 ? inputName : layers[index].group?.name ?? layers[index].name }
-        var rows: [LayerInfo] = []
+    /// The layers as Keras lists them: one item per node, a nested model's nodes (consecutive,
+    /// one group) as one item.
+    public var items: [(range: ClosedRange<Int>, group: LayerGroup?)] {
+        var items: [(range: ClosedRange<Int>, group: LayerGroup?)] = []
         var index = 0
         while index < layers.count {
-            let layer = layers[index]
-            guard let group = layer.group else {
-                rows.append(LayerInfo(name: layer.name, type: layer.op.kerasClass, outputShape: layer.outputShape, params: layer.paramCount,
-                                      trainable: layer.trainable,
-                                      connectedTo: isFunctional ? layer.inputs.map { "\(rowName($0))[0][0]" } : []))
-                index += 1
-                continue
-            }
             var end = index
-            while end + 1 < layers.count, layers[end + 1].group == group { end += 1 }
-            let members = layers[index...end]
-            rows.append(LayerInfo(name: group.name, type: group.kerasClass, outputShape: layers[end].outputShape,
-                                  params: saturatingSum(members.map(\.paramCount)), trainable: members.contains(where: \.trainable),
-                                  connectedTo: isFunctional ? layer.inputs.map { "\(rowName($0))[0][0]" } : []))
+            if let group = layers[index].group {
+                while end + 1 < layers.count, layers[end + 1].group == group { end += 1 }
+            }
+            items.append((index...end, layers[index].group))
             index = end + 1
         }
-        return rows
+        return items
+    }
+
+    /// A nested model's row: its name and class, its last node's shape, the sum of their
+    /// parameters; the nodes outside it read it by that name.
+    public var layerInfos: [LayerInfo] {
+        func rowName(_ index: Int) -> String { index < 0 ? inputName : layers[index].group?.name ?? layers[index].name }
+        return items.map { item in
+            let first = layers[item.range.lowerBound], members = layers[item.range]
+            return LayerInfo(name: item.group?.name ?? first.name, type: item.group?.kerasClass ?? first.op.kerasClass,
+                             outputShape: layers[item.range.upperBound].outputShape, params: saturatingSum(members.map(\.paramCount)),
+                             trainable: members.contains(where: \.trainable),
+                             connectedTo: isFunctional ? first.inputs.map { "\(rowName($0))[0][0]" } : [])
+        }
     }
 
     /// A functional model's InputLayer row, and whether its graph is a chain (each node reads the one above).

@@ -192,32 +192,18 @@ public struct KerasRenderer {
         return out
     }
 
+    /// A layer's Keras call; a nested model's node leaves freezing to its model (`nested<i>.trainable`).
     func layerCall(_ node: LayerNode) -> String {
         var args = node.op.kerasArguments(node)
         args.append("name=\(Python.string(node.name))")
-        if !node.trainable { args.append("trainable=False") }
+        if !node.trainable && node.group == nil { args.append("trainable=False") }
         return "layers.\(node.op.kerasClass)(\(args.joined(separator: ", ")))"
-    }
-
-    /// The graph's layers in order, a nested model's nodes (`- Model:`) as one item: its range.
-    var items: [(range: ClosedRange<Int>, group: LayerGroup?)] {
-        var items: [(range: ClosedRange<Int>, group: LayerGroup?)] = []
-        var index = 0
-        while index < graph.layers.count {
-            var end = index
-            if let group = graph.layers[index].group {
-                while end + 1 < graph.layers.count, graph.layers[end + 1].group == group { end += 1 }
-            }
-            items.append((index...end, graph.layers[index].group))
-            index = end + 1
-        }
-        return items
     }
 
     /// A nested model as a keras.Model of its own, built before the outer one (`nested<i>`,
     /// i its first node), frozen as its use says.
     func nestedModels(into c: inout CodePrinter) {
-        for item in items {
+        for item in graph.items {
             guard let group = item.group else { continue }
             let first = graph.layers[item.range.lowerBound]
             c.line("x = keras.Input(shape=\(Python.tuple(first.inputShape)))")
@@ -234,22 +220,15 @@ public struct KerasRenderer {
             let node = graph.layers[index]
             let inputs = node.inputs.map(variable)
             let argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
-            c.line("\(variable(index)) = \(node.group == nil ? layerCall(node) : nestedCall(node))(\(argument))")
+            c.line("\(variable(index)) = \(layerCall(node))(\(argument))")
         }
-    }
-
-    /// A nested node's layer call: trainable as its own spec says (the use freezes the whole model).
-    func nestedCall(_ node: LayerNode) -> String {
-        var args = node.op.kerasArguments(node)
-        args.append("name=\(Python.string(node.name))")
-        return "layers.\(node.op.kerasClass)(\(args.joined(separator: ", ")))"
     }
 
     func sequentialModel(into c: inout CodePrinter) {
         nestedModels(into: &c)
         c.block("model = keras.Sequential([", closer: "], name=\(Python.string(graph.name)))") { c in
             c.line("keras.Input(shape=\(Python.tuple(graph.inputShape))),")
-            for item in items {
+            for item in graph.items {
                 c.line(item.group == nil ? "\(layerCall(graph.layers[item.range.lowerBound]))," : "nested\(item.range.lowerBound),")
             }
         }
@@ -260,7 +239,7 @@ public struct KerasRenderer {
         nestedModels(into: &c)
         c.line("x = keras.Input(shape=\(Python.tuple(graph.inputShape)), name=\(Python.string(graph.inputName)))")
         func variable(_ index: Int) -> String { index < 0 ? "x" : "n\(index)" }
-        for item in items {
+        for item in graph.items {
             if item.group != nil {
                 let first = graph.layers[item.range.lowerBound]
                 c.line("n\(item.range.upperBound) = nested\(item.range.lowerBound)(\(variable(first.inputs[0])))")

@@ -98,17 +98,12 @@ public struct SwiftRenderer {
     }
 
     func signature() -> String {
-        var parts = ["Input \(kerasShape(graph.inputShape))"]
-        for (index, node) in graph.layers.enumerated() {
-            if let group = node.group {
-                if index == 0 || graph.layers[index - 1].group != group {
-                    parts.append("\(Identifiers.commentText(group.name)) (\(Identifiers.commentText(group.spec))\(node.trainable ? "" : ", frozen"))")
-                }
-            } else {
-                parts.append(node.op.signature(node))
-            }
+        let parts = graph.items.map { item in
+            let node = graph.layers[item.range.lowerBound]
+            return item.group.map { "\(Identifiers.commentText($0.name)) (\(Identifiers.commentText($0.spec))\(node.trainable ? "" : ", frozen"))" }
+                ?? node.op.signature(node)
         }
-        return parts.joined(separator: " -> ")
+        return (["Input \(kerasShape(graph.inputShape))"] + parts).joined(separator: " -> ")
     }
 
     func ints(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }
