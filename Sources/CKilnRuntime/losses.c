@@ -139,3 +139,8 @@ float kiln_sparse_categorical_crossentropy_loss(float *dpred, const float *pred,
     }
     return (float)(total / rows);
 }
+
+// x (count) *= factor: an output's loss gradient by its loss weight
+void kiln_scale(float *x, int64_t count, float factor) {
+    for (int64_t i = 0; i < count; i++) x[i] *= factor;
+}

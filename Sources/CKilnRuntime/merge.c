@@ -76,3 +76,17 @@ void kiln_concat_backward(float *const *dinputs, const float *dout, const int *w
         }
     }
 }
+
+void kiln_split_columns(float *const *outs, const float *inp, const int *widths, int k, int64_t rows) {
+    // inp (rows, sum of widths) -> outs[i] (rows, widths[i]): a model's packed inputs or targets
+    int total = 0;
+    for (int i = 0; i < k; i++) total += widths[i];
+    for (int64_t r = 0; r < rows; r++) {
+        const float *x = inp + r * total;
+        for (int i = 0; i < k; i++) {
+            float *y = outs[i] + r * widths[i];
+            for (int v = 0; v < widths[i]; v++) y[v] = x[v];
+            x += widths[i];
+        }
+    }
+}

@@ -26,12 +26,16 @@ public struct ModelDescriptor: Sendable {
     public var adaptations: [Adaptation]
     /// A functional model's input (keras.Model: summary() has its InputLayer row).
     public var functionalInput: FunctionalInput?
+    /// Several inputs or outputs (nil: one of each, as the fields above say). x and y are then
+    /// packed per sample, input after input and output after output; `inputShape` is the
+    /// packed x's and `outputShape` the first output's.
+    public var io: ModelIO?
 
     public init(name: String, specPath: String, inputShape: [Int], outputShape: [Int], batchSize: Int,
                 paramCount: Int, slotsPerParam: Int, activationCount: Int, outputOffset: Int,
                 layers: [LayerInfo], weights: [WeightInfo], loss: LossKind, metrics: [MetricKind],
                 metricNames: [String]? = nil, optimizer: OptimizerConfig, epochs: Int = 1, validationSplit: Double = 0,
-                adaptations: [Adaptation] = [], functionalInput: FunctionalInput? = nil) {
+                adaptations: [Adaptation] = [], functionalInput: FunctionalInput? = nil, io: ModelIO? = nil) {
         self.name = name; self.specPath = specPath; self.inputShape = inputShape
         self.outputShape = outputShape; self.batchSize = batchSize; self.paramCount = paramCount
         self.slotsPerParam = slotsPerParam; self.activationCount = activationCount
@@ -41,6 +45,7 @@ public struct ModelDescriptor: Sendable {
         self.epochs = epochs; self.validationSplit = validationSplit
         self.adaptations = adaptations
         self.functionalInput = functionalInput
+        self.io = io
     }
 
     public var inputSize: Int { inputShape.reduce(1, *) }
@@ -54,6 +59,43 @@ public struct FunctionalInput: Sendable, Equatable {
     public var name: String
     public var chain: Bool
     public init(name: String, chain: Bool) { self.name = name; self.chain = chain }
+}
+
+/// The inputs and outputs of a model that has several: Keras's names, shapes, and each
+/// output's loss, loss weight and metrics, where its values and its last loss are in `acts`.
+public struct ModelIO: Sendable, Equatable {
+    public struct Input: Sendable, Equatable {
+        public var name: String
+        public var shape: [Int]
+        public var size: Int { shape.reduce(1, *) }
+        public init(name: String, shape: [Int]) { self.name = name; self.shape = shape }
+    }
+    public struct Output: Sendable, Equatable {
+        public var name: String          // the output node's name: logs are `<name>_loss`, `<name>_<metric>`
+        public var shape: [Int]
+        public var offset: Int           // (batchSize, shape) at acts + offset
+        public var loss: LossKind
+        public var lossWeight: Double
+        public var metrics: [MetricKind]
+        public var metricNames: [String]
+        public var size: Int { shape.reduce(1, *) }
+        /// Values per sample of its targets: class ids for sparse crossentropy.
+        public var targetSize: Int {
+            if case .sparseCategoricalCrossentropy = loss { return 1 }
+            return size
+        }
+        public init(name: String, shape: [Int], offset: Int, loss: LossKind, lossWeight: Double, metrics: [MetricKind], metricNames: [String]) {
+            self.name = name; self.shape = shape; self.offset = offset; self.loss = loss; self.lossWeight = lossWeight
+            self.metrics = metrics; self.metricNames = metricNames
+        }
+    }
+    public var inputs: [Input]
+    public var outputs: [Output]
+    /// Each output's loss of the last pass (outputs.count floats) at acts + lossesOffset.
+    public var lossesOffset: Int
+    public init(inputs: [Input], outputs: [Output], lossesOffset: Int) {
+        self.inputs = inputs; self.outputs = outputs; self.lossesOffset = lossesOffset
+    }
 }
 
 /// A Normalization layer that `adapt` fits: where its input is, and where its statistics go.

@@ -7,10 +7,11 @@
 /// `iteration` (int64) and `learning_rate`.
 /// `input`: a functional model's input (keras.Model): an InputLayer row first; unless the graph
 /// is a chain (Keras's "sequential-like"), a fourth column, "Connected to" (widths 21/19/12/19).
+/// `connected`: that column regardless (a model of several inputs, its InputLayer rows in `layers`).
 public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams: Int, nonTrainableParams: Int,
                          int64NonTrainable: Int = 0, optimizerParams: Int? = nil,
-                         input: (name: String, shape: [Int], chain: Bool)? = nil) -> String {
-    let connected = input.map { !$0.chain } ?? false
+                         input: (name: String, shape: [Int], chain: Bool)? = nil, connected: Bool? = nil) -> String {
+    let connected = connected ?? input.map { !$0.chain } ?? false
     let widths = connected ? [21, 19, 12, 19] : [33, 24, 15]
     func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
         left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle) + right

@@ -142,7 +142,8 @@ open class KilnModel {
                             trainableParams: trainable, nonTrainableParams: descriptor.paramCount - trainable,
                             int64NonTrainable: descriptor.weights.filter { $0.isInt64 && !$0.trainable }.reduce(0) { $0 + $1.count },
                             optimizerParams: iterations > 0 ? descriptor.slotsPerParam * trainable + 2 : nil,
-                            input: descriptor.functionalInput.map { ($0.name, descriptor.inputShape, $0.chain) })
+                            input: descriptor.functionalInput.map { ($0.name, descriptor.inputShape, $0.chain) },
+                            connected: descriptor.io != nil ? true : nil)
     }
 
     /// Safetensors with Keras's weight paths (`dense/kernel`), written atomically.
@@ -178,6 +179,7 @@ open class KilnModel {
 
     /// Values per sample of y: class ids for sparse crossentropy, else the output size.
     var targetSize: Int {
+        if let io = descriptor.io { return io.outputs.reduce(0) { $0 + $1.targetSize } }
         if case .sparseCategoricalCrossentropy = descriptor.loss { return 1 }
         return descriptor.outputSize
     }
@@ -203,7 +205,7 @@ open class KilnModel {
             if let bad = y.scalars.firstIndex(where: { !$0.isFinite }) {
                 throw KilnError("y: sample \(bad / max(1, y.sampleSize)) holds a non-finite value \(y.scalars[bad])")
             }
-            if case .sparseCategoricalCrossentropy = descriptor.loss,
+            if descriptor.io == nil, case .sparseCategoricalCrossentropy = descriptor.loss,
                let bad = y.scalars.firstIndex(where: { $0 < 0 || Int($0) >= descriptor.outputSize || $0 != $0.rounded() }) {
                 throw KilnError("y: sample \(bad) has label \(y.scalars[bad]), expected a class index in [0, \(descriptor.outputSize))")
             }
@@ -222,6 +224,15 @@ open class KilnModel {
     public func fit(x: Tensor, y: Tensor, epochs: Int? = nil, batchSize: Int? = nil, validationSplit: Double? = nil,
                     validationData: (x: Tensor, y: Tensor)? = nil, shuffle: Bool = true, callbacks: [Callback] = [],
                     verbose: Verbosity = .auto) throws -> History {
+        try requireOneInputAndOutput()
+        return try fitPacked(x: x, y: y, epochs: epochs, batchSize: batchSize, validationSplit: validationSplit,
+                             validationData: validationData, shuffle: shuffle, callbacks: callbacks, verbose: verbose)
+    }
+
+    /// fit on x and y as the kernels take them: for several inputs or outputs, packed per sample.
+    func fitPacked(x: Tensor, y: Tensor, epochs: Int?, batchSize: Int?, validationSplit: Double?,
+                   validationData: (x: Tensor, y: Tensor)?, shuffle: Bool, callbacks: [Callback],
+                   verbose: Verbosity) throws -> History {
         let epochs = epochs ?? descriptor.epochs
         // As in Keras, validation_data overrides validation_split.
         let validationSplit = validationData == nil ? validationSplit ?? descriptor.validationSplit : 0
@@ -271,9 +282,9 @@ open class KilnModel {
             let (lossSum, seen, metrics) = (epochTotals.lossSum, epochTotals.seen, epochTotals.metrics)
             var logs: [(String, Double)] = [("loss", lossSum / Double(max(seen, 1)))] + metrics.values
             if let validation {
-                let result = try evaluate(x: validation.x, y: validation.y)
+                let result = try evaluatePacked(x: validation.x, y: validation.y, batchSize: nil)
                 logs.append(("val_loss", result.loss))
-                logs += descriptor.metricNames.compactMap { name in result[name].map { ("val_" + name, $0) } }
+                logs += epochTotals.metrics.names.compactMap { name in result[name].map { ("val_" + name, $0) } }
             }
             if verbose != .silent { progress.finish(logs: logs) }
             history.epoch.append(epoch)
@@ -304,7 +315,7 @@ open class KilnModel {
                     xStage: UnsafeMutablePointer<Float>, yStage: UnsafeMutablePointer<Float>,
                     progress: inout ProgressLine, totals: inout EpochTotals) {
         let inputSize = Int64(descriptor.inputSize), ySize = Int64(targetSize)
-        let output = state.pointee.acts + descriptor.outputOffset
+        let acts = UnsafePointer(state.pointee.acts!)
         let trainStep = kernels.trainStep
         var step = 0
         for start in stride(from: 0, to: count, by: batch) {
@@ -314,7 +325,7 @@ open class KilnModel {
             let loss = trainStep(state, xStage, yStage, Int32(n))
             totals.lossSum += Double(loss) * Double(n)
             totals.seen += n
-            totals.metrics.add(output: output, y: yStage, rows: n)
+            totals.metrics.add(acts: acts, y: yStage, rows: n)
             step += 1
             progress.update(step: step, logs: [("loss", totals.lossSum / Double(totals.seen))] + totals.metrics.values)
         }
@@ -322,6 +333,11 @@ open class KilnModel {
 
     /// Loss (with regularization) and metrics over all samples, in inference mode.
     public func evaluate(x: Tensor, y: Tensor, batchSize: Int? = nil) throws -> EvaluationResult {
+        try requireOneInputAndOutput()
+        return try evaluatePacked(x: x, y: y, batchSize: batchSize)
+    }
+
+    func evaluatePacked(x: Tensor, y: Tensor, batchSize: Int?) throws -> EvaluationResult {
         let batch = try check(x: x, y: y, batchSize: batchSize)
         var lossSum = 0.0
         var metrics = MetricAccumulators(descriptor: descriptor)
@@ -333,7 +349,7 @@ open class KilnModel {
                     kernels.forward(state, xs.baseAddress! + start * inputSize, Int32(n), 0)
                     let loss = kernels.loss(state, ys.baseAddress! + start * ySize, Int32(n))
                     lossSum += Double(loss) * Double(n)
-                    metrics.add(output: state.pointee.acts + descriptor.outputOffset, y: ys.baseAddress! + start * ySize, rows: n)
+                    metrics.add(acts: state.pointee.acts, y: ys.baseAddress! + start * ySize, rows: n)
                 }
             }
         }
@@ -342,6 +358,7 @@ open class KilnModel {
 
     /// Outputs of shape [samples] + outputShape, in inference mode (dropout off).
     public func predict(_ x: Tensor, batchSize: Int? = nil) throws -> Tensor {
+        try requireOneInputAndOutput()
         let batch = try check(x: x, y: nil, batchSize: batchSize)
         let inputSize = descriptor.inputSize, outputSize = descriptor.outputSize
         var out = [Float](repeating: 0, count: x.count * outputSize)
@@ -361,6 +378,11 @@ open class KilnModel {
     /// statistics in its spec, in layer order: each layer's mean and (population) variance per
     /// feature, over the values that reach it from `x` (earlier layers already adapted).
     public func adapt(_ x: Tensor) throws {
+        try requireOneInputAndOutput()
+        try adaptPacked(x)
+    }
+
+    func adaptPacked(_ x: Tensor) throws {
         guard !descriptor.adaptations.isEmpty else {
             throw KilnError("\(descriptor.name) has no Normalization layer to adapt (statistics given in the spec are fixed)")
         }
@@ -402,6 +424,8 @@ open class KilnModel {
     }
 
     /// The loss (with regularization) of one batch in inference mode: for gradient checks.
+    /// (These batch-level calls take x and y as the kernels do: packed per sample for a model
+    /// of several inputs or outputs.)
     public func loss(x: Tensor, y: Tensor) throws -> Float {
         _ = try check(x: x, y: y, batchSize: x.count)
         kernels.forward(state, x.scalars, Int32(x.count), 0)

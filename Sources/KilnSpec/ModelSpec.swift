@@ -10,7 +10,10 @@ public struct Located<Value: Sendable>: Sendable {
 public struct ModelSpec: Sendable {
     public var file: String
     public var name: Located<String>
+    /// The first (or only) input.
     public var input: InputSpec
+    /// Every input, in keras.Model(inputs=[...])'s order: `inputs: [{name: a, shape: [4]}, ...]`.
+    public var inputs: [InputSpec]
     public var layers: [LayerSpec]
     /// `outputs: [out]`: the nodes the model returns (a functional model); nil for the last one.
     public var outputs: [Located<String>]?
@@ -42,10 +45,35 @@ public struct LayerSpec: Sendable {
 /// `compile:` with Keras's names. Strings are checked by the compiler, which knows the options.
 public struct CompileSpec: Sendable {
     public var optimizer: OptimizerSpec
+    /// One loss for every output (`loss: mse`); nil when the spec gives one per output.
     public var loss: Located<String>?
     public var lossFromLogits: Bool
     public var metrics: [Located<String>]
     public var location: SourceLocation
+    /// `loss: {reg: mse, cls: binary_crossentropy}` or `loss: [mse, binary_crossentropy]`.
+    public var outputLosses: PerOutput<LossSpec>?
+    /// `loss_weights: {reg: 1.0, cls: 0.5}` or `[1.0, 0.5]`.
+    public var lossWeights: PerOutput<Located<Double>>?
+    /// `metrics: {cls: [accuracy]}` or `[[mae], [accuracy]]`.
+    public var outputMetrics: PerOutput<[Located<String>]>?
+}
+
+public struct LossSpec: Sendable {
+    public var name: Located<String>
+    public var fromLogits: Bool
+    public init(name: Located<String>, fromLogits: Bool) { self.name = name; self.fromLogits = fromLogits }
+}
+
+/// A compile argument given per output, as Keras takes a dict keyed by output name or a list
+/// in the outputs' order.
+public struct PerOutput<Value: Sendable>: Sendable {
+    /// `key`: the output's name, nil in the list form.
+    public var entries: [(key: Located<String>?, value: Value)]
+    public var location: SourceLocation
+    public var byName: Bool { entries.first?.key != nil }
+    public init(entries: [(key: Located<String>?, value: Value)], location: SourceLocation) {
+        self.entries = entries; self.location = location
+    }
 }
 
 /// `optimizer: Adam` or `optimizer: {SGD: {learning_rate: 0.1, momentum: 0.9}}`.

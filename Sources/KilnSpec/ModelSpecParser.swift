@@ -1,7 +1,7 @@
 /// YAML tree -> `ModelSpec`: the document's structure and value types. Names of layers,
 /// activations, losses and optimizers are left to the compiler, which knows the options.
 public enum ModelSpecParser {
-    static let topLevelKeys = ["model", "description", "input", "layers", "outputs", "compile", "fit", "expect"]
+    static let topLevelKeys = ["model", "description", "input", "inputs", "layers", "outputs", "compile", "fit", "expect"]
 
     /// Parses one spec; every problem goes to `diagnostics`, nil if any was an error.
     public static func parse(_ text: String, file: String, diagnostics: DiagnosticEngine) -> ModelSpec? {
@@ -18,17 +18,17 @@ public enum ModelSpecParser {
         let top = MappingReader(root, context: "model spec", diagnostics: diagnostics)
         let name = requiredString(top, "model", at: root.location, diagnostics: diagnostics)
         _ = top.string("description")
-        let input = parseInput(top, at: root.location, diagnostics: diagnostics)
+        let inputs = parseInputs(top, at: root.location, diagnostics: diagnostics)
         let layers = parseLayers(top, at: root.location, diagnostics: diagnostics)
         let outputs = parseOutputs(top, diagnostics: diagnostics)
         let compile = parseCompile(top, at: root.location, diagnostics: diagnostics)
         let fit = parseFit(top, at: root.location, diagnostics: diagnostics)
         let expect = parseExpect(top, diagnostics: diagnostics)
         top.finish(allowed: topLevelKeys)
-        guard diagnostics.errors.count == errorsBefore, let name, let input, let layers, let compile, let fit, let expect else {
+        guard diagnostics.errors.count == errorsBefore, let name, let inputs, let layers, let compile, let fit, let expect else {
             return nil
         }
-        return ModelSpec(file: file, name: name, input: input, layers: layers, outputs: outputs, compile: compile, fit: fit, expect: expect)
+        return ModelSpec(file: file, name: name, input: inputs[0], inputs: inputs, layers: layers, outputs: outputs, compile: compile, fit: fit, expect: expect)
     }
 
     /// `outputs: out` or `outputs: [out]`.
@@ -61,12 +61,30 @@ public enum ModelSpecParser {
         return reader.string(key).map { Located($0, at: node.location) }
     }
 
-    static func parseInput(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> InputSpec? {
+    /// `input: {shape: [4]}`, or `inputs:` a list of them (keras.Model(inputs=[a, b])).
+    static func parseInputs(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> [InputSpec]? {
+        if let node = top["inputs"] {
+            if top["input"] != nil {
+                diagnostics.error("give either 'input' (one) or 'inputs' (a list), not both", at: node.location)
+                return nil
+            }
+            guard let items = node.sequence("inputs", in: diagnostics) else { return nil }
+            guard !items.isEmpty else {
+                diagnostics.error("expected at least one input in 'inputs', e.g. inputs: [{name: a, shape: [4]}]", at: node.location)
+                return nil
+            }
+            let inputs = items.map { parseInput($0, diagnostics: diagnostics) }
+            return inputs.contains { $0 == nil } ? nil : inputs.compactMap { $0 }
+        }
         guard let node = top["input"] else {
-            if top.hasMisspelling(of: "input") { return nil }
+            if top.hasMisspelling(of: "input") || top.hasMisspelling(of: "inputs") { return nil }
             diagnostics.error("missing required key 'input' (the shape of one sample, as keras.Input(shape=...)), e.g. input: {shape: [128]}", at: location)
             return nil
         }
+        return parseInput(node, diagnostics: diagnostics).map { [$0] }
+    }
+
+    static func parseInput(_ node: YAMLNode, diagnostics: DiagnosticEngine) -> InputSpec? {
         guard node.mapping("input", in: diagnostics) != nil else { return nil }
         let reader = MappingReader(node, context: "input", diagnostics: diagnostics)
         defer { reader.finish(allowed: ["shape", "name", "dtype"]) }
@@ -189,7 +207,7 @@ public enum ModelSpecParser {
         }
         guard node.mapping("compile", in: diagnostics) != nil else { return nil }
         let reader = MappingReader(node, context: "compile", diagnostics: diagnostics)
-        defer { reader.finish(allowed: ["optimizer", "loss", "metrics"]) }
+        defer { reader.finish(allowed: ["optimizer", "loss", "loss_weights", "metrics"]) }
         var ok = true
         // Keras's compile() defaults to optimizer="rmsprop".
         var optimizer = OptimizerSpec(name: Located("rmsprop", at: node.location), config: nil)
@@ -200,14 +218,17 @@ public enum ModelSpecParser {
         }
         var loss: Located<String>?
         var fromLogits = false
+        var outputLosses: PerOutput<LossSpec>?
         if let lossNode = reader["loss"] {
-            if let named = namedWithConfig(lossNode, "loss", diagnostics: diagnostics) {
-                loss = named.name
-                if let config = named.config {
-                    let args = MappingReader(config, context: named.name.value, diagnostics: diagnostics)
-                    fromLogits = args.bool("from_logits") ?? false
-                    args.finish(allowed: ["from_logits"])
-                }
+            if let perOutput = perOutput(lossNode, "loss", isSingle: isSingleLoss, diagnostics: diagnostics, value: { node in
+                parseLoss(node, diagnostics: diagnostics)
+            }) {
+                outputLosses = perOutput
+            } else if !isSingleLoss(lossNode) {
+                ok = false
+            } else if let single = parseLoss(lossNode, diagnostics: diagnostics) {
+                loss = single.name
+                fromLogits = single.fromLogits
             } else { ok = false }
         } else {
             if !reader.hasMisspelling(of: "loss") {
@@ -215,16 +236,98 @@ public enum ModelSpecParser {
             }
             ok = false
         }
+        var lossWeights: PerOutput<Located<Double>>?
+        if let weightsNode = reader["loss_weights"] {
+            lossWeights = perOutput(weightsNode, "loss_weights", isSingle: { _ in false }, diagnostics: diagnostics) { item in
+                item.double("loss_weights", in: diagnostics).map { Located($0, at: item.location) }
+            }
+            if lossWeights == nil { ok = false }
+        }
         var metrics: [Located<String>] = []
+        var outputMetrics: PerOutput<[Located<String>]>?
         if let metricsNode = reader["metrics"] {
-            if let items = metricsNode.sequence("metrics", in: diagnostics) {
-                for item in items {
-                    if let name = item.string("metrics", in: diagnostics) { metrics.append(Located(name, at: item.location)) } else { ok = false }
-                }
+            // A flat list of names is for every output; a list of lists or a mapping, per output.
+            let flat: (YAMLNode) -> Bool = { node in
+                guard case let .sequence(items) = node.value else { return false }
+                return items.allSatisfy { if case .scalar = $0.value { true } else { false } }
+            }
+            if flat(metricsNode) {
+                metrics = metricNames(metricsNode, diagnostics: diagnostics) ?? []
+            } else if let perOutput = perOutput(metricsNode, "metrics", isSingle: flat, diagnostics: diagnostics, value: { item in
+                metricNames(item, diagnostics: diagnostics)
+            }) {
+                outputMetrics = perOutput
             } else { ok = false }
         }
         guard ok else { return nil }
-        return CompileSpec(optimizer: optimizer, loss: loss, lossFromLogits: fromLogits, metrics: metrics, location: node.location)
+        return CompileSpec(optimizer: optimizer, loss: loss, lossFromLogits: fromLogits, metrics: metrics, location: node.location,
+                           outputLosses: outputLosses, lossWeights: lossWeights, outputMetrics: outputMetrics)
+    }
+
+    /// `mse`, `{BinaryCrossentropy: {from_logits: true}}` or `{binary_crossentropy: null}`: one
+    /// loss; any other mapping names outputs.
+    static func isSingleLoss(_ node: YAMLNode) -> Bool {
+        switch node.value {
+        case .scalar: return true
+        case let .mapping(pairs):
+            guard pairs.count == 1 else { return false }
+            let config = pairs[0].value
+            if config.scalarKind == .null { return true }
+            guard case let .mapping(arguments) = config.value else { return false }
+            return arguments.allSatisfy { if case let .scalar(key, _) = $0.key.value { key == "from_logits" } else { false } }
+        default: return false
+        }
+    }
+
+    static func parseLoss(_ node: YAMLNode, diagnostics: DiagnosticEngine) -> LossSpec? {
+        guard let named = namedWithConfig(node, "loss", diagnostics: diagnostics) else { return nil }
+        var fromLogits = false
+        if let config = named.config {
+            let args = MappingReader(config, context: named.name.value, diagnostics: diagnostics)
+            fromLogits = args.bool("from_logits") ?? false
+            args.finish(allowed: ["from_logits"])
+        }
+        return LossSpec(name: named.name, fromLogits: fromLogits)
+    }
+
+    static func metricNames(_ node: YAMLNode, diagnostics: DiagnosticEngine) -> [Located<String>]? {
+        if case .scalar = node.value { return node.string("metrics", in: diagnostics).map { [Located($0, at: node.location)] } }
+        guard let items = node.sequence("metrics", in: diagnostics) else { return nil }
+        var names: [Located<String>] = []
+        for item in items {
+            guard let name = item.string("metrics", in: diagnostics) else { return nil }
+            names.append(Located(name, at: item.location))
+        }
+        return names
+    }
+
+    /// A per-output argument: a mapping keyed by output name or a list in the outputs' order;
+    /// nil when `node` is the single form (`isSingle`) or on error (reported).
+    static func perOutput<Value>(_ node: YAMLNode, _ what: String, isSingle: (YAMLNode) -> Bool, diagnostics: DiagnosticEngine,
+                                 value: (YAMLNode) -> Value?) -> PerOutput<Value>? {
+        if isSingle(node) { return nil }
+        var entries: [(key: Located<String>?, value: Value)] = []
+        var ok = true
+        switch node.value {
+        case let .mapping(pairs):
+            for pair in pairs {
+                guard let key = pair.key.string(what, in: diagnostics) else { ok = false; continue }
+                if entries.contains(where: { $0.key?.value == key }) {
+                    diagnostics.error("output '\(key)' appears twice in '\(what)'", at: pair.key.location)
+                    ok = false
+                    continue
+                }
+                if let parsed = value(pair.value) { entries.append((Located(key, at: pair.key.location), parsed)) } else { ok = false }
+            }
+        case let .sequence(items):
+            for item in items {
+                if let parsed = value(item) { entries.append((nil, parsed)) } else { ok = false }
+            }
+        default:
+            diagnostics.error("expected a mapping {output: value} or a list with one entry per output for '\(what)'; received \(node.kindDescription)", at: node.location)
+            return nil
+        }
+        return ok ? PerOutput(entries: entries, location: node.location) : nil
     }
 
     /// `Adam` or `{Adam: {learning_rate: 0.01}}`.

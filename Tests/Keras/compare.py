@@ -68,7 +68,11 @@ def main(root, dumps):
             model.summary()
         if buffer.getvalue() != report["summary"]:
             problems.append("summary() differs:\n" + buffer.getvalue() + "Kiln:\n" + report["summary"])
-        predicted = np.asarray(model.predict(data["x"], verbose=0))
+        split_inputs = getattr(module, "split_inputs", lambda x: x)
+        predicted = model.predict(split_inputs(data["x"]), verbose=0)
+        if isinstance(predicted, list):  # several outputs: packed per sample, as Kiln dumps them
+            predicted = np.concatenate([np.asarray(p).reshape(len(p), -1) for p in predicted], axis=1)
+        predicted = np.asarray(predicted)
         predict_error = relative(load_file(os.path.join(here, "predict.safetensors"))["predict"].reshape(predicted.shape), predicted)
         if predict_error > PREDICT_BOUND:
             problems.append(f"predictions differ by {predict_error:.3g} relative")
@@ -82,7 +86,14 @@ def main(root, dumps):
         if run.returncode != 0:
             problems.append("the Keras program failed:\n" + run.stderr[-2000:])
         else:
-            keras_losses = json.load(open(history))["loss"]
+            keras_history = json.load(open(history))
+            keras_losses = keras_history["loss"]
+            if "history" in report:  # several outputs: each output's loss and metrics, by Keras's names
+                if sorted(report["history"]) != sorted(keras_history):
+                    problems.append(f"History keys differ: Kiln {sorted(report['history'])}, Keras {sorted(keras_history)}")
+                for key in sorted(set(report["history"]) & set(keras_history)):
+                    if relative(report["history"][key], keras_history[key]) > 1e-4:
+                        problems.append(f"History[{key!r}] differs: Kiln {report['history'][key]}, Keras {keras_history[key]}")
             loss_error = relative(report["losses"], keras_losses)
             if len(report["losses"]) != len(keras_losses) or loss_error > LOSS_BOUND:
                 problems.append(f"losses differ: Kiln {report['losses']}, Keras {keras_losses}")

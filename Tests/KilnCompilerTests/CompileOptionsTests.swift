@@ -52,7 +52,7 @@ final class CompileOptionsTests: XCTestCase {
         ]
         for (activation, loss, expected) in fused {
             let model = graph(units: 3, activation: activation, loss: loss, metrics: "[]")
-            XCTAssertEqual(model.map { KernelPlan($0).lossOnLogits }, expected, "\(activation) + \(loss)")
+            XCTAssertEqual(model.map { KernelPlan($0).outputs[0].lossOnLogits }, expected, "\(activation) + \(loss)")
         }
     }
 }

@@ -20,6 +20,8 @@ final class KerasLaneDumpTests: XCTestCase {
         ("DigitsFunctional", { @Sendable in DigitsFunctional(seed: $0) }),
         // A frozen ResNet50 base under a trained head (ResNet50Transfer at the smallest input ResNet50 takes).
         ("RefTransfer32", { @Sendable in RefTransfer32(seed: $0) }),
+        // Two inputs and two outputs: data, targets and predictions packed per sample.
+        ("TwoTowers", { @Sendable in TwoTowers(seed: $0) }),
     ]
 
     func testDumpKilnRuns() throws {
@@ -27,28 +29,34 @@ final class KerasLaneDumpTests: XCTestCase {
             throw XCTSkip("KILN_KERAS_LANE_DIR is not set: the Keras lane (Tests/Keras/run.sh) sets it")
         }
         let root = URL(fileURLWithPath: directory)
-        for (name, make) in Self.models {
+        // KILN_KERAS_LANE_ONLY=A,B: only those models (while working on them).
+        let only = ProcessInfo.processInfo.environment["KILN_KERAS_LANE_ONLY"].map { $0.split(separator: ",").map(String.init) }
+        for (name, make) in Self.models where only?.contains(name) ?? true {
             let graph = try graph(named: name)
             let model = make(11)
             var rng = Gaussian(state: 5)
             // Two full batches and a partial one: the last, smaller batch counts as Keras counts it.
             let rows = graph.batchSize * 2 + max(1, graph.batchSize / 2)
-            let x = Tensor(shape: [rows] + graph.inputShape, scalars: rng.array(rows * graph.inputShape.reduce(1, *)).map(Float.init))
-            let sparse: Bool = { if case .sparseCategoricalCrossentropy = graph.loss { true } else { false } }()
-            let y = Tensor(shape: sparse ? [rows] : [rows] + graph.outputShape, scalars: targets(for: graph, rows: rows, rng: &rng).map(Float.init))
-            if !model.descriptor.adaptations.isEmpty { try model.adapt(x) }
+            let xs = graph.inputs.map { input in Tensor(shape: [rows] + input.shape, scalars: rng.array(rows * input.size).map(Float.init)) }
+            let ys = graph.outputs.map { output in
+                let head = graph.heads(output)
+                let sparse: Bool = { if case .sparseCategoricalCrossentropy = output.loss { true } else { false } }()
+                return Tensor(shape: sparse ? [rows] : [rows] + head.outputShape, scalars: targets(for: head, rows: rows, rng: &rng).map(Float.init))
+            }
+            let x = packRows(xs), y = packRows(ys)
+            if !model.descriptor.adaptations.isEmpty { try model.adapt(xs) }
             let out = root.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             try SafeTensors.write([("x", x), ("y", y)], to: out.appendingPathComponent("data.safetensors"))
             try model.saveWeights(to: out.appendingPathComponent("init.safetensors"))
             let summary = model.summary()
-            let predictions = try model.predict(x)
+            let predictions = packRows(try model.predict(xs))
             try SafeTensors.write([("predict", predictions)], to: out.appendingPathComponent("predict.safetensors"))
             // Dropout's masks are random on both sides: training is compared with Dropout keeping
             // every value (the Keras program's --no-dropout), inference as it is.
             let hasDropout = graph.layers.contains { $0.op.buffers.mask }
             model.dropoutInTraining = false
-            let history = try model.fit(x: x, y: y, epochs: 3, validationSplit: 0, shuffle: false, verbose: .silent)
+            let history = try model.fit(x: xs, y: ys, epochs: 3, validationSplit: 0, shuffle: false, verbose: .silent)
             try model.saveWeights(to: out.appendingPathComponent("final.safetensors"))
             // Max pooling of ReLU outputs, whose windows tie (at 0 and near it): each window's gradient
             // goes to one winner; compare.py's looser worst-weight bound for them says why.
@@ -57,9 +65,33 @@ final class KerasLaneDumpTests: XCTestCase {
                     input >= 0 && (graph.layers[input].op.fusedActivation?.kind == .relu || graph.layers[input].op.kerasClass == "ReLU")
                 }
             }.map(\.name)
-            let report: [String: Any] = ["losses": history.history["loss"] ?? [], "summary": summary, "summary_after_fit": model.summary(),
+            var report: [String: Any] = ["losses": history.history["loss"] ?? [], "summary": summary, "summary_after_fit": model.summary(),
                                          "dropout": hasDropout, "epochs": 3, "argmax_layers": argmax]
+            // Several outputs: every History key (each output's loss and metrics) is compared.
+            if graph.outputs.count > 1 { report["history"] = history.history }
             try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]).write(to: out.appendingPathComponent("kiln.json"))
         }
+    }
+}
+
+/// Per sample, each tensor's values one after another: (rows, total), as the kernels take x and y.
+func packRows(_ parts: [Tensor]) -> Tensor {
+    guard parts.count > 1 else { return parts[0] }
+    let rows = parts[0].count, width = parts.reduce(0) { $0 + $1.sampleSize }
+    var scalars: [Float] = []
+    scalars.reserveCapacity(rows * width)
+    for r in 0..<rows {
+        for part in parts { scalars += part.scalars[(r * part.sampleSize)..<((r + 1) * part.sampleSize)] }
+    }
+    return Tensor(shape: [rows, width], scalars: scalars)
+}
+
+extension ModelGraph {
+    /// The graph as its one output `output` sees it: that output's loss and shape (for targets).
+    func heads(_ output: ModelOutput) -> ModelGraph {
+        var graph = self
+        graph.loss = output.loss
+        graph.outputs = [output]
+        return graph
     }
 }

@@ -27,7 +27,7 @@ struct ReferenceModel {
             outputs.append(step.output)
             if let stepLogits = step.logits { logits = stepLogits }
         }
-        return (outputs.last ?? x, plan.lossOnLogits ? logits : nil)
+        return (outputs.last ?? x, plan.outputs[0].lossOnLogits ? logits : nil)
     }
 
     /// Keras's batch-mean loss (plus L2 terms of trainable kernels) of a training forward pass.

@@ -120,6 +120,8 @@ void kiln_merge_backward(float *const *dinputs, const float *dout, const float *
 // Concatenate: inputs[i] (outer, widths[i], inner) -> out (outer, sum of widths, inner); backward slices dout back (+=).
 void kiln_concat_forward(float *out, const float *const *inputs, const int *widths, int k, int64_t outer, int inner);
 void kiln_concat_backward(float *const *dinputs, const float *dout, const int *widths, int k, int64_t outer, int inner);
+// outs[i] (rows, widths[i]) = their columns of inp (rows, sum of widths): packed inputs or targets
+void kiln_split_columns(float *const *outs, const float *inp, const int *widths, int k, int64_t rows);
 
 // Permute: per sample, out (out_dims, row-major) from inp through in_strides (each output axis's
 // stride in the input); backward scatters the same way (dinp +=). rank <= KILN_MAX_RANK.
@@ -196,6 +198,8 @@ void kiln_upsample_backward(float *dinp, const float *dout, int n, const int in[
 // from_logits: pred holds logits. Generated code passes the logits of a fused softmax/sigmoid
 // output layer with from_logits=1, as Keras's TF backend does (it keeps the logits).
 float kiln_mse_loss(float *dpred, const float *pred, const float *y, int rows, int cols);
+// x (count) *= factor (an output's loss weight)
+void kiln_scale(float *x, int64_t count, float factor);
 float kiln_mae_loss(float *dpred, const float *pred, const float *y, int rows, int cols);
 // y in {0,1} (rows,cols). from_logits: pred are logits.
 float kiln_binary_crossentropy_loss(float *dpred, const float *pred, const float *y, int rows, int cols, int from_logits);

@@ -10,15 +10,35 @@ public struct KernelPlan: Sendable {
     public var paramCount: Int
     public var activationCount: Int           // floats per buffer role, for the compiled batch
     public var slotsPerParam: Int
+    /// The caller's x, not in acts: (n, input) for one input; for several, each sample's
+    /// inputs packed one after another, which forward unpacks into `inputBuffers`.
+    public var input: Buffer
+    /// What the nodes read for each model input: x itself, or its unpacked copy in acts.
+    public var inputBuffers: [Buffer]
+    public var outputs: [PlannedOutput]
+    /// Each output's loss of the last pass (a model of several outputs), for per-output logs.
+    public var lossesBuffer: Buffer?
+
+    public var batchSize: Int { graph.batchSize }
+    public var output: Buffer { outputs.first?.buffer ?? input }
+    /// Floats per sample of y: every output's targets, packed in output order.
+    public var targetSize: Int { outputs.reduce(0) { $0 + $1.targetSize } }
+}
+
+/// One model output: its buffer, what its loss reads, and where its targets sit in y.
+public struct PlannedOutput: Sendable {
+    public var output: ModelOutput
+    public var layer: Int                     // index into the plan's layers
+    public var buffer: Buffer
     /// Softmax/sigmoid output + matching crossentropy: the loss reads the logits and writes
     /// their gradient directly, as Keras's TF backend does.
     public var lossOnLogits: Bool
-    public var input: Buffer                  // the caller's x, not in acts
-
-    public var batchSize: Int { graph.batchSize }
-    public var output: Buffer { layers.last?.output ?? input }
-    /// The buffer the loss reads: the last layer's logits when fused, else its output.
-    public var lossInput: Buffer { lossOnLogits ? layers.last!.preActivation! : output }
+    /// The buffer the loss reads: the layer's logits when fused, else its output.
+    public var lossInput: Buffer
+    /// Its slice of y unpacked (several outputs), or nil: the loss reads y itself.
+    public var target: Buffer?
+    public var targetOffset: Int              // floats before its targets in one sample of y
+    public var targetSize: Int                // 1 (class ids) for sparse crossentropy, else the output's size
 }
 
 /// A region of `acts` (or the input x) holding (batch, shape...), or (shape...) once per batch.
@@ -76,7 +96,8 @@ extension KernelPlan {
         var usedSymbols: Set<String> = []
         var placed: [PlacedWeight] = []
         var planned: [PlannedLayer] = []
-        let x = Buffer(symbol: "X", offset: 0, shape: graph.inputShape)
+        let multiInput = graph.inputs.count > 1
+        let x = Buffer(symbol: "X", offset: 0, shape: multiInput ? [graph.inputs.reduce(0) { $0 + $1.size }] : graph.inputShape)
         var outputs: [Buffer] = []
 
         // Keep in step with `LayerBuffers.count`, which the validator sizes models by.
@@ -86,8 +107,19 @@ extension KernelPlan {
             return buffer
         }
 
+        // Several inputs: each unpacked from x into acts, named after its keras.Input.
+        var inputBuffers = [x]
+        if multiInput {
+            inputBuffers = graph.inputs.enumerated().map { k, input in
+                var cName = Identifiers.isPlainCIdentifier(input.name) ? input.name : "input\(k)"
+                while usedNames.contains(cName.uppercased()) { cName += "_\(k)" }
+                usedNames.insert(cName.uppercased())
+                return allocate("A_\(cName.uppercased())_IN", input.shape)
+            }
+        }
+        let outputLayers = Set(graph.outputs.map(\.node))
         for (index, node) in graph.layers.enumerated() {
-            let inputs = node.inputs.map { $0 < 0 ? x : outputs[$0] }
+            let inputs = node.inputs.map { $0 < 0 ? inputBuffers[-1 - $0] : outputs[$0] }
             let current = inputs[0]
             // A name that is already a plain C identifier (Keras's own dense_1, or hidden_2) names
             // the kernels; any other spec name stays in comments and strings only.
@@ -118,7 +150,7 @@ extension KernelPlan {
             let intermediate = needs.intermediate.map { allocate("A_\(upper)_MID", $0) }
             // A model of views only (Flatten alone) still gets an output in acts for the loss to read.
             // (Views of views alias one buffer; several readers of one node share it.)
-            if needs.aliasesInput && !(current.isInput && index == graph.layers.count - 1) {
+            if needs.aliasesInput && !(current.isInput && outputLayers.contains(index)) {
                 output = Buffer(symbol: current.symbol, offset: current.offset, shape: node.outputShape)
             } else {
                 if needs.mask { mask = allocate("A_\(upper)_MASK", node.outputShape) }
@@ -139,27 +171,43 @@ extension KernelPlan {
             trainableUpstream[index] = node.hasTrainableWeights || planned[index].inputNeedsGradient.contains(true)
         }
 
-        var lossOnLogits = false
-        if let last = planned.last, let act = last.node.op.fusedActivation {
-            switch (act.kind, graph.loss) {
-            case (.softmax, .categoricalCrossentropy(false)), (.softmax, .sparseCategoricalCrossentropy(false)),
-                 (.sigmoid, .binaryCrossentropy(false)):
-                lossOnLogits = true
-            default: break
+        // Each output's loss: on the logits when the activation and crossentropy fuse (and no
+        // other node reads the output, whose gradient would then need the activation's backward).
+        var plannedOutputs: [PlannedOutput] = []
+        var targetOffset = 0
+        for output in graph.outputs {
+            let layer = planned[output.node]
+            var lossOnLogits = false
+            if let act = layer.node.op.fusedActivation, !graph.layers.contains(where: { $0.inputs.contains(output.node) }) {
+                switch (act.kind, output.loss) {
+                case (.softmax, .categoricalCrossentropy(false)), (.softmax, .sparseCategoricalCrossentropy(false)),
+                     (.sigmoid, .binaryCrossentropy(false)):
+                    lossOnLogits = true
+                default: break
+                }
+                // A layer without a pre-activation buffer (an activation layer) has its input as logits.
+                if lossOnLogits, layer.preActivation == nil {
+                    planned[output.node].preActivation = layer.input
+                    lossOnLogits = !layer.input.isInput
+                }
             }
-            // A layer without a pre-activation buffer (an activation layer) has its input as logits.
-            if lossOnLogits, last.preActivation == nil {
-                planned[planned.count - 1].preActivation = last.input
-                lossOnLogits = !last.input.isInput
-            }
+            let targetSize: Int
+            if case .sparseCategoricalCrossentropy = output.loss { targetSize = 1 } else { targetSize = layer.output.size }
+            let target = graph.outputs.count > 1 ? allocate("A_\(layer.cName.uppercased())_Y", [targetSize]) : nil
+            plannedOutputs.append(PlannedOutput(output: output, layer: output.node, buffer: layer.output, lossOnLogits: lossOnLogits,
+                                                lossInput: lossOnLogits ? planned[output.node].preActivation! : layer.output,
+                                                target: target, targetOffset: targetOffset, targetSize: targetSize))
+            targetOffset += targetSize
         }
+        lossesBuffer = graph.outputs.count > 1 ? allocate("A_LOSSES", [graph.outputs.count], perSample: false) : nil
 
         weights = placed
         layers = planned
         paramCount = paramOffset
         activationCount = actOffset
-        self.lossOnLogits = lossOnLogits
         input = x
+        self.inputBuffers = inputBuffers
+        self.outputs = plannedOutputs
         switch graph.optimizer.kind {
         case .adam: slotsPerParam = 2
         case .sgd: slotsPerParam = graph.optimizer.momentum > 0 ? 1 : 0

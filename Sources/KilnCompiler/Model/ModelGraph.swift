@@ -22,8 +22,15 @@ public struct ModelGraph: Sendable {
     public var isFunctional = false
     /// keras.Input's name.
     public var inputName = "input_layer"
+    /// Every keras.Input, in keras.Model(inputs=[...])'s order; node input -1-k reads input k.
+    public var inputs: [ModelInput] = []
+    /// What the model returns, in keras.Model(outputs=[...])'s order, each with its loss and
+    /// metrics (`loss` and `metrics` above are the first's).
+    public var outputs: [ModelOutput] = []
+    /// Several inputs or outputs: x and y are then packed per sample, input after input.
+    public var isMultiIO: Bool { inputs.count > 1 || outputs.count > 1 }
 
-    public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
+    public var outputShape: [Int] { outputs.first.map { layers[$0.node].outputShape } ?? layers.last?.outputShape ?? inputShape }
     public var paramCount: Int { saturatingSum(layers.map(\.paramCount)) }
     public var trainableParamCount: Int { saturatingSum(layers.filter(\.trainable).map(\.trainableParamCount)) }
     public var nonTrainableParamCount: Int { paramCount - trainableParamCount }
@@ -48,26 +55,69 @@ public struct ModelGraph: Sendable {
     /// A nested model's row: its name and class, its last node's shape, the sum of their
     /// parameters; the nodes outside it read it by that name.
     public var layerInfos: [LayerInfo] {
-        func rowName(_ index: Int) -> String { index < 0 ? inputName : layers[index].group?.name ?? layers[index].name }
-        return items.map { item in
+        func rowName(_ index: Int) -> String { index < 0 ? inputs[-1 - index].name : layers[index].group?.name ?? layers[index].name }
+        let rows = items.map { item in
             let first = layers[item.range.lowerBound], members = layers[item.range]
             return LayerInfo(name: item.group?.name ?? first.name, type: item.group?.kerasClass ?? first.op.kerasClass,
                              outputShape: layers[item.range.upperBound].outputShape, params: saturatingSum(members.map(\.paramCount)),
                              trainable: members.contains(where: \.trainable),
                              connectedTo: isFunctional ? first.inputs.map { "\(rowName($0))[0][0]" } : [])
         }
+        guard isMultiIO else { return rows }
+        // Keras's order (ops/function.py map_graph): by depth, the longest path to an output,
+        // deepest first; ties in the order a depth-first walk from the outputs first meets them.
+        // Inputs are rows too (InputLayer), at their depth. Row r is item r; input k is -1-k.
+        var itemOf = [Int](repeating: 0, count: layers.count)
+        for (row, item) in items.enumerated() { for index in item.range { itemOf[index] = row } }
+        func parents(_ row: Int) -> [Int] {
+            row < 0 ? [] : layers[items[row].range.lowerBound].inputs.map { $0 < 0 ? $0 : itemOf[$0] }
+        }
+        var visitOrder: [Int: Int] = [:], postOrder: [Int] = []
+        func visit(_ row: Int) {
+            guard visitOrder[row] == nil else { return }
+            visitOrder[row] = visitOrder.count
+            parents(row).forEach(visit)
+            postOrder.append(row)
+        }
+        for output in outputs { visit(itemOf[output.node]) }
+        var depth: [Int: Int] = [:]
+        for row in postOrder.reversed() {
+            let d = depth[row, default: 0]
+            for parent in parents(row) { depth[parent] = max(depth[parent, default: 0], d + 1) }
+        }
+        let ordered = visitOrder.keys.sorted { (depth[$0, default: 0], -visitOrder[$0]!) > (depth[$1, default: 0], -visitOrder[$1]!) }
+        return ordered.map { row in
+            row >= 0 ? rows[row] : LayerInfo(name: inputs[-1 - row].name, type: "InputLayer", outputShape: inputs[-1 - row].shape, params: 0, trainable: true)
+        }
     }
 
     /// A functional model's InputLayer row, and whether its graph is a chain (each node reads the one above).
+    /// (A model of several inputs or outputs has its InputLayer rows among `layerInfos`.)
     public var summaryInput: (name: String, shape: [Int], chain: Bool)? {
-        isFunctional ? (inputName, inputShape, layers.indices.allSatisfy { layers[$0].inputs == [$0 - 1] }) : nil
+        isFunctional && !isMultiIO ? (inputName, inputShape, layers.indices.allSatisfy { layers[$0].inputs == [$0 - 1] }) : nil
     }
     public var summary: String {
         kerasSummary(modelName: name, layers: layerInfos,
                      trainableParams: trainableParamCount, nonTrainableParams: nonTrainableParamCount,
                      int64NonTrainable: layers.flatMap { layer in layer.weights.filter { !(layer.trainable && $0.trainable) } }.filter(\.isInt64).reduce(0) { $0 + $1.count },
-                     input: summaryInput)
+                     input: summaryInput, connected: isMultiIO ? true : nil)
     }
+}
+
+/// One keras.Input.
+public struct ModelInput: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]              // per sample
+    public var size: Int { saturatingProduct(shape) }
+}
+
+/// One output of keras.Model(outputs=[...]) with what compile gave it.
+public struct ModelOutput: Sendable {
+    public var node: Int                 // index into the graph's layers
+    public var name: String              // its node's name: Keras keys logs by it (reg_loss, reg_mae)
+    public var loss: LossKind
+    public var lossWeight: Double
+    public var metrics: [(name: String, kind: MetricKind)]
 }
 
 public struct LayerNode: Sendable {

@@ -19,19 +19,32 @@ public enum ModelValidator {
         }
 
         var sizes = ModelSizeCheck(batch: spec.fit.batchSize.value, diagnostics: diagnostics)
-        let inputOK = sizes.input(spec.input.shape, at: spec.input.location)
-        let functional = spec.outputs != nil || spec.layers.contains { $0.binding != nil || $0.from != nil }
-        let inputName = spec.input.name?.value ?? "input_layer"
+        let functional = spec.outputs != nil || spec.inputs.count > 1 || spec.layers.contains { $0.binding != nil || $0.from != nil }
+        // Input k is node -1-k; Keras names unnamed ones input_layer, input_layer_1, ...
+        var modelInputs: [ModelInput] = []
         // Each node's output shape by index (nil: it failed, so readers skip their checks
         // instead of cascading); names bind as Python variables: a later node hides an earlier one.
-        var shapes: [Int: [Int]?] = [-1: inputOK ? spec.input.shape : nil]
-        var bindings: [String: Int] = [inputName: -1]
+        var shapes: [Int: [Int]?] = [:]
+        var bindings: [String: Int] = [:]
+        var namesSeen: [String: SourceLocation] = [:]
+        var unnamed = 0
+        for (k, input) in spec.inputs.enumerated() {
+            let name = input.name?.value ?? (unnamed == 0 ? "input_layer" : "input_layer_\(unnamed)")
+            if input.name == nil { unnamed += 1 }
+            if let first = namesSeen[name] {
+                diagnostics.error("The name \"\(Identifiers.commentText(name))\" is used 2 times in the model. All operation names should be unique.",
+                                  at: input.name?.location ?? input.location, notes: [Diagnostic(.note, "first used here", at: first)])
+            }
+            namesSeen[name] = namesSeen[name] ?? input.name?.location ?? input.location
+            shapes[-1 - k] = sizes.input(input.shape, at: input.location) ? input.shape : nil
+            bindings[name] = -1 - k
+            modelInputs.append(ModelInput(name: name, shape: input.shape))
+        }
         var laterBindings: [String: SourceLocation] = [:]
         for layer in spec.layers { if let binding = layer.binding { laterBindings[binding.value] = laterBindings[binding.value] ?? binding.location } }
         var nodes: [(node: LayerNode, spec: LayerSpec)?] = []
         var previous = -1
         var autoNameCounts: [String: Int] = [:]
-        var namesSeen: [String: SourceLocation] = [inputName: spec.input.name?.location ?? spec.input.location]
         for layer in spec.layers {
             var index = nodes.count
             nodes.append(nil)
@@ -57,7 +70,13 @@ public enum ModelValidator {
                     inputsKnown = false
                 }
             }
-            if layer.from == nil { inputs = [previous] }
+            if layer.from == nil {
+                if spec.inputs.count > 1 && previous < 0 {
+                    diagnostics.error("a model with several inputs names what its first node reads: from: \(spec.inputs.first?.name?.value ?? "input_layer")", at: layer.kind.location)
+                    inputsKnown = false
+                }
+                inputs = [previous]
+            }
 
             if layer.kind.value == "Model" {
                 // Another model spec as a layer: its nodes join this graph, built on what this layer reads.
@@ -142,25 +161,35 @@ public enum ModelValidator {
         }
 
         // The outputs, and every node that reaches one; keras.Model(inputs, outputs) leaves the rest out.
-        var outputIndex: Int? = previous
+        var outputIndices: [Int]? = [previous]
         if let outputs = spec.outputs {
-            outputIndex = nil
-            if outputs.count > 1 {
-                diagnostics.error("Kiln's models have one output so far; received \(outputs.count) (outputs: [\(outputs.map(\.value).joined(separator: ", "))])", at: outputs[1].location)
-            } else if let found = bindings[outputs[0].value] {
-                outputIndex = found
-            } else {
-                var message = "name '\(Identifiers.commentText(outputs[0].value))' is not defined"
-                if let guess = didYouMean(outputs[0].value, among: bindings.keys.sorted()) { message += "; did you mean '\(guess)'?" }
-                diagnostics.error(message, at: outputs[0].location)
+            var found: [Int] = []
+            for output in outputs {
+                if let index = bindings[output.value] {
+                    if found.contains(index) {
+                        diagnostics.error("output '\(Identifiers.commentText(output.value))' is listed twice in 'outputs'", at: output.location)
+                    } else if index < 0 {
+                        if shapes[index] != nil { diagnostics.error("the model's output is its input: give it a layer", at: output.location) }
+                    }
+                    found.append(index)
+                } else {
+                    var message = "name '\(Identifiers.commentText(output.value))' is not defined"
+                    if let guess = didYouMean(output.value, among: bindings.keys.sorted()) { message += "; did you mean '\(guess)'?" }
+                    diagnostics.error(message, at: output.location)
+                }
             }
+            outputIndices = found.count == outputs.count && Set(found).count == found.count && found.allSatisfy({ $0 >= 0 }) ? found : nil
+        } else if previous < 0, shapes[previous] != nil {
+            diagnostics.error("the model's output is its input: give it a layer", at: spec.input.location)
+            outputIndices = nil
         }
         var layers: [LayerNode] = []
-        var shape: [Int]?
-        if let outputIndex, outputIndex >= 0, let output = nodes[outputIndex] {
+        var outputNodes: [Int] = []
+        var known = false
+        if let outputIndices, outputIndices.allSatisfy({ $0 >= 0 && nodes[$0] != nil }) {
             var reaches = [Bool](repeating: false, count: nodes.count)
-            reaches[outputIndex] = true
-            for index in stride(from: outputIndex, through: 0, by: -1) where reaches[index] {
+            for index in outputIndices { reaches[index] = true }
+            for index in stride(from: nodes.count - 1, through: 0, by: -1) where reaches[index] {
                 for input in nodes[index]?.node.inputs ?? [] where input >= 0 { reaches[input] = true }
             }
             var renumbered = [Int](repeating: -1, count: nodes.count)
@@ -172,22 +201,23 @@ public enum ModelValidator {
                     continue
                 }
                 var node = entry.node
-                node.inputs = node.inputs.map { $0 < 0 ? -1 : renumbered[$0] }
+                node.inputs = node.inputs.map { $0 < 0 ? $0 : renumbered[$0] }
                 renumbered[index] = layers.count
                 layers.append(node)
             }
-            shape = output.node.outputShape
-        } else if outputIndex == -1, shapes[-1] != nil {
-            diagnostics.error("the model's output is its input: give it a layer", at: spec.outputs?.first?.location ?? spec.input.location)
+            outputNodes = outputIndices.map { renumbered[$0] }
+            known = true
         }
-        // A node that failed leaves the output unknown (already reported).
-        if nodes.contains(where: { $0 == nil }) { shape = nil }
+        // A node that failed leaves the outputs unknown (already reported).
+        if nodes.contains(where: { $0 == nil }) { known = false }
+        let outputShapes: [[Int]]? = known ? outputNodes.map { layers[$0].outputShape } : nil
+        let names = outputNodes.map { layers[$0].name }
 
-        let loss = resolveLoss(spec.compile, diagnostics: diagnostics)
         let optimizer = resolveOptimizer(spec.compile.optimizer, diagnostics: diagnostics)
-        let metrics = resolveMetrics(spec.compile, loss: loss, outputShape: shape, diagnostics: diagnostics)
+        let heads = resolveOutputs(spec.compile, outputNames: known ? names : nil, outputShapes: outputShapes,
+                                   count: spec.outputs?.count ?? 1, diagnostics: diagnostics)
 
-        if let outputShape = shape {
+        if let outputShapes {
             let graph = (total: saturatingSum(layers.map(\.paramCount)),
                          trainable: saturatingSum(layers.filter(\.trainable).map(\.trainableParamCount)))
             if let expected = spec.expect.params, expected.value != graph.total {
@@ -196,17 +226,20 @@ public enum ModelValidator {
             if let expected = spec.expect.trainableParams, expected.value != graph.trainable {
                 diagnostics.error("expected \(expected.value) trainable parameters (expect.trainable_params), but the model has \(graph.trainable)", at: expected.location)
             }
-            if let expected = spec.expect.outputShape, expected.value != outputShape {
-                diagnostics.error("expected output shape \(kerasShape(expected.value)) (expect.output_shape), but the model's output shape is \(kerasShape(outputShape))", at: expected.location)
+            if let expected = spec.expect.outputShape, expected.value != outputShapes[0] {
+                diagnostics.error("expected output shape \(kerasShape(expected.value)) (expect.output_shape), but the model's output shape is \(kerasShape(outputShapes[0]))", at: expected.location)
             }
-            if let loss { checkLossFitsOutput(loss, outputShape: outputShape, at: spec.compile.loss?.location ?? spec.compile.location, diagnostics: diagnostics) }
         }
 
-        guard diagnostics.errors.count == errorsBefore, shape != nil, let loss, let optimizer, let metrics else { return nil }
+        guard diagnostics.errors.count == errorsBefore, known, let optimizer, let heads else { return nil }
         var graph = ModelGraph(name: spec.name.value, specPath: specPath, inputShape: spec.input.shape, layers: layers,
-                               loss: loss, metrics: metrics, optimizer: optimizer, batchSize: spec.fit.batchSize.value)
+                               loss: heads[0].loss, metrics: heads[0].metrics, optimizer: optimizer, batchSize: spec.fit.batchSize.value)
+        graph.inputs = modelInputs
+        graph.outputs = zip(outputNodes, heads).map { node, head in
+            ModelOutput(node: node, name: layers[node].name, loss: head.loss, lossWeight: head.weight, metrics: head.metrics)
+        }
         graph.isFunctional = functional
-        graph.inputName = inputName
+        graph.inputName = modelInputs[0].name
         graph.nameLocation = spec.name.location
         graph.epochs = spec.fit.epochs?.value ?? 1
         graph.validationSplit = spec.fit.validationSplit?.value ?? 0
@@ -254,10 +287,15 @@ public enum ModelValidator {
             return nil
         }
         spec.input.shape = inputShape
+        spec.inputs[0].shape = inputShape
         let graph = validate(spec, specPath: file, nesting: nesting + [specName], diagnostics: inner)
         // Its warnings are its own spec's (reported when it compiles); its errors are this use's.
         inner.errors.forEach { diagnostics.emit(Diagnostic(.error, $0.message, at: $0.location, notes: $0.notes + [Diagnostic(.note, "in model '\(specName)', used as a layer here", at: specLocation)])) }
         guard let graph else { return nil }
+        guard graph.inputs.count == 1, graph.outputs.count == 1 else {
+            diagnostics.error("a model spec used as a layer has one input and one output; '\(specName)' has \(graph.inputs.count) and \(graph.outputs.count)", at: specLocation)
+            return nil
+        }
         let group = LayerGroup(name: rowName ?? spec.name.value, kerasClass: graph.isFunctional ? "Functional" : "Sequential",
                                spec: specName, weights: weights)
         return (graph.layers, group, trainable)
@@ -275,11 +313,11 @@ public enum ModelValidator {
         "SparseCategoricalCrossentropy": { .sparseCategoricalCrossentropy(fromLogits: $0) },
     ]
 
-    static func resolveLoss(_ compile: CompileSpec, diagnostics: DiagnosticEngine) -> LossKind? {
-        guard let name = compile.loss else { return nil }
+    static func resolveLoss(_ spec: LossSpec, diagnostics: DiagnosticEngine) -> LossKind? {
+        let name = spec.name
         if let make = lossNames[name.value] {
-            let loss = make(compile.lossFromLogits)
-            if compile.lossFromLogits, loss == .meanSquaredError || loss == .meanAbsoluteError {
+            let loss = make(spec.fromLogits)
+            if spec.fromLogits, loss == .meanSquaredError || loss == .meanAbsoluteError {
                 diagnostics.error("unknown key 'from_logits' for \(name.value): only crossentropy losses take it", at: name.location)
                 return nil
             }
@@ -291,12 +329,14 @@ public enum ModelValidator {
         return nil
     }
 
-    static func checkLossFitsOutput(_ loss: LossKind, outputShape: [Int], at location: SourceLocation, diagnostics: DiagnosticEngine) {
+    /// `output`: the output's name in a model of several (nil: the model's one output).
+    static func checkLossFitsOutput(_ loss: LossKind, outputShape: [Int], output: String? = nil, at location: SourceLocation, diagnostics: DiagnosticEngine) {
         let last = outputShape.last ?? 1
+        let which = output.map { "output '\(Identifiers.commentText($0))' has shape" } ?? "the model's output shape is"
         switch loss {
         case .sparseCategoricalCrossentropy, .categoricalCrossentropy:
             if last < 2 {
-                diagnostics.error("loss \(loss.name) expects an output with one unit per class (at least 2), but the model's output shape is \(kerasShape(outputShape))", at: location)
+                diagnostics.error("loss \(loss.name) expects an output with one unit per class (at least 2), but \(which) \(kerasShape(outputShape))", at: location)
             }
         default: break
         }
@@ -368,7 +408,7 @@ public enum ModelValidator {
         return ok ? config : nil
     }
 
-    static func resolveMetrics(_ compile: CompileSpec, loss: LossKind?, outputShape: [Int]?, diagnostics: DiagnosticEngine) -> [(name: String, kind: MetricKind)]? {
+    static func resolveMetrics(_ names: [Located<String>], loss: LossKind?, outputShape: [Int]?, diagnostics: DiagnosticEngine) -> [(name: String, kind: MetricKind)]? {
         let fixed: [String: MetricKind] = [
             "mae": .mae, "mean_absolute_error": .mae, "mse": .mse, "mean_squared_error": .mse,
             "binary_accuracy": .binaryAccuracy, "categorical_accuracy": .categoricalAccuracy,
@@ -376,7 +416,7 @@ public enum ModelValidator {
         ]
         var metrics: [(name: String, kind: MetricKind)] = []
         var ok = true
-        for metric in compile.metrics {
+        for metric in names {
             let name = metric.value
             if let kind = fixed[name] {
                 metrics.append((name, kind))

@@ -32,5 +32,6 @@
 #include "SeedCNN.h"
 #include "SeedFunctional.h"
 #include "SeedRegressor.h"
+#include "TwoTowers.h"
 #include "UNetSmall.h"
 #endif

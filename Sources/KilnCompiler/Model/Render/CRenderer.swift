@@ -40,7 +40,7 @@ public struct CRenderer {
         #define \(upperPrefix)_PARAMS \(plan.paramCount)  // floats in params and grads
         #define \(upperPrefix)_SLOTS \(plan.slotsPerParam)  // optimizer slots hold SLOTS*PARAMS floats
         #define \(upperPrefix)_ACTS \(plan.activationCount)  // floats in acts and dacts
-        #define \(upperPrefix)_OUTPUT_OFFSET \(plan.output.offset)  // output (n,\(plan.output.size)) starts at acts + this
+        \(outputDefines())
 
         // Forward pass; the output lands at s->acts + \(upperPrefix)_OUTPUT_OFFSET. training: dropout on.
         void \(p)_forward(kiln_state *s, const float *x, int n, int training);
@@ -54,6 +54,17 @@ public struct CRenderer {
         #endif
 
         """
+    }
+
+    /// Where the output is; for several outputs, each one's offset and where their losses are.
+    func outputDefines() -> String {
+        var lines = ["#define \(upperPrefix)_OUTPUT_OFFSET \(plan.output.offset)  // output (n,\(plan.output.size)) starts at acts + this"]
+        guard plan.outputs.count > 1, let losses = plan.lossesBuffer else { return lines[0] }
+        lines += plan.outputs.enumerated().map { k, output in
+            "#define \(upperPrefix)_OUTPUT\(k)_OFFSET \(output.buffer.offset)  // output \(k), \(Identifiers.commentText(output.output.name)) (n,\(output.buffer.size))"
+        }
+        lines.append("#define \(upperPrefix)_LOSSES_OFFSET \(losses.offset)  // each output's loss (\(plan.outputs.count)) after loss()")
+        return lines.joined(separator: "\n")
     }
 
     public func source() -> String {
@@ -89,11 +100,22 @@ public struct CRenderer {
         lines.append("enum {")
         lines.append("    B = \(plan.batchSize),")
         var seen: Set<String> = []
+        for (buffer, input) in zip(plan.inputBuffers, graph.inputs) where !buffer.isInput {
+            lines.append("    \(buffer.symbol) = \(buffer.offset),  // input \(Identifiers.commentText(input.name)), unpacked from x \(buffer.shapeComment)")
+        }
         for layer in plan.layers {
             for buffer in layer.buffers where !buffer.isInput && !seen.contains(buffer.symbol) {
                 seen.insert(buffer.symbol)
                 lines.append("    \(buffer.symbol) = \(buffer.offset),  // \(Identifiers.commentText(layer.node.name)) \(bufferRole(buffer, in: layer)) \(buffer.shapeComment)")
             }
+        }
+        for output in plan.outputs {
+            if let target = output.target {
+                lines.append("    \(target.symbol) = \(target.offset),  // output \(Identifiers.commentText(output.output.name)) targets, unpacked from y \(target.shapeComment)")
+            }
+        }
+        if let losses = plan.lossesBuffer {
+            lines.append("    \(losses.symbol) = \(losses.offset),  // each output's loss of the last pass \(losses.shapeComment)")
         }
         lines.append("    A = \(plan.activationCount),")
         lines.append("};")
@@ -113,7 +135,7 @@ public struct CRenderer {
     func context(_ index: Int) -> CLayerContext {
         let layer = plan.layers[index]
         return CLayerContext(layer: layer, names: names, name: "\(p)_\(layer.cName)", emitBackward: index >= plan.firstBackwardLayer,
-                             fusedLoss: index == plan.layers.count - 1 && plan.lossOnLogits)
+                             fusedLoss: plan.outputs.contains { $0.layer == index && $0.lossOnLogits })
     }
 
     func layerKernels(_ index: Int) -> String {
@@ -121,23 +143,47 @@ public struct CRenderer {
         return "// \(Identifiers.commentText(node.name)): \(node.op.describe(node)). inp \(c.inShape) -> out \(c.outShape)\n" + node.op.cKernels(c)
     }
 
-    /// The loss call writing dLoss/d(loss input) into `dpred`.
-    func lossCall(dpred: String) -> String {
-        let input = plan.lossInput
-        let lead = saturatingProduct(plan.output.shape.dropLast())
+    /// An output's loss call, writing dLoss/d(loss input) into its gradient buffer.
+    func lossCall(_ output: PlannedOutput) -> String {
+        let lead = saturatingProduct(output.buffer.shape.dropLast())
         let rowsExpr = lead == 1 ? "n" : "n * \(lead)"
-        let cols = plan.output.shape.last!
-        let pred = names.act(input)
-        switch graph.loss {
-        case .meanSquaredError: return "kiln_mse_loss(\(dpred), \(pred), y, \(rowsExpr), \(cols))"
-        case .meanAbsoluteError: return "kiln_mae_loss(\(dpred), \(pred), y, \(rowsExpr), \(cols))"
+        let cols = output.buffer.shape.last!
+        let pred = names.act(output.lossInput), dpred = names.dact(output.lossInput)
+        let y = output.target.map(names.act) ?? "y"
+        let logits = output.lossOnLogits ? 1 : 0
+        switch output.output.loss {
+        case .meanSquaredError: return "kiln_mse_loss(\(dpred), \(pred), \(y), \(rowsExpr), \(cols))"
+        case .meanAbsoluteError: return "kiln_mae_loss(\(dpred), \(pred), \(y), \(rowsExpr), \(cols))"
         case let .binaryCrossentropy(fromLogits):
-            return "kiln_binary_crossentropy_loss(\(dpred), \(pred), y, \(rowsExpr), \(cols), \(fromLogits || plan.lossOnLogits ? 1 : 0))"
+            return "kiln_binary_crossentropy_loss(\(dpred), \(pred), \(y), \(rowsExpr), \(cols), \(fromLogits ? 1 : logits))"
         case let .categoricalCrossentropy(fromLogits):
-            return "kiln_categorical_crossentropy_loss(\(dpred), \(pred), y, \(rowsExpr), \(cols), \(fromLogits || plan.lossOnLogits ? 1 : 0))"
+            return "kiln_categorical_crossentropy_loss(\(dpred), \(pred), \(y), \(rowsExpr), \(cols), \(fromLogits ? 1 : logits))"
         case let .sparseCategoricalCrossentropy(fromLogits):
-            return "kiln_sparse_categorical_crossentropy_loss(\(dpred), \(pred), y, \(rowsExpr), \(cols), \(fromLogits || plan.lossOnLogits ? 1 : 0))"
+            return "kiln_sparse_categorical_crossentropy_loss(\(dpred), \(pred), \(y), \(rowsExpr), \(cols), \(fromLogits ? 1 : logits))"
         }
+    }
+
+    /// `{ ... kiln_split_columns(...); }`: packed columns of `source` into `parts` (several inputs or outputs).
+    func splitCall(_ parts: [Buffer], from source: String) -> String {
+        "{ float *const parts[] = {\(parts.map(names.act).joined(separator: ", "))}; static const int widths[] = {\(parts.map { String($0.size) }.joined(separator: ", "))}; kiln_split_columns(parts, \(source), widths, \(parts.count), n); }"
+    }
+
+    /// The data loss: one output's, or (several) each output's into `losses` and their sum
+    /// weighted by loss_weights. `gradients`: each gradient scaled by its output's weight.
+    func lossStatements(gradients: Bool) -> [String] {
+        guard plan.outputs.count > 1, let losses = plan.lossesBuffer else { return ["float loss = \(lossCall(plan.outputs[0]))" + ";"] }
+        var statements = [splitCall(plan.outputs.map { $0.target! }, from: "y")]
+        var terms: [String] = []
+        for (k, output) in plan.outputs.enumerated() {
+            statements.append("\(names.act(losses))[\(k)] = \(lossCall(output));  // \(Identifiers.commentText(output.output.name))")
+            let weight = Float(output.output.lossWeight)
+            if gradients && weight != 1 {
+                statements.append("kiln_scale(\(names.dact(output.lossInput)), (int64_t)n * \(output.lossInput.size), \(cFloat(weight)));")
+            }
+            terms.append(weight == 1 ? "\(names.act(losses))[\(k)]" : "\(cFloat(weight)) * \(names.act(losses))[\(k)]")
+        }
+        statements.append("float loss = \(terms.joined(separator: " + "));")
+        return statements
     }
 
     /// A model function's body: the named buffers its statements use, each declared once with
@@ -153,11 +199,12 @@ public struct CRenderer {
         c.line("// ---- model ----")
         c.line()
         c.block("void \(p)_forward(kiln_state *s, const float *x, int n, int training) {") { c in
-            c.line("// x is \(shape(plan.input.shape, batch: "n")), n <= B")
+            c.line("// x is \(shape(plan.input.shape, batch: "n"))\(packing(graph.inputs.map { ($0.name, $0.size) })), n <= B")
             c.line("float *acts = s->acts;")
             c.line("const float *params = s->params;")
             if !plan.layers.contains(where: { $0.node.op.usesTrainingFlag }) { c.line("(void)training;") }
-            body(plan.layers.indices.compactMap { plan.layers[$0].node.op.forwardCall(context($0)) }, into: &c)
+            let unpack = graph.inputs.count > 1 ? [splitCall(plan.inputBuffers, from: "x")] : []
+            body(unpack + plan.layers.indices.compactMap { plan.layers[$0].node.op.forwardCall(context($0)) }, into: &c)
             c.line("(void)acts; (void)params;")
         }
         c.line()
@@ -166,7 +213,7 @@ public struct CRenderer {
             c.line("// y is \(yShape()); dacts serve as scratch for the unused gradient")
             c.line("float *acts = s->acts, *dacts = s->dacts;")
             c.line("const float *params = s->params;")
-            var statements = ["float loss = \(lossCall(dpred: names.dact(plan.lossInput)));"]
+            var statements = lossStatements(gradients: false)
             for weight in regularized {
                 statements.append("loss += kiln_l2_loss(\(names.param(weight)), \(weight.decl.count), \(cFloat(weight.decl.l2!)));")
             }
@@ -182,7 +229,7 @@ public struct CRenderer {
             c.line("memset(grads, 0, sizeof(float) * P);")
             c.line("memset(dacts, 0, sizeof(float) * A);")
             c.line("\(p)_forward(s, x, n, 1);")
-            var statements = ["float loss = \(lossCall(dpred: names.dact(plan.lossInput)));"]
+            var statements = lossStatements(gradients: true)
             for weight in regularized {
                 statements.append("loss += kiln_l2_backward(\(names.grad(weight)), \(names.param(weight)), \(weight.decl.count), \(cFloat(weight.decl.l2!)));")
             }
@@ -217,8 +264,16 @@ public struct CRenderer {
     }
 
     func yShape() -> String {
+        if plan.outputs.count > 1 {
+            return shape([plan.targetSize], batch: "n") + packing(plan.outputs.map { ($0.output.name, $0.targetSize) })
+        }
         if case .sparseCategoricalCrossentropy = graph.loss { return "(n) class indices" }
         return shape(plan.output.shape, batch: "n")
+    }
+
+    /// ": per sample a (4) then b (3)", for packed inputs or targets.
+    func packing(_ parts: [(name: String, size: Int)]) -> String {
+        parts.count < 2 ? "" : ": per sample " + parts.map { "\(Identifiers.commentText($0.name)) (\($0.size))" }.joined(separator: " then ")
     }
 
     // MARK: formatting
@@ -250,13 +305,14 @@ struct CBufferNames {
             return name
         }
         func tail(_ symbol: String) -> String { String(symbol.dropFirst(2)).lowercased() }
-        var buffers: [Buffer] = [], seen: Set<String> = []
+        var buffers: [Buffer] = plan.inputBuffers.filter { !$0.isInput }, seen: Set<String> = []
         for layer in plan.layers {
             for buffer in layer.buffers where !buffer.isInput && !seen.contains(buffer.symbol) {
                 seen.insert(buffer.symbol)
                 buffers.append(buffer)
             }
         }
+        buffers += plan.outputs.compactMap(\.target) + [plan.lossesBuffer].compactMap { $0 }
         for buffer in buffers {
             let name = unique(tail(buffer.symbol))
             acts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = acts + \(buffer.symbol);  // \(buffer.shapeComment)")

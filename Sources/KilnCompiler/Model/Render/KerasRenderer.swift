@@ -46,11 +46,12 @@ public struct KerasRenderer {
         var body = CodePrinter(level: 1)
         body.line()
         if graph.isFunctional { functionalModel(into: &body) } else { sequentialModel(into: &body) }
-        body.line("model.compile(optimizer=\(optimizer()), loss=\(loss()), metrics=[\(graph.metrics.map { Python.string($0.name) }.joined(separator: ", "))])")
+        body.line(compileCall())
         body.line("return model")
         body.line()
         body.line()
         out += body.text
+        out += packingFunctions()
         out += """
         def leaf_layers(model):
             \"\"\"The layers that hold weights, a nested model's own layers in its place (Kiln's weight paths).\"\"\"
@@ -116,6 +117,17 @@ public struct KerasRenderer {
 
             x = np.load(args.x).astype(np.float32)
             y = np.load(args.y).astype(np.float32)
+        """
+        if graph.isMultiIO {
+            out += """
+
+                x, y = split_inputs(x), split_targets(y)
+                if args.distribute:
+                    sys.exit("--distribute: a model of several inputs or outputs trains on one machine so far")
+            """
+        }
+        out += """
+
             chief = True
             if args.distribute:
                 import tensorflow as tf
@@ -192,6 +204,42 @@ public struct KerasRenderer {
         return out
     }
 
+    /// A model of several inputs or outputs: --x and --y hold each sample's inputs (targets)
+    /// packed one after another, as Kiln's kernels take them; these split them into Keras's lists.
+    func packingFunctions() -> String {
+        guard graph.isMultiIO else { return "" }
+        func targetShape(_ output: ModelOutput) -> [Int] {
+            if case .sparseCategoricalCrossentropy = output.loss { return [] }
+            return graph.layers[output.node].outputShape
+        }
+        func parts(_ shapes: [[Int]]) -> String { "[" + shapes.map { Python.tuple($0) }.joined(separator: ", ") + "]" }
+        return """
+        INPUT_SHAPES = \(parts(graph.inputs.map(\.shape)))
+        TARGET_SHAPES = \(parts(graph.outputs.map(targetShape)))
+
+
+        def split_columns(packed, shapes):
+            \"\"\"(samples, packed values) -> one array per part, (samples, *shape).\"\"\"
+            parts, start = [], 0
+            for shape in shapes:
+                size = int(np.prod(shape))
+                parts.append(packed[:, start:start + size].reshape((len(packed),) + tuple(shape)))
+                start += size
+            return parts
+
+
+        def split_inputs(x):
+            return split_columns(np.asarray(x).reshape(len(x), -1), INPUT_SHAPES)
+
+
+        def split_targets(y):
+            return split_columns(np.asarray(y).reshape(len(y), -1), TARGET_SHAPES)
+
+
+
+        """
+    }
+
     /// A layer's Keras call; a nested model's node leaves freezing to its model (`nested<i>.trainable`).
     func layerCall(_ node: LayerNode) -> String {
         var args = node.op.kerasArguments(node)
@@ -215,7 +263,10 @@ public struct KerasRenderer {
 
     /// n<i> = layer(inputs) for the nodes in `range`; `input` (outside it) is x.
     func nodes(_ range: ClosedRange<Int>, input: Int, into c: inout CodePrinter) {
-        func variable(_ index: Int) -> String { index == input || index < 0 ? "x" : "n\(index)" }
+        let multiInput = graph.inputs.count > 1
+        func variable(_ index: Int) -> String {
+            index == input ? "x" : index < 0 ? (multiInput ? "x\(-1 - index)" : "x") : "n\(index)"
+        }
         for index in range {
             let node = graph.layers[index]
             let inputs = node.inputs.map(variable)
@@ -237,8 +288,11 @@ public struct KerasRenderer {
     /// keras.Model(inputs, outputs): x is the input, n<i> node i's output (spec names need not be Python identifiers).
     func functionalModel(into c: inout CodePrinter) {
         nestedModels(into: &c)
-        c.line("x = keras.Input(shape=\(Python.tuple(graph.inputShape)), name=\(Python.string(graph.inputName)))")
-        func variable(_ index: Int) -> String { index < 0 ? "x" : "n\(index)" }
+        let multiInput = graph.inputs.count > 1
+        for (k, input) in graph.inputs.enumerated() {
+            c.line("\(multiInput ? "x\(k)" : "x") = keras.Input(shape=\(Python.tuple(input.shape)), name=\(Python.string(input.name)))")
+        }
+        func variable(_ index: Int) -> String { index < 0 ? (multiInput ? "x\(-1 - index)" : "x") : "n\(index)" }
         for item in graph.items {
             if item.group != nil {
                 let first = graph.layers[item.range.lowerBound]
@@ -247,7 +301,9 @@ public struct KerasRenderer {
                 nodes(item.range, input: Int.min, into: &c)
             }
         }
-        c.line("model = keras.Model(x, \(variable(graph.layers.count - 1)), name=\(Python.string(graph.name)))")
+        let inputs = multiInput ? "[" + graph.inputs.indices.map { "x\($0)" }.joined(separator: ", ") + "]" : "x"
+        let outputs = graph.outputs.count > 1 ? "[" + graph.outputs.map { variable($0.node) }.joined(separator: ", ") + "]" : variable(graph.outputs[0].node)
+        c.line("model = keras.Model(\(inputs), \(outputs), name=\(Python.string(graph.name)))")
     }
 
     func optimizer() -> String {
@@ -262,15 +318,27 @@ public struct KerasRenderer {
         }
     }
 
-    func loss() -> String {
-        switch graph.loss {
-        case .meanSquaredError, .meanAbsoluteError: return Python.string(graph.loss.name)
+    /// model.compile(...): one loss and metric list, or (several outputs) lists in the outputs' order.
+    func compileCall() -> String {
+        func metrics(_ output: ModelOutput) -> String { "[" + output.metrics.map { Python.string($0.name) }.joined(separator: ", ") + "]" }
+        guard graph.outputs.count > 1 else {
+            return "model.compile(optimizer=\(optimizer()), loss=\(loss(graph.loss)), metrics=\(metrics(graph.outputs[0])))"
+        }
+        let losses = "[" + graph.outputs.map { loss($0.loss) }.joined(separator: ", ") + "]"
+        let weights = "[" + graph.outputs.map { Python.float(Float($0.lossWeight)) }.joined(separator: ", ") + "]"
+        let perOutput = "[" + graph.outputs.map(metrics).joined(separator: ", ") + "]"
+        return "model.compile(optimizer=\(optimizer()), loss=\(losses), loss_weights=\(weights), metrics=\(perOutput))"
+    }
+
+    func loss(_ kind: LossKind) -> String {
+        switch kind {
+        case .meanSquaredError, .meanAbsoluteError: return Python.string(kind.name)
         case let .binaryCrossentropy(fromLogits):
-            return fromLogits ? "keras.losses.BinaryCrossentropy(from_logits=True)" : Python.string(graph.loss.name)
+            return fromLogits ? "keras.losses.BinaryCrossentropy(from_logits=True)" : Python.string(kind.name)
         case let .categoricalCrossentropy(fromLogits):
-            return fromLogits ? "keras.losses.CategoricalCrossentropy(from_logits=True)" : Python.string(graph.loss.name)
+            return fromLogits ? "keras.losses.CategoricalCrossentropy(from_logits=True)" : Python.string(kind.name)
         case let .sparseCategoricalCrossentropy(fromLogits):
-            return fromLogits ? "keras.losses.SparseCategoricalCrossentropy(from_logits=True)" : Python.string(graph.loss.name)
+            return fromLogits ? "keras.losses.SparseCategoricalCrossentropy(from_logits=True)" : Python.string(kind.name)
         }
     }
 }

@@ -34,7 +34,7 @@ public struct SwiftRenderer {
             public static let descriptor = ModelDescriptor(
                 name: \(lit(graph.name)),
                 specPath: \(lit(graph.specPath)),
-                inputShape: \(ints(graph.inputShape)),
+                inputShape: \(ints(plan.input.shape)),
                 outputShape: \(ints(graph.outputShape)),
                 batchSize: \(plan.batchSize),
                 paramCount: \(plan.paramCount),
@@ -60,7 +60,7 @@ public struct SwiftRenderer {
             }
         }
         c.line("],")
-        c.line("loss: \(loss()),")
+        c.line("loss: \(loss(graph.loss)),")
         c.line("metrics: [\(graph.metrics.map { ".\(metric($0.kind))" }.joined(separator: ", "))],")
         c.line("metricNames: [\(graph.metrics.map { lit($0.name) }.joined(separator: ", "))],")
         let o = graph.optimizer
@@ -77,6 +77,18 @@ public struct SwiftRenderer {
         if let input = graph.summaryInput {
             tail[tail.count - 1] += ","
             tail.append("functionalInput: FunctionalInput(name: \(lit(input.name)), chain: \(input.chain))")
+        }
+        if graph.isMultiIO {
+            tail[tail.count - 1] += ","
+            tail.append("io: ModelIO(")
+            tail.append("    inputs: [\(graph.inputs.map { "ModelIO.Input(name: \(lit($0.name)), shape: \(ints($0.shape)))" }.joined(separator: ", "))],")
+            tail.append("    outputs: [")
+            for output in plan.outputs {
+                let o = output.output
+                tail.append("        ModelIO.Output(name: \(lit(o.name)), shape: \(ints(output.buffer.shape)), offset: \(output.buffer.offset), loss: \(loss(o.loss)), lossWeight: \(o.lossWeight), metrics: [\(o.metrics.map { ".\(metric($0.kind))" }.joined(separator: ", "))], metricNames: [\(o.metrics.map { lit($0.name) }.joined(separator: ", "))]),")
+            }
+            tail.append("    ],")
+            tail.append("    lossesOffset: \(plan.lossesBuffer?.offset ?? -1))")  // -1: one output, whose loss is the model's
         }
         tail[tail.count - 1] += ")"
         c.lines(tail)
@@ -125,8 +137,8 @@ public struct SwiftRenderer {
         }
     }
 
-    func loss() -> String {
-        switch graph.loss {
+    func loss(_ kind: LossKind) -> String {
+        switch kind {
         case .meanSquaredError: ".meanSquaredError"
         case .meanAbsoluteError: ".meanAbsoluteError"
         case let .binaryCrossentropy(fromLogits): ".binaryCrossentropy(fromLogits: \(fromLogits))"
