@@ -69,30 +69,30 @@ struct MetricAccumulators {
     mutating func addHead(_ h: Int, output: UnsafePointer<Float>, y: UnsafePointer<Float>, rows: Int) {
         let head = heads[h], width = head.width
         for (index, kind) in head.kinds.enumerated() {
-                let stride = yStride ?? (kind == .sparseCategoricalAccuracy ? 1 : width)
-                var total = 0.0
-                for r in 0..<rows {
-                    let p = output + r * width
-                    let t = y + r * stride + head.yOffset
-                    switch kind {
-                    case .mae, .mse, .binaryAccuracy:
-                        var s = 0.0
-                        for j in 0..<width {
-                            let d = Double(p[j]) - Double(t[j])
-                            switch kind {
-                            case .mae: s += abs(d)
-                            case .mse: s += d * d
-                            default: s += (p[j] > 0.5 ? 1 : 0) == t[j] ? 1 : 0
-                            }
+            let stride = yStride ?? (kind == .sparseCategoricalAccuracy ? 1 : width)
+            var total = 0.0
+            for r in 0..<rows {
+                let p = output + r * width
+                let t = y + r * stride + head.yOffset
+                switch kind {
+                case .mae, .mse, .binaryAccuracy:
+                    var s = 0.0
+                    for j in 0..<width {
+                        let d = Double(p[j]) - Double(t[j])
+                        switch kind {
+                        case .mae: s += abs(d)
+                        case .mse: s += d * d
+                        default: s += (p[j] > 0.5 ? 1 : 0) == t[j] ? 1 : 0
                         }
-                        total += s / Double(width)
-                    case .categoricalAccuracy:
-                        total += argmax(p, width) == argmax(t, width) ? 1 : 0
-                    case .sparseCategoricalAccuracy:
-                        total += argmax(p, width) == Int(t[0]) ? 1 : 0
                     }
+                    total += s / Double(width)
+                case .categoricalAccuracy:
+                    total += argmax(p, width) == argmax(t, width) ? 1 : 0
+                case .sparseCategoricalAccuracy:
+                    total += argmax(p, width) == Int(t[0]) ? 1 : 0
                 }
-                sums[h][index] += total
+            }
+            sums[h][index] += total
         }
     }
 

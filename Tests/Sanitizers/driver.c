@@ -6,7 +6,7 @@
 // a training forward (dropout on), inference again; rows < n must match the full batch's output.
 //
 // run.sh defines: KNAME (model name), KM (function prefix), KU (macro prefix), KH (header), KLOSS (0 real targets,
-// 1 binary, 2 one-hot, 3 class index), and the optimizer settings LR BETA1 BETA2 EPS MOMENTUM RHO NESTEROV.
+// 1 binary, 2 one-hot, 3 class index), KTARGET (several outputs: floats of y per row), and the optimizer settings LR BETA1 BETA2 EPS MOMENTUM RHO NESTEROV.
 #define _POSIX_C_SOURCE 200809L  // posix_memalign
 #include KH
 
@@ -28,7 +28,11 @@
 #define SLOTS CAT(KU, _SLOTS)
 #define ACTS CAT(KU, _ACTS)
 #define OUT_OFFSET CAT(KU, _OUTPUT_OFFSET)
+#ifdef KTARGET
+#define TARGET KTARGET  // several outputs: y packs each one's targets (run.sh fills them with 0/1, valid for every loss)
+#else
 #define TARGET (KLOSS == 3 ? 1 : OUT)  // floats of y per row
+#endif
 
 static const char *model = KNAME;
 

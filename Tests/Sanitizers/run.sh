@@ -105,6 +105,10 @@ for spec in "${models[@]}"; do
     *categoricalCrossentropy*) kloss=2 ;;
     *) kloss=0 ;;
   esac
+  # Several outputs: y packs each output's targets; 0/1 values are valid for every loss.
+  target=()
+  packed=$(sed -n 's/^#define [A-Za-z0-9_]*_TARGET_SIZE \([0-9]*\).*/\1/p' "$header")
+  if [ -n "$packed" ]; then kloss=1; target=(-DKTARGET="$packed"); fi
   opt=$(grep -m1 -E '^ +optimizer: OptimizerConfig\(' "$swift_file")
   field() { sed -E "s/.*[(, ]$1: ([^,)]*).*/\1/" <<<"$opt"; }
   nesterov=0; [ "$(field nesterov)" = true ] && nesterov=1
@@ -118,7 +122,7 @@ for spec in "${models[@]}"; do
     continue
   fi
   f() { echo "((float)($(field "$1")))"; }
-  if ! "$CC" "${CFLAGS[@]}" -DKM="$km" -DKU="$ku" -DKH="\"$name.h\"" -DKNAME="\"$name\"" -DKLOSS=$kloss \
+  if ! "$CC" "${CFLAGS[@]}" -DKM="$km" -DKU="$ku" -DKH="\"$name.h\"" -DKNAME="\"$name\"" -DKLOSS=$kloss "${target[@]}" \
       -DLR="$(f learningRate)" -DBETA1="$(f beta1)" -DBETA2="$(f beta2)" -DEPS="$(f epsilon)" \
       -DMOMENTUM="$(f momentum)" -DRHO="$(f rho)" -DNESTEROV=$nesterov \
       "$here/driver.c" "$work/c/$name.c" "${runtime[@]}" -fuse-ld=lld -lm -lpthread -o "$work/$name"; then

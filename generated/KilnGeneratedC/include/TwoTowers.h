@@ -14,6 +14,7 @@
 #define TWOTOWERS_OUTPUT0_OFFSET 1152  // output 0, score (n,1)
 #define TWOTOWERS_OUTPUT1_OFFSET 1216  // output 1, label (n,3)
 #define TWOTOWERS_LOSSES_OFFSET 1296  // each output's loss (2) after loss()
+#define TWOTOWERS_TARGET_SIZE 2  // y is (n,2): each output's targets, packed
 
 // Forward pass; the output lands at s->acts + TWOTOWERS_OUTPUT_OFFSET. training: dropout on.
 void twotowers_forward(kiln_state *s, const float *x, int n, int training);

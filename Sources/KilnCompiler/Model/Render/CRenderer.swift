@@ -64,6 +64,7 @@ public struct CRenderer {
             "#define \(upperPrefix)_OUTPUT\(k)_OFFSET \(output.buffer.offset)  // output \(k), \(Identifiers.commentText(output.output.name)) (n,\(output.buffer.size))"
         }
         lines.append("#define \(upperPrefix)_LOSSES_OFFSET \(losses.offset)  // each output's loss (\(plan.outputs.count)) after loss()")
+        lines.append("#define \(upperPrefix)_TARGET_SIZE \(plan.targetSize)  // y is (n,\(plan.targetSize)): each output's targets, packed")
         return lines.joined(separator: "\n")
     }
 
