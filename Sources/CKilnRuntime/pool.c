@@ -13,6 +13,7 @@ typedef struct {
     const float *a, *b, *c;  // per kind: see the entry points
     long in_size, out_size;  // floats per sample
     int rows;                // output positions per sample
+    int relu_gate;           // max backward: only windows whose maximum is > 0 pass their gradient
 } pool_job;
 
 static void run_samples(kiln_task_fn fn, pool_job *job, int n) {
@@ -60,7 +61,12 @@ static void max_backward_task(void *ctx, int b) {
         for (int c0 = 0; c0 < c; c0 += CH_BLOCK) {
             const int nc = c - c0 < CH_BLOCK ? c - c0 : CH_BLOCK;
             int taken[CH_BLOCK] = {0};
+            float gated[CH_BLOCK];
             const float *yr = y + c0, *dyr = dy + c0;
+            if (j->relu_gate) {  // a maximum of 0 is a ReLU's 0 everywhere in the window: no gradient
+                for (int ch = 0; ch < nc; ch++) gated[ch] = yr[ch] > 0.0f ? dyr[ch] : 0.0f;
+                dyr = gated;
+            }
             // Branch-free, so that it vectorizes: a cell that is not the first maximum adds 0.
             KILN_FOR_WINDOW(g, r, {
                 const float *xr = x + pos_ * c + c0;
@@ -78,6 +84,12 @@ static void max_backward_task(void *ctx, int b) {
 void kiln_max_pool_backward(float *dinp, const float *dout, const float *inp, const float *out, int n, const kiln_conv_geometry *g) {
     // dinp (n, in..., c) +=; dout, out (n, out..., c); inp (n, in..., c)
     pool_job job = {.g = g, .dst = dinp, .a = dout, .b = inp, .c = out};
+    run_samples(max_backward_task, &job, n);
+}
+
+void kiln_max_pool_relu_backward(float *dz, const float *dout, const float *inp, const float *out, int n, const kiln_conv_geometry *g) {
+    // dz (n, in..., c) +=, the pre-activation gradient of the ReLU layer that inp (n, in..., c) is the output of
+    pool_job job = {.g = g, .dst = dz, .a = dout, .b = inp, .c = out, .relu_gate = 1};
     run_samples(max_backward_task, &job, n);
 }
 

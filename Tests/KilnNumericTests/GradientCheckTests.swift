@@ -33,6 +33,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefConvTranspose", { RefConvTranspose(seed: $0) }),
     ("RefDepthwiseSeparable", { RefDepthwiseSeparable(seed: $0) }),
     ("RefSpatialDropout", { RefSpatialDropout(seed: $0) }),
+    ("RefConvReLUPool", { RefConvReLUPool(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {

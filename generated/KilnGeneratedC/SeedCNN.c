@@ -39,8 +39,7 @@ static void seedcnn_conv2d_forward(float *out, float *z, const float *inp, const
     kiln_bias_act_forward(out, z, b, n * 16384, 64, KILN_RELU, 0.0f);
 }
 static void seedcnn_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
-    // dz (n,128,128,64) is dLoss/d(pre-activation)
-    kiln_act_backward(dz, dout, z, out, n * 16384, 64, KILN_RELU, 0.0f);  // dz += dout * act'
+    // dz (n,128,128,64) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
     kiln_conv_backward_kernel(dw, inp, dz, n, &seedcnn_conv2d_geometry);  // dw (3,3,3,64) += inp (x) dz
     kiln_bias_backward(db, dz, n * 16384, 64);  // db (64) += column sums of dz
 }
@@ -53,7 +52,7 @@ static void seedcnn_max_pooling2d_forward(float *out, const float *inp, int n) {
 }
 static void seedcnn_max_pooling2d_backward(float *dinp, const float *dout, const float *inp, const float *out, int n) {
     // dinp, inp (n,128,128,64); dout, out (n,64,64,64)
-    kiln_max_pool_backward(dinp, dout, inp, out, n, &seedcnn_max_pooling2d_geometry);  // dinp += dout at each window's first maximum
+    kiln_max_pool_relu_backward(dinp, dout, inp, out, n, &seedcnn_max_pooling2d_geometry);  // dinp: the ReLU layer's dz, += dout at each window's first maximum where it is > 0
 }
 
 // conv2d_1: Conv2D(filters=128, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=relu). inp (n,64,64,64) -> out (n,64,64,128)
@@ -64,8 +63,7 @@ static void seedcnn_conv2d_1_forward(float *out, float *z, const float *inp, con
     kiln_bias_act_forward(out, z, b, n * 4096, 128, KILN_RELU, 0.0f);
 }
 static void seedcnn_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
-    // dz (n,64,64,128) is dLoss/d(pre-activation)
-    kiln_act_backward(dz, dout, z, out, n * 4096, 128, KILN_RELU, 0.0f);  // dz += dout * act'
+    // dz (n,64,64,128) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
     kiln_conv_backward_kernel(dw, inp, dz, n, &seedcnn_conv2d_1_geometry);  // dw (3,3,64,128) += inp (x) dz
     kiln_bias_backward(db, dz, n * 4096, 128);  // db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &seedcnn_conv2d_1_geometry);  // dinp (n,64,64,64) += dz (x) w, transposed
@@ -79,7 +77,7 @@ static void seedcnn_max_pooling2d_1_forward(float *out, const float *inp, int n)
 }
 static void seedcnn_max_pooling2d_1_backward(float *dinp, const float *dout, const float *inp, const float *out, int n) {
     // dinp, inp (n,64,64,128); dout, out (n,32,32,128)
-    kiln_max_pool_backward(dinp, dout, inp, out, n, &seedcnn_max_pooling2d_1_geometry);  // dinp += dout at each window's first maximum
+    kiln_max_pool_relu_backward(dinp, dout, inp, out, n, &seedcnn_max_pooling2d_1_geometry);  // dinp: the ReLU layer's dz, += dout at each window's first maximum where it is > 0
 }
 
 // flatten: Flatten(). inp (n,32,32,128) -> out (n,131072)
@@ -169,9 +167,9 @@ float seedcnn_gradients(kiln_state *s, const float *x, const float *y, int n) {
     float *ddense_bias = grads + W_DENSE_BIAS;  // (1)
     float loss = kiln_mse_loss(ddense_out, dense_out, y, n, 1);
     seedcnn_dense_backward(dmax_pooling2d_1_out, ddense_kernel, ddense_bias, ddense_out, ddense_out, NULL, dense_out, max_pooling2d_1_out, dense_kernel, n);
-    seedcnn_max_pooling2d_1_backward(dconv2d_1_out, dmax_pooling2d_1_out, conv2d_1_out, max_pooling2d_1_out, n);
+    seedcnn_max_pooling2d_1_backward(dconv2d_1_z, dmax_pooling2d_1_out, conv2d_1_out, max_pooling2d_1_out, n);
     seedcnn_conv2d_1_backward(dmax_pooling2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, n);
-    seedcnn_max_pooling2d_backward(dconv2d_out, dmax_pooling2d_out, conv2d_out, max_pooling2d_out, n);
+    seedcnn_max_pooling2d_backward(dconv2d_z, dmax_pooling2d_out, conv2d_out, max_pooling2d_out, n);
     seedcnn_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
     (void)acts; (void)params;
     return loss;

@@ -56,8 +56,7 @@ static void seedfunctional_conv2d_1_forward(float *out, float *z, const float *i
     kiln_bias_act_forward(out, z, b, n * 784, 32, KILN_RELU, 0.0f);
 }
 static void seedfunctional_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
-    // dz (n,28,28,32) is dLoss/d(pre-activation)
-    kiln_act_backward(dz, dout, z, out, n * 784, 32, KILN_RELU, 0.0f);  // dz += dout * act'
+    // dz (n,28,28,32) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
     kiln_conv_backward_kernel(dw, inp, dz, n, &seedfunctional_conv2d_1_geometry);  // dw (3,3,32,32) += inp (x) dz
     kiln_bias_backward(db, dz, n * 784, 32);  // db (32) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &seedfunctional_conv2d_1_geometry);  // dinp (n,28,28,32) += dz (x) w, transposed
@@ -71,7 +70,7 @@ static void seedfunctional_max_pooling2d_forward(float *out, const float *inp, i
 }
 static void seedfunctional_max_pooling2d_backward(float *dinp, const float *dout, const float *inp, const float *out, int n) {
     // dinp, inp (n,28,28,32); dout, out (n,14,14,32)
-    kiln_max_pool_backward(dinp, dout, inp, out, n, &seedfunctional_max_pooling2d_geometry);  // dinp += dout at each window's first maximum
+    kiln_max_pool_relu_backward(dinp, dout, inp, out, n, &seedfunctional_max_pooling2d_geometry);  // dinp: the ReLU layer's dz, += dout at each window's first maximum where it is > 0
 }
 
 // max_pooling2d_1: MaxPooling2D(pool_size=(2, 2), strides=(2, 2), padding=valid). inp (n,14,14,32) -> out (n,7,7,32)
@@ -192,7 +191,7 @@ float seedfunctional_gradients(kiln_state *s, const float *x, const float *y, in
     seedfunctional_dense_backward(ddropout_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, dropout_out, dense_kernel, n);
     seedfunctional_dropout_backward(dmax_pooling2d_1_out, ddropout_out, dropout_mask, n);
     seedfunctional_max_pooling2d_1_backward(dmax_pooling2d_out, dmax_pooling2d_1_out, max_pooling2d_out, max_pooling2d_1_out, n);
-    seedfunctional_max_pooling2d_backward(dconv2d_1_out, dmax_pooling2d_out, conv2d_1_out, max_pooling2d_out, n);
+    seedfunctional_max_pooling2d_backward(dconv2d_1_z, dmax_pooling2d_out, conv2d_1_out, max_pooling2d_out, n);
     seedfunctional_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
     seedfunctional_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
     (void)acts; (void)params;

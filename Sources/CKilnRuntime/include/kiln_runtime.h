@@ -176,6 +176,9 @@ void kiln_max_pool_forward(float *out, const float *inp, int n, const kiln_conv_
 // dinp += dout at each window's first maximum (row-major within the window), found again from
 // inp and out: no argmax buffer.
 void kiln_max_pool_backward(float *dinp, const float *dout, const float *inp, const float *out, int n, const kiln_conv_geometry *g);
+// The max pool's backward and the ReLU's before it in one pass: dz (n, in..., c) += dout at each
+// window's first maximum where that maximum is > 0; inp is the ReLU's output
+void kiln_max_pool_relu_backward(float *dz, const float *dout, const float *inp, const float *out, int n, const kiln_conv_geometry *g);
 void kiln_avg_pool_forward(float *out, const float *inp, int n, const kiln_conv_geometry *g);
 void kiln_avg_pool_backward(float *dinp, const float *dout, int n, const kiln_conv_geometry *g);
 // Global pooling: out (n, c) from inp (n, spatial, c); backward spreads dout (max: to the first maximum).

@@ -78,6 +78,11 @@ public struct PlannedLayer: Sendable {
     /// Whether backward must produce each input's gradient (false for the model's input and for
     /// inputs with no trainable weights upstream).
     public var inputNeedsGradient: [Bool]
+    /// A max pool reading a ReLU layer that nothing else reads: its backward writes that layer's
+    /// pre-activation gradient (this buffer's) itself, and the layer skips its ReLU backward.
+    public var inputPreActivationGradient: Buffer? = nil
+    /// The layer whose ReLU backward the max pool reading it does (`inputPreActivationGradient`).
+    public var activationBackwardByReader = false
     /// Whether backward must produce the (first) input's gradient.
     public var needsInputGradient: Bool { inputNeedsGradient.first ?? false }
 
@@ -171,7 +176,22 @@ extension KernelPlan {
             trainableUpstream[index] = node.hasTrainableWeights || planned[index].inputNeedsGradient.contains(true)
         }
 
-        // Each output's loss: on the logits when the activation and crossentropy fuse (and no
+        // A ReLU layer read only by a max pool: one backward pass for both (the pool routes each
+        // window's gradient to its maximum where that is > 0, straight into the ReLU's dz).
+        let outputNodes = Set(graph.outputs.map(\.node))
+        for index in planned.indices where index >= firstBackwardLayerIndex(planned) {
+            let pool = planned[index]
+            guard pool.node.op.fusesReLUBackward, pool.needsInputGradient, let source = pool.node.inputs.first, source >= 0,
+                  !outputNodes.contains(source),
+                  graph.layers.indices.filter({ graph.layers[$0].inputs.contains(source) }) == [index] else { continue }
+            let producer = planned[source]
+            guard producer.node.op is any AffineLayer, producer.node.op.fusedActivation?.kind == .relu,
+                  let z = producer.preActivation, source >= firstBackwardLayerIndex(planned) else { continue }
+            planned[index].inputPreActivationGradient = z
+            planned[source].activationBackwardByReader = true
+        }
+
+        // Each output's loss when the activation and crossentropy fuse (and no
         // other node reads the output, whose gradient would then need the activation's backward).
         var plannedOutputs: [PlannedOutput] = []
         var targetOffset = 0
@@ -231,7 +251,9 @@ extension KernelPlan {
 
     /// Backward must run down to this layer index (inclusive); layers before it are frozen
     /// and their outputs need no gradient.
-    public var firstBackwardLayer: Int {
-        layers.firstIndex { $0.node.hasTrainableWeights } ?? layers.count
-    }
+    public var firstBackwardLayer: Int { firstBackwardLayerIndex(layers) }
+}
+
+func firstBackwardLayerIndex(_ layers: [PlannedLayer]) -> Int {
+    layers.firstIndex { $0.node.hasTrainableWeights } ?? layers.count
 }

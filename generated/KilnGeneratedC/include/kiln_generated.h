@@ -13,6 +13,7 @@
 #include "RefBatchNorm.h"
 #include "RefConv1D3D.h"
 #include "RefConv2D.h"
+#include "RefConvReLUPool.h"
 #include "RefConvTranspose.h"
 #include "RefDepthwiseSeparable.h"
 #include "RefLayerKinds.h"

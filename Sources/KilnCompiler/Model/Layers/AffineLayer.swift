@@ -60,8 +60,8 @@ extension AffineLayer {
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
         out += "static void \(c.backwardName)(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {\n"
-        out += "    // dz \(c.outShape) is dLoss/d(pre-activation)\(c.fusedLoss ? ", written by the loss from the logits" : activation == .linear ? ", the same buffer as dout" : "")\n"
-        if activation != .linear && !c.fusedLoss {
+        out += "    // dz \(c.outShape) is dLoss/d(pre-activation)\(c.activationGradientWritten ? ", " + c.activationGradientSource : activation == .linear ? ", the same buffer as dout" : "")\n"
+        if activation != .linear && !c.activationGradientWritten {
             out += "    kiln_act_backward(dz, dout, z, out, \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));  // dz += dout * act'\n"
         }
         if c.node.trainable {

@@ -39,6 +39,8 @@ public protocol LayerKind: Sendable {
     func kerasArguments(_ node: LayerNode) -> [String]
     /// Whether `adapt(x)` sets its weights from data before fit.
     var adaptsToData: Bool { get }
+    /// A max pool, whose backward can do the ReLU's of the layer it reads (KernelPlan decides).
+    var fusesReLUBackward: Bool { get }
     /// A `ModelDescriptor` adaptation entry (Swift source), for layers that `adapt` fills.
     func adaptation(_ layer: PlannedLayer) -> String?
 
@@ -55,6 +57,7 @@ extension LayerKind {
     public var usesTrainingFlag: Bool { false }
     public var adaptsToData: Bool { false }
     public func adaptation(_ layer: PlannedLayer) -> String? { nil }
+    public var fusesReLUBackward: Bool { false }
 }
 
 /// What a layer keeps in `acts`: its output (or the input's buffer, for a layer that moves no
@@ -165,6 +168,13 @@ public struct CLayerContext {
     public let emitBackward: Bool
     /// Whether the loss writes this layer's pre-activation gradient from the logits.
     public let fusedLoss: Bool
+    /// Whether a later kernel (the loss, or the max pool reading it) writes this layer's
+    /// pre-activation gradient, so that its own activation backward is left out.
+    public var activationGradientWritten: Bool { fusedLoss || layer.activationBackwardByReader }
+    /// Why, for the kernel's comment.
+    public var activationGradientSource: String {
+        fusedLoss ? "written by the loss from the logits" : "written by the max pool that reads this layer, with its ReLU's backward"
+    }
 
     public var node: LayerNode { layer.node }
     /// (n,d1,...) of the input and of the output.

@@ -78,9 +78,14 @@ struct Pooling<R: SpatialRank, Mode: PoolMode>: LayerKind {
         let geometry = "\(c.name)_geometry", kind = Mode.isMax ? "max" : "avg"
         let statics = "static const kiln_conv_geometry \(geometry) = \(window.cGeometry(input: spatial, channels: channels, filters: channels, groups: channels));\n"
         return poolingKernels(c, isMax: Mode.isMax, statics: statics, forward: "kiln_\(kind)_pool_forward(out, inp, n, &\(geometry));",
-                              backward: Mode.isMax ? "kiln_max_pool_backward(dinp, dout, inp, out, n, &\(geometry));  // dinp += dout at each window's first maximum"
-                                                   : "kiln_avg_pool_backward(dinp, dout, n, &\(geometry));  // dinp += dout / cells of each window")
+                              backward: !Mode.isMax ? "kiln_avg_pool_backward(dinp, dout, n, &\(geometry));  // dinp += dout / cells of each window"
+                                  : c.layer.inputPreActivationGradient != nil
+                                  ? "kiln_max_pool_relu_backward(dinp, dout, inp, out, n, &\(geometry));  // dinp: the ReLU layer's dz, += dout at each window's first maximum where it is > 0"
+                                  : "kiln_max_pool_backward(dinp, dout, inp, out, n, &\(geometry));  // dinp += dout at each window's first maximum")
     }
+
+    /// A max pool writes the pre-activation gradient of the ReLU layer it reads (KernelPlan).
+    var fusesReLUBackward: Bool { Mode.isMax }
 
     func forwardCall(_ c: CLayerContext) -> String? { c.plainForwardCall }
     func backwardCall(_ c: CLayerContext) -> String? { poolingBackwardCall(c, isMax: Mode.isMax) }
@@ -132,5 +137,5 @@ func poolingBackwardCall(_ c: CLayerContext, isMax: Bool) -> String? {
     guard isMax else { return c.plainBackwardCall }
     let layer = c.layer
     guard layer.needsInputGradient else { return nil }
-    return "\(c.backwardName)(\(c.dact(layer.input)), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.act(layer.output)), n);"
+    return "\(c.backwardName)(\(c.dact(layer.inputPreActivationGradient ?? layer.input)), \(c.dact(layer.output)), \(c.act(layer.input)), \(c.act(layer.output)), n);"
 }
