@@ -22,6 +22,8 @@ final class KerasLaneDumpTests: XCTestCase {
         ("RefTransfer32", { @Sendable in RefTransfer32(seed: $0) }),
         // Two inputs and two outputs: data, targets and predictions packed per sample.
         ("TwoTowers", { @Sendable in TwoTowers(seed: $0) }),
+        // Branches of unequal length: summary() rows in Keras's depth order, not the spec's.
+        ("RefBranchOrder", { @Sendable in RefBranchOrder(seed: $0) }),
     ]
 
     func testDumpKilnRuns() throws {

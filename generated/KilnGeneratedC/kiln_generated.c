@@ -2,4 +2,4 @@
 #include "kiln_generated.h"
 
 // The models of this target, for tools that inspect the binary.
-const char kiln_generated_models[] = "CancerClassifier,CancerUnscaled,DigitsClassifier,DigitsFunctional,FrozenStack,IrisClassifier,LogitsBinary,LogitsCategorical,RefActivations,RefBatchNorm,RefConv1D3D,RefConv2D,RefConvReLUPool,RefConvTranspose,RefDepthwiseSeparable,RefLayerKinds,RefMerge,RefNormalization,RefPReLUFirst,RefRMSpropBinary,RefReshaping,RefSGDClassifier,RefSeedCNN32,RefSparseLogits,RefSpatialDropout,RefTransfer32,ResNet50,ResNet50Base,ResNet50Transfer,SeedCNN,SeedFunctional,SeedRegressor,TwoTowers,UNetSmall";
+const char kiln_generated_models[] = "CancerClassifier,CancerUnscaled,DigitsClassifier,DigitsFunctional,FrozenStack,IrisClassifier,LogitsBinary,LogitsCategorical,RefActivations,RefBatchNorm,RefBranchOrder,RefConv1D3D,RefConv2D,RefConvReLUPool,RefConvTranspose,RefDepthwiseSeparable,RefLayerKinds,RefMerge,RefNormalization,RefPReLUFirst,RefRMSpropBinary,RefReshaping,RefSGDClassifier,RefSeedCNN32,RefSparseLogits,RefSpatialDropout,RefTransfer32,ResNet50,ResNet50Base,ResNet50Transfer,SeedCNN,SeedFunctional,SeedRegressor,TwoTowers,UNetSmall";

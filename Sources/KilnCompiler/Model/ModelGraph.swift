@@ -63,10 +63,12 @@ public struct ModelGraph: Sendable {
                              trainable: members.contains(where: \.trainable),
                              connectedTo: isFunctional ? first.inputs.map { "\(rowName($0))[0][0]" } : [])
         }
-        guard isMultiIO else { return rows }
+        guard isFunctional else { return rows }
         // Keras's order (ops/function.py map_graph): by depth, the longest path to an output,
-        // deepest first; ties in the order a depth-first walk from the outputs first meets them.
-        // Inputs are rows too (InputLayer), at their depth. Row r is item r; input k is -1-k.
+        // deepest first; ties in the order a depth-first walk from the outputs first meets them
+        // (so two branches of unequal length interleave). Inputs are rows too (InputLayer), at
+        // their depth; one input is the deepest, and `summaryInput` gives its row. Row r is item
+        // r; input k is -1-k.
         var itemOf = [Int](repeating: 0, count: layers.count)
         for (row, item) in items.enumerated() { for index in item.range { itemOf[index] = row } }
         func parents(_ row: Int) -> [Int] {
@@ -86,6 +88,7 @@ public struct ModelGraph: Sendable {
             for parent in parents(row) { depth[parent] = max(depth[parent, default: 0], d + 1) }
         }
         let ordered = visitOrder.keys.sorted { (depth[$0, default: 0], -visitOrder[$0]!) > (depth[$1, default: 0], -visitOrder[$1]!) }
+            .filter { $0 >= 0 || isMultiIO }
         return ordered.map { row in
             row >= 0 ? rows[row] : LayerInfo(name: inputs[-1 - row].name, type: "InputLayer", outputShape: inputs[-1 - row].shape, params: 0, trainable: true)
         }

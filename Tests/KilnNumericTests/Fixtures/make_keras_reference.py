@@ -208,6 +208,26 @@ def ref_seed_cnn32():
             layers.Dense(1, activation="linear")]
 
 
+def ref_branch_order():
+    inp = keras.Input(shape=(6,), name="inp")
+    a1 = layers.Dense(4, activation="relu", name="a1")(inp)
+    b1 = layers.Dense(4, activation="tanh", name="b1")(inp)
+    a2 = layers.Dense(4, name="a2")(a1)
+    joined = layers.Add(name="joined")([a2, b1])
+    out = layers.Dense(2, activation="softmax", name="out")(joined)
+    return keras.Model(inp, out, name="RefBranchOrder")
+
+
+def two_towers():
+    features, extra = keras.Input(shape=(8,), name="features"), keras.Input(shape=(4,), name="extra")
+    f1 = layers.Dense(16, activation="relu")(features)
+    f2 = layers.Dense(8, activation="tanh")(f1)
+    joined = layers.Concatenate()([f2, extra])
+    score = layers.Dense(1, name="score")(joined)
+    label = layers.Dense(3, activation="softmax", name="label")(f2)
+    return keras.Model([features, extra], [score, label], name="TwoTowers")
+
+
 # name: (layers, optimizer, loss, metrics, batch, samples, target kind); trained ones first.
 MODELS = {
     "SeedRegressor": (seed_regressor, lambda: optimizers.Adam(), "mse", ["mae"], 32, 64, "regression"),
@@ -248,6 +268,8 @@ MODELS = {
     "ResNet50Transfer": (lambda: resnet50_transfer(224), lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, None, None),
     "RefTransfer32": (lambda: resnet50_transfer(32), lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, None, None),
     # The Keras lane trains it against live Keras; a fixture here would be megabytes.
+    "TwoTowers": (two_towers, lambda: optimizers.Adam(), ["mse", "sparse_categorical_crossentropy"], [["mae"], ["accuracy"]], 16, None, None),
+    "RefBranchOrder": (ref_branch_order, lambda: optimizers.Adam(), "categorical_crossentropy", ["accuracy"], 8, None, None),
     "RefSeedCNN32": (ref_seed_cnn32, lambda: optimizers.Adam(), "mse", [], 32, None, None),
 }
 

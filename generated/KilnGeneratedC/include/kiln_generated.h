@@ -11,6 +11,7 @@
 #include "LogitsCategorical.h"
 #include "RefActivations.h"
 #include "RefBatchNorm.h"
+#include "RefBranchOrder.h"
 #include "RefConv1D3D.h"
 #include "RefConv2D.h"
 #include "RefConvReLUPool.h"
