@@ -41,7 +41,7 @@ final class KerasLaneDumpTests: XCTestCase {
             let rows = graph.batchSize * 2 + max(1, graph.batchSize / 2)
             let xs = graph.inputs.map { input in Tensor(shape: [rows] + input.shape, scalars: rng.array(rows * input.size).map(Float.init)) }
             let ys = graph.outputs.map { output in
-                let head = graph.heads(output)
+                let head = graph.withOnlyOutput(output)
                 let sparse: Bool = { if case .sparseCategoricalCrossentropy = output.loss { true } else { false } }()
                 return Tensor(shape: sparse ? [rows] : [rows] + head.outputShape, scalars: targets(for: head, rows: rows, rng: &rng).map(Float.init))
             }
@@ -90,7 +90,7 @@ func packRows(_ parts: [Tensor]) -> Tensor {
 
 extension ModelGraph {
     /// The graph as its one output `output` sees it: that output's loss and shape (for targets).
-    func heads(_ output: ModelOutput) -> ModelGraph {
+    func withOnlyOutput(_ output: ModelOutput) -> ModelGraph {
         var graph = self
         graph.loss = output.loss
         graph.outputs = [output]

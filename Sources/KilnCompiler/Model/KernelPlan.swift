@@ -178,15 +178,15 @@ extension KernelPlan {
 
         // A ReLU layer read only by a max pool: one backward pass for both (the pool routes each
         // window's gradient to its maximum where that is > 0, straight into the ReLU's dz).
-        let outputNodes = Set(graph.outputs.map(\.node))
-        for index in planned.indices where index >= firstBackwardLayerIndex(planned) {
+        let outputNodes = Set(graph.outputs.map(\.node)), firstBackward = firstBackwardLayerIndex(planned)
+        for index in planned.indices where index >= firstBackward {
             let pool = planned[index]
             guard pool.node.op.fusesReLUBackward, pool.needsInputGradient, let source = pool.node.inputs.first, source >= 0,
                   !outputNodes.contains(source),
                   graph.layers.indices.filter({ graph.layers[$0].inputs.contains(source) }) == [index] else { continue }
             let producer = planned[source]
             guard producer.node.op is any AffineLayer, producer.node.op.fusedActivation?.kind == .relu,
-                  let z = producer.preActivation, source >= firstBackwardLayerIndex(planned) else { continue }
+                  let z = producer.preActivation, source >= firstBackward else { continue }
             planned[index].inputPreActivationGradient = z
             planned[source].activationBackwardByReader = true
         }

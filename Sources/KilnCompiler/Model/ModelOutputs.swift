@@ -38,20 +38,21 @@ extension ModelValidator {
         }
 
         var ok = true
-        var losses: [LossKind?] = []
+        // Each output's loss and where the spec names it.
+        var losses: [(kind: LossKind?, location: SourceLocation)] = []
         if let single = compile.loss {
             let loss = resolveLoss(LossSpec(name: single, fromLogits: compile.lossFromLogits), diagnostics: diagnostics)
             if loss == nil { ok = false }
-            losses = Array(repeating: loss, count: count)
+            losses = Array(repeating: (loss, single.location), count: count)
         } else if let given = compile.outputLosses {
             // Every loss name is checked, whether or not the outputs resolved.
-            let resolved = given.entries.map { resolveLoss($0.value, diagnostics: diagnostics) }
-            if resolved.contains(where: { $0 == nil }) { ok = false }
-            let indexed = PerOutput<LossKind?>(entries: zip(given.entries, resolved).map { (key: $0.key, value: $1) }, location: given.location)
+            let resolved = given.entries.map { (kind: resolveLoss($0.value, diagnostics: diagnostics), location: $0.value.name.location) }
+            if resolved.contains(where: { $0.kind == nil }) { ok = false }
+            let indexed = PerOutput(entries: zip(given.entries, resolved).map { (key: $0.key, value: $1) }, location: given.location)
             if let ordered = perOutput(indexed, "loss", exact: true, mismatch: {
                 "For a model with \(count) output\(count == 1 ? "" : "s"), `loss` as a list has one entry per output, in the order of `outputs`; received \(given.entries.count)"
             }) {
-                losses = ordered.map { $0 ?? nil }
+                losses = ordered.map { $0! }
             } else { ok = false }
         } else {
             return nil
@@ -97,17 +98,15 @@ extension ModelValidator {
         var heads: [OutputHead] = []
         for k in 0..<count {
             let shape = outputShapes?[k]
-            guard let metrics = resolveMetrics(metricNames[k], loss: losses.indices.contains(k) ? losses[k] : nil, outputShape: shape, diagnostics: diagnostics) else {
+            let head = losses.indices.contains(k) ? losses[k] : nil
+            guard let metrics = resolveMetrics(metricNames[k], loss: head?.kind, outputShape: shape, diagnostics: diagnostics) else {
                 ok = false
                 continue
             }
-            guard losses.indices.contains(k), let loss = losses[k] else { continue }
+            guard let head, let loss = head.kind else { continue }
             if let shape {
-                let location = compile.outputLosses?.entries.first { $0.key?.value == outputNames?[k] }?.value.name.location
-                    ?? (compile.outputLosses?.byName == false ? compile.outputLosses?.entries[k].value.name.location : nil)
-                    ?? compile.loss?.location ?? compile.location
                 let before = diagnostics.errors.count
-                checkLossFitsOutput(loss, outputShape: shape, output: count > 1 ? outputNames?[k] : nil, at: location, diagnostics: diagnostics)
+                checkLossFitsOutput(loss, outputShape: shape, output: count > 1 ? outputNames?[k] : nil, at: head.location, diagnostics: diagnostics)
                 if diagnostics.errors.count != before { ok = false }
             }
             heads.append(OutputHead(loss: loss, weight: weights[k], metrics: metrics))
