@@ -112,6 +112,8 @@ final class SpecErrorTableTests: XCTestCase {
             expected: ["6:5: error: a model with several inputs names what its first node reads: from: a"]),
         Row(name: "output_twice", spec: "model: M\ninputs:\n  - {name: a, shape: [4]}\n  - {name: b, shape: [3]}\nlayers:\n  - h: {Dense: {units: 2}, from: a}\noutputs: [h, h]\ncompile: {loss: mse}\n",
             expected: ["7:14: error: output 'h' is listed twice in 'outputs'"]),
+        Row(name: "output_is_input", spec: "model: M\ninput: {shape: [4], name: inp}\nlayers:\n  - h: {Dense: {units: 2}, from: inp}\noutputs: [inp]\ncompile: {loss: mse}\n",
+            expected: ["5:11: error: the model's output is its input: give it a layer"]),
         Row(name: "input_and_inputs", spec: "model: M\ninput: {shape: [4]}\ninputs: [{shape: [4]}]\nlayers:\n  - Dense: {units: 2}\ncompile: {loss: mse}\n",
             expected: ["3:9: error: give either 'input' (one) or 'inputs' (a list), not both"]),
     ]

@@ -179,9 +179,6 @@ public enum ModelValidator {
                 }
             }
             outputIndices = found.count == outputs.count && Set(found).count == found.count && found.allSatisfy({ $0 >= 0 }) ? found : nil
-        } else if previous < 0, shapes[previous] != nil {
-            diagnostics.error("the model's output is its input: give it a layer", at: spec.input.location)
-            outputIndices = nil
         }
         var layers: [LayerNode] = []
         var outputNodes: [Int] = []
