@@ -261,12 +261,15 @@ public struct KerasRenderer {
         }
     }
 
+    /// The Python variable of node `index`: n<i>, and for input k (index -1-k) x, or x<k> when
+    /// the model has several inputs.
+    func variable(_ index: Int) -> String {
+        index >= 0 ? "n\(index)" : graph.inputs.count > 1 ? "x\(-1 - index)" : "x"
+    }
+
     /// n<i> = layer(inputs) for the nodes in `range`; `input` (outside it) is x.
     func nodes(_ range: ClosedRange<Int>, input: Int, into c: inout CodePrinter) {
-        let multiInput = graph.inputs.count > 1
-        func variable(_ index: Int) -> String {
-            index == input ? "x" : index < 0 ? (multiInput ? "x\(-1 - index)" : "x") : "n\(index)"
-        }
+        func variable(_ index: Int) -> String { index == input ? "x" : self.variable(index) }
         for index in range {
             let node = graph.layers[index]
             let inputs = node.inputs.map(variable)
@@ -288,11 +291,9 @@ public struct KerasRenderer {
     /// keras.Model(inputs, outputs): x is the input, n<i> node i's output (spec names need not be Python identifiers).
     func functionalModel(into c: inout CodePrinter) {
         nestedModels(into: &c)
-        let multiInput = graph.inputs.count > 1
         for (k, input) in graph.inputs.enumerated() {
-            c.line("\(multiInput ? "x\(k)" : "x") = keras.Input(shape=\(Python.tuple(input.shape)), name=\(Python.string(input.name)))")
+            c.line("\(variable(-1 - k)) = keras.Input(shape=\(Python.tuple(input.shape)), name=\(Python.string(input.name)))")
         }
-        func variable(_ index: Int) -> String { index < 0 ? (multiInput ? "x\(-1 - index)" : "x") : "n\(index)" }
         for item in graph.items {
             if item.group != nil {
                 let first = graph.layers[item.range.lowerBound]
@@ -301,7 +302,7 @@ public struct KerasRenderer {
                 nodes(item.range, input: Int.min, into: &c)
             }
         }
-        let inputs = multiInput ? "[" + graph.inputs.indices.map { "x\($0)" }.joined(separator: ", ") + "]" : "x"
+        let inputs = graph.inputs.count > 1 ? "[" + graph.inputs.indices.map { variable(-1 - $0) }.joined(separator: ", ") + "]" : variable(-1)
         let outputs = graph.outputs.count > 1 ? "[" + graph.outputs.map { variable($0.node) }.joined(separator: ", ") + "]" : variable(graph.outputs[0].node)
         c.line("model = keras.Model(\(inputs), \(outputs), name=\(Python.string(graph.name)))")
     }
