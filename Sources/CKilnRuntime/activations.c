@@ -81,15 +81,14 @@ static int task_rows(const elementwise_job *j, int task, int *r0) {
     return r1 > *r0 ? r1 - *r0 : 0;
 }
 
-static void bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha);
-static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act, float alpha);
+KILN_VECTOR_CLONES static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act, float alpha);
 
 static void bias_act_task(void *ctx, int task) {
     const elementwise_job *j = ctx;
     int r0;
     const int nr = task_rows(j, task, &r0);
     const long at = (long)r0 * j->cols;
-    if (nr) bias_act_rows(j->out + at, j->z + at, j->a, nr, j->cols, j->act, j->alpha);
+    if (nr) kiln_bias_act_rows(j->out + at, j->z + at, j->a, nr, j->cols, j->act, j->alpha);
 }
 
 static void act_backward_task(void *ctx, int task) {
@@ -102,7 +101,7 @@ static void act_backward_task(void *ctx, int task) {
 
 void kiln_bias_act_forward(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
     if ((long)rows * cols < ELEMENTWISE_PARALLEL_MIN || rows < ELEMENTWISE_TASKS) {
-        bias_act_rows(y, z, bias, rows, cols, act, alpha);
+        kiln_bias_act_rows(y, z, bias, rows, cols, act, alpha);
         return;
     }
     elementwise_job job = {.out = y, .z = z, .a = bias, .rows = rows, .cols = cols, .act = act, .alpha = alpha};
@@ -118,7 +117,7 @@ void kiln_act_backward(float *dz, const float *dy, const float *z, const float *
     kiln_parallel_for(ELEMENTWISE_TASKS, act_backward_task, &job);
 }
 
-static void bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
+KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
     const long n = (long)rows * cols;
     if (bias)  // z keeps the full pre-activation: gelu's backward reads it
         for (int r = 0; r < rows; r++) {
@@ -162,7 +161,7 @@ static void bias_act_rows(float *y, float *z, const float *bias, int rows, int c
     }
 }
 
-static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act,
+KILN_VECTOR_CLONES static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act,
                               float alpha) {
     const long n = (long)rows * cols;
     switch (act) {
@@ -213,7 +212,7 @@ static void act_backward_rows(float *dz, const float *dy, const float *z, const 
     }
 }
 
-void kiln_bias_backward(float *dbias, const float *dz, int rows, int cols) {
+KILN_VECTOR_CLONES void kiln_bias_backward(float *dbias, const float *dz, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
         const float *dzr = dz + (long)r * cols;
         for (int j = 0; j < cols; j++) dbias[j] += dzr[j];

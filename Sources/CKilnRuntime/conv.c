@@ -47,7 +47,7 @@ static conv_shape shape_of(const kiln_conv_geometry *g) {
     s.pointwise = s.cells == 1 && g->pad[0] == 0 && g->pad[1] == 0 && g->pad[2] == 0 && g->stride[0] == 1 &&
                   g->stride[1] == 1 && g->stride[2] == 1;
     s.depthwise = !s.pointwise && s.cg == 1 && g->groups > 1;
-    s.chunk = COL_CHUNK_FLOATS / (s.kc > 0 ? s.kc : 1);
+    s.chunk = COL_CHUNK_FLOATS / (s.kc + g->f > 0 ? s.kc + g->f : 1);  // a chunk's col and its z rows stay in L2
     if (s.chunk < 1) s.chunk = 1;
     if (s.chunk > s.rows) s.chunk = s.rows;
     return s;
@@ -99,9 +99,14 @@ static float *col_get(size_t n) {
 
 // ---- im2col / col2im -------------------------------------------------------------------
 
+// A window's run is a few to a few hundred floats: an inlined loop beats a call to memcpy.
+static inline __attribute__((always_inline)) void copy_floats(float *restrict dst, const float *restrict src, int n) {
+    for (int i = 0; i < n; i++) dst[i] = src[i];
+}
+
 // col (nr, groups, k0, k1, k2, cg) = the windows of output rows [r0, r0+nr) of x (in0, in1, in2, c);
 // zero where a window reaches into the padding.
-static void im2col(float *col, const float *x, const conv_shape *s, int r0, int nr) {
+KILN_VECTOR_CLONES static void im2col(float *col, const float *x, const conv_shape *s, int r0, int nr) {
     const kiln_conv_geometry *g = s->g;
     const int c = g->c, cg = s->cg, k2 = g->k[2];
     const int run = g->groups == 1 && g->dilation[2] == 1;  // k2 adjacent cells: one copy of k2*c floats
@@ -122,13 +127,13 @@ static void im2col(float *col, const float *x, const conv_shape *s, int r0, int 
                     }
                     const float *xr = x + ((long)i0 * g->in[1] + i1) * g->in[2] * c + gi * cg;
                     if (whole) {
-                        memcpy(dst, xr + (long)b2 * c, (size_t)k2 * c * sizeof(float));
+                        copy_floats(dst, xr + (long)b2 * c, k2 * c);
                         continue;
                     }
                     for (int j2 = 0; j2 < k2; j2++) {
                         const int i2 = b2 + j2 * g->dilation[2];
                         if (i2 >= 0 && i2 < g->in[2])
-                            memcpy(dst + j2 * cg, xr + (long)i2 * c, (size_t)cg * sizeof(float));
+                            copy_floats(dst + j2 * cg, xr + (long)i2 * c, cg);
                         else
                             memset(dst + j2 * cg, 0, (size_t)cg * sizeof(float));
                     }
@@ -139,7 +144,7 @@ static void im2col(float *col, const float *x, const conv_shape *s, int r0, int 
 
 // dx (in0, in1, in2, c) += col (nr, groups, k0, k1, k2, cg) summed back onto the windows of rows
 // [r0, r0+nr); padding cells are dropped.
-static void col2im(float *dx, const float *col, const conv_shape *s, int r0, int nr) {
+KILN_VECTOR_CLONES static void col2im(float *dx, const float *col, const conv_shape *s, int r0, int nr) {
     const kiln_conv_geometry *g = s->g;
     const int c = g->c, cg = s->cg, k2 = g->k[2];
     const int run = g->groups == 1 && g->dilation[2] == 1;
@@ -182,10 +187,14 @@ typedef struct {
     int n, per_task;            // backward kernel: samples per task
     float *partials;            // backward kernel: (tasks-1, Kc, f) sums of tasks 1.., zeroed
     int accumulate;             // forward: z += instead of z = (a transposed conv's input gradient)
+    const kiln_epilogue *e;     // forward: bias and activation per chunk, while its rows are in cache
+    float *extra;               // forward with e: y; backward kernel: dbias (or NULL)
+    float *bias_partials;       // backward kernel with dbias: (tasks-1, f) sums of tasks 1.., zeroed
 } conv_job;
 
-// z (rows, f) for one sample (+= when accumulate): x (in..., c), w (Kc, f)
-static void forward_sample(float *z, const float *x, const float *w, const conv_shape *s, int accumulate) {
+// z (rows, f) for one sample (+= when accumulate): x (in..., c), w (Kc, f); then y (rows, f) from z by e
+static void forward_sample(float *y, float *z, const float *x, const float *w, const conv_shape *s, int accumulate,
+                           const kiln_epilogue *e) {
     const kiln_conv_geometry *g = s->g;
     const int f = g->f, c = g->c;
     if (s->depthwise) {
@@ -202,6 +211,7 @@ static void forward_sample(float *z, const float *x, const float *w, const conv_
                         for (int j = 0; j < m; j++) zr[ch * m + j] += xr[ch] * wr[ch * m + j];
             });
         }
+        if (e) kiln_bias_act_rows(y, z, e->bias, s->rows, f, e->act, e->alpha);
         return;
     }
     for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
@@ -211,11 +221,12 @@ static void forward_sample(float *z, const float *x, const float *w, const conv_
         for (int gi = 0; gi < g->groups; gi++)
             kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, s->kc, 1, w + (long)gi * s->fg, f, 1,
                               z + (long)r0 * f + (long)gi * s->fg, f, accumulate);
+        if (e) kiln_bias_act_rows(y + (long)r0 * f, z + (long)r0 * f, e->bias, nr, f, e->act, e->alpha);
     }
 }
 
-// dw (Kc, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f)
-static void backward_kernel_sample(float *dw, const float *x, const float *dz, const conv_shape *s) {
+// dw (Kc, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f); db (f) += dz's column sums
+static void backward_kernel_sample(float *dw, float *db, const float *x, const float *dz, const conv_shape *s) {
     const kiln_conv_geometry *g = s->g;
     const int f = g->f, c = g->c;
     if (s->depthwise) {
@@ -232,6 +243,7 @@ static void backward_kernel_sample(float *dw, const float *x, const float *dz, c
                         for (int j = 0; j < m; j++) dwr[ch * m + j] += xr[ch] * dzr[ch * m + j];
             });
         }
+        if (db) kiln_bias_backward(db, dz, s->rows, f);
         return;
     }
     for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
@@ -241,6 +253,7 @@ static void backward_kernel_sample(float *dw, const float *x, const float *dz, c
         for (int gi = 0; gi < g->groups; gi++)  // dw_g (kg, fg) += col_g^T (kg, nr) . dz_g (nr, fg)
             kiln_gemm_strided(s->kg, s->fg, nr, col + (long)gi * s->kg, 1, s->kc, dz + (long)r0 * f + (long)gi * s->fg,
                               f, 1, dw + (long)gi * s->fg, f, 1);
+        if (db) kiln_bias_backward(db, dz + (long)r0 * f, nr, f);  // the chunk of dz the GEMM just read
     }
 }
 
@@ -279,7 +292,8 @@ static void backward_input_sample(float *dx, const float *dz, const float *w, co
 
 static void forward_task(void *ctx, int b) {
     const conv_job *j = ctx;
-    forward_sample(j->out + b * j->s->out_size, j->inp + b * j->s->in_size, j->other, j->s, j->accumulate);
+    const long at = b * j->s->out_size;
+    forward_sample(j->e ? j->extra + at : NULL, j->out + at, j->inp + b * j->s->in_size, j->other, j->s, j->accumulate, j->e);
 }
 
 static void backward_input_task(void *ctx, int b) {
@@ -292,22 +306,25 @@ static void backward_kernel_task(void *ctx, int t) {
     const conv_job *j = ctx;
     const long size = (long)j->s->kc * j->s->g->f;
     float *dw = t == 0 ? j->out : j->partials + (t - 1) * size;
+    float *db = !j->extra ? NULL : t == 0 ? j->extra : j->bias_partials + (long)(t - 1) * j->s->g->f;
     for (int b = t * j->per_task; b < j->n && b < (t + 1) * j->per_task; b++)
-        backward_kernel_sample(dw, j->inp + b * j->s->in_size, j->other + b * j->s->out_size, j->s);
+        backward_kernel_sample(dw, db, j->inp + b * j->s->in_size, j->other + b * j->s->out_size, j->s);
 }
 
 // ---- entry points ------------------------------------------------------------------------
 
-static void conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g, int accumulate) {
-    // z (n, out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
+static void conv_forward(float *y, float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g,
+                         int accumulate, const kiln_epilogue *e) {
+    // y, z (n, out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
     const conv_shape s = shape_of(g);
     if (s.pointwise) {  // the whole batch is one col: z (n*rows, f) = inp (n*rows, c) . kernel (c/groups, f)
         for (int gi = 0; gi < g->groups; gi++)
             kiln_gemm_strided(n * s.rows, s.fg, s.cg, inp + gi * s.cg, g->c, 1, kernel + gi * s.fg, g->f, 1,
                               z + gi * s.fg, g->f, accumulate);
+        if (e) kiln_bias_act_forward(y, z, e->bias, n * s.rows, g->f, e->act, e->alpha);
         return;
     }
-    conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate};
+    conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate, e, y, NULL};
     if (split_samples(&s, n))
         kiln_parallel_for(n, forward_task, &job);
     else
@@ -315,36 +332,53 @@ static void conv_forward(float *z, const float *inp, const float *kernel, int n,
 }
 
 void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
-    conv_forward(z, inp, kernel, n, g, 0);
+    conv_forward(NULL, z, inp, kernel, n, g, 0, NULL);
 }
 
 void kiln_conv_forward_accumulate(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
-    conv_forward(z, inp, kernel, n, g, 1);
+    conv_forward(NULL, z, inp, kernel, n, g, 1, NULL);
 }
 
-void kiln_conv_backward_kernel(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g) {
-    // dkernel (k0, k1, k2, c/groups, f) += ...; inp (n, in..., c); dz (n, out..., f)
+void kiln_conv_bias_act_forward(float *y, float *z, const float *inp, const float *kernel, const float *bias, int n,
+                                const kiln_conv_geometry *g, int act, float alpha) {
+    const kiln_epilogue e = {bias, act, alpha};
+    conv_forward(y, z, inp, kernel, n, g, 0, &e);
+}
+
+void kiln_conv_backward_kernel_bias(float *dkernel, float *dbias, const float *inp, const float *dz, int n,
+                                    const kiln_conv_geometry *g) {
+    // dkernel (k0, k1, k2, c/groups, f) += ...; dbias (f) += column sums of dz, or NULL; inp (n, in..., c); dz (n, out..., f)
     const conv_shape s = shape_of(g);
     if (s.pointwise) {  // dkernel_g (cg, fg) += inp_g^T (cg, n*rows) . dz_g (n*rows, fg)
         for (int gi = 0; gi < g->groups; gi++)
             kiln_gemm_strided(s.cg, s.fg, n * s.rows, inp + gi * s.cg, 1, g->c, dz + gi * s.fg, g->f, 1,
                               dkernel + gi * s.fg, g->f, 1);
+        if (dbias) kiln_bias_backward(dbias, dz, n * s.rows, g->f);
         return;
     }
     const long size = (long)s.kc * g->f;
     int tasks = split_samples(&s, n) ? kiln_get_num_threads() : 1;
     if (tasks > n) tasks = n;
-    float *partials = tasks > 1 ? calloc((size_t)(tasks - 1) * size, sizeof(float)) : NULL;
+    // One block: the tasks' kernel partials, then their bias partials.
+    float *partials = tasks > 1 ? calloc((size_t)(tasks - 1) * (size + g->f), sizeof(float)) : NULL;
     if (tasks > 1 && !partials) tasks = 1;  // no memory for the split: one task does it all
-    conv_job job = {&s, dkernel, inp, dz, n, (n + tasks - 1) / tasks, partials};
+    conv_job job = {&s, dkernel, inp, dz, n, (n + tasks - 1) / tasks, partials, 0, NULL, dbias,
+                    partials ? partials + (long)(tasks - 1) * size : NULL};
     tasks = (n + job.per_task - 1) / job.per_task;
     if (tasks > 1)
         kiln_parallel_for(tasks, backward_kernel_task, &job);
     else
         backward_kernel_task(&job, 0);
-    for (int t = 1; t < tasks; t++)
+    for (int t = 1; t < tasks; t++) {
         for (long i = 0; i < size; i++) dkernel[i] += partials[(t - 1) * size + i];
+        if (dbias)
+            for (int j = 0; j < g->f; j++) dbias[j] += job.bias_partials[(long)(t - 1) * g->f + j];
+    }
     free(partials);
+}
+
+void kiln_conv_backward_kernel(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g) {
+    kiln_conv_backward_kernel_bias(dkernel, NULL, inp, dz, n, g);
 }
 
 void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g) {

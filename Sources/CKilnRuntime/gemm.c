@@ -181,6 +181,11 @@ static void pack_a(float *dst, const float *A, long rsa, long csa, int mc, int k
         int rows = mc - i0 < mr ? mc - i0 : mr;
         float *d = dst + (long)i0 * kc;
         if (rows < mr) memset(d, 0, (size_t)kc * mr * sizeof(float));
+        if (rsa == 1) {  // A stored transposed (a conv's col^T): each k's rows are adjacent, copy them whole
+            for (int k = 0; k < kc; k++)  // a loop, not memcpy: mr floats are too few for a call
+                for (int i = 0; i < rows; i++) d[(long)k * mr + i] = A[i0 + i + (long)k * csa];
+            continue;
+        }
         for (int i = 0; i < rows; i++) {
             const float *s = A + (long)(i0 + i) * rsa;
             for (int k = 0; k < kc; k++) d[(long)k * mr + i] = s[(long)k * csa];
@@ -210,7 +215,7 @@ static void gemm_serial(const struct kiln_gemm_isa *isa, const gemm_args *g) {
         return;
     }
     // Packing A pays off only when the packed rows are reused across several B panels.
-    const int big = (double)M * N * K >= PACK_A_MIN_MACS && N > NR;
+    const int big = (double)M * N * K >= PACK_A_MIN_MACS && N > NR && K > 32;
     const int direct_b = g->csb == 1 && !big;  // read full B panels in place
     const int npanels = (N + NR - 1) / NR, tail = N % NR;
     const int MC = MR * MC_PANELS;

@@ -13,10 +13,28 @@ typedef float v16f __attribute__((vector_size(64)));
 #define KILN_LOADV(dst, ptr) __builtin_memcpy(&(dst), (ptr), sizeof(dst))
 #define KILN_STOREV(ptr, src) __builtin_memcpy((ptr), &(src), sizeof(src))
 
+// The runtime builds for baseline x86-64 (SSE2); streaming loops get AVX-512 and AVX2 clones,
+// picked once at load time, so that they run at the machine's vector width.
+#if defined(__x86_64__) && defined(__linux__) && !defined(KILN_NO_CLONES)
+#define KILN_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KILN_VECTOR_CLONES
+#endif
+
 // Runs fn(ctx, t) for t in [0, ntasks) on the pool; the caller takes part and returns when all are done.
 // Falls back to a serial loop when the pool is busy (a concurrent or nested call).
 typedef void (*kiln_task_fn)(void *ctx, int task);
 void kiln_parallel_for(int ntasks, kiln_task_fn fn, void *ctx);
+
+// A convolution's epilogue: y = act(z + bias) over each chunk of output rows as it is computed.
+typedef struct {
+    const float *bias;  // (f) or NULL
+    int act;            // KILN_RELU, ...
+    float alpha;
+} kiln_epilogue;
+
+// kiln_bias_act_forward on the calling thread: y, z (rows, cols); z += bias first.
+KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha);
 
 // C(i,j) = C[i*ldc + j] (M,N) = sum_k A(i,k) B(k,j)  [+= when acc], A(i,k) = A[i*rsa + k*csa],
 // B(k,j) = B[k*rsb + j*csb]: the packed GEMM on strided views (e.g. one group's block of a conv).

@@ -19,7 +19,7 @@ static double short_decimal(float x) {
 
 // alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);
 // p -= alpha * m / (sqrt(v) + eps)
-void kiln_adam_update(float *p, float *m, float *v, const float *g, int64_t n, float lr, float beta_1,
+KILN_VECTOR_CLONES void kiln_adam_update(float *p, float *m, float *v, const float *g, int64_t n, float lr, float beta_1,
                       float beta_2, float epsilon, int64_t t) {
     const float alpha = (float)(lr * sqrt(1.0 - pow(beta_2, (double)t)) / (1.0 - pow(beta_1, (double)t)));
     const float c1 = (float)(1.0 - short_decimal(beta_1)), c2 = (float)(1.0 - short_decimal(beta_2));

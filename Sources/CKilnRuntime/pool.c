@@ -28,7 +28,7 @@ static void run_samples(kiln_task_fn fn, pool_job *job, int n) {
         for (int b = 0; b < n; b++) fn(job, b);
 }
 
-static void max_forward_task(void *ctx, int b) {
+KILN_VECTOR_CLONES static void max_forward_task(void *ctx, int b) {
     const pool_job *j = ctx;
     const kiln_conv_geometry *g = j->g;
     const int c = g->c;
@@ -50,7 +50,7 @@ void kiln_max_pool_forward(float *out, const float *inp, int n, const kiln_conv_
 }
 
 // Each channel's gradient goes to the first cell (row-major in the window) that equals the max.
-static void max_backward_task(void *ctx, int b) {
+KILN_VECTOR_CLONES static void max_backward_task(void *ctx, int b) {
     const pool_job *j = ctx;
     const kiln_conv_geometry *g = j->g;
     const int c = g->c;
@@ -93,7 +93,7 @@ void kiln_max_pool_relu_backward(float *dz, const float *dout, const float *inp,
     run_samples(max_backward_task, &job, n);
 }
 
-static void avg_forward_task(void *ctx, int b) {
+KILN_VECTOR_CLONES static void avg_forward_task(void *ctx, int b) {
     const pool_job *j = ctx;
     const kiln_conv_geometry *g = j->g;
     const int c = g->c;
@@ -118,7 +118,7 @@ void kiln_avg_pool_forward(float *out, const float *inp, int n, const kiln_conv_
     run_samples(avg_forward_task, &job, n);
 }
 
-static void avg_backward_task(void *ctx, int b) {
+KILN_VECTOR_CLONES static void avg_backward_task(void *ctx, int b) {
     const pool_job *j = ctx;
     const kiln_conv_geometry *g = j->g;
     const int c = g->c;

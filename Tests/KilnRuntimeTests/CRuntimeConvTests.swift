@@ -91,6 +91,20 @@ final class CRuntimeConvTests: XCTestCase {
         kiln_conv_backward_input(&dx, dz, w, Int32(n), &g)
         kiln_conv_backward_input_ref(&dxRef, dz, w, Int32(n), &g)
         check("backward input", dx, dxRef, terms: g.kernelCells * fg + 1)
+
+        // The fused entry points against the reference and the separate bias/activation kernels.
+        let bias = rng.array(Int(g.f)), db0 = rng.array(Int(g.f)), rows = Int32(n * g.outPositions)
+        let act = activationID(seed % 2 == 0 ? KILN_RELU : KILN_SOFTMAX)  // elementwise, and one that reads whole rows
+        var y = [Float](repeating: .nan, count: n * g.outSize), zFused = y, yRef = y
+        kiln_conv_bias_act_forward(&y, &zFused, x, w, bias, Int32(n), &g, act, 0)
+        kiln_bias_act_forward(&yRef, &zRef, bias, rows, g.f, act, 0)
+        check("fused forward z", zFused, zRef, terms: g.kernelCells * cg + 1)
+        check("fused forward y", y, yRef, terms: g.kernelCells * cg + 1)
+        var dwFused = dw0, db = db0, dbRef = db0
+        kiln_conv_backward_kernel_bias(&dwFused, &db, x, dz, Int32(n), &g)
+        kiln_bias_backward(&dbRef, dz, rows, g.f)
+        check("fused backward kernel", dwFused, dwRef, terms: n * g.outPositions + 1)
+        check("fused backward bias", db, dbRef, terms: n * g.outPositions + 1)
         return failures
     }
 

@@ -1,12 +1,13 @@
 // Times the fast conv kernels on the seed CNN's two conv layers at batch 32, against kiln_sgemm_nn
 // on a (4096, 128, 576) product in the same run. Not part of CI.
 //   clang -O2 -march=native -ISources/CKilnRuntime/include bench/conv/conv_bench.c \
-//       Sources/CKilnRuntime/*.c -lm -lpthread -o /tmp/conv_bench && /tmp/conv_bench
+//       Sources/CKilnRuntime/*.c -lm -lpthread -o /tmp/conv_bench && /tmp/conv_bench [reps] [A|B|AB]
 // Add -DKILN_CONV_NO_SAMPLE_SPLIT to time the other strategy (samples serial, the GEMMs split).
 #include "kiln_runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void) {
@@ -48,11 +49,21 @@ static void conv(const char *name, int n, int h, int w, int c, int k, int f, int
     double tf = BEST(reps, kiln_conv_forward(z, x, wt, n, &g));
     double tk = BEST(reps, kiln_conv_backward_kernel(dw, x, dz, n, &g));
     double ti = BEST(reps, kiln_conv_backward_input(dx, dz, wt, n, &g));
+    // Bias and ReLU: a separate pass over z, then the fused epilogue (in place, as generated code runs it).
+    float *bias = floats(f), *db = floats(f);
+    const int rows = n * g.out[1] * g.out[2];
+    double tfs = BEST(reps, (kiln_conv_forward(z, x, wt, n, &g), kiln_bias_act_forward(z, z, bias, rows, f, KILN_RELU, 0)));
+    double tff = BEST(reps, kiln_conv_bias_act_forward(z, z, x, wt, bias, n, &g, KILN_RELU, 0));
+    double tks = BEST(reps, (kiln_conv_backward_kernel(dw, x, dz, n, &g), kiln_bias_backward(db, dz, rows, f)));
+    double tkf = BEST(reps, kiln_conv_backward_kernel_bias(dw, db, x, dz, n, &g));
     printf("%s n=%d %dx%dx%d k%dx%d f%d -> %dx%dx%d (%.2f GFLOP per call)\n", name, n, h, w, c, k, k, f, g.out[1],
            g.out[2], f, flop * 1e-9);
     printf("  forward          %8.2f ms  %6.1f GFLOP/s\n", tf * 1e3, flop / tf * 1e-9);
     printf("  backward kernel  %8.2f ms  %6.1f GFLOP/s\n", tk * 1e3, flop / tk * 1e-9);
     printf("  backward input   %8.2f ms  %6.1f GFLOP/s\n", ti * 1e3, flop / ti * 1e-9);
+    printf("  forward, then bias+relu  %8.2f ms   fused %8.2f ms\n", tfs * 1e3, tff * 1e3);
+    printf("  kernel, then bias grad   %8.2f ms   fused %8.2f ms\n", tks * 1e3, tkf * 1e3);
+    free(bias); free(db);
     free(x); free(wt); free(z); free(dz); free(dx); free(dw);
 }
 
@@ -63,8 +74,9 @@ int main(int argc, char **argv) {
     float *A = floats((size_t)M * K), *B = floats((size_t)K * N), *C = floats((size_t)M * N);
     double tg = BEST(10, kiln_sgemm_nn(C, A, B, M, N, K, 0));
     printf("sgemm_nn (4096, 128, 576) %8.2f ms  %6.1f GFLOP/s\n", tg * 1e3, 2.0 * M * N * K / tg * 1e-9);
-    conv("conv A", 32, 128, 128, 3, 3, 64, reps);
-    conv("conv B", 32, 63, 63, 64, 3, 128, reps);
+    const char *which = argc > 2 ? argv[2] : "AB";  // the layers to time
+    if (strchr(which, 'A')) conv("conv A", 32, 128, 128, 3, 3, 64, reps);
+    if (strchr(which, 'B')) conv("conv B", 32, 63, 63, 64, 3, 128, reps);
     tg = BEST(10, kiln_sgemm_nn(C, A, B, M, N, K, 0));
     printf("sgemm_nn (4096, 128, 576) %8.2f ms  %6.1f GFLOP/s (again)\n", tg * 1e3, 2.0 * M * N * K / tg * 1e-9);
     free(A); free(B); free(C);

@@ -3,8 +3,8 @@
 #include "CancerClassifier.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 574 floats, Keras's weight order.
@@ -70,7 +70,6 @@ void cancerclassifier_forward(kiln_state *s, const float *x, int n, int training
     const float *params = s->params;
     (void)training;
     float *normalization_out = acts + A_NORMALIZATION_OUT;  // (B,30)
-    float *dense_z = acts + A_DENSE_Z;  // (B,16)
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
     float *dense_1_z = acts + A_DENSE_1_Z;  // (B,1)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,1)
@@ -81,7 +80,7 @@ void cancerclassifier_forward(kiln_state *s, const float *x, int n, int training
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,1)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (1)
     cancerclassifier_normalization_forward(normalization_out, x, normalization_mean, normalization_variance, n);
-    cancerclassifier_dense_forward(dense_out, dense_z, normalization_out, dense_kernel, dense_bias, n);
+    cancerclassifier_dense_forward(dense_out, dense_out, normalization_out, dense_kernel, dense_bias, n);
     cancerclassifier_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
 }
@@ -101,10 +100,7 @@ float cancerclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    cancerclassifier_forward(s, x, n, 1);
     float *normalization_out = acts + A_NORMALIZATION_OUT;  // (B,30)
-    float *dense_z = acts + A_DENSE_Z;  // (B,16)
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
     float *dense_1_z = acts + A_DENSE_1_Z;  // (B,1)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,1)
@@ -113,15 +109,18 @@ float cancerclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     float *ddense_z = dacts + A_DENSE_Z;  // (B,16)
     float *ddense_out = dacts + A_DENSE_OUT;  // (B,16)
     float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,1)
-    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,1)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (30,16)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (16)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (16,1)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (1)
+    memset(ddense_z, 0, sizeof(float) * n * 16);
+    memset(ddense_out, 0, sizeof(float) * n * 16);
+    memset(ddense_1_z, 0, sizeof(float) * n * 1);
+    cancerclassifier_forward(s, x, n, 1);
     float loss = kiln_binary_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 1, 1);
-    cancerclassifier_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
-    cancerclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, normalization_out, dense_kernel, n);
-    (void)acts; (void)params;
+    cancerclassifier_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, NULL, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
+    cancerclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, normalization_out, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

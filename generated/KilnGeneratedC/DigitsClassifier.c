@@ -3,8 +3,8 @@
 #include "DigitsClassifier.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 4810 floats, Keras's weight order.
@@ -71,7 +71,6 @@ void digitsclassifier_forward(kiln_state *s, const float *x, int n, int training
     // x is (n,64), n <= B
     float *acts = s->acts;
     const float *params = s->params;
-    float *dense_z = acts + A_DENSE_Z;  // (B,64)
     float *dense_out = acts + A_DENSE_OUT;  // (B,64)
     float *dropout_mask = acts + A_DROPOUT_MASK;  // (B,64)
     float *dropout_out = acts + A_DROPOUT_OUT;  // (B,64)
@@ -81,7 +80,7 @@ void digitsclassifier_forward(kiln_state *s, const float *x, int n, int training
     const float *dense_bias = params + W_DENSE_BIAS;  // (64)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (64,10)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (10)
-    digitsclassifier_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    digitsclassifier_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     digitsclassifier_dropout_forward(dropout_out, dropout_mask, dense_out, n, training, s->dropout_off, s->rng);
     digitsclassifier_dense_1_forward(dense_1_out, dense_1_z, dropout_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
@@ -102,9 +101,6 @@ float digitsclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    digitsclassifier_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,64)
     float *dense_out = acts + A_DENSE_OUT;  // (B,64)
     float *dropout_mask = acts + A_DROPOUT_MASK;  // (B,64)
     float *dropout_out = acts + A_DROPOUT_OUT;  // (B,64)
@@ -116,16 +112,20 @@ float digitsclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     float *ddense_out = dacts + A_DENSE_OUT;  // (B,64)
     float *ddropout_out = dacts + A_DROPOUT_OUT;  // (B,64)
     float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,10)
-    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,10)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (64,64)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (64)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (64,10)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (10)
+    memset(ddense_z, 0, sizeof(float) * n * 64);
+    memset(ddense_out, 0, sizeof(float) * n * 64);
+    memset(ddropout_out, 0, sizeof(float) * n * 64);
+    memset(ddense_1_z, 0, sizeof(float) * n * 10);
+    digitsclassifier_forward(s, x, n, 1);
     float loss = kiln_sparse_categorical_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 10, 1);
-    digitsclassifier_dense_1_backward(ddropout_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dropout_out, dense_1_kernel, n);
+    digitsclassifier_dense_1_backward(ddropout_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, NULL, dense_1_z, dense_1_out, dropout_out, dense_1_kernel, n);
     digitsclassifier_dropout_backward(ddense_out, ddropout_out, dropout_mask, n);
-    digitsclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    digitsclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

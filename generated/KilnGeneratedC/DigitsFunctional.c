@@ -3,8 +3,8 @@
 #include "DigitsFunctional.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 28778 floats, Keras's weight order.
@@ -47,14 +47,12 @@ enum {
 static const kiln_conv_geometry digitsfunctional_conv2d_geometry = {.in = {1, 8, 8}, .c = 1, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 32, .groups = 1};
 static void digitsfunctional_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8,8,32); inp (n,8,8,1); w (3,3,1,32); b (32)
-    kiln_conv_forward(z, inp, w, n, &digitsfunctional_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 64, 32, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &digitsfunctional_conv2d_geometry, KILN_RELU, 0.0f);
 }
 static void digitsfunctional_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,32) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 64, 32, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &digitsfunctional_conv2d_geometry);  // dw (3,3,1,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &digitsfunctional_conv2d_geometry);  // dw (3,3,1,32) += inp (x) dz; db (32) += column sums of dz
 }
 
 // conv2d_1: Conv2D(filters=32, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,8,8,32) -> out (n,8,8,32)
@@ -62,13 +60,11 @@ static const kiln_conv_geometry digitsfunctional_conv2d_1_geometry = {.in = {1, 
 static void digitsfunctional_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,32); inp (n,8,8,32); w (3,3,32,32); b (32)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &digitsfunctional_conv2d_1_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 32, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &digitsfunctional_conv2d_1_geometry, KILN_LINEAR, 0.0f);
 }
 static void digitsfunctional_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,32) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &digitsfunctional_conv2d_1_geometry);  // dw (3,3,32,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &digitsfunctional_conv2d_1_geometry);  // dw (3,3,32,32) += inp (x) dz; db (32) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &digitsfunctional_conv2d_1_geometry);  // dinp (n,8,8,32) += dz (x) w, transposed
 }
 
@@ -77,13 +73,11 @@ static const kiln_conv_geometry digitsfunctional_conv2d_2_geometry = {.in = {1, 
 static void digitsfunctional_conv2d_2_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,32); inp (n,8,8,1); w (1,1,1,32); b (32)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &digitsfunctional_conv2d_2_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 32, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &digitsfunctional_conv2d_2_geometry, KILN_LINEAR, 0.0f);
 }
 static void digitsfunctional_conv2d_2_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,32) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &digitsfunctional_conv2d_2_geometry);  // dw (1,1,1,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &digitsfunctional_conv2d_2_geometry);  // dw (1,1,1,32) += inp (x) dz; db (32) += column sums of dz
 }
 
 // add: Add() of 2 inputs. inp (n,8,8,32) -> out (n,8,8,32)
@@ -124,14 +118,12 @@ static void digitsfunctional_max_pooling2d_backward(float *dinp, const float *do
 static const kiln_conv_geometry digitsfunctional_conv2d_3_geometry = {.in = {1, 4, 4}, .c = 32, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 64, .groups = 1};
 static void digitsfunctional_conv2d_3_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,4,64); inp (n,4,4,32); w (3,3,32,64); b (64)
-    kiln_conv_forward(z, inp, w, n, &digitsfunctional_conv2d_3_geometry);
-    kiln_bias_act_forward(out, z, b, n * 16, 64, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &digitsfunctional_conv2d_3_geometry, KILN_RELU, 0.0f);
 }
 static void digitsfunctional_conv2d_3_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,4,64) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 16, 64, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &digitsfunctional_conv2d_3_geometry);  // dw (3,3,32,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 16, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &digitsfunctional_conv2d_3_geometry);  // dw (3,3,32,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &digitsfunctional_conv2d_3_geometry);  // dinp (n,4,4,32) += dz (x) w, transposed
 }
 
@@ -165,14 +157,12 @@ void digitsfunctional_forward(kiln_state *s, const float *x, int n, int training
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,8,8,32)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,8,8,32)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,8,8,32)
     float *conv2d_2_out = acts + A_CONV2D_2_OUT;  // (B,8,8,32)
     float *add_out = acts + A_ADD_OUT;  // (B,8,8,32)
     float *activation_out = acts + A_ACTIVATION_OUT;  // (B,8,8,32)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,4,4,32)
-    float *conv2d_3_z = acts + A_CONV2D_3_Z;  // (B,4,4,64)
     float *conv2d_3_out = acts + A_CONV2D_3_OUT;  // (B,4,4,64)
     float *global_average_pooling2d_out = acts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,64)
     float *dense_z = acts + A_DENSE_Z;  // (B,10)
@@ -187,13 +177,13 @@ void digitsfunctional_forward(kiln_state *s, const float *x, int n, int training
     const float *conv2d_3_bias = params + W_CONV2D_3_BIAS;  // (64)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (64,10)
     const float *dense_bias = params + W_DENSE_BIAS;  // (10)
-    digitsfunctional_conv2d_forward(conv2d_out, conv2d_z, x, conv2d_kernel, conv2d_bias, n);
+    digitsfunctional_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
     digitsfunctional_conv2d_1_forward(conv2d_1_out, NULL, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
     digitsfunctional_conv2d_2_forward(conv2d_2_out, NULL, x, conv2d_2_kernel, conv2d_2_bias, n);
     digitsfunctional_add_forward(add_out, conv2d_1_out, conv2d_2_out, n);
     digitsfunctional_activation_forward(activation_out, add_out, n);
     digitsfunctional_max_pooling2d_forward(max_pooling2d_out, activation_out, n);
-    digitsfunctional_conv2d_3_forward(conv2d_3_out, conv2d_3_z, max_pooling2d_out, conv2d_3_kernel, conv2d_3_bias, n);
+    digitsfunctional_conv2d_3_forward(conv2d_3_out, conv2d_3_out, max_pooling2d_out, conv2d_3_kernel, conv2d_3_bias, n);
     digitsfunctional_global_average_pooling2d_forward(global_average_pooling2d_out, conv2d_3_out, n);
     digitsfunctional_dense_forward(dense_out, dense_z, global_average_pooling2d_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
@@ -214,16 +204,12 @@ float digitsfunctional_gradients(kiln_state *s, const float *x, const float *y, 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    digitsfunctional_forward(s, x, n, 1);
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,8,8,32)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,8,8,32)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,8,8,32)
     float *conv2d_2_out = acts + A_CONV2D_2_OUT;  // (B,8,8,32)
     float *add_out = acts + A_ADD_OUT;  // (B,8,8,32)
     float *activation_out = acts + A_ACTIVATION_OUT;  // (B,8,8,32)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,4,4,32)
-    float *conv2d_3_z = acts + A_CONV2D_3_Z;  // (B,4,4,64)
     float *conv2d_3_out = acts + A_CONV2D_3_OUT;  // (B,4,4,64)
     float *global_average_pooling2d_out = acts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,64)
     float *dense_z = acts + A_DENSE_Z;  // (B,10)
@@ -244,7 +230,6 @@ float digitsfunctional_gradients(kiln_state *s, const float *x, const float *y, 
     float *dconv2d_3_out = dacts + A_CONV2D_3_OUT;  // (B,4,4,64)
     float *dglobal_average_pooling2d_out = dacts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,64)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,10)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,10)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,1,32)
     float *dconv2d_bias = grads + W_CONV2D_BIAS;  // (32)
     float *dconv2d_1_kernel = grads + W_CONV2D_1_KERNEL;  // (3,3,32,32)
@@ -255,17 +240,29 @@ float digitsfunctional_gradients(kiln_state *s, const float *x, const float *y, 
     float *dconv2d_3_bias = grads + W_CONV2D_3_BIAS;  // (64)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (64,10)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (10)
+    memset(dconv2d_z, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_out, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_1_out, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_2_out, 0, sizeof(float) * n * 2048);
+    memset(dadd_out, 0, sizeof(float) * n * 2048);
+    memset(dactivation_out, 0, sizeof(float) * n * 2048);
+    memset(dmax_pooling2d_out, 0, sizeof(float) * n * 512);
+    memset(dconv2d_3_z, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_3_out, 0, sizeof(float) * n * 1024);
+    memset(dglobal_average_pooling2d_out, 0, sizeof(float) * n * 64);
+    memset(ddense_z, 0, sizeof(float) * n * 10);
+    digitsfunctional_forward(s, x, n, 1);
     float loss = kiln_sparse_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 10, 1);
-    digitsfunctional_dense_backward(dglobal_average_pooling2d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
+    digitsfunctional_dense_backward(dglobal_average_pooling2d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
     digitsfunctional_global_average_pooling2d_backward(dconv2d_3_out, dglobal_average_pooling2d_out, n);
-    digitsfunctional_conv2d_3_backward(dmax_pooling2d_out, dconv2d_3_kernel, dconv2d_3_bias, dconv2d_3_z, dconv2d_3_out, conv2d_3_z, conv2d_3_out, max_pooling2d_out, conv2d_3_kernel, n);
+    digitsfunctional_conv2d_3_backward(dmax_pooling2d_out, dconv2d_3_kernel, dconv2d_3_bias, dconv2d_3_z, dconv2d_3_out, conv2d_3_out, conv2d_3_out, max_pooling2d_out, conv2d_3_kernel, n);
     digitsfunctional_max_pooling2d_backward(dactivation_out, dmax_pooling2d_out, activation_out, max_pooling2d_out, n);
     digitsfunctional_activation_backward(dadd_out, dactivation_out, add_out, activation_out, n);
     digitsfunctional_add_backward(dconv2d_1_out, dconv2d_2_out, dadd_out, conv2d_1_out, conv2d_2_out, add_out, n);
     digitsfunctional_conv2d_2_backward(NULL, dconv2d_2_kernel, dconv2d_2_bias, dconv2d_2_out, dconv2d_2_out, NULL, conv2d_2_out, x, conv2d_2_kernel, n);
     digitsfunctional_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_out, dconv2d_1_out, NULL, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
-    digitsfunctional_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    digitsfunctional_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_out, conv2d_out, x, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "FrozenStack.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 400 floats, Keras's weight order.
@@ -61,16 +61,14 @@ void frozenstack_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,16)
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
     float *activation_out = acts + A_ACTIVATION_OUT;  // (B,8)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (16,16)
     const float *dense_bias = params + W_DENSE_BIAS;  // (16)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,8)
-    frozenstack_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
-    frozenstack_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, NULL, n);
+    frozenstack_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
+    frozenstack_dense_1_forward(dense_1_out, dense_1_out, dense_out, dense_1_kernel, NULL, n);
     frozenstack_activation_forward(activation_out, dense_1_out, n);
     (void)acts; (void)params;
 }
@@ -90,18 +88,18 @@ float frozenstack_gradients(kiln_state *s, const float *x, const float *y, int n
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    frozenstack_forward(s, x, n, 1);
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,8)
     float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,8)
     float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,8)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (16,8)
+    memset(ddense_1_z, 0, sizeof(float) * n * 8);
+    memset(ddense_1_out, 0, sizeof(float) * n * 8);
+    frozenstack_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 8, 1);
-    frozenstack_dense_1_backward(NULL, ddense_1_kernel, NULL, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
-    (void)acts; (void)params;
+    frozenstack_dense_1_backward(NULL, ddense_1_kernel, NULL, ddense_1_z, ddense_1_out, dense_1_out, dense_1_out, dense_out, dense_1_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

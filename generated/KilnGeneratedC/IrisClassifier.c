@@ -3,8 +3,8 @@
 #include "IrisClassifier.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 131 floats, Keras's weight order.
@@ -59,7 +59,6 @@ void irisclassifier_forward(kiln_state *s, const float *x, int n, int training) 
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,16)
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
     float *dense_1_z = acts + A_DENSE_1_Z;  // (B,3)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,3)
@@ -67,7 +66,7 @@ void irisclassifier_forward(kiln_state *s, const float *x, int n, int training) 
     const float *dense_bias = params + W_DENSE_BIAS;  // (16)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (16,3)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (3)
-    irisclassifier_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    irisclassifier_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     irisclassifier_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
 }
@@ -87,9 +86,6 @@ float irisclassifier_gradients(kiln_state *s, const float *x, const float *y, in
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    irisclassifier_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,16)
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
     float *dense_1_z = acts + A_DENSE_1_Z;  // (B,3)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,3)
@@ -98,15 +94,18 @@ float irisclassifier_gradients(kiln_state *s, const float *x, const float *y, in
     float *ddense_z = dacts + A_DENSE_Z;  // (B,16)
     float *ddense_out = dacts + A_DENSE_OUT;  // (B,16)
     float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,3)
-    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,3)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (4,16)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (16)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (16,3)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (3)
+    memset(ddense_z, 0, sizeof(float) * n * 16);
+    memset(ddense_out, 0, sizeof(float) * n * 16);
+    memset(ddense_1_z, 0, sizeof(float) * n * 3);
+    irisclassifier_forward(s, x, n, 1);
     float loss = kiln_sparse_categorical_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 3, 1);
-    irisclassifier_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
-    irisclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    irisclassifier_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, NULL, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
+    irisclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

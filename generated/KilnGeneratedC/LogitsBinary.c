@@ -3,8 +3,8 @@
 #include "LogitsBinary.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 34 floats, Keras's weight order.
@@ -59,14 +59,13 @@ void logitsbinary_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,4)
     float *dense_out = acts + A_DENSE_OUT;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
     const float *dense_bias = params + W_DENSE_BIAS;  // (4)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,2)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (2)
-    logitsbinary_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    logitsbinary_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     logitsbinary_dense_1_forward(dense_1_out, NULL, dense_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
 }
@@ -86,9 +85,6 @@ float logitsbinary_gradients(kiln_state *s, const float *x, const float *y, int 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    logitsbinary_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,4)
     float *dense_out = acts + A_DENSE_OUT;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,2)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
@@ -100,10 +96,14 @@ float logitsbinary_gradients(kiln_state *s, const float *x, const float *y, int 
     float *ddense_bias = grads + W_DENSE_BIAS;  // (4)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (4,2)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (2)
+    memset(ddense_z, 0, sizeof(float) * n * 4);
+    memset(ddense_out, 0, sizeof(float) * n * 4);
+    memset(ddense_1_out, 0, sizeof(float) * n * 2);
+    logitsbinary_forward(s, x, n, 1);
     float loss = kiln_binary_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 2, 1);
     logitsbinary_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, dense_out, dense_1_kernel, n);
-    logitsbinary_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    logitsbinary_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

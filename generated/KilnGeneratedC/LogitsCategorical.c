@@ -3,8 +3,8 @@
 #include "LogitsCategorical.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 39 floats, Keras's weight order.
@@ -59,14 +59,13 @@ void logitscategorical_forward(kiln_state *s, const float *x, int n, int trainin
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,4)
     float *dense_out = acts + A_DENSE_OUT;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,3)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
     const float *dense_bias = params + W_DENSE_BIAS;  // (4)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (4,3)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (3)
-    logitscategorical_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    logitscategorical_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     logitscategorical_dense_1_forward(dense_1_out, NULL, dense_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
 }
@@ -86,9 +85,6 @@ float logitscategorical_gradients(kiln_state *s, const float *x, const float *y,
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    logitscategorical_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,4)
     float *dense_out = acts + A_DENSE_OUT;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,3)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,4)
@@ -100,10 +96,14 @@ float logitscategorical_gradients(kiln_state *s, const float *x, const float *y,
     float *ddense_bias = grads + W_DENSE_BIAS;  // (4)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (4,3)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (3)
+    memset(ddense_z, 0, sizeof(float) * n * 4);
+    memset(ddense_out, 0, sizeof(float) * n * 4);
+    memset(ddense_1_out, 0, sizeof(float) * n * 3);
+    logitscategorical_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n, 3, 1);
     logitscategorical_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, dense_out, dense_1_kernel, n);
-    logitscategorical_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    logitscategorical_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefActivations.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 111 floats, Keras's weight order.
@@ -106,12 +106,9 @@ void refactivations_forward(kiln_state *s, const float *x, int n, int training) 
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,6)
     float *dense_out = acts + A_DENSE_OUT;  // (B,6)
     float *activation_out = acts + A_ACTIVATION_OUT;  // (B,6)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,5)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,5)
-    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,4)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,4)
     float *dense_3_out = acts + A_DENSE_3_OUT;  // (B,2)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,6)
@@ -122,10 +119,10 @@ void refactivations_forward(kiln_state *s, const float *x, int n, int training) 
     const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (4)
     const float *dense_3_kernel = params + W_DENSE_3_KERNEL;  // (4,2)
     const float *dense_3_bias = params + W_DENSE_3_BIAS;  // (2)
-    refactivations_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    refactivations_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     refactivations_activation_forward(activation_out, dense_out, n);
-    refactivations_dense_1_forward(dense_1_out, dense_1_z, activation_out, dense_1_kernel, dense_1_bias, n);
-    refactivations_dense_2_forward(dense_2_out, dense_2_z, dense_1_out, dense_2_kernel, dense_2_bias, n);
+    refactivations_dense_1_forward(dense_1_out, dense_1_out, activation_out, dense_1_kernel, dense_1_bias, n);
+    refactivations_dense_2_forward(dense_2_out, dense_2_out, dense_1_out, dense_2_kernel, dense_2_bias, n);
     refactivations_dense_3_forward(dense_3_out, NULL, dense_2_out, dense_3_kernel, dense_3_bias, n);
     (void)acts; (void)params;
 }
@@ -145,14 +142,9 @@ float refactivations_gradients(kiln_state *s, const float *x, const float *y, in
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refactivations_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,6)
     float *dense_out = acts + A_DENSE_OUT;  // (B,6)
     float *activation_out = acts + A_ACTIVATION_OUT;  // (B,6)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,5)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,5)
-    float *dense_2_z = acts + A_DENSE_2_Z;  // (B,4)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,4)
     float *dense_3_out = acts + A_DENSE_3_OUT;  // (B,2)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,6)
@@ -175,13 +167,22 @@ float refactivations_gradients(kiln_state *s, const float *x, const float *y, in
     float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (4)
     float *ddense_3_kernel = grads + W_DENSE_3_KERNEL;  // (4,2)
     float *ddense_3_bias = grads + W_DENSE_3_BIAS;  // (2)
+    memset(ddense_z, 0, sizeof(float) * n * 6);
+    memset(ddense_out, 0, sizeof(float) * n * 6);
+    memset(dactivation_out, 0, sizeof(float) * n * 6);
+    memset(ddense_1_z, 0, sizeof(float) * n * 5);
+    memset(ddense_1_out, 0, sizeof(float) * n * 5);
+    memset(ddense_2_z, 0, sizeof(float) * n * 4);
+    memset(ddense_2_out, 0, sizeof(float) * n * 4);
+    memset(ddense_3_out, 0, sizeof(float) * n * 2);
+    refactivations_forward(s, x, n, 1);
     float loss = kiln_mae_loss(ddense_3_out, dense_3_out, y, n, 2);
     refactivations_dense_3_backward(ddense_2_out, ddense_3_kernel, ddense_3_bias, ddense_3_out, ddense_3_out, NULL, dense_3_out, dense_2_out, dense_3_kernel, n);
-    refactivations_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, ddense_2_out, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
-    refactivations_dense_1_backward(dactivation_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, activation_out, dense_1_kernel, n);
+    refactivations_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, ddense_2_out, dense_2_out, dense_2_out, dense_1_out, dense_2_kernel, n);
+    refactivations_dense_1_backward(dactivation_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_out, dense_1_out, activation_out, dense_1_kernel, n);
     refactivations_activation_backward(ddense_out, dactivation_out, dense_out, activation_out, n);
-    refactivations_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    refactivations_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

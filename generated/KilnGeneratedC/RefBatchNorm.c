@@ -3,8 +3,8 @@
 #include "RefBatchNorm.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 324 floats, Keras's weight order.
@@ -159,7 +159,6 @@ void refbatchnorm_forward(kiln_state *s, const float *x, int n, int training) {
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,3,2,4)
     float *batch_normalization_1_stats = acts + A_BATCH_NORMALIZATION_1_STATS;  // (8)
     float *batch_normalization_1_out = acts + A_BATCH_NORMALIZATION_1_OUT;  // (B,3,2,4)
-    float *dense_z = acts + A_DENSE_Z;  // (B,6)
     float *dense_out = acts + A_DENSE_OUT;  // (B,6)
     float *batch_normalization_2_stats = acts + A_BATCH_NORMALIZATION_2_STATS;  // (12)
     float *batch_normalization_2_out = acts + A_BATCH_NORMALIZATION_2_OUT;  // (B,6)
@@ -186,7 +185,7 @@ void refbatchnorm_forward(kiln_state *s, const float *x, int n, int training) {
     refbatchnorm_activation_forward(activation_out, batch_normalization_out, n);
     refbatchnorm_max_pooling2d_forward(max_pooling2d_out, activation_out, n);
     refbatchnorm_batch_normalization_1_forward(batch_normalization_1_out, batch_normalization_1_stats, max_pooling2d_out, batch_normalization_1_gamma, NULL, batch_normalization_1_moving_mean, batch_normalization_1_moving_variance, n, training);
-    refbatchnorm_dense_forward(dense_out, dense_z, batch_normalization_1_out, dense_kernel, dense_bias, n);
+    refbatchnorm_dense_forward(dense_out, dense_out, batch_normalization_1_out, dense_kernel, dense_bias, n);
     refbatchnorm_batch_normalization_2_forward(batch_normalization_2_out, batch_normalization_2_stats, dense_out, batch_normalization_2_gamma, batch_normalization_2_beta, batch_normalization_2_moving_mean, batch_normalization_2_moving_variance, n, training);
     refbatchnorm_dense_1_forward(dense_1_out, dense_1_z, batch_normalization_2_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
@@ -207,8 +206,6 @@ float refbatchnorm_gradients(kiln_state *s, const float *x, const float *y, int 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refbatchnorm_forward(s, x, n, 1);
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,6,5,4)
     float *batch_normalization_stats = acts + A_BATCH_NORMALIZATION_STATS;  // (8)
     float *batch_normalization_out = acts + A_BATCH_NORMALIZATION_OUT;  // (B,6,5,4)
@@ -216,7 +213,6 @@ float refbatchnorm_gradients(kiln_state *s, const float *x, const float *y, int 
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,3,2,4)
     float *batch_normalization_1_stats = acts + A_BATCH_NORMALIZATION_1_STATS;  // (8)
     float *batch_normalization_1_out = acts + A_BATCH_NORMALIZATION_1_OUT;  // (B,3,2,4)
-    float *dense_z = acts + A_DENSE_Z;  // (B,6)
     float *dense_out = acts + A_DENSE_OUT;  // (B,6)
     float *batch_normalization_2_stats = acts + A_BATCH_NORMALIZATION_2_STATS;  // (12)
     float *batch_normalization_2_out = acts + A_BATCH_NORMALIZATION_2_OUT;  // (B,6)
@@ -240,7 +236,6 @@ float refbatchnorm_gradients(kiln_state *s, const float *x, const float *y, int 
     float *ddense_out = dacts + A_DENSE_OUT;  // (B,6)
     float *dbatch_normalization_2_out = dacts + A_BATCH_NORMALIZATION_2_OUT;  // (B,6)
     float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,2)
-    float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,2)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,3,4)
     float *dbatch_normalization_gamma = grads + W_BATCH_NORMALIZATION_GAMMA;  // (4)
     float *dbatch_normalization_beta = grads + W_BATCH_NORMALIZATION_BETA;  // (4)
@@ -249,16 +244,26 @@ float refbatchnorm_gradients(kiln_state *s, const float *x, const float *y, int 
     float *ddense_bias = grads + W_DENSE_BIAS;  // (6)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (6,2)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (2)
+    memset(dconv2d_out, 0, sizeof(float) * n * 120);
+    memset(dbatch_normalization_out, 0, sizeof(float) * n * 120);
+    memset(dactivation_out, 0, sizeof(float) * n * 120);
+    memset(dmax_pooling2d_out, 0, sizeof(float) * n * 24);
+    memset(dbatch_normalization_1_out, 0, sizeof(float) * n * 24);
+    memset(ddense_z, 0, sizeof(float) * n * 6);
+    memset(ddense_out, 0, sizeof(float) * n * 6);
+    memset(dbatch_normalization_2_out, 0, sizeof(float) * n * 6);
+    memset(ddense_1_z, 0, sizeof(float) * n * 2);
+    refbatchnorm_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_1_z, dense_1_z, y, n, 2, 1);
-    refbatchnorm_dense_1_backward(dbatch_normalization_2_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, batch_normalization_2_out, dense_1_kernel, n);
+    refbatchnorm_dense_1_backward(dbatch_normalization_2_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, NULL, dense_1_z, dense_1_out, batch_normalization_2_out, dense_1_kernel, n);
     refbatchnorm_batch_normalization_2_backward(ddense_out, NULL, NULL, dbatch_normalization_2_out, dense_out, batch_normalization_2_gamma, batch_normalization_2_stats, batch_normalization_2_moving_variance, n);
-    refbatchnorm_dense_backward(dbatch_normalization_1_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, batch_normalization_1_out, dense_kernel, n);
+    refbatchnorm_dense_backward(dbatch_normalization_1_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, batch_normalization_1_out, dense_kernel, n);
     refbatchnorm_batch_normalization_1_backward(dmax_pooling2d_out, dbatch_normalization_1_gamma, NULL, dbatch_normalization_1_out, max_pooling2d_out, batch_normalization_1_gamma, batch_normalization_1_stats, batch_normalization_1_moving_variance, n);
     refbatchnorm_max_pooling2d_backward(dactivation_out, dmax_pooling2d_out, activation_out, max_pooling2d_out, n);
     refbatchnorm_activation_backward(dbatch_normalization_out, dactivation_out, batch_normalization_out, activation_out, n);
     refbatchnorm_batch_normalization_backward(dconv2d_out, dbatch_normalization_gamma, dbatch_normalization_beta, dbatch_normalization_out, conv2d_out, batch_normalization_gamma, batch_normalization_stats, batch_normalization_moving_variance, n);
     refbatchnorm_conv2d_backward(NULL, dconv2d_kernel, NULL, dconv2d_out, dconv2d_out, NULL, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

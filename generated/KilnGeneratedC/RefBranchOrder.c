@@ -3,8 +3,8 @@
 #include "RefBranchOrder.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 86 floats, Keras's weight order.
@@ -107,9 +107,7 @@ void refbranchorder_forward(kiln_state *s, const float *x, int n, int training) 
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *a1_z = acts + A_A1_Z;  // (B,4)
     float *a1_out = acts + A_A1_OUT;  // (B,4)
-    float *b1_z = acts + A_B1_Z;  // (B,4)
     float *b1_out = acts + A_B1_OUT;  // (B,4)
     float *a2_out = acts + A_A2_OUT;  // (B,4)
     float *joined_out = acts + A_JOINED_OUT;  // (B,4)
@@ -123,8 +121,8 @@ void refbranchorder_forward(kiln_state *s, const float *x, int n, int training) 
     const float *a2_bias = params + W_A2_BIAS;  // (4)
     const float *out_kernel = params + W_OUT_KERNEL;  // (4,2)
     const float *out_bias = params + W_OUT_BIAS;  // (2)
-    refbranchorder_a1_forward(a1_out, a1_z, x, a1_kernel, a1_bias, n);
-    refbranchorder_b1_forward(b1_out, b1_z, x, b1_kernel, b1_bias, n);
+    refbranchorder_a1_forward(a1_out, a1_out, x, a1_kernel, a1_bias, n);
+    refbranchorder_b1_forward(b1_out, b1_out, x, b1_kernel, b1_bias, n);
     refbranchorder_a2_forward(a2_out, NULL, a1_out, a2_kernel, a2_bias, n);
     refbranchorder_joined_forward(joined_out, a2_out, b1_out, n);
     refbranchorder_out_forward(out_out, out_z, joined_out, out_kernel, out_bias, n);
@@ -146,11 +144,7 @@ float refbranchorder_gradients(kiln_state *s, const float *x, const float *y, in
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refbranchorder_forward(s, x, n, 1);
-    float *a1_z = acts + A_A1_Z;  // (B,4)
     float *a1_out = acts + A_A1_OUT;  // (B,4)
-    float *b1_z = acts + A_B1_Z;  // (B,4)
     float *b1_out = acts + A_B1_OUT;  // (B,4)
     float *a2_out = acts + A_A2_OUT;  // (B,4)
     float *joined_out = acts + A_JOINED_OUT;  // (B,4)
@@ -167,7 +161,6 @@ float refbranchorder_gradients(kiln_state *s, const float *x, const float *y, in
     float *da2_out = dacts + A_A2_OUT;  // (B,4)
     float *djoined_out = dacts + A_JOINED_OUT;  // (B,4)
     float *dout_z = dacts + A_OUT_Z;  // (B,2)
-    float *dout_out = dacts + A_OUT_OUT;  // (B,2)
     float *da1_kernel = grads + W_A1_KERNEL;  // (6,4)
     float *da1_bias = grads + W_A1_BIAS;  // (4)
     float *db1_kernel = grads + W_B1_KERNEL;  // (6,4)
@@ -176,13 +169,21 @@ float refbranchorder_gradients(kiln_state *s, const float *x, const float *y, in
     float *da2_bias = grads + W_A2_BIAS;  // (4)
     float *dout_kernel = grads + W_OUT_KERNEL;  // (4,2)
     float *dout_bias = grads + W_OUT_BIAS;  // (2)
+    memset(da1_z, 0, sizeof(float) * n * 4);
+    memset(da1_out, 0, sizeof(float) * n * 4);
+    memset(db1_z, 0, sizeof(float) * n * 4);
+    memset(db1_out, 0, sizeof(float) * n * 4);
+    memset(da2_out, 0, sizeof(float) * n * 4);
+    memset(djoined_out, 0, sizeof(float) * n * 4);
+    memset(dout_z, 0, sizeof(float) * n * 2);
+    refbranchorder_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(dout_z, out_z, y, n, 2, 1);
-    refbranchorder_out_backward(djoined_out, dout_kernel, dout_bias, dout_z, dout_out, out_z, out_out, joined_out, out_kernel, n);
+    refbranchorder_out_backward(djoined_out, dout_kernel, dout_bias, dout_z, NULL, out_z, out_out, joined_out, out_kernel, n);
     refbranchorder_joined_backward(da2_out, db1_out, djoined_out, a2_out, b1_out, joined_out, n);
     refbranchorder_a2_backward(da1_out, da2_kernel, da2_bias, da2_out, da2_out, NULL, a2_out, a1_out, a2_kernel, n);
-    refbranchorder_b1_backward(NULL, db1_kernel, db1_bias, db1_z, db1_out, b1_z, b1_out, x, b1_kernel, n);
-    refbranchorder_a1_backward(NULL, da1_kernel, da1_bias, da1_z, da1_out, a1_z, a1_out, x, a1_kernel, n);
-    (void)acts; (void)params;
+    refbranchorder_b1_backward(NULL, db1_kernel, db1_bias, db1_z, db1_out, b1_out, b1_out, x, b1_kernel, n);
+    refbranchorder_a1_backward(NULL, da1_kernel, da1_bias, da1_z, da1_out, a1_out, a1_out, x, a1_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefConv1D3D.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 83 floats, Keras's weight order.
@@ -38,14 +38,12 @@ enum {
 static const kiln_conv_geometry refconv1d3d_conv1d_geometry = {.in = {1, 1, 12}, .c = 3, .k = {1, 1, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 2}, .out = {1, 1, 12}, .f = 4, .groups = 1};
 static void refconv1d3d_conv1d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,12,4); inp (n,12,3); w (3,3,4); b (4)
-    kiln_conv_forward(z, inp, w, n, &refconv1d3d_conv1d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 12, 4, KILN_TANH, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refconv1d3d_conv1d_geometry, KILN_TANH, 0.0f);
 }
 static void refconv1d3d_conv1d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,12,4) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 12, 4, KILN_TANH, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refconv1d3d_conv1d_geometry);  // dw (3,3,4) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 12, 4);  // db (4) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refconv1d3d_conv1d_geometry);  // dw (3,3,4) += inp (x) dz; db (4) += column sums of dz
 }
 
 // max_pooling1d: MaxPooling1D(pool_size=(2,), strides=(2,), padding=valid). inp (n,12,4) -> out (n,6,4)
@@ -77,14 +75,12 @@ static void refconv1d3d_average_pooling1d_backward(float *dinp, const float *dou
 static const kiln_conv_geometry refconv1d3d_conv3d_geometry = {.in = {2, 3, 4}, .c = 1, .k = {2, 3, 2}, .stride = {1, 2, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 0}, .out = {2, 2, 4}, .f = 3, .groups = 1};
 static void refconv1d3d_conv3d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,2,2,4,3); inp (n,2,3,4,1); w (2,3,2,1,3); b (3)
-    kiln_conv_forward(z, inp, w, n, &refconv1d3d_conv3d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 16, 3, KILN_SOFTPLUS, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refconv1d3d_conv3d_geometry, KILN_SOFTPLUS, 0.0f);
 }
 static void refconv1d3d_conv3d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,2,2,4,3) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 16, 3, KILN_SOFTPLUS, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refconv1d3d_conv3d_geometry);  // dw (2,3,2,1,3) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 16, 3);  // db (3) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refconv1d3d_conv3d_geometry);  // dw (2,3,2,1,3) += inp (x) dz; db (3) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &refconv1d3d_conv3d_geometry);  // dinp (n,2,3,4,1) += dz (x) w, transposed
 }
 
@@ -129,11 +125,9 @@ void refconv1d3d_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv1d_z = acts + A_CONV1D_Z;  // (B,12,4)
     float *conv1d_out = acts + A_CONV1D_OUT;  // (B,12,4)
     float *max_pooling1d_out = acts + A_MAX_POOLING1D_OUT;  // (B,6,4)
     float *average_pooling1d_out = acts + A_AVERAGE_POOLING1D_OUT;  // (B,6,4)
-    float *conv3d_z = acts + A_CONV3D_Z;  // (B,2,2,4,3)
     float *conv3d_out = acts + A_CONV3D_OUT;  // (B,2,2,4,3)
     float *max_pooling3d_out = acts + A_MAX_POOLING3D_OUT;  // (B,2,1,2,3)
     float *global_max_pooling3d_out = acts + A_GLOBAL_MAX_POOLING3D_OUT;  // (B,3)
@@ -145,10 +139,10 @@ void refconv1d3d_forward(kiln_state *s, const float *x, int n, int training) {
     const float *conv3d_bias = params + W_CONV3D_BIAS;  // (3)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (3,1)
     const float *dense_bias = params + W_DENSE_BIAS;  // (1)
-    refconv1d3d_conv1d_forward(conv1d_out, conv1d_z, x, conv1d_kernel, conv1d_bias, n);
+    refconv1d3d_conv1d_forward(conv1d_out, conv1d_out, x, conv1d_kernel, conv1d_bias, n);
     refconv1d3d_max_pooling1d_forward(max_pooling1d_out, conv1d_out, n);
     refconv1d3d_average_pooling1d_forward(average_pooling1d_out, max_pooling1d_out, n);
-    refconv1d3d_conv3d_forward(conv3d_out, conv3d_z, average_pooling1d_out, conv3d_kernel, conv3d_bias, n);
+    refconv1d3d_conv3d_forward(conv3d_out, conv3d_out, average_pooling1d_out, conv3d_kernel, conv3d_bias, n);
     refconv1d3d_max_pooling3d_forward(max_pooling3d_out, conv3d_out, n);
     refconv1d3d_global_max_pooling3d_forward(global_max_pooling3d_out, max_pooling3d_out, n);
     refconv1d3d_dense_forward(dense_out, dense_z, global_max_pooling3d_out, dense_kernel, dense_bias, n);
@@ -170,13 +164,9 @@ float refconv1d3d_gradients(kiln_state *s, const float *x, const float *y, int n
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refconv1d3d_forward(s, x, n, 1);
-    float *conv1d_z = acts + A_CONV1D_Z;  // (B,12,4)
     float *conv1d_out = acts + A_CONV1D_OUT;  // (B,12,4)
     float *max_pooling1d_out = acts + A_MAX_POOLING1D_OUT;  // (B,6,4)
     float *average_pooling1d_out = acts + A_AVERAGE_POOLING1D_OUT;  // (B,6,4)
-    float *conv3d_z = acts + A_CONV3D_Z;  // (B,2,2,4,3)
     float *conv3d_out = acts + A_CONV3D_OUT;  // (B,2,2,4,3)
     float *max_pooling3d_out = acts + A_MAX_POOLING3D_OUT;  // (B,2,1,2,3)
     float *global_max_pooling3d_out = acts + A_GLOBAL_MAX_POOLING3D_OUT;  // (B,3)
@@ -194,22 +184,31 @@ float refconv1d3d_gradients(kiln_state *s, const float *x, const float *y, int n
     float *dmax_pooling3d_out = dacts + A_MAX_POOLING3D_OUT;  // (B,2,1,2,3)
     float *dglobal_max_pooling3d_out = dacts + A_GLOBAL_MAX_POOLING3D_OUT;  // (B,3)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,1)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,1)
     float *dconv1d_kernel = grads + W_CONV1D_KERNEL;  // (3,3,4)
     float *dconv1d_bias = grads + W_CONV1D_BIAS;  // (4)
     float *dconv3d_kernel = grads + W_CONV3D_KERNEL;  // (2,3,2,1,3)
     float *dconv3d_bias = grads + W_CONV3D_BIAS;  // (3)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (3,1)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (1)
+    memset(dconv1d_z, 0, sizeof(float) * n * 48);
+    memset(dconv1d_out, 0, sizeof(float) * n * 48);
+    memset(dmax_pooling1d_out, 0, sizeof(float) * n * 24);
+    memset(daverage_pooling1d_out, 0, sizeof(float) * n * 24);
+    memset(dconv3d_z, 0, sizeof(float) * n * 48);
+    memset(dconv3d_out, 0, sizeof(float) * n * 48);
+    memset(dmax_pooling3d_out, 0, sizeof(float) * n * 12);
+    memset(dglobal_max_pooling3d_out, 0, sizeof(float) * n * 3);
+    memset(ddense_z, 0, sizeof(float) * n * 1);
+    refconv1d3d_forward(s, x, n, 1);
     float loss = kiln_binary_crossentropy_loss(ddense_z, dense_z, y, n, 1, 1);
-    refconv1d3d_dense_backward(dglobal_max_pooling3d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, global_max_pooling3d_out, dense_kernel, n);
+    refconv1d3d_dense_backward(dglobal_max_pooling3d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, global_max_pooling3d_out, dense_kernel, n);
     refconv1d3d_global_max_pooling3d_backward(dmax_pooling3d_out, dglobal_max_pooling3d_out, max_pooling3d_out, global_max_pooling3d_out, n);
     refconv1d3d_max_pooling3d_backward(dconv3d_out, dmax_pooling3d_out, conv3d_out, max_pooling3d_out, n);
-    refconv1d3d_conv3d_backward(daverage_pooling1d_out, dconv3d_kernel, dconv3d_bias, dconv3d_z, dconv3d_out, conv3d_z, conv3d_out, average_pooling1d_out, conv3d_kernel, n);
+    refconv1d3d_conv3d_backward(daverage_pooling1d_out, dconv3d_kernel, dconv3d_bias, dconv3d_z, dconv3d_out, conv3d_out, conv3d_out, average_pooling1d_out, conv3d_kernel, n);
     refconv1d3d_average_pooling1d_backward(dmax_pooling1d_out, daverage_pooling1d_out, n);
     refconv1d3d_max_pooling1d_backward(dconv1d_out, dmax_pooling1d_out, conv1d_out, max_pooling1d_out, n);
-    refconv1d3d_conv1d_backward(NULL, dconv1d_kernel, dconv1d_bias, dconv1d_z, dconv1d_out, conv1d_z, conv1d_out, x, conv1d_kernel, n);
-    (void)acts; (void)params;
+    refconv1d3d_conv1d_backward(NULL, dconv1d_kernel, dconv1d_bias, dconv1d_z, dconv1d_out, conv1d_out, conv1d_out, x, conv1d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

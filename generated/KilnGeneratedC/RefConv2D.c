@@ -3,8 +3,8 @@
 #include "RefConv2D.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 510 floats, Keras's weight order.
@@ -40,28 +40,24 @@ enum {
 static const kiln_conv_geometry refconv2d_conv2d_geometry = {.in = {1, 9, 8}, .c = 4, .k = {1, 4, 3}, .stride = {1, 2, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 5, 8}, .f = 6, .groups = 1};
 static void refconv2d_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,5,8,6); inp (n,9,8,4); w (4,3,4,6); b (6)
-    kiln_conv_forward(z, inp, w, n, &refconv2d_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 40, 6, KILN_TANH, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refconv2d_conv2d_geometry, KILN_TANH, 0.0f);
 }
 static void refconv2d_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,5,8,6) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 40, 6, KILN_TANH, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refconv2d_conv2d_geometry);  // dw (4,3,4,6) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 40, 6);  // db (6) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refconv2d_conv2d_geometry);  // dw (4,3,4,6) += inp (x) dz; db (6) += column sums of dz
 }
 
 // conv2d_1: Conv2D(filters=6, kernel_size=(3, 3), strides=(1, 1), padding=same, dilation_rate=(2, 2), groups=2, activation=elu). inp (n,5,8,6) -> out (n,5,8,6)
 static const kiln_conv_geometry refconv2d_conv2d_1_geometry = {.in = {1, 5, 8}, .c = 6, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 2, 2}, .pad = {0, 2, 2}, .out = {1, 5, 8}, .f = 6, .groups = 2};
 static void refconv2d_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,5,8,6); inp (n,5,8,6); w (3,3,3,6); b (6)
-    kiln_conv_forward(z, inp, w, n, &refconv2d_conv2d_1_geometry);
-    kiln_bias_act_forward(out, z, b, n * 40, 6, KILN_ELU, 1.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refconv2d_conv2d_1_geometry, KILN_ELU, 1.0f);
 }
 static void refconv2d_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,5,8,6) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 40, 6, KILN_ELU, 1.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refconv2d_conv2d_1_geometry);  // dw (3,3,3,6) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 40, 6);  // db (6) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refconv2d_conv2d_1_geometry);  // dw (3,3,3,6) += inp (x) dz; db (6) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &refconv2d_conv2d_1_geometry);  // dinp (n,5,8,6) += dz (x) w, transposed
 }
 
@@ -91,8 +87,7 @@ static void refconv2d_average_pooling2d_backward(float *dinp, const float *dout,
 static const kiln_conv_geometry refconv2d_conv2d_2_geometry = {.in = {1, 3, 4}, .c = 6, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 3, 4}, .f = 5, .groups = 1};
 static void refconv2d_conv2d_2_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,3,4,5); inp (n,3,4,6); w (1,1,6,5)
-    kiln_conv_forward(z, inp, w, n, &refconv2d_conv2d_2_geometry);
-    kiln_bias_act_forward(out, z, NULL, n * 12, 5, KILN_SIGMOID, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, NULL, n, &refconv2d_conv2d_2_geometry, KILN_SIGMOID, 0.0f);
 }
 static void refconv2d_conv2d_2_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,3,4,5) is dLoss/d(pre-activation)
@@ -131,13 +126,10 @@ void refconv2d_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,5,8,6)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,5,8,6)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,5,8,6)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,5,8,6)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,5,8,6)
     float *average_pooling2d_out = acts + A_AVERAGE_POOLING2D_OUT;  // (B,3,4,6)
-    float *conv2d_2_z = acts + A_CONV2D_2_Z;  // (B,3,4,5)
     float *conv2d_2_out = acts + A_CONV2D_2_OUT;  // (B,3,4,5)
     float *global_average_pooling2d_out = acts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,5)
     float *dense_z = acts + A_DENSE_Z;  // (B,3)
@@ -149,11 +141,11 @@ void refconv2d_forward(kiln_state *s, const float *x, int n, int training) {
     const float *conv2d_2_kernel = params + W_CONV2D_2_KERNEL;  // (1,1,6,5)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,3)
     const float *dense_bias = params + W_DENSE_BIAS;  // (3)
-    refconv2d_conv2d_forward(conv2d_out, conv2d_z, x, conv2d_kernel, conv2d_bias, n);
-    refconv2d_conv2d_1_forward(conv2d_1_out, conv2d_1_z, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+    refconv2d_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
+    refconv2d_conv2d_1_forward(conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
     refconv2d_max_pooling2d_forward(max_pooling2d_out, conv2d_1_out, n);
     refconv2d_average_pooling2d_forward(average_pooling2d_out, max_pooling2d_out, n);
-    refconv2d_conv2d_2_forward(conv2d_2_out, conv2d_2_z, average_pooling2d_out, conv2d_2_kernel, NULL, n);
+    refconv2d_conv2d_2_forward(conv2d_2_out, conv2d_2_out, average_pooling2d_out, conv2d_2_kernel, NULL, n);
     refconv2d_global_average_pooling2d_forward(global_average_pooling2d_out, conv2d_2_out, n);
     refconv2d_dense_forward(dense_out, dense_z, global_average_pooling2d_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
@@ -174,15 +166,10 @@ float refconv2d_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refconv2d_forward(s, x, n, 1);
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,5,8,6)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,5,8,6)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,5,8,6)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,5,8,6)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,5,8,6)
     float *average_pooling2d_out = acts + A_AVERAGE_POOLING2D_OUT;  // (B,3,4,6)
-    float *conv2d_2_z = acts + A_CONV2D_2_Z;  // (B,3,4,5)
     float *conv2d_2_out = acts + A_CONV2D_2_OUT;  // (B,3,4,5)
     float *global_average_pooling2d_out = acts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,5)
     float *dense_z = acts + A_DENSE_Z;  // (B,3)
@@ -201,7 +188,6 @@ float refconv2d_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *dconv2d_2_out = dacts + A_CONV2D_2_OUT;  // (B,3,4,5)
     float *dglobal_average_pooling2d_out = dacts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,5)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,3)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,3)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (4,3,4,6)
     float *dconv2d_bias = grads + W_CONV2D_BIAS;  // (6)
     float *dconv2d_1_kernel = grads + W_CONV2D_1_KERNEL;  // (3,3,3,6)
@@ -209,15 +195,26 @@ float refconv2d_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *dconv2d_2_kernel = grads + W_CONV2D_2_KERNEL;  // (1,1,6,5)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (5,3)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (3)
+    memset(dconv2d_z, 0, sizeof(float) * n * 240);
+    memset(dconv2d_out, 0, sizeof(float) * n * 240);
+    memset(dconv2d_1_z, 0, sizeof(float) * n * 240);
+    memset(dconv2d_1_out, 0, sizeof(float) * n * 240);
+    memset(dmax_pooling2d_out, 0, sizeof(float) * n * 240);
+    memset(daverage_pooling2d_out, 0, sizeof(float) * n * 72);
+    memset(dconv2d_2_z, 0, sizeof(float) * n * 60);
+    memset(dconv2d_2_out, 0, sizeof(float) * n * 60);
+    memset(dglobal_average_pooling2d_out, 0, sizeof(float) * n * 5);
+    memset(ddense_z, 0, sizeof(float) * n * 3);
+    refconv2d_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 3, 1);
-    refconv2d_dense_backward(dglobal_average_pooling2d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
+    refconv2d_dense_backward(dglobal_average_pooling2d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
     refconv2d_global_average_pooling2d_backward(dconv2d_2_out, dglobal_average_pooling2d_out, n);
-    refconv2d_conv2d_2_backward(daverage_pooling2d_out, dconv2d_2_kernel, NULL, dconv2d_2_z, dconv2d_2_out, conv2d_2_z, conv2d_2_out, average_pooling2d_out, conv2d_2_kernel, n);
+    refconv2d_conv2d_2_backward(daverage_pooling2d_out, dconv2d_2_kernel, NULL, dconv2d_2_z, dconv2d_2_out, conv2d_2_out, conv2d_2_out, average_pooling2d_out, conv2d_2_kernel, n);
     refconv2d_average_pooling2d_backward(dmax_pooling2d_out, daverage_pooling2d_out, n);
     refconv2d_max_pooling2d_backward(dconv2d_1_out, dmax_pooling2d_out, conv2d_1_out, max_pooling2d_out, n);
-    refconv2d_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
-    refconv2d_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    refconv2d_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
+    refconv2d_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_out, conv2d_out, x, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefConvReLUPool.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 419 floats, Keras's weight order.
@@ -41,13 +41,11 @@ enum {
 static const kiln_conv_geometry refconvrelupool_conv2d_geometry = {.in = {1, 9, 8}, .c = 3, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 9, 8}, .f = 6, .groups = 1};
 static void refconvrelupool_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,9,8,6); inp (n,9,8,3); w (3,3,3,6); b (6)
-    kiln_conv_forward(z, inp, w, n, &refconvrelupool_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 72, 6, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refconvrelupool_conv2d_geometry, KILN_RELU, 0.0f);
 }
 static void refconvrelupool_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,9,8,6) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refconvrelupool_conv2d_geometry);  // dw (3,3,3,6) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 72, 6);  // db (6) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refconvrelupool_conv2d_geometry);  // dw (3,3,3,6) += inp (x) dz; db (6) += column sums of dz
 }
 
 // max_pooling2d: MaxPooling2D(pool_size=(3, 3), strides=(2, 2), padding=same). inp (n,9,8,6) -> out (n,5,4,6)
@@ -65,13 +63,11 @@ static void refconvrelupool_max_pooling2d_backward(float *dinp, const float *dou
 static const kiln_conv_geometry refconvrelupool_conv2d_1_geometry = {.in = {1, 5, 4}, .c = 6, .k = {1, 2, 2}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 3}, .f = 8, .groups = 1};
 static void refconvrelupool_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,3,8); inp (n,5,4,6); w (2,2,6,8); b (8)
-    kiln_conv_forward(z, inp, w, n, &refconvrelupool_conv2d_1_geometry);
-    kiln_bias_act_forward(out, z, b, n * 12, 8, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refconvrelupool_conv2d_1_geometry, KILN_RELU, 0.0f);
 }
 static void refconvrelupool_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,3,8) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refconvrelupool_conv2d_1_geometry);  // dw (2,2,6,8) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 12, 8);  // db (8) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refconvrelupool_conv2d_1_geometry);  // dw (2,2,6,8) += inp (x) dz; db (8) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &refconvrelupool_conv2d_1_geometry);  // dinp (n,5,4,6) += dz (x) w, transposed
 }
 
@@ -93,13 +89,11 @@ static void refconvrelupool_max_pooling2d_1_backward(float *dinp, const float *d
 static const kiln_conv_geometry refconvrelupool_conv1d_geometry = {.in = {1, 1, 2}, .c = 8, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 2}, .f = 4, .groups = 1};
 static void refconvrelupool_conv1d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,2,4); inp (n,2,8); w (1,8,4); b (4)
-    kiln_conv_forward(z, inp, w, n, &refconvrelupool_conv1d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 2, 4, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refconvrelupool_conv1d_geometry, KILN_RELU, 0.0f);
 }
 static void refconvrelupool_conv1d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,2,4) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refconvrelupool_conv1d_geometry);  // dw (1,8,4) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 2, 4);  // db (4) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refconvrelupool_conv1d_geometry);  // dw (1,8,4) += inp (x) dz; db (4) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &refconvrelupool_conv1d_geometry);  // dinp (n,2,8) += dz (x) w, transposed
 }
 
@@ -137,13 +131,10 @@ void refconvrelupool_forward(kiln_state *s, const float *x, int n, int training)
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,9,8,6)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,9,8,6)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,5,4,6)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,4,3,8)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,4,3,8)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,2,1,8)
-    float *conv1d_z = acts + A_CONV1D_Z;  // (B,2,4)
     float *conv1d_out = acts + A_CONV1D_OUT;  // (B,2,4)
     float *max_pooling1d_out = acts + A_MAX_POOLING1D_OUT;  // (B,1,4)
     float *dense_z = acts + A_DENSE_Z;  // (B,3)
@@ -156,11 +147,11 @@ void refconvrelupool_forward(kiln_state *s, const float *x, int n, int training)
     const float *conv1d_bias = params + W_CONV1D_BIAS;  // (4)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (4,3)
     const float *dense_bias = params + W_DENSE_BIAS;  // (3)
-    refconvrelupool_conv2d_forward(conv2d_out, conv2d_z, x, conv2d_kernel, conv2d_bias, n);
+    refconvrelupool_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
     refconvrelupool_max_pooling2d_forward(max_pooling2d_out, conv2d_out, n);
-    refconvrelupool_conv2d_1_forward(conv2d_1_out, conv2d_1_z, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+    refconvrelupool_conv2d_1_forward(conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
     refconvrelupool_max_pooling2d_1_forward(max_pooling2d_1_out, conv2d_1_out, n);
-    refconvrelupool_conv1d_forward(conv1d_out, conv1d_z, max_pooling2d_1_out, conv1d_kernel, conv1d_bias, n);
+    refconvrelupool_conv1d_forward(conv1d_out, conv1d_out, max_pooling2d_1_out, conv1d_kernel, conv1d_bias, n);
     refconvrelupool_max_pooling1d_forward(max_pooling1d_out, conv1d_out, n);
     refconvrelupool_dense_forward(dense_out, dense_z, max_pooling1d_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
@@ -181,15 +172,10 @@ float refconvrelupool_gradients(kiln_state *s, const float *x, const float *y, i
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refconvrelupool_forward(s, x, n, 1);
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,9,8,6)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,9,8,6)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,5,4,6)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,4,3,8)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,4,3,8)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,2,1,8)
-    float *conv1d_z = acts + A_CONV1D_Z;  // (B,2,4)
     float *conv1d_out = acts + A_CONV1D_OUT;  // (B,2,4)
     float *max_pooling1d_out = acts + A_MAX_POOLING1D_OUT;  // (B,1,4)
     float *dense_z = acts + A_DENSE_Z;  // (B,3)
@@ -199,16 +185,12 @@ float refconvrelupool_gradients(kiln_state *s, const float *x, const float *y, i
     const float *conv1d_kernel = params + W_CONV1D_KERNEL;  // (1,8,4)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (4,3)
     float *dconv2d_z = dacts + A_CONV2D_Z;  // (B,9,8,6)
-    float *dconv2d_out = dacts + A_CONV2D_OUT;  // (B,9,8,6)
     float *dmax_pooling2d_out = dacts + A_MAX_POOLING2D_OUT;  // (B,5,4,6)
     float *dconv2d_1_z = dacts + A_CONV2D_1_Z;  // (B,4,3,8)
-    float *dconv2d_1_out = dacts + A_CONV2D_1_OUT;  // (B,4,3,8)
     float *dmax_pooling2d_1_out = dacts + A_MAX_POOLING2D_1_OUT;  // (B,2,1,8)
     float *dconv1d_z = dacts + A_CONV1D_Z;  // (B,2,4)
-    float *dconv1d_out = dacts + A_CONV1D_OUT;  // (B,2,4)
     float *dmax_pooling1d_out = dacts + A_MAX_POOLING1D_OUT;  // (B,1,4)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,3)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,3)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,3,6)
     float *dconv2d_bias = grads + W_CONV2D_BIAS;  // (6)
     float *dconv2d_1_kernel = grads + W_CONV2D_1_KERNEL;  // (2,2,6,8)
@@ -217,15 +199,23 @@ float refconvrelupool_gradients(kiln_state *s, const float *x, const float *y, i
     float *dconv1d_bias = grads + W_CONV1D_BIAS;  // (4)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (4,3)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (3)
+    memset(dconv2d_z, 0, sizeof(float) * n * 432);
+    memset(dmax_pooling2d_out, 0, sizeof(float) * n * 120);
+    memset(dconv2d_1_z, 0, sizeof(float) * n * 96);
+    memset(dmax_pooling2d_1_out, 0, sizeof(float) * n * 16);
+    memset(dconv1d_z, 0, sizeof(float) * n * 8);
+    memset(dmax_pooling1d_out, 0, sizeof(float) * n * 4);
+    memset(ddense_z, 0, sizeof(float) * n * 3);
+    refconvrelupool_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 3, 1);
-    refconvrelupool_dense_backward(dmax_pooling1d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, max_pooling1d_out, dense_kernel, n);
+    refconvrelupool_dense_backward(dmax_pooling1d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, max_pooling1d_out, dense_kernel, n);
     refconvrelupool_max_pooling1d_backward(dconv1d_z, dmax_pooling1d_out, conv1d_out, max_pooling1d_out, n);
-    refconvrelupool_conv1d_backward(dmax_pooling2d_1_out, dconv1d_kernel, dconv1d_bias, dconv1d_z, dconv1d_out, conv1d_z, conv1d_out, max_pooling2d_1_out, conv1d_kernel, n);
+    refconvrelupool_conv1d_backward(dmax_pooling2d_1_out, dconv1d_kernel, dconv1d_bias, dconv1d_z, NULL, conv1d_out, conv1d_out, max_pooling2d_1_out, conv1d_kernel, n);
     refconvrelupool_max_pooling2d_1_backward(dconv2d_1_z, dmax_pooling2d_1_out, conv2d_1_out, max_pooling2d_1_out, n);
-    refconvrelupool_conv2d_1_backward(dmax_pooling2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, n);
+    refconvrelupool_conv2d_1_backward(dmax_pooling2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, NULL, conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, n);
     refconvrelupool_max_pooling2d_backward(dconv2d_z, dmax_pooling2d_out, conv2d_out, max_pooling2d_out, n);
-    refconvrelupool_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    refconvrelupool_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, NULL, conv2d_out, conv2d_out, x, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefConvTranspose.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 115 floats, Keras's weight order.
@@ -111,10 +111,8 @@ void refconvtranspose_forward(kiln_state *s, const float *x, int n, int training
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv2d_transpose_z = acts + A_CONV2D_TRANSPOSE_Z;  // (B,6,8,3)
     float *conv2d_transpose_out = acts + A_CONV2D_TRANSPOSE_OUT;  // (B,6,8,3)
     float *conv2d_transpose_1_out = acts + A_CONV2D_TRANSPOSE_1_OUT;  // (B,7,17,2)
-    float *conv1d_transpose_z = acts + A_CONV1D_TRANSPOSE_Z;  // (B,123,2)
     float *conv1d_transpose_out = acts + A_CONV1D_TRANSPOSE_OUT;  // (B,123,2)
     float *global_average_pooling1d_out = acts + A_GLOBAL_AVERAGE_POOLING1D_OUT;  // (B,2)
     float *dense_z = acts + A_DENSE_Z;  // (B,2)
@@ -127,9 +125,9 @@ void refconvtranspose_forward(kiln_state *s, const float *x, int n, int training
     const float *conv1d_transpose_bias = params + W_CONV1D_TRANSPOSE_BIAS;  // (2)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (2,2)
     const float *dense_bias = params + W_DENSE_BIAS;  // (2)
-    refconvtranspose_conv2d_transpose_forward(conv2d_transpose_out, conv2d_transpose_z, x, conv2d_transpose_kernel, conv2d_transpose_bias, n);
+    refconvtranspose_conv2d_transpose_forward(conv2d_transpose_out, conv2d_transpose_out, x, conv2d_transpose_kernel, conv2d_transpose_bias, n);
     refconvtranspose_conv2d_transpose_1_forward(conv2d_transpose_1_out, NULL, conv2d_transpose_out, conv2d_transpose_1_kernel, conv2d_transpose_1_bias, n);
-    refconvtranspose_conv1d_transpose_forward(conv1d_transpose_out, conv1d_transpose_z, conv2d_transpose_1_out, conv1d_transpose_kernel, conv1d_transpose_bias, n);
+    refconvtranspose_conv1d_transpose_forward(conv1d_transpose_out, conv1d_transpose_out, conv2d_transpose_1_out, conv1d_transpose_kernel, conv1d_transpose_bias, n);
     refconvtranspose_global_average_pooling1d_forward(global_average_pooling1d_out, conv1d_transpose_out, n);
     refconvtranspose_dense_forward(dense_out, dense_z, global_average_pooling1d_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
@@ -150,12 +148,8 @@ float refconvtranspose_gradients(kiln_state *s, const float *x, const float *y, 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refconvtranspose_forward(s, x, n, 1);
-    float *conv2d_transpose_z = acts + A_CONV2D_TRANSPOSE_Z;  // (B,6,8,3)
     float *conv2d_transpose_out = acts + A_CONV2D_TRANSPOSE_OUT;  // (B,6,8,3)
     float *conv2d_transpose_1_out = acts + A_CONV2D_TRANSPOSE_1_OUT;  // (B,7,17,2)
-    float *conv1d_transpose_z = acts + A_CONV1D_TRANSPOSE_Z;  // (B,123,2)
     float *conv1d_transpose_out = acts + A_CONV1D_TRANSPOSE_OUT;  // (B,123,2)
     float *global_average_pooling1d_out = acts + A_GLOBAL_AVERAGE_POOLING1D_OUT;  // (B,2)
     float *dense_z = acts + A_DENSE_Z;  // (B,2)
@@ -171,7 +165,6 @@ float refconvtranspose_gradients(kiln_state *s, const float *x, const float *y, 
     float *dconv1d_transpose_out = dacts + A_CONV1D_TRANSPOSE_OUT;  // (B,123,2)
     float *dglobal_average_pooling1d_out = dacts + A_GLOBAL_AVERAGE_POOLING1D_OUT;  // (B,2)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,2)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,2)
     float *dconv2d_transpose_kernel = grads + W_CONV2D_TRANSPOSE_KERNEL;  // (3,3,3,2)
     float *dconv2d_transpose_bias = grads + W_CONV2D_TRANSPOSE_BIAS;  // (3)
     float *dconv2d_transpose_1_kernel = grads + W_CONV2D_TRANSPOSE_1_KERNEL;  // (2,3,2,3)
@@ -180,13 +173,21 @@ float refconvtranspose_gradients(kiln_state *s, const float *x, const float *y, 
     float *dconv1d_transpose_bias = grads + W_CONV1D_TRANSPOSE_BIAS;  // (2)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (2,2)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (2)
+    memset(dconv2d_transpose_z, 0, sizeof(float) * n * 144);
+    memset(dconv2d_transpose_out, 0, sizeof(float) * n * 144);
+    memset(dconv2d_transpose_1_out, 0, sizeof(float) * n * 238);
+    memset(dconv1d_transpose_z, 0, sizeof(float) * n * 246);
+    memset(dconv1d_transpose_out, 0, sizeof(float) * n * 246);
+    memset(dglobal_average_pooling1d_out, 0, sizeof(float) * n * 2);
+    memset(ddense_z, 0, sizeof(float) * n * 2);
+    refconvtranspose_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 2, 1);
-    refconvtranspose_dense_backward(dglobal_average_pooling1d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, global_average_pooling1d_out, dense_kernel, n);
+    refconvtranspose_dense_backward(dglobal_average_pooling1d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, global_average_pooling1d_out, dense_kernel, n);
     refconvtranspose_global_average_pooling1d_backward(dconv1d_transpose_out, dglobal_average_pooling1d_out, n);
-    refconvtranspose_conv1d_transpose_backward(dconv2d_transpose_1_out, dconv1d_transpose_kernel, dconv1d_transpose_bias, dconv1d_transpose_z, dconv1d_transpose_out, conv1d_transpose_z, conv1d_transpose_out, conv2d_transpose_1_out, conv1d_transpose_kernel, n);
+    refconvtranspose_conv1d_transpose_backward(dconv2d_transpose_1_out, dconv1d_transpose_kernel, dconv1d_transpose_bias, dconv1d_transpose_z, dconv1d_transpose_out, conv1d_transpose_out, conv1d_transpose_out, conv2d_transpose_1_out, conv1d_transpose_kernel, n);
     refconvtranspose_conv2d_transpose_1_backward(dconv2d_transpose_out, dconv2d_transpose_1_kernel, dconv2d_transpose_1_bias, dconv2d_transpose_1_out, dconv2d_transpose_1_out, NULL, conv2d_transpose_1_out, conv2d_transpose_out, conv2d_transpose_1_kernel, n);
-    refconvtranspose_conv2d_transpose_backward(NULL, dconv2d_transpose_kernel, dconv2d_transpose_bias, dconv2d_transpose_z, dconv2d_transpose_out, conv2d_transpose_z, conv2d_transpose_out, x, conv2d_transpose_kernel, n);
-    (void)acts; (void)params;
+    refconvtranspose_conv2d_transpose_backward(NULL, dconv2d_transpose_kernel, dconv2d_transpose_bias, dconv2d_transpose_z, dconv2d_transpose_out, conv2d_transpose_out, conv2d_transpose_out, x, conv2d_transpose_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefDepthwiseSeparable.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 367 floats, Keras's weight order.
@@ -48,14 +48,12 @@ enum {
 static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv2d_geometry = {.in = {1, 8, 8}, .c = 3, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 6, .groups = 3};
 static void refdepthwiseseparable_depthwise_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8,8,6); inp (n,8,8,3); w (3,3,3,2); b (6)
-    kiln_conv_forward(z, inp, w, n, &refdepthwiseseparable_depthwise_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 64, 6, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refdepthwiseseparable_depthwise_conv2d_geometry, KILN_RELU, 0.0f);
 }
 static void refdepthwiseseparable_depthwise_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,6) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 64, 6, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv2d_geometry);  // dw (3,3,3,2) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 6);  // db (6) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refdepthwiseseparable_depthwise_conv2d_geometry);  // dw (3,3,3,2) += inp (x) dz; db (6) += column sums of dz
 }
 
 // separable_conv2d: SeparableConv2D(filters=4, kernel_size=(2, 3), strides=(2, 2), padding=valid, depth_multiplier=2, activation=tanh). inp (n,8,8,6) -> out (n,4,3,4)
@@ -98,13 +96,11 @@ static const kiln_conv_geometry refdepthwiseseparable_depthwise_conv1d_geometry 
 static void refdepthwiseseparable_depthwise_conv1d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,10,12); inp (n,12,4); w (3,4,3); b (12)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &refdepthwiseseparable_depthwise_conv1d_geometry);
-    kiln_bias_act_forward(out, out, b, n * 10, 12, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &refdepthwiseseparable_depthwise_conv1d_geometry, KILN_LINEAR, 0.0f);
 }
 static void refdepthwiseseparable_depthwise_conv1d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,10,12) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refdepthwiseseparable_depthwise_conv1d_geometry);  // dw (3,4,3) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 10, 12);  // db (12) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refdepthwiseseparable_depthwise_conv1d_geometry);  // dw (3,4,3) += inp (x) dz; db (12) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &refdepthwiseseparable_depthwise_conv1d_geometry);  // dinp (n,12,4) += dz (x) w, transposed
 }
 
@@ -157,15 +153,12 @@ void refdepthwiseseparable_forward(kiln_state *s, const float *x, int n, int tra
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *depthwise_conv2d_z = acts + A_DEPTHWISE_CONV2D_Z;  // (B,8,8,6)
     float *depthwise_conv2d_out = acts + A_DEPTHWISE_CONV2D_OUT;  // (B,8,8,6)
     float *separable_conv2d_mid = acts + A_SEPARABLE_CONV2D_MID;  // (B,4,3,12)
-    float *separable_conv2d_z = acts + A_SEPARABLE_CONV2D_Z;  // (B,4,3,4)
     float *separable_conv2d_out = acts + A_SEPARABLE_CONV2D_OUT;  // (B,4,3,4)
     float *depthwise_conv2d_1_out = acts + A_DEPTHWISE_CONV2D_1_OUT;  // (B,4,3,4)
     float *depthwise_conv1d_out = acts + A_DEPTHWISE_CONV1D_OUT;  // (B,10,12)
     float *separable_conv1d_mid = acts + A_SEPARABLE_CONV1D_MID;  // (B,10,12)
-    float *separable_conv1d_z = acts + A_SEPARABLE_CONV1D_Z;  // (B,10,5)
     float *separable_conv1d_out = acts + A_SEPARABLE_CONV1D_OUT;  // (B,10,5)
     float *global_average_pooling1d_out = acts + A_GLOBAL_AVERAGE_POOLING1D_OUT;  // (B,5)
     float *dense_z = acts + A_DENSE_Z;  // (B,3)
@@ -183,11 +176,11 @@ void refdepthwiseseparable_forward(kiln_state *s, const float *x, int n, int tra
     const float *separable_conv1d_bias = params + W_SEPARABLE_CONV1D_BIAS;  // (5)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (5,3)
     const float *dense_bias = params + W_DENSE_BIAS;  // (3)
-    refdepthwiseseparable_depthwise_conv2d_forward(depthwise_conv2d_out, depthwise_conv2d_z, x, depthwise_conv2d_kernel, depthwise_conv2d_bias, n);
-    refdepthwiseseparable_separable_conv2d_forward(separable_conv2d_out, separable_conv2d_z, separable_conv2d_mid, depthwise_conv2d_out, separable_conv2d_depthwise_kernel, separable_conv2d_pointwise_kernel, separable_conv2d_bias, n);
+    refdepthwiseseparable_depthwise_conv2d_forward(depthwise_conv2d_out, depthwise_conv2d_out, x, depthwise_conv2d_kernel, depthwise_conv2d_bias, n);
+    refdepthwiseseparable_separable_conv2d_forward(separable_conv2d_out, separable_conv2d_out, separable_conv2d_mid, depthwise_conv2d_out, separable_conv2d_depthwise_kernel, separable_conv2d_pointwise_kernel, separable_conv2d_bias, n);
     refdepthwiseseparable_depthwise_conv2d_1_forward(depthwise_conv2d_1_out, NULL, separable_conv2d_out, depthwise_conv2d_1_kernel, NULL, n);
     refdepthwiseseparable_depthwise_conv1d_forward(depthwise_conv1d_out, NULL, depthwise_conv2d_1_out, depthwise_conv1d_kernel, depthwise_conv1d_bias, n);
-    refdepthwiseseparable_separable_conv1d_forward(separable_conv1d_out, separable_conv1d_z, separable_conv1d_mid, depthwise_conv1d_out, separable_conv1d_depthwise_kernel, separable_conv1d_pointwise_kernel, separable_conv1d_bias, n);
+    refdepthwiseseparable_separable_conv1d_forward(separable_conv1d_out, separable_conv1d_out, separable_conv1d_mid, depthwise_conv1d_out, separable_conv1d_depthwise_kernel, separable_conv1d_pointwise_kernel, separable_conv1d_bias, n);
     refdepthwiseseparable_global_average_pooling1d_forward(global_average_pooling1d_out, separable_conv1d_out, n);
     refdepthwiseseparable_dense_forward(dense_out, dense_z, global_average_pooling1d_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
@@ -208,17 +201,12 @@ float refdepthwiseseparable_gradients(kiln_state *s, const float *x, const float
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refdepthwiseseparable_forward(s, x, n, 1);
-    float *depthwise_conv2d_z = acts + A_DEPTHWISE_CONV2D_Z;  // (B,8,8,6)
     float *depthwise_conv2d_out = acts + A_DEPTHWISE_CONV2D_OUT;  // (B,8,8,6)
     float *separable_conv2d_mid = acts + A_SEPARABLE_CONV2D_MID;  // (B,4,3,12)
-    float *separable_conv2d_z = acts + A_SEPARABLE_CONV2D_Z;  // (B,4,3,4)
     float *separable_conv2d_out = acts + A_SEPARABLE_CONV2D_OUT;  // (B,4,3,4)
     float *depthwise_conv2d_1_out = acts + A_DEPTHWISE_CONV2D_1_OUT;  // (B,4,3,4)
     float *depthwise_conv1d_out = acts + A_DEPTHWISE_CONV1D_OUT;  // (B,10,12)
     float *separable_conv1d_mid = acts + A_SEPARABLE_CONV1D_MID;  // (B,10,12)
-    float *separable_conv1d_z = acts + A_SEPARABLE_CONV1D_Z;  // (B,10,5)
     float *separable_conv1d_out = acts + A_SEPARABLE_CONV1D_OUT;  // (B,10,5)
     float *global_average_pooling1d_out = acts + A_GLOBAL_AVERAGE_POOLING1D_OUT;  // (B,5)
     float *dense_z = acts + A_DENSE_Z;  // (B,3)
@@ -243,7 +231,6 @@ float refdepthwiseseparable_gradients(kiln_state *s, const float *x, const float
     float *dseparable_conv1d_out = dacts + A_SEPARABLE_CONV1D_OUT;  // (B,10,5)
     float *dglobal_average_pooling1d_out = dacts + A_GLOBAL_AVERAGE_POOLING1D_OUT;  // (B,5)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,3)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,3)
     float *ddepthwise_conv2d_kernel = grads + W_DEPTHWISE_CONV2D_KERNEL;  // (3,3,3,2)
     float *ddepthwise_conv2d_bias = grads + W_DEPTHWISE_CONV2D_BIAS;  // (6)
     float *dseparable_conv2d_depthwise_kernel = grads + W_SEPARABLE_CONV2D_DEPTHWISE_KERNEL;  // (2,3,6,2)
@@ -257,15 +244,28 @@ float refdepthwiseseparable_gradients(kiln_state *s, const float *x, const float
     float *dseparable_conv1d_bias = grads + W_SEPARABLE_CONV1D_BIAS;  // (5)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (5,3)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (3)
+    memset(ddepthwise_conv2d_z, 0, sizeof(float) * n * 384);
+    memset(ddepthwise_conv2d_out, 0, sizeof(float) * n * 384);
+    memset(dseparable_conv2d_mid, 0, sizeof(float) * n * 144);
+    memset(dseparable_conv2d_z, 0, sizeof(float) * n * 48);
+    memset(dseparable_conv2d_out, 0, sizeof(float) * n * 48);
+    memset(ddepthwise_conv2d_1_out, 0, sizeof(float) * n * 48);
+    memset(ddepthwise_conv1d_out, 0, sizeof(float) * n * 120);
+    memset(dseparable_conv1d_mid, 0, sizeof(float) * n * 120);
+    memset(dseparable_conv1d_z, 0, sizeof(float) * n * 50);
+    memset(dseparable_conv1d_out, 0, sizeof(float) * n * 50);
+    memset(dglobal_average_pooling1d_out, 0, sizeof(float) * n * 5);
+    memset(ddense_z, 0, sizeof(float) * n * 3);
+    refdepthwiseseparable_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 3, 1);
-    refdepthwiseseparable_dense_backward(dglobal_average_pooling1d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, global_average_pooling1d_out, dense_kernel, n);
+    refdepthwiseseparable_dense_backward(dglobal_average_pooling1d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, global_average_pooling1d_out, dense_kernel, n);
     refdepthwiseseparable_global_average_pooling1d_backward(dseparable_conv1d_out, dglobal_average_pooling1d_out, n);
-    refdepthwiseseparable_separable_conv1d_backward(ddepthwise_conv1d_out, dseparable_conv1d_depthwise_kernel, dseparable_conv1d_pointwise_kernel, dseparable_conv1d_bias, dseparable_conv1d_mid, dseparable_conv1d_z, dseparable_conv1d_out, separable_conv1d_z, separable_conv1d_out, separable_conv1d_mid, depthwise_conv1d_out, separable_conv1d_depthwise_kernel, separable_conv1d_pointwise_kernel, n);
+    refdepthwiseseparable_separable_conv1d_backward(ddepthwise_conv1d_out, dseparable_conv1d_depthwise_kernel, dseparable_conv1d_pointwise_kernel, dseparable_conv1d_bias, dseparable_conv1d_mid, dseparable_conv1d_z, dseparable_conv1d_out, separable_conv1d_out, separable_conv1d_out, separable_conv1d_mid, depthwise_conv1d_out, separable_conv1d_depthwise_kernel, separable_conv1d_pointwise_kernel, n);
     refdepthwiseseparable_depthwise_conv1d_backward(ddepthwise_conv2d_1_out, ddepthwise_conv1d_kernel, ddepthwise_conv1d_bias, ddepthwise_conv1d_out, ddepthwise_conv1d_out, NULL, depthwise_conv1d_out, depthwise_conv2d_1_out, depthwise_conv1d_kernel, n);
     refdepthwiseseparable_depthwise_conv2d_1_backward(dseparable_conv2d_out, ddepthwise_conv2d_1_kernel, NULL, ddepthwise_conv2d_1_out, ddepthwise_conv2d_1_out, NULL, depthwise_conv2d_1_out, separable_conv2d_out, depthwise_conv2d_1_kernel, n);
-    refdepthwiseseparable_separable_conv2d_backward(ddepthwise_conv2d_out, dseparable_conv2d_depthwise_kernel, dseparable_conv2d_pointwise_kernel, dseparable_conv2d_bias, dseparable_conv2d_mid, dseparable_conv2d_z, dseparable_conv2d_out, separable_conv2d_z, separable_conv2d_out, separable_conv2d_mid, depthwise_conv2d_out, separable_conv2d_depthwise_kernel, separable_conv2d_pointwise_kernel, n);
-    refdepthwiseseparable_depthwise_conv2d_backward(NULL, ddepthwise_conv2d_kernel, ddepthwise_conv2d_bias, ddepthwise_conv2d_z, ddepthwise_conv2d_out, depthwise_conv2d_z, depthwise_conv2d_out, x, depthwise_conv2d_kernel, n);
-    (void)acts; (void)params;
+    refdepthwiseseparable_separable_conv2d_backward(ddepthwise_conv2d_out, dseparable_conv2d_depthwise_kernel, dseparable_conv2d_pointwise_kernel, dseparable_conv2d_bias, dseparable_conv2d_mid, dseparable_conv2d_z, dseparable_conv2d_out, separable_conv2d_out, separable_conv2d_out, separable_conv2d_mid, depthwise_conv2d_out, separable_conv2d_depthwise_kernel, separable_conv2d_pointwise_kernel, n);
+    refdepthwiseseparable_depthwise_conv2d_backward(NULL, ddepthwise_conv2d_kernel, ddepthwise_conv2d_bias, ddepthwise_conv2d_z, ddepthwise_conv2d_out, depthwise_conv2d_out, depthwise_conv2d_out, x, depthwise_conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefLayerKinds.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 127 floats, Keras's weight order.
@@ -170,8 +170,6 @@ float reflayerkinds_gradients(kiln_state *s, const float *x, const float *y, int
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    reflayerkinds_forward(s, x, n, 1);
     float *dense_out = acts + A_DENSE_OUT;  // (B,12)
     float *permute_out = acts + A_PERMUTE_OUT;  // (B,4,3)
     float *elu_out = acts + A_ELU_OUT;  // (B,4,3)
@@ -192,6 +190,14 @@ float reflayerkinds_gradients(kiln_state *s, const float *x, const float *y, int
     float *dp_re_lu_alpha = grads + W_P_RE_LU_ALPHA;  // (1,4)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (12,3)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (3)
+    memset(ddense_out, 0, sizeof(float) * n * 12);
+    memset(dp_re_lu_out, 0, sizeof(float) * n * 12);
+    memset(dpermute_out, 0, sizeof(float) * n * 12);
+    memset(delu_out, 0, sizeof(float) * n * 12);
+    memset(dre_lu_out, 0, sizeof(float) * n * 12);
+    memset(drepeat_vector_out, 0, sizeof(float) * n * 24);
+    memset(ddense_1_out, 0, sizeof(float) * n * 6);
+    reflayerkinds_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_1_out, dense_1_out, y, n * 2, 3, 1);
     reflayerkinds_dense_1_backward(drepeat_vector_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, repeat_vector_out, dense_1_kernel, n);
     reflayerkinds_repeat_vector_backward(dre_lu_out, drepeat_vector_out, n);
@@ -200,7 +206,7 @@ float reflayerkinds_gradients(kiln_state *s, const float *x, const float *y, int
     reflayerkinds_permute_backward(dp_re_lu_out, dpermute_out, n);
     reflayerkinds_p_re_lu_backward(ddense_out, dp_re_lu_alpha, dp_re_lu_out, dense_out, p_re_lu_alpha, n);
     reflayerkinds_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_out, ddense_out, NULL, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

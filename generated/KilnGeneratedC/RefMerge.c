@@ -3,8 +3,8 @@
 #include "RefMerge.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 93 floats, Keras's weight order.
@@ -43,28 +43,24 @@ enum {
 static const kiln_conv_geometry refmerge_conv2d_geometry = {.in = {1, 4, 3}, .c = 2, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 3}, .f = 3, .groups = 1};
 static void refmerge_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,3,3); inp (n,4,3,2); w (3,3,2,3); b (3)
-    kiln_conv_forward(z, inp, w, n, &refmerge_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 12, 3, KILN_TANH, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refmerge_conv2d_geometry, KILN_TANH, 0.0f);
 }
 static void refmerge_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,3,3) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 12, 3, KILN_TANH, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refmerge_conv2d_geometry);  // dw (3,3,2,3) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 12, 3);  // db (3) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refmerge_conv2d_geometry);  // dw (3,3,2,3) += inp (x) dz; db (3) += column sums of dz
 }
 
 // conv2d_1: Conv2D(filters=3, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=sigmoid). inp (n,4,3,2) -> out (n,4,3,3)
 static const kiln_conv_geometry refmerge_conv2d_1_geometry = {.in = {1, 4, 3}, .c = 2, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 3}, .f = 3, .groups = 1};
 static void refmerge_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,3,3); inp (n,4,3,2); w (1,1,2,3); b (3)
-    kiln_conv_forward(z, inp, w, n, &refmerge_conv2d_1_geometry);
-    kiln_bias_act_forward(out, z, b, n * 12, 3, KILN_SIGMOID, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refmerge_conv2d_1_geometry, KILN_SIGMOID, 0.0f);
 }
 static void refmerge_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,3,3) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 12, 3, KILN_SIGMOID, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refmerge_conv2d_1_geometry);  // dw (1,1,2,3) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 12, 3);  // db (3) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refmerge_conv2d_1_geometry);  // dw (1,1,2,3) += inp (x) dz; db (3) += column sums of dz
 }
 
 // add: Add() of 2 inputs. inp (n,4,3,3) -> out (n,4,3,3)
@@ -201,9 +197,7 @@ void refmerge_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,4,3,3)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,4,3,3)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,4,3,3)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,4,3,3)
     float *add_out = acts + A_ADD_OUT;  // (B,4,3,3)
     float *multiply_out = acts + A_MULTIPLY_OUT;  // (B,4,3,3)
@@ -222,8 +216,8 @@ void refmerge_forward(kiln_state *s, const float *x, int n, int training) {
     const float *conv2d_1_bias = params + W_CONV2D_1_BIAS;  // (3)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (8,3)
     const float *dense_bias = params + W_DENSE_BIAS;  // (3)
-    refmerge_conv2d_forward(conv2d_out, conv2d_z, x, conv2d_kernel, conv2d_bias, n);
-    refmerge_conv2d_1_forward(conv2d_1_out, conv2d_1_z, x, conv2d_1_kernel, conv2d_1_bias, n);
+    refmerge_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
+    refmerge_conv2d_1_forward(conv2d_1_out, conv2d_1_out, x, conv2d_1_kernel, conv2d_1_bias, n);
     refmerge_add_forward(add_out, conv2d_out, conv2d_1_out, n);
     refmerge_multiply_forward(multiply_out, add_out, conv2d_1_out, n);
     refmerge_subtract_forward(subtract_out, multiply_out, conv2d_out, n);
@@ -252,11 +246,7 @@ float refmerge_gradients(kiln_state *s, const float *x, const float *y, int n) {
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refmerge_forward(s, x, n, 1);
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,4,3,3)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,4,3,3)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,4,3,3)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,4,3,3)
     float *add_out = acts + A_ADD_OUT;  // (B,4,3,3)
     float *multiply_out = acts + A_MULTIPLY_OUT;  // (B,4,3,3)
@@ -284,15 +274,29 @@ float refmerge_gradients(kiln_state *s, const float *x, const float *y, int n) {
     float *dconcatenate_1_out = dacts + A_CONCATENATE_1_OUT;  // (B,8,3,8)
     float *dglobal_average_pooling2d_out = dacts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,8)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,3)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,3)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,2,3)
     float *dconv2d_bias = grads + W_CONV2D_BIAS;  // (3)
     float *dconv2d_1_kernel = grads + W_CONV2D_1_KERNEL;  // (1,1,2,3)
     float *dconv2d_1_bias = grads + W_CONV2D_1_BIAS;  // (3)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (8,3)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (3)
+    memset(dconv2d_z, 0, sizeof(float) * n * 36);
+    memset(dconv2d_out, 0, sizeof(float) * n * 36);
+    memset(dconv2d_1_z, 0, sizeof(float) * n * 36);
+    memset(dconv2d_1_out, 0, sizeof(float) * n * 36);
+    memset(dadd_out, 0, sizeof(float) * n * 36);
+    memset(dmultiply_out, 0, sizeof(float) * n * 36);
+    memset(dsubtract_out, 0, sizeof(float) * n * 36);
+    memset(daverage_out, 0, sizeof(float) * n * 36);
+    memset(dmaximum_out, 0, sizeof(float) * n * 36);
+    memset(dminimum_out, 0, sizeof(float) * n * 36);
+    memset(dconcatenate_out, 0, sizeof(float) * n * 96);
+    memset(dconcatenate_1_out, 0, sizeof(float) * n * 192);
+    memset(dglobal_average_pooling2d_out, 0, sizeof(float) * n * 8);
+    memset(ddense_z, 0, sizeof(float) * n * 3);
+    refmerge_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 3, 1);
-    refmerge_dense_backward(dglobal_average_pooling2d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
+    refmerge_dense_backward(dglobal_average_pooling2d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
     refmerge_global_average_pooling2d_backward(dconcatenate_1_out, dglobal_average_pooling2d_out, n);
     refmerge_concatenate_1_backward(dconcatenate_out, dconcatenate_out, dconcatenate_1_out, n);
     refmerge_concatenate_backward(dminimum_out, dconv2d_out, NULL, dconcatenate_out, n);
@@ -302,9 +306,9 @@ float refmerge_gradients(kiln_state *s, const float *x, const float *y, int n) {
     refmerge_subtract_backward(dmultiply_out, dconv2d_out, dsubtract_out, multiply_out, conv2d_out, subtract_out, n);
     refmerge_multiply_backward(dadd_out, dconv2d_1_out, dmultiply_out, add_out, conv2d_1_out, multiply_out, n);
     refmerge_add_backward(dconv2d_out, dconv2d_1_out, dadd_out, conv2d_out, conv2d_1_out, add_out, n);
-    refmerge_conv2d_1_backward(NULL, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, x, conv2d_1_kernel, n);
-    refmerge_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    refmerge_conv2d_1_backward(NULL, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_out, conv2d_1_out, x, conv2d_1_kernel, n);
+    refmerge_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_out, conv2d_out, x, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

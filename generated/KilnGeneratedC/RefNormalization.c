@@ -3,8 +3,8 @@
 #include "RefNormalization.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 88 floats, Keras's weight order.
@@ -115,10 +115,8 @@ void refnormalization_forward(kiln_state *s, const float *x, int n, int training
     const float *params = s->params;
     (void)training;
     float *normalization_out = acts + A_NORMALIZATION_OUT;  // (B,5)
-    float *dense_z = acts + A_DENSE_Z;  // (B,6)
     float *dense_out = acts + A_DENSE_OUT;  // (B,6)
     float *normalization_1_out = acts + A_NORMALIZATION_1_OUT;  // (B,6)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
     float *normalization_2_out = acts + A_NORMALIZATION_2_OUT;  // (B,4)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,2)
@@ -133,9 +131,9 @@ void refnormalization_forward(kiln_state *s, const float *x, int n, int training
     const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (4,2)
     const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (2)
     refnormalization_normalization_forward(normalization_out, x, normalization_mean, normalization_variance, n);
-    refnormalization_dense_forward(dense_out, dense_z, normalization_out, dense_kernel, dense_bias, n);
+    refnormalization_dense_forward(dense_out, dense_out, normalization_out, dense_kernel, dense_bias, n);
     refnormalization_normalization_1_forward(normalization_1_out, dense_out, n);
-    refnormalization_dense_1_forward(dense_1_out, dense_1_z, normalization_1_out, dense_1_kernel, dense_1_bias, n);
+    refnormalization_dense_1_forward(dense_1_out, dense_1_out, normalization_1_out, dense_1_kernel, dense_1_bias, n);
     refnormalization_normalization_2_forward(normalization_2_out, dense_1_out, normalization_2_mean, normalization_2_variance, n);
     refnormalization_dense_2_forward(dense_2_out, NULL, normalization_2_out, dense_2_kernel, dense_2_bias, n);
     (void)acts; (void)params;
@@ -156,13 +154,9 @@ float refnormalization_gradients(kiln_state *s, const float *x, const float *y, 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refnormalization_forward(s, x, n, 1);
     float *normalization_out = acts + A_NORMALIZATION_OUT;  // (B,5)
-    float *dense_z = acts + A_DENSE_Z;  // (B,6)
     float *dense_out = acts + A_DENSE_OUT;  // (B,6)
     float *normalization_1_out = acts + A_NORMALIZATION_1_OUT;  // (B,6)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
     float *normalization_2_out = acts + A_NORMALIZATION_2_OUT;  // (B,4)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,2)
@@ -183,13 +177,21 @@ float refnormalization_gradients(kiln_state *s, const float *x, const float *y, 
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (4)
     float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (4,2)
     float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (2)
+    memset(ddense_z, 0, sizeof(float) * n * 6);
+    memset(ddense_out, 0, sizeof(float) * n * 6);
+    memset(dnormalization_1_out, 0, sizeof(float) * n * 6);
+    memset(ddense_1_z, 0, sizeof(float) * n * 4);
+    memset(ddense_1_out, 0, sizeof(float) * n * 4);
+    memset(dnormalization_2_out, 0, sizeof(float) * n * 4);
+    memset(ddense_2_out, 0, sizeof(float) * n * 2);
+    refnormalization_forward(s, x, n, 1);
     float loss = kiln_mse_loss(ddense_2_out, dense_2_out, y, n, 2);
     refnormalization_dense_2_backward(dnormalization_2_out, ddense_2_kernel, ddense_2_bias, ddense_2_out, ddense_2_out, NULL, dense_2_out, normalization_2_out, dense_2_kernel, n);
     refnormalization_normalization_2_backward(ddense_1_out, dnormalization_2_out, normalization_2_variance, n);
-    refnormalization_dense_1_backward(dnormalization_1_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, normalization_1_out, dense_1_kernel, n);
+    refnormalization_dense_1_backward(dnormalization_1_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_out, dense_1_out, normalization_1_out, dense_1_kernel, n);
     refnormalization_normalization_1_backward(ddense_out, dnormalization_1_out, n);
-    refnormalization_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, normalization_out, dense_kernel, n);
-    (void)acts; (void)params;
+    refnormalization_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, normalization_out, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefPReLUFirst.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 74 floats, Keras's weight order.
@@ -146,8 +146,6 @@ float refprelufirst_gradients(kiln_state *s, const float *x, const float *y, int
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refprelufirst_forward(s, x, n, 1);
     float *permute_out = acts + A_PERMUTE_OUT;  // (B,2,2,3)
     float *elu_out = acts + A_ELU_OUT;  // (B,2,2,3)
     float *dense_out = acts + A_DENSE_OUT;  // (B,4)
@@ -167,6 +165,13 @@ float refprelufirst_gradients(kiln_state *s, const float *x, const float *y, int
     float *ddense_bias = grads + W_DENSE_BIAS;  // (4)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (4,2)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (2)
+    memset(dp_re_lu_out, 0, sizeof(float) * n * 12);
+    memset(dpermute_out, 0, sizeof(float) * n * 12);
+    memset(delu_out, 0, sizeof(float) * n * 12);
+    memset(ddense_out, 0, sizeof(float) * n * 4);
+    memset(dre_lu_out, 0, sizeof(float) * n * 4);
+    memset(ddense_1_out, 0, sizeof(float) * n * 2);
+    refprelufirst_forward(s, x, n, 1);
     float loss = kiln_mse_loss(ddense_1_out, dense_1_out, y, n, 2);
     refprelufirst_dense_1_backward(dre_lu_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, re_lu_out, dense_1_kernel, n);
     refprelufirst_re_lu_backward(ddense_out, dre_lu_out, dense_out, n);
@@ -174,7 +179,7 @@ float refprelufirst_gradients(kiln_state *s, const float *x, const float *y, int
     refprelufirst_elu_backward(dpermute_out, delu_out, permute_out, elu_out, n);
     refprelufirst_permute_backward(dp_re_lu_out, dpermute_out, n);
     refprelufirst_p_re_lu_backward(NULL, dp_re_lu_alpha, dp_re_lu_out, x, p_re_lu_alpha, n);
-    (void)acts; (void)params;
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefRMSpropBinary.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 149 floats, Keras's weight order.
@@ -70,7 +70,6 @@ void refrmspropbinary_forward(kiln_state *s, const float *x, int n, int training
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,8)
     float *dense_out = acts + A_DENSE_OUT;  // (B,8)
     float *dense_1_z = acts + A_DENSE_1_Z;  // (B,6)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,6)
@@ -82,7 +81,7 @@ void refrmspropbinary_forward(kiln_state *s, const float *x, int n, int training
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (6)
     const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (6,1)
     const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (1)
-    refrmspropbinary_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    refrmspropbinary_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     refrmspropbinary_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
     refrmspropbinary_dense_2_forward(dense_2_out, dense_2_z, dense_1_out, dense_2_kernel, dense_2_bias, n);
     (void)acts; (void)params;
@@ -103,8 +102,6 @@ float refrmspropbinary_gradients(kiln_state *s, const float *x, const float *y, 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refrmspropbinary_forward(s, x, n, 1);
     float *dense_out = acts + A_DENSE_OUT;  // (B,8)
     float *dense_1_z = acts + A_DENSE_1_Z;  // (B,6)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,6)
@@ -115,15 +112,18 @@ float refrmspropbinary_gradients(kiln_state *s, const float *x, const float *y, 
     float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,6)
     float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,6)
     float *ddense_2_z = dacts + A_DENSE_2_Z;  // (B,1)
-    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,1)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (8,6)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (6)
     float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (6,1)
     float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (1)
+    memset(ddense_1_z, 0, sizeof(float) * n * 6);
+    memset(ddense_1_out, 0, sizeof(float) * n * 6);
+    memset(ddense_2_z, 0, sizeof(float) * n * 1);
+    refrmspropbinary_forward(s, x, n, 1);
     float loss = kiln_binary_crossentropy_loss(ddense_2_z, dense_2_z, y, n, 1, 1);
-    refrmspropbinary_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, ddense_2_out, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
+    refrmspropbinary_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, NULL, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
     refrmspropbinary_dense_1_backward(NULL, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
-    (void)acts; (void)params;
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

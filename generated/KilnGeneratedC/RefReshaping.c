@@ -3,8 +3,8 @@
 #include "RefReshaping.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 203 floats, Keras's weight order.
@@ -41,14 +41,12 @@ static void refreshaping_zero_padding2d_forward(float *out, const float *inp, in
 static const kiln_conv_geometry refreshaping_conv2d_geometry = {.in = {1, 6, 7}, .c = 2, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 5}, .f = 3, .groups = 1};
 static void refreshaping_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,5,3); inp (n,6,7,2); w (3,3,2,3); b (3)
-    kiln_conv_forward(z, inp, w, n, &refreshaping_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 20, 3, KILN_TANH, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refreshaping_conv2d_geometry, KILN_TANH, 0.0f);
 }
 static void refreshaping_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,5,3) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 20, 3, KILN_TANH, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refreshaping_conv2d_geometry);  // dw (3,3,2,3) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 20, 3);  // db (3) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refreshaping_conv2d_geometry);  // dw (3,3,2,3) += inp (x) dz; db (3) += column sums of dz
 }
 
 // cropping2d: Cropping2D(cropping=((1, 0), (0, 1))). inp (n,4,5,3) -> out (n,3,4,3)
@@ -98,7 +96,6 @@ void refreshaping_forward(kiln_state *s, const float *x, int n, int training) {
     const float *params = s->params;
     (void)training;
     float *zero_padding2d_out = acts + A_ZERO_PADDING2D_OUT;  // (B,6,7,2)
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,4,5,3)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,4,5,3)
     float *cropping2d_out = acts + A_CROPPING2D_OUT;  // (B,3,4,3)
     float *up_sampling2d_out = acts + A_UP_SAMPLING2D_OUT;  // (B,6,4,3)
@@ -109,7 +106,7 @@ void refreshaping_forward(kiln_state *s, const float *x, int n, int training) {
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (72,2)
     const float *dense_bias = params + W_DENSE_BIAS;  // (2)
     refreshaping_zero_padding2d_forward(zero_padding2d_out, x, n);
-    refreshaping_conv2d_forward(conv2d_out, conv2d_z, zero_padding2d_out, conv2d_kernel, conv2d_bias, n);
+    refreshaping_conv2d_forward(conv2d_out, conv2d_out, zero_padding2d_out, conv2d_kernel, conv2d_bias, n);
     refreshaping_cropping2d_forward(cropping2d_out, conv2d_out, n);
     refreshaping_up_sampling2d_forward(up_sampling2d_out, cropping2d_out, n);
     refreshaping_dense_forward(dense_out, dense_z, up_sampling2d_out, dense_kernel, dense_bias, n);
@@ -131,10 +128,7 @@ float refreshaping_gradients(kiln_state *s, const float *x, const float *y, int 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refreshaping_forward(s, x, n, 1);
     float *zero_padding2d_out = acts + A_ZERO_PADDING2D_OUT;  // (B,6,7,2)
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,4,5,3)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,4,5,3)
     float *up_sampling2d_out = acts + A_UP_SAMPLING2D_OUT;  // (B,6,4,3)
     float *dense_z = acts + A_DENSE_Z;  // (B,2)
@@ -146,17 +140,22 @@ float refreshaping_gradients(kiln_state *s, const float *x, const float *y, int 
     float *dcropping2d_out = dacts + A_CROPPING2D_OUT;  // (B,3,4,3)
     float *dup_sampling2d_out = dacts + A_UP_SAMPLING2D_OUT;  // (B,6,4,3)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,2)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,2)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,2,3)
     float *dconv2d_bias = grads + W_CONV2D_BIAS;  // (3)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (72,2)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (2)
+    memset(dconv2d_z, 0, sizeof(float) * n * 60);
+    memset(dconv2d_out, 0, sizeof(float) * n * 60);
+    memset(dcropping2d_out, 0, sizeof(float) * n * 36);
+    memset(dup_sampling2d_out, 0, sizeof(float) * n * 72);
+    memset(ddense_z, 0, sizeof(float) * n * 2);
+    refreshaping_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 2, 1);
-    refreshaping_dense_backward(dup_sampling2d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, up_sampling2d_out, dense_kernel, n);
+    refreshaping_dense_backward(dup_sampling2d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, up_sampling2d_out, dense_kernel, n);
     refreshaping_up_sampling2d_backward(dcropping2d_out, dup_sampling2d_out, n);
     refreshaping_cropping2d_backward(dconv2d_out, dcropping2d_out, n);
-    refreshaping_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, zero_padding2d_out, conv2d_kernel, n);
-    (void)acts; (void)params;
+    refreshaping_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_out, conv2d_out, zero_padding2d_out, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

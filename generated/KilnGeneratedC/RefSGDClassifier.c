@@ -3,8 +3,8 @@
 #include "RefSGDClassifier.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 335 floats, Keras's weight order.
@@ -77,9 +77,7 @@ void refsgdclassifier_forward(kiln_state *s, const float *x, int n, int training
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,12)
     float *dense_out = acts + A_DENSE_OUT;  // (B,12)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
     float *dense_2_z = acts + A_DENSE_2_Z;  // (B,3)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
@@ -89,8 +87,8 @@ void refsgdclassifier_forward(kiln_state *s, const float *x, int n, int training
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (8)
     const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (8,3)
     const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (3)
-    refsgdclassifier_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
-    refsgdclassifier_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
+    refsgdclassifier_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
+    refsgdclassifier_dense_1_forward(dense_1_out, dense_1_out, dense_out, dense_1_kernel, dense_1_bias, n);
     refsgdclassifier_dense_2_forward(dense_2_out, dense_2_z, dense_1_out, dense_2_kernel, dense_2_bias, n);
     (void)acts; (void)params;
 }
@@ -112,11 +110,7 @@ float refsgdclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refsgdclassifier_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,12)
     float *dense_out = acts + A_DENSE_OUT;  // (B,12)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
     float *dense_2_z = acts + A_DENSE_2_Z;  // (B,3)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
@@ -128,19 +122,24 @@ float refsgdclassifier_gradients(kiln_state *s, const float *x, const float *y, 
     float *ddense_1_z = dacts + A_DENSE_1_Z;  // (B,8)
     float *ddense_1_out = dacts + A_DENSE_1_OUT;  // (B,8)
     float *ddense_2_z = dacts + A_DENSE_2_Z;  // (B,3)
-    float *ddense_2_out = dacts + A_DENSE_2_OUT;  // (B,3)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (16,12)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (12)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (12,8)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (8)
     float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (8,3)
     float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (3)
+    memset(ddense_z, 0, sizeof(float) * n * 12);
+    memset(ddense_out, 0, sizeof(float) * n * 12);
+    memset(ddense_1_z, 0, sizeof(float) * n * 8);
+    memset(ddense_1_out, 0, sizeof(float) * n * 8);
+    memset(ddense_2_z, 0, sizeof(float) * n * 3);
+    refsgdclassifier_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_2_z, dense_2_z, y, n, 3, 1);
     loss += kiln_l2_backward(ddense_kernel, dense_kernel, 192, 0.01f);
-    refsgdclassifier_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, ddense_2_out, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
-    refsgdclassifier_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
-    refsgdclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    refsgdclassifier_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_z, NULL, dense_2_z, dense_2_out, dense_1_out, dense_2_kernel, n);
+    refsgdclassifier_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_out, dense_1_out, dense_out, dense_1_kernel, n);
+    refsgdclassifier_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

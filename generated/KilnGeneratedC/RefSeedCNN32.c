@@ -3,8 +3,8 @@
 #include "RefSeedCNN32.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 83841 floats, Keras's weight order.
@@ -35,13 +35,11 @@ enum {
 static const kiln_conv_geometry refseedcnn32_conv2d_geometry = {.in = {1, 32, 32}, .c = 3, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 32, 32}, .f = 64, .groups = 1};
 static void refseedcnn32_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,32,32,64); inp (n,32,32,3); w (3,3,3,64); b (64)
-    kiln_conv_forward(z, inp, w, n, &refseedcnn32_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 1024, 64, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refseedcnn32_conv2d_geometry, KILN_RELU, 0.0f);
 }
 static void refseedcnn32_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,32,32,64) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refseedcnn32_conv2d_geometry);  // dw (3,3,3,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 1024, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refseedcnn32_conv2d_geometry);  // dw (3,3,3,64) += inp (x) dz; db (64) += column sums of dz
 }
 
 // max_pooling2d: MaxPooling2D(pool_size=(2, 2), strides=(2, 2), padding=valid). inp (n,32,32,64) -> out (n,16,16,64)
@@ -59,13 +57,11 @@ static void refseedcnn32_max_pooling2d_backward(float *dinp, const float *dout, 
 static const kiln_conv_geometry refseedcnn32_conv2d_1_geometry = {.in = {1, 16, 16}, .c = 64, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 16, 16}, .f = 128, .groups = 1};
 static void refseedcnn32_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,16,16,128); inp (n,16,16,64); w (3,3,64,128); b (128)
-    kiln_conv_forward(z, inp, w, n, &refseedcnn32_conv2d_1_geometry);
-    kiln_bias_act_forward(out, z, b, n * 256, 128, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refseedcnn32_conv2d_1_geometry, KILN_RELU, 0.0f);
 }
 static void refseedcnn32_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,16,16,128) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refseedcnn32_conv2d_1_geometry);  // dw (3,3,64,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 256, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refseedcnn32_conv2d_1_geometry);  // dw (3,3,64,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &refseedcnn32_conv2d_1_geometry);  // dinp (n,16,16,64) += dz (x) w, transposed
 }
 
@@ -104,10 +100,8 @@ void refseedcnn32_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,32,32,64)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,32,32,64)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,16,16,64)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,16,16,128)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,16,16,128)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,8,8,128)
     float *dense_out = acts + A_DENSE_OUT;  // (B,1)
@@ -117,9 +111,9 @@ void refseedcnn32_forward(kiln_state *s, const float *x, int n, int training) {
     const float *conv2d_1_bias = params + W_CONV2D_1_BIAS;  // (128)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (8192,1)
     const float *dense_bias = params + W_DENSE_BIAS;  // (1)
-    refseedcnn32_conv2d_forward(conv2d_out, conv2d_z, x, conv2d_kernel, conv2d_bias, n);
+    refseedcnn32_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
     refseedcnn32_max_pooling2d_forward(max_pooling2d_out, conv2d_out, n);
-    refseedcnn32_conv2d_1_forward(conv2d_1_out, conv2d_1_z, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+    refseedcnn32_conv2d_1_forward(conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
     refseedcnn32_max_pooling2d_1_forward(max_pooling2d_1_out, conv2d_1_out, n);
     refseedcnn32_dense_forward(dense_out, NULL, max_pooling2d_1_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
@@ -140,12 +134,8 @@ float refseedcnn32_gradients(kiln_state *s, const float *x, const float *y, int 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refseedcnn32_forward(s, x, n, 1);
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,32,32,64)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,32,32,64)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,16,16,64)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,16,16,128)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,16,16,128)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,8,8,128)
     float *dense_out = acts + A_DENSE_OUT;  // (B,1)
@@ -153,10 +143,8 @@ float refseedcnn32_gradients(kiln_state *s, const float *x, const float *y, int 
     const float *conv2d_1_kernel = params + W_CONV2D_1_KERNEL;  // (3,3,64,128)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (8192,1)
     float *dconv2d_z = dacts + A_CONV2D_Z;  // (B,32,32,64)
-    float *dconv2d_out = dacts + A_CONV2D_OUT;  // (B,32,32,64)
     float *dmax_pooling2d_out = dacts + A_MAX_POOLING2D_OUT;  // (B,16,16,64)
     float *dconv2d_1_z = dacts + A_CONV2D_1_Z;  // (B,16,16,128)
-    float *dconv2d_1_out = dacts + A_CONV2D_1_OUT;  // (B,16,16,128)
     float *dmax_pooling2d_1_out = dacts + A_MAX_POOLING2D_1_OUT;  // (B,8,8,128)
     float *ddense_out = dacts + A_DENSE_OUT;  // (B,1)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,3,64)
@@ -165,13 +153,19 @@ float refseedcnn32_gradients(kiln_state *s, const float *x, const float *y, int 
     float *dconv2d_1_bias = grads + W_CONV2D_1_BIAS;  // (128)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (8192,1)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (1)
+    memset(dconv2d_z, 0, sizeof(float) * n * 65536);
+    memset(dmax_pooling2d_out, 0, sizeof(float) * n * 16384);
+    memset(dconv2d_1_z, 0, sizeof(float) * n * 32768);
+    memset(dmax_pooling2d_1_out, 0, sizeof(float) * n * 8192);
+    memset(ddense_out, 0, sizeof(float) * n * 1);
+    refseedcnn32_forward(s, x, n, 1);
     float loss = kiln_mse_loss(ddense_out, dense_out, y, n, 1);
     refseedcnn32_dense_backward(dmax_pooling2d_1_out, ddense_kernel, ddense_bias, ddense_out, ddense_out, NULL, dense_out, max_pooling2d_1_out, dense_kernel, n);
     refseedcnn32_max_pooling2d_1_backward(dconv2d_1_z, dmax_pooling2d_1_out, conv2d_1_out, max_pooling2d_1_out, n);
-    refseedcnn32_conv2d_1_backward(dmax_pooling2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, n);
+    refseedcnn32_conv2d_1_backward(dmax_pooling2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, NULL, conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, n);
     refseedcnn32_max_pooling2d_backward(dconv2d_z, dmax_pooling2d_out, conv2d_out, max_pooling2d_out, n);
-    refseedcnn32_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    refseedcnn32_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, NULL, conv2d_out, conv2d_out, x, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefSparseLogits.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 74 floats, Keras's weight order.
@@ -91,10 +91,8 @@ void refsparselogits_forward(kiln_state *s, const float *x, int n, int training)
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,5)
     float *dense_out = acts + A_DENSE_OUT;  // (B,5)
     float *leaky_re_lu_out = acts + A_LEAKY_RE_LU_OUT;  // (B,5)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,5)
@@ -103,9 +101,9 @@ void refsparselogits_forward(kiln_state *s, const float *x, int n, int training)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (4)
     const float *dense_2_kernel = params + W_DENSE_2_KERNEL;  // (4,3)
     const float *dense_2_bias = params + W_DENSE_2_BIAS;  // (3)
-    refsparselogits_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    refsparselogits_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     refsparselogits_leaky_re_lu_forward(leaky_re_lu_out, dense_out, n);
-    refsparselogits_dense_1_forward(dense_1_out, dense_1_z, leaky_re_lu_out, dense_1_kernel, dense_1_bias, n);
+    refsparselogits_dense_1_forward(dense_1_out, dense_1_out, leaky_re_lu_out, dense_1_kernel, dense_1_bias, n);
     refsparselogits_dense_2_forward(dense_2_out, NULL, dense_1_out, dense_2_kernel, dense_2_bias, n);
     (void)acts; (void)params;
 }
@@ -125,12 +123,8 @@ float refsparselogits_gradients(kiln_state *s, const float *x, const float *y, i
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refsparselogits_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,5)
     float *dense_out = acts + A_DENSE_OUT;  // (B,5)
     float *leaky_re_lu_out = acts + A_LEAKY_RE_LU_OUT;  // (B,5)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,4)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,4)
     float *dense_2_out = acts + A_DENSE_2_OUT;  // (B,3)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (6,5)
@@ -148,12 +142,19 @@ float refsparselogits_gradients(kiln_state *s, const float *x, const float *y, i
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (4)
     float *ddense_2_kernel = grads + W_DENSE_2_KERNEL;  // (4,3)
     float *ddense_2_bias = grads + W_DENSE_2_BIAS;  // (3)
+    memset(ddense_z, 0, sizeof(float) * n * 5);
+    memset(ddense_out, 0, sizeof(float) * n * 5);
+    memset(dleaky_re_lu_out, 0, sizeof(float) * n * 5);
+    memset(ddense_1_z, 0, sizeof(float) * n * 4);
+    memset(ddense_1_out, 0, sizeof(float) * n * 4);
+    memset(ddense_2_out, 0, sizeof(float) * n * 3);
+    refsparselogits_forward(s, x, n, 1);
     float loss = kiln_sparse_categorical_crossentropy_loss(ddense_2_out, dense_2_out, y, n, 3, 1);
     refsparselogits_dense_2_backward(ddense_1_out, ddense_2_kernel, ddense_2_bias, ddense_2_out, ddense_2_out, NULL, dense_2_out, dense_1_out, dense_2_kernel, n);
-    refsparselogits_dense_1_backward(dleaky_re_lu_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, leaky_re_lu_out, dense_1_kernel, n);
+    refsparselogits_dense_1_backward(dleaky_re_lu_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_out, dense_1_out, leaky_re_lu_out, dense_1_kernel, n);
     refsparselogits_leaky_re_lu_backward(ddense_out, dleaky_re_lu_out, dense_out, leaky_re_lu_out, n);
-    refsparselogits_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    refsparselogits_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "RefSpatialDropout.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 74 floats, Keras's weight order.
@@ -34,14 +34,12 @@ enum {
 static const kiln_conv_geometry refspatialdropout_conv1d_geometry = {.in = {1, 1, 6}, .c = 3, .k = {1, 1, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 4}, .f = 4, .groups = 1};
 static void refspatialdropout_conv1d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,4); inp (n,6,3); w (3,3,4); b (4)
-    kiln_conv_forward(z, inp, w, n, &refspatialdropout_conv1d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 4, 4, KILN_TANH, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &refspatialdropout_conv1d_geometry, KILN_TANH, 0.0f);
 }
 static void refspatialdropout_conv1d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,4) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 4, 4, KILN_TANH, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &refspatialdropout_conv1d_geometry);  // dw (3,3,4) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 4, 4);  // db (4) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &refspatialdropout_conv1d_geometry);  // dw (3,3,4) += inp (x) dz; db (4) += column sums of dz
 }
 
 // spatial_dropout1d: SpatialDropout1D(rate=0.5). inp (n,4,4) -> out (n,4,4)
@@ -91,7 +89,6 @@ void refspatialdropout_forward(kiln_state *s, const float *x, int n, int trainin
     // x is (n,6,3), n <= B
     float *acts = s->acts;
     const float *params = s->params;
-    float *conv1d_z = acts + A_CONV1D_Z;  // (B,4,4)
     float *conv1d_out = acts + A_CONV1D_OUT;  // (B,4,4)
     float *spatial_dropout1d_mask = acts + A_SPATIAL_DROPOUT1D_MASK;  // (B,4,4)
     float *spatial_dropout1d_out = acts + A_SPATIAL_DROPOUT1D_OUT;  // (B,4,4)
@@ -103,7 +100,7 @@ void refspatialdropout_forward(kiln_state *s, const float *x, int n, int trainin
     const float *conv1d_bias = params + W_CONV1D_BIAS;  // (4)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (16,2)
     const float *dense_bias = params + W_DENSE_BIAS;  // (2)
-    refspatialdropout_conv1d_forward(conv1d_out, conv1d_z, x, conv1d_kernel, conv1d_bias, n);
+    refspatialdropout_conv1d_forward(conv1d_out, conv1d_out, x, conv1d_kernel, conv1d_bias, n);
     refspatialdropout_spatial_dropout1d_forward(spatial_dropout1d_out, spatial_dropout1d_mask, conv1d_out, n, training, s->dropout_off, s->rng);
     refspatialdropout_spatial_dropout2d_forward(spatial_dropout2d_out, spatial_dropout2d_mask, spatial_dropout1d_out, n, training, s->dropout_off, s->rng);
     refspatialdropout_dense_forward(dense_out, dense_z, spatial_dropout2d_out, dense_kernel, dense_bias, n);
@@ -125,9 +122,6 @@ float refspatialdropout_gradients(kiln_state *s, const float *x, const float *y,
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    refspatialdropout_forward(s, x, n, 1);
-    float *conv1d_z = acts + A_CONV1D_Z;  // (B,4,4)
     float *conv1d_out = acts + A_CONV1D_OUT;  // (B,4,4)
     float *spatial_dropout1d_mask = acts + A_SPATIAL_DROPOUT1D_MASK;  // (B,4,4)
     float *spatial_dropout2d_mask = acts + A_SPATIAL_DROPOUT2D_MASK;  // (B,2,2,4)
@@ -141,17 +135,22 @@ float refspatialdropout_gradients(kiln_state *s, const float *x, const float *y,
     float *dspatial_dropout1d_out = dacts + A_SPATIAL_DROPOUT1D_OUT;  // (B,4,4)
     float *dspatial_dropout2d_out = dacts + A_SPATIAL_DROPOUT2D_OUT;  // (B,2,2,4)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,2)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,2)
     float *dconv1d_kernel = grads + W_CONV1D_KERNEL;  // (3,3,4)
     float *dconv1d_bias = grads + W_CONV1D_BIAS;  // (4)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (16,2)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (2)
+    memset(dconv1d_z, 0, sizeof(float) * n * 16);
+    memset(dconv1d_out, 0, sizeof(float) * n * 16);
+    memset(dspatial_dropout1d_out, 0, sizeof(float) * n * 16);
+    memset(dspatial_dropout2d_out, 0, sizeof(float) * n * 16);
+    memset(ddense_z, 0, sizeof(float) * n * 2);
+    refspatialdropout_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 2, 1);
-    refspatialdropout_dense_backward(dspatial_dropout2d_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, spatial_dropout2d_out, dense_kernel, n);
+    refspatialdropout_dense_backward(dspatial_dropout2d_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, spatial_dropout2d_out, dense_kernel, n);
     refspatialdropout_spatial_dropout2d_backward(dspatial_dropout1d_out, dspatial_dropout2d_out, spatial_dropout2d_mask, n);
     refspatialdropout_spatial_dropout1d_backward(dconv1d_out, dspatial_dropout1d_out, spatial_dropout1d_mask, n);
-    refspatialdropout_conv1d_backward(NULL, dconv1d_kernel, dconv1d_bias, dconv1d_z, dconv1d_out, conv1d_z, conv1d_out, x, conv1d_kernel, n);
-    (void)acts; (void)params;
+    refspatialdropout_conv1d_backward(NULL, dconv1d_kernel, dconv1d_bias, dconv1d_z, dconv1d_out, conv1d_out, conv1d_out, x, conv1d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

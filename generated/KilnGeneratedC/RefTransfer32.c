@@ -3,8 +3,8 @@
 #include "RefTransfer32.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 23591810 floats, Keras's weight order.
@@ -581,8 +581,7 @@ static const kiln_conv_geometry reftransfer32_conv1_conv_geometry = {.in = {1, 3
 static void reftransfer32_conv1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,16,16,64); inp (n,38,38,3); w (7,7,3,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 256, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,16,16,64) -> out (n,16,16,64)
@@ -618,8 +617,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block1_1_conv_geometry = {.i
 static void reftransfer32_conv2_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,64); inp (n,8,8,64); w (1,1,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
@@ -640,8 +638,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block1_2_conv_geometry = {.i
 static void reftransfer32_conv2_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,64); inp (n,8,8,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
@@ -662,8 +659,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block1_0_conv_geometry = {.i
 static void reftransfer32_conv2_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block1_3_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,64) -> out (n,8,8,256)
@@ -671,8 +667,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block1_3_conv_geometry = {.i
 static void reftransfer32_conv2_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,256) -> out (n,8,8,256)
@@ -707,8 +702,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block2_1_conv_geometry = {.i
 static void reftransfer32_conv2_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,64); inp (n,8,8,256); w (1,1,256,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
@@ -729,8 +723,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block2_2_conv_geometry = {.i
 static void reftransfer32_conv2_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,64); inp (n,8,8,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
@@ -751,8 +744,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block2_3_conv_geometry = {.i
 static void reftransfer32_conv2_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,256) -> out (n,8,8,256)
@@ -780,8 +772,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block3_1_conv_geometry = {.i
 static void reftransfer32_conv2_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,64); inp (n,8,8,256); w (1,1,256,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
@@ -802,8 +793,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block3_2_conv_geometry = {.i
 static void reftransfer32_conv2_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,64); inp (n,8,8,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
@@ -824,8 +814,7 @@ static const kiln_conv_geometry reftransfer32_conv2_block3_3_conv_geometry = {.i
 static void reftransfer32_conv2_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv2_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 64, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv2_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,256) -> out (n,8,8,256)
@@ -853,8 +842,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block1_1_conv_geometry = {.i
 static void reftransfer32_conv3_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,8,8,256); w (1,1,256,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -875,8 +863,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block1_2_conv_geometry = {.i
 static void reftransfer32_conv3_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -897,8 +884,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block1_0_conv_geometry = {.i
 static void reftransfer32_conv3_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,512); inp (n,8,8,256); w (1,1,256,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block1_3_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,128) -> out (n,4,4,512)
@@ -906,8 +892,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block1_3_conv_geometry = {.i
 static void reftransfer32_conv3_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
@@ -942,8 +927,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block2_1_conv_geometry = {.i
 static void reftransfer32_conv3_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,4,4,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -964,8 +948,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block2_2_conv_geometry = {.i
 static void reftransfer32_conv3_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -986,8 +969,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block2_3_conv_geometry = {.i
 static void reftransfer32_conv3_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
@@ -1015,8 +997,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block3_1_conv_geometry = {.i
 static void reftransfer32_conv3_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,4,4,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -1037,8 +1018,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block3_2_conv_geometry = {.i
 static void reftransfer32_conv3_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -1059,8 +1039,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block3_3_conv_geometry = {.i
 static void reftransfer32_conv3_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
@@ -1088,8 +1067,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block4_1_conv_geometry = {.i
 static void reftransfer32_conv3_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,4,4,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block4_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -1110,8 +1088,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block4_2_conv_geometry = {.i
 static void reftransfer32_conv3_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block4_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
@@ -1132,8 +1109,7 @@ static const kiln_conv_geometry reftransfer32_conv3_block4_3_conv_geometry = {.i
 static void reftransfer32_conv3_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv3_block4_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 16, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv3_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
@@ -1161,8 +1137,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block1_1_conv_geometry = {.i
 static void reftransfer32_conv4_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,4,4,512); w (1,1,512,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1183,8 +1158,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block1_2_conv_geometry = {.i
 static void reftransfer32_conv4_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1205,8 +1179,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block1_0_conv_geometry = {.i
 static void reftransfer32_conv4_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,1024); inp (n,4,4,512); w (1,1,512,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block1_3_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,256) -> out (n,2,2,1024)
@@ -1214,8 +1187,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block1_3_conv_geometry = {.i
 static void reftransfer32_conv4_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
@@ -1250,8 +1222,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block2_1_conv_geometry = {.i
 static void reftransfer32_conv4_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1272,8 +1243,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block2_2_conv_geometry = {.i
 static void reftransfer32_conv4_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1294,8 +1264,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block2_3_conv_geometry = {.i
 static void reftransfer32_conv4_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
@@ -1323,8 +1292,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block3_1_conv_geometry = {.i
 static void reftransfer32_conv4_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1345,8 +1313,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block3_2_conv_geometry = {.i
 static void reftransfer32_conv4_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1367,8 +1334,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block3_3_conv_geometry = {.i
 static void reftransfer32_conv4_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
@@ -1396,8 +1362,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block4_1_conv_geometry = {.i
 static void reftransfer32_conv4_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block4_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1418,8 +1383,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block4_2_conv_geometry = {.i
 static void reftransfer32_conv4_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block4_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1440,8 +1404,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block4_3_conv_geometry = {.i
 static void reftransfer32_conv4_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block4_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
@@ -1469,8 +1432,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block5_1_conv_geometry = {.i
 static void reftransfer32_conv4_block5_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block5_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block5_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block5_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1491,8 +1453,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block5_2_conv_geometry = {.i
 static void reftransfer32_conv4_block5_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block5_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block5_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block5_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1513,8 +1474,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block5_3_conv_geometry = {.i
 static void reftransfer32_conv4_block5_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block5_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block5_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block5_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
@@ -1542,8 +1502,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block6_1_conv_geometry = {.i
 static void reftransfer32_conv4_block6_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block6_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block6_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block6_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1564,8 +1523,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block6_2_conv_geometry = {.i
 static void reftransfer32_conv4_block6_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block6_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block6_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block6_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
@@ -1586,8 +1544,7 @@ static const kiln_conv_geometry reftransfer32_conv4_block6_3_conv_geometry = {.i
 static void reftransfer32_conv4_block6_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv4_block6_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 4, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block6_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv4_block6_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
@@ -1615,8 +1572,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block1_1_conv_geometry = {.i
 static void reftransfer32_conv5_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,512); inp (n,2,2,1024); w (1,1,1024,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
@@ -1637,8 +1593,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block1_2_conv_geometry = {.i
 static void reftransfer32_conv5_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,512); inp (n,1,1,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
@@ -1659,8 +1614,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block1_0_conv_geometry = {.i
 static void reftransfer32_conv5_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,2048); inp (n,2,2,1024); w (1,1,1024,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block1_3_conv: Conv2D(filters=2048, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,1,1,512) -> out (n,1,1,2048)
@@ -1668,8 +1622,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block1_3_conv_geometry = {.i
 static void reftransfer32_conv5_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,2048); inp (n,1,1,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,2048) -> out (n,1,1,2048)
@@ -1704,8 +1657,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block2_1_conv_geometry = {.i
 static void reftransfer32_conv5_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,512); inp (n,1,1,2048); w (1,1,2048,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
@@ -1726,8 +1678,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block2_2_conv_geometry = {.i
 static void reftransfer32_conv5_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,512); inp (n,1,1,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
@@ -1748,8 +1699,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block2_3_conv_geometry = {.i
 static void reftransfer32_conv5_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,2048); inp (n,1,1,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,2048) -> out (n,1,1,2048)
@@ -1777,8 +1727,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block3_1_conv_geometry = {.i
 static void reftransfer32_conv5_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,512); inp (n,1,1,2048); w (1,1,2048,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
@@ -1799,8 +1748,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block3_2_conv_geometry = {.i
 static void reftransfer32_conv5_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,512); inp (n,1,1,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
@@ -1821,8 +1769,7 @@ static const kiln_conv_geometry reftransfer32_conv5_block3_3_conv_geometry = {.i
 static void reftransfer32_conv5_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,1,1,2048); inp (n,1,1,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &reftransfer32_conv5_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 
 // conv5_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,2048) -> out (n,1,1,2048)
@@ -2613,19 +2560,18 @@ float reftransfer32_gradients(kiln_state *s, const float *x, const float *y, int
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    reftransfer32_forward(s, x, n, 1);
     float *global_average_pooling2d_out = acts + A_GLOBAL_AVERAGE_POOLING2D_OUT;  // (B,2048)
     float *dense_z = acts + A_DENSE_Z;  // (B,2)
     float *dense_out = acts + A_DENSE_OUT;  // (B,2)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (2048,2)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,2)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,2)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (2048,2)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (2)
+    memset(ddense_z, 0, sizeof(float) * n * 2);
+    reftransfer32_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 2, 1);
-    reftransfer32_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
-    (void)acts; (void)params;
+    reftransfer32_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, global_average_pooling2d_out, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

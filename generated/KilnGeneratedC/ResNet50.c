@@ -3,8 +3,8 @@
 #include "ResNet50.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 25636712 floats, Keras's weight order.
@@ -581,13 +581,11 @@ static const kiln_conv_geometry resnet50_conv1_conv_geometry = {.in = {1, 230, 2
 static void resnet50_conv1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,112,112,64); inp (n,230,230,3); w (7,7,3,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 12544, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,112,112,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv1_conv_geometry);  // dw (7,7,3,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 12544, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv1_conv_geometry);  // dw (7,7,3,64) += inp (x) dz; db (64) += column sums of dz
 }
 
 // conv1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,112,112,64) -> out (n,112,112,64)
@@ -640,13 +638,11 @@ static const kiln_conv_geometry resnet50_conv2_block1_1_conv_geometry = {.in = {
 static void resnet50_conv2_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (1,1,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block1_1_conv_geometry);  // dw (1,1,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block1_1_conv_geometry);  // dw (1,1,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block1_1_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -677,13 +673,11 @@ static const kiln_conv_geometry resnet50_conv2_block1_2_conv_geometry = {.in = {
 static void resnet50_conv2_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block1_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block1_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block1_2_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -714,13 +708,11 @@ static const kiln_conv_geometry resnet50_conv2_block1_0_conv_geometry = {.in = {
 static void resnet50_conv2_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block1_0_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block1_0_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block1_0_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -729,13 +721,11 @@ static const kiln_conv_geometry resnet50_conv2_block1_3_conv_geometry = {.in = {
 static void resnet50_conv2_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block1_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block1_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block1_3_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -791,13 +781,11 @@ static const kiln_conv_geometry resnet50_conv2_block2_1_conv_geometry = {.in = {
 static void resnet50_conv2_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,256); w (1,1,256,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block2_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block2_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block2_1_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -828,13 +816,11 @@ static const kiln_conv_geometry resnet50_conv2_block2_2_conv_geometry = {.in = {
 static void resnet50_conv2_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block2_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block2_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block2_2_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -865,13 +851,11 @@ static const kiln_conv_geometry resnet50_conv2_block2_3_conv_geometry = {.in = {
 static void resnet50_conv2_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block2_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block2_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block2_3_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -915,13 +899,11 @@ static const kiln_conv_geometry resnet50_conv2_block3_1_conv_geometry = {.in = {
 static void resnet50_conv2_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,256); w (1,1,256,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block3_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block3_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block3_1_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -952,13 +934,11 @@ static const kiln_conv_geometry resnet50_conv2_block3_2_conv_geometry = {.in = {
 static void resnet50_conv2_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block3_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block3_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block3_2_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -989,13 +969,11 @@ static const kiln_conv_geometry resnet50_conv2_block3_3_conv_geometry = {.in = {
 static void resnet50_conv2_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv2_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv2_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv2_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv2_block3_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv2_block3_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv2_block3_3_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -1039,13 +1017,11 @@ static const kiln_conv_geometry resnet50_conv3_block1_1_conv_geometry = {.in = {
 static void resnet50_conv3_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,56,56,256); w (1,1,256,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block1_1_conv_geometry);  // dw (1,1,256,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block1_1_conv_geometry);  // dw (1,1,256,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block1_1_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -1076,13 +1052,11 @@ static const kiln_conv_geometry resnet50_conv3_block1_2_conv_geometry = {.in = {
 static void resnet50_conv3_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block1_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block1_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block1_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1113,13 +1087,11 @@ static const kiln_conv_geometry resnet50_conv3_block1_0_conv_geometry = {.in = {
 static void resnet50_conv3_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,56,56,256); w (1,1,256,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block1_0_conv_geometry);  // dw (1,1,256,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block1_0_conv_geometry);  // dw (1,1,256,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block1_0_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -1128,13 +1100,11 @@ static const kiln_conv_geometry resnet50_conv3_block1_3_conv_geometry = {.in = {
 static void resnet50_conv3_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block1_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block1_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block1_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1190,13 +1160,11 @@ static const kiln_conv_geometry resnet50_conv3_block2_1_conv_geometry = {.in = {
 static void resnet50_conv3_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block2_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block2_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block2_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1227,13 +1195,11 @@ static const kiln_conv_geometry resnet50_conv3_block2_2_conv_geometry = {.in = {
 static void resnet50_conv3_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block2_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block2_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block2_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1264,13 +1230,11 @@ static const kiln_conv_geometry resnet50_conv3_block2_3_conv_geometry = {.in = {
 static void resnet50_conv3_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block2_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block2_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block2_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1314,13 +1278,11 @@ static const kiln_conv_geometry resnet50_conv3_block3_1_conv_geometry = {.in = {
 static void resnet50_conv3_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block3_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block3_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block3_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1351,13 +1313,11 @@ static const kiln_conv_geometry resnet50_conv3_block3_2_conv_geometry = {.in = {
 static void resnet50_conv3_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block3_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block3_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block3_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1388,13 +1348,11 @@ static const kiln_conv_geometry resnet50_conv3_block3_3_conv_geometry = {.in = {
 static void resnet50_conv3_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block3_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block3_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block3_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1438,13 +1396,11 @@ static const kiln_conv_geometry resnet50_conv3_block4_1_conv_geometry = {.in = {
 static void resnet50_conv3_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block4_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block4_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block4_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block4_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block4_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1475,13 +1431,11 @@ static const kiln_conv_geometry resnet50_conv3_block4_2_conv_geometry = {.in = {
 static void resnet50_conv3_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block4_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block4_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block4_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block4_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block4_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1512,13 +1466,11 @@ static const kiln_conv_geometry resnet50_conv3_block4_3_conv_geometry = {.in = {
 static void resnet50_conv3_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv3_block4_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv3_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv3_block4_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv3_block4_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv3_block4_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv3_block4_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1562,13 +1514,11 @@ static const kiln_conv_geometry resnet50_conv4_block1_1_conv_geometry = {.in = {
 static void resnet50_conv4_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,28,28,512); w (1,1,512,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block1_1_conv_geometry);  // dw (1,1,512,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block1_1_conv_geometry);  // dw (1,1,512,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block1_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1599,13 +1549,11 @@ static const kiln_conv_geometry resnet50_conv4_block1_2_conv_geometry = {.in = {
 static void resnet50_conv4_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block1_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block1_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block1_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1636,13 +1584,11 @@ static const kiln_conv_geometry resnet50_conv4_block1_0_conv_geometry = {.in = {
 static void resnet50_conv4_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,28,28,512); w (1,1,512,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block1_0_conv_geometry);  // dw (1,1,512,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block1_0_conv_geometry);  // dw (1,1,512,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block1_0_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1651,13 +1597,11 @@ static const kiln_conv_geometry resnet50_conv4_block1_3_conv_geometry = {.in = {
 static void resnet50_conv4_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block1_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block1_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block1_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1713,13 +1657,11 @@ static const kiln_conv_geometry resnet50_conv4_block2_1_conv_geometry = {.in = {
 static void resnet50_conv4_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block2_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block2_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block2_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -1750,13 +1692,11 @@ static const kiln_conv_geometry resnet50_conv4_block2_2_conv_geometry = {.in = {
 static void resnet50_conv4_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block2_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block2_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block2_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1787,13 +1727,11 @@ static const kiln_conv_geometry resnet50_conv4_block2_3_conv_geometry = {.in = {
 static void resnet50_conv4_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block2_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block2_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block2_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1837,13 +1775,11 @@ static const kiln_conv_geometry resnet50_conv4_block3_1_conv_geometry = {.in = {
 static void resnet50_conv4_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block3_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block3_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block3_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -1874,13 +1810,11 @@ static const kiln_conv_geometry resnet50_conv4_block3_2_conv_geometry = {.in = {
 static void resnet50_conv4_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block3_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block3_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block3_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1911,13 +1845,11 @@ static const kiln_conv_geometry resnet50_conv4_block3_3_conv_geometry = {.in = {
 static void resnet50_conv4_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block3_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block3_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block3_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1961,13 +1893,11 @@ static const kiln_conv_geometry resnet50_conv4_block4_1_conv_geometry = {.in = {
 static void resnet50_conv4_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block4_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block4_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block4_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block4_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block4_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -1998,13 +1928,11 @@ static const kiln_conv_geometry resnet50_conv4_block4_2_conv_geometry = {.in = {
 static void resnet50_conv4_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block4_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block4_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block4_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block4_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block4_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2035,13 +1963,11 @@ static const kiln_conv_geometry resnet50_conv4_block4_3_conv_geometry = {.in = {
 static void resnet50_conv4_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block4_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block4_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block4_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block4_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block4_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2085,13 +2011,11 @@ static const kiln_conv_geometry resnet50_conv4_block5_1_conv_geometry = {.in = {
 static void resnet50_conv4_block5_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block5_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block5_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block5_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block5_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block5_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block5_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2122,13 +2046,11 @@ static const kiln_conv_geometry resnet50_conv4_block5_2_conv_geometry = {.in = {
 static void resnet50_conv4_block5_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block5_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block5_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block5_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block5_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block5_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block5_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2159,13 +2081,11 @@ static const kiln_conv_geometry resnet50_conv4_block5_3_conv_geometry = {.in = {
 static void resnet50_conv4_block5_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block5_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block5_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block5_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block5_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block5_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block5_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2209,13 +2129,11 @@ static const kiln_conv_geometry resnet50_conv4_block6_1_conv_geometry = {.in = {
 static void resnet50_conv4_block6_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block6_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block6_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block6_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block6_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block6_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block6_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2246,13 +2164,11 @@ static const kiln_conv_geometry resnet50_conv4_block6_2_conv_geometry = {.in = {
 static void resnet50_conv4_block6_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block6_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block6_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block6_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block6_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block6_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block6_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2283,13 +2199,11 @@ static const kiln_conv_geometry resnet50_conv4_block6_3_conv_geometry = {.in = {
 static void resnet50_conv4_block6_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv4_block6_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv4_block6_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv4_block6_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv4_block6_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv4_block6_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv4_block6_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2333,13 +2247,11 @@ static const kiln_conv_geometry resnet50_conv5_block1_1_conv_geometry = {.in = {
 static void resnet50_conv5_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,14,14,1024); w (1,1,1024,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block1_1_conv_geometry);  // dw (1,1,1024,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block1_1_conv_geometry);  // dw (1,1,1024,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block1_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2370,13 +2282,11 @@ static const kiln_conv_geometry resnet50_conv5_block1_2_conv_geometry = {.in = {
 static void resnet50_conv5_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block1_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block1_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block1_2_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2407,13 +2317,11 @@ static const kiln_conv_geometry resnet50_conv5_block1_0_conv_geometry = {.in = {
 static void resnet50_conv5_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,14,14,1024); w (1,1,1024,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block1_0_conv_geometry);  // dw (1,1,1024,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block1_0_conv_geometry);  // dw (1,1,1024,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block1_0_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2422,13 +2330,11 @@ static const kiln_conv_geometry resnet50_conv5_block1_3_conv_geometry = {.in = {
 static void resnet50_conv5_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,7,7,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block1_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block1_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block1_3_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2484,13 +2390,11 @@ static const kiln_conv_geometry resnet50_conv5_block2_1_conv_geometry = {.in = {
 static void resnet50_conv5_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,2048); w (1,1,2048,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block2_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block2_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block2_1_conv_geometry);  // dinp (n,7,7,2048) += dz (x) w, transposed
 }
 
@@ -2521,13 +2425,11 @@ static const kiln_conv_geometry resnet50_conv5_block2_2_conv_geometry = {.in = {
 static void resnet50_conv5_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block2_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block2_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block2_2_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2558,13 +2460,11 @@ static const kiln_conv_geometry resnet50_conv5_block2_3_conv_geometry = {.in = {
 static void resnet50_conv5_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,7,7,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block2_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block2_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block2_3_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2608,13 +2508,11 @@ static const kiln_conv_geometry resnet50_conv5_block3_1_conv_geometry = {.in = {
 static void resnet50_conv5_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,2048); w (1,1,2048,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block3_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block3_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block3_1_conv_geometry);  // dinp (n,7,7,2048) += dz (x) w, transposed
 }
 
@@ -2645,13 +2543,11 @@ static const kiln_conv_geometry resnet50_conv5_block3_2_conv_geometry = {.in = {
 static void resnet50_conv5_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block3_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block3_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block3_2_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2682,13 +2578,11 @@ static const kiln_conv_geometry resnet50_conv5_block3_3_conv_geometry = {.in = {
 static void resnet50_conv5_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,7,7,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50_conv5_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50_conv5_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50_conv5_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50_conv5_block3_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50_conv5_block3_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50_conv5_block3_3_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -3500,8 +3394,6 @@ float resnet50_gradients(kiln_state *s, const float *x, const float *y, int n) {
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    resnet50_forward(s, x, n, 1);
     float *conv1_pad_out = acts + A_CONV1_PAD_OUT;  // (B,230,230,3)
     float *conv1_conv_out = acts + A_CONV1_CONV_OUT;  // (B,112,112,64)
     float *conv1_bn_stats = acts + A_CONV1_BN_STATS;  // (128)
@@ -4067,7 +3959,6 @@ float resnet50_gradients(kiln_state *s, const float *x, const float *y, int n) {
     float *dconv5_block3_out_out = dacts + A_CONV5_BLOCK3_OUT_OUT;  // (B,7,7,2048)
     float *davg_pool_out = dacts + A_AVG_POOL_OUT;  // (B,2048)
     float *dpredictions_z = dacts + A_PREDICTIONS_Z;  // (B,1000)
-    float *dpredictions_out = dacts + A_PREDICTIONS_OUT;  // (B,1000)
     float *dconv1_conv_kernel = grads + W_CONV1_CONV_KERNEL;  // (7,7,3,64)
     float *dconv1_conv_bias = grads + W_CONV1_CONV_BIAS;  // (64)
     float *dconv1_bn_gamma = grads + W_CONV1_BN_GAMMA;  // (64)
@@ -4282,8 +4173,184 @@ float resnet50_gradients(kiln_state *s, const float *x, const float *y, int n) {
     float *dconv5_block3_3_bn_beta = grads + W_CONV5_BLOCK3_3_BN_BETA;  // (2048)
     float *dpredictions_kernel = grads + W_PREDICTIONS_KERNEL;  // (2048,1000)
     float *dpredictions_bias = grads + W_PREDICTIONS_BIAS;  // (1000)
+    memset(dconv1_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv1_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv1_relu_out, 0, sizeof(float) * n * 802816);
+    memset(dpool1_pad_out, 0, sizeof(float) * n * 831744);
+    memset(dpool1_pool_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_1_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_1_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_1_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_2_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_2_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_2_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_0_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_3_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_0_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_3_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_add_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_out_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_1_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_1_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_1_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_2_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_2_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_2_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_3_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_3_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_add_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_out_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_1_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_1_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_1_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_2_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_2_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_2_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_3_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_3_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_add_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_out_out, 0, sizeof(float) * n * 802816);
+    memset(dconv3_block1_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_0_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_0_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv4_block1_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_0_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_0_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv5_block1_1_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_1_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_1_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_2_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_2_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_2_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_0_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_3_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_0_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_3_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_add_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_out_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_1_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_1_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_1_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_2_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_2_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_2_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_3_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_3_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_add_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_out_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_1_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_1_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_1_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_2_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_2_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_2_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_3_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_3_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_add_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_out_out, 0, sizeof(float) * n * 100352);
+    memset(davg_pool_out, 0, sizeof(float) * n * 2048);
+    memset(dpredictions_z, 0, sizeof(float) * n * 1000);
+    resnet50_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(dpredictions_z, predictions_z, y, n, 1000, 1);
-    resnet50_predictions_backward(davg_pool_out, dpredictions_kernel, dpredictions_bias, dpredictions_z, dpredictions_out, predictions_z, predictions_out, avg_pool_out, predictions_kernel, n);
+    resnet50_predictions_backward(davg_pool_out, dpredictions_kernel, dpredictions_bias, dpredictions_z, NULL, predictions_z, predictions_out, avg_pool_out, predictions_kernel, n);
     resnet50_avg_pool_backward(dconv5_block3_out_out, davg_pool_out, n);
     resnet50_conv5_block3_out_backward(dconv5_block3_add_out, dconv5_block3_out_out, conv5_block3_add_out, conv5_block3_out_out, n);
     resnet50_conv5_block3_add_backward(dconv5_block2_out_out, dconv5_block3_3_bn_out, dconv5_block3_add_out, conv5_block2_out_out, conv5_block3_3_bn_out, conv5_block3_add_out, n);
@@ -4458,7 +4525,7 @@ float resnet50_gradients(kiln_state *s, const float *x, const float *y, int n) {
     resnet50_conv1_relu_backward(dconv1_bn_out, dconv1_relu_out, conv1_bn_out, conv1_relu_out, n);
     resnet50_conv1_bn_backward(dconv1_conv_out, dconv1_bn_gamma, dconv1_bn_beta, dconv1_bn_out, conv1_conv_out, conv1_bn_gamma, conv1_bn_stats, conv1_bn_moving_variance, n);
     resnet50_conv1_conv_backward(NULL, dconv1_conv_kernel, dconv1_conv_bias, dconv1_conv_out, dconv1_conv_out, NULL, conv1_conv_out, conv1_pad_out, conv1_conv_kernel, n);
-    (void)acts; (void)params;
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

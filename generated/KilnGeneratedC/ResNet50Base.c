@@ -3,8 +3,8 @@
 #include "ResNet50Base.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 23587712 floats, Keras's weight order.
@@ -576,13 +576,11 @@ static const kiln_conv_geometry resnet50base_conv1_conv_geometry = {.in = {1, 23
 static void resnet50base_conv1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,112,112,64); inp (n,230,230,3); w (7,7,3,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 12544, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,112,112,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv1_conv_geometry);  // dw (7,7,3,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 12544, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv1_conv_geometry);  // dw (7,7,3,64) += inp (x) dz; db (64) += column sums of dz
 }
 
 // conv1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,112,112,64) -> out (n,112,112,64)
@@ -635,13 +633,11 @@ static const kiln_conv_geometry resnet50base_conv2_block1_1_conv_geometry = {.in
 static void resnet50base_conv2_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (1,1,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block1_1_conv_geometry);  // dw (1,1,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block1_1_conv_geometry);  // dw (1,1,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block1_1_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -672,13 +668,11 @@ static const kiln_conv_geometry resnet50base_conv2_block1_2_conv_geometry = {.in
 static void resnet50base_conv2_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block1_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block1_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block1_2_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -709,13 +703,11 @@ static const kiln_conv_geometry resnet50base_conv2_block1_0_conv_geometry = {.in
 static void resnet50base_conv2_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block1_0_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block1_0_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block1_0_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -724,13 +716,11 @@ static const kiln_conv_geometry resnet50base_conv2_block1_3_conv_geometry = {.in
 static void resnet50base_conv2_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block1_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block1_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block1_3_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -786,13 +776,11 @@ static const kiln_conv_geometry resnet50base_conv2_block2_1_conv_geometry = {.in
 static void resnet50base_conv2_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,256); w (1,1,256,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block2_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block2_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block2_1_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -823,13 +811,11 @@ static const kiln_conv_geometry resnet50base_conv2_block2_2_conv_geometry = {.in
 static void resnet50base_conv2_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block2_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block2_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block2_2_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -860,13 +846,11 @@ static const kiln_conv_geometry resnet50base_conv2_block2_3_conv_geometry = {.in
 static void resnet50base_conv2_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block2_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block2_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block2_3_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -910,13 +894,11 @@ static const kiln_conv_geometry resnet50base_conv2_block3_1_conv_geometry = {.in
 static void resnet50base_conv2_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,256); w (1,1,256,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block3_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block3_1_conv_geometry);  // dw (1,1,256,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block3_1_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -947,13 +929,11 @@ static const kiln_conv_geometry resnet50base_conv2_block3_2_conv_geometry = {.in
 static void resnet50base_conv2_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,64); inp (n,56,56,64); w (3,3,64,64); b (64)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 64, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,64) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block3_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block3_2_conv_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block3_2_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -984,13 +964,11 @@ static const kiln_conv_geometry resnet50base_conv2_block3_3_conv_geometry = {.in
 static void resnet50base_conv2_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,56,56,256); inp (n,56,56,64); w (1,1,64,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv2_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 3136, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv2_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv2_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,56,56,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv2_block3_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 3136, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv2_block3_3_conv_geometry);  // dw (1,1,64,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv2_block3_3_conv_geometry);  // dinp (n,56,56,64) += dz (x) w, transposed
 }
 
@@ -1034,13 +1012,11 @@ static const kiln_conv_geometry resnet50base_conv3_block1_1_conv_geometry = {.in
 static void resnet50base_conv3_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,56,56,256); w (1,1,256,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block1_1_conv_geometry);  // dw (1,1,256,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block1_1_conv_geometry);  // dw (1,1,256,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block1_1_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -1071,13 +1047,11 @@ static const kiln_conv_geometry resnet50base_conv3_block1_2_conv_geometry = {.in
 static void resnet50base_conv3_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block1_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block1_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block1_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1108,13 +1082,11 @@ static const kiln_conv_geometry resnet50base_conv3_block1_0_conv_geometry = {.in
 static void resnet50base_conv3_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,56,56,256); w (1,1,256,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block1_0_conv_geometry);  // dw (1,1,256,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block1_0_conv_geometry);  // dw (1,1,256,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block1_0_conv_geometry);  // dinp (n,56,56,256) += dz (x) w, transposed
 }
 
@@ -1123,13 +1095,11 @@ static const kiln_conv_geometry resnet50base_conv3_block1_3_conv_geometry = {.in
 static void resnet50base_conv3_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block1_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block1_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block1_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1185,13 +1155,11 @@ static const kiln_conv_geometry resnet50base_conv3_block2_1_conv_geometry = {.in
 static void resnet50base_conv3_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block2_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block2_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block2_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1222,13 +1190,11 @@ static const kiln_conv_geometry resnet50base_conv3_block2_2_conv_geometry = {.in
 static void resnet50base_conv3_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block2_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block2_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block2_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1259,13 +1225,11 @@ static const kiln_conv_geometry resnet50base_conv3_block2_3_conv_geometry = {.in
 static void resnet50base_conv3_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block2_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block2_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block2_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1309,13 +1273,11 @@ static const kiln_conv_geometry resnet50base_conv3_block3_1_conv_geometry = {.in
 static void resnet50base_conv3_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block3_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block3_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block3_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1346,13 +1308,11 @@ static const kiln_conv_geometry resnet50base_conv3_block3_2_conv_geometry = {.in
 static void resnet50base_conv3_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block3_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block3_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block3_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1383,13 +1343,11 @@ static const kiln_conv_geometry resnet50base_conv3_block3_3_conv_geometry = {.in
 static void resnet50base_conv3_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block3_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block3_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block3_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1433,13 +1391,11 @@ static const kiln_conv_geometry resnet50base_conv3_block4_1_conv_geometry = {.in
 static void resnet50base_conv3_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,512); w (1,1,512,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block4_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block4_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block4_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block4_1_conv_geometry);  // dw (1,1,512,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block4_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1470,13 +1426,11 @@ static const kiln_conv_geometry resnet50base_conv3_block4_2_conv_geometry = {.in
 static void resnet50base_conv3_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,128); inp (n,28,28,128); w (3,3,128,128); b (128)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block4_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 128, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block4_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,128) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block4_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block4_2_conv_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block4_2_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1507,13 +1461,11 @@ static const kiln_conv_geometry resnet50base_conv3_block4_3_conv_geometry = {.in
 static void resnet50base_conv3_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,28,28,512); inp (n,28,28,128); w (1,1,128,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv3_block4_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 784, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv3_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv3_block4_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv3_block4_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv3_block4_3_conv_geometry);  // dw (1,1,128,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv3_block4_3_conv_geometry);  // dinp (n,28,28,128) += dz (x) w, transposed
 }
 
@@ -1557,13 +1509,11 @@ static const kiln_conv_geometry resnet50base_conv4_block1_1_conv_geometry = {.in
 static void resnet50base_conv4_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,28,28,512); w (1,1,512,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block1_1_conv_geometry);  // dw (1,1,512,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block1_1_conv_geometry);  // dw (1,1,512,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block1_1_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1594,13 +1544,11 @@ static const kiln_conv_geometry resnet50base_conv4_block1_2_conv_geometry = {.in
 static void resnet50base_conv4_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block1_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block1_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block1_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1631,13 +1579,11 @@ static const kiln_conv_geometry resnet50base_conv4_block1_0_conv_geometry = {.in
 static void resnet50base_conv4_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,28,28,512); w (1,1,512,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block1_0_conv_geometry);  // dw (1,1,512,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block1_0_conv_geometry);  // dw (1,1,512,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block1_0_conv_geometry);  // dinp (n,28,28,512) += dz (x) w, transposed
 }
 
@@ -1646,13 +1592,11 @@ static const kiln_conv_geometry resnet50base_conv4_block1_3_conv_geometry = {.in
 static void resnet50base_conv4_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block1_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block1_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block1_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1708,13 +1652,11 @@ static const kiln_conv_geometry resnet50base_conv4_block2_1_conv_geometry = {.in
 static void resnet50base_conv4_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block2_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block2_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block2_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -1745,13 +1687,11 @@ static const kiln_conv_geometry resnet50base_conv4_block2_2_conv_geometry = {.in
 static void resnet50base_conv4_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block2_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block2_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block2_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1782,13 +1722,11 @@ static const kiln_conv_geometry resnet50base_conv4_block2_3_conv_geometry = {.in
 static void resnet50base_conv4_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block2_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block2_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block2_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1832,13 +1770,11 @@ static const kiln_conv_geometry resnet50base_conv4_block3_1_conv_geometry = {.in
 static void resnet50base_conv4_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block3_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block3_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block3_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -1869,13 +1805,11 @@ static const kiln_conv_geometry resnet50base_conv4_block3_2_conv_geometry = {.in
 static void resnet50base_conv4_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block3_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block3_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block3_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1906,13 +1840,11 @@ static const kiln_conv_geometry resnet50base_conv4_block3_3_conv_geometry = {.in
 static void resnet50base_conv4_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block3_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block3_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block3_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -1956,13 +1888,11 @@ static const kiln_conv_geometry resnet50base_conv4_block4_1_conv_geometry = {.in
 static void resnet50base_conv4_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block4_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block4_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block4_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block4_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block4_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -1993,13 +1923,11 @@ static const kiln_conv_geometry resnet50base_conv4_block4_2_conv_geometry = {.in
 static void resnet50base_conv4_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block4_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block4_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block4_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block4_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block4_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2030,13 +1958,11 @@ static const kiln_conv_geometry resnet50base_conv4_block4_3_conv_geometry = {.in
 static void resnet50base_conv4_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block4_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block4_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block4_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block4_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block4_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2080,13 +2006,11 @@ static const kiln_conv_geometry resnet50base_conv4_block5_1_conv_geometry = {.in
 static void resnet50base_conv4_block5_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block5_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block5_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block5_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block5_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block5_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block5_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2117,13 +2041,11 @@ static const kiln_conv_geometry resnet50base_conv4_block5_2_conv_geometry = {.in
 static void resnet50base_conv4_block5_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block5_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block5_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block5_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block5_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block5_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block5_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2154,13 +2076,11 @@ static const kiln_conv_geometry resnet50base_conv4_block5_3_conv_geometry = {.in
 static void resnet50base_conv4_block5_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block5_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block5_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block5_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block5_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block5_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block5_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2204,13 +2124,11 @@ static const kiln_conv_geometry resnet50base_conv4_block6_1_conv_geometry = {.in
 static void resnet50base_conv4_block6_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,1024); w (1,1,1024,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block6_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block6_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block6_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block6_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block6_1_conv_geometry);  // dw (1,1,1024,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block6_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2241,13 +2159,11 @@ static const kiln_conv_geometry resnet50base_conv4_block6_2_conv_geometry = {.in
 static void resnet50base_conv4_block6_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,256); inp (n,14,14,256); w (3,3,256,256); b (256)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block6_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 256, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block6_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block6_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,256) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block6_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 256);  // db (256) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block6_2_conv_geometry);  // dw (3,3,256,256) += inp (x) dz; db (256) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block6_2_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2278,13 +2194,11 @@ static const kiln_conv_geometry resnet50base_conv4_block6_3_conv_geometry = {.in
 static void resnet50base_conv4_block6_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,14,14,1024); inp (n,14,14,256); w (1,1,256,1024); b (1024)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv4_block6_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 196, 1024, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv4_block6_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv4_block6_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,14,14,1024) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv4_block6_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 196, 1024);  // db (1024) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv4_block6_3_conv_geometry);  // dw (1,1,256,1024) += inp (x) dz; db (1024) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv4_block6_3_conv_geometry);  // dinp (n,14,14,256) += dz (x) w, transposed
 }
 
@@ -2328,13 +2242,11 @@ static const kiln_conv_geometry resnet50base_conv5_block1_1_conv_geometry = {.in
 static void resnet50base_conv5_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,14,14,1024); w (1,1,1024,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block1_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block1_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block1_1_conv_geometry);  // dw (1,1,1024,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block1_1_conv_geometry);  // dw (1,1,1024,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block1_1_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2365,13 +2277,11 @@ static const kiln_conv_geometry resnet50base_conv5_block1_2_conv_geometry = {.in
 static void resnet50base_conv5_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block1_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block1_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block1_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block1_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block1_2_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2402,13 +2312,11 @@ static const kiln_conv_geometry resnet50base_conv5_block1_0_conv_geometry = {.in
 static void resnet50base_conv5_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,14,14,1024); w (1,1,1024,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block1_0_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block1_0_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block1_0_conv_geometry);  // dw (1,1,1024,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block1_0_conv_geometry);  // dw (1,1,1024,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block1_0_conv_geometry);  // dinp (n,14,14,1024) += dz (x) w, transposed
 }
 
@@ -2417,13 +2325,11 @@ static const kiln_conv_geometry resnet50base_conv5_block1_3_conv_geometry = {.in
 static void resnet50base_conv5_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,7,7,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block1_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block1_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block1_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block1_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block1_3_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2479,13 +2385,11 @@ static const kiln_conv_geometry resnet50base_conv5_block2_1_conv_geometry = {.in
 static void resnet50base_conv5_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,2048); w (1,1,2048,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block2_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block2_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block2_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block2_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block2_1_conv_geometry);  // dinp (n,7,7,2048) += dz (x) w, transposed
 }
 
@@ -2516,13 +2420,11 @@ static const kiln_conv_geometry resnet50base_conv5_block2_2_conv_geometry = {.in
 static void resnet50base_conv5_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block2_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block2_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block2_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block2_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block2_2_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2553,13 +2455,11 @@ static const kiln_conv_geometry resnet50base_conv5_block2_3_conv_geometry = {.in
 static void resnet50base_conv5_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,7,7,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block2_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block2_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block2_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block2_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block2_3_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2603,13 +2503,11 @@ static const kiln_conv_geometry resnet50base_conv5_block3_1_conv_geometry = {.in
 static void resnet50base_conv5_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,2048); w (1,1,2048,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block3_1_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block3_1_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block3_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block3_1_conv_geometry);  // dw (1,1,2048,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block3_1_conv_geometry);  // dinp (n,7,7,2048) += dz (x) w, transposed
 }
 
@@ -2640,13 +2538,11 @@ static const kiln_conv_geometry resnet50base_conv5_block3_2_conv_geometry = {.in
 static void resnet50base_conv5_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,512); inp (n,7,7,512); w (3,3,512,512); b (512)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block3_2_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 512, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block3_2_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,512) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block3_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 512);  // db (512) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block3_2_conv_geometry);  // dw (3,3,512,512) += inp (x) dz; db (512) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block3_2_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -2677,13 +2573,11 @@ static const kiln_conv_geometry resnet50base_conv5_block3_3_conv_geometry = {.in
 static void resnet50base_conv5_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out (n,7,7,2048); inp (n,7,7,512); w (1,1,512,2048); b (2048)
     (void)z;
-    kiln_conv_forward(out, inp, w, n, &resnet50base_conv5_block3_3_conv_geometry);
-    kiln_bias_act_forward(out, out, b, n * 49, 2048, KILN_LINEAR, 0.0f);
+    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &resnet50base_conv5_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
 }
 static void resnet50base_conv5_block3_3_conv_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,7,7,2048) is dLoss/d(pre-activation), the same buffer as dout
-    kiln_conv_backward_kernel(dw, inp, dz, n, &resnet50base_conv5_block3_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 49, 2048);  // db (2048) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &resnet50base_conv5_block3_3_conv_geometry);  // dw (1,1,512,2048) += inp (x) dz; db (2048) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &resnet50base_conv5_block3_3_conv_geometry);  // dinp (n,7,7,512) += dz (x) w, transposed
 }
 
@@ -3465,8 +3359,6 @@ float resnet50base_gradients(kiln_state *s, const float *x, const float *y, int 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    resnet50base_forward(s, x, n, 1);
     float *conv1_pad_out = acts + A_CONV1_PAD_OUT;  // (B,230,230,3)
     float *conv1_conv_out = acts + A_CONV1_CONV_OUT;  // (B,112,112,64)
     float *conv1_bn_stats = acts + A_CONV1_BN_STATS;  // (128)
@@ -4238,6 +4130,180 @@ float resnet50base_gradients(kiln_state *s, const float *x, const float *y, int 
     float *dconv5_block3_3_conv_bias = grads + W_CONV5_BLOCK3_3_CONV_BIAS;  // (2048)
     float *dconv5_block3_3_bn_gamma = grads + W_CONV5_BLOCK3_3_BN_GAMMA;  // (2048)
     float *dconv5_block3_3_bn_beta = grads + W_CONV5_BLOCK3_3_BN_BETA;  // (2048)
+    memset(dconv1_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv1_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv1_relu_out, 0, sizeof(float) * n * 802816);
+    memset(dpool1_pad_out, 0, sizeof(float) * n * 831744);
+    memset(dpool1_pool_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_1_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_1_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_1_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_2_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_2_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_2_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block1_0_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_3_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_0_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_3_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_add_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block1_out_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_1_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_1_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_1_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_2_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_2_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_2_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block2_3_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_3_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_add_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block2_out_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_1_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_1_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_1_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_2_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_2_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_2_relu_out, 0, sizeof(float) * n * 200704);
+    memset(dconv2_block3_3_conv_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_3_bn_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_add_out, 0, sizeof(float) * n * 802816);
+    memset(dconv2_block3_out_out, 0, sizeof(float) * n * 802816);
+    memset(dconv3_block1_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block1_0_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_0_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block1_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block2_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block2_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block3_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block3_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_1_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_1_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_1_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_2_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_2_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_2_relu_out, 0, sizeof(float) * n * 100352);
+    memset(dconv3_block4_3_conv_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_3_bn_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_add_out, 0, sizeof(float) * n * 401408);
+    memset(dconv3_block4_out_out, 0, sizeof(float) * n * 401408);
+    memset(dconv4_block1_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block1_0_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_0_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block1_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block2_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block2_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block3_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block3_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block4_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block4_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block5_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block5_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_1_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_1_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_1_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_2_conv_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_2_bn_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_2_relu_out, 0, sizeof(float) * n * 50176);
+    memset(dconv4_block6_3_conv_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_3_bn_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_add_out, 0, sizeof(float) * n * 200704);
+    memset(dconv4_block6_out_out, 0, sizeof(float) * n * 200704);
+    memset(dconv5_block1_1_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_1_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_1_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_2_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_2_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_2_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block1_0_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_3_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_0_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_3_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_add_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block1_out_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_1_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_1_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_1_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_2_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_2_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_2_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block2_3_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_3_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_add_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block2_out_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_1_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_1_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_1_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_2_conv_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_2_bn_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_2_relu_out, 0, sizeof(float) * n * 25088);
+    memset(dconv5_block3_3_conv_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_3_bn_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_add_out, 0, sizeof(float) * n * 100352);
+    memset(dconv5_block3_out_out, 0, sizeof(float) * n * 100352);
+    resnet50base_forward(s, x, n, 1);
     float loss = kiln_mse_loss(dconv5_block3_out_out, conv5_block3_out_out, y, n * 49, 2048);
     resnet50base_conv5_block3_out_backward(dconv5_block3_add_out, dconv5_block3_out_out, conv5_block3_add_out, conv5_block3_out_out, n);
     resnet50base_conv5_block3_add_backward(dconv5_block2_out_out, dconv5_block3_3_bn_out, dconv5_block3_add_out, conv5_block2_out_out, conv5_block3_3_bn_out, conv5_block3_add_out, n);
@@ -4412,7 +4478,7 @@ float resnet50base_gradients(kiln_state *s, const float *x, const float *y, int 
     resnet50base_conv1_relu_backward(dconv1_bn_out, dconv1_relu_out, conv1_bn_out, conv1_relu_out, n);
     resnet50base_conv1_bn_backward(dconv1_conv_out, dconv1_bn_gamma, dconv1_bn_beta, dconv1_bn_out, conv1_conv_out, conv1_bn_gamma, conv1_bn_stats, conv1_bn_moving_variance, n);
     resnet50base_conv1_conv_backward(NULL, dconv1_conv_kernel, dconv1_conv_bias, dconv1_conv_out, dconv1_conv_out, NULL, conv1_conv_out, conv1_pad_out, conv1_conv_kernel, n);
-    (void)acts; (void)params;
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "SeedFunctional.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 25258 floats, Keras's weight order.
@@ -38,27 +38,23 @@ enum {
 static const kiln_conv_geometry seedfunctional_conv2d_geometry = {.in = {1, 28, 28}, .c = 1, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 28, 28}, .f = 32, .groups = 1};
 static void seedfunctional_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,28,28,32); inp (n,28,28,1); w (3,3,1,32); b (32)
-    kiln_conv_forward(z, inp, w, n, &seedfunctional_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 784, 32, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &seedfunctional_conv2d_geometry, KILN_RELU, 0.0f);
 }
 static void seedfunctional_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,32) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 784, 32, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &seedfunctional_conv2d_geometry);  // dw (3,3,1,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &seedfunctional_conv2d_geometry);  // dw (3,3,1,32) += inp (x) dz; db (32) += column sums of dz
 }
 
 // conv2d_1: Conv2D(filters=32, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=relu). inp (n,28,28,32) -> out (n,28,28,32)
 static const kiln_conv_geometry seedfunctional_conv2d_1_geometry = {.in = {1, 28, 28}, .c = 32, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 28, 28}, .f = 32, .groups = 1};
 static void seedfunctional_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,28,28,32); inp (n,28,28,32); w (3,3,32,32); b (32)
-    kiln_conv_forward(z, inp, w, n, &seedfunctional_conv2d_1_geometry);
-    kiln_bias_act_forward(out, z, b, n * 784, 32, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &seedfunctional_conv2d_1_geometry, KILN_RELU, 0.0f);
 }
 static void seedfunctional_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,28,28,32) is dLoss/d(pre-activation), written by the max pool that reads this layer, with its ReLU's backward
-    kiln_conv_backward_kernel(dw, inp, dz, n, &seedfunctional_conv2d_1_geometry);  // dw (3,3,32,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 784, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &seedfunctional_conv2d_1_geometry);  // dw (3,3,32,32) += inp (x) dz; db (32) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &seedfunctional_conv2d_1_geometry);  // dinp (n,28,28,32) += dz (x) w, transposed
 }
 
@@ -117,9 +113,7 @@ void seedfunctional_forward(kiln_state *s, const float *x, int n, int training) 
     // x is (n,28,28,1), n <= B
     float *acts = s->acts;
     const float *params = s->params;
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,28,28,32)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,28,28,32)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,28,28,32)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,28,28,32)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,14,14,32)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,7,7,32)
@@ -133,8 +127,8 @@ void seedfunctional_forward(kiln_state *s, const float *x, int n, int training) 
     const float *conv2d_1_bias = params + W_CONV2D_1_BIAS;  // (32)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (1568,10)
     const float *dense_bias = params + W_DENSE_BIAS;  // (10)
-    seedfunctional_conv2d_forward(conv2d_out, conv2d_z, x, conv2d_kernel, conv2d_bias, n);
-    seedfunctional_conv2d_1_forward(conv2d_1_out, conv2d_1_z, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+    seedfunctional_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
+    seedfunctional_conv2d_1_forward(conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
     seedfunctional_max_pooling2d_forward(max_pooling2d_out, conv2d_1_out, n);
     seedfunctional_max_pooling2d_1_forward(max_pooling2d_1_out, max_pooling2d_out, n);
     seedfunctional_dropout_forward(dropout_out, dropout_mask, max_pooling2d_1_out, n, training, s->dropout_off, s->rng);
@@ -157,11 +151,7 @@ float seedfunctional_gradients(kiln_state *s, const float *x, const float *y, in
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    seedfunctional_forward(s, x, n, 1);
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,28,28,32)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,28,28,32)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,28,28,32)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,28,28,32)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,14,14,32)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,7,7,32)
@@ -175,26 +165,32 @@ float seedfunctional_gradients(kiln_state *s, const float *x, const float *y, in
     float *dconv2d_z = dacts + A_CONV2D_Z;  // (B,28,28,32)
     float *dconv2d_out = dacts + A_CONV2D_OUT;  // (B,28,28,32)
     float *dconv2d_1_z = dacts + A_CONV2D_1_Z;  // (B,28,28,32)
-    float *dconv2d_1_out = dacts + A_CONV2D_1_OUT;  // (B,28,28,32)
     float *dmax_pooling2d_out = dacts + A_MAX_POOLING2D_OUT;  // (B,14,14,32)
     float *dmax_pooling2d_1_out = dacts + A_MAX_POOLING2D_1_OUT;  // (B,7,7,32)
     float *ddropout_out = dacts + A_DROPOUT_OUT;  // (B,7,7,32)
     float *ddense_z = dacts + A_DENSE_Z;  // (B,10)
-    float *ddense_out = dacts + A_DENSE_OUT;  // (B,10)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,1,32)
     float *dconv2d_bias = grads + W_CONV2D_BIAS;  // (32)
     float *dconv2d_1_kernel = grads + W_CONV2D_1_KERNEL;  // (3,3,32,32)
     float *dconv2d_1_bias = grads + W_CONV2D_1_BIAS;  // (32)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (1568,10)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (10)
+    memset(dconv2d_z, 0, sizeof(float) * n * 25088);
+    memset(dconv2d_out, 0, sizeof(float) * n * 25088);
+    memset(dconv2d_1_z, 0, sizeof(float) * n * 25088);
+    memset(dmax_pooling2d_out, 0, sizeof(float) * n * 6272);
+    memset(dmax_pooling2d_1_out, 0, sizeof(float) * n * 1568);
+    memset(ddropout_out, 0, sizeof(float) * n * 1568);
+    memset(ddense_z, 0, sizeof(float) * n * 10);
+    seedfunctional_forward(s, x, n, 1);
     float loss = kiln_sparse_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 10, 1);
-    seedfunctional_dense_backward(ddropout_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, dropout_out, dense_kernel, n);
+    seedfunctional_dense_backward(ddropout_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, dropout_out, dense_kernel, n);
     seedfunctional_dropout_backward(dmax_pooling2d_1_out, ddropout_out, dropout_mask, n);
     seedfunctional_max_pooling2d_1_backward(dmax_pooling2d_out, dmax_pooling2d_1_out, max_pooling2d_out, max_pooling2d_1_out, n);
     seedfunctional_max_pooling2d_backward(dconv2d_1_z, dmax_pooling2d_out, conv2d_1_out, max_pooling2d_out, n);
-    seedfunctional_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
-    seedfunctional_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    seedfunctional_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, NULL, conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
+    seedfunctional_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_out, conv2d_out, x, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

@@ -3,8 +3,8 @@
 #include "SeedRegressor.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 1301 floats, Keras's weight order.
@@ -59,14 +59,13 @@ void seedregressor_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *dense_z = acts + A_DENSE_Z;  // (B,10)
     float *dense_out = acts + A_DENSE_OUT;  // (B,10)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,1)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (128,10)
     const float *dense_bias = params + W_DENSE_BIAS;  // (10)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (10,1)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (1)
-    seedregressor_dense_forward(dense_out, dense_z, x, dense_kernel, dense_bias, n);
+    seedregressor_dense_forward(dense_out, dense_out, x, dense_kernel, dense_bias, n);
     seedregressor_dense_1_forward(dense_1_out, NULL, dense_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
 }
@@ -86,9 +85,6 @@ float seedregressor_gradients(kiln_state *s, const float *x, const float *y, int
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    seedregressor_forward(s, x, n, 1);
-    float *dense_z = acts + A_DENSE_Z;  // (B,10)
     float *dense_out = acts + A_DENSE_OUT;  // (B,10)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,1)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (128,10)
@@ -100,10 +96,14 @@ float seedregressor_gradients(kiln_state *s, const float *x, const float *y, int
     float *ddense_bias = grads + W_DENSE_BIAS;  // (10)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (10,1)
     float *ddense_1_bias = grads + W_DENSE_1_BIAS;  // (1)
+    memset(ddense_z, 0, sizeof(float) * n * 10);
+    memset(ddense_out, 0, sizeof(float) * n * 10);
+    memset(ddense_1_out, 0, sizeof(float) * n * 1);
+    seedregressor_forward(s, x, n, 1);
     float loss = kiln_mse_loss(ddense_1_out, dense_1_out, y, n, 1);
     seedregressor_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, dense_out, dense_1_kernel, n);
-    seedregressor_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, x, dense_kernel, n);
-    (void)acts; (void)params;
+    seedregressor_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, x, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

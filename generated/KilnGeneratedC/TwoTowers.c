@@ -3,8 +3,8 @@
 #include "TwoTowers.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 320 floats, Keras's weight order.
@@ -115,9 +115,7 @@ void twotowers_forward(kiln_state *s, const float *x, int n, int training) {
     (void)training;
     float *features_in = acts + A_FEATURES_IN;  // (B,8)
     float *extra_in = acts + A_EXTRA_IN;  // (B,4)
-    float *dense_z = acts + A_DENSE_Z;  // (B,16)
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
     float *concatenate_out = acts + A_CONCATENATE_OUT;  // (B,12)
     float *score_out = acts + A_SCORE_OUT;  // (B,1)
@@ -132,8 +130,8 @@ void twotowers_forward(kiln_state *s, const float *x, int n, int training) {
     const float *label_kernel = params + W_LABEL_KERNEL;  // (8,3)
     const float *label_bias = params + W_LABEL_BIAS;  // (3)
     { float *const parts[] = {features_in, extra_in}; static const int widths[] = {8, 4}; kiln_split_columns(parts, x, widths, 2, n); }
-    twotowers_dense_forward(dense_out, dense_z, features_in, dense_kernel, dense_bias, n);
-    twotowers_dense_1_forward(dense_1_out, dense_1_z, dense_out, dense_1_kernel, dense_1_bias, n);
+    twotowers_dense_forward(dense_out, dense_out, features_in, dense_kernel, dense_bias, n);
+    twotowers_dense_1_forward(dense_1_out, dense_1_out, dense_out, dense_1_kernel, dense_1_bias, n);
     twotowers_concatenate_forward(concatenate_out, dense_1_out, extra_in, n);
     twotowers_score_forward(score_out, NULL, concatenate_out, score_kernel, score_bias, n);
     twotowers_label_forward(label_out, label_z, dense_1_out, label_kernel, label_bias, n);
@@ -163,12 +161,8 @@ float twotowers_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    twotowers_forward(s, x, n, 1);
     float *features_in = acts + A_FEATURES_IN;  // (B,8)
-    float *dense_z = acts + A_DENSE_Z;  // (B,16)
     float *dense_out = acts + A_DENSE_OUT;  // (B,16)
-    float *dense_1_z = acts + A_DENSE_1_Z;  // (B,8)
     float *dense_1_out = acts + A_DENSE_1_OUT;  // (B,8)
     float *concatenate_out = acts + A_CONCATENATE_OUT;  // (B,12)
     float *score_out = acts + A_SCORE_OUT;  // (B,1)
@@ -188,7 +182,6 @@ float twotowers_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *dconcatenate_out = dacts + A_CONCATENATE_OUT;  // (B,12)
     float *dscore_out = dacts + A_SCORE_OUT;  // (B,1)
     float *dlabel_z = dacts + A_LABEL_Z;  // (B,3)
-    float *dlabel_out = dacts + A_LABEL_OUT;  // (B,3)
     float *ddense_kernel = grads + W_DENSE_KERNEL;  // (8,16)
     float *ddense_bias = grads + W_DENSE_BIAS;  // (16)
     float *ddense_1_kernel = grads + W_DENSE_1_KERNEL;  // (16,8)
@@ -197,17 +190,25 @@ float twotowers_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *dscore_bias = grads + W_SCORE_BIAS;  // (1)
     float *dlabel_kernel = grads + W_LABEL_KERNEL;  // (8,3)
     float *dlabel_bias = grads + W_LABEL_BIAS;  // (3)
+    memset(ddense_z, 0, sizeof(float) * n * 16);
+    memset(ddense_out, 0, sizeof(float) * n * 16);
+    memset(ddense_1_z, 0, sizeof(float) * n * 8);
+    memset(ddense_1_out, 0, sizeof(float) * n * 8);
+    memset(dconcatenate_out, 0, sizeof(float) * n * 12);
+    memset(dscore_out, 0, sizeof(float) * n * 1);
+    memset(dlabel_z, 0, sizeof(float) * n * 3);
+    twotowers_forward(s, x, n, 1);
     { float *const parts[] = {score_y, label_y}; static const int widths[] = {1, 1}; kiln_split_columns(parts, y, widths, 2, n); }
     losses[0] = kiln_mse_loss(dscore_out, score_out, score_y, n, 1);  // score
     losses[1] = kiln_sparse_categorical_crossentropy_loss(dlabel_z, label_z, label_y, n, 3, 1);  // label
     kiln_scale(dlabel_z, (int64_t)n * 3, 0.5f);
     float loss = losses[0] + 0.5f * losses[1];
-    twotowers_label_backward(ddense_1_out, dlabel_kernel, dlabel_bias, dlabel_z, dlabel_out, label_z, label_out, dense_1_out, label_kernel, n);
+    twotowers_label_backward(ddense_1_out, dlabel_kernel, dlabel_bias, dlabel_z, NULL, label_z, label_out, dense_1_out, label_kernel, n);
     twotowers_score_backward(dconcatenate_out, dscore_kernel, dscore_bias, dscore_out, dscore_out, NULL, score_out, concatenate_out, score_kernel, n);
     twotowers_concatenate_backward(ddense_1_out, NULL, dconcatenate_out, n);
-    twotowers_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_z, dense_1_out, dense_out, dense_1_kernel, n);
-    twotowers_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_z, dense_out, features_in, dense_kernel, n);
-    (void)acts; (void)params;
+    twotowers_dense_1_backward(ddense_out, ddense_1_kernel, ddense_1_bias, ddense_1_z, ddense_1_out, dense_1_out, dense_1_out, dense_out, dense_1_kernel, n);
+    twotowers_dense_backward(NULL, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, features_in, dense_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

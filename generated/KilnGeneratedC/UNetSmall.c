@@ -3,8 +3,8 @@
 #include "UNetSmall.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 2
-#error "this file was generated for Kiln runtime ABI 2: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 3
+#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 490993 floats, Keras's weight order.
@@ -110,28 +110,24 @@ enum {
 static const kiln_conv_geometry unetsmall_conv2d_geometry = {.in = {1, 32, 32}, .c = 1, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 32, 32}, .f = 8, .groups = 1};
 static void unetsmall_conv2d_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,32,32,8); inp (n,32,32,1); w (3,3,1,8); b (8)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_geometry);
-    kiln_bias_act_forward(out, z, b, n * 1024, 8, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,32,32,8) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 1024, 8, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_geometry);  // dw (3,3,1,8) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 1024, 8);  // db (8) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_geometry);  // dw (3,3,1,8) += inp (x) dz; db (8) += column sums of dz
 }
 
 // conv2d_1: Conv2D(filters=8, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=relu). inp (n,32,32,8) -> out (n,32,32,8)
 static const kiln_conv_geometry unetsmall_conv2d_1_geometry = {.in = {1, 32, 32}, .c = 8, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 32, 32}, .f = 8, .groups = 1};
 static void unetsmall_conv2d_1_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,32,32,8); inp (n,32,32,8); w (3,3,8,8); b (8)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_1_geometry);
-    kiln_bias_act_forward(out, z, b, n * 1024, 8, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_1_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_1_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,32,32,8) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 1024, 8, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_1_geometry);  // dw (3,3,8,8) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 1024, 8);  // db (8) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_1_geometry);  // dw (3,3,8,8) += inp (x) dz; db (8) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_1_geometry);  // dinp (n,32,32,8) += dz (x) w, transposed
 }
 
@@ -150,14 +146,12 @@ static void unetsmall_max_pooling2d_backward(float *dinp, const float *dout, con
 static const kiln_conv_geometry unetsmall_conv2d_2_geometry = {.in = {1, 16, 16}, .c = 8, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 16, 16}, .f = 16, .groups = 1};
 static void unetsmall_conv2d_2_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,16,16,16); inp (n,16,16,8); w (3,3,8,16); b (16)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_2_geometry);
-    kiln_bias_act_forward(out, z, b, n * 256, 16, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_2_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_2_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,16,16,16) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 256, 16, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_2_geometry);  // dw (3,3,8,16) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 256, 16);  // db (16) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_2_geometry);  // dw (3,3,8,16) += inp (x) dz; db (16) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_2_geometry);  // dinp (n,16,16,8) += dz (x) w, transposed
 }
 
@@ -165,14 +159,12 @@ static void unetsmall_conv2d_2_backward(float *dinp, float *dw, float *db, float
 static const kiln_conv_geometry unetsmall_conv2d_3_geometry = {.in = {1, 16, 16}, .c = 16, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 16, 16}, .f = 16, .groups = 1};
 static void unetsmall_conv2d_3_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,16,16,16); inp (n,16,16,16); w (3,3,16,16); b (16)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_3_geometry);
-    kiln_bias_act_forward(out, z, b, n * 256, 16, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_3_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_3_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,16,16,16) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 256, 16, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_3_geometry);  // dw (3,3,16,16) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 256, 16);  // db (16) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_3_geometry);  // dw (3,3,16,16) += inp (x) dz; db (16) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_3_geometry);  // dinp (n,16,16,16) += dz (x) w, transposed
 }
 
@@ -191,14 +183,12 @@ static void unetsmall_max_pooling2d_1_backward(float *dinp, const float *dout, c
 static const kiln_conv_geometry unetsmall_conv2d_4_geometry = {.in = {1, 8, 8}, .c = 16, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 32, .groups = 1};
 static void unetsmall_conv2d_4_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8,8,32); inp (n,8,8,16); w (3,3,16,32); b (32)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_4_geometry);
-    kiln_bias_act_forward(out, z, b, n * 64, 32, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_4_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_4_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,32) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 64, 32, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_4_geometry);  // dw (3,3,16,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_4_geometry);  // dw (3,3,16,32) += inp (x) dz; db (32) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_4_geometry);  // dinp (n,8,8,16) += dz (x) w, transposed
 }
 
@@ -206,14 +196,12 @@ static void unetsmall_conv2d_4_backward(float *dinp, float *dw, float *db, float
 static const kiln_conv_geometry unetsmall_conv2d_5_geometry = {.in = {1, 8, 8}, .c = 32, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 32, .groups = 1};
 static void unetsmall_conv2d_5_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8,8,32); inp (n,8,8,32); w (3,3,32,32); b (32)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_5_geometry);
-    kiln_bias_act_forward(out, z, b, n * 64, 32, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_5_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_5_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,32) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 64, 32, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_5_geometry);  // dw (3,3,32,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_5_geometry);  // dw (3,3,32,32) += inp (x) dz; db (32) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_5_geometry);  // dinp (n,8,8,32) += dz (x) w, transposed
 }
 
@@ -232,14 +220,12 @@ static void unetsmall_max_pooling2d_2_backward(float *dinp, const float *dout, c
 static const kiln_conv_geometry unetsmall_conv2d_6_geometry = {.in = {1, 4, 4}, .c = 32, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 64, .groups = 1};
 static void unetsmall_conv2d_6_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,4,64); inp (n,4,4,32); w (3,3,32,64); b (64)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_6_geometry);
-    kiln_bias_act_forward(out, z, b, n * 16, 64, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_6_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_6_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,4,64) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 16, 64, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_6_geometry);  // dw (3,3,32,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 16, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_6_geometry);  // dw (3,3,32,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_6_geometry);  // dinp (n,4,4,32) += dz (x) w, transposed
 }
 
@@ -247,14 +233,12 @@ static void unetsmall_conv2d_6_backward(float *dinp, float *dw, float *db, float
 static const kiln_conv_geometry unetsmall_conv2d_7_geometry = {.in = {1, 4, 4}, .c = 64, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 64, .groups = 1};
 static void unetsmall_conv2d_7_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,4,64); inp (n,4,4,64); w (3,3,64,64); b (64)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_7_geometry);
-    kiln_bias_act_forward(out, z, b, n * 16, 64, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_7_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_7_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,4,64) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 16, 64, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_7_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 16, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_7_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_7_geometry);  // dinp (n,4,4,64) += dz (x) w, transposed
 }
 
@@ -273,14 +257,12 @@ static void unetsmall_max_pooling2d_3_backward(float *dinp, const float *dout, c
 static const kiln_conv_geometry unetsmall_conv2d_8_geometry = {.in = {1, 2, 2}, .c = 64, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 128, .groups = 1};
 static void unetsmall_conv2d_8_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,2,2,128); inp (n,2,2,64); w (3,3,64,128); b (128)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_8_geometry);
-    kiln_bias_act_forward(out, z, b, n * 4, 128, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_8_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_8_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,2,2,128) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 4, 128, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_8_geometry);  // dw (3,3,64,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 4, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_8_geometry);  // dw (3,3,64,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_8_geometry);  // dinp (n,2,2,64) += dz (x) w, transposed
 }
 
@@ -288,14 +270,12 @@ static void unetsmall_conv2d_8_backward(float *dinp, float *dw, float *db, float
 static const kiln_conv_geometry unetsmall_conv2d_9_geometry = {.in = {1, 2, 2}, .c = 128, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 128, .groups = 1};
 static void unetsmall_conv2d_9_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,2,2,128); inp (n,2,2,128); w (3,3,128,128); b (128)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_9_geometry);
-    kiln_bias_act_forward(out, z, b, n * 4, 128, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_9_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_9_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,2,2,128) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 4, 128, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_9_geometry);  // dw (3,3,128,128) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 4, 128);  // db (128) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_9_geometry);  // dw (3,3,128,128) += inp (x) dz; db (128) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_9_geometry);  // dinp (n,2,2,128) += dz (x) w, transposed
 }
 
@@ -327,14 +307,12 @@ static void unetsmall_concatenate_backward(float *dinp0, float *dinp1, const flo
 static const kiln_conv_geometry unetsmall_conv2d_10_geometry = {.in = {1, 4, 4}, .c = 192, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 64, .groups = 1};
 static void unetsmall_conv2d_10_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,4,64); inp (n,4,4,192); w (3,3,192,64); b (64)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_10_geometry);
-    kiln_bias_act_forward(out, z, b, n * 16, 64, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_10_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_10_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,4,64) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 16, 64, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_10_geometry);  // dw (3,3,192,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 16, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_10_geometry);  // dw (3,3,192,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_10_geometry);  // dinp (n,4,4,192) += dz (x) w, transposed
 }
 
@@ -342,14 +320,12 @@ static void unetsmall_conv2d_10_backward(float *dinp, float *dw, float *db, floa
 static const kiln_conv_geometry unetsmall_conv2d_11_geometry = {.in = {1, 4, 4}, .c = 64, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 64, .groups = 1};
 static void unetsmall_conv2d_11_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,4,4,64); inp (n,4,4,64); w (3,3,64,64); b (64)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_11_geometry);
-    kiln_bias_act_forward(out, z, b, n * 16, 64, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_11_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_11_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,4,4,64) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 16, 64, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_11_geometry);  // dw (3,3,64,64) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 16, 64);  // db (64) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_11_geometry);  // dw (3,3,64,64) += inp (x) dz; db (64) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_11_geometry);  // dinp (n,4,4,64) += dz (x) w, transposed
 }
 
@@ -381,14 +357,12 @@ static void unetsmall_concatenate_1_backward(float *dinp0, float *dinp1, const f
 static const kiln_conv_geometry unetsmall_conv2d_12_geometry = {.in = {1, 8, 8}, .c = 96, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 32, .groups = 1};
 static void unetsmall_conv2d_12_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8,8,32); inp (n,8,8,96); w (3,3,96,32); b (32)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_12_geometry);
-    kiln_bias_act_forward(out, z, b, n * 64, 32, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_12_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_12_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,32) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 64, 32, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_12_geometry);  // dw (3,3,96,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_12_geometry);  // dw (3,3,96,32) += inp (x) dz; db (32) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_12_geometry);  // dinp (n,8,8,96) += dz (x) w, transposed
 }
 
@@ -396,14 +370,12 @@ static void unetsmall_conv2d_12_backward(float *dinp, float *dw, float *db, floa
 static const kiln_conv_geometry unetsmall_conv2d_13_geometry = {.in = {1, 8, 8}, .c = 32, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 32, .groups = 1};
 static void unetsmall_conv2d_13_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,8,8,32); inp (n,8,8,32); w (3,3,32,32); b (32)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_13_geometry);
-    kiln_bias_act_forward(out, z, b, n * 64, 32, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_13_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_13_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,8,8,32) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 64, 32, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_13_geometry);  // dw (3,3,32,32) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 64, 32);  // db (32) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_13_geometry);  // dw (3,3,32,32) += inp (x) dz; db (32) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_13_geometry);  // dinp (n,8,8,32) += dz (x) w, transposed
 }
 
@@ -435,14 +407,12 @@ static void unetsmall_concatenate_2_backward(float *dinp0, float *dinp1, const f
 static const kiln_conv_geometry unetsmall_conv2d_14_geometry = {.in = {1, 16, 16}, .c = 48, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 16, 16}, .f = 16, .groups = 1};
 static void unetsmall_conv2d_14_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,16,16,16); inp (n,16,16,48); w (3,3,48,16); b (16)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_14_geometry);
-    kiln_bias_act_forward(out, z, b, n * 256, 16, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_14_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_14_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,16,16,16) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 256, 16, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_14_geometry);  // dw (3,3,48,16) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 256, 16);  // db (16) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_14_geometry);  // dw (3,3,48,16) += inp (x) dz; db (16) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_14_geometry);  // dinp (n,16,16,48) += dz (x) w, transposed
 }
 
@@ -450,14 +420,12 @@ static void unetsmall_conv2d_14_backward(float *dinp, float *dw, float *db, floa
 static const kiln_conv_geometry unetsmall_conv2d_15_geometry = {.in = {1, 16, 16}, .c = 16, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 16, 16}, .f = 16, .groups = 1};
 static void unetsmall_conv2d_15_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,16,16,16); inp (n,16,16,16); w (3,3,16,16); b (16)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_15_geometry);
-    kiln_bias_act_forward(out, z, b, n * 256, 16, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_15_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_15_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,16,16,16) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 256, 16, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_15_geometry);  // dw (3,3,16,16) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 256, 16);  // db (16) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_15_geometry);  // dw (3,3,16,16) += inp (x) dz; db (16) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_15_geometry);  // dinp (n,16,16,16) += dz (x) w, transposed
 }
 
@@ -489,14 +457,12 @@ static void unetsmall_concatenate_3_backward(float *dinp0, float *dinp1, const f
 static const kiln_conv_geometry unetsmall_conv2d_16_geometry = {.in = {1, 32, 32}, .c = 24, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 32, 32}, .f = 8, .groups = 1};
 static void unetsmall_conv2d_16_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,32,32,8); inp (n,32,32,24); w (3,3,24,8); b (8)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_16_geometry);
-    kiln_bias_act_forward(out, z, b, n * 1024, 8, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_16_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_16_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,32,32,8) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 1024, 8, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_16_geometry);  // dw (3,3,24,8) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 1024, 8);  // db (8) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_16_geometry);  // dw (3,3,24,8) += inp (x) dz; db (8) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_16_geometry);  // dinp (n,32,32,24) += dz (x) w, transposed
 }
 
@@ -504,14 +470,12 @@ static void unetsmall_conv2d_16_backward(float *dinp, float *dw, float *db, floa
 static const kiln_conv_geometry unetsmall_conv2d_17_geometry = {.in = {1, 32, 32}, .c = 8, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 32, 32}, .f = 8, .groups = 1};
 static void unetsmall_conv2d_17_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,32,32,8); inp (n,32,32,8); w (3,3,8,8); b (8)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_17_geometry);
-    kiln_bias_act_forward(out, z, b, n * 1024, 8, KILN_RELU, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_17_geometry, KILN_RELU, 0.0f);
 }
 static void unetsmall_conv2d_17_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,32,32,8) is dLoss/d(pre-activation)
     kiln_act_backward(dz, dout, z, out, n * 1024, 8, KILN_RELU, 0.0f);  // dz += dout * act'
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_17_geometry);  // dw (3,3,8,8) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 1024, 8);  // db (8) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_17_geometry);  // dw (3,3,8,8) += inp (x) dz; db (8) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_17_geometry);  // dinp (n,32,32,8) += dz (x) w, transposed
 }
 
@@ -519,13 +483,11 @@ static void unetsmall_conv2d_17_backward(float *dinp, float *dw, float *db, floa
 static const kiln_conv_geometry unetsmall_conv2d_18_geometry = {.in = {1, 32, 32}, .c = 8, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 32, 32}, .f = 1, .groups = 1};
 static void unetsmall_conv2d_18_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
     // out, z (n,32,32,1); inp (n,32,32,8); w (1,1,8,1); b (1)
-    kiln_conv_forward(z, inp, w, n, &unetsmall_conv2d_18_geometry);
-    kiln_bias_act_forward(out, z, b, n * 1024, 1, KILN_SIGMOID, 0.0f);
+    kiln_conv_bias_act_forward(out, z, inp, w, b, n, &unetsmall_conv2d_18_geometry, KILN_SIGMOID, 0.0f);
 }
 static void unetsmall_conv2d_18_backward(float *dinp, float *dw, float *db, float *dz, const float *dout, const float *z, const float *out, const float *inp, const float *w, int n) {
     // dz (n,32,32,1) is dLoss/d(pre-activation), written by the loss from the logits
-    kiln_conv_backward_kernel(dw, inp, dz, n, &unetsmall_conv2d_18_geometry);  // dw (1,1,8,1) += inp (x) dz
-    kiln_bias_backward(db, dz, n * 1024, 1);  // db (1) += column sums of dz
+    kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &unetsmall_conv2d_18_geometry);  // dw (1,1,8,1) += inp (x) dz; db (1) += column sums of dz
     kiln_conv_backward_input(dinp, dz, w, n, &unetsmall_conv2d_18_geometry);  // dinp (n,32,32,8) += dz (x) w, transposed
 }
 
@@ -536,53 +498,35 @@ void unetsmall_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     (void)training;
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,32,32,8)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,32,32,8)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,32,32,8)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,32,32,8)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,16,16,8)
-    float *conv2d_2_z = acts + A_CONV2D_2_Z;  // (B,16,16,16)
     float *conv2d_2_out = acts + A_CONV2D_2_OUT;  // (B,16,16,16)
-    float *conv2d_3_z = acts + A_CONV2D_3_Z;  // (B,16,16,16)
     float *conv2d_3_out = acts + A_CONV2D_3_OUT;  // (B,16,16,16)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,8,8,16)
-    float *conv2d_4_z = acts + A_CONV2D_4_Z;  // (B,8,8,32)
     float *conv2d_4_out = acts + A_CONV2D_4_OUT;  // (B,8,8,32)
-    float *conv2d_5_z = acts + A_CONV2D_5_Z;  // (B,8,8,32)
     float *conv2d_5_out = acts + A_CONV2D_5_OUT;  // (B,8,8,32)
     float *max_pooling2d_2_out = acts + A_MAX_POOLING2D_2_OUT;  // (B,4,4,32)
-    float *conv2d_6_z = acts + A_CONV2D_6_Z;  // (B,4,4,64)
     float *conv2d_6_out = acts + A_CONV2D_6_OUT;  // (B,4,4,64)
-    float *conv2d_7_z = acts + A_CONV2D_7_Z;  // (B,4,4,64)
     float *conv2d_7_out = acts + A_CONV2D_7_OUT;  // (B,4,4,64)
     float *max_pooling2d_3_out = acts + A_MAX_POOLING2D_3_OUT;  // (B,2,2,64)
-    float *conv2d_8_z = acts + A_CONV2D_8_Z;  // (B,2,2,128)
     float *conv2d_8_out = acts + A_CONV2D_8_OUT;  // (B,2,2,128)
-    float *conv2d_9_z = acts + A_CONV2D_9_Z;  // (B,2,2,128)
     float *conv2d_9_out = acts + A_CONV2D_9_OUT;  // (B,2,2,128)
     float *up_sampling2d_out = acts + A_UP_SAMPLING2D_OUT;  // (B,4,4,128)
     float *concatenate_out = acts + A_CONCATENATE_OUT;  // (B,4,4,192)
-    float *conv2d_10_z = acts + A_CONV2D_10_Z;  // (B,4,4,64)
     float *conv2d_10_out = acts + A_CONV2D_10_OUT;  // (B,4,4,64)
-    float *conv2d_11_z = acts + A_CONV2D_11_Z;  // (B,4,4,64)
     float *conv2d_11_out = acts + A_CONV2D_11_OUT;  // (B,4,4,64)
     float *up_sampling2d_1_out = acts + A_UP_SAMPLING2D_1_OUT;  // (B,8,8,64)
     float *concatenate_1_out = acts + A_CONCATENATE_1_OUT;  // (B,8,8,96)
-    float *conv2d_12_z = acts + A_CONV2D_12_Z;  // (B,8,8,32)
     float *conv2d_12_out = acts + A_CONV2D_12_OUT;  // (B,8,8,32)
-    float *conv2d_13_z = acts + A_CONV2D_13_Z;  // (B,8,8,32)
     float *conv2d_13_out = acts + A_CONV2D_13_OUT;  // (B,8,8,32)
     float *up_sampling2d_2_out = acts + A_UP_SAMPLING2D_2_OUT;  // (B,16,16,32)
     float *concatenate_2_out = acts + A_CONCATENATE_2_OUT;  // (B,16,16,48)
-    float *conv2d_14_z = acts + A_CONV2D_14_Z;  // (B,16,16,16)
     float *conv2d_14_out = acts + A_CONV2D_14_OUT;  // (B,16,16,16)
-    float *conv2d_15_z = acts + A_CONV2D_15_Z;  // (B,16,16,16)
     float *conv2d_15_out = acts + A_CONV2D_15_OUT;  // (B,16,16,16)
     float *up_sampling2d_3_out = acts + A_UP_SAMPLING2D_3_OUT;  // (B,32,32,16)
     float *concatenate_3_out = acts + A_CONCATENATE_3_OUT;  // (B,32,32,24)
-    float *conv2d_16_z = acts + A_CONV2D_16_Z;  // (B,32,32,8)
     float *conv2d_16_out = acts + A_CONV2D_16_OUT;  // (B,32,32,8)
-    float *conv2d_17_z = acts + A_CONV2D_17_Z;  // (B,32,32,8)
     float *conv2d_17_out = acts + A_CONV2D_17_OUT;  // (B,32,32,8)
     float *conv2d_18_z = acts + A_CONV2D_18_Z;  // (B,32,32,1)
     float *conv2d_18_out = acts + A_CONV2D_18_OUT;  // (B,32,32,1)
@@ -624,36 +568,36 @@ void unetsmall_forward(kiln_state *s, const float *x, int n, int training) {
     const float *conv2d_17_bias = params + W_CONV2D_17_BIAS;  // (8)
     const float *conv2d_18_kernel = params + W_CONV2D_18_KERNEL;  // (1,1,8,1)
     const float *conv2d_18_bias = params + W_CONV2D_18_BIAS;  // (1)
-    unetsmall_conv2d_forward(conv2d_out, conv2d_z, x, conv2d_kernel, conv2d_bias, n);
-    unetsmall_conv2d_1_forward(conv2d_1_out, conv2d_1_z, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+    unetsmall_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
+    unetsmall_conv2d_1_forward(conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
     unetsmall_max_pooling2d_forward(max_pooling2d_out, conv2d_1_out, n);
-    unetsmall_conv2d_2_forward(conv2d_2_out, conv2d_2_z, max_pooling2d_out, conv2d_2_kernel, conv2d_2_bias, n);
-    unetsmall_conv2d_3_forward(conv2d_3_out, conv2d_3_z, conv2d_2_out, conv2d_3_kernel, conv2d_3_bias, n);
+    unetsmall_conv2d_2_forward(conv2d_2_out, conv2d_2_out, max_pooling2d_out, conv2d_2_kernel, conv2d_2_bias, n);
+    unetsmall_conv2d_3_forward(conv2d_3_out, conv2d_3_out, conv2d_2_out, conv2d_3_kernel, conv2d_3_bias, n);
     unetsmall_max_pooling2d_1_forward(max_pooling2d_1_out, conv2d_3_out, n);
-    unetsmall_conv2d_4_forward(conv2d_4_out, conv2d_4_z, max_pooling2d_1_out, conv2d_4_kernel, conv2d_4_bias, n);
-    unetsmall_conv2d_5_forward(conv2d_5_out, conv2d_5_z, conv2d_4_out, conv2d_5_kernel, conv2d_5_bias, n);
+    unetsmall_conv2d_4_forward(conv2d_4_out, conv2d_4_out, max_pooling2d_1_out, conv2d_4_kernel, conv2d_4_bias, n);
+    unetsmall_conv2d_5_forward(conv2d_5_out, conv2d_5_out, conv2d_4_out, conv2d_5_kernel, conv2d_5_bias, n);
     unetsmall_max_pooling2d_2_forward(max_pooling2d_2_out, conv2d_5_out, n);
-    unetsmall_conv2d_6_forward(conv2d_6_out, conv2d_6_z, max_pooling2d_2_out, conv2d_6_kernel, conv2d_6_bias, n);
-    unetsmall_conv2d_7_forward(conv2d_7_out, conv2d_7_z, conv2d_6_out, conv2d_7_kernel, conv2d_7_bias, n);
+    unetsmall_conv2d_6_forward(conv2d_6_out, conv2d_6_out, max_pooling2d_2_out, conv2d_6_kernel, conv2d_6_bias, n);
+    unetsmall_conv2d_7_forward(conv2d_7_out, conv2d_7_out, conv2d_6_out, conv2d_7_kernel, conv2d_7_bias, n);
     unetsmall_max_pooling2d_3_forward(max_pooling2d_3_out, conv2d_7_out, n);
-    unetsmall_conv2d_8_forward(conv2d_8_out, conv2d_8_z, max_pooling2d_3_out, conv2d_8_kernel, conv2d_8_bias, n);
-    unetsmall_conv2d_9_forward(conv2d_9_out, conv2d_9_z, conv2d_8_out, conv2d_9_kernel, conv2d_9_bias, n);
+    unetsmall_conv2d_8_forward(conv2d_8_out, conv2d_8_out, max_pooling2d_3_out, conv2d_8_kernel, conv2d_8_bias, n);
+    unetsmall_conv2d_9_forward(conv2d_9_out, conv2d_9_out, conv2d_8_out, conv2d_9_kernel, conv2d_9_bias, n);
     unetsmall_up_sampling2d_forward(up_sampling2d_out, conv2d_9_out, n);
     unetsmall_concatenate_forward(concatenate_out, up_sampling2d_out, conv2d_7_out, n);
-    unetsmall_conv2d_10_forward(conv2d_10_out, conv2d_10_z, concatenate_out, conv2d_10_kernel, conv2d_10_bias, n);
-    unetsmall_conv2d_11_forward(conv2d_11_out, conv2d_11_z, conv2d_10_out, conv2d_11_kernel, conv2d_11_bias, n);
+    unetsmall_conv2d_10_forward(conv2d_10_out, conv2d_10_out, concatenate_out, conv2d_10_kernel, conv2d_10_bias, n);
+    unetsmall_conv2d_11_forward(conv2d_11_out, conv2d_11_out, conv2d_10_out, conv2d_11_kernel, conv2d_11_bias, n);
     unetsmall_up_sampling2d_1_forward(up_sampling2d_1_out, conv2d_11_out, n);
     unetsmall_concatenate_1_forward(concatenate_1_out, up_sampling2d_1_out, conv2d_5_out, n);
-    unetsmall_conv2d_12_forward(conv2d_12_out, conv2d_12_z, concatenate_1_out, conv2d_12_kernel, conv2d_12_bias, n);
-    unetsmall_conv2d_13_forward(conv2d_13_out, conv2d_13_z, conv2d_12_out, conv2d_13_kernel, conv2d_13_bias, n);
+    unetsmall_conv2d_12_forward(conv2d_12_out, conv2d_12_out, concatenate_1_out, conv2d_12_kernel, conv2d_12_bias, n);
+    unetsmall_conv2d_13_forward(conv2d_13_out, conv2d_13_out, conv2d_12_out, conv2d_13_kernel, conv2d_13_bias, n);
     unetsmall_up_sampling2d_2_forward(up_sampling2d_2_out, conv2d_13_out, n);
     unetsmall_concatenate_2_forward(concatenate_2_out, up_sampling2d_2_out, conv2d_3_out, n);
-    unetsmall_conv2d_14_forward(conv2d_14_out, conv2d_14_z, concatenate_2_out, conv2d_14_kernel, conv2d_14_bias, n);
-    unetsmall_conv2d_15_forward(conv2d_15_out, conv2d_15_z, conv2d_14_out, conv2d_15_kernel, conv2d_15_bias, n);
+    unetsmall_conv2d_14_forward(conv2d_14_out, conv2d_14_out, concatenate_2_out, conv2d_14_kernel, conv2d_14_bias, n);
+    unetsmall_conv2d_15_forward(conv2d_15_out, conv2d_15_out, conv2d_14_out, conv2d_15_kernel, conv2d_15_bias, n);
     unetsmall_up_sampling2d_3_forward(up_sampling2d_3_out, conv2d_15_out, n);
     unetsmall_concatenate_3_forward(concatenate_3_out, up_sampling2d_3_out, conv2d_1_out, n);
-    unetsmall_conv2d_16_forward(conv2d_16_out, conv2d_16_z, concatenate_3_out, conv2d_16_kernel, conv2d_16_bias, n);
-    unetsmall_conv2d_17_forward(conv2d_17_out, conv2d_17_z, conv2d_16_out, conv2d_17_kernel, conv2d_17_bias, n);
+    unetsmall_conv2d_16_forward(conv2d_16_out, conv2d_16_out, concatenate_3_out, conv2d_16_kernel, conv2d_16_bias, n);
+    unetsmall_conv2d_17_forward(conv2d_17_out, conv2d_17_out, conv2d_16_out, conv2d_17_kernel, conv2d_17_bias, n);
     unetsmall_conv2d_18_forward(conv2d_18_out, conv2d_18_z, conv2d_17_out, conv2d_18_kernel, conv2d_18_bias, n);
     (void)acts; (void)params;
 }
@@ -673,51 +617,31 @@ float unetsmall_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;
     const float *params = s->params;
     memset(grads, 0, sizeof(float) * P);
-    memset(dacts, 0, sizeof(float) * A);
-    unetsmall_forward(s, x, n, 1);
-    float *conv2d_z = acts + A_CONV2D_Z;  // (B,32,32,8)
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,32,32,8)
-    float *conv2d_1_z = acts + A_CONV2D_1_Z;  // (B,32,32,8)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,32,32,8)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,16,16,8)
-    float *conv2d_2_z = acts + A_CONV2D_2_Z;  // (B,16,16,16)
     float *conv2d_2_out = acts + A_CONV2D_2_OUT;  // (B,16,16,16)
-    float *conv2d_3_z = acts + A_CONV2D_3_Z;  // (B,16,16,16)
     float *conv2d_3_out = acts + A_CONV2D_3_OUT;  // (B,16,16,16)
     float *max_pooling2d_1_out = acts + A_MAX_POOLING2D_1_OUT;  // (B,8,8,16)
-    float *conv2d_4_z = acts + A_CONV2D_4_Z;  // (B,8,8,32)
     float *conv2d_4_out = acts + A_CONV2D_4_OUT;  // (B,8,8,32)
-    float *conv2d_5_z = acts + A_CONV2D_5_Z;  // (B,8,8,32)
     float *conv2d_5_out = acts + A_CONV2D_5_OUT;  // (B,8,8,32)
     float *max_pooling2d_2_out = acts + A_MAX_POOLING2D_2_OUT;  // (B,4,4,32)
-    float *conv2d_6_z = acts + A_CONV2D_6_Z;  // (B,4,4,64)
     float *conv2d_6_out = acts + A_CONV2D_6_OUT;  // (B,4,4,64)
-    float *conv2d_7_z = acts + A_CONV2D_7_Z;  // (B,4,4,64)
     float *conv2d_7_out = acts + A_CONV2D_7_OUT;  // (B,4,4,64)
     float *max_pooling2d_3_out = acts + A_MAX_POOLING2D_3_OUT;  // (B,2,2,64)
-    float *conv2d_8_z = acts + A_CONV2D_8_Z;  // (B,2,2,128)
     float *conv2d_8_out = acts + A_CONV2D_8_OUT;  // (B,2,2,128)
-    float *conv2d_9_z = acts + A_CONV2D_9_Z;  // (B,2,2,128)
     float *conv2d_9_out = acts + A_CONV2D_9_OUT;  // (B,2,2,128)
     float *concatenate_out = acts + A_CONCATENATE_OUT;  // (B,4,4,192)
-    float *conv2d_10_z = acts + A_CONV2D_10_Z;  // (B,4,4,64)
     float *conv2d_10_out = acts + A_CONV2D_10_OUT;  // (B,4,4,64)
-    float *conv2d_11_z = acts + A_CONV2D_11_Z;  // (B,4,4,64)
     float *conv2d_11_out = acts + A_CONV2D_11_OUT;  // (B,4,4,64)
     float *concatenate_1_out = acts + A_CONCATENATE_1_OUT;  // (B,8,8,96)
-    float *conv2d_12_z = acts + A_CONV2D_12_Z;  // (B,8,8,32)
     float *conv2d_12_out = acts + A_CONV2D_12_OUT;  // (B,8,8,32)
-    float *conv2d_13_z = acts + A_CONV2D_13_Z;  // (B,8,8,32)
     float *conv2d_13_out = acts + A_CONV2D_13_OUT;  // (B,8,8,32)
     float *concatenate_2_out = acts + A_CONCATENATE_2_OUT;  // (B,16,16,48)
-    float *conv2d_14_z = acts + A_CONV2D_14_Z;  // (B,16,16,16)
     float *conv2d_14_out = acts + A_CONV2D_14_OUT;  // (B,16,16,16)
-    float *conv2d_15_z = acts + A_CONV2D_15_Z;  // (B,16,16,16)
     float *conv2d_15_out = acts + A_CONV2D_15_OUT;  // (B,16,16,16)
     float *concatenate_3_out = acts + A_CONCATENATE_3_OUT;  // (B,32,32,24)
-    float *conv2d_16_z = acts + A_CONV2D_16_Z;  // (B,32,32,8)
     float *conv2d_16_out = acts + A_CONV2D_16_OUT;  // (B,32,32,8)
-    float *conv2d_17_z = acts + A_CONV2D_17_Z;  // (B,32,32,8)
     float *conv2d_17_out = acts + A_CONV2D_17_OUT;  // (B,32,32,8)
     float *conv2d_18_z = acts + A_CONV2D_18_Z;  // (B,32,32,1)
     float *conv2d_18_out = acts + A_CONV2D_18_OUT;  // (B,32,32,1)
@@ -789,7 +713,6 @@ float unetsmall_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *dconv2d_17_z = dacts + A_CONV2D_17_Z;  // (B,32,32,8)
     float *dconv2d_17_out = dacts + A_CONV2D_17_OUT;  // (B,32,32,8)
     float *dconv2d_18_z = dacts + A_CONV2D_18_Z;  // (B,32,32,1)
-    float *dconv2d_18_out = dacts + A_CONV2D_18_OUT;  // (B,32,32,1)
     float *dconv2d_kernel = grads + W_CONV2D_KERNEL;  // (3,3,1,8)
     float *dconv2d_bias = grads + W_CONV2D_BIAS;  // (8)
     float *dconv2d_1_kernel = grads + W_CONV2D_1_KERNEL;  // (3,3,8,8)
@@ -828,39 +751,89 @@ float unetsmall_gradients(kiln_state *s, const float *x, const float *y, int n) 
     float *dconv2d_17_bias = grads + W_CONV2D_17_BIAS;  // (8)
     float *dconv2d_18_kernel = grads + W_CONV2D_18_KERNEL;  // (1,1,8,1)
     float *dconv2d_18_bias = grads + W_CONV2D_18_BIAS;  // (1)
+    memset(dconv2d_z, 0, sizeof(float) * n * 8192);
+    memset(dconv2d_out, 0, sizeof(float) * n * 8192);
+    memset(dconv2d_1_z, 0, sizeof(float) * n * 8192);
+    memset(dconv2d_1_out, 0, sizeof(float) * n * 8192);
+    memset(dmax_pooling2d_out, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_2_z, 0, sizeof(float) * n * 4096);
+    memset(dconv2d_2_out, 0, sizeof(float) * n * 4096);
+    memset(dconv2d_3_z, 0, sizeof(float) * n * 4096);
+    memset(dconv2d_3_out, 0, sizeof(float) * n * 4096);
+    memset(dmax_pooling2d_1_out, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_4_z, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_4_out, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_5_z, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_5_out, 0, sizeof(float) * n * 2048);
+    memset(dmax_pooling2d_2_out, 0, sizeof(float) * n * 512);
+    memset(dconv2d_6_z, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_6_out, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_7_z, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_7_out, 0, sizeof(float) * n * 1024);
+    memset(dmax_pooling2d_3_out, 0, sizeof(float) * n * 256);
+    memset(dconv2d_8_z, 0, sizeof(float) * n * 512);
+    memset(dconv2d_8_out, 0, sizeof(float) * n * 512);
+    memset(dconv2d_9_z, 0, sizeof(float) * n * 512);
+    memset(dconv2d_9_out, 0, sizeof(float) * n * 512);
+    memset(dup_sampling2d_out, 0, sizeof(float) * n * 2048);
+    memset(dconcatenate_out, 0, sizeof(float) * n * 3072);
+    memset(dconv2d_10_z, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_10_out, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_11_z, 0, sizeof(float) * n * 1024);
+    memset(dconv2d_11_out, 0, sizeof(float) * n * 1024);
+    memset(dup_sampling2d_1_out, 0, sizeof(float) * n * 4096);
+    memset(dconcatenate_1_out, 0, sizeof(float) * n * 6144);
+    memset(dconv2d_12_z, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_12_out, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_13_z, 0, sizeof(float) * n * 2048);
+    memset(dconv2d_13_out, 0, sizeof(float) * n * 2048);
+    memset(dup_sampling2d_2_out, 0, sizeof(float) * n * 8192);
+    memset(dconcatenate_2_out, 0, sizeof(float) * n * 12288);
+    memset(dconv2d_14_z, 0, sizeof(float) * n * 4096);
+    memset(dconv2d_14_out, 0, sizeof(float) * n * 4096);
+    memset(dconv2d_15_z, 0, sizeof(float) * n * 4096);
+    memset(dconv2d_15_out, 0, sizeof(float) * n * 4096);
+    memset(dup_sampling2d_3_out, 0, sizeof(float) * n * 16384);
+    memset(dconcatenate_3_out, 0, sizeof(float) * n * 24576);
+    memset(dconv2d_16_z, 0, sizeof(float) * n * 8192);
+    memset(dconv2d_16_out, 0, sizeof(float) * n * 8192);
+    memset(dconv2d_17_z, 0, sizeof(float) * n * 8192);
+    memset(dconv2d_17_out, 0, sizeof(float) * n * 8192);
+    memset(dconv2d_18_z, 0, sizeof(float) * n * 1024);
+    unetsmall_forward(s, x, n, 1);
     float loss = kiln_binary_crossentropy_loss(dconv2d_18_z, conv2d_18_z, y, n * 1024, 1, 1);
-    unetsmall_conv2d_18_backward(dconv2d_17_out, dconv2d_18_kernel, dconv2d_18_bias, dconv2d_18_z, dconv2d_18_out, conv2d_18_z, conv2d_18_out, conv2d_17_out, conv2d_18_kernel, n);
-    unetsmall_conv2d_17_backward(dconv2d_16_out, dconv2d_17_kernel, dconv2d_17_bias, dconv2d_17_z, dconv2d_17_out, conv2d_17_z, conv2d_17_out, conv2d_16_out, conv2d_17_kernel, n);
-    unetsmall_conv2d_16_backward(dconcatenate_3_out, dconv2d_16_kernel, dconv2d_16_bias, dconv2d_16_z, dconv2d_16_out, conv2d_16_z, conv2d_16_out, concatenate_3_out, conv2d_16_kernel, n);
+    unetsmall_conv2d_18_backward(dconv2d_17_out, dconv2d_18_kernel, dconv2d_18_bias, dconv2d_18_z, NULL, conv2d_18_z, conv2d_18_out, conv2d_17_out, conv2d_18_kernel, n);
+    unetsmall_conv2d_17_backward(dconv2d_16_out, dconv2d_17_kernel, dconv2d_17_bias, dconv2d_17_z, dconv2d_17_out, conv2d_17_out, conv2d_17_out, conv2d_16_out, conv2d_17_kernel, n);
+    unetsmall_conv2d_16_backward(dconcatenate_3_out, dconv2d_16_kernel, dconv2d_16_bias, dconv2d_16_z, dconv2d_16_out, conv2d_16_out, conv2d_16_out, concatenate_3_out, conv2d_16_kernel, n);
     unetsmall_concatenate_3_backward(dup_sampling2d_3_out, dconv2d_1_out, dconcatenate_3_out, n);
     unetsmall_up_sampling2d_3_backward(dconv2d_15_out, dup_sampling2d_3_out, n);
-    unetsmall_conv2d_15_backward(dconv2d_14_out, dconv2d_15_kernel, dconv2d_15_bias, dconv2d_15_z, dconv2d_15_out, conv2d_15_z, conv2d_15_out, conv2d_14_out, conv2d_15_kernel, n);
-    unetsmall_conv2d_14_backward(dconcatenate_2_out, dconv2d_14_kernel, dconv2d_14_bias, dconv2d_14_z, dconv2d_14_out, conv2d_14_z, conv2d_14_out, concatenate_2_out, conv2d_14_kernel, n);
+    unetsmall_conv2d_15_backward(dconv2d_14_out, dconv2d_15_kernel, dconv2d_15_bias, dconv2d_15_z, dconv2d_15_out, conv2d_15_out, conv2d_15_out, conv2d_14_out, conv2d_15_kernel, n);
+    unetsmall_conv2d_14_backward(dconcatenate_2_out, dconv2d_14_kernel, dconv2d_14_bias, dconv2d_14_z, dconv2d_14_out, conv2d_14_out, conv2d_14_out, concatenate_2_out, conv2d_14_kernel, n);
     unetsmall_concatenate_2_backward(dup_sampling2d_2_out, dconv2d_3_out, dconcatenate_2_out, n);
     unetsmall_up_sampling2d_2_backward(dconv2d_13_out, dup_sampling2d_2_out, n);
-    unetsmall_conv2d_13_backward(dconv2d_12_out, dconv2d_13_kernel, dconv2d_13_bias, dconv2d_13_z, dconv2d_13_out, conv2d_13_z, conv2d_13_out, conv2d_12_out, conv2d_13_kernel, n);
-    unetsmall_conv2d_12_backward(dconcatenate_1_out, dconv2d_12_kernel, dconv2d_12_bias, dconv2d_12_z, dconv2d_12_out, conv2d_12_z, conv2d_12_out, concatenate_1_out, conv2d_12_kernel, n);
+    unetsmall_conv2d_13_backward(dconv2d_12_out, dconv2d_13_kernel, dconv2d_13_bias, dconv2d_13_z, dconv2d_13_out, conv2d_13_out, conv2d_13_out, conv2d_12_out, conv2d_13_kernel, n);
+    unetsmall_conv2d_12_backward(dconcatenate_1_out, dconv2d_12_kernel, dconv2d_12_bias, dconv2d_12_z, dconv2d_12_out, conv2d_12_out, conv2d_12_out, concatenate_1_out, conv2d_12_kernel, n);
     unetsmall_concatenate_1_backward(dup_sampling2d_1_out, dconv2d_5_out, dconcatenate_1_out, n);
     unetsmall_up_sampling2d_1_backward(dconv2d_11_out, dup_sampling2d_1_out, n);
-    unetsmall_conv2d_11_backward(dconv2d_10_out, dconv2d_11_kernel, dconv2d_11_bias, dconv2d_11_z, dconv2d_11_out, conv2d_11_z, conv2d_11_out, conv2d_10_out, conv2d_11_kernel, n);
-    unetsmall_conv2d_10_backward(dconcatenate_out, dconv2d_10_kernel, dconv2d_10_bias, dconv2d_10_z, dconv2d_10_out, conv2d_10_z, conv2d_10_out, concatenate_out, conv2d_10_kernel, n);
+    unetsmall_conv2d_11_backward(dconv2d_10_out, dconv2d_11_kernel, dconv2d_11_bias, dconv2d_11_z, dconv2d_11_out, conv2d_11_out, conv2d_11_out, conv2d_10_out, conv2d_11_kernel, n);
+    unetsmall_conv2d_10_backward(dconcatenate_out, dconv2d_10_kernel, dconv2d_10_bias, dconv2d_10_z, dconv2d_10_out, conv2d_10_out, conv2d_10_out, concatenate_out, conv2d_10_kernel, n);
     unetsmall_concatenate_backward(dup_sampling2d_out, dconv2d_7_out, dconcatenate_out, n);
     unetsmall_up_sampling2d_backward(dconv2d_9_out, dup_sampling2d_out, n);
-    unetsmall_conv2d_9_backward(dconv2d_8_out, dconv2d_9_kernel, dconv2d_9_bias, dconv2d_9_z, dconv2d_9_out, conv2d_9_z, conv2d_9_out, conv2d_8_out, conv2d_9_kernel, n);
-    unetsmall_conv2d_8_backward(dmax_pooling2d_3_out, dconv2d_8_kernel, dconv2d_8_bias, dconv2d_8_z, dconv2d_8_out, conv2d_8_z, conv2d_8_out, max_pooling2d_3_out, conv2d_8_kernel, n);
+    unetsmall_conv2d_9_backward(dconv2d_8_out, dconv2d_9_kernel, dconv2d_9_bias, dconv2d_9_z, dconv2d_9_out, conv2d_9_out, conv2d_9_out, conv2d_8_out, conv2d_9_kernel, n);
+    unetsmall_conv2d_8_backward(dmax_pooling2d_3_out, dconv2d_8_kernel, dconv2d_8_bias, dconv2d_8_z, dconv2d_8_out, conv2d_8_out, conv2d_8_out, max_pooling2d_3_out, conv2d_8_kernel, n);
     unetsmall_max_pooling2d_3_backward(dconv2d_7_out, dmax_pooling2d_3_out, conv2d_7_out, max_pooling2d_3_out, n);
-    unetsmall_conv2d_7_backward(dconv2d_6_out, dconv2d_7_kernel, dconv2d_7_bias, dconv2d_7_z, dconv2d_7_out, conv2d_7_z, conv2d_7_out, conv2d_6_out, conv2d_7_kernel, n);
-    unetsmall_conv2d_6_backward(dmax_pooling2d_2_out, dconv2d_6_kernel, dconv2d_6_bias, dconv2d_6_z, dconv2d_6_out, conv2d_6_z, conv2d_6_out, max_pooling2d_2_out, conv2d_6_kernel, n);
+    unetsmall_conv2d_7_backward(dconv2d_6_out, dconv2d_7_kernel, dconv2d_7_bias, dconv2d_7_z, dconv2d_7_out, conv2d_7_out, conv2d_7_out, conv2d_6_out, conv2d_7_kernel, n);
+    unetsmall_conv2d_6_backward(dmax_pooling2d_2_out, dconv2d_6_kernel, dconv2d_6_bias, dconv2d_6_z, dconv2d_6_out, conv2d_6_out, conv2d_6_out, max_pooling2d_2_out, conv2d_6_kernel, n);
     unetsmall_max_pooling2d_2_backward(dconv2d_5_out, dmax_pooling2d_2_out, conv2d_5_out, max_pooling2d_2_out, n);
-    unetsmall_conv2d_5_backward(dconv2d_4_out, dconv2d_5_kernel, dconv2d_5_bias, dconv2d_5_z, dconv2d_5_out, conv2d_5_z, conv2d_5_out, conv2d_4_out, conv2d_5_kernel, n);
-    unetsmall_conv2d_4_backward(dmax_pooling2d_1_out, dconv2d_4_kernel, dconv2d_4_bias, dconv2d_4_z, dconv2d_4_out, conv2d_4_z, conv2d_4_out, max_pooling2d_1_out, conv2d_4_kernel, n);
+    unetsmall_conv2d_5_backward(dconv2d_4_out, dconv2d_5_kernel, dconv2d_5_bias, dconv2d_5_z, dconv2d_5_out, conv2d_5_out, conv2d_5_out, conv2d_4_out, conv2d_5_kernel, n);
+    unetsmall_conv2d_4_backward(dmax_pooling2d_1_out, dconv2d_4_kernel, dconv2d_4_bias, dconv2d_4_z, dconv2d_4_out, conv2d_4_out, conv2d_4_out, max_pooling2d_1_out, conv2d_4_kernel, n);
     unetsmall_max_pooling2d_1_backward(dconv2d_3_out, dmax_pooling2d_1_out, conv2d_3_out, max_pooling2d_1_out, n);
-    unetsmall_conv2d_3_backward(dconv2d_2_out, dconv2d_3_kernel, dconv2d_3_bias, dconv2d_3_z, dconv2d_3_out, conv2d_3_z, conv2d_3_out, conv2d_2_out, conv2d_3_kernel, n);
-    unetsmall_conv2d_2_backward(dmax_pooling2d_out, dconv2d_2_kernel, dconv2d_2_bias, dconv2d_2_z, dconv2d_2_out, conv2d_2_z, conv2d_2_out, max_pooling2d_out, conv2d_2_kernel, n);
+    unetsmall_conv2d_3_backward(dconv2d_2_out, dconv2d_3_kernel, dconv2d_3_bias, dconv2d_3_z, dconv2d_3_out, conv2d_3_out, conv2d_3_out, conv2d_2_out, conv2d_3_kernel, n);
+    unetsmall_conv2d_2_backward(dmax_pooling2d_out, dconv2d_2_kernel, dconv2d_2_bias, dconv2d_2_z, dconv2d_2_out, conv2d_2_out, conv2d_2_out, max_pooling2d_out, conv2d_2_kernel, n);
     unetsmall_max_pooling2d_backward(dconv2d_1_out, dmax_pooling2d_out, conv2d_1_out, max_pooling2d_out, n);
-    unetsmall_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_z, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
-    unetsmall_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_z, conv2d_out, x, conv2d_kernel, n);
-    (void)acts; (void)params;
+    unetsmall_conv2d_1_backward(dconv2d_out, dconv2d_1_kernel, dconv2d_1_bias, dconv2d_1_z, dconv2d_1_out, conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, n);
+    unetsmall_conv2d_backward(NULL, dconv2d_kernel, dconv2d_bias, dconv2d_z, dconv2d_out, conv2d_out, conv2d_out, x, conv2d_kernel, n);
+    (void)acts; (void)dacts; (void)params;
     return loss;
 }
 

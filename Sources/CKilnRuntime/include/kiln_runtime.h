@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 // Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
-#define KILN_RUNTIME_ABI 2
+#define KILN_RUNTIME_ABI 3
 
 // ---- model state -------------------------------------------------------------
 // One allocation per role; sizes are compile-time constants of each generated model.
@@ -158,10 +158,17 @@ typedef struct kiln_conv_geometry {
 // z (n, out..., f) = inp (n, in..., c) convolved with kernel (k[0], k[1], k[2], c/groups, f);
 // no bias: kiln_bias_act_forward adds bias and activation over (n * out..., f) rows.
 void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
+// The same, then y = act(z + bias) as kiln_bias_act_forward, chunk by chunk while z is in cache;
+// z keeps the pre-activation (bias included). y may be z (linear); bias may be NULL.
+void kiln_conv_bias_act_forward(float *y, float *z, const float *inp, const float *kernel, const float *bias, int n,
+                                const kiln_conv_geometry *g, int act, float alpha);
 // z += the same: a transposed convolution's input gradient, which adds to its input's others.
 void kiln_conv_forward_accumulate(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
 // dkernel (k..., c/groups, f) += the kernel gradient for dz (n, out..., f)
 void kiln_conv_backward_kernel(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g);
+// The same, and dbias (f) += the column sums of dz (as kiln_bias_backward), read once with the kernel's; dbias may be NULL.
+void kiln_conv_backward_kernel_bias(float *dkernel, float *dbias, const float *inp, const float *dz, int n,
+                                    const kiln_conv_geometry *g);
 // dinp (n, in..., c) += the input gradient for dz (n, out..., f)
 void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g);
 // Naive references, same contracts, for tests.

@@ -21,6 +21,10 @@ public enum ActivationKind: Int, CaseIterable, Sendable {
     }
     public static var kerasNames: [String] { allCases.map(\.kerasName) }
 
+    /// Whether the runtime's backward reads the pre-activation z; the others read y only, so that
+    /// their forward can run in place (y written over z).
+    public var backwardReadsPreActivation: Bool { self == .gelu }
+
     /// keras.activations.leaky_relu's default negative_slope (the LeakyReLU layer's is 0.3).
     public static let leakyReluDefaultSlope: Float = 0.2
 

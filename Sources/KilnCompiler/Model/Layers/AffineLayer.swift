@@ -19,6 +19,11 @@ protocol AffineLayer: LayerKind {
     func cDeclarations(_ c: CLayerContext) -> String
     /// `z = inp . w` (overwriting `z`).
     func forwardProduct(_ c: CLayerContext, into z: String) -> String
+    /// `out = act(inp . w + b)` with `z` the pre-activation, in one call that applies the bias and
+    /// activation while the product is in cache; nil: the product, then one pass of bias and activation.
+    func fusedForward(_ c: CLayerContext, into z: String, bias: String) -> String?
+    /// `dw += ...` and `db += ...` in one call that reads `dz` once; nil: the two apart.
+    func fusedKernelAndBiasGradient(_ c: CLayerContext) -> String?
     /// `dw += ...` from `inp` and `dz`, with a comment.
     func kernelGradient(_ c: CLayerContext) -> String
     /// `dinp += ...` from `dz` and `w`, with a comment.
@@ -32,6 +37,8 @@ extension AffineLayer {
     var buffers: LayerBuffers { LayerBuffers(preActivation: activation != .linear) }
     var fusedActivation: (kind: ActivationKind, alpha: Float)? { (activation, alpha) }
     func cDeclarations(_ c: CLayerContext) -> String { "" }
+    func fusedForward(_ c: CLayerContext, into z: String, bias: String) -> String? { nil }
+    func fusedKernelAndBiasGradient(_ c: CLayerContext) -> String? { nil }
 
     /// The Keras arguments after the layer's own: activation, bias, initializers, regularizer.
     var kerasAffineArguments: [String] {
@@ -53,9 +60,14 @@ extension AffineLayer {
         out += "static void \(c.forwardName)(float *out, float *z, const float *inp, const float *w, const float *b, int n) {\n"
         out += "    // out\(activation == .linear ? "" : ", z") \(c.outShape); inp \(c.inShape); w \(CFormat.shape(kernelShape(c)))\(useBias ? "; b (\(units))" : "")\n"
         if activation == .linear { out += "    (void)z;\n" }
-        out += "    \(forwardProduct(c, into: z))\n"
-        if useBias || activation != .linear {
-            out += "    kiln_bias_act_forward(out, \(z), \(useBias ? "b" : "NULL"), \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));\n"
+        let bias = useBias ? "b" : "NULL"
+        if (useBias || activation != .linear), let fused = fusedForward(c, into: z, bias: bias) {
+            out += "    \(fused)\n"
+        } else {
+            out += "    \(forwardProduct(c, into: z))\n"
+            if useBias || activation != .linear {
+                out += "    kiln_bias_act_forward(out, \(z), \(bias), \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));\n"
+            }
         }
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
@@ -65,8 +77,12 @@ extension AffineLayer {
             out += "    kiln_act_backward(dz, dout, z, out, \(r), \(units), \(activation.cName), \(CFormat.float(alpha)));  // dz += dout * act'\n"
         }
         if c.node.trainable {
-            out += "    \(kernelGradient(c))\n"
-            if useBias { out += "    kiln_bias_backward(db, dz, \(r), \(units));  // db (\(units)) += column sums of dz\n" }
+            if useBias, let fused = fusedKernelAndBiasGradient(c) {
+                out += "    \(fused)\n"
+            } else {
+                out += "    \(kernelGradient(c))\n"
+                if useBias { out += "    kiln_bias_backward(db, dz, \(r), \(units));  // db (\(units)) += column sums of dz\n" }
+            }
         }
         if c.layer.needsInputGradient {
             out += "    \(inputGradient(c))\n"
@@ -76,7 +92,7 @@ extension AffineLayer {
 
     func forwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer
-        let args = [c.act(layer.output), layer.preActivation.map(c.act) ?? "NULL", c.act(layer.input), c.param(layer.weights[0]),
+        let args = [c.act(layer.output), c.preActivationArgument(activation), c.act(layer.input), c.param(layer.weights[0]),
                     useBias ? c.param(layer.weights[1]) : "NULL", "n"]
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
@@ -86,8 +102,8 @@ extension AffineLayer {
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
                     trainable ? c.grad(layer.weights[0]) : "NULL",
                     trainable && useBias ? c.grad(layer.weights[1]) : "NULL",
-                    c.dact(layer.preActivation ?? layer.output), c.dact(layer.output),
-                    layer.preActivation.map(c.act) ?? "NULL", c.act(layer.output), c.act(layer.input), c.param(layer.weights[0]), "n"]
+                    c.dact(layer.preActivation ?? layer.output), c.activationGradientWritten ? "NULL" : c.dact(layer.output),
+                    c.preActivationArgument(activation), c.act(layer.output), c.act(layer.input), c.param(layer.weights[0]), "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 }
@@ -114,8 +130,16 @@ extension ConvolutionLayer {
         "kiln_conv_forward(\(z), inp, w, n, &\(geometryName(c)));"
     }
 
+    func fusedForward(_ c: CLayerContext, into z: String, bias: String) -> String? {
+        "kiln_conv_bias_act_forward(out, \(z), inp, w, \(bias), n, &\(geometryName(c)), \(activation.cName), \(CFormat.float(alpha)));"
+    }
+
     func kernelGradient(_ c: CLayerContext) -> String {
         "kiln_conv_backward_kernel(dw, inp, dz, n, &\(geometryName(c)));  // dw \(CFormat.shape(kernelShape(c))) += inp (x) dz"
+    }
+
+    func fusedKernelAndBiasGradient(_ c: CLayerContext) -> String? {
+        "kiln_conv_backward_kernel_bias(dw, db, inp, dz, n, &\(geometryName(c)));  // dw \(CFormat.shape(kernelShape(c))) += inp (x) dz; db (\(units)) += column sums of dz"
     }
 
     func inputGradient(_ c: CLayerContext) -> String {

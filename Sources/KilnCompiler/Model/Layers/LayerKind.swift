@@ -190,6 +190,14 @@ public struct CLayerContext {
         layer.needsInputGradient ? "\(backwardName)(\(dact(layer.input)), \(dact(layer.output)), n);" : nil
     }
 
+    /// The `z` argument of an activated layer's calls: its pre-activation buffer where that is read
+    /// (gelu's backward, the loss's logits), otherwise its output, so that the forward runs in place
+    /// and z is never written. Its gradient slot in dacts still holds dz.
+    public func preActivationArgument(_ activation: ActivationKind) -> String {
+        guard let z = layer.preActivation else { return "NULL" }
+        return fusedLoss || activation.backwardReadsPreActivation ? act(z) : act(layer.output)
+    }
+
     /// The named locals of the model function the call is in (`dense_out`, `ddense_kernel`).
     public func act(_ buffer: Buffer) -> String { names.act(buffer) }
     public func dact(_ buffer: Buffer) -> String { names.dact(buffer) }

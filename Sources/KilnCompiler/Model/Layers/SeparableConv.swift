@@ -146,7 +146,7 @@ struct SeparableConv<R: SpatialRank>: LayerKind {
 
     func forwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer
-        let args = [c.act(layer.output), layer.preActivation.map(c.act) ?? "NULL", c.act(layer.intermediate!), c.act(layer.input),
+        let args = [c.act(layer.output), c.preActivationArgument(activation), c.act(layer.intermediate!), c.act(layer.input),
                     c.param(layer.weights[0]), c.param(layer.weights[1]), useBias ? c.param(layer.weights[2]) : "NULL", "n"]
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
@@ -156,8 +156,8 @@ struct SeparableConv<R: SpatialRank>: LayerKind {
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
                     trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
                     trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!),
-                    c.dact(layer.preActivation ?? layer.output), c.dact(layer.output),
-                    layer.preActivation.map(c.act) ?? "NULL", c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input),
+                    c.dact(layer.preActivation ?? layer.output), c.fusedLoss ? "NULL" : c.dact(layer.output),
+                    c.preActivationArgument(activation), c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input),
                     c.param(layer.weights[0]), c.param(layer.weights[1]), "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }

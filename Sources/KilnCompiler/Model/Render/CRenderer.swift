@@ -3,7 +3,7 @@ import KilnCore
 /// Kiln's version, written into every generated file's header.
 public let kilnVersion = "0.1.0"
 /// The `KILN_RUNTIME_ABI` of the runtime header that generated C is written against.
-let kilnRuntimeABI = 2
+let kilnRuntimeABI = 3
 
 /// `KernelPlan` -> the model's C kernels (`<Model>.c`) and declarations (`<Model>.h`).
 /// Every dimension is a literal; buffers are offsets into the model's flat allocations.
@@ -228,8 +228,6 @@ public struct CRenderer {
             c.line("float *acts = s->acts, *dacts = s->dacts, *grads = s->grads;")
             c.line("const float *params = s->params;")
             c.line("memset(grads, 0, sizeof(float) * P);")
-            c.line("memset(dacts, 0, sizeof(float) * A);")
-            c.line("\(p)_forward(s, x, n, 1);")
             var statements = lossStatements(gradients: true)
             for weight in regularized {
                 statements.append("loss += kiln_l2_backward(\(names.grad(weight)), \(names.param(weight)), \(weight.decl.count), \(cFloat(weight.decl.l2!)));")
@@ -237,8 +235,9 @@ public struct CRenderer {
             for index in plan.layers.indices.reversed() where index >= plan.firstBackwardLayer {
                 if let call = plan.layers[index].node.op.backwardCall(context(index)) { statements.append(call) }
             }
+            statements = names.zeroing(gradientsUsedBy: statements) + ["\(p)_forward(s, x, n, 1);"] + statements
             body(statements, into: &c)
-            c.line("(void)acts; (void)params;")
+            c.line("(void)acts; (void)dacts; (void)params;")
             c.line("return loss;")
         }
         c.line()
@@ -292,6 +291,8 @@ struct CBufferNames {
         var declaration: String
     }
     private var acts: [String: Local] = [:], dacts: [String: Local] = [:]
+    /// Each gradient buffer's local and buffer, in declaration order.
+    private var gradientBuffers: [(name: String, buffer: Buffer)] = []
     private var params: [String: Local] = [:], grads: [String: Local] = [:]
     /// Every local in declaration order (activations, weights, then their gradients).
     private var order: [Local] = []
@@ -332,6 +333,7 @@ struct CBufferNames {
             let name = unique("d" + tail(buffer.symbol))
             dacts[buffer.symbol] = Local(name: name, declaration: "float *\(name) = dacts + \(buffer.symbol);  // \(buffer.shapeComment)")
             order.append(dacts[buffer.symbol]!)
+            gradientBuffers.append((name, buffer))
         }
         for weight in plan.weights {
             let name = unique("d" + tail(weight.symbol))
@@ -347,10 +349,24 @@ struct CBufferNames {
 
     /// The declarations of the locals that `statements` name, in declaration order.
     func declarations(usedBy statements: [String]) -> [String] {
+        let words = Self.words(statements)
+        return order.filter { words.contains(Substring($0.name)) }.map(\.declaration)
+    }
+
+    /// `memset(ddense_out, 0, ...)` for each gradient buffer in dacts that `statements` name, over
+    /// the batch's n samples: the ones backward adds into, and not the rest of dacts.
+    func zeroing(gradientsUsedBy statements: [String]) -> [String] {
+        let words = Self.words(statements)
+        return gradientBuffers.filter { words.contains(Substring($0.name)) }.map { name, buffer in
+            "memset(\(name), 0, sizeof(float) * \(buffer.perSample ? "n * \(buffer.size)" : "\(buffer.size)"));"
+        }
+    }
+
+    private static func words(_ statements: [String]) -> Set<Substring> {
         var words: Set<Substring> = []
         for statement in statements {
             words.formUnion(statement.split { !($0.isLetter || $0.isNumber || $0 == "_") })
         }
-        return order.filter { words.contains(Substring($0.name)) }.map(\.declaration)
+        return words
     }
 }
