@@ -175,8 +175,31 @@ static void pack_b(float *dst, const float *B, long rsb, long csb, int kc, int n
     }
 }
 
+// d[j*8 + i] = r[i][j] for an 8x8 block of rows r[i] = src + i*rs (eight contiguous floats each):
+// unpack pairs of rows, then pairs of pairs, then swap 128-bit halves.
+static inline __attribute__((always_inline)) void transpose_8x8(float *d, const float *src, long rs) {
+    v8f r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) KILN_LOADV(r[i], src + (long)i * rs);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int j = 0; j < 4; j++) {
+        v8f lo = __builtin_shufflevector(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        v8f hi = __builtin_shufflevector(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+        KILN_STOREV(d + j * 8, lo);
+        KILN_STOREV(d + (j + 4) * 8, hi);
+    }
+}
+
 // A(i,k) = A[i*rsa + k*csa], i < mc, k < kc, into mr-row panels [k][mr] at dst + p*kc*mr, zero-padded.
-static void pack_a(float *dst, const float *A, long rsa, long csa, int mc, int kc, int mr) {
+KILN_VECTOR_CLONES static void pack_a(float *dst, const float *A, long rsa, long csa, int mc, int kc, int mr) {
     for (int i0 = 0; i0 < mc; i0 += mr) {
         int rows = mc - i0 < mr ? mc - i0 : mr;
         float *d = dst + (long)i0 * kc;
@@ -186,9 +209,12 @@ static void pack_a(float *dst, const float *A, long rsa, long csa, int mc, int k
                 for (int i = 0; i < rows; i++) d[(long)k * mr + i] = A[i0 + i + (long)k * csa];
             continue;
         }
+        int k0 = 0;
+        if (csa == 1 && rows == 8 && mr == 8)  // row-major A (a col, a dz): 8x8 blocks through registers
+            for (; k0 + 8 <= kc; k0 += 8) transpose_8x8(d + (long)k0 * 8, A + (long)i0 * rsa + k0, rsa);
         for (int i = 0; i < rows; i++) {
             const float *s = A + (long)(i0 + i) * rsa;
-            for (int k = 0; k < kc; k++) d[(long)k * mr + i] = s[(long)k * csa];
+            for (int k = k0; k < kc; k++) d[(long)k * mr + i] = s[(long)k * csa];
         }
     }
 }
