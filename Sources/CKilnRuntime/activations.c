@@ -117,19 +117,16 @@ void kiln_act_backward(float *dz, const float *dy, const float *z, const float *
     kiln_parallel_for(ELEMENTWISE_TASKS, act_backward_task, &job);
 }
 
-KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
-    const long n = (long)rows * cols;
-    if (bias)  // z keeps the full pre-activation: gelu's backward reads it
-        for (int r = 0; r < rows; r++) {
-            float *zr = z + (long)r * cols;
-            for (int j = 0; j < cols; j++) zr[j] += bias[j];
-        }
-    if (act == KILN_SOFTMAX) {
-        if (y != z) memcpy(y, z, (size_t)n * sizeof(float));
-        for (int r = 0; r < rows; r++) softmax_row(y + (long)r * cols, cols);
-        return;
+static inline __attribute__((always_inline)) void add_bias(float *z, const float *bias, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        float *zr = z + (long)r * cols;
+        for (int j = 0; j < cols; j++) zr[j] += bias[j];
     }
-    // Elementwise: one loop over all rows*cols values, so short rows still fill the vectors.
+}
+
+// y = act(z) over n values. Inlined where y and z are one pointer (in place) or two, so that the
+// loops vectorize either way: two pointers that might overlap would get a scalar fallback.
+static inline __attribute__((always_inline)) void act_values(float *y, const float *z, long n, int act, float alpha) {
     switch (act) {
     case KILN_RELU:
         for (long i = 0; i < n; i++) y[i] = z[i] > 0.0f ? z[i] : 0.0f;
@@ -159,6 +156,30 @@ KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias
         if (y != z) memcpy(y, z, (size_t)n * sizeof(float));
         break;
     }
+}
+
+KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
+    const long n = (long)rows * cols;
+    if (act == KILN_SOFTMAX) {
+        if (bias) add_bias(z, bias, rows, cols);
+        if (y != z) memcpy(y, z, (size_t)n * sizeof(float));
+        for (int r = 0; r < rows; r++) softmax_row(y + (long)r * cols, cols);
+        return;
+    }
+    if (y == z && bias && cols >= 64) {  // in place, long rows: bias then activation while a row is in L1
+        for (int r = 0; r < rows; r++) {
+            float *zr = z + (long)r * cols;
+            for (int j = 0; j < cols; j++) zr[j] += bias[j];
+            act_values(zr, zr, cols, act, alpha);
+        }
+        return;
+    }
+    if (bias) add_bias(z, bias, rows, cols);  // z keeps the full pre-activation: gelu's backward reads it
+    // One loop over all rows*cols values, so short rows still fill the vectors.
+    if (y == z)
+        act_values(z, z, n, act, alpha);
+    else
+        act_values(y, z, n, act, alpha);
 }
 
 KILN_VECTOR_CLONES static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act,
