@@ -128,6 +128,12 @@ final class CRuntimeActivationTests: XCTestCase {
             XCTAssertEqual(y, yRow, name)
             XCTAssertEqual(z, zRow, name)
             XCTAssertEqual(dz, dzRow, name)
+            // In place with a bias (rows of 64 or more: bias and activation row by row) gives the same y.
+            var inPlace = z0
+            inPlace.withUnsafeMutableBufferPointer { p in
+                kiln_bias_act_forward(p.baseAddress, p.baseAddress, bias, Int32(bigRows), Int32(bigCols), id, Float(Self.alpha))
+            }
+            XCTAssertEqual(inPlace, y, "\(name) in place")
         }
     }
 
