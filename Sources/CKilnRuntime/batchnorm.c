@@ -5,21 +5,32 @@
 #include <math.h>
 #include <stdlib.h>
 #include "kiln_runtime.h"
+#include "kiln_internal.h"
+
+// out = x * scale + shift per channel; a loop over each row's contiguous channels, which vectorizes.
+KILN_VECTOR_CLONES static void scale_shift_rows(float *out, const float *inp, const float *scale, const float *shift,
+                                                int64_t rows, int c) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *x = inp + r * c;
+        float *y = out + r * c;
+        for (int j = 0; j < c; j++) y[j] = x[j] * scale[j] + shift[j];
+    }
+}
 
 static void normalize_rows(float *out, const float *inp, const float *gamma, const float *beta, const float *mean,
                            const float *invstd, int64_t rows, int c) {
     // out, inp (rows,c); gamma, beta, mean, invstd (c); gamma or beta NULL: 1 or 0
-    for (int64_t r = 0; r < rows; r++) {
-        const float *x = inp + r * c;
-        float *y = out + r * c;
-        for (int j = 0; j < c; j++) {
-            float inv = invstd[j] * (gamma ? gamma[j] : 1.0f);
-            y[j] = x[j] * inv + ((beta ? beta[j] : 0.0f) - mean[j] * inv);
-        }
+    float *scale = malloc(sizeof(float) * 2 * (size_t)(c > 0 ? c : 1)), *shift = scale + c;
+    if (!scale) abort();
+    for (int j = 0; j < c; j++) {
+        scale[j] = invstd[j] * (gamma ? gamma[j] : 1.0f);
+        shift[j] = (beta ? beta[j] : 0.0f) - mean[j] * scale[j];
     }
+    scale_shift_rows(out, inp, scale, shift, rows, c);
+    free(scale);
 }
 
-void kiln_batchnorm_forward_train(float *out, float *stats, float *moving_mean, float *moving_var, const float *inp,
+KILN_VECTOR_CLONES void kiln_batchnorm_forward_train(float *out, float *stats, float *moving_mean, float *moving_var, const float *inp,
                                   const float *gamma, const float *beta, int64_t rows, int c, float momentum, float epsilon) {
     // out, inp (rows,c); stats (2,c): the batch mean, then 1/sqrt(var + eps), for backward
     double *sum = calloc((size_t)c * 2, sizeof(double));
@@ -52,7 +63,7 @@ void kiln_batchnorm_forward_infer(float *out, const float *inp, const float *gam
     free(invstd);
 }
 
-void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+KILN_VECTOR_CLONES void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
                                    const float *gamma, const float *stats, int64_t rows, int c) {
     // dinp, dout, inp (rows,c); dgamma, dbeta (c), each may be NULL; stats (2,c) from the forward
     const float *mean = stats, *invstd = stats + c;
@@ -81,7 +92,7 @@ void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, con
     free(sum_dy);
 }
 
-void kiln_batchnorm_backward_infer(float *dinp, const float *dout, const float *gamma, const float *moving_var, int64_t rows, int c,
+KILN_VECTOR_CLONES void kiln_batchnorm_backward_infer(float *dinp, const float *dout, const float *gamma, const float *moving_var, int64_t rows, int c,
                                    float epsilon) {
     // dinp, dout (rows,c): the moving statistics are constants, so the map is a per-channel scale
     for (int64_t r = 0; r < rows; r++)

@@ -1,23 +1,29 @@
 // Merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate): k inputs of
 // one shape combined value by value, or joined along an axis.
 #include "kiln_runtime.h"
+#include "kiln_internal.h"
 
-void kiln_merge_forward(float *out, const float *const *inputs, int k, int64_t count, int op) {
-    // out, inputs[i] (count)
-    for (int64_t j = 0; j < count; j++) {
-        float v = inputs[0][j];
-        for (int i = 1; i < k; i++) {
-            float x = inputs[i][j];
-            switch (op) {
-            case KILN_MERGE_SUBTRACT: v -= x; break;
-            case KILN_MERGE_MULTIPLY: v *= x; break;
-            case KILN_MERGE_MAXIMUM: v = x > v ? x : v; break;
-            case KILN_MERGE_MINIMUM: v = x < v ? x : v; break;
-            default: v += x; break;  // add, average
-            }
-        }
-        out[j] = op == KILN_MERGE_AVERAGE ? v / (float)k : v;
+// out (count) = a op b, or out op= b when a is out: one vectorizable loop per op.
+static inline __attribute__((always_inline)) void merge_pair(float *out, const float *a, const float *b, int64_t count, int op) {
+    switch (op) {
+    case KILN_MERGE_SUBTRACT: for (int64_t j = 0; j < count; j++) out[j] = a[j] - b[j]; break;
+    case KILN_MERGE_MULTIPLY: for (int64_t j = 0; j < count; j++) out[j] = a[j] * b[j]; break;
+    case KILN_MERGE_MAXIMUM: for (int64_t j = 0; j < count; j++) out[j] = b[j] > a[j] ? b[j] : a[j]; break;
+    case KILN_MERGE_MINIMUM: for (int64_t j = 0; j < count; j++) out[j] = b[j] < a[j] ? b[j] : a[j]; break;
+    default: for (int64_t j = 0; j < count; j++) out[j] = a[j] + b[j]; break;  // add, average
     }
+}
+
+KILN_VECTOR_CLONES void kiln_merge_forward(float *out, const float *const *inputs, int k, int64_t count, int op) {
+    // out, inputs[i] (count); each value folds the inputs left to right, as a loop over them per value does
+    if (k == 1) {
+        if (out != inputs[0]) memcpy(out, inputs[0], (size_t)count * sizeof(float));
+    } else {
+        merge_pair(out, inputs[0], inputs[1], count, op);
+        for (int i = 2; i < k; i++) merge_pair(out, out, inputs[i], count, op);
+    }
+    if (op == KILN_MERGE_AVERAGE)
+        for (int64_t j = 0; j < count; j++) out[j] = out[j] / (float)k;
 }
 
 void kiln_merge_backward(float *const *dinputs, const float *dout, const float *const *inputs, const float *out, int k, int64_t count, int op) {
