@@ -18,6 +18,7 @@
 #define COL_CHUNK_FLOATS (1 << 18)  // col floats per chunk: 1 MB, in a core's L2 beside the packed kernel
 #endif
 #define PARALLEL_MIN_MACS 1000000.0     // below this, a conv runs on the calling thread
+#define MIN_CHUNK_ROWS 128
 
 // ---- geometry -------------------------------------------------------------------------
 
@@ -31,7 +32,7 @@ typedef struct {
     long out_size;  // floats per output sample: rows*f
     int pointwise;  // col == input
     int depthwise;  // one input channel per group
-    int chunk;      // col rows per chunk
+    int chunk;      // col rows per chunk (rows of the whole call: a chunk may span samples)
 } conv_shape;
 
 static conv_shape shape_of(const kiln_conv_geometry *g) {
@@ -47,9 +48,10 @@ static conv_shape shape_of(const kiln_conv_geometry *g) {
     s.pointwise = s.cells == 1 && g->pad[0] == 0 && g->pad[1] == 0 && g->pad[2] == 0 && g->stride[0] == 1 &&
                   g->stride[1] == 1 && g->stride[2] == 1;
     s.depthwise = !s.pointwise && s.cg == 1 && g->groups > 1;
-    s.chunk = COL_CHUNK_FLOATS / (s.kc + g->f > 0 ? s.kc + g->f : 1);  // a chunk's col and its z rows stay in L2
-    if (s.chunk < 1) s.chunk = 1;
-    if (s.chunk > s.rows) s.chunk = s.rows;
+    // A chunk's col and its z rows stay in L2, but a chunk is at least MIN_CHUNK_ROWS rows (a deep
+    // layer's GEMM then reuses each panel of its kernel over that many rows).
+    s.chunk = COL_CHUNK_FLOATS / (s.kc + g->f > 0 ? s.kc + g->f : 1);
+    if (s.chunk < MIN_CHUNK_ROWS) s.chunk = MIN_CHUNK_ROWS;
     return s;
 }
 
@@ -104,14 +106,16 @@ static inline __attribute__((always_inline)) void copy_floats(float *restrict ds
     for (int i = 0; i < n; i++) dst[i] = src[i];
 }
 
-// col (nr, groups, k0, k1, k2, cg) = the windows of output rows [r0, r0+nr) of x (in0, in1, in2, c);
-// zero where a window reaches into the padding.
-KILN_VECTOR_CLONES static void im2col(float *col, const float *x, const conv_shape *s, int r0, int nr) {
+// col (nr, groups, k0, k1, k2, cg) = the windows of output rows [r0, r0+nr) of x (n, in0, in1, in2, c),
+// rows counted over the whole batch (sample * rows + position); zero where a window reaches into the padding.
+KILN_VECTOR_CLONES static void im2col(float *col, const float *x_batch, const conv_shape *s, long r0, int nr) {
     const kiln_conv_geometry *g = s->g;
     const int c = g->c, cg = s->cg, k2 = g->k[2];
     const int run = g->groups == 1 && g->dilation[2] == 1;  // k2 adjacent cells: one copy of k2*c floats
     float *dst = col;
-    for (int r = r0; r < r0 + nr; r++) {
+    for (long rb = r0; rb < r0 + nr; rb++) {
+        const float *x = x_batch + rb / s->rows * s->in_size;
+        const int r = (int)(rb % s->rows);
         const int o2 = r % g->out[2], o1 = r / g->out[2] % g->out[1], o0 = r / g->out[2] / g->out[1];
         const int b0 = o0 * g->stride[0] - g->pad[0], b1 = o1 * g->stride[1] - g->pad[1];
         const int b2 = o2 * g->stride[2] - g->pad[2];
@@ -142,14 +146,16 @@ KILN_VECTOR_CLONES static void im2col(float *col, const float *x, const conv_sha
     }
 }
 
-// dx (in0, in1, in2, c) += col (nr, groups, k0, k1, k2, cg) summed back onto the windows of rows
-// [r0, r0+nr); padding cells are dropped.
-KILN_VECTOR_CLONES static void col2im(float *dx, const float *col, const conv_shape *s, int r0, int nr) {
+// dx (n, in0, in1, in2, c) += col (nr, groups, k0, k1, k2, cg) summed back onto the windows of rows
+// [r0, r0+nr) of the batch, as im2col counts them; padding cells are dropped.
+KILN_VECTOR_CLONES static void col2im(float *dx_batch, const float *col, const conv_shape *s, long r0, int nr) {
     const kiln_conv_geometry *g = s->g;
     const int c = g->c, cg = s->cg, k2 = g->k[2];
     const int run = g->groups == 1 && g->dilation[2] == 1;
     const float *src = col;
-    for (int r = r0; r < r0 + nr; r++) {
+    for (long rb = r0; rb < r0 + nr; rb++) {
+        float *dx = dx_batch + rb / s->rows * s->in_size;
+        const int r = (int)(rb % s->rows);
         const int o2 = r % g->out[2], o1 = r / g->out[2] % g->out[1], o0 = r / g->out[2] / g->out[1];
         const int b0 = o0 * g->stride[0] - g->pad[0], b1 = o1 * g->stride[1] - g->pad[1];
         const int b2 = o2 * g->stride[2] - g->pad[2];
@@ -190,75 +196,87 @@ typedef struct {
     const kiln_epilogue *e;     // forward: bias and activation per chunk, while its rows are in cache
     float *extra;               // forward with e: y; backward kernel: dbias (or NULL)
     float *bias_partials;       // backward kernel with dbias: (tasks-1, f) sums of tasks 1.., zeroed
+    const float *packed;        // the GEMM's B packed once for all chunks (kiln_gemm_pack_b), or NULL
+    int chunk;                  // forward, backward kernel: rows of the batch per chunk or per task
 } conv_job;
 
-// z (rows, f) for one sample (+= when accumulate): x (in..., c), w (Kc, f); then y (rows, f) from z by e
-static void forward_sample(float *y, float *z, const float *x, const float *w, const conv_shape *s, int accumulate,
-                           const kiln_epilogue *e) {
+// Depthwise: z (rows, f) for one sample (+= when accumulate): x (in..., c), w (cells, f); then y (rows, f) from z by e
+static void depthwise_forward_sample(float *y, float *z, const float *x, const float *w, const conv_shape *s, int accumulate,
+                                     const kiln_epilogue *e) {
     const kiln_conv_geometry *g = s->g;
     const int f = g->f, c = g->c;
-    if (s->depthwise) {
-        const int m = s->fg;  // filters per channel: filter ch*m + j reads channel ch
-        for (int r = 0; r < s->rows; r++) {
-            float *zr = z + (long)r * f;
-            if (!accumulate) memset(zr, 0, (size_t)f * sizeof(float));
-            KILN_FOR_WINDOW(g, r, {
-                const float *xr = x + pos_ * c, *wr = w + (long)cell_ * f;
-                if (m == 1)
-                    for (int ch = 0; ch < c; ch++) zr[ch] += xr[ch] * wr[ch];
-                else
-                    for (int ch = 0; ch < c; ch++)
-                        for (int j = 0; j < m; j++) zr[ch * m + j] += xr[ch] * wr[ch * m + j];
-            });
-        }
-        if (e) kiln_bias_act_rows(y, z, e->bias, s->rows, f, e->act, e->alpha);
-        return;
+    const int m = s->fg;  // filters per channel: filter ch*m + j reads channel ch
+    for (int r = 0; r < s->rows; r++) {
+        float *zr = z + (long)r * f;
+        if (!accumulate) memset(zr, 0, (size_t)f * sizeof(float));
+        KILN_FOR_WINDOW(g, r, {
+            const float *xr = x + pos_ * c, *wr = w + (long)cell_ * f;
+            if (m == 1)
+                for (int ch = 0; ch < c; ch++) zr[ch] += xr[ch] * wr[ch];
+            else
+                for (int ch = 0; ch < c; ch++)
+                    for (int j = 0; j < m; j++) zr[ch * m + j] += xr[ch] * wr[ch * m + j];
+        });
     }
-    for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
-        const int nr = s->rows - r0 < s->chunk ? s->rows - r0 : s->chunk;
-        float *col = col_get((size_t)nr * s->kc);  // (nr, Kc)
-        im2col(col, x, s, r0, nr);
+    if (e) kiln_bias_act_rows(y, z, e->bias, s->rows, f, e->act, e->alpha);
+}
+
+// Rows [r0, r0+nr) of the batch: col from the input, z = col . w (+= when accumulating), then y from z by e.
+static void forward_chunk(const conv_job *j, long r0, int nr) {
+    const conv_shape *s = j->s;
+    const kiln_conv_geometry *g = s->g;
+    const int f = g->f;
+    float *col = col_get((size_t)nr * s->kc);  // (nr, Kc)
+    im2col(col, j->inp, s, r0, nr);
+    float *z = j->out + r0 * f;
+    if (j->packed)
+        kiln_gemm_prepacked(nr, f, s->kc, col, s->kc, 1, j->packed, z, f, j->accumulate);
+    else
         for (int gi = 0; gi < g->groups; gi++)
-            kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, s->kc, 1, w + (long)gi * s->fg, f, 1,
-                              z + (long)r0 * f + (long)gi * s->fg, f, accumulate);
-        if (e) kiln_bias_act_rows(y + (long)r0 * f, z + (long)r0 * f, e->bias, nr, f, e->act, e->alpha);
-    }
+            kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, s->kc, 1, j->other + (long)gi * s->fg, f, 1,
+                              z + (long)gi * s->fg, f, j->accumulate);
+    if (j->e) kiln_bias_act_rows(j->extra + r0 * f, z, j->e->bias, nr, f, j->e->act, j->e->alpha);
 }
 
-// dw (Kc, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f); db (f) += dz's column sums
-static void backward_kernel_sample(float *dw, float *db, const float *x, const float *dz, const conv_shape *s) {
+// Depthwise: dw (cells, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f); db (f) += dz's column sums
+static void depthwise_backward_kernel_sample(float *dw, float *db, const float *x, const float *dz, const conv_shape *s) {
     const kiln_conv_geometry *g = s->g;
     const int f = g->f, c = g->c;
-    if (s->depthwise) {
-        const int m = s->fg;
-        for (int r = 0; r < s->rows; r++) {
-            const float *dzr = dz + (long)r * f;
-            KILN_FOR_WINDOW(g, r, {
-                const float *xr = x + pos_ * c;
-                float *dwr = dw + (long)cell_ * f;
-                if (m == 1)
-                    for (int ch = 0; ch < c; ch++) dwr[ch] += xr[ch] * dzr[ch];
-                else
-                    for (int ch = 0; ch < c; ch++)
-                        for (int j = 0; j < m; j++) dwr[ch * m + j] += xr[ch] * dzr[ch * m + j];
-            });
-        }
-        if (db) kiln_bias_backward(db, dz, s->rows, f);
-        return;
+    const int m = s->fg;
+    for (int r = 0; r < s->rows; r++) {
+        const float *dzr = dz + (long)r * f;
+        KILN_FOR_WINDOW(g, r, {
+            const float *xr = x + pos_ * c;
+            float *dwr = dw + (long)cell_ * f;
+            if (m == 1)
+                for (int ch = 0; ch < c; ch++) dwr[ch] += xr[ch] * dzr[ch];
+            else
+                for (int ch = 0; ch < c; ch++)
+                    for (int j = 0; j < m; j++) dwr[ch * m + j] += xr[ch] * dzr[ch * m + j];
+        });
     }
-    for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
-        const int nr = s->rows - r0 < s->chunk ? s->rows - r0 : s->chunk;
+    if (db) kiln_bias_backward(db, dz, s->rows, f);
+}
+
+// dw (Kc, f) += the kernel gradient of rows [r0, r1) of the batch, chunk by chunk; db (f) += their dz's column sums
+static void backward_kernel_rows(float *dw, float *db, const conv_job *j, long r0, long r1) {
+    const conv_shape *s = j->s;
+    const kiln_conv_geometry *g = s->g;
+    const int f = g->f;
+    for (long r = r0; r < r1; r += s->chunk) {
+        const int nr = (int)(r1 - r < s->chunk ? r1 - r : s->chunk);
         float *col = col_get((size_t)nr * s->kc);  // (nr, Kc)
-        im2col(col, x, s, r0, nr);
+        im2col(col, j->inp, s, r, nr);
+        const float *dz = j->other + r * f;
         for (int gi = 0; gi < g->groups; gi++)  // dw_g (kg, fg) += col_g^T (kg, nr) . dz_g (nr, fg)
-            kiln_gemm_strided(s->kg, s->fg, nr, col + (long)gi * s->kg, 1, s->kc, dz + (long)r0 * f + (long)gi * s->fg,
-                              f, 1, dw + (long)gi * s->fg, f, 1);
-        if (db) kiln_bias_backward(db, dz + (long)r0 * f, nr, f);  // the chunk of dz the GEMM just read
+            kiln_gemm_strided(s->kg, s->fg, nr, col + (long)gi * s->kg, 1, s->kc, dz + (long)gi * s->fg, f, 1,
+                              dw + (long)gi * s->fg, f, 1);
+        if (db) kiln_bias_backward(db, dz, nr, f);  // the chunk of dz the GEMM just read
     }
 }
 
-// dx (in..., c) += the input gradient of one sample: dz (rows, f), w (Kc, f)
-static void backward_input_sample(float *dx, const float *dz, const float *w, const conv_shape *s) {
+// dx (in..., c) += the input gradient of one sample: dz (rows, f), w (Kc, f), or w^T packed
+static void backward_input_sample(float *dx, const float *dz, const float *w, const float *packed_wt, const conv_shape *s) {
     const kiln_conv_geometry *g = s->g;
     const int f = g->f, c = g->c;
     if (s->depthwise) {
@@ -283,32 +301,47 @@ static void backward_input_sample(float *dx, const float *dz, const float *w, co
     for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
         const int nr = s->rows - r0 < s->chunk ? s->rows - r0 : s->chunk;
         float *dcol = col_get((size_t)nr * s->kc);  // (nr, Kc)
-        for (int gi = 0; gi < g->groups; gi++)  // dcol_g (nr, kg) = dz_g (nr, fg) . w_g^T (fg, kg)
-            kiln_gemm_strided(nr, s->kg, s->fg, dz + (long)r0 * f + (long)gi * s->fg, f, 1, w + (long)gi * s->fg, 1, f,
-                              dcol + (long)gi * s->kg, s->kc, 0);
-        col2im(dx, dcol, s, r0, nr);
+        if (packed_wt)  // dcol (nr, Kc) = dz (nr, f) . w^T (f, Kc)
+            kiln_gemm_prepacked(nr, s->kc, f, dz + (long)r0 * f, f, 1, packed_wt, dcol, s->kc, 0);
+        else
+            for (int gi = 0; gi < g->groups; gi++)  // dcol_g (nr, kg) = dz_g (nr, fg) . w_g^T (fg, kg)
+                kiln_gemm_strided(nr, s->kg, s->fg, dz + (long)r0 * f + (long)gi * s->fg, f, 1, w + (long)gi * s->fg, 1, f,
+                                  dcol + (long)gi * s->kg, s->kc, 0);
+        col2im(dx, dcol, s, r0, nr);  // dx is this sample's: its rows count from 0
     }
 }
 
-static void forward_task(void *ctx, int b) {
+static void depthwise_forward_task(void *ctx, int b) {
     const conv_job *j = ctx;
     const long at = b * j->s->out_size;
-    forward_sample(j->e ? j->extra + at : NULL, j->out + at, j->inp + b * j->s->in_size, j->other, j->s, j->accumulate, j->e);
+    depthwise_forward_sample(j->e ? j->extra + at : NULL, j->out + at, j->inp + b * j->s->in_size, j->other, j->s,
+                             j->accumulate, j->e);
+}
+
+static void forward_chunk_task(void *ctx, int t) {
+    const conv_job *j = ctx;
+    const long total = (long)j->n * j->s->rows, r0 = (long)t * j->chunk;
+    forward_chunk(j, r0, (int)(total - r0 < j->chunk ? total - r0 : j->chunk));
 }
 
 static void backward_input_task(void *ctx, int b) {
     const conv_job *j = ctx;
-    backward_input_sample(j->out + b * j->s->in_size, j->inp + b * j->s->out_size, j->other, j->s);
+    backward_input_sample(j->out + b * j->s->in_size, j->inp + b * j->s->out_size, j->other, j->packed, j->s);
 }
 
-// Task t sums samples [t*per_task, (t+1)*per_task): task 0 into dkernel, the others into their partials.
+// Task t sums its share of the batch (samples for depthwise, else rows): task 0 into dkernel, the others into their partials.
 static void backward_kernel_task(void *ctx, int t) {
     const conv_job *j = ctx;
     const long size = (long)j->s->kc * j->s->g->f;
     float *dw = t == 0 ? j->out : j->partials + (t - 1) * size;
     float *db = !j->extra ? NULL : t == 0 ? j->extra : j->bias_partials + (long)(t - 1) * j->s->g->f;
-    for (int b = t * j->per_task; b < j->n && b < (t + 1) * j->per_task; b++)
-        backward_kernel_sample(dw, db, j->inp + b * j->s->in_size, j->other + b * j->s->out_size, j->s);
+    if (j->s->depthwise) {
+        for (int b = t * j->per_task; b < j->n && b < (t + 1) * j->per_task; b++)
+            depthwise_backward_kernel_sample(dw, db, j->inp + b * j->s->in_size, j->other + b * j->s->out_size, j->s);
+        return;
+    }
+    const long total = (long)j->n * j->s->rows, r0 = (long)t * j->chunk, r1 = r0 + j->chunk < total ? r0 + j->chunk : total;
+    if (r0 < r1) backward_kernel_rows(dw, db, j, r0, r1);
 }
 
 // ---- entry points ------------------------------------------------------------------------
@@ -324,11 +357,29 @@ static void conv_forward(float *y, float *z, const float *inp, const float *kern
         if (e) kiln_bias_act_forward(y, z, e->bias, n * s.rows, g->f, e->act, e->alpha);
         return;
     }
-    conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate, e, y, NULL};
-    if (split_samples(&s, n))
-        kiln_parallel_for(n, forward_task, &job);
+    conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate, e, y, NULL, NULL, 0};
+    if (s.depthwise) {
+        if (split_samples(&s, n))
+            kiln_parallel_for(n, depthwise_forward_task, &job);
+        else
+            for (int b = 0; b < n; b++) depthwise_forward_task(&job, b);
+        return;
+    }
+    // Chunks of the batch's rows as tasks, a multiple of the threads; one chunk: its GEMM splits instead.
+    const long total = (long)n * s.rows;
+    const int threads = kiln_get_num_threads();
+    long chunks = (total + s.chunk - 1) / s.chunk;
+    const int parallel = threads > 1 && chunks > 1 && (double)total * s.kg * g->f >= PARALLEL_MIN_MACS;
+    if (parallel) chunks = (chunks + threads - 1) / threads * threads;
+    job.chunk = (int)((total + chunks - 1) / chunks);
+    chunks = (total + job.chunk - 1) / job.chunk;
+    float *packed = parallel && g->groups == 1 ? kiln_gemm_pack_b(kernel, g->f, 1, s.kc, g->f) : NULL;
+    job.packed = packed;
+    if (parallel)
+        kiln_parallel_for((int)chunks, forward_chunk_task, &job);
     else
-        for (int b = 0; b < n; b++) forward_task(&job, b);
+        for (int t = 0; t < chunks; t++) forward_chunk_task(&job, t);
+    free(packed);
 }
 
 void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g) {
@@ -356,15 +407,21 @@ void kiln_conv_backward_kernel_bias(float *dkernel, float *dbias, const float *i
         if (dbias) kiln_bias_backward(dbias, dz, n * s.rows, g->f);
         return;
     }
-    const long size = (long)s.kc * g->f;
-    int tasks = split_samples(&s, n) ? kiln_get_num_threads() : 1;
-    if (tasks > n) tasks = n;
+    const long size = (long)s.kc * g->f, total = (long)n * s.rows;
+    int tasks = 1;
+    if (s.depthwise) {
+        tasks = split_samples(&s, n) ? kiln_get_num_threads() : 1;
+        if (tasks > n) tasks = n;
+    } else if (kiln_get_num_threads() > 1 && (double)total * s.kg * g->f >= PARALLEL_MIN_MACS &&
+               total >= (long)kiln_get_num_threads() * MIN_CHUNK_ROWS) {
+        tasks = kiln_get_num_threads();  // each its share of the batch's rows; one task: its GEMMs split instead
+    }
     // One block: the tasks' kernel partials, then their bias partials.
     float *partials = tasks > 1 ? calloc((size_t)(tasks - 1) * (size + g->f), sizeof(float)) : NULL;
     if (tasks > 1 && !partials) tasks = 1;  // no memory for the split: one task does it all
     conv_job job = {&s, dkernel, inp, dz, n, (n + tasks - 1) / tasks, partials, 0, NULL, dbias,
-                    partials ? partials + (long)(tasks - 1) * size : NULL};
-    tasks = (n + job.per_task - 1) / job.per_task;
+                    partials ? partials + (long)(tasks - 1) * size : NULL, NULL, (int)((total + tasks - 1) / tasks)};
+    if (s.depthwise) tasks = (n + job.per_task - 1) / job.per_task;
     if (tasks > 1)
         kiln_parallel_for(tasks, backward_kernel_task, &job);
     else
@@ -391,10 +448,15 @@ void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel,
         return;
     }
     conv_job job = {&s, dinp, dz, kernel, n, 1, NULL};
-    if (split_samples(&s, n))
+    if (split_samples(&s, n)) {
+        // Samples as tasks (each owns its dinp); w^T packed once for all of their chunks.
+        float *packed = !s.depthwise && g->groups == 1 ? kiln_gemm_pack_b(kernel, 1, g->f, g->f, s.kc) : NULL;
+        job.packed = packed;
         kiln_parallel_for(n, backward_input_task, &job);
-    else
+        free(packed);
+    } else {
         for (int b = 0; b < n; b++) backward_input_task(&job, b);
+    }
 }
 
 // ---- naive references (double accumulation; plain loops, no shared index helpers) -------------

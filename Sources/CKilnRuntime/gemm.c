@@ -230,6 +230,7 @@ typedef struct {
     float *C;
     long ldc;
     int acc;
+    const float *bpacked;  // or NULL: B already packed by kiln_gemm_pack_b, read in place
 } gemm_args;
 
 static void gemm_serial(const struct kiln_gemm_isa *isa, const gemm_args *g) {
@@ -242,19 +243,21 @@ static void gemm_serial(const struct kiln_gemm_isa *isa, const gemm_args *g) {
     }
     // Packing A pays off only when the packed rows are reused across several B panels.
     const int big = (double)M * N * K >= PACK_A_MIN_MACS && N > NR && K > 32;
-    const int direct_b = g->csb == 1 && !big;  // read full B panels in place
+    const int direct_b = g->csb == 1 && !big && !g->bpacked;  // read full B panels in place
     const int npanels = (N + NR - 1) / NR, tail = N % NR;
     const int MC = MR * MC_PANELS;
     int kc_max = K < KC ? K : KC;
-    float *bp = scratch_get(&scratch_tls.b, (size_t)(direct_b ? 1 : npanels) * kc_max * NR);
+    float *bp = g->bpacked ? NULL : scratch_get(&scratch_tls.b, (size_t)(direct_b ? 1 : npanels) * kc_max * NR);
     float *ap = big ? scratch_get(&scratch_tls.a, (size_t)MC * kc_max) : NULL;
-    if (!bp || (big && !ap)) abort();
+    if ((!bp && !g->bpacked) || (big && !ap)) abort();
 
     for (int pc = 0; pc < K; pc += KC) {
         const int kc = K - pc < KC ? K - pc : KC;
         const int acc = g->acc || pc > 0;
         const float *Bk = g->B + (long)pc * g->rsb;
-        if (!direct_b)
+        if (g->bpacked)
+            bp = (float *)g->bpacked + (long)pc * npanels * NR;  // this KC block's panels
+        else if (!direct_b)
             pack_b(bp, Bk, g->rsb, g->csb, kc, N, W);
         else if (tail)
             pack_b(bp, Bk + (long)(N - tail) * g->csb, g->rsb, g->csb, kc, tail, W);
@@ -328,7 +331,7 @@ void kiln_gemm_strided(int M, int N, int K, const float *A, long rsa, long csa, 
         return;
     }
     const struct kiln_gemm_isa *isa = current_isa();
-    gemm_args g = {M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, acc};
+    gemm_args g = {M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, acc, NULL};
     int threads = (double)M * N * K >= PARALLEL_MIN_MACS ? kiln_get_num_threads() : 1;
     if (threads > 1) {
         // Split the larger of M and N into whole tiles, one chunk per thread.
@@ -343,6 +346,22 @@ void kiln_gemm_strided(int M, int N, int K, const float *A, long rsa, long csa, 
         }
     }
     gemm_serial(isa, &g);
+}
+
+float *kiln_gemm_pack_b(const float *B, long rsb, long csb, int K, int N) {
+    const struct kiln_gemm_isa *isa = current_isa();
+    const int NR = 2 * isa->w, npanels = (N + NR - 1) / NR;
+    float *packed = aligned_alloc(64, ((size_t)K * npanels * NR * sizeof(float) + 63) & ~(size_t)63);
+    if (!packed) return NULL;
+    for (int pc = 0; pc < K; pc += KC)
+        pack_b(packed + (long)pc * npanels * NR, B + (long)pc * rsb, rsb, csb, K - pc < KC ? K - pc : KC, N, isa->w);
+    return packed;
+}
+
+void kiln_gemm_prepacked(int M, int N, int K, const float *A, long rsa, long csa, const float *packed_b, float *C,
+                         long ldc, int acc) {
+    gemm_args g = {M, N, K, A, rsa, csa, NULL, 0, 0, C, ldc, acc, packed_b};
+    gemm_serial(current_isa(), &g);
 }
 
 void kiln_sgemm_nn(float *C, const float *A, const float *B, int M, int N, int K, int accumulate) {

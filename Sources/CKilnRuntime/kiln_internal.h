@@ -41,6 +41,13 @@ KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias
 void kiln_gemm_strided(int M, int N, int K, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
                        float *C, long ldc, int acc);
 
+// B(k,j) = B[k*rsb + j*csb] (K,N) packed once, for many products with one B (a conv's kernel over its
+// chunks of rows); free() it. NULL when out of memory. Valid while the GEMM ISA stays as it is.
+float *kiln_gemm_pack_b(const float *B, long rsb, long csb, int K, int N);
+// C (M,N) = or += A . B with B from kiln_gemm_pack_b, on the calling thread.
+void kiln_gemm_prepacked(int M, int N, int K, const float *A, long rsa, long csa, const float *packed_b, float *C,
+                         long ldc, int acc);
+
 // For output row r (row-major over out[0..3)) of one sample of geometry g, runs body for each
 // window cell inside the input, with cell_ (the kernel's spatial index, row-major over k[0..3))
 // and pos_ (the input's spatial index, row-major over in[0..3)); cells in the padding are skipped.

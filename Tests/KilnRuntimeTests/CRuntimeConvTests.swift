@@ -32,8 +32,8 @@ final class CRuntimeConvTests: XCTestCase {
                       UnsafePointer<kiln_conv_geometry>?) -> Void
 
     // (name, geometry): 1D, 2D, 3D; strides, dilation, "same" with odd and even kernels, groups,
-    // depthwise (f = c and f = 2c), 1x1 (the pointwise path and a strided one), and two big enough to
-    // chunk im2col and split samples over the pool.
+    // depthwise (f = c and f = 2c), 1x1 (the pointwise path and a strided one), two big enough to
+    // chunk im2col and split samples over the pool, and one whose chunks span samples.
     static let geometries: [(String, kiln_conv_geometry)] = [
         ("1D valid", convGeometry([1, 1, 9], c: 2, k: [1, 1, 3], f: 3)),
         ("1D stride 2 same", convGeometry([1, 1, 10], c: 3, k: [1, 1, 3], stride: [1, 1, 2], same: true, f: 4)),
@@ -59,6 +59,8 @@ final class CRuntimeConvTests: XCTestCase {
         ("3D dilation groups", convGeometry([5, 5, 5], c: 4, k: [2, 2, 2], dilation: [2, 1, 2], same: true, f: 4, groups: 2)),
         ("2D chunked im2col", convGeometry([1, 64, 64], c: 8, k: [1, 3, 3], f: 16)),
         ("2D depthwise split", convGeometry([1, 40, 40], c: 16, k: [1, 3, 3], same: true, f: 32, groups: 16)),
+        // Deep and small (a late ResNet stage): at n=3, two chunks of the batch's rows that cut through samples.
+        ("2D 7x7 deep", convGeometry([1, 7, 7], c: 256, k: [1, 3, 3], same: true, f: 64)),
     ]
 
     override func tearDown() {

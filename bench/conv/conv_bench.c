@@ -1,7 +1,7 @@
 // Times the fast conv kernels on the seed CNN's two conv layers at batch 32, against kiln_sgemm_nn
 // on a (4096, 128, 576) product in the same run. Not part of CI.
 //   clang -O2 -march=native -ISources/CKilnRuntime/include bench/conv/conv_bench.c \
-//       Sources/CKilnRuntime/*.c -lm -lpthread -o /tmp/conv_bench && /tmp/conv_bench [reps] [A|B|AB]
+//       Sources/CKilnRuntime/*.c -lm -lpthread -o /tmp/conv_bench && /tmp/conv_bench [reps] [layers: A B C D E, default AB]
 // Add -DKILN_CONV_NO_SAMPLE_SPLIT to time the other strategy (samples serial, the GEMMs split).
 #include "kiln_runtime.h"
 
@@ -77,6 +77,10 @@ int main(int argc, char **argv) {
     const char *which = argc > 2 ? argv[2] : "AB";  // the layers to time
     if (strchr(which, 'A')) conv("conv A", 32, 128, 128, 3, 3, 64, reps);
     if (strchr(which, 'B')) conv("conv B", 32, 63, 63, 64, 3, 128, reps);
+    // ResNet50's 3x3 convs (valid here): stage 1 at batch 1, stage 3 at batch 16, stage 4 at batch 1
+    if (strchr(which, 'C')) conv("conv C", 1, 58, 58, 64, 3, 64, reps);
+    if (strchr(which, 'D')) conv("conv D", 16, 16, 16, 256, 3, 256, reps);
+    if (strchr(which, 'E')) conv("conv E", 1, 9, 9, 512, 3, 512, reps);
     tg = BEST(10, kiln_sgemm_nn(C, A, B, M, N, K, 0));
     printf("sgemm_nn (4096, 128, 576) %8.2f ms  %6.1f GFLOP/s (again)\n", tg * 1e3, 2.0 * M * N * K / tg * 1e-9);
     free(A); free(B); free(C);
