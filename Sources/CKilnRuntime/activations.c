@@ -182,6 +182,27 @@ KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias
         act_values(y, z, n, act, alpha);
 }
 
+// One row: y = act((z + bias) * scale + shift); inlined with y and z one pointer or two (see act_values).
+static inline __attribute__((always_inline)) void bias_scale_act_row(float *y, const float *z, const float *bias, const float *scale,
+                                                                     const float *shift, int cols, int act, float alpha) {
+    if (bias)
+        for (int j = 0; j < cols; j++) y[j] = (z[j] + bias[j]) * scale[j] + shift[j];
+    else
+        for (int j = 0; j < cols; j++) y[j] = z[j] * scale[j] + shift[j];
+    act_values(y, y, cols, act, alpha);
+}
+
+KILN_VECTOR_CLONES void kiln_bias_scale_act_rows(float *y, const float *z, const float *bias, const float *scale,
+                                                 const float *shift, int rows, int cols, int act, float alpha) {
+    for (int r = 0; r < rows; r++) {
+        float *yr = y + (long)r * cols;
+        if (y == z)
+            bias_scale_act_row(yr, yr, bias, scale, shift, cols, act, alpha);
+        else
+            bias_scale_act_row(yr, z + (long)r * cols, bias, scale, shift, cols, act, alpha);
+    }
+}
+
 KILN_VECTOR_CLONES static void act_backward_rows(float *dz, const float *dy, const float *z, const float *y, int rows, int cols, int act,
                               float alpha) {
     const long n = (long)rows * cols;

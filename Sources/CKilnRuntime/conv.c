@@ -11,6 +11,7 @@
 #include "kiln_runtime.h"
 #include "kiln_internal.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -184,6 +185,14 @@ KILN_VECTOR_CLONES static void col2im(float *dx_batch, const float *col, const c
     }
 }
 
+// y (rows, f) from z by the epilogue e.
+static void apply_epilogue(const kiln_epilogue *e, float *y, float *z, int rows, int f) {
+    if (e->scale)
+        kiln_bias_scale_act_rows(y, z, e->bias, e->scale, e->shift, rows, f, e->act, e->alpha);
+    else
+        kiln_bias_act_rows(y, z, e->bias, rows, f, e->act, e->alpha);
+}
+
 // ---- per-sample work ---------------------------------------------------------------------
 
 typedef struct {
@@ -218,7 +227,7 @@ static void depthwise_forward_sample(float *y, float *z, const float *x, const f
                     for (int j = 0; j < m; j++) zr[ch * m + j] += xr[ch] * wr[ch * m + j];
         });
     }
-    if (e) kiln_bias_act_rows(y, z, e->bias, s->rows, f, e->act, e->alpha);
+    if (e) apply_epilogue(e, y, z, s->rows, f);
 }
 
 // Rows [r0, r0+nr) of the batch: col from the input, z = col . w (+= when accumulating), then y from z by e.
@@ -226,16 +235,24 @@ static void forward_chunk(const conv_job *j, long r0, int nr) {
     const conv_shape *s = j->s;
     const kiln_conv_geometry *g = s->g;
     const int f = g->f;
-    float *col = col_get((size_t)nr * s->kc);  // (nr, Kc)
-    im2col(col, j->inp, s, r0, nr);
+    const float *col;  // (nr, Kc) with row stride lda: a pointwise conv reads its input rows in place
+    long lda = s->kc;
+    if (s->pointwise) {
+        col = j->inp + r0 * g->c;
+        lda = g->c;
+    } else {
+        float *buffer = col_get((size_t)nr * s->kc);
+        im2col(buffer, j->inp, s, r0, nr);
+        col = buffer;
+    }
     float *z = j->out + r0 * f;
     if (j->packed)
-        kiln_gemm_prepacked(nr, f, s->kc, col, s->kc, 1, j->packed, z, f, j->accumulate);
+        kiln_gemm_prepacked(nr, f, s->kc, col, lda, 1, j->packed, z, f, j->accumulate);
     else
         for (int gi = 0; gi < g->groups; gi++)
-            kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, s->kc, 1, j->other + (long)gi * s->fg, f, 1,
+            kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, lda, 1, j->other + (long)gi * s->fg, f, 1,
                               z + (long)gi * s->fg, f, j->accumulate);
-    if (j->e) kiln_bias_act_rows(j->extra + r0 * f, z, j->e->bias, nr, f, j->e->act, j->e->alpha);
+    if (j->e) apply_epilogue(j->e, j->extra + r0 * f, z, nr, f);
 }
 
 // Depthwise: dw (cells, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f); db (f) += dz's column sums
@@ -350,13 +367,6 @@ static void conv_forward(float *y, float *z, const float *inp, const float *kern
                          int accumulate, const kiln_epilogue *e) {
     // y, z (n, out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
     const conv_shape s = shape_of(g);
-    if (s.pointwise) {  // the whole batch is one col: z (n*rows, f) = inp (n*rows, c) . kernel (c/groups, f)
-        for (int gi = 0; gi < g->groups; gi++)
-            kiln_gemm_strided(n * s.rows, s.fg, s.cg, inp + gi * s.cg, g->c, 1, kernel + gi * s.fg, g->f, 1,
-                              z + gi * s.fg, g->f, accumulate);
-        if (e) kiln_bias_act_forward(y, z, e->bias, n * s.rows, g->f, e->act, e->alpha);
-        return;
-    }
     conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate, e, y, NULL, NULL, 0};
     if (s.depthwise) {
         if (split_samples(&s, n))
@@ -366,6 +376,7 @@ static void conv_forward(float *y, float *z, const float *inp, const float *kern
         return;
     }
     // Chunks of the batch's rows as tasks, a multiple of the threads; one chunk: its GEMM splits instead.
+    // (A pointwise conv's col is its input: the whole batch is one GEMM, cut into the same chunks.)
     const long total = (long)n * s.rows;
     const int threads = kiln_get_num_threads();
     long chunks = (total + s.chunk - 1) / s.chunk;
@@ -392,8 +403,23 @@ void kiln_conv_forward_accumulate(float *z, const float *inp, const float *kerne
 
 void kiln_conv_bias_act_forward(float *y, float *z, const float *inp, const float *kernel, const float *bias, int n,
                                 const kiln_conv_geometry *g, int act, float alpha) {
-    const kiln_epilogue e = {bias, act, alpha};
+    const kiln_epilogue e = {bias, act, alpha, NULL, NULL};
     conv_forward(y, z, inp, kernel, n, g, 0, &e);
+}
+
+void kiln_conv_batchnorm_forward(float *y, const float *inp, const float *kernel, const float *bias, const float *gamma,
+                                 const float *beta, const float *moving_mean, const float *moving_var, float epsilon, int n,
+                                 const kiln_conv_geometry *g, int act, float alpha) {
+    // The batch norm's map as kiln_batchnorm_forward_infer computes it: x * inv + (beta - mean * inv).
+    float *scale = malloc(sizeof(float) * 2 * (size_t)g->f), *shift = scale + g->f;
+    if (!scale) abort();
+    for (int j = 0; j < g->f; j++) {
+        scale[j] = 1.0f / sqrtf(moving_var[j] + epsilon) * (gamma ? gamma[j] : 1.0f);
+        shift[j] = (beta ? beta[j] : 0.0f) - moving_mean[j] * scale[j];
+    }
+    const kiln_epilogue e = {bias, act, alpha, scale, shift};
+    conv_forward(y, y, inp, kernel, n, g, 0, &e);
+    free(scale);
 }
 
 void kiln_conv_backward_kernel_bias(float *dkernel, float *dbias, const float *inp, const float *dz, int n,

@@ -26,15 +26,20 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef void (*kiln_task_fn)(void *ctx, int task);
 void kiln_parallel_for(int ntasks, kiln_task_fn fn, void *ctx);
 
-// A convolution's epilogue: y = act(z + bias) over each chunk of output rows as it is computed.
+// A convolution's epilogue over each chunk of output rows as it is computed: y = act(z + bias), or
+// with scale, y = act((z + bias) * scale + shift) (a BatchNormalization at inference, folded in).
 typedef struct {
     const float *bias;  // (f) or NULL
-    int act;            // KILN_RELU, ...
+    int act;            // KILN_RELU, ...; elementwise only when scale is set
     float alpha;
+    const float *scale, *shift;  // (f) each, or NULL
 } kiln_epilogue;
 
 // kiln_bias_act_forward on the calling thread: y, z (rows, cols); z += bias first.
 KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha);
+// y (rows, cols) = act((z + bias) * scale + shift), on the calling thread; y may be z, bias NULL.
+KILN_VECTOR_CLONES void kiln_bias_scale_act_rows(float *y, const float *z, const float *bias, const float *scale,
+                                                 const float *shift, int rows, int cols, int act, float alpha);
 
 // C(i,j) = C[i*ldc + j] (M,N) = sum_k A(i,k) B(k,j)  [+= when acc], A(i,k) = A[i*rsa + k*csa],
 // B(k,j) = B[k*rsb + j*csb]: the packed GEMM on strided views (e.g. one group's block of a conv).

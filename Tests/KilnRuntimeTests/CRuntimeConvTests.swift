@@ -102,6 +102,17 @@ final class CRuntimeConvTests: XCTestCase {
         kiln_bias_act_forward(&yRef, &zRef, bias, rows, g.f, act, 0)
         check("fused forward z", zFused, zRef, terms: g.kernelCells * cg + 1)
         check("fused forward y", y, yRef, terms: g.kernelCells * cg + 1)
+        // Inference through conv, batch norm and ReLU in one call, against the three apart.
+        let gamma = rng.array(Int(g.f)), beta = rng.array(Int(g.f)), mean = rng.array(Int(g.f))
+        let variance = rng.array(Int(g.f)).map { $0 * $0 + 0.5 }
+        var yBN = [Float](repeating: .nan, count: n * g.outSize), zSeparate = yBN, yRelu = yBN
+        kiln_conv_batchnorm_forward(&yBN, x, w, bias, gamma, beta, mean, variance, 1e-3, Int32(n), &g, activationID(KILN_RELU), 0)
+        kiln_conv_forward_ref(&zSeparate, x, w, Int32(n), &g)
+        var zBiased = zSeparate, normalized = zSeparate
+        kiln_bias_act_forward(&zBiased, &zSeparate, bias, rows, g.f, activationID(KILN_LINEAR), 0)
+        kiln_batchnorm_forward_infer(&normalized, zBiased, gamma, beta, mean, variance, Int64(rows), g.f, 1e-3)
+        kiln_bias_act_forward(&yRelu, &normalized, nil, rows, g.f, activationID(KILN_RELU), 0)
+        check("conv, batch norm, relu", yBN, yRelu, terms: 4 * (g.kernelCells * cg + 1))
         var dwFused = dw0, db = db0, dbRef = db0
         kiln_conv_backward_kernel_bias(&dwFused, &db, x, dz, Int32(n), &g)
         kiln_bias_backward(&dbRef, dz, rows, g.f)

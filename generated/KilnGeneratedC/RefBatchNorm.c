@@ -180,9 +180,13 @@ void refbatchnorm_forward(kiln_state *s, const float *x, int n, int training) {
     float *batch_normalization_2_moving_variance = s->params + W_BATCH_NORMALIZATION_2_MOVING_VARIANCE;  // (6), updated in training
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (6,2)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (2)
-    refbatchnorm_conv2d_forward(conv2d_out, NULL, x, conv2d_kernel, NULL, n);
-    refbatchnorm_batch_normalization_forward(batch_normalization_out, batch_normalization_stats, conv2d_out, batch_normalization_gamma, batch_normalization_beta, batch_normalization_moving_mean, batch_normalization_moving_variance, n, training);
-    refbatchnorm_activation_forward(activation_out, batch_normalization_out, n);
+    if (training) {
+        refbatchnorm_conv2d_forward(conv2d_out, NULL, x, conv2d_kernel, NULL, n);
+        refbatchnorm_batch_normalization_forward(batch_normalization_out, batch_normalization_stats, conv2d_out, batch_normalization_gamma, batch_normalization_beta, batch_normalization_moving_mean, batch_normalization_moving_variance, n, training);
+        refbatchnorm_activation_forward(activation_out, batch_normalization_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(activation_out, x, conv2d_kernel, NULL, batch_normalization_gamma, batch_normalization_beta, batch_normalization_moving_mean, batch_normalization_moving_variance, 0.001f, n, &refbatchnorm_conv2d_geometry, KILN_TANH, 0.0f);  // conv2d, batch_normalization, activation in one pass, the moving statistics folded in
+    }
     refbatchnorm_max_pooling2d_forward(max_pooling2d_out, activation_out, n);
     refbatchnorm_batch_normalization_1_forward(batch_normalization_1_out, batch_normalization_1_stats, max_pooling2d_out, batch_normalization_1_gamma, NULL, batch_normalization_1_moving_mean, batch_normalization_1_moving_variance, n, training);
     refbatchnorm_dense_forward(dense_out, dense_out, batch_normalization_1_out, dense_kernel, dense_bias, n);

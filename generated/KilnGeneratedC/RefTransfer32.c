@@ -577,25 +577,14 @@ static void reftransfer32_conv1_pad_forward(float *out, const float *inp, int n)
 }
 
 // conv1_conv: Conv2D(filters=64, kernel_size=(7, 7), strides=(2, 2), padding=valid, activation=linear). inp (n,38,38,3) -> out (n,16,16,64)
+//   runs folded with conv1_bn, conv1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv1_conv_geometry = {.in = {1, 38, 38}, .c = 3, .k = {1, 7, 7}, .stride = {1, 2, 2}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 16, 16}, .f = 64, .groups = 1};
-static void reftransfer32_conv1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,16,16,64); inp (n,38,38,3); w (7,7,3,64); b (64)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,16,16,64) -> out (n,16,16,64)
-static void reftransfer32_conv1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,16,16,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 256, 64, 1.001e-05f);
-}
+//   runs folded into conv1_conv's call
 
 // conv1_relu: Activation(relu). inp (n,16,16,64) -> out (n,16,16,64)
-static void reftransfer32_conv1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,16,16,64)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 256, 64, KILN_RELU, 0.0f);
-}
+//   runs folded into conv1_conv's call
 
 // pool1_pad: ZeroPadding2D(padding=((1, 1), (1, 1))). inp (n,16,16,64) -> out (n,18,18,64)
 static const int reftransfer32_pool1_pad_in[3] = {1, 16, 16}, reftransfer32_pool1_pad_out[3] = {1, 18, 18};
@@ -613,76 +602,38 @@ static void reftransfer32_pool1_pool_forward(float *out, const float *inp, int n
 }
 
 // conv2_block1_1_conv: Conv2D(filters=64, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,64) -> out (n,8,8,64)
+//   runs folded with conv2_block1_1_bn, conv2_block1_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block1_1_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 8, 8}, .f = 64, .groups = 1};
-static void reftransfer32_conv2_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,64); inp (n,8,8,64); w (1,1,64,64); b (64)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 64, 1.001e-05f);
-}
+//   runs folded into conv2_block1_1_conv's call
 
 // conv2_block1_1_relu: Activation(relu). inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block1_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,8,8,64)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 64, 64, KILN_RELU, 0.0f);
-}
+//   runs folded into conv2_block1_1_conv's call
 
 // conv2_block1_2_conv: Conv2D(filters=64, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,8,8,64) -> out (n,8,8,64)
+//   runs folded with conv2_block1_2_bn, conv2_block1_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block1_2_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 64, .groups = 1};
-static void reftransfer32_conv2_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,64); inp (n,8,8,64); w (3,3,64,64); b (64)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 64, 1.001e-05f);
-}
+//   runs folded into conv2_block1_2_conv's call
 
 // conv2_block1_2_relu: Activation(relu). inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block1_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,8,8,64)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 64, 64, KILN_RELU, 0.0f);
-}
+//   runs folded into conv2_block1_2_conv's call
 
 // conv2_block1_0_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,64) -> out (n,8,8,256)
+//   runs folded with conv2_block1_0_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block1_0_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 8, 8}, .f = 256, .groups = 1};
-static void reftransfer32_conv2_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block1_3_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,64) -> out (n,8,8,256)
+//   runs folded with conv2_block1_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block1_3_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 8, 8}, .f = 256, .groups = 1};
-static void reftransfer32_conv2_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,256) -> out (n,8,8,256)
-static void reftransfer32_conv2_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 256, 1.001e-05f);
-}
+//   runs folded into conv2_block1_0_conv's call
 
 // conv2_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,256) -> out (n,8,8,256)
-static void reftransfer32_conv2_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 256, 1.001e-05f);
-}
+//   runs folded into conv2_block1_3_conv's call
 
 // conv2_block1_add: Add() of 2 inputs. inp (n,8,8,256) -> out (n,8,8,256)
 static void reftransfer32_conv2_block1_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -698,61 +649,31 @@ static void reftransfer32_conv2_block1_out_forward(float *out, const float *inp,
 }
 
 // conv2_block2_1_conv: Conv2D(filters=64, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,256) -> out (n,8,8,64)
+//   runs folded with conv2_block2_1_bn, conv2_block2_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block2_1_conv_geometry = {.in = {1, 8, 8}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 8, 8}, .f = 64, .groups = 1};
-static void reftransfer32_conv2_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,64); inp (n,8,8,256); w (1,1,256,64); b (64)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 64, 1.001e-05f);
-}
+//   runs folded into conv2_block2_1_conv's call
 
 // conv2_block2_1_relu: Activation(relu). inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block2_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,8,8,64)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 64, 64, KILN_RELU, 0.0f);
-}
+//   runs folded into conv2_block2_1_conv's call
 
 // conv2_block2_2_conv: Conv2D(filters=64, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,8,8,64) -> out (n,8,8,64)
+//   runs folded with conv2_block2_2_bn, conv2_block2_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block2_2_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 64, .groups = 1};
-static void reftransfer32_conv2_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,64); inp (n,8,8,64); w (3,3,64,64); b (64)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 64, 1.001e-05f);
-}
+//   runs folded into conv2_block2_2_conv's call
 
 // conv2_block2_2_relu: Activation(relu). inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block2_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,8,8,64)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 64, 64, KILN_RELU, 0.0f);
-}
+//   runs folded into conv2_block2_2_conv's call
 
 // conv2_block2_3_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,64) -> out (n,8,8,256)
+//   runs folded with conv2_block2_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block2_3_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 8, 8}, .f = 256, .groups = 1};
-static void reftransfer32_conv2_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,256) -> out (n,8,8,256)
-static void reftransfer32_conv2_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 256, 1.001e-05f);
-}
+//   runs folded into conv2_block2_3_conv's call
 
 // conv2_block2_add: Add() of 2 inputs. inp (n,8,8,256) -> out (n,8,8,256)
 static void reftransfer32_conv2_block2_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -768,61 +689,31 @@ static void reftransfer32_conv2_block2_out_forward(float *out, const float *inp,
 }
 
 // conv2_block3_1_conv: Conv2D(filters=64, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,256) -> out (n,8,8,64)
+//   runs folded with conv2_block3_1_bn, conv2_block3_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block3_1_conv_geometry = {.in = {1, 8, 8}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 8, 8}, .f = 64, .groups = 1};
-static void reftransfer32_conv2_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,64); inp (n,8,8,256); w (1,1,256,64); b (64)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 64, 1.001e-05f);
-}
+//   runs folded into conv2_block3_1_conv's call
 
 // conv2_block3_1_relu: Activation(relu). inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block3_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,8,8,64)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 64, 64, KILN_RELU, 0.0f);
-}
+//   runs folded into conv2_block3_1_conv's call
 
 // conv2_block3_2_conv: Conv2D(filters=64, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,8,8,64) -> out (n,8,8,64)
+//   runs folded with conv2_block3_2_bn, conv2_block3_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block3_2_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 8, 8}, .f = 64, .groups = 1};
-static void reftransfer32_conv2_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,64); inp (n,8,8,64); w (3,3,64,64); b (64)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 64, 1.001e-05f);
-}
+//   runs folded into conv2_block3_2_conv's call
 
 // conv2_block3_2_relu: Activation(relu). inp (n,8,8,64) -> out (n,8,8,64)
-static void reftransfer32_conv2_block3_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,8,8,64)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 64, 64, KILN_RELU, 0.0f);
-}
+//   runs folded into conv2_block3_2_conv's call
 
 // conv2_block3_3_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,8,8,64) -> out (n,8,8,256)
+//   runs folded with conv2_block3_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv2_block3_3_conv_geometry = {.in = {1, 8, 8}, .c = 64, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 8, 8}, .f = 256, .groups = 1};
-static void reftransfer32_conv2_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,8,8,256); inp (n,8,8,64); w (1,1,64,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv2_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv2_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,8,8,256) -> out (n,8,8,256)
-static void reftransfer32_conv2_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,8,8,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 64, 256, 1.001e-05f);
-}
+//   runs folded into conv2_block3_3_conv's call
 
 // conv2_block3_add: Add() of 2 inputs. inp (n,8,8,256) -> out (n,8,8,256)
 static void reftransfer32_conv2_block3_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -838,76 +729,38 @@ static void reftransfer32_conv2_block3_out_forward(float *out, const float *inp,
 }
 
 // conv3_block1_1_conv: Conv2D(filters=128, kernel_size=(1, 1), strides=(2, 2), padding=valid, activation=linear). inp (n,8,8,256) -> out (n,4,4,128)
+//   runs folded with conv3_block1_1_bn, conv3_block1_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block1_1_conv_geometry = {.in = {1, 8, 8}, .c = 256, .k = {1, 1, 1}, .stride = {1, 2, 2}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,8,8,256); w (1,1,256,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block1_1_conv's call
 
 // conv3_block1_1_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block1_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block1_1_conv's call
 
 // conv3_block1_2_conv: Conv2D(filters=128, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,4,4,128) -> out (n,4,4,128)
+//   runs folded with conv3_block1_2_bn, conv3_block1_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block1_2_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block1_2_conv's call
 
 // conv3_block1_2_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block1_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block1_2_conv's call
 
 // conv3_block1_0_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(2, 2), padding=valid, activation=linear). inp (n,8,8,256) -> out (n,4,4,512)
+//   runs folded with conv3_block1_0_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block1_0_conv_geometry = {.in = {1, 8, 8}, .c = 256, .k = {1, 1, 1}, .stride = {1, 2, 2}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 512, .groups = 1};
-static void reftransfer32_conv3_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,512); inp (n,8,8,256); w (1,1,256,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block1_3_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,128) -> out (n,4,4,512)
+//   runs folded with conv3_block1_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block1_3_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 512, .groups = 1};
-static void reftransfer32_conv3_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
-static void reftransfer32_conv3_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 512, 1.001e-05f);
-}
+//   runs folded into conv3_block1_0_conv's call
 
 // conv3_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
-static void reftransfer32_conv3_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 512, 1.001e-05f);
-}
+//   runs folded into conv3_block1_3_conv's call
 
 // conv3_block1_add: Add() of 2 inputs. inp (n,4,4,512) -> out (n,4,4,512)
 static void reftransfer32_conv3_block1_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -923,61 +776,31 @@ static void reftransfer32_conv3_block1_out_forward(float *out, const float *inp,
 }
 
 // conv3_block2_1_conv: Conv2D(filters=128, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,512) -> out (n,4,4,128)
+//   runs folded with conv3_block2_1_bn, conv3_block2_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block2_1_conv_geometry = {.in = {1, 4, 4}, .c = 512, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,4,4,512); w (1,1,512,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block2_1_conv's call
 
 // conv3_block2_1_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block2_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block2_1_conv's call
 
 // conv3_block2_2_conv: Conv2D(filters=128, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,4,4,128) -> out (n,4,4,128)
+//   runs folded with conv3_block2_2_bn, conv3_block2_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block2_2_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block2_2_conv's call
 
 // conv3_block2_2_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block2_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block2_2_conv's call
 
 // conv3_block2_3_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,128) -> out (n,4,4,512)
+//   runs folded with conv3_block2_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block2_3_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 512, .groups = 1};
-static void reftransfer32_conv3_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
-static void reftransfer32_conv3_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 512, 1.001e-05f);
-}
+//   runs folded into conv3_block2_3_conv's call
 
 // conv3_block2_add: Add() of 2 inputs. inp (n,4,4,512) -> out (n,4,4,512)
 static void reftransfer32_conv3_block2_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -993,61 +816,31 @@ static void reftransfer32_conv3_block2_out_forward(float *out, const float *inp,
 }
 
 // conv3_block3_1_conv: Conv2D(filters=128, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,512) -> out (n,4,4,128)
+//   runs folded with conv3_block3_1_bn, conv3_block3_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block3_1_conv_geometry = {.in = {1, 4, 4}, .c = 512, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,4,4,512); w (1,1,512,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block3_1_conv's call
 
 // conv3_block3_1_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block3_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block3_1_conv's call
 
 // conv3_block3_2_conv: Conv2D(filters=128, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,4,4,128) -> out (n,4,4,128)
+//   runs folded with conv3_block3_2_bn, conv3_block3_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block3_2_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block3_2_conv's call
 
 // conv3_block3_2_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block3_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block3_2_conv's call
 
 // conv3_block3_3_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,128) -> out (n,4,4,512)
+//   runs folded with conv3_block3_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block3_3_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 512, .groups = 1};
-static void reftransfer32_conv3_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
-static void reftransfer32_conv3_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 512, 1.001e-05f);
-}
+//   runs folded into conv3_block3_3_conv's call
 
 // conv3_block3_add: Add() of 2 inputs. inp (n,4,4,512) -> out (n,4,4,512)
 static void reftransfer32_conv3_block3_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1063,61 +856,31 @@ static void reftransfer32_conv3_block3_out_forward(float *out, const float *inp,
 }
 
 // conv3_block4_1_conv: Conv2D(filters=128, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,512) -> out (n,4,4,128)
+//   runs folded with conv3_block4_1_bn, conv3_block4_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block4_1_conv_geometry = {.in = {1, 4, 4}, .c = 512, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,4,4,512); w (1,1,512,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block4_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block4_1_conv's call
 
 // conv3_block4_1_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block4_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block4_1_conv's call
 
 // conv3_block4_2_conv: Conv2D(filters=128, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,4,4,128) -> out (n,4,4,128)
+//   runs folded with conv3_block4_2_bn, conv3_block4_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block4_2_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 4, 4}, .f = 128, .groups = 1};
-static void reftransfer32_conv3_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,128); inp (n,4,4,128); w (3,3,128,128); b (128)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block4_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 128, 1.001e-05f);
-}
+//   runs folded into conv3_block4_2_conv's call
 
 // conv3_block4_2_relu: Activation(relu). inp (n,4,4,128) -> out (n,4,4,128)
-static void reftransfer32_conv3_block4_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,4,4,128)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 16, 128, KILN_RELU, 0.0f);
-}
+//   runs folded into conv3_block4_2_conv's call
 
 // conv3_block4_3_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,4,4,128) -> out (n,4,4,512)
+//   runs folded with conv3_block4_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv3_block4_3_conv_geometry = {.in = {1, 4, 4}, .c = 128, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 4, 4}, .f = 512, .groups = 1};
-static void reftransfer32_conv3_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,4,4,512); inp (n,4,4,128); w (1,1,128,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv3_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv3_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,4,4,512) -> out (n,4,4,512)
-static void reftransfer32_conv3_block4_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,4,4,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 16, 512, 1.001e-05f);
-}
+//   runs folded into conv3_block4_3_conv's call
 
 // conv3_block4_add: Add() of 2 inputs. inp (n,4,4,512) -> out (n,4,4,512)
 static void reftransfer32_conv3_block4_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1133,76 +896,38 @@ static void reftransfer32_conv3_block4_out_forward(float *out, const float *inp,
 }
 
 // conv4_block1_1_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(2, 2), padding=valid, activation=linear). inp (n,4,4,512) -> out (n,2,2,256)
+//   runs folded with conv4_block1_1_bn, conv4_block1_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block1_1_conv_geometry = {.in = {1, 4, 4}, .c = 512, .k = {1, 1, 1}, .stride = {1, 2, 2}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,4,4,512); w (1,1,512,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block1_1_conv's call
 
 // conv4_block1_1_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block1_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block1_1_conv's call
 
 // conv4_block1_2_conv: Conv2D(filters=256, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,2,2,256) -> out (n,2,2,256)
+//   runs folded with conv4_block1_2_bn, conv4_block1_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block1_2_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block1_2_conv's call
 
 // conv4_block1_2_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block1_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block1_2_conv's call
 
 // conv4_block1_0_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(2, 2), padding=valid, activation=linear). inp (n,4,4,512) -> out (n,2,2,1024)
+//   runs folded with conv4_block1_0_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block1_0_conv_geometry = {.in = {1, 4, 4}, .c = 512, .k = {1, 1, 1}, .stride = {1, 2, 2}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 1024, .groups = 1};
-static void reftransfer32_conv4_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,1024); inp (n,4,4,512); w (1,1,512,1024); b (1024)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block1_3_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,256) -> out (n,2,2,1024)
+//   runs folded with conv4_block1_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block1_3_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 1024, .groups = 1};
-static void reftransfer32_conv4_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
-static void reftransfer32_conv4_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 1024, 1.001e-05f);
-}
+//   runs folded into conv4_block1_0_conv's call
 
 // conv4_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
-static void reftransfer32_conv4_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 1024, 1.001e-05f);
-}
+//   runs folded into conv4_block1_3_conv's call
 
 // conv4_block1_add: Add() of 2 inputs. inp (n,2,2,1024) -> out (n,2,2,1024)
 static void reftransfer32_conv4_block1_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1218,61 +943,31 @@ static void reftransfer32_conv4_block1_out_forward(float *out, const float *inp,
 }
 
 // conv4_block2_1_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,1024) -> out (n,2,2,256)
+//   runs folded with conv4_block2_1_bn, conv4_block2_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block2_1_conv_geometry = {.in = {1, 2, 2}, .c = 1024, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block2_1_conv's call
 
 // conv4_block2_1_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block2_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block2_1_conv's call
 
 // conv4_block2_2_conv: Conv2D(filters=256, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,2,2,256) -> out (n,2,2,256)
+//   runs folded with conv4_block2_2_bn, conv4_block2_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block2_2_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block2_2_conv's call
 
 // conv4_block2_2_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block2_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block2_2_conv's call
 
 // conv4_block2_3_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,256) -> out (n,2,2,1024)
+//   runs folded with conv4_block2_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block2_3_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 1024, .groups = 1};
-static void reftransfer32_conv4_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
-static void reftransfer32_conv4_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 1024, 1.001e-05f);
-}
+//   runs folded into conv4_block2_3_conv's call
 
 // conv4_block2_add: Add() of 2 inputs. inp (n,2,2,1024) -> out (n,2,2,1024)
 static void reftransfer32_conv4_block2_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1288,61 +983,31 @@ static void reftransfer32_conv4_block2_out_forward(float *out, const float *inp,
 }
 
 // conv4_block3_1_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,1024) -> out (n,2,2,256)
+//   runs folded with conv4_block3_1_bn, conv4_block3_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block3_1_conv_geometry = {.in = {1, 2, 2}, .c = 1024, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block3_1_conv's call
 
 // conv4_block3_1_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block3_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block3_1_conv's call
 
 // conv4_block3_2_conv: Conv2D(filters=256, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,2,2,256) -> out (n,2,2,256)
+//   runs folded with conv4_block3_2_bn, conv4_block3_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block3_2_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block3_2_conv's call
 
 // conv4_block3_2_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block3_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block3_2_conv's call
 
 // conv4_block3_3_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,256) -> out (n,2,2,1024)
+//   runs folded with conv4_block3_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block3_3_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 1024, .groups = 1};
-static void reftransfer32_conv4_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
-static void reftransfer32_conv4_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 1024, 1.001e-05f);
-}
+//   runs folded into conv4_block3_3_conv's call
 
 // conv4_block3_add: Add() of 2 inputs. inp (n,2,2,1024) -> out (n,2,2,1024)
 static void reftransfer32_conv4_block3_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1358,61 +1023,31 @@ static void reftransfer32_conv4_block3_out_forward(float *out, const float *inp,
 }
 
 // conv4_block4_1_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,1024) -> out (n,2,2,256)
+//   runs folded with conv4_block4_1_bn, conv4_block4_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block4_1_conv_geometry = {.in = {1, 2, 2}, .c = 1024, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block4_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block4_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block4_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block4_1_conv's call
 
 // conv4_block4_1_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block4_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block4_1_conv's call
 
 // conv4_block4_2_conv: Conv2D(filters=256, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,2,2,256) -> out (n,2,2,256)
+//   runs folded with conv4_block4_2_bn, conv4_block4_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block4_2_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block4_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block4_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block4_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block4_2_conv's call
 
 // conv4_block4_2_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block4_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block4_2_conv's call
 
 // conv4_block4_3_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,256) -> out (n,2,2,1024)
+//   runs folded with conv4_block4_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block4_3_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 1024, .groups = 1};
-static void reftransfer32_conv4_block4_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block4_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
-static void reftransfer32_conv4_block4_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 1024, 1.001e-05f);
-}
+//   runs folded into conv4_block4_3_conv's call
 
 // conv4_block4_add: Add() of 2 inputs. inp (n,2,2,1024) -> out (n,2,2,1024)
 static void reftransfer32_conv4_block4_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1428,61 +1063,31 @@ static void reftransfer32_conv4_block4_out_forward(float *out, const float *inp,
 }
 
 // conv4_block5_1_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,1024) -> out (n,2,2,256)
+//   runs folded with conv4_block5_1_bn, conv4_block5_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block5_1_conv_geometry = {.in = {1, 2, 2}, .c = 1024, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block5_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block5_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block5_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block5_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block5_1_conv's call
 
 // conv4_block5_1_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block5_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block5_1_conv's call
 
 // conv4_block5_2_conv: Conv2D(filters=256, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,2,2,256) -> out (n,2,2,256)
+//   runs folded with conv4_block5_2_bn, conv4_block5_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block5_2_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block5_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block5_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block5_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block5_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block5_2_conv's call
 
 // conv4_block5_2_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block5_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block5_2_conv's call
 
 // conv4_block5_3_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,256) -> out (n,2,2,1024)
+//   runs folded with conv4_block5_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block5_3_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 1024, .groups = 1};
-static void reftransfer32_conv4_block5_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block5_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block5_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
-static void reftransfer32_conv4_block5_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 1024, 1.001e-05f);
-}
+//   runs folded into conv4_block5_3_conv's call
 
 // conv4_block5_add: Add() of 2 inputs. inp (n,2,2,1024) -> out (n,2,2,1024)
 static void reftransfer32_conv4_block5_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1498,61 +1103,31 @@ static void reftransfer32_conv4_block5_out_forward(float *out, const float *inp,
 }
 
 // conv4_block6_1_conv: Conv2D(filters=256, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,1024) -> out (n,2,2,256)
+//   runs folded with conv4_block6_1_bn, conv4_block6_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block6_1_conv_geometry = {.in = {1, 2, 2}, .c = 1024, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block6_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,1024); w (1,1,1024,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block6_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block6_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block6_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block6_1_conv's call
 
 // conv4_block6_1_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block6_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block6_1_conv's call
 
 // conv4_block6_2_conv: Conv2D(filters=256, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,2,2,256) -> out (n,2,2,256)
+//   runs folded with conv4_block6_2_bn, conv4_block6_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block6_2_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 2, 2}, .f = 256, .groups = 1};
-static void reftransfer32_conv4_block6_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,256); inp (n,2,2,256); w (3,3,256,256); b (256)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block6_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block6_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block6_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 256, 1.001e-05f);
-}
+//   runs folded into conv4_block6_2_conv's call
 
 // conv4_block6_2_relu: Activation(relu). inp (n,2,2,256) -> out (n,2,2,256)
-static void reftransfer32_conv4_block6_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,2,2,256)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n * 4, 256, KILN_RELU, 0.0f);
-}
+//   runs folded into conv4_block6_2_conv's call
 
 // conv4_block6_3_conv: Conv2D(filters=1024, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,2,2,256) -> out (n,2,2,1024)
+//   runs folded with conv4_block6_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv4_block6_3_conv_geometry = {.in = {1, 2, 2}, .c = 256, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 2}, .f = 1024, .groups = 1};
-static void reftransfer32_conv4_block6_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,2,2,1024); inp (n,2,2,256); w (1,1,256,1024); b (1024)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv4_block6_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv4_block6_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,2,2,1024) -> out (n,2,2,1024)
-static void reftransfer32_conv4_block6_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,2,2,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 4, 1024, 1.001e-05f);
-}
+//   runs folded into conv4_block6_3_conv's call
 
 // conv4_block6_add: Add() of 2 inputs. inp (n,2,2,1024) -> out (n,2,2,1024)
 static void reftransfer32_conv4_block6_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1568,76 +1143,38 @@ static void reftransfer32_conv4_block6_out_forward(float *out, const float *inp,
 }
 
 // conv5_block1_1_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(2, 2), padding=valid, activation=linear). inp (n,2,2,1024) -> out (n,1,1,512)
+//   runs folded with conv5_block1_1_bn, conv5_block1_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block1_1_conv_geometry = {.in = {1, 2, 2}, .c = 1024, .k = {1, 1, 1}, .stride = {1, 2, 2}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 1}, .f = 512, .groups = 1};
-static void reftransfer32_conv5_block1_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,512); inp (n,2,2,1024); w (1,1,1024,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 512, 1.001e-05f);
-}
+//   runs folded into conv5_block1_1_conv's call
 
 // conv5_block1_1_relu: Activation(relu). inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block1_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,1,1,512)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n, 512, KILN_RELU, 0.0f);
-}
+//   runs folded into conv5_block1_1_conv's call
 
 // conv5_block1_2_conv: Conv2D(filters=512, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,1,1,512) -> out (n,1,1,512)
+//   runs folded with conv5_block1_2_bn, conv5_block1_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block1_2_conv_geometry = {.in = {1, 1, 1}, .c = 512, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 1, 1}, .f = 512, .groups = 1};
-static void reftransfer32_conv5_block1_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,512); inp (n,1,1,512); w (3,3,512,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 512, 1.001e-05f);
-}
+//   runs folded into conv5_block1_2_conv's call
 
 // conv5_block1_2_relu: Activation(relu). inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block1_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,1,1,512)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n, 512, KILN_RELU, 0.0f);
-}
+//   runs folded into conv5_block1_2_conv's call
 
 // conv5_block1_0_conv: Conv2D(filters=2048, kernel_size=(1, 1), strides=(2, 2), padding=valid, activation=linear). inp (n,2,2,1024) -> out (n,1,1,2048)
+//   runs folded with conv5_block1_0_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block1_0_conv_geometry = {.in = {1, 2, 2}, .c = 1024, .k = {1, 1, 1}, .stride = {1, 2, 2}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 1}, .f = 2048, .groups = 1};
-static void reftransfer32_conv5_block1_0_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,2048); inp (n,2,2,1024); w (1,1,1024,2048); b (2048)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_0_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block1_3_conv: Conv2D(filters=2048, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,1,1,512) -> out (n,1,1,2048)
+//   runs folded with conv5_block1_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block1_3_conv_geometry = {.in = {1, 1, 1}, .c = 512, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 1}, .f = 2048, .groups = 1};
-static void reftransfer32_conv5_block1_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,2048); inp (n,1,1,512); w (1,1,512,2048); b (2048)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block1_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,2048) -> out (n,1,1,2048)
-static void reftransfer32_conv5_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 2048, 1.001e-05f);
-}
+//   runs folded into conv5_block1_0_conv's call
 
 // conv5_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,2048) -> out (n,1,1,2048)
-static void reftransfer32_conv5_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 2048, 1.001e-05f);
-}
+//   runs folded into conv5_block1_3_conv's call
 
 // conv5_block1_add: Add() of 2 inputs. inp (n,1,1,2048) -> out (n,1,1,2048)
 static void reftransfer32_conv5_block1_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1653,61 +1190,31 @@ static void reftransfer32_conv5_block1_out_forward(float *out, const float *inp,
 }
 
 // conv5_block2_1_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,1,1,2048) -> out (n,1,1,512)
+//   runs folded with conv5_block2_1_bn, conv5_block2_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block2_1_conv_geometry = {.in = {1, 1, 1}, .c = 2048, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 1}, .f = 512, .groups = 1};
-static void reftransfer32_conv5_block2_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,512); inp (n,1,1,2048); w (1,1,2048,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block2_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 512, 1.001e-05f);
-}
+//   runs folded into conv5_block2_1_conv's call
 
 // conv5_block2_1_relu: Activation(relu). inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block2_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,1,1,512)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n, 512, KILN_RELU, 0.0f);
-}
+//   runs folded into conv5_block2_1_conv's call
 
 // conv5_block2_2_conv: Conv2D(filters=512, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,1,1,512) -> out (n,1,1,512)
+//   runs folded with conv5_block2_2_bn, conv5_block2_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block2_2_conv_geometry = {.in = {1, 1, 1}, .c = 512, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 1, 1}, .f = 512, .groups = 1};
-static void reftransfer32_conv5_block2_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,512); inp (n,1,1,512); w (3,3,512,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block2_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 512, 1.001e-05f);
-}
+//   runs folded into conv5_block2_2_conv's call
 
 // conv5_block2_2_relu: Activation(relu). inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block2_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,1,1,512)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n, 512, KILN_RELU, 0.0f);
-}
+//   runs folded into conv5_block2_2_conv's call
 
 // conv5_block2_3_conv: Conv2D(filters=2048, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,1,1,512) -> out (n,1,1,2048)
+//   runs folded with conv5_block2_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block2_3_conv_geometry = {.in = {1, 1, 1}, .c = 512, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 1}, .f = 2048, .groups = 1};
-static void reftransfer32_conv5_block2_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,2048); inp (n,1,1,512); w (1,1,512,2048); b (2048)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block2_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,2048) -> out (n,1,1,2048)
-static void reftransfer32_conv5_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 2048, 1.001e-05f);
-}
+//   runs folded into conv5_block2_3_conv's call
 
 // conv5_block2_add: Add() of 2 inputs. inp (n,1,1,2048) -> out (n,1,1,2048)
 static void reftransfer32_conv5_block2_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1723,61 +1230,31 @@ static void reftransfer32_conv5_block2_out_forward(float *out, const float *inp,
 }
 
 // conv5_block3_1_conv: Conv2D(filters=512, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,1,1,2048) -> out (n,1,1,512)
+//   runs folded with conv5_block3_1_bn, conv5_block3_1_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block3_1_conv_geometry = {.in = {1, 1, 1}, .c = 2048, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 1}, .f = 512, .groups = 1};
-static void reftransfer32_conv5_block3_1_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,512); inp (n,1,1,2048); w (1,1,2048,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block3_1_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 512, 1.001e-05f);
-}
+//   runs folded into conv5_block3_1_conv's call
 
 // conv5_block3_1_relu: Activation(relu). inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block3_1_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,1,1,512)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n, 512, KILN_RELU, 0.0f);
-}
+//   runs folded into conv5_block3_1_conv's call
 
 // conv5_block3_2_conv: Conv2D(filters=512, kernel_size=(3, 3), strides=(1, 1), padding=same, activation=linear). inp (n,1,1,512) -> out (n,1,1,512)
+//   runs folded with conv5_block3_2_bn, conv5_block3_2_relu (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block3_2_conv_geometry = {.in = {1, 1, 1}, .c = 512, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 1, 1}, .f = 512, .groups = 1};
-static void reftransfer32_conv5_block3_2_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,512); inp (n,1,1,512); w (3,3,512,512); b (512)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block3_2_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 512, 1.001e-05f);
-}
+//   runs folded into conv5_block3_2_conv's call
 
 // conv5_block3_2_relu: Activation(relu). inp (n,1,1,512) -> out (n,1,1,512)
-static void reftransfer32_conv5_block3_2_relu_forward(float *out, const float *inp, int n) {
-    // out, inp (n,1,1,512)
-    kiln_bias_act_forward(out, (float *)inp, NULL, n, 512, KILN_RELU, 0.0f);
-}
+//   runs folded into conv5_block3_2_conv's call
 
 // conv5_block3_3_conv: Conv2D(filters=2048, kernel_size=(1, 1), strides=(1, 1), padding=valid, activation=linear). inp (n,1,1,512) -> out (n,1,1,2048)
+//   runs folded with conv5_block3_3_bn (frozen, no backward)
 static const kiln_conv_geometry reftransfer32_conv5_block3_3_conv_geometry = {.in = {1, 1, 1}, .c = 512, .k = {1, 1, 1}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 1}, .f = 2048, .groups = 1};
-static void reftransfer32_conv5_block3_3_conv_forward(float *out, float *z, const float *inp, const float *w, const float *b, int n) {
-    // out (n,1,1,2048); inp (n,1,1,512); w (1,1,512,2048); b (2048)
-    (void)z;
-    kiln_conv_bias_act_forward(out, out, inp, w, b, n, &reftransfer32_conv5_block3_3_conv_geometry, KILN_LINEAR, 0.0f);
-}
 
 // conv5_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05), frozen: inference mode. inp (n,1,1,2048) -> out (n,1,1,2048)
-static void reftransfer32_conv5_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
-    // out, inp (n,1,1,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    (void)stats; (void)training;  // frozen: inference mode, as Keras 3
-    kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n, 2048, 1.001e-05f);
-}
+//   runs folded into conv5_block3_3_conv's call
 
 // conv5_block3_add: Add() of 2 inputs. inp (n,1,1,2048) -> out (n,1,1,2048)
 static void reftransfer32_conv5_block3_add_forward(float *out, const float *inp0, const float *inp1, int n) {
@@ -1817,229 +1294,90 @@ void reftransfer32_forward(kiln_state *s, const float *x, int n, int training) {
     float *acts = s->acts;
     const float *params = s->params;
     float *conv1_pad_out = acts + A_CONV1_PAD_OUT;  // (B,38,38,3)
-    float *conv1_conv_out = acts + A_CONV1_CONV_OUT;  // (B,16,16,64)
-    float *conv1_bn_stats = acts + A_CONV1_BN_STATS;  // (128)
-    float *conv1_bn_out = acts + A_CONV1_BN_OUT;  // (B,16,16,64)
     float *conv1_relu_out = acts + A_CONV1_RELU_OUT;  // (B,16,16,64)
     float *pool1_pad_out = acts + A_POOL1_PAD_OUT;  // (B,18,18,64)
     float *pool1_pool_out = acts + A_POOL1_POOL_OUT;  // (B,8,8,64)
-    float *conv2_block1_1_conv_out = acts + A_CONV2_BLOCK1_1_CONV_OUT;  // (B,8,8,64)
-    float *conv2_block1_1_bn_stats = acts + A_CONV2_BLOCK1_1_BN_STATS;  // (128)
-    float *conv2_block1_1_bn_out = acts + A_CONV2_BLOCK1_1_BN_OUT;  // (B,8,8,64)
     float *conv2_block1_1_relu_out = acts + A_CONV2_BLOCK1_1_RELU_OUT;  // (B,8,8,64)
-    float *conv2_block1_2_conv_out = acts + A_CONV2_BLOCK1_2_CONV_OUT;  // (B,8,8,64)
-    float *conv2_block1_2_bn_stats = acts + A_CONV2_BLOCK1_2_BN_STATS;  // (128)
-    float *conv2_block1_2_bn_out = acts + A_CONV2_BLOCK1_2_BN_OUT;  // (B,8,8,64)
     float *conv2_block1_2_relu_out = acts + A_CONV2_BLOCK1_2_RELU_OUT;  // (B,8,8,64)
-    float *conv2_block1_0_conv_out = acts + A_CONV2_BLOCK1_0_CONV_OUT;  // (B,8,8,256)
-    float *conv2_block1_3_conv_out = acts + A_CONV2_BLOCK1_3_CONV_OUT;  // (B,8,8,256)
-    float *conv2_block1_0_bn_stats = acts + A_CONV2_BLOCK1_0_BN_STATS;  // (512)
     float *conv2_block1_0_bn_out = acts + A_CONV2_BLOCK1_0_BN_OUT;  // (B,8,8,256)
-    float *conv2_block1_3_bn_stats = acts + A_CONV2_BLOCK1_3_BN_STATS;  // (512)
     float *conv2_block1_3_bn_out = acts + A_CONV2_BLOCK1_3_BN_OUT;  // (B,8,8,256)
     float *conv2_block1_add_out = acts + A_CONV2_BLOCK1_ADD_OUT;  // (B,8,8,256)
     float *conv2_block1_out_out = acts + A_CONV2_BLOCK1_OUT_OUT;  // (B,8,8,256)
-    float *conv2_block2_1_conv_out = acts + A_CONV2_BLOCK2_1_CONV_OUT;  // (B,8,8,64)
-    float *conv2_block2_1_bn_stats = acts + A_CONV2_BLOCK2_1_BN_STATS;  // (128)
-    float *conv2_block2_1_bn_out = acts + A_CONV2_BLOCK2_1_BN_OUT;  // (B,8,8,64)
     float *conv2_block2_1_relu_out = acts + A_CONV2_BLOCK2_1_RELU_OUT;  // (B,8,8,64)
-    float *conv2_block2_2_conv_out = acts + A_CONV2_BLOCK2_2_CONV_OUT;  // (B,8,8,64)
-    float *conv2_block2_2_bn_stats = acts + A_CONV2_BLOCK2_2_BN_STATS;  // (128)
-    float *conv2_block2_2_bn_out = acts + A_CONV2_BLOCK2_2_BN_OUT;  // (B,8,8,64)
     float *conv2_block2_2_relu_out = acts + A_CONV2_BLOCK2_2_RELU_OUT;  // (B,8,8,64)
-    float *conv2_block2_3_conv_out = acts + A_CONV2_BLOCK2_3_CONV_OUT;  // (B,8,8,256)
-    float *conv2_block2_3_bn_stats = acts + A_CONV2_BLOCK2_3_BN_STATS;  // (512)
     float *conv2_block2_3_bn_out = acts + A_CONV2_BLOCK2_3_BN_OUT;  // (B,8,8,256)
     float *conv2_block2_add_out = acts + A_CONV2_BLOCK2_ADD_OUT;  // (B,8,8,256)
     float *conv2_block2_out_out = acts + A_CONV2_BLOCK2_OUT_OUT;  // (B,8,8,256)
-    float *conv2_block3_1_conv_out = acts + A_CONV2_BLOCK3_1_CONV_OUT;  // (B,8,8,64)
-    float *conv2_block3_1_bn_stats = acts + A_CONV2_BLOCK3_1_BN_STATS;  // (128)
-    float *conv2_block3_1_bn_out = acts + A_CONV2_BLOCK3_1_BN_OUT;  // (B,8,8,64)
     float *conv2_block3_1_relu_out = acts + A_CONV2_BLOCK3_1_RELU_OUT;  // (B,8,8,64)
-    float *conv2_block3_2_conv_out = acts + A_CONV2_BLOCK3_2_CONV_OUT;  // (B,8,8,64)
-    float *conv2_block3_2_bn_stats = acts + A_CONV2_BLOCK3_2_BN_STATS;  // (128)
-    float *conv2_block3_2_bn_out = acts + A_CONV2_BLOCK3_2_BN_OUT;  // (B,8,8,64)
     float *conv2_block3_2_relu_out = acts + A_CONV2_BLOCK3_2_RELU_OUT;  // (B,8,8,64)
-    float *conv2_block3_3_conv_out = acts + A_CONV2_BLOCK3_3_CONV_OUT;  // (B,8,8,256)
-    float *conv2_block3_3_bn_stats = acts + A_CONV2_BLOCK3_3_BN_STATS;  // (512)
     float *conv2_block3_3_bn_out = acts + A_CONV2_BLOCK3_3_BN_OUT;  // (B,8,8,256)
     float *conv2_block3_add_out = acts + A_CONV2_BLOCK3_ADD_OUT;  // (B,8,8,256)
     float *conv2_block3_out_out = acts + A_CONV2_BLOCK3_OUT_OUT;  // (B,8,8,256)
-    float *conv3_block1_1_conv_out = acts + A_CONV3_BLOCK1_1_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block1_1_bn_stats = acts + A_CONV3_BLOCK1_1_BN_STATS;  // (256)
-    float *conv3_block1_1_bn_out = acts + A_CONV3_BLOCK1_1_BN_OUT;  // (B,4,4,128)
     float *conv3_block1_1_relu_out = acts + A_CONV3_BLOCK1_1_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block1_2_conv_out = acts + A_CONV3_BLOCK1_2_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block1_2_bn_stats = acts + A_CONV3_BLOCK1_2_BN_STATS;  // (256)
-    float *conv3_block1_2_bn_out = acts + A_CONV3_BLOCK1_2_BN_OUT;  // (B,4,4,128)
     float *conv3_block1_2_relu_out = acts + A_CONV3_BLOCK1_2_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block1_0_conv_out = acts + A_CONV3_BLOCK1_0_CONV_OUT;  // (B,4,4,512)
-    float *conv3_block1_3_conv_out = acts + A_CONV3_BLOCK1_3_CONV_OUT;  // (B,4,4,512)
-    float *conv3_block1_0_bn_stats = acts + A_CONV3_BLOCK1_0_BN_STATS;  // (1024)
     float *conv3_block1_0_bn_out = acts + A_CONV3_BLOCK1_0_BN_OUT;  // (B,4,4,512)
-    float *conv3_block1_3_bn_stats = acts + A_CONV3_BLOCK1_3_BN_STATS;  // (1024)
     float *conv3_block1_3_bn_out = acts + A_CONV3_BLOCK1_3_BN_OUT;  // (B,4,4,512)
     float *conv3_block1_add_out = acts + A_CONV3_BLOCK1_ADD_OUT;  // (B,4,4,512)
     float *conv3_block1_out_out = acts + A_CONV3_BLOCK1_OUT_OUT;  // (B,4,4,512)
-    float *conv3_block2_1_conv_out = acts + A_CONV3_BLOCK2_1_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block2_1_bn_stats = acts + A_CONV3_BLOCK2_1_BN_STATS;  // (256)
-    float *conv3_block2_1_bn_out = acts + A_CONV3_BLOCK2_1_BN_OUT;  // (B,4,4,128)
     float *conv3_block2_1_relu_out = acts + A_CONV3_BLOCK2_1_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block2_2_conv_out = acts + A_CONV3_BLOCK2_2_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block2_2_bn_stats = acts + A_CONV3_BLOCK2_2_BN_STATS;  // (256)
-    float *conv3_block2_2_bn_out = acts + A_CONV3_BLOCK2_2_BN_OUT;  // (B,4,4,128)
     float *conv3_block2_2_relu_out = acts + A_CONV3_BLOCK2_2_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block2_3_conv_out = acts + A_CONV3_BLOCK2_3_CONV_OUT;  // (B,4,4,512)
-    float *conv3_block2_3_bn_stats = acts + A_CONV3_BLOCK2_3_BN_STATS;  // (1024)
     float *conv3_block2_3_bn_out = acts + A_CONV3_BLOCK2_3_BN_OUT;  // (B,4,4,512)
     float *conv3_block2_add_out = acts + A_CONV3_BLOCK2_ADD_OUT;  // (B,4,4,512)
     float *conv3_block2_out_out = acts + A_CONV3_BLOCK2_OUT_OUT;  // (B,4,4,512)
-    float *conv3_block3_1_conv_out = acts + A_CONV3_BLOCK3_1_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block3_1_bn_stats = acts + A_CONV3_BLOCK3_1_BN_STATS;  // (256)
-    float *conv3_block3_1_bn_out = acts + A_CONV3_BLOCK3_1_BN_OUT;  // (B,4,4,128)
     float *conv3_block3_1_relu_out = acts + A_CONV3_BLOCK3_1_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block3_2_conv_out = acts + A_CONV3_BLOCK3_2_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block3_2_bn_stats = acts + A_CONV3_BLOCK3_2_BN_STATS;  // (256)
-    float *conv3_block3_2_bn_out = acts + A_CONV3_BLOCK3_2_BN_OUT;  // (B,4,4,128)
     float *conv3_block3_2_relu_out = acts + A_CONV3_BLOCK3_2_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block3_3_conv_out = acts + A_CONV3_BLOCK3_3_CONV_OUT;  // (B,4,4,512)
-    float *conv3_block3_3_bn_stats = acts + A_CONV3_BLOCK3_3_BN_STATS;  // (1024)
     float *conv3_block3_3_bn_out = acts + A_CONV3_BLOCK3_3_BN_OUT;  // (B,4,4,512)
     float *conv3_block3_add_out = acts + A_CONV3_BLOCK3_ADD_OUT;  // (B,4,4,512)
     float *conv3_block3_out_out = acts + A_CONV3_BLOCK3_OUT_OUT;  // (B,4,4,512)
-    float *conv3_block4_1_conv_out = acts + A_CONV3_BLOCK4_1_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block4_1_bn_stats = acts + A_CONV3_BLOCK4_1_BN_STATS;  // (256)
-    float *conv3_block4_1_bn_out = acts + A_CONV3_BLOCK4_1_BN_OUT;  // (B,4,4,128)
     float *conv3_block4_1_relu_out = acts + A_CONV3_BLOCK4_1_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block4_2_conv_out = acts + A_CONV3_BLOCK4_2_CONV_OUT;  // (B,4,4,128)
-    float *conv3_block4_2_bn_stats = acts + A_CONV3_BLOCK4_2_BN_STATS;  // (256)
-    float *conv3_block4_2_bn_out = acts + A_CONV3_BLOCK4_2_BN_OUT;  // (B,4,4,128)
     float *conv3_block4_2_relu_out = acts + A_CONV3_BLOCK4_2_RELU_OUT;  // (B,4,4,128)
-    float *conv3_block4_3_conv_out = acts + A_CONV3_BLOCK4_3_CONV_OUT;  // (B,4,4,512)
-    float *conv3_block4_3_bn_stats = acts + A_CONV3_BLOCK4_3_BN_STATS;  // (1024)
     float *conv3_block4_3_bn_out = acts + A_CONV3_BLOCK4_3_BN_OUT;  // (B,4,4,512)
     float *conv3_block4_add_out = acts + A_CONV3_BLOCK4_ADD_OUT;  // (B,4,4,512)
     float *conv3_block4_out_out = acts + A_CONV3_BLOCK4_OUT_OUT;  // (B,4,4,512)
-    float *conv4_block1_1_conv_out = acts + A_CONV4_BLOCK1_1_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block1_1_bn_stats = acts + A_CONV4_BLOCK1_1_BN_STATS;  // (512)
-    float *conv4_block1_1_bn_out = acts + A_CONV4_BLOCK1_1_BN_OUT;  // (B,2,2,256)
     float *conv4_block1_1_relu_out = acts + A_CONV4_BLOCK1_1_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block1_2_conv_out = acts + A_CONV4_BLOCK1_2_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block1_2_bn_stats = acts + A_CONV4_BLOCK1_2_BN_STATS;  // (512)
-    float *conv4_block1_2_bn_out = acts + A_CONV4_BLOCK1_2_BN_OUT;  // (B,2,2,256)
     float *conv4_block1_2_relu_out = acts + A_CONV4_BLOCK1_2_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block1_0_conv_out = acts + A_CONV4_BLOCK1_0_CONV_OUT;  // (B,2,2,1024)
-    float *conv4_block1_3_conv_out = acts + A_CONV4_BLOCK1_3_CONV_OUT;  // (B,2,2,1024)
-    float *conv4_block1_0_bn_stats = acts + A_CONV4_BLOCK1_0_BN_STATS;  // (2048)
     float *conv4_block1_0_bn_out = acts + A_CONV4_BLOCK1_0_BN_OUT;  // (B,2,2,1024)
-    float *conv4_block1_3_bn_stats = acts + A_CONV4_BLOCK1_3_BN_STATS;  // (2048)
     float *conv4_block1_3_bn_out = acts + A_CONV4_BLOCK1_3_BN_OUT;  // (B,2,2,1024)
     float *conv4_block1_add_out = acts + A_CONV4_BLOCK1_ADD_OUT;  // (B,2,2,1024)
     float *conv4_block1_out_out = acts + A_CONV4_BLOCK1_OUT_OUT;  // (B,2,2,1024)
-    float *conv4_block2_1_conv_out = acts + A_CONV4_BLOCK2_1_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block2_1_bn_stats = acts + A_CONV4_BLOCK2_1_BN_STATS;  // (512)
-    float *conv4_block2_1_bn_out = acts + A_CONV4_BLOCK2_1_BN_OUT;  // (B,2,2,256)
     float *conv4_block2_1_relu_out = acts + A_CONV4_BLOCK2_1_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block2_2_conv_out = acts + A_CONV4_BLOCK2_2_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block2_2_bn_stats = acts + A_CONV4_BLOCK2_2_BN_STATS;  // (512)
-    float *conv4_block2_2_bn_out = acts + A_CONV4_BLOCK2_2_BN_OUT;  // (B,2,2,256)
     float *conv4_block2_2_relu_out = acts + A_CONV4_BLOCK2_2_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block2_3_conv_out = acts + A_CONV4_BLOCK2_3_CONV_OUT;  // (B,2,2,1024)
-    float *conv4_block2_3_bn_stats = acts + A_CONV4_BLOCK2_3_BN_STATS;  // (2048)
     float *conv4_block2_3_bn_out = acts + A_CONV4_BLOCK2_3_BN_OUT;  // (B,2,2,1024)
     float *conv4_block2_add_out = acts + A_CONV4_BLOCK2_ADD_OUT;  // (B,2,2,1024)
     float *conv4_block2_out_out = acts + A_CONV4_BLOCK2_OUT_OUT;  // (B,2,2,1024)
-    float *conv4_block3_1_conv_out = acts + A_CONV4_BLOCK3_1_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block3_1_bn_stats = acts + A_CONV4_BLOCK3_1_BN_STATS;  // (512)
-    float *conv4_block3_1_bn_out = acts + A_CONV4_BLOCK3_1_BN_OUT;  // (B,2,2,256)
     float *conv4_block3_1_relu_out = acts + A_CONV4_BLOCK3_1_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block3_2_conv_out = acts + A_CONV4_BLOCK3_2_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block3_2_bn_stats = acts + A_CONV4_BLOCK3_2_BN_STATS;  // (512)
-    float *conv4_block3_2_bn_out = acts + A_CONV4_BLOCK3_2_BN_OUT;  // (B,2,2,256)
     float *conv4_block3_2_relu_out = acts + A_CONV4_BLOCK3_2_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block3_3_conv_out = acts + A_CONV4_BLOCK3_3_CONV_OUT;  // (B,2,2,1024)
-    float *conv4_block3_3_bn_stats = acts + A_CONV4_BLOCK3_3_BN_STATS;  // (2048)
     float *conv4_block3_3_bn_out = acts + A_CONV4_BLOCK3_3_BN_OUT;  // (B,2,2,1024)
     float *conv4_block3_add_out = acts + A_CONV4_BLOCK3_ADD_OUT;  // (B,2,2,1024)
     float *conv4_block3_out_out = acts + A_CONV4_BLOCK3_OUT_OUT;  // (B,2,2,1024)
-    float *conv4_block4_1_conv_out = acts + A_CONV4_BLOCK4_1_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block4_1_bn_stats = acts + A_CONV4_BLOCK4_1_BN_STATS;  // (512)
-    float *conv4_block4_1_bn_out = acts + A_CONV4_BLOCK4_1_BN_OUT;  // (B,2,2,256)
     float *conv4_block4_1_relu_out = acts + A_CONV4_BLOCK4_1_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block4_2_conv_out = acts + A_CONV4_BLOCK4_2_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block4_2_bn_stats = acts + A_CONV4_BLOCK4_2_BN_STATS;  // (512)
-    float *conv4_block4_2_bn_out = acts + A_CONV4_BLOCK4_2_BN_OUT;  // (B,2,2,256)
     float *conv4_block4_2_relu_out = acts + A_CONV4_BLOCK4_2_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block4_3_conv_out = acts + A_CONV4_BLOCK4_3_CONV_OUT;  // (B,2,2,1024)
-    float *conv4_block4_3_bn_stats = acts + A_CONV4_BLOCK4_3_BN_STATS;  // (2048)
     float *conv4_block4_3_bn_out = acts + A_CONV4_BLOCK4_3_BN_OUT;  // (B,2,2,1024)
     float *conv4_block4_add_out = acts + A_CONV4_BLOCK4_ADD_OUT;  // (B,2,2,1024)
     float *conv4_block4_out_out = acts + A_CONV4_BLOCK4_OUT_OUT;  // (B,2,2,1024)
-    float *conv4_block5_1_conv_out = acts + A_CONV4_BLOCK5_1_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block5_1_bn_stats = acts + A_CONV4_BLOCK5_1_BN_STATS;  // (512)
-    float *conv4_block5_1_bn_out = acts + A_CONV4_BLOCK5_1_BN_OUT;  // (B,2,2,256)
     float *conv4_block5_1_relu_out = acts + A_CONV4_BLOCK5_1_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block5_2_conv_out = acts + A_CONV4_BLOCK5_2_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block5_2_bn_stats = acts + A_CONV4_BLOCK5_2_BN_STATS;  // (512)
-    float *conv4_block5_2_bn_out = acts + A_CONV4_BLOCK5_2_BN_OUT;  // (B,2,2,256)
     float *conv4_block5_2_relu_out = acts + A_CONV4_BLOCK5_2_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block5_3_conv_out = acts + A_CONV4_BLOCK5_3_CONV_OUT;  // (B,2,2,1024)
-    float *conv4_block5_3_bn_stats = acts + A_CONV4_BLOCK5_3_BN_STATS;  // (2048)
     float *conv4_block5_3_bn_out = acts + A_CONV4_BLOCK5_3_BN_OUT;  // (B,2,2,1024)
     float *conv4_block5_add_out = acts + A_CONV4_BLOCK5_ADD_OUT;  // (B,2,2,1024)
     float *conv4_block5_out_out = acts + A_CONV4_BLOCK5_OUT_OUT;  // (B,2,2,1024)
-    float *conv4_block6_1_conv_out = acts + A_CONV4_BLOCK6_1_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block6_1_bn_stats = acts + A_CONV4_BLOCK6_1_BN_STATS;  // (512)
-    float *conv4_block6_1_bn_out = acts + A_CONV4_BLOCK6_1_BN_OUT;  // (B,2,2,256)
     float *conv4_block6_1_relu_out = acts + A_CONV4_BLOCK6_1_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block6_2_conv_out = acts + A_CONV4_BLOCK6_2_CONV_OUT;  // (B,2,2,256)
-    float *conv4_block6_2_bn_stats = acts + A_CONV4_BLOCK6_2_BN_STATS;  // (512)
-    float *conv4_block6_2_bn_out = acts + A_CONV4_BLOCK6_2_BN_OUT;  // (B,2,2,256)
     float *conv4_block6_2_relu_out = acts + A_CONV4_BLOCK6_2_RELU_OUT;  // (B,2,2,256)
-    float *conv4_block6_3_conv_out = acts + A_CONV4_BLOCK6_3_CONV_OUT;  // (B,2,2,1024)
-    float *conv4_block6_3_bn_stats = acts + A_CONV4_BLOCK6_3_BN_STATS;  // (2048)
     float *conv4_block6_3_bn_out = acts + A_CONV4_BLOCK6_3_BN_OUT;  // (B,2,2,1024)
     float *conv4_block6_add_out = acts + A_CONV4_BLOCK6_ADD_OUT;  // (B,2,2,1024)
     float *conv4_block6_out_out = acts + A_CONV4_BLOCK6_OUT_OUT;  // (B,2,2,1024)
-    float *conv5_block1_1_conv_out = acts + A_CONV5_BLOCK1_1_CONV_OUT;  // (B,1,1,512)
-    float *conv5_block1_1_bn_stats = acts + A_CONV5_BLOCK1_1_BN_STATS;  // (1024)
-    float *conv5_block1_1_bn_out = acts + A_CONV5_BLOCK1_1_BN_OUT;  // (B,1,1,512)
     float *conv5_block1_1_relu_out = acts + A_CONV5_BLOCK1_1_RELU_OUT;  // (B,1,1,512)
-    float *conv5_block1_2_conv_out = acts + A_CONV5_BLOCK1_2_CONV_OUT;  // (B,1,1,512)
-    float *conv5_block1_2_bn_stats = acts + A_CONV5_BLOCK1_2_BN_STATS;  // (1024)
-    float *conv5_block1_2_bn_out = acts + A_CONV5_BLOCK1_2_BN_OUT;  // (B,1,1,512)
     float *conv5_block1_2_relu_out = acts + A_CONV5_BLOCK1_2_RELU_OUT;  // (B,1,1,512)
-    float *conv5_block1_0_conv_out = acts + A_CONV5_BLOCK1_0_CONV_OUT;  // (B,1,1,2048)
-    float *conv5_block1_3_conv_out = acts + A_CONV5_BLOCK1_3_CONV_OUT;  // (B,1,1,2048)
-    float *conv5_block1_0_bn_stats = acts + A_CONV5_BLOCK1_0_BN_STATS;  // (4096)
     float *conv5_block1_0_bn_out = acts + A_CONV5_BLOCK1_0_BN_OUT;  // (B,1,1,2048)
-    float *conv5_block1_3_bn_stats = acts + A_CONV5_BLOCK1_3_BN_STATS;  // (4096)
     float *conv5_block1_3_bn_out = acts + A_CONV5_BLOCK1_3_BN_OUT;  // (B,1,1,2048)
     float *conv5_block1_add_out = acts + A_CONV5_BLOCK1_ADD_OUT;  // (B,1,1,2048)
     float *conv5_block1_out_out = acts + A_CONV5_BLOCK1_OUT_OUT;  // (B,1,1,2048)
-    float *conv5_block2_1_conv_out = acts + A_CONV5_BLOCK2_1_CONV_OUT;  // (B,1,1,512)
-    float *conv5_block2_1_bn_stats = acts + A_CONV5_BLOCK2_1_BN_STATS;  // (1024)
-    float *conv5_block2_1_bn_out = acts + A_CONV5_BLOCK2_1_BN_OUT;  // (B,1,1,512)
     float *conv5_block2_1_relu_out = acts + A_CONV5_BLOCK2_1_RELU_OUT;  // (B,1,1,512)
-    float *conv5_block2_2_conv_out = acts + A_CONV5_BLOCK2_2_CONV_OUT;  // (B,1,1,512)
-    float *conv5_block2_2_bn_stats = acts + A_CONV5_BLOCK2_2_BN_STATS;  // (1024)
-    float *conv5_block2_2_bn_out = acts + A_CONV5_BLOCK2_2_BN_OUT;  // (B,1,1,512)
     float *conv5_block2_2_relu_out = acts + A_CONV5_BLOCK2_2_RELU_OUT;  // (B,1,1,512)
-    float *conv5_block2_3_conv_out = acts + A_CONV5_BLOCK2_3_CONV_OUT;  // (B,1,1,2048)
-    float *conv5_block2_3_bn_stats = acts + A_CONV5_BLOCK2_3_BN_STATS;  // (4096)
     float *conv5_block2_3_bn_out = acts + A_CONV5_BLOCK2_3_BN_OUT;  // (B,1,1,2048)
     float *conv5_block2_add_out = acts + A_CONV5_BLOCK2_ADD_OUT;  // (B,1,1,2048)
     float *conv5_block2_out_out = acts + A_CONV5_BLOCK2_OUT_OUT;  // (B,1,1,2048)
-    float *conv5_block3_1_conv_out = acts + A_CONV5_BLOCK3_1_CONV_OUT;  // (B,1,1,512)
-    float *conv5_block3_1_bn_stats = acts + A_CONV5_BLOCK3_1_BN_STATS;  // (1024)
-    float *conv5_block3_1_bn_out = acts + A_CONV5_BLOCK3_1_BN_OUT;  // (B,1,1,512)
     float *conv5_block3_1_relu_out = acts + A_CONV5_BLOCK3_1_RELU_OUT;  // (B,1,1,512)
-    float *conv5_block3_2_conv_out = acts + A_CONV5_BLOCK3_2_CONV_OUT;  // (B,1,1,512)
-    float *conv5_block3_2_bn_stats = acts + A_CONV5_BLOCK3_2_BN_STATS;  // (1024)
-    float *conv5_block3_2_bn_out = acts + A_CONV5_BLOCK3_2_BN_OUT;  // (B,1,1,512)
     float *conv5_block3_2_relu_out = acts + A_CONV5_BLOCK3_2_RELU_OUT;  // (B,1,1,512)
-    float *conv5_block3_3_conv_out = acts + A_CONV5_BLOCK3_3_CONV_OUT;  // (B,1,1,2048)
-    float *conv5_block3_3_bn_stats = acts + A_CONV5_BLOCK3_3_BN_STATS;  // (4096)
     float *conv5_block3_3_bn_out = acts + A_CONV5_BLOCK3_3_BN_OUT;  // (B,1,1,2048)
     float *conv5_block3_add_out = acts + A_CONV5_BLOCK3_ADD_OUT;  // (B,1,1,2048)
     float *conv5_block3_out_out = acts + A_CONV5_BLOCK3_OUT_OUT;  // (B,1,1,2048)
@@ -2367,177 +1705,91 @@ void reftransfer32_forward(kiln_state *s, const float *x, int n, int training) {
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (2048,2)
     const float *dense_bias = params + W_DENSE_BIAS;  // (2)
     reftransfer32_conv1_pad_forward(conv1_pad_out, x, n);
-    reftransfer32_conv1_conv_forward(conv1_conv_out, NULL, conv1_pad_out, conv1_conv_kernel, conv1_conv_bias, n);
-    reftransfer32_conv1_bn_forward(conv1_bn_out, conv1_bn_stats, conv1_conv_out, conv1_bn_gamma, conv1_bn_beta, conv1_bn_moving_mean, conv1_bn_moving_variance, n, training);
-    reftransfer32_conv1_relu_forward(conv1_relu_out, conv1_bn_out, n);
+    kiln_conv_batchnorm_forward(conv1_relu_out, conv1_pad_out, conv1_conv_kernel, conv1_conv_bias, conv1_bn_gamma, conv1_bn_beta, conv1_bn_moving_mean, conv1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv1_conv_geometry, KILN_RELU, 0.0f);  // conv1_conv, conv1_bn, conv1_relu in one pass, the moving statistics folded in
     reftransfer32_pool1_pad_forward(pool1_pad_out, conv1_relu_out, n);
     reftransfer32_pool1_pool_forward(pool1_pool_out, pool1_pad_out, n);
-    reftransfer32_conv2_block1_1_conv_forward(conv2_block1_1_conv_out, NULL, pool1_pool_out, conv2_block1_1_conv_kernel, conv2_block1_1_conv_bias, n);
-    reftransfer32_conv2_block1_1_bn_forward(conv2_block1_1_bn_out, conv2_block1_1_bn_stats, conv2_block1_1_conv_out, conv2_block1_1_bn_gamma, conv2_block1_1_bn_beta, conv2_block1_1_bn_moving_mean, conv2_block1_1_bn_moving_variance, n, training);
-    reftransfer32_conv2_block1_1_relu_forward(conv2_block1_1_relu_out, conv2_block1_1_bn_out, n);
-    reftransfer32_conv2_block1_2_conv_forward(conv2_block1_2_conv_out, NULL, conv2_block1_1_relu_out, conv2_block1_2_conv_kernel, conv2_block1_2_conv_bias, n);
-    reftransfer32_conv2_block1_2_bn_forward(conv2_block1_2_bn_out, conv2_block1_2_bn_stats, conv2_block1_2_conv_out, conv2_block1_2_bn_gamma, conv2_block1_2_bn_beta, conv2_block1_2_bn_moving_mean, conv2_block1_2_bn_moving_variance, n, training);
-    reftransfer32_conv2_block1_2_relu_forward(conv2_block1_2_relu_out, conv2_block1_2_bn_out, n);
-    reftransfer32_conv2_block1_0_conv_forward(conv2_block1_0_conv_out, NULL, pool1_pool_out, conv2_block1_0_conv_kernel, conv2_block1_0_conv_bias, n);
-    reftransfer32_conv2_block1_3_conv_forward(conv2_block1_3_conv_out, NULL, conv2_block1_2_relu_out, conv2_block1_3_conv_kernel, conv2_block1_3_conv_bias, n);
-    reftransfer32_conv2_block1_0_bn_forward(conv2_block1_0_bn_out, conv2_block1_0_bn_stats, conv2_block1_0_conv_out, conv2_block1_0_bn_gamma, conv2_block1_0_bn_beta, conv2_block1_0_bn_moving_mean, conv2_block1_0_bn_moving_variance, n, training);
-    reftransfer32_conv2_block1_3_bn_forward(conv2_block1_3_bn_out, conv2_block1_3_bn_stats, conv2_block1_3_conv_out, conv2_block1_3_bn_gamma, conv2_block1_3_bn_beta, conv2_block1_3_bn_moving_mean, conv2_block1_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv2_block1_1_relu_out, pool1_pool_out, conv2_block1_1_conv_kernel, conv2_block1_1_conv_bias, conv2_block1_1_bn_gamma, conv2_block1_1_bn_beta, conv2_block1_1_bn_moving_mean, conv2_block1_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv2_block1_1_conv, conv2_block1_1_bn, conv2_block1_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv2_block1_2_relu_out, conv2_block1_1_relu_out, conv2_block1_2_conv_kernel, conv2_block1_2_conv_bias, conv2_block1_2_bn_gamma, conv2_block1_2_bn_beta, conv2_block1_2_bn_moving_mean, conv2_block1_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv2_block1_2_conv, conv2_block1_2_bn, conv2_block1_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv2_block1_0_bn_out, pool1_pool_out, conv2_block1_0_conv_kernel, conv2_block1_0_conv_bias, conv2_block1_0_bn_gamma, conv2_block1_0_bn_beta, conv2_block1_0_bn_moving_mean, conv2_block1_0_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block1_0_conv, conv2_block1_0_bn in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv2_block1_3_bn_out, conv2_block1_2_relu_out, conv2_block1_3_conv_kernel, conv2_block1_3_conv_bias, conv2_block1_3_bn_gamma, conv2_block1_3_bn_beta, conv2_block1_3_bn_moving_mean, conv2_block1_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block1_3_conv, conv2_block1_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv2_block1_add_forward(conv2_block1_add_out, conv2_block1_0_bn_out, conv2_block1_3_bn_out, n);
     reftransfer32_conv2_block1_out_forward(conv2_block1_out_out, conv2_block1_add_out, n);
-    reftransfer32_conv2_block2_1_conv_forward(conv2_block2_1_conv_out, NULL, conv2_block1_out_out, conv2_block2_1_conv_kernel, conv2_block2_1_conv_bias, n);
-    reftransfer32_conv2_block2_1_bn_forward(conv2_block2_1_bn_out, conv2_block2_1_bn_stats, conv2_block2_1_conv_out, conv2_block2_1_bn_gamma, conv2_block2_1_bn_beta, conv2_block2_1_bn_moving_mean, conv2_block2_1_bn_moving_variance, n, training);
-    reftransfer32_conv2_block2_1_relu_forward(conv2_block2_1_relu_out, conv2_block2_1_bn_out, n);
-    reftransfer32_conv2_block2_2_conv_forward(conv2_block2_2_conv_out, NULL, conv2_block2_1_relu_out, conv2_block2_2_conv_kernel, conv2_block2_2_conv_bias, n);
-    reftransfer32_conv2_block2_2_bn_forward(conv2_block2_2_bn_out, conv2_block2_2_bn_stats, conv2_block2_2_conv_out, conv2_block2_2_bn_gamma, conv2_block2_2_bn_beta, conv2_block2_2_bn_moving_mean, conv2_block2_2_bn_moving_variance, n, training);
-    reftransfer32_conv2_block2_2_relu_forward(conv2_block2_2_relu_out, conv2_block2_2_bn_out, n);
-    reftransfer32_conv2_block2_3_conv_forward(conv2_block2_3_conv_out, NULL, conv2_block2_2_relu_out, conv2_block2_3_conv_kernel, conv2_block2_3_conv_bias, n);
-    reftransfer32_conv2_block2_3_bn_forward(conv2_block2_3_bn_out, conv2_block2_3_bn_stats, conv2_block2_3_conv_out, conv2_block2_3_bn_gamma, conv2_block2_3_bn_beta, conv2_block2_3_bn_moving_mean, conv2_block2_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv2_block2_1_relu_out, conv2_block1_out_out, conv2_block2_1_conv_kernel, conv2_block2_1_conv_bias, conv2_block2_1_bn_gamma, conv2_block2_1_bn_beta, conv2_block2_1_bn_moving_mean, conv2_block2_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv2_block2_1_conv, conv2_block2_1_bn, conv2_block2_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv2_block2_2_relu_out, conv2_block2_1_relu_out, conv2_block2_2_conv_kernel, conv2_block2_2_conv_bias, conv2_block2_2_bn_gamma, conv2_block2_2_bn_beta, conv2_block2_2_bn_moving_mean, conv2_block2_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv2_block2_2_conv, conv2_block2_2_bn, conv2_block2_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv2_block2_3_bn_out, conv2_block2_2_relu_out, conv2_block2_3_conv_kernel, conv2_block2_3_conv_bias, conv2_block2_3_bn_gamma, conv2_block2_3_bn_beta, conv2_block2_3_bn_moving_mean, conv2_block2_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block2_3_conv, conv2_block2_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv2_block2_add_forward(conv2_block2_add_out, conv2_block1_out_out, conv2_block2_3_bn_out, n);
     reftransfer32_conv2_block2_out_forward(conv2_block2_out_out, conv2_block2_add_out, n);
-    reftransfer32_conv2_block3_1_conv_forward(conv2_block3_1_conv_out, NULL, conv2_block2_out_out, conv2_block3_1_conv_kernel, conv2_block3_1_conv_bias, n);
-    reftransfer32_conv2_block3_1_bn_forward(conv2_block3_1_bn_out, conv2_block3_1_bn_stats, conv2_block3_1_conv_out, conv2_block3_1_bn_gamma, conv2_block3_1_bn_beta, conv2_block3_1_bn_moving_mean, conv2_block3_1_bn_moving_variance, n, training);
-    reftransfer32_conv2_block3_1_relu_forward(conv2_block3_1_relu_out, conv2_block3_1_bn_out, n);
-    reftransfer32_conv2_block3_2_conv_forward(conv2_block3_2_conv_out, NULL, conv2_block3_1_relu_out, conv2_block3_2_conv_kernel, conv2_block3_2_conv_bias, n);
-    reftransfer32_conv2_block3_2_bn_forward(conv2_block3_2_bn_out, conv2_block3_2_bn_stats, conv2_block3_2_conv_out, conv2_block3_2_bn_gamma, conv2_block3_2_bn_beta, conv2_block3_2_bn_moving_mean, conv2_block3_2_bn_moving_variance, n, training);
-    reftransfer32_conv2_block3_2_relu_forward(conv2_block3_2_relu_out, conv2_block3_2_bn_out, n);
-    reftransfer32_conv2_block3_3_conv_forward(conv2_block3_3_conv_out, NULL, conv2_block3_2_relu_out, conv2_block3_3_conv_kernel, conv2_block3_3_conv_bias, n);
-    reftransfer32_conv2_block3_3_bn_forward(conv2_block3_3_bn_out, conv2_block3_3_bn_stats, conv2_block3_3_conv_out, conv2_block3_3_bn_gamma, conv2_block3_3_bn_beta, conv2_block3_3_bn_moving_mean, conv2_block3_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv2_block3_1_relu_out, conv2_block2_out_out, conv2_block3_1_conv_kernel, conv2_block3_1_conv_bias, conv2_block3_1_bn_gamma, conv2_block3_1_bn_beta, conv2_block3_1_bn_moving_mean, conv2_block3_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv2_block3_1_conv, conv2_block3_1_bn, conv2_block3_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv2_block3_2_relu_out, conv2_block3_1_relu_out, conv2_block3_2_conv_kernel, conv2_block3_2_conv_bias, conv2_block3_2_bn_gamma, conv2_block3_2_bn_beta, conv2_block3_2_bn_moving_mean, conv2_block3_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv2_block3_2_conv, conv2_block3_2_bn, conv2_block3_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv2_block3_3_bn_out, conv2_block3_2_relu_out, conv2_block3_3_conv_kernel, conv2_block3_3_conv_bias, conv2_block3_3_bn_gamma, conv2_block3_3_bn_beta, conv2_block3_3_bn_moving_mean, conv2_block3_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv2_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block3_3_conv, conv2_block3_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv2_block3_add_forward(conv2_block3_add_out, conv2_block2_out_out, conv2_block3_3_bn_out, n);
     reftransfer32_conv2_block3_out_forward(conv2_block3_out_out, conv2_block3_add_out, n);
-    reftransfer32_conv3_block1_1_conv_forward(conv3_block1_1_conv_out, NULL, conv2_block3_out_out, conv3_block1_1_conv_kernel, conv3_block1_1_conv_bias, n);
-    reftransfer32_conv3_block1_1_bn_forward(conv3_block1_1_bn_out, conv3_block1_1_bn_stats, conv3_block1_1_conv_out, conv3_block1_1_bn_gamma, conv3_block1_1_bn_beta, conv3_block1_1_bn_moving_mean, conv3_block1_1_bn_moving_variance, n, training);
-    reftransfer32_conv3_block1_1_relu_forward(conv3_block1_1_relu_out, conv3_block1_1_bn_out, n);
-    reftransfer32_conv3_block1_2_conv_forward(conv3_block1_2_conv_out, NULL, conv3_block1_1_relu_out, conv3_block1_2_conv_kernel, conv3_block1_2_conv_bias, n);
-    reftransfer32_conv3_block1_2_bn_forward(conv3_block1_2_bn_out, conv3_block1_2_bn_stats, conv3_block1_2_conv_out, conv3_block1_2_bn_gamma, conv3_block1_2_bn_beta, conv3_block1_2_bn_moving_mean, conv3_block1_2_bn_moving_variance, n, training);
-    reftransfer32_conv3_block1_2_relu_forward(conv3_block1_2_relu_out, conv3_block1_2_bn_out, n);
-    reftransfer32_conv3_block1_0_conv_forward(conv3_block1_0_conv_out, NULL, conv2_block3_out_out, conv3_block1_0_conv_kernel, conv3_block1_0_conv_bias, n);
-    reftransfer32_conv3_block1_3_conv_forward(conv3_block1_3_conv_out, NULL, conv3_block1_2_relu_out, conv3_block1_3_conv_kernel, conv3_block1_3_conv_bias, n);
-    reftransfer32_conv3_block1_0_bn_forward(conv3_block1_0_bn_out, conv3_block1_0_bn_stats, conv3_block1_0_conv_out, conv3_block1_0_bn_gamma, conv3_block1_0_bn_beta, conv3_block1_0_bn_moving_mean, conv3_block1_0_bn_moving_variance, n, training);
-    reftransfer32_conv3_block1_3_bn_forward(conv3_block1_3_bn_out, conv3_block1_3_bn_stats, conv3_block1_3_conv_out, conv3_block1_3_bn_gamma, conv3_block1_3_bn_beta, conv3_block1_3_bn_moving_mean, conv3_block1_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv3_block1_1_relu_out, conv2_block3_out_out, conv3_block1_1_conv_kernel, conv3_block1_1_conv_bias, conv3_block1_1_bn_gamma, conv3_block1_1_bn_beta, conv3_block1_1_bn_moving_mean, conv3_block1_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block1_1_conv, conv3_block1_1_bn, conv3_block1_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block1_2_relu_out, conv3_block1_1_relu_out, conv3_block1_2_conv_kernel, conv3_block1_2_conv_bias, conv3_block1_2_bn_gamma, conv3_block1_2_bn_beta, conv3_block1_2_bn_moving_mean, conv3_block1_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block1_2_conv, conv3_block1_2_bn, conv3_block1_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block1_0_bn_out, conv2_block3_out_out, conv3_block1_0_conv_kernel, conv3_block1_0_conv_bias, conv3_block1_0_bn_gamma, conv3_block1_0_bn_beta, conv3_block1_0_bn_moving_mean, conv3_block1_0_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block1_0_conv, conv3_block1_0_bn in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block1_3_bn_out, conv3_block1_2_relu_out, conv3_block1_3_conv_kernel, conv3_block1_3_conv_bias, conv3_block1_3_bn_gamma, conv3_block1_3_bn_beta, conv3_block1_3_bn_moving_mean, conv3_block1_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block1_3_conv, conv3_block1_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv3_block1_add_forward(conv3_block1_add_out, conv3_block1_0_bn_out, conv3_block1_3_bn_out, n);
     reftransfer32_conv3_block1_out_forward(conv3_block1_out_out, conv3_block1_add_out, n);
-    reftransfer32_conv3_block2_1_conv_forward(conv3_block2_1_conv_out, NULL, conv3_block1_out_out, conv3_block2_1_conv_kernel, conv3_block2_1_conv_bias, n);
-    reftransfer32_conv3_block2_1_bn_forward(conv3_block2_1_bn_out, conv3_block2_1_bn_stats, conv3_block2_1_conv_out, conv3_block2_1_bn_gamma, conv3_block2_1_bn_beta, conv3_block2_1_bn_moving_mean, conv3_block2_1_bn_moving_variance, n, training);
-    reftransfer32_conv3_block2_1_relu_forward(conv3_block2_1_relu_out, conv3_block2_1_bn_out, n);
-    reftransfer32_conv3_block2_2_conv_forward(conv3_block2_2_conv_out, NULL, conv3_block2_1_relu_out, conv3_block2_2_conv_kernel, conv3_block2_2_conv_bias, n);
-    reftransfer32_conv3_block2_2_bn_forward(conv3_block2_2_bn_out, conv3_block2_2_bn_stats, conv3_block2_2_conv_out, conv3_block2_2_bn_gamma, conv3_block2_2_bn_beta, conv3_block2_2_bn_moving_mean, conv3_block2_2_bn_moving_variance, n, training);
-    reftransfer32_conv3_block2_2_relu_forward(conv3_block2_2_relu_out, conv3_block2_2_bn_out, n);
-    reftransfer32_conv3_block2_3_conv_forward(conv3_block2_3_conv_out, NULL, conv3_block2_2_relu_out, conv3_block2_3_conv_kernel, conv3_block2_3_conv_bias, n);
-    reftransfer32_conv3_block2_3_bn_forward(conv3_block2_3_bn_out, conv3_block2_3_bn_stats, conv3_block2_3_conv_out, conv3_block2_3_bn_gamma, conv3_block2_3_bn_beta, conv3_block2_3_bn_moving_mean, conv3_block2_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv3_block2_1_relu_out, conv3_block1_out_out, conv3_block2_1_conv_kernel, conv3_block2_1_conv_bias, conv3_block2_1_bn_gamma, conv3_block2_1_bn_beta, conv3_block2_1_bn_moving_mean, conv3_block2_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block2_1_conv, conv3_block2_1_bn, conv3_block2_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block2_2_relu_out, conv3_block2_1_relu_out, conv3_block2_2_conv_kernel, conv3_block2_2_conv_bias, conv3_block2_2_bn_gamma, conv3_block2_2_bn_beta, conv3_block2_2_bn_moving_mean, conv3_block2_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block2_2_conv, conv3_block2_2_bn, conv3_block2_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block2_3_bn_out, conv3_block2_2_relu_out, conv3_block2_3_conv_kernel, conv3_block2_3_conv_bias, conv3_block2_3_bn_gamma, conv3_block2_3_bn_beta, conv3_block2_3_bn_moving_mean, conv3_block2_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block2_3_conv, conv3_block2_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv3_block2_add_forward(conv3_block2_add_out, conv3_block1_out_out, conv3_block2_3_bn_out, n);
     reftransfer32_conv3_block2_out_forward(conv3_block2_out_out, conv3_block2_add_out, n);
-    reftransfer32_conv3_block3_1_conv_forward(conv3_block3_1_conv_out, NULL, conv3_block2_out_out, conv3_block3_1_conv_kernel, conv3_block3_1_conv_bias, n);
-    reftransfer32_conv3_block3_1_bn_forward(conv3_block3_1_bn_out, conv3_block3_1_bn_stats, conv3_block3_1_conv_out, conv3_block3_1_bn_gamma, conv3_block3_1_bn_beta, conv3_block3_1_bn_moving_mean, conv3_block3_1_bn_moving_variance, n, training);
-    reftransfer32_conv3_block3_1_relu_forward(conv3_block3_1_relu_out, conv3_block3_1_bn_out, n);
-    reftransfer32_conv3_block3_2_conv_forward(conv3_block3_2_conv_out, NULL, conv3_block3_1_relu_out, conv3_block3_2_conv_kernel, conv3_block3_2_conv_bias, n);
-    reftransfer32_conv3_block3_2_bn_forward(conv3_block3_2_bn_out, conv3_block3_2_bn_stats, conv3_block3_2_conv_out, conv3_block3_2_bn_gamma, conv3_block3_2_bn_beta, conv3_block3_2_bn_moving_mean, conv3_block3_2_bn_moving_variance, n, training);
-    reftransfer32_conv3_block3_2_relu_forward(conv3_block3_2_relu_out, conv3_block3_2_bn_out, n);
-    reftransfer32_conv3_block3_3_conv_forward(conv3_block3_3_conv_out, NULL, conv3_block3_2_relu_out, conv3_block3_3_conv_kernel, conv3_block3_3_conv_bias, n);
-    reftransfer32_conv3_block3_3_bn_forward(conv3_block3_3_bn_out, conv3_block3_3_bn_stats, conv3_block3_3_conv_out, conv3_block3_3_bn_gamma, conv3_block3_3_bn_beta, conv3_block3_3_bn_moving_mean, conv3_block3_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv3_block3_1_relu_out, conv3_block2_out_out, conv3_block3_1_conv_kernel, conv3_block3_1_conv_bias, conv3_block3_1_bn_gamma, conv3_block3_1_bn_beta, conv3_block3_1_bn_moving_mean, conv3_block3_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block3_1_conv, conv3_block3_1_bn, conv3_block3_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block3_2_relu_out, conv3_block3_1_relu_out, conv3_block3_2_conv_kernel, conv3_block3_2_conv_bias, conv3_block3_2_bn_gamma, conv3_block3_2_bn_beta, conv3_block3_2_bn_moving_mean, conv3_block3_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block3_2_conv, conv3_block3_2_bn, conv3_block3_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block3_3_bn_out, conv3_block3_2_relu_out, conv3_block3_3_conv_kernel, conv3_block3_3_conv_bias, conv3_block3_3_bn_gamma, conv3_block3_3_bn_beta, conv3_block3_3_bn_moving_mean, conv3_block3_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block3_3_conv, conv3_block3_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv3_block3_add_forward(conv3_block3_add_out, conv3_block2_out_out, conv3_block3_3_bn_out, n);
     reftransfer32_conv3_block3_out_forward(conv3_block3_out_out, conv3_block3_add_out, n);
-    reftransfer32_conv3_block4_1_conv_forward(conv3_block4_1_conv_out, NULL, conv3_block3_out_out, conv3_block4_1_conv_kernel, conv3_block4_1_conv_bias, n);
-    reftransfer32_conv3_block4_1_bn_forward(conv3_block4_1_bn_out, conv3_block4_1_bn_stats, conv3_block4_1_conv_out, conv3_block4_1_bn_gamma, conv3_block4_1_bn_beta, conv3_block4_1_bn_moving_mean, conv3_block4_1_bn_moving_variance, n, training);
-    reftransfer32_conv3_block4_1_relu_forward(conv3_block4_1_relu_out, conv3_block4_1_bn_out, n);
-    reftransfer32_conv3_block4_2_conv_forward(conv3_block4_2_conv_out, NULL, conv3_block4_1_relu_out, conv3_block4_2_conv_kernel, conv3_block4_2_conv_bias, n);
-    reftransfer32_conv3_block4_2_bn_forward(conv3_block4_2_bn_out, conv3_block4_2_bn_stats, conv3_block4_2_conv_out, conv3_block4_2_bn_gamma, conv3_block4_2_bn_beta, conv3_block4_2_bn_moving_mean, conv3_block4_2_bn_moving_variance, n, training);
-    reftransfer32_conv3_block4_2_relu_forward(conv3_block4_2_relu_out, conv3_block4_2_bn_out, n);
-    reftransfer32_conv3_block4_3_conv_forward(conv3_block4_3_conv_out, NULL, conv3_block4_2_relu_out, conv3_block4_3_conv_kernel, conv3_block4_3_conv_bias, n);
-    reftransfer32_conv3_block4_3_bn_forward(conv3_block4_3_bn_out, conv3_block4_3_bn_stats, conv3_block4_3_conv_out, conv3_block4_3_bn_gamma, conv3_block4_3_bn_beta, conv3_block4_3_bn_moving_mean, conv3_block4_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv3_block4_1_relu_out, conv3_block3_out_out, conv3_block4_1_conv_kernel, conv3_block4_1_conv_bias, conv3_block4_1_bn_gamma, conv3_block4_1_bn_beta, conv3_block4_1_bn_moving_mean, conv3_block4_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block4_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block4_1_conv, conv3_block4_1_bn, conv3_block4_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block4_2_relu_out, conv3_block4_1_relu_out, conv3_block4_2_conv_kernel, conv3_block4_2_conv_bias, conv3_block4_2_bn_gamma, conv3_block4_2_bn_beta, conv3_block4_2_bn_moving_mean, conv3_block4_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block4_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block4_2_conv, conv3_block4_2_bn, conv3_block4_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv3_block4_3_bn_out, conv3_block4_2_relu_out, conv3_block4_3_conv_kernel, conv3_block4_3_conv_bias, conv3_block4_3_bn_gamma, conv3_block4_3_bn_beta, conv3_block4_3_bn_moving_mean, conv3_block4_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv3_block4_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block4_3_conv, conv3_block4_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv3_block4_add_forward(conv3_block4_add_out, conv3_block3_out_out, conv3_block4_3_bn_out, n);
     reftransfer32_conv3_block4_out_forward(conv3_block4_out_out, conv3_block4_add_out, n);
-    reftransfer32_conv4_block1_1_conv_forward(conv4_block1_1_conv_out, NULL, conv3_block4_out_out, conv4_block1_1_conv_kernel, conv4_block1_1_conv_bias, n);
-    reftransfer32_conv4_block1_1_bn_forward(conv4_block1_1_bn_out, conv4_block1_1_bn_stats, conv4_block1_1_conv_out, conv4_block1_1_bn_gamma, conv4_block1_1_bn_beta, conv4_block1_1_bn_moving_mean, conv4_block1_1_bn_moving_variance, n, training);
-    reftransfer32_conv4_block1_1_relu_forward(conv4_block1_1_relu_out, conv4_block1_1_bn_out, n);
-    reftransfer32_conv4_block1_2_conv_forward(conv4_block1_2_conv_out, NULL, conv4_block1_1_relu_out, conv4_block1_2_conv_kernel, conv4_block1_2_conv_bias, n);
-    reftransfer32_conv4_block1_2_bn_forward(conv4_block1_2_bn_out, conv4_block1_2_bn_stats, conv4_block1_2_conv_out, conv4_block1_2_bn_gamma, conv4_block1_2_bn_beta, conv4_block1_2_bn_moving_mean, conv4_block1_2_bn_moving_variance, n, training);
-    reftransfer32_conv4_block1_2_relu_forward(conv4_block1_2_relu_out, conv4_block1_2_bn_out, n);
-    reftransfer32_conv4_block1_0_conv_forward(conv4_block1_0_conv_out, NULL, conv3_block4_out_out, conv4_block1_0_conv_kernel, conv4_block1_0_conv_bias, n);
-    reftransfer32_conv4_block1_3_conv_forward(conv4_block1_3_conv_out, NULL, conv4_block1_2_relu_out, conv4_block1_3_conv_kernel, conv4_block1_3_conv_bias, n);
-    reftransfer32_conv4_block1_0_bn_forward(conv4_block1_0_bn_out, conv4_block1_0_bn_stats, conv4_block1_0_conv_out, conv4_block1_0_bn_gamma, conv4_block1_0_bn_beta, conv4_block1_0_bn_moving_mean, conv4_block1_0_bn_moving_variance, n, training);
-    reftransfer32_conv4_block1_3_bn_forward(conv4_block1_3_bn_out, conv4_block1_3_bn_stats, conv4_block1_3_conv_out, conv4_block1_3_bn_gamma, conv4_block1_3_bn_beta, conv4_block1_3_bn_moving_mean, conv4_block1_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv4_block1_1_relu_out, conv3_block4_out_out, conv4_block1_1_conv_kernel, conv4_block1_1_conv_bias, conv4_block1_1_bn_gamma, conv4_block1_1_bn_beta, conv4_block1_1_bn_moving_mean, conv4_block1_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block1_1_conv, conv4_block1_1_bn, conv4_block1_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block1_2_relu_out, conv4_block1_1_relu_out, conv4_block1_2_conv_kernel, conv4_block1_2_conv_bias, conv4_block1_2_bn_gamma, conv4_block1_2_bn_beta, conv4_block1_2_bn_moving_mean, conv4_block1_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block1_2_conv, conv4_block1_2_bn, conv4_block1_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block1_0_bn_out, conv3_block4_out_out, conv4_block1_0_conv_kernel, conv4_block1_0_conv_bias, conv4_block1_0_bn_gamma, conv4_block1_0_bn_beta, conv4_block1_0_bn_moving_mean, conv4_block1_0_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block1_0_conv, conv4_block1_0_bn in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block1_3_bn_out, conv4_block1_2_relu_out, conv4_block1_3_conv_kernel, conv4_block1_3_conv_bias, conv4_block1_3_bn_gamma, conv4_block1_3_bn_beta, conv4_block1_3_bn_moving_mean, conv4_block1_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block1_3_conv, conv4_block1_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv4_block1_add_forward(conv4_block1_add_out, conv4_block1_0_bn_out, conv4_block1_3_bn_out, n);
     reftransfer32_conv4_block1_out_forward(conv4_block1_out_out, conv4_block1_add_out, n);
-    reftransfer32_conv4_block2_1_conv_forward(conv4_block2_1_conv_out, NULL, conv4_block1_out_out, conv4_block2_1_conv_kernel, conv4_block2_1_conv_bias, n);
-    reftransfer32_conv4_block2_1_bn_forward(conv4_block2_1_bn_out, conv4_block2_1_bn_stats, conv4_block2_1_conv_out, conv4_block2_1_bn_gamma, conv4_block2_1_bn_beta, conv4_block2_1_bn_moving_mean, conv4_block2_1_bn_moving_variance, n, training);
-    reftransfer32_conv4_block2_1_relu_forward(conv4_block2_1_relu_out, conv4_block2_1_bn_out, n);
-    reftransfer32_conv4_block2_2_conv_forward(conv4_block2_2_conv_out, NULL, conv4_block2_1_relu_out, conv4_block2_2_conv_kernel, conv4_block2_2_conv_bias, n);
-    reftransfer32_conv4_block2_2_bn_forward(conv4_block2_2_bn_out, conv4_block2_2_bn_stats, conv4_block2_2_conv_out, conv4_block2_2_bn_gamma, conv4_block2_2_bn_beta, conv4_block2_2_bn_moving_mean, conv4_block2_2_bn_moving_variance, n, training);
-    reftransfer32_conv4_block2_2_relu_forward(conv4_block2_2_relu_out, conv4_block2_2_bn_out, n);
-    reftransfer32_conv4_block2_3_conv_forward(conv4_block2_3_conv_out, NULL, conv4_block2_2_relu_out, conv4_block2_3_conv_kernel, conv4_block2_3_conv_bias, n);
-    reftransfer32_conv4_block2_3_bn_forward(conv4_block2_3_bn_out, conv4_block2_3_bn_stats, conv4_block2_3_conv_out, conv4_block2_3_bn_gamma, conv4_block2_3_bn_beta, conv4_block2_3_bn_moving_mean, conv4_block2_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv4_block2_1_relu_out, conv4_block1_out_out, conv4_block2_1_conv_kernel, conv4_block2_1_conv_bias, conv4_block2_1_bn_gamma, conv4_block2_1_bn_beta, conv4_block2_1_bn_moving_mean, conv4_block2_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block2_1_conv, conv4_block2_1_bn, conv4_block2_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block2_2_relu_out, conv4_block2_1_relu_out, conv4_block2_2_conv_kernel, conv4_block2_2_conv_bias, conv4_block2_2_bn_gamma, conv4_block2_2_bn_beta, conv4_block2_2_bn_moving_mean, conv4_block2_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block2_2_conv, conv4_block2_2_bn, conv4_block2_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block2_3_bn_out, conv4_block2_2_relu_out, conv4_block2_3_conv_kernel, conv4_block2_3_conv_bias, conv4_block2_3_bn_gamma, conv4_block2_3_bn_beta, conv4_block2_3_bn_moving_mean, conv4_block2_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block2_3_conv, conv4_block2_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv4_block2_add_forward(conv4_block2_add_out, conv4_block1_out_out, conv4_block2_3_bn_out, n);
     reftransfer32_conv4_block2_out_forward(conv4_block2_out_out, conv4_block2_add_out, n);
-    reftransfer32_conv4_block3_1_conv_forward(conv4_block3_1_conv_out, NULL, conv4_block2_out_out, conv4_block3_1_conv_kernel, conv4_block3_1_conv_bias, n);
-    reftransfer32_conv4_block3_1_bn_forward(conv4_block3_1_bn_out, conv4_block3_1_bn_stats, conv4_block3_1_conv_out, conv4_block3_1_bn_gamma, conv4_block3_1_bn_beta, conv4_block3_1_bn_moving_mean, conv4_block3_1_bn_moving_variance, n, training);
-    reftransfer32_conv4_block3_1_relu_forward(conv4_block3_1_relu_out, conv4_block3_1_bn_out, n);
-    reftransfer32_conv4_block3_2_conv_forward(conv4_block3_2_conv_out, NULL, conv4_block3_1_relu_out, conv4_block3_2_conv_kernel, conv4_block3_2_conv_bias, n);
-    reftransfer32_conv4_block3_2_bn_forward(conv4_block3_2_bn_out, conv4_block3_2_bn_stats, conv4_block3_2_conv_out, conv4_block3_2_bn_gamma, conv4_block3_2_bn_beta, conv4_block3_2_bn_moving_mean, conv4_block3_2_bn_moving_variance, n, training);
-    reftransfer32_conv4_block3_2_relu_forward(conv4_block3_2_relu_out, conv4_block3_2_bn_out, n);
-    reftransfer32_conv4_block3_3_conv_forward(conv4_block3_3_conv_out, NULL, conv4_block3_2_relu_out, conv4_block3_3_conv_kernel, conv4_block3_3_conv_bias, n);
-    reftransfer32_conv4_block3_3_bn_forward(conv4_block3_3_bn_out, conv4_block3_3_bn_stats, conv4_block3_3_conv_out, conv4_block3_3_bn_gamma, conv4_block3_3_bn_beta, conv4_block3_3_bn_moving_mean, conv4_block3_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv4_block3_1_relu_out, conv4_block2_out_out, conv4_block3_1_conv_kernel, conv4_block3_1_conv_bias, conv4_block3_1_bn_gamma, conv4_block3_1_bn_beta, conv4_block3_1_bn_moving_mean, conv4_block3_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block3_1_conv, conv4_block3_1_bn, conv4_block3_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block3_2_relu_out, conv4_block3_1_relu_out, conv4_block3_2_conv_kernel, conv4_block3_2_conv_bias, conv4_block3_2_bn_gamma, conv4_block3_2_bn_beta, conv4_block3_2_bn_moving_mean, conv4_block3_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block3_2_conv, conv4_block3_2_bn, conv4_block3_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block3_3_bn_out, conv4_block3_2_relu_out, conv4_block3_3_conv_kernel, conv4_block3_3_conv_bias, conv4_block3_3_bn_gamma, conv4_block3_3_bn_beta, conv4_block3_3_bn_moving_mean, conv4_block3_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block3_3_conv, conv4_block3_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv4_block3_add_forward(conv4_block3_add_out, conv4_block2_out_out, conv4_block3_3_bn_out, n);
     reftransfer32_conv4_block3_out_forward(conv4_block3_out_out, conv4_block3_add_out, n);
-    reftransfer32_conv4_block4_1_conv_forward(conv4_block4_1_conv_out, NULL, conv4_block3_out_out, conv4_block4_1_conv_kernel, conv4_block4_1_conv_bias, n);
-    reftransfer32_conv4_block4_1_bn_forward(conv4_block4_1_bn_out, conv4_block4_1_bn_stats, conv4_block4_1_conv_out, conv4_block4_1_bn_gamma, conv4_block4_1_bn_beta, conv4_block4_1_bn_moving_mean, conv4_block4_1_bn_moving_variance, n, training);
-    reftransfer32_conv4_block4_1_relu_forward(conv4_block4_1_relu_out, conv4_block4_1_bn_out, n);
-    reftransfer32_conv4_block4_2_conv_forward(conv4_block4_2_conv_out, NULL, conv4_block4_1_relu_out, conv4_block4_2_conv_kernel, conv4_block4_2_conv_bias, n);
-    reftransfer32_conv4_block4_2_bn_forward(conv4_block4_2_bn_out, conv4_block4_2_bn_stats, conv4_block4_2_conv_out, conv4_block4_2_bn_gamma, conv4_block4_2_bn_beta, conv4_block4_2_bn_moving_mean, conv4_block4_2_bn_moving_variance, n, training);
-    reftransfer32_conv4_block4_2_relu_forward(conv4_block4_2_relu_out, conv4_block4_2_bn_out, n);
-    reftransfer32_conv4_block4_3_conv_forward(conv4_block4_3_conv_out, NULL, conv4_block4_2_relu_out, conv4_block4_3_conv_kernel, conv4_block4_3_conv_bias, n);
-    reftransfer32_conv4_block4_3_bn_forward(conv4_block4_3_bn_out, conv4_block4_3_bn_stats, conv4_block4_3_conv_out, conv4_block4_3_bn_gamma, conv4_block4_3_bn_beta, conv4_block4_3_bn_moving_mean, conv4_block4_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv4_block4_1_relu_out, conv4_block3_out_out, conv4_block4_1_conv_kernel, conv4_block4_1_conv_bias, conv4_block4_1_bn_gamma, conv4_block4_1_bn_beta, conv4_block4_1_bn_moving_mean, conv4_block4_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block4_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block4_1_conv, conv4_block4_1_bn, conv4_block4_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block4_2_relu_out, conv4_block4_1_relu_out, conv4_block4_2_conv_kernel, conv4_block4_2_conv_bias, conv4_block4_2_bn_gamma, conv4_block4_2_bn_beta, conv4_block4_2_bn_moving_mean, conv4_block4_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block4_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block4_2_conv, conv4_block4_2_bn, conv4_block4_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block4_3_bn_out, conv4_block4_2_relu_out, conv4_block4_3_conv_kernel, conv4_block4_3_conv_bias, conv4_block4_3_bn_gamma, conv4_block4_3_bn_beta, conv4_block4_3_bn_moving_mean, conv4_block4_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block4_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block4_3_conv, conv4_block4_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv4_block4_add_forward(conv4_block4_add_out, conv4_block3_out_out, conv4_block4_3_bn_out, n);
     reftransfer32_conv4_block4_out_forward(conv4_block4_out_out, conv4_block4_add_out, n);
-    reftransfer32_conv4_block5_1_conv_forward(conv4_block5_1_conv_out, NULL, conv4_block4_out_out, conv4_block5_1_conv_kernel, conv4_block5_1_conv_bias, n);
-    reftransfer32_conv4_block5_1_bn_forward(conv4_block5_1_bn_out, conv4_block5_1_bn_stats, conv4_block5_1_conv_out, conv4_block5_1_bn_gamma, conv4_block5_1_bn_beta, conv4_block5_1_bn_moving_mean, conv4_block5_1_bn_moving_variance, n, training);
-    reftransfer32_conv4_block5_1_relu_forward(conv4_block5_1_relu_out, conv4_block5_1_bn_out, n);
-    reftransfer32_conv4_block5_2_conv_forward(conv4_block5_2_conv_out, NULL, conv4_block5_1_relu_out, conv4_block5_2_conv_kernel, conv4_block5_2_conv_bias, n);
-    reftransfer32_conv4_block5_2_bn_forward(conv4_block5_2_bn_out, conv4_block5_2_bn_stats, conv4_block5_2_conv_out, conv4_block5_2_bn_gamma, conv4_block5_2_bn_beta, conv4_block5_2_bn_moving_mean, conv4_block5_2_bn_moving_variance, n, training);
-    reftransfer32_conv4_block5_2_relu_forward(conv4_block5_2_relu_out, conv4_block5_2_bn_out, n);
-    reftransfer32_conv4_block5_3_conv_forward(conv4_block5_3_conv_out, NULL, conv4_block5_2_relu_out, conv4_block5_3_conv_kernel, conv4_block5_3_conv_bias, n);
-    reftransfer32_conv4_block5_3_bn_forward(conv4_block5_3_bn_out, conv4_block5_3_bn_stats, conv4_block5_3_conv_out, conv4_block5_3_bn_gamma, conv4_block5_3_bn_beta, conv4_block5_3_bn_moving_mean, conv4_block5_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv4_block5_1_relu_out, conv4_block4_out_out, conv4_block5_1_conv_kernel, conv4_block5_1_conv_bias, conv4_block5_1_bn_gamma, conv4_block5_1_bn_beta, conv4_block5_1_bn_moving_mean, conv4_block5_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block5_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block5_1_conv, conv4_block5_1_bn, conv4_block5_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block5_2_relu_out, conv4_block5_1_relu_out, conv4_block5_2_conv_kernel, conv4_block5_2_conv_bias, conv4_block5_2_bn_gamma, conv4_block5_2_bn_beta, conv4_block5_2_bn_moving_mean, conv4_block5_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block5_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block5_2_conv, conv4_block5_2_bn, conv4_block5_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block5_3_bn_out, conv4_block5_2_relu_out, conv4_block5_3_conv_kernel, conv4_block5_3_conv_bias, conv4_block5_3_bn_gamma, conv4_block5_3_bn_beta, conv4_block5_3_bn_moving_mean, conv4_block5_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block5_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block5_3_conv, conv4_block5_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv4_block5_add_forward(conv4_block5_add_out, conv4_block4_out_out, conv4_block5_3_bn_out, n);
     reftransfer32_conv4_block5_out_forward(conv4_block5_out_out, conv4_block5_add_out, n);
-    reftransfer32_conv4_block6_1_conv_forward(conv4_block6_1_conv_out, NULL, conv4_block5_out_out, conv4_block6_1_conv_kernel, conv4_block6_1_conv_bias, n);
-    reftransfer32_conv4_block6_1_bn_forward(conv4_block6_1_bn_out, conv4_block6_1_bn_stats, conv4_block6_1_conv_out, conv4_block6_1_bn_gamma, conv4_block6_1_bn_beta, conv4_block6_1_bn_moving_mean, conv4_block6_1_bn_moving_variance, n, training);
-    reftransfer32_conv4_block6_1_relu_forward(conv4_block6_1_relu_out, conv4_block6_1_bn_out, n);
-    reftransfer32_conv4_block6_2_conv_forward(conv4_block6_2_conv_out, NULL, conv4_block6_1_relu_out, conv4_block6_2_conv_kernel, conv4_block6_2_conv_bias, n);
-    reftransfer32_conv4_block6_2_bn_forward(conv4_block6_2_bn_out, conv4_block6_2_bn_stats, conv4_block6_2_conv_out, conv4_block6_2_bn_gamma, conv4_block6_2_bn_beta, conv4_block6_2_bn_moving_mean, conv4_block6_2_bn_moving_variance, n, training);
-    reftransfer32_conv4_block6_2_relu_forward(conv4_block6_2_relu_out, conv4_block6_2_bn_out, n);
-    reftransfer32_conv4_block6_3_conv_forward(conv4_block6_3_conv_out, NULL, conv4_block6_2_relu_out, conv4_block6_3_conv_kernel, conv4_block6_3_conv_bias, n);
-    reftransfer32_conv4_block6_3_bn_forward(conv4_block6_3_bn_out, conv4_block6_3_bn_stats, conv4_block6_3_conv_out, conv4_block6_3_bn_gamma, conv4_block6_3_bn_beta, conv4_block6_3_bn_moving_mean, conv4_block6_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv4_block6_1_relu_out, conv4_block5_out_out, conv4_block6_1_conv_kernel, conv4_block6_1_conv_bias, conv4_block6_1_bn_gamma, conv4_block6_1_bn_beta, conv4_block6_1_bn_moving_mean, conv4_block6_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block6_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block6_1_conv, conv4_block6_1_bn, conv4_block6_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block6_2_relu_out, conv4_block6_1_relu_out, conv4_block6_2_conv_kernel, conv4_block6_2_conv_bias, conv4_block6_2_bn_gamma, conv4_block6_2_bn_beta, conv4_block6_2_bn_moving_mean, conv4_block6_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block6_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block6_2_conv, conv4_block6_2_bn, conv4_block6_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv4_block6_3_bn_out, conv4_block6_2_relu_out, conv4_block6_3_conv_kernel, conv4_block6_3_conv_bias, conv4_block6_3_bn_gamma, conv4_block6_3_bn_beta, conv4_block6_3_bn_moving_mean, conv4_block6_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv4_block6_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block6_3_conv, conv4_block6_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv4_block6_add_forward(conv4_block6_add_out, conv4_block5_out_out, conv4_block6_3_bn_out, n);
     reftransfer32_conv4_block6_out_forward(conv4_block6_out_out, conv4_block6_add_out, n);
-    reftransfer32_conv5_block1_1_conv_forward(conv5_block1_1_conv_out, NULL, conv4_block6_out_out, conv5_block1_1_conv_kernel, conv5_block1_1_conv_bias, n);
-    reftransfer32_conv5_block1_1_bn_forward(conv5_block1_1_bn_out, conv5_block1_1_bn_stats, conv5_block1_1_conv_out, conv5_block1_1_bn_gamma, conv5_block1_1_bn_beta, conv5_block1_1_bn_moving_mean, conv5_block1_1_bn_moving_variance, n, training);
-    reftransfer32_conv5_block1_1_relu_forward(conv5_block1_1_relu_out, conv5_block1_1_bn_out, n);
-    reftransfer32_conv5_block1_2_conv_forward(conv5_block1_2_conv_out, NULL, conv5_block1_1_relu_out, conv5_block1_2_conv_kernel, conv5_block1_2_conv_bias, n);
-    reftransfer32_conv5_block1_2_bn_forward(conv5_block1_2_bn_out, conv5_block1_2_bn_stats, conv5_block1_2_conv_out, conv5_block1_2_bn_gamma, conv5_block1_2_bn_beta, conv5_block1_2_bn_moving_mean, conv5_block1_2_bn_moving_variance, n, training);
-    reftransfer32_conv5_block1_2_relu_forward(conv5_block1_2_relu_out, conv5_block1_2_bn_out, n);
-    reftransfer32_conv5_block1_0_conv_forward(conv5_block1_0_conv_out, NULL, conv4_block6_out_out, conv5_block1_0_conv_kernel, conv5_block1_0_conv_bias, n);
-    reftransfer32_conv5_block1_3_conv_forward(conv5_block1_3_conv_out, NULL, conv5_block1_2_relu_out, conv5_block1_3_conv_kernel, conv5_block1_3_conv_bias, n);
-    reftransfer32_conv5_block1_0_bn_forward(conv5_block1_0_bn_out, conv5_block1_0_bn_stats, conv5_block1_0_conv_out, conv5_block1_0_bn_gamma, conv5_block1_0_bn_beta, conv5_block1_0_bn_moving_mean, conv5_block1_0_bn_moving_variance, n, training);
-    reftransfer32_conv5_block1_3_bn_forward(conv5_block1_3_bn_out, conv5_block1_3_bn_stats, conv5_block1_3_conv_out, conv5_block1_3_bn_gamma, conv5_block1_3_bn_beta, conv5_block1_3_bn_moving_mean, conv5_block1_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv5_block1_1_relu_out, conv4_block6_out_out, conv5_block1_1_conv_kernel, conv5_block1_1_conv_bias, conv5_block1_1_bn_gamma, conv5_block1_1_bn_beta, conv5_block1_1_bn_moving_mean, conv5_block1_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv5_block1_1_conv, conv5_block1_1_bn, conv5_block1_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv5_block1_2_relu_out, conv5_block1_1_relu_out, conv5_block1_2_conv_kernel, conv5_block1_2_conv_bias, conv5_block1_2_bn_gamma, conv5_block1_2_bn_beta, conv5_block1_2_bn_moving_mean, conv5_block1_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv5_block1_2_conv, conv5_block1_2_bn, conv5_block1_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv5_block1_0_bn_out, conv4_block6_out_out, conv5_block1_0_conv_kernel, conv5_block1_0_conv_bias, conv5_block1_0_bn_gamma, conv5_block1_0_bn_beta, conv5_block1_0_bn_moving_mean, conv5_block1_0_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block1_0_conv, conv5_block1_0_bn in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv5_block1_3_bn_out, conv5_block1_2_relu_out, conv5_block1_3_conv_kernel, conv5_block1_3_conv_bias, conv5_block1_3_bn_gamma, conv5_block1_3_bn_beta, conv5_block1_3_bn_moving_mean, conv5_block1_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block1_3_conv, conv5_block1_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv5_block1_add_forward(conv5_block1_add_out, conv5_block1_0_bn_out, conv5_block1_3_bn_out, n);
     reftransfer32_conv5_block1_out_forward(conv5_block1_out_out, conv5_block1_add_out, n);
-    reftransfer32_conv5_block2_1_conv_forward(conv5_block2_1_conv_out, NULL, conv5_block1_out_out, conv5_block2_1_conv_kernel, conv5_block2_1_conv_bias, n);
-    reftransfer32_conv5_block2_1_bn_forward(conv5_block2_1_bn_out, conv5_block2_1_bn_stats, conv5_block2_1_conv_out, conv5_block2_1_bn_gamma, conv5_block2_1_bn_beta, conv5_block2_1_bn_moving_mean, conv5_block2_1_bn_moving_variance, n, training);
-    reftransfer32_conv5_block2_1_relu_forward(conv5_block2_1_relu_out, conv5_block2_1_bn_out, n);
-    reftransfer32_conv5_block2_2_conv_forward(conv5_block2_2_conv_out, NULL, conv5_block2_1_relu_out, conv5_block2_2_conv_kernel, conv5_block2_2_conv_bias, n);
-    reftransfer32_conv5_block2_2_bn_forward(conv5_block2_2_bn_out, conv5_block2_2_bn_stats, conv5_block2_2_conv_out, conv5_block2_2_bn_gamma, conv5_block2_2_bn_beta, conv5_block2_2_bn_moving_mean, conv5_block2_2_bn_moving_variance, n, training);
-    reftransfer32_conv5_block2_2_relu_forward(conv5_block2_2_relu_out, conv5_block2_2_bn_out, n);
-    reftransfer32_conv5_block2_3_conv_forward(conv5_block2_3_conv_out, NULL, conv5_block2_2_relu_out, conv5_block2_3_conv_kernel, conv5_block2_3_conv_bias, n);
-    reftransfer32_conv5_block2_3_bn_forward(conv5_block2_3_bn_out, conv5_block2_3_bn_stats, conv5_block2_3_conv_out, conv5_block2_3_bn_gamma, conv5_block2_3_bn_beta, conv5_block2_3_bn_moving_mean, conv5_block2_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv5_block2_1_relu_out, conv5_block1_out_out, conv5_block2_1_conv_kernel, conv5_block2_1_conv_bias, conv5_block2_1_bn_gamma, conv5_block2_1_bn_beta, conv5_block2_1_bn_moving_mean, conv5_block2_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv5_block2_1_conv, conv5_block2_1_bn, conv5_block2_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv5_block2_2_relu_out, conv5_block2_1_relu_out, conv5_block2_2_conv_kernel, conv5_block2_2_conv_bias, conv5_block2_2_bn_gamma, conv5_block2_2_bn_beta, conv5_block2_2_bn_moving_mean, conv5_block2_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv5_block2_2_conv, conv5_block2_2_bn, conv5_block2_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv5_block2_3_bn_out, conv5_block2_2_relu_out, conv5_block2_3_conv_kernel, conv5_block2_3_conv_bias, conv5_block2_3_bn_gamma, conv5_block2_3_bn_beta, conv5_block2_3_bn_moving_mean, conv5_block2_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block2_3_conv, conv5_block2_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv5_block2_add_forward(conv5_block2_add_out, conv5_block1_out_out, conv5_block2_3_bn_out, n);
     reftransfer32_conv5_block2_out_forward(conv5_block2_out_out, conv5_block2_add_out, n);
-    reftransfer32_conv5_block3_1_conv_forward(conv5_block3_1_conv_out, NULL, conv5_block2_out_out, conv5_block3_1_conv_kernel, conv5_block3_1_conv_bias, n);
-    reftransfer32_conv5_block3_1_bn_forward(conv5_block3_1_bn_out, conv5_block3_1_bn_stats, conv5_block3_1_conv_out, conv5_block3_1_bn_gamma, conv5_block3_1_bn_beta, conv5_block3_1_bn_moving_mean, conv5_block3_1_bn_moving_variance, n, training);
-    reftransfer32_conv5_block3_1_relu_forward(conv5_block3_1_relu_out, conv5_block3_1_bn_out, n);
-    reftransfer32_conv5_block3_2_conv_forward(conv5_block3_2_conv_out, NULL, conv5_block3_1_relu_out, conv5_block3_2_conv_kernel, conv5_block3_2_conv_bias, n);
-    reftransfer32_conv5_block3_2_bn_forward(conv5_block3_2_bn_out, conv5_block3_2_bn_stats, conv5_block3_2_conv_out, conv5_block3_2_bn_gamma, conv5_block3_2_bn_beta, conv5_block3_2_bn_moving_mean, conv5_block3_2_bn_moving_variance, n, training);
-    reftransfer32_conv5_block3_2_relu_forward(conv5_block3_2_relu_out, conv5_block3_2_bn_out, n);
-    reftransfer32_conv5_block3_3_conv_forward(conv5_block3_3_conv_out, NULL, conv5_block3_2_relu_out, conv5_block3_3_conv_kernel, conv5_block3_3_conv_bias, n);
-    reftransfer32_conv5_block3_3_bn_forward(conv5_block3_3_bn_out, conv5_block3_3_bn_stats, conv5_block3_3_conv_out, conv5_block3_3_bn_gamma, conv5_block3_3_bn_beta, conv5_block3_3_bn_moving_mean, conv5_block3_3_bn_moving_variance, n, training);
+    kiln_conv_batchnorm_forward(conv5_block3_1_relu_out, conv5_block2_out_out, conv5_block3_1_conv_kernel, conv5_block3_1_conv_bias, conv5_block3_1_bn_gamma, conv5_block3_1_bn_beta, conv5_block3_1_bn_moving_mean, conv5_block3_1_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv5_block3_1_conv, conv5_block3_1_bn, conv5_block3_1_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv5_block3_2_relu_out, conv5_block3_1_relu_out, conv5_block3_2_conv_kernel, conv5_block3_2_conv_bias, conv5_block3_2_bn_gamma, conv5_block3_2_bn_beta, conv5_block3_2_bn_moving_mean, conv5_block3_2_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv5_block3_2_conv, conv5_block3_2_bn, conv5_block3_2_relu in one pass, the moving statistics folded in
+    kiln_conv_batchnorm_forward(conv5_block3_3_bn_out, conv5_block3_2_relu_out, conv5_block3_3_conv_kernel, conv5_block3_3_conv_bias, conv5_block3_3_bn_gamma, conv5_block3_3_bn_beta, conv5_block3_3_bn_moving_mean, conv5_block3_3_bn_moving_variance, 1.001e-05f, n, &reftransfer32_conv5_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block3_3_conv, conv5_block3_3_bn in one pass, the moving statistics folded in
     reftransfer32_conv5_block3_add_forward(conv5_block3_add_out, conv5_block2_out_out, conv5_block3_3_bn_out, n);
     reftransfer32_conv5_block3_out_forward(conv5_block3_out_out, conv5_block3_add_out, n);
     reftransfer32_global_average_pooling2d_forward(global_average_pooling2d_out, conv5_block3_out_out, n);

@@ -3201,177 +3201,389 @@ void resnet50_forward(kiln_state *s, const float *x, int n, int training) {
     const float *predictions_kernel = params + W_PREDICTIONS_KERNEL;  // (2048,1000)
     const float *predictions_bias = params + W_PREDICTIONS_BIAS;  // (1000)
     resnet50_conv1_pad_forward(conv1_pad_out, x, n);
-    resnet50_conv1_conv_forward(conv1_conv_out, NULL, conv1_pad_out, conv1_conv_kernel, conv1_conv_bias, n);
-    resnet50_conv1_bn_forward(conv1_bn_out, conv1_bn_stats, conv1_conv_out, conv1_bn_gamma, conv1_bn_beta, conv1_bn_moving_mean, conv1_bn_moving_variance, n, training);
-    resnet50_conv1_relu_forward(conv1_relu_out, conv1_bn_out, n);
+    if (training) {
+        resnet50_conv1_conv_forward(conv1_conv_out, NULL, conv1_pad_out, conv1_conv_kernel, conv1_conv_bias, n);
+        resnet50_conv1_bn_forward(conv1_bn_out, conv1_bn_stats, conv1_conv_out, conv1_bn_gamma, conv1_bn_beta, conv1_bn_moving_mean, conv1_bn_moving_variance, n, training);
+        resnet50_conv1_relu_forward(conv1_relu_out, conv1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv1_relu_out, conv1_pad_out, conv1_conv_kernel, conv1_conv_bias, conv1_bn_gamma, conv1_bn_beta, conv1_bn_moving_mean, conv1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv1_conv_geometry, KILN_RELU, 0.0f);  // conv1_conv, conv1_bn, conv1_relu in one pass, the moving statistics folded in
+    }
     resnet50_pool1_pad_forward(pool1_pad_out, conv1_relu_out, n);
     resnet50_pool1_pool_forward(pool1_pool_out, pool1_pad_out, n);
-    resnet50_conv2_block1_1_conv_forward(conv2_block1_1_conv_out, NULL, pool1_pool_out, conv2_block1_1_conv_kernel, conv2_block1_1_conv_bias, n);
-    resnet50_conv2_block1_1_bn_forward(conv2_block1_1_bn_out, conv2_block1_1_bn_stats, conv2_block1_1_conv_out, conv2_block1_1_bn_gamma, conv2_block1_1_bn_beta, conv2_block1_1_bn_moving_mean, conv2_block1_1_bn_moving_variance, n, training);
-    resnet50_conv2_block1_1_relu_forward(conv2_block1_1_relu_out, conv2_block1_1_bn_out, n);
-    resnet50_conv2_block1_2_conv_forward(conv2_block1_2_conv_out, NULL, conv2_block1_1_relu_out, conv2_block1_2_conv_kernel, conv2_block1_2_conv_bias, n);
-    resnet50_conv2_block1_2_bn_forward(conv2_block1_2_bn_out, conv2_block1_2_bn_stats, conv2_block1_2_conv_out, conv2_block1_2_bn_gamma, conv2_block1_2_bn_beta, conv2_block1_2_bn_moving_mean, conv2_block1_2_bn_moving_variance, n, training);
-    resnet50_conv2_block1_2_relu_forward(conv2_block1_2_relu_out, conv2_block1_2_bn_out, n);
-    resnet50_conv2_block1_0_conv_forward(conv2_block1_0_conv_out, NULL, pool1_pool_out, conv2_block1_0_conv_kernel, conv2_block1_0_conv_bias, n);
-    resnet50_conv2_block1_3_conv_forward(conv2_block1_3_conv_out, NULL, conv2_block1_2_relu_out, conv2_block1_3_conv_kernel, conv2_block1_3_conv_bias, n);
-    resnet50_conv2_block1_0_bn_forward(conv2_block1_0_bn_out, conv2_block1_0_bn_stats, conv2_block1_0_conv_out, conv2_block1_0_bn_gamma, conv2_block1_0_bn_beta, conv2_block1_0_bn_moving_mean, conv2_block1_0_bn_moving_variance, n, training);
-    resnet50_conv2_block1_3_bn_forward(conv2_block1_3_bn_out, conv2_block1_3_bn_stats, conv2_block1_3_conv_out, conv2_block1_3_bn_gamma, conv2_block1_3_bn_beta, conv2_block1_3_bn_moving_mean, conv2_block1_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv2_block1_1_conv_forward(conv2_block1_1_conv_out, NULL, pool1_pool_out, conv2_block1_1_conv_kernel, conv2_block1_1_conv_bias, n);
+        resnet50_conv2_block1_1_bn_forward(conv2_block1_1_bn_out, conv2_block1_1_bn_stats, conv2_block1_1_conv_out, conv2_block1_1_bn_gamma, conv2_block1_1_bn_beta, conv2_block1_1_bn_moving_mean, conv2_block1_1_bn_moving_variance, n, training);
+        resnet50_conv2_block1_1_relu_forward(conv2_block1_1_relu_out, conv2_block1_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block1_1_relu_out, pool1_pool_out, conv2_block1_1_conv_kernel, conv2_block1_1_conv_bias, conv2_block1_1_bn_gamma, conv2_block1_1_bn_beta, conv2_block1_1_bn_moving_mean, conv2_block1_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv2_block1_1_conv, conv2_block1_1_bn, conv2_block1_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv2_block1_2_conv_forward(conv2_block1_2_conv_out, NULL, conv2_block1_1_relu_out, conv2_block1_2_conv_kernel, conv2_block1_2_conv_bias, n);
+        resnet50_conv2_block1_2_bn_forward(conv2_block1_2_bn_out, conv2_block1_2_bn_stats, conv2_block1_2_conv_out, conv2_block1_2_bn_gamma, conv2_block1_2_bn_beta, conv2_block1_2_bn_moving_mean, conv2_block1_2_bn_moving_variance, n, training);
+        resnet50_conv2_block1_2_relu_forward(conv2_block1_2_relu_out, conv2_block1_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block1_2_relu_out, conv2_block1_1_relu_out, conv2_block1_2_conv_kernel, conv2_block1_2_conv_bias, conv2_block1_2_bn_gamma, conv2_block1_2_bn_beta, conv2_block1_2_bn_moving_mean, conv2_block1_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv2_block1_2_conv, conv2_block1_2_bn, conv2_block1_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv2_block1_0_conv_forward(conv2_block1_0_conv_out, NULL, pool1_pool_out, conv2_block1_0_conv_kernel, conv2_block1_0_conv_bias, n);
+        resnet50_conv2_block1_0_bn_forward(conv2_block1_0_bn_out, conv2_block1_0_bn_stats, conv2_block1_0_conv_out, conv2_block1_0_bn_gamma, conv2_block1_0_bn_beta, conv2_block1_0_bn_moving_mean, conv2_block1_0_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block1_0_bn_out, pool1_pool_out, conv2_block1_0_conv_kernel, conv2_block1_0_conv_bias, conv2_block1_0_bn_gamma, conv2_block1_0_bn_beta, conv2_block1_0_bn_moving_mean, conv2_block1_0_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block1_0_conv, conv2_block1_0_bn in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv2_block1_3_conv_forward(conv2_block1_3_conv_out, NULL, conv2_block1_2_relu_out, conv2_block1_3_conv_kernel, conv2_block1_3_conv_bias, n);
+        resnet50_conv2_block1_3_bn_forward(conv2_block1_3_bn_out, conv2_block1_3_bn_stats, conv2_block1_3_conv_out, conv2_block1_3_bn_gamma, conv2_block1_3_bn_beta, conv2_block1_3_bn_moving_mean, conv2_block1_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block1_3_bn_out, conv2_block1_2_relu_out, conv2_block1_3_conv_kernel, conv2_block1_3_conv_bias, conv2_block1_3_bn_gamma, conv2_block1_3_bn_beta, conv2_block1_3_bn_moving_mean, conv2_block1_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block1_3_conv, conv2_block1_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv2_block1_add_forward(conv2_block1_add_out, conv2_block1_0_bn_out, conv2_block1_3_bn_out, n);
     resnet50_conv2_block1_out_forward(conv2_block1_out_out, conv2_block1_add_out, n);
-    resnet50_conv2_block2_1_conv_forward(conv2_block2_1_conv_out, NULL, conv2_block1_out_out, conv2_block2_1_conv_kernel, conv2_block2_1_conv_bias, n);
-    resnet50_conv2_block2_1_bn_forward(conv2_block2_1_bn_out, conv2_block2_1_bn_stats, conv2_block2_1_conv_out, conv2_block2_1_bn_gamma, conv2_block2_1_bn_beta, conv2_block2_1_bn_moving_mean, conv2_block2_1_bn_moving_variance, n, training);
-    resnet50_conv2_block2_1_relu_forward(conv2_block2_1_relu_out, conv2_block2_1_bn_out, n);
-    resnet50_conv2_block2_2_conv_forward(conv2_block2_2_conv_out, NULL, conv2_block2_1_relu_out, conv2_block2_2_conv_kernel, conv2_block2_2_conv_bias, n);
-    resnet50_conv2_block2_2_bn_forward(conv2_block2_2_bn_out, conv2_block2_2_bn_stats, conv2_block2_2_conv_out, conv2_block2_2_bn_gamma, conv2_block2_2_bn_beta, conv2_block2_2_bn_moving_mean, conv2_block2_2_bn_moving_variance, n, training);
-    resnet50_conv2_block2_2_relu_forward(conv2_block2_2_relu_out, conv2_block2_2_bn_out, n);
-    resnet50_conv2_block2_3_conv_forward(conv2_block2_3_conv_out, NULL, conv2_block2_2_relu_out, conv2_block2_3_conv_kernel, conv2_block2_3_conv_bias, n);
-    resnet50_conv2_block2_3_bn_forward(conv2_block2_3_bn_out, conv2_block2_3_bn_stats, conv2_block2_3_conv_out, conv2_block2_3_bn_gamma, conv2_block2_3_bn_beta, conv2_block2_3_bn_moving_mean, conv2_block2_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv2_block2_1_conv_forward(conv2_block2_1_conv_out, NULL, conv2_block1_out_out, conv2_block2_1_conv_kernel, conv2_block2_1_conv_bias, n);
+        resnet50_conv2_block2_1_bn_forward(conv2_block2_1_bn_out, conv2_block2_1_bn_stats, conv2_block2_1_conv_out, conv2_block2_1_bn_gamma, conv2_block2_1_bn_beta, conv2_block2_1_bn_moving_mean, conv2_block2_1_bn_moving_variance, n, training);
+        resnet50_conv2_block2_1_relu_forward(conv2_block2_1_relu_out, conv2_block2_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block2_1_relu_out, conv2_block1_out_out, conv2_block2_1_conv_kernel, conv2_block2_1_conv_bias, conv2_block2_1_bn_gamma, conv2_block2_1_bn_beta, conv2_block2_1_bn_moving_mean, conv2_block2_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv2_block2_1_conv, conv2_block2_1_bn, conv2_block2_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv2_block2_2_conv_forward(conv2_block2_2_conv_out, NULL, conv2_block2_1_relu_out, conv2_block2_2_conv_kernel, conv2_block2_2_conv_bias, n);
+        resnet50_conv2_block2_2_bn_forward(conv2_block2_2_bn_out, conv2_block2_2_bn_stats, conv2_block2_2_conv_out, conv2_block2_2_bn_gamma, conv2_block2_2_bn_beta, conv2_block2_2_bn_moving_mean, conv2_block2_2_bn_moving_variance, n, training);
+        resnet50_conv2_block2_2_relu_forward(conv2_block2_2_relu_out, conv2_block2_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block2_2_relu_out, conv2_block2_1_relu_out, conv2_block2_2_conv_kernel, conv2_block2_2_conv_bias, conv2_block2_2_bn_gamma, conv2_block2_2_bn_beta, conv2_block2_2_bn_moving_mean, conv2_block2_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv2_block2_2_conv, conv2_block2_2_bn, conv2_block2_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv2_block2_3_conv_forward(conv2_block2_3_conv_out, NULL, conv2_block2_2_relu_out, conv2_block2_3_conv_kernel, conv2_block2_3_conv_bias, n);
+        resnet50_conv2_block2_3_bn_forward(conv2_block2_3_bn_out, conv2_block2_3_bn_stats, conv2_block2_3_conv_out, conv2_block2_3_bn_gamma, conv2_block2_3_bn_beta, conv2_block2_3_bn_moving_mean, conv2_block2_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block2_3_bn_out, conv2_block2_2_relu_out, conv2_block2_3_conv_kernel, conv2_block2_3_conv_bias, conv2_block2_3_bn_gamma, conv2_block2_3_bn_beta, conv2_block2_3_bn_moving_mean, conv2_block2_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block2_3_conv, conv2_block2_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv2_block2_add_forward(conv2_block2_add_out, conv2_block1_out_out, conv2_block2_3_bn_out, n);
     resnet50_conv2_block2_out_forward(conv2_block2_out_out, conv2_block2_add_out, n);
-    resnet50_conv2_block3_1_conv_forward(conv2_block3_1_conv_out, NULL, conv2_block2_out_out, conv2_block3_1_conv_kernel, conv2_block3_1_conv_bias, n);
-    resnet50_conv2_block3_1_bn_forward(conv2_block3_1_bn_out, conv2_block3_1_bn_stats, conv2_block3_1_conv_out, conv2_block3_1_bn_gamma, conv2_block3_1_bn_beta, conv2_block3_1_bn_moving_mean, conv2_block3_1_bn_moving_variance, n, training);
-    resnet50_conv2_block3_1_relu_forward(conv2_block3_1_relu_out, conv2_block3_1_bn_out, n);
-    resnet50_conv2_block3_2_conv_forward(conv2_block3_2_conv_out, NULL, conv2_block3_1_relu_out, conv2_block3_2_conv_kernel, conv2_block3_2_conv_bias, n);
-    resnet50_conv2_block3_2_bn_forward(conv2_block3_2_bn_out, conv2_block3_2_bn_stats, conv2_block3_2_conv_out, conv2_block3_2_bn_gamma, conv2_block3_2_bn_beta, conv2_block3_2_bn_moving_mean, conv2_block3_2_bn_moving_variance, n, training);
-    resnet50_conv2_block3_2_relu_forward(conv2_block3_2_relu_out, conv2_block3_2_bn_out, n);
-    resnet50_conv2_block3_3_conv_forward(conv2_block3_3_conv_out, NULL, conv2_block3_2_relu_out, conv2_block3_3_conv_kernel, conv2_block3_3_conv_bias, n);
-    resnet50_conv2_block3_3_bn_forward(conv2_block3_3_bn_out, conv2_block3_3_bn_stats, conv2_block3_3_conv_out, conv2_block3_3_bn_gamma, conv2_block3_3_bn_beta, conv2_block3_3_bn_moving_mean, conv2_block3_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv2_block3_1_conv_forward(conv2_block3_1_conv_out, NULL, conv2_block2_out_out, conv2_block3_1_conv_kernel, conv2_block3_1_conv_bias, n);
+        resnet50_conv2_block3_1_bn_forward(conv2_block3_1_bn_out, conv2_block3_1_bn_stats, conv2_block3_1_conv_out, conv2_block3_1_bn_gamma, conv2_block3_1_bn_beta, conv2_block3_1_bn_moving_mean, conv2_block3_1_bn_moving_variance, n, training);
+        resnet50_conv2_block3_1_relu_forward(conv2_block3_1_relu_out, conv2_block3_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block3_1_relu_out, conv2_block2_out_out, conv2_block3_1_conv_kernel, conv2_block3_1_conv_bias, conv2_block3_1_bn_gamma, conv2_block3_1_bn_beta, conv2_block3_1_bn_moving_mean, conv2_block3_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv2_block3_1_conv, conv2_block3_1_bn, conv2_block3_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv2_block3_2_conv_forward(conv2_block3_2_conv_out, NULL, conv2_block3_1_relu_out, conv2_block3_2_conv_kernel, conv2_block3_2_conv_bias, n);
+        resnet50_conv2_block3_2_bn_forward(conv2_block3_2_bn_out, conv2_block3_2_bn_stats, conv2_block3_2_conv_out, conv2_block3_2_bn_gamma, conv2_block3_2_bn_beta, conv2_block3_2_bn_moving_mean, conv2_block3_2_bn_moving_variance, n, training);
+        resnet50_conv2_block3_2_relu_forward(conv2_block3_2_relu_out, conv2_block3_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block3_2_relu_out, conv2_block3_1_relu_out, conv2_block3_2_conv_kernel, conv2_block3_2_conv_bias, conv2_block3_2_bn_gamma, conv2_block3_2_bn_beta, conv2_block3_2_bn_moving_mean, conv2_block3_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv2_block3_2_conv, conv2_block3_2_bn, conv2_block3_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv2_block3_3_conv_forward(conv2_block3_3_conv_out, NULL, conv2_block3_2_relu_out, conv2_block3_3_conv_kernel, conv2_block3_3_conv_bias, n);
+        resnet50_conv2_block3_3_bn_forward(conv2_block3_3_bn_out, conv2_block3_3_bn_stats, conv2_block3_3_conv_out, conv2_block3_3_bn_gamma, conv2_block3_3_bn_beta, conv2_block3_3_bn_moving_mean, conv2_block3_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv2_block3_3_bn_out, conv2_block3_2_relu_out, conv2_block3_3_conv_kernel, conv2_block3_3_conv_bias, conv2_block3_3_bn_gamma, conv2_block3_3_bn_beta, conv2_block3_3_bn_moving_mean, conv2_block3_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv2_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv2_block3_3_conv, conv2_block3_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv2_block3_add_forward(conv2_block3_add_out, conv2_block2_out_out, conv2_block3_3_bn_out, n);
     resnet50_conv2_block3_out_forward(conv2_block3_out_out, conv2_block3_add_out, n);
-    resnet50_conv3_block1_1_conv_forward(conv3_block1_1_conv_out, NULL, conv2_block3_out_out, conv3_block1_1_conv_kernel, conv3_block1_1_conv_bias, n);
-    resnet50_conv3_block1_1_bn_forward(conv3_block1_1_bn_out, conv3_block1_1_bn_stats, conv3_block1_1_conv_out, conv3_block1_1_bn_gamma, conv3_block1_1_bn_beta, conv3_block1_1_bn_moving_mean, conv3_block1_1_bn_moving_variance, n, training);
-    resnet50_conv3_block1_1_relu_forward(conv3_block1_1_relu_out, conv3_block1_1_bn_out, n);
-    resnet50_conv3_block1_2_conv_forward(conv3_block1_2_conv_out, NULL, conv3_block1_1_relu_out, conv3_block1_2_conv_kernel, conv3_block1_2_conv_bias, n);
-    resnet50_conv3_block1_2_bn_forward(conv3_block1_2_bn_out, conv3_block1_2_bn_stats, conv3_block1_2_conv_out, conv3_block1_2_bn_gamma, conv3_block1_2_bn_beta, conv3_block1_2_bn_moving_mean, conv3_block1_2_bn_moving_variance, n, training);
-    resnet50_conv3_block1_2_relu_forward(conv3_block1_2_relu_out, conv3_block1_2_bn_out, n);
-    resnet50_conv3_block1_0_conv_forward(conv3_block1_0_conv_out, NULL, conv2_block3_out_out, conv3_block1_0_conv_kernel, conv3_block1_0_conv_bias, n);
-    resnet50_conv3_block1_3_conv_forward(conv3_block1_3_conv_out, NULL, conv3_block1_2_relu_out, conv3_block1_3_conv_kernel, conv3_block1_3_conv_bias, n);
-    resnet50_conv3_block1_0_bn_forward(conv3_block1_0_bn_out, conv3_block1_0_bn_stats, conv3_block1_0_conv_out, conv3_block1_0_bn_gamma, conv3_block1_0_bn_beta, conv3_block1_0_bn_moving_mean, conv3_block1_0_bn_moving_variance, n, training);
-    resnet50_conv3_block1_3_bn_forward(conv3_block1_3_bn_out, conv3_block1_3_bn_stats, conv3_block1_3_conv_out, conv3_block1_3_bn_gamma, conv3_block1_3_bn_beta, conv3_block1_3_bn_moving_mean, conv3_block1_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv3_block1_1_conv_forward(conv3_block1_1_conv_out, NULL, conv2_block3_out_out, conv3_block1_1_conv_kernel, conv3_block1_1_conv_bias, n);
+        resnet50_conv3_block1_1_bn_forward(conv3_block1_1_bn_out, conv3_block1_1_bn_stats, conv3_block1_1_conv_out, conv3_block1_1_bn_gamma, conv3_block1_1_bn_beta, conv3_block1_1_bn_moving_mean, conv3_block1_1_bn_moving_variance, n, training);
+        resnet50_conv3_block1_1_relu_forward(conv3_block1_1_relu_out, conv3_block1_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block1_1_relu_out, conv2_block3_out_out, conv3_block1_1_conv_kernel, conv3_block1_1_conv_bias, conv3_block1_1_bn_gamma, conv3_block1_1_bn_beta, conv3_block1_1_bn_moving_mean, conv3_block1_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block1_1_conv, conv3_block1_1_bn, conv3_block1_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block1_2_conv_forward(conv3_block1_2_conv_out, NULL, conv3_block1_1_relu_out, conv3_block1_2_conv_kernel, conv3_block1_2_conv_bias, n);
+        resnet50_conv3_block1_2_bn_forward(conv3_block1_2_bn_out, conv3_block1_2_bn_stats, conv3_block1_2_conv_out, conv3_block1_2_bn_gamma, conv3_block1_2_bn_beta, conv3_block1_2_bn_moving_mean, conv3_block1_2_bn_moving_variance, n, training);
+        resnet50_conv3_block1_2_relu_forward(conv3_block1_2_relu_out, conv3_block1_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block1_2_relu_out, conv3_block1_1_relu_out, conv3_block1_2_conv_kernel, conv3_block1_2_conv_bias, conv3_block1_2_bn_gamma, conv3_block1_2_bn_beta, conv3_block1_2_bn_moving_mean, conv3_block1_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block1_2_conv, conv3_block1_2_bn, conv3_block1_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block1_0_conv_forward(conv3_block1_0_conv_out, NULL, conv2_block3_out_out, conv3_block1_0_conv_kernel, conv3_block1_0_conv_bias, n);
+        resnet50_conv3_block1_0_bn_forward(conv3_block1_0_bn_out, conv3_block1_0_bn_stats, conv3_block1_0_conv_out, conv3_block1_0_bn_gamma, conv3_block1_0_bn_beta, conv3_block1_0_bn_moving_mean, conv3_block1_0_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block1_0_bn_out, conv2_block3_out_out, conv3_block1_0_conv_kernel, conv3_block1_0_conv_bias, conv3_block1_0_bn_gamma, conv3_block1_0_bn_beta, conv3_block1_0_bn_moving_mean, conv3_block1_0_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block1_0_conv, conv3_block1_0_bn in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block1_3_conv_forward(conv3_block1_3_conv_out, NULL, conv3_block1_2_relu_out, conv3_block1_3_conv_kernel, conv3_block1_3_conv_bias, n);
+        resnet50_conv3_block1_3_bn_forward(conv3_block1_3_bn_out, conv3_block1_3_bn_stats, conv3_block1_3_conv_out, conv3_block1_3_bn_gamma, conv3_block1_3_bn_beta, conv3_block1_3_bn_moving_mean, conv3_block1_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block1_3_bn_out, conv3_block1_2_relu_out, conv3_block1_3_conv_kernel, conv3_block1_3_conv_bias, conv3_block1_3_bn_gamma, conv3_block1_3_bn_beta, conv3_block1_3_bn_moving_mean, conv3_block1_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block1_3_conv, conv3_block1_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv3_block1_add_forward(conv3_block1_add_out, conv3_block1_0_bn_out, conv3_block1_3_bn_out, n);
     resnet50_conv3_block1_out_forward(conv3_block1_out_out, conv3_block1_add_out, n);
-    resnet50_conv3_block2_1_conv_forward(conv3_block2_1_conv_out, NULL, conv3_block1_out_out, conv3_block2_1_conv_kernel, conv3_block2_1_conv_bias, n);
-    resnet50_conv3_block2_1_bn_forward(conv3_block2_1_bn_out, conv3_block2_1_bn_stats, conv3_block2_1_conv_out, conv3_block2_1_bn_gamma, conv3_block2_1_bn_beta, conv3_block2_1_bn_moving_mean, conv3_block2_1_bn_moving_variance, n, training);
-    resnet50_conv3_block2_1_relu_forward(conv3_block2_1_relu_out, conv3_block2_1_bn_out, n);
-    resnet50_conv3_block2_2_conv_forward(conv3_block2_2_conv_out, NULL, conv3_block2_1_relu_out, conv3_block2_2_conv_kernel, conv3_block2_2_conv_bias, n);
-    resnet50_conv3_block2_2_bn_forward(conv3_block2_2_bn_out, conv3_block2_2_bn_stats, conv3_block2_2_conv_out, conv3_block2_2_bn_gamma, conv3_block2_2_bn_beta, conv3_block2_2_bn_moving_mean, conv3_block2_2_bn_moving_variance, n, training);
-    resnet50_conv3_block2_2_relu_forward(conv3_block2_2_relu_out, conv3_block2_2_bn_out, n);
-    resnet50_conv3_block2_3_conv_forward(conv3_block2_3_conv_out, NULL, conv3_block2_2_relu_out, conv3_block2_3_conv_kernel, conv3_block2_3_conv_bias, n);
-    resnet50_conv3_block2_3_bn_forward(conv3_block2_3_bn_out, conv3_block2_3_bn_stats, conv3_block2_3_conv_out, conv3_block2_3_bn_gamma, conv3_block2_3_bn_beta, conv3_block2_3_bn_moving_mean, conv3_block2_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv3_block2_1_conv_forward(conv3_block2_1_conv_out, NULL, conv3_block1_out_out, conv3_block2_1_conv_kernel, conv3_block2_1_conv_bias, n);
+        resnet50_conv3_block2_1_bn_forward(conv3_block2_1_bn_out, conv3_block2_1_bn_stats, conv3_block2_1_conv_out, conv3_block2_1_bn_gamma, conv3_block2_1_bn_beta, conv3_block2_1_bn_moving_mean, conv3_block2_1_bn_moving_variance, n, training);
+        resnet50_conv3_block2_1_relu_forward(conv3_block2_1_relu_out, conv3_block2_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block2_1_relu_out, conv3_block1_out_out, conv3_block2_1_conv_kernel, conv3_block2_1_conv_bias, conv3_block2_1_bn_gamma, conv3_block2_1_bn_beta, conv3_block2_1_bn_moving_mean, conv3_block2_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block2_1_conv, conv3_block2_1_bn, conv3_block2_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block2_2_conv_forward(conv3_block2_2_conv_out, NULL, conv3_block2_1_relu_out, conv3_block2_2_conv_kernel, conv3_block2_2_conv_bias, n);
+        resnet50_conv3_block2_2_bn_forward(conv3_block2_2_bn_out, conv3_block2_2_bn_stats, conv3_block2_2_conv_out, conv3_block2_2_bn_gamma, conv3_block2_2_bn_beta, conv3_block2_2_bn_moving_mean, conv3_block2_2_bn_moving_variance, n, training);
+        resnet50_conv3_block2_2_relu_forward(conv3_block2_2_relu_out, conv3_block2_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block2_2_relu_out, conv3_block2_1_relu_out, conv3_block2_2_conv_kernel, conv3_block2_2_conv_bias, conv3_block2_2_bn_gamma, conv3_block2_2_bn_beta, conv3_block2_2_bn_moving_mean, conv3_block2_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block2_2_conv, conv3_block2_2_bn, conv3_block2_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block2_3_conv_forward(conv3_block2_3_conv_out, NULL, conv3_block2_2_relu_out, conv3_block2_3_conv_kernel, conv3_block2_3_conv_bias, n);
+        resnet50_conv3_block2_3_bn_forward(conv3_block2_3_bn_out, conv3_block2_3_bn_stats, conv3_block2_3_conv_out, conv3_block2_3_bn_gamma, conv3_block2_3_bn_beta, conv3_block2_3_bn_moving_mean, conv3_block2_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block2_3_bn_out, conv3_block2_2_relu_out, conv3_block2_3_conv_kernel, conv3_block2_3_conv_bias, conv3_block2_3_bn_gamma, conv3_block2_3_bn_beta, conv3_block2_3_bn_moving_mean, conv3_block2_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block2_3_conv, conv3_block2_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv3_block2_add_forward(conv3_block2_add_out, conv3_block1_out_out, conv3_block2_3_bn_out, n);
     resnet50_conv3_block2_out_forward(conv3_block2_out_out, conv3_block2_add_out, n);
-    resnet50_conv3_block3_1_conv_forward(conv3_block3_1_conv_out, NULL, conv3_block2_out_out, conv3_block3_1_conv_kernel, conv3_block3_1_conv_bias, n);
-    resnet50_conv3_block3_1_bn_forward(conv3_block3_1_bn_out, conv3_block3_1_bn_stats, conv3_block3_1_conv_out, conv3_block3_1_bn_gamma, conv3_block3_1_bn_beta, conv3_block3_1_bn_moving_mean, conv3_block3_1_bn_moving_variance, n, training);
-    resnet50_conv3_block3_1_relu_forward(conv3_block3_1_relu_out, conv3_block3_1_bn_out, n);
-    resnet50_conv3_block3_2_conv_forward(conv3_block3_2_conv_out, NULL, conv3_block3_1_relu_out, conv3_block3_2_conv_kernel, conv3_block3_2_conv_bias, n);
-    resnet50_conv3_block3_2_bn_forward(conv3_block3_2_bn_out, conv3_block3_2_bn_stats, conv3_block3_2_conv_out, conv3_block3_2_bn_gamma, conv3_block3_2_bn_beta, conv3_block3_2_bn_moving_mean, conv3_block3_2_bn_moving_variance, n, training);
-    resnet50_conv3_block3_2_relu_forward(conv3_block3_2_relu_out, conv3_block3_2_bn_out, n);
-    resnet50_conv3_block3_3_conv_forward(conv3_block3_3_conv_out, NULL, conv3_block3_2_relu_out, conv3_block3_3_conv_kernel, conv3_block3_3_conv_bias, n);
-    resnet50_conv3_block3_3_bn_forward(conv3_block3_3_bn_out, conv3_block3_3_bn_stats, conv3_block3_3_conv_out, conv3_block3_3_bn_gamma, conv3_block3_3_bn_beta, conv3_block3_3_bn_moving_mean, conv3_block3_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv3_block3_1_conv_forward(conv3_block3_1_conv_out, NULL, conv3_block2_out_out, conv3_block3_1_conv_kernel, conv3_block3_1_conv_bias, n);
+        resnet50_conv3_block3_1_bn_forward(conv3_block3_1_bn_out, conv3_block3_1_bn_stats, conv3_block3_1_conv_out, conv3_block3_1_bn_gamma, conv3_block3_1_bn_beta, conv3_block3_1_bn_moving_mean, conv3_block3_1_bn_moving_variance, n, training);
+        resnet50_conv3_block3_1_relu_forward(conv3_block3_1_relu_out, conv3_block3_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block3_1_relu_out, conv3_block2_out_out, conv3_block3_1_conv_kernel, conv3_block3_1_conv_bias, conv3_block3_1_bn_gamma, conv3_block3_1_bn_beta, conv3_block3_1_bn_moving_mean, conv3_block3_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block3_1_conv, conv3_block3_1_bn, conv3_block3_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block3_2_conv_forward(conv3_block3_2_conv_out, NULL, conv3_block3_1_relu_out, conv3_block3_2_conv_kernel, conv3_block3_2_conv_bias, n);
+        resnet50_conv3_block3_2_bn_forward(conv3_block3_2_bn_out, conv3_block3_2_bn_stats, conv3_block3_2_conv_out, conv3_block3_2_bn_gamma, conv3_block3_2_bn_beta, conv3_block3_2_bn_moving_mean, conv3_block3_2_bn_moving_variance, n, training);
+        resnet50_conv3_block3_2_relu_forward(conv3_block3_2_relu_out, conv3_block3_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block3_2_relu_out, conv3_block3_1_relu_out, conv3_block3_2_conv_kernel, conv3_block3_2_conv_bias, conv3_block3_2_bn_gamma, conv3_block3_2_bn_beta, conv3_block3_2_bn_moving_mean, conv3_block3_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block3_2_conv, conv3_block3_2_bn, conv3_block3_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block3_3_conv_forward(conv3_block3_3_conv_out, NULL, conv3_block3_2_relu_out, conv3_block3_3_conv_kernel, conv3_block3_3_conv_bias, n);
+        resnet50_conv3_block3_3_bn_forward(conv3_block3_3_bn_out, conv3_block3_3_bn_stats, conv3_block3_3_conv_out, conv3_block3_3_bn_gamma, conv3_block3_3_bn_beta, conv3_block3_3_bn_moving_mean, conv3_block3_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block3_3_bn_out, conv3_block3_2_relu_out, conv3_block3_3_conv_kernel, conv3_block3_3_conv_bias, conv3_block3_3_bn_gamma, conv3_block3_3_bn_beta, conv3_block3_3_bn_moving_mean, conv3_block3_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block3_3_conv, conv3_block3_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv3_block3_add_forward(conv3_block3_add_out, conv3_block2_out_out, conv3_block3_3_bn_out, n);
     resnet50_conv3_block3_out_forward(conv3_block3_out_out, conv3_block3_add_out, n);
-    resnet50_conv3_block4_1_conv_forward(conv3_block4_1_conv_out, NULL, conv3_block3_out_out, conv3_block4_1_conv_kernel, conv3_block4_1_conv_bias, n);
-    resnet50_conv3_block4_1_bn_forward(conv3_block4_1_bn_out, conv3_block4_1_bn_stats, conv3_block4_1_conv_out, conv3_block4_1_bn_gamma, conv3_block4_1_bn_beta, conv3_block4_1_bn_moving_mean, conv3_block4_1_bn_moving_variance, n, training);
-    resnet50_conv3_block4_1_relu_forward(conv3_block4_1_relu_out, conv3_block4_1_bn_out, n);
-    resnet50_conv3_block4_2_conv_forward(conv3_block4_2_conv_out, NULL, conv3_block4_1_relu_out, conv3_block4_2_conv_kernel, conv3_block4_2_conv_bias, n);
-    resnet50_conv3_block4_2_bn_forward(conv3_block4_2_bn_out, conv3_block4_2_bn_stats, conv3_block4_2_conv_out, conv3_block4_2_bn_gamma, conv3_block4_2_bn_beta, conv3_block4_2_bn_moving_mean, conv3_block4_2_bn_moving_variance, n, training);
-    resnet50_conv3_block4_2_relu_forward(conv3_block4_2_relu_out, conv3_block4_2_bn_out, n);
-    resnet50_conv3_block4_3_conv_forward(conv3_block4_3_conv_out, NULL, conv3_block4_2_relu_out, conv3_block4_3_conv_kernel, conv3_block4_3_conv_bias, n);
-    resnet50_conv3_block4_3_bn_forward(conv3_block4_3_bn_out, conv3_block4_3_bn_stats, conv3_block4_3_conv_out, conv3_block4_3_bn_gamma, conv3_block4_3_bn_beta, conv3_block4_3_bn_moving_mean, conv3_block4_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv3_block4_1_conv_forward(conv3_block4_1_conv_out, NULL, conv3_block3_out_out, conv3_block4_1_conv_kernel, conv3_block4_1_conv_bias, n);
+        resnet50_conv3_block4_1_bn_forward(conv3_block4_1_bn_out, conv3_block4_1_bn_stats, conv3_block4_1_conv_out, conv3_block4_1_bn_gamma, conv3_block4_1_bn_beta, conv3_block4_1_bn_moving_mean, conv3_block4_1_bn_moving_variance, n, training);
+        resnet50_conv3_block4_1_relu_forward(conv3_block4_1_relu_out, conv3_block4_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block4_1_relu_out, conv3_block3_out_out, conv3_block4_1_conv_kernel, conv3_block4_1_conv_bias, conv3_block4_1_bn_gamma, conv3_block4_1_bn_beta, conv3_block4_1_bn_moving_mean, conv3_block4_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block4_1_conv_geometry, KILN_RELU, 0.0f);  // conv3_block4_1_conv, conv3_block4_1_bn, conv3_block4_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block4_2_conv_forward(conv3_block4_2_conv_out, NULL, conv3_block4_1_relu_out, conv3_block4_2_conv_kernel, conv3_block4_2_conv_bias, n);
+        resnet50_conv3_block4_2_bn_forward(conv3_block4_2_bn_out, conv3_block4_2_bn_stats, conv3_block4_2_conv_out, conv3_block4_2_bn_gamma, conv3_block4_2_bn_beta, conv3_block4_2_bn_moving_mean, conv3_block4_2_bn_moving_variance, n, training);
+        resnet50_conv3_block4_2_relu_forward(conv3_block4_2_relu_out, conv3_block4_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block4_2_relu_out, conv3_block4_1_relu_out, conv3_block4_2_conv_kernel, conv3_block4_2_conv_bias, conv3_block4_2_bn_gamma, conv3_block4_2_bn_beta, conv3_block4_2_bn_moving_mean, conv3_block4_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block4_2_conv_geometry, KILN_RELU, 0.0f);  // conv3_block4_2_conv, conv3_block4_2_bn, conv3_block4_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv3_block4_3_conv_forward(conv3_block4_3_conv_out, NULL, conv3_block4_2_relu_out, conv3_block4_3_conv_kernel, conv3_block4_3_conv_bias, n);
+        resnet50_conv3_block4_3_bn_forward(conv3_block4_3_bn_out, conv3_block4_3_bn_stats, conv3_block4_3_conv_out, conv3_block4_3_bn_gamma, conv3_block4_3_bn_beta, conv3_block4_3_bn_moving_mean, conv3_block4_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv3_block4_3_bn_out, conv3_block4_2_relu_out, conv3_block4_3_conv_kernel, conv3_block4_3_conv_bias, conv3_block4_3_bn_gamma, conv3_block4_3_bn_beta, conv3_block4_3_bn_moving_mean, conv3_block4_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv3_block4_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv3_block4_3_conv, conv3_block4_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv3_block4_add_forward(conv3_block4_add_out, conv3_block3_out_out, conv3_block4_3_bn_out, n);
     resnet50_conv3_block4_out_forward(conv3_block4_out_out, conv3_block4_add_out, n);
-    resnet50_conv4_block1_1_conv_forward(conv4_block1_1_conv_out, NULL, conv3_block4_out_out, conv4_block1_1_conv_kernel, conv4_block1_1_conv_bias, n);
-    resnet50_conv4_block1_1_bn_forward(conv4_block1_1_bn_out, conv4_block1_1_bn_stats, conv4_block1_1_conv_out, conv4_block1_1_bn_gamma, conv4_block1_1_bn_beta, conv4_block1_1_bn_moving_mean, conv4_block1_1_bn_moving_variance, n, training);
-    resnet50_conv4_block1_1_relu_forward(conv4_block1_1_relu_out, conv4_block1_1_bn_out, n);
-    resnet50_conv4_block1_2_conv_forward(conv4_block1_2_conv_out, NULL, conv4_block1_1_relu_out, conv4_block1_2_conv_kernel, conv4_block1_2_conv_bias, n);
-    resnet50_conv4_block1_2_bn_forward(conv4_block1_2_bn_out, conv4_block1_2_bn_stats, conv4_block1_2_conv_out, conv4_block1_2_bn_gamma, conv4_block1_2_bn_beta, conv4_block1_2_bn_moving_mean, conv4_block1_2_bn_moving_variance, n, training);
-    resnet50_conv4_block1_2_relu_forward(conv4_block1_2_relu_out, conv4_block1_2_bn_out, n);
-    resnet50_conv4_block1_0_conv_forward(conv4_block1_0_conv_out, NULL, conv3_block4_out_out, conv4_block1_0_conv_kernel, conv4_block1_0_conv_bias, n);
-    resnet50_conv4_block1_3_conv_forward(conv4_block1_3_conv_out, NULL, conv4_block1_2_relu_out, conv4_block1_3_conv_kernel, conv4_block1_3_conv_bias, n);
-    resnet50_conv4_block1_0_bn_forward(conv4_block1_0_bn_out, conv4_block1_0_bn_stats, conv4_block1_0_conv_out, conv4_block1_0_bn_gamma, conv4_block1_0_bn_beta, conv4_block1_0_bn_moving_mean, conv4_block1_0_bn_moving_variance, n, training);
-    resnet50_conv4_block1_3_bn_forward(conv4_block1_3_bn_out, conv4_block1_3_bn_stats, conv4_block1_3_conv_out, conv4_block1_3_bn_gamma, conv4_block1_3_bn_beta, conv4_block1_3_bn_moving_mean, conv4_block1_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv4_block1_1_conv_forward(conv4_block1_1_conv_out, NULL, conv3_block4_out_out, conv4_block1_1_conv_kernel, conv4_block1_1_conv_bias, n);
+        resnet50_conv4_block1_1_bn_forward(conv4_block1_1_bn_out, conv4_block1_1_bn_stats, conv4_block1_1_conv_out, conv4_block1_1_bn_gamma, conv4_block1_1_bn_beta, conv4_block1_1_bn_moving_mean, conv4_block1_1_bn_moving_variance, n, training);
+        resnet50_conv4_block1_1_relu_forward(conv4_block1_1_relu_out, conv4_block1_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block1_1_relu_out, conv3_block4_out_out, conv4_block1_1_conv_kernel, conv4_block1_1_conv_bias, conv4_block1_1_bn_gamma, conv4_block1_1_bn_beta, conv4_block1_1_bn_moving_mean, conv4_block1_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block1_1_conv, conv4_block1_1_bn, conv4_block1_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block1_2_conv_forward(conv4_block1_2_conv_out, NULL, conv4_block1_1_relu_out, conv4_block1_2_conv_kernel, conv4_block1_2_conv_bias, n);
+        resnet50_conv4_block1_2_bn_forward(conv4_block1_2_bn_out, conv4_block1_2_bn_stats, conv4_block1_2_conv_out, conv4_block1_2_bn_gamma, conv4_block1_2_bn_beta, conv4_block1_2_bn_moving_mean, conv4_block1_2_bn_moving_variance, n, training);
+        resnet50_conv4_block1_2_relu_forward(conv4_block1_2_relu_out, conv4_block1_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block1_2_relu_out, conv4_block1_1_relu_out, conv4_block1_2_conv_kernel, conv4_block1_2_conv_bias, conv4_block1_2_bn_gamma, conv4_block1_2_bn_beta, conv4_block1_2_bn_moving_mean, conv4_block1_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block1_2_conv, conv4_block1_2_bn, conv4_block1_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block1_0_conv_forward(conv4_block1_0_conv_out, NULL, conv3_block4_out_out, conv4_block1_0_conv_kernel, conv4_block1_0_conv_bias, n);
+        resnet50_conv4_block1_0_bn_forward(conv4_block1_0_bn_out, conv4_block1_0_bn_stats, conv4_block1_0_conv_out, conv4_block1_0_bn_gamma, conv4_block1_0_bn_beta, conv4_block1_0_bn_moving_mean, conv4_block1_0_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block1_0_bn_out, conv3_block4_out_out, conv4_block1_0_conv_kernel, conv4_block1_0_conv_bias, conv4_block1_0_bn_gamma, conv4_block1_0_bn_beta, conv4_block1_0_bn_moving_mean, conv4_block1_0_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block1_0_conv, conv4_block1_0_bn in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block1_3_conv_forward(conv4_block1_3_conv_out, NULL, conv4_block1_2_relu_out, conv4_block1_3_conv_kernel, conv4_block1_3_conv_bias, n);
+        resnet50_conv4_block1_3_bn_forward(conv4_block1_3_bn_out, conv4_block1_3_bn_stats, conv4_block1_3_conv_out, conv4_block1_3_bn_gamma, conv4_block1_3_bn_beta, conv4_block1_3_bn_moving_mean, conv4_block1_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block1_3_bn_out, conv4_block1_2_relu_out, conv4_block1_3_conv_kernel, conv4_block1_3_conv_bias, conv4_block1_3_bn_gamma, conv4_block1_3_bn_beta, conv4_block1_3_bn_moving_mean, conv4_block1_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block1_3_conv, conv4_block1_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv4_block1_add_forward(conv4_block1_add_out, conv4_block1_0_bn_out, conv4_block1_3_bn_out, n);
     resnet50_conv4_block1_out_forward(conv4_block1_out_out, conv4_block1_add_out, n);
-    resnet50_conv4_block2_1_conv_forward(conv4_block2_1_conv_out, NULL, conv4_block1_out_out, conv4_block2_1_conv_kernel, conv4_block2_1_conv_bias, n);
-    resnet50_conv4_block2_1_bn_forward(conv4_block2_1_bn_out, conv4_block2_1_bn_stats, conv4_block2_1_conv_out, conv4_block2_1_bn_gamma, conv4_block2_1_bn_beta, conv4_block2_1_bn_moving_mean, conv4_block2_1_bn_moving_variance, n, training);
-    resnet50_conv4_block2_1_relu_forward(conv4_block2_1_relu_out, conv4_block2_1_bn_out, n);
-    resnet50_conv4_block2_2_conv_forward(conv4_block2_2_conv_out, NULL, conv4_block2_1_relu_out, conv4_block2_2_conv_kernel, conv4_block2_2_conv_bias, n);
-    resnet50_conv4_block2_2_bn_forward(conv4_block2_2_bn_out, conv4_block2_2_bn_stats, conv4_block2_2_conv_out, conv4_block2_2_bn_gamma, conv4_block2_2_bn_beta, conv4_block2_2_bn_moving_mean, conv4_block2_2_bn_moving_variance, n, training);
-    resnet50_conv4_block2_2_relu_forward(conv4_block2_2_relu_out, conv4_block2_2_bn_out, n);
-    resnet50_conv4_block2_3_conv_forward(conv4_block2_3_conv_out, NULL, conv4_block2_2_relu_out, conv4_block2_3_conv_kernel, conv4_block2_3_conv_bias, n);
-    resnet50_conv4_block2_3_bn_forward(conv4_block2_3_bn_out, conv4_block2_3_bn_stats, conv4_block2_3_conv_out, conv4_block2_3_bn_gamma, conv4_block2_3_bn_beta, conv4_block2_3_bn_moving_mean, conv4_block2_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv4_block2_1_conv_forward(conv4_block2_1_conv_out, NULL, conv4_block1_out_out, conv4_block2_1_conv_kernel, conv4_block2_1_conv_bias, n);
+        resnet50_conv4_block2_1_bn_forward(conv4_block2_1_bn_out, conv4_block2_1_bn_stats, conv4_block2_1_conv_out, conv4_block2_1_bn_gamma, conv4_block2_1_bn_beta, conv4_block2_1_bn_moving_mean, conv4_block2_1_bn_moving_variance, n, training);
+        resnet50_conv4_block2_1_relu_forward(conv4_block2_1_relu_out, conv4_block2_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block2_1_relu_out, conv4_block1_out_out, conv4_block2_1_conv_kernel, conv4_block2_1_conv_bias, conv4_block2_1_bn_gamma, conv4_block2_1_bn_beta, conv4_block2_1_bn_moving_mean, conv4_block2_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block2_1_conv, conv4_block2_1_bn, conv4_block2_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block2_2_conv_forward(conv4_block2_2_conv_out, NULL, conv4_block2_1_relu_out, conv4_block2_2_conv_kernel, conv4_block2_2_conv_bias, n);
+        resnet50_conv4_block2_2_bn_forward(conv4_block2_2_bn_out, conv4_block2_2_bn_stats, conv4_block2_2_conv_out, conv4_block2_2_bn_gamma, conv4_block2_2_bn_beta, conv4_block2_2_bn_moving_mean, conv4_block2_2_bn_moving_variance, n, training);
+        resnet50_conv4_block2_2_relu_forward(conv4_block2_2_relu_out, conv4_block2_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block2_2_relu_out, conv4_block2_1_relu_out, conv4_block2_2_conv_kernel, conv4_block2_2_conv_bias, conv4_block2_2_bn_gamma, conv4_block2_2_bn_beta, conv4_block2_2_bn_moving_mean, conv4_block2_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block2_2_conv, conv4_block2_2_bn, conv4_block2_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block2_3_conv_forward(conv4_block2_3_conv_out, NULL, conv4_block2_2_relu_out, conv4_block2_3_conv_kernel, conv4_block2_3_conv_bias, n);
+        resnet50_conv4_block2_3_bn_forward(conv4_block2_3_bn_out, conv4_block2_3_bn_stats, conv4_block2_3_conv_out, conv4_block2_3_bn_gamma, conv4_block2_3_bn_beta, conv4_block2_3_bn_moving_mean, conv4_block2_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block2_3_bn_out, conv4_block2_2_relu_out, conv4_block2_3_conv_kernel, conv4_block2_3_conv_bias, conv4_block2_3_bn_gamma, conv4_block2_3_bn_beta, conv4_block2_3_bn_moving_mean, conv4_block2_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block2_3_conv, conv4_block2_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv4_block2_add_forward(conv4_block2_add_out, conv4_block1_out_out, conv4_block2_3_bn_out, n);
     resnet50_conv4_block2_out_forward(conv4_block2_out_out, conv4_block2_add_out, n);
-    resnet50_conv4_block3_1_conv_forward(conv4_block3_1_conv_out, NULL, conv4_block2_out_out, conv4_block3_1_conv_kernel, conv4_block3_1_conv_bias, n);
-    resnet50_conv4_block3_1_bn_forward(conv4_block3_1_bn_out, conv4_block3_1_bn_stats, conv4_block3_1_conv_out, conv4_block3_1_bn_gamma, conv4_block3_1_bn_beta, conv4_block3_1_bn_moving_mean, conv4_block3_1_bn_moving_variance, n, training);
-    resnet50_conv4_block3_1_relu_forward(conv4_block3_1_relu_out, conv4_block3_1_bn_out, n);
-    resnet50_conv4_block3_2_conv_forward(conv4_block3_2_conv_out, NULL, conv4_block3_1_relu_out, conv4_block3_2_conv_kernel, conv4_block3_2_conv_bias, n);
-    resnet50_conv4_block3_2_bn_forward(conv4_block3_2_bn_out, conv4_block3_2_bn_stats, conv4_block3_2_conv_out, conv4_block3_2_bn_gamma, conv4_block3_2_bn_beta, conv4_block3_2_bn_moving_mean, conv4_block3_2_bn_moving_variance, n, training);
-    resnet50_conv4_block3_2_relu_forward(conv4_block3_2_relu_out, conv4_block3_2_bn_out, n);
-    resnet50_conv4_block3_3_conv_forward(conv4_block3_3_conv_out, NULL, conv4_block3_2_relu_out, conv4_block3_3_conv_kernel, conv4_block3_3_conv_bias, n);
-    resnet50_conv4_block3_3_bn_forward(conv4_block3_3_bn_out, conv4_block3_3_bn_stats, conv4_block3_3_conv_out, conv4_block3_3_bn_gamma, conv4_block3_3_bn_beta, conv4_block3_3_bn_moving_mean, conv4_block3_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv4_block3_1_conv_forward(conv4_block3_1_conv_out, NULL, conv4_block2_out_out, conv4_block3_1_conv_kernel, conv4_block3_1_conv_bias, n);
+        resnet50_conv4_block3_1_bn_forward(conv4_block3_1_bn_out, conv4_block3_1_bn_stats, conv4_block3_1_conv_out, conv4_block3_1_bn_gamma, conv4_block3_1_bn_beta, conv4_block3_1_bn_moving_mean, conv4_block3_1_bn_moving_variance, n, training);
+        resnet50_conv4_block3_1_relu_forward(conv4_block3_1_relu_out, conv4_block3_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block3_1_relu_out, conv4_block2_out_out, conv4_block3_1_conv_kernel, conv4_block3_1_conv_bias, conv4_block3_1_bn_gamma, conv4_block3_1_bn_beta, conv4_block3_1_bn_moving_mean, conv4_block3_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block3_1_conv, conv4_block3_1_bn, conv4_block3_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block3_2_conv_forward(conv4_block3_2_conv_out, NULL, conv4_block3_1_relu_out, conv4_block3_2_conv_kernel, conv4_block3_2_conv_bias, n);
+        resnet50_conv4_block3_2_bn_forward(conv4_block3_2_bn_out, conv4_block3_2_bn_stats, conv4_block3_2_conv_out, conv4_block3_2_bn_gamma, conv4_block3_2_bn_beta, conv4_block3_2_bn_moving_mean, conv4_block3_2_bn_moving_variance, n, training);
+        resnet50_conv4_block3_2_relu_forward(conv4_block3_2_relu_out, conv4_block3_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block3_2_relu_out, conv4_block3_1_relu_out, conv4_block3_2_conv_kernel, conv4_block3_2_conv_bias, conv4_block3_2_bn_gamma, conv4_block3_2_bn_beta, conv4_block3_2_bn_moving_mean, conv4_block3_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block3_2_conv, conv4_block3_2_bn, conv4_block3_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block3_3_conv_forward(conv4_block3_3_conv_out, NULL, conv4_block3_2_relu_out, conv4_block3_3_conv_kernel, conv4_block3_3_conv_bias, n);
+        resnet50_conv4_block3_3_bn_forward(conv4_block3_3_bn_out, conv4_block3_3_bn_stats, conv4_block3_3_conv_out, conv4_block3_3_bn_gamma, conv4_block3_3_bn_beta, conv4_block3_3_bn_moving_mean, conv4_block3_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block3_3_bn_out, conv4_block3_2_relu_out, conv4_block3_3_conv_kernel, conv4_block3_3_conv_bias, conv4_block3_3_bn_gamma, conv4_block3_3_bn_beta, conv4_block3_3_bn_moving_mean, conv4_block3_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block3_3_conv, conv4_block3_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv4_block3_add_forward(conv4_block3_add_out, conv4_block2_out_out, conv4_block3_3_bn_out, n);
     resnet50_conv4_block3_out_forward(conv4_block3_out_out, conv4_block3_add_out, n);
-    resnet50_conv4_block4_1_conv_forward(conv4_block4_1_conv_out, NULL, conv4_block3_out_out, conv4_block4_1_conv_kernel, conv4_block4_1_conv_bias, n);
-    resnet50_conv4_block4_1_bn_forward(conv4_block4_1_bn_out, conv4_block4_1_bn_stats, conv4_block4_1_conv_out, conv4_block4_1_bn_gamma, conv4_block4_1_bn_beta, conv4_block4_1_bn_moving_mean, conv4_block4_1_bn_moving_variance, n, training);
-    resnet50_conv4_block4_1_relu_forward(conv4_block4_1_relu_out, conv4_block4_1_bn_out, n);
-    resnet50_conv4_block4_2_conv_forward(conv4_block4_2_conv_out, NULL, conv4_block4_1_relu_out, conv4_block4_2_conv_kernel, conv4_block4_2_conv_bias, n);
-    resnet50_conv4_block4_2_bn_forward(conv4_block4_2_bn_out, conv4_block4_2_bn_stats, conv4_block4_2_conv_out, conv4_block4_2_bn_gamma, conv4_block4_2_bn_beta, conv4_block4_2_bn_moving_mean, conv4_block4_2_bn_moving_variance, n, training);
-    resnet50_conv4_block4_2_relu_forward(conv4_block4_2_relu_out, conv4_block4_2_bn_out, n);
-    resnet50_conv4_block4_3_conv_forward(conv4_block4_3_conv_out, NULL, conv4_block4_2_relu_out, conv4_block4_3_conv_kernel, conv4_block4_3_conv_bias, n);
-    resnet50_conv4_block4_3_bn_forward(conv4_block4_3_bn_out, conv4_block4_3_bn_stats, conv4_block4_3_conv_out, conv4_block4_3_bn_gamma, conv4_block4_3_bn_beta, conv4_block4_3_bn_moving_mean, conv4_block4_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv4_block4_1_conv_forward(conv4_block4_1_conv_out, NULL, conv4_block3_out_out, conv4_block4_1_conv_kernel, conv4_block4_1_conv_bias, n);
+        resnet50_conv4_block4_1_bn_forward(conv4_block4_1_bn_out, conv4_block4_1_bn_stats, conv4_block4_1_conv_out, conv4_block4_1_bn_gamma, conv4_block4_1_bn_beta, conv4_block4_1_bn_moving_mean, conv4_block4_1_bn_moving_variance, n, training);
+        resnet50_conv4_block4_1_relu_forward(conv4_block4_1_relu_out, conv4_block4_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block4_1_relu_out, conv4_block3_out_out, conv4_block4_1_conv_kernel, conv4_block4_1_conv_bias, conv4_block4_1_bn_gamma, conv4_block4_1_bn_beta, conv4_block4_1_bn_moving_mean, conv4_block4_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block4_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block4_1_conv, conv4_block4_1_bn, conv4_block4_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block4_2_conv_forward(conv4_block4_2_conv_out, NULL, conv4_block4_1_relu_out, conv4_block4_2_conv_kernel, conv4_block4_2_conv_bias, n);
+        resnet50_conv4_block4_2_bn_forward(conv4_block4_2_bn_out, conv4_block4_2_bn_stats, conv4_block4_2_conv_out, conv4_block4_2_bn_gamma, conv4_block4_2_bn_beta, conv4_block4_2_bn_moving_mean, conv4_block4_2_bn_moving_variance, n, training);
+        resnet50_conv4_block4_2_relu_forward(conv4_block4_2_relu_out, conv4_block4_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block4_2_relu_out, conv4_block4_1_relu_out, conv4_block4_2_conv_kernel, conv4_block4_2_conv_bias, conv4_block4_2_bn_gamma, conv4_block4_2_bn_beta, conv4_block4_2_bn_moving_mean, conv4_block4_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block4_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block4_2_conv, conv4_block4_2_bn, conv4_block4_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block4_3_conv_forward(conv4_block4_3_conv_out, NULL, conv4_block4_2_relu_out, conv4_block4_3_conv_kernel, conv4_block4_3_conv_bias, n);
+        resnet50_conv4_block4_3_bn_forward(conv4_block4_3_bn_out, conv4_block4_3_bn_stats, conv4_block4_3_conv_out, conv4_block4_3_bn_gamma, conv4_block4_3_bn_beta, conv4_block4_3_bn_moving_mean, conv4_block4_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block4_3_bn_out, conv4_block4_2_relu_out, conv4_block4_3_conv_kernel, conv4_block4_3_conv_bias, conv4_block4_3_bn_gamma, conv4_block4_3_bn_beta, conv4_block4_3_bn_moving_mean, conv4_block4_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block4_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block4_3_conv, conv4_block4_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv4_block4_add_forward(conv4_block4_add_out, conv4_block3_out_out, conv4_block4_3_bn_out, n);
     resnet50_conv4_block4_out_forward(conv4_block4_out_out, conv4_block4_add_out, n);
-    resnet50_conv4_block5_1_conv_forward(conv4_block5_1_conv_out, NULL, conv4_block4_out_out, conv4_block5_1_conv_kernel, conv4_block5_1_conv_bias, n);
-    resnet50_conv4_block5_1_bn_forward(conv4_block5_1_bn_out, conv4_block5_1_bn_stats, conv4_block5_1_conv_out, conv4_block5_1_bn_gamma, conv4_block5_1_bn_beta, conv4_block5_1_bn_moving_mean, conv4_block5_1_bn_moving_variance, n, training);
-    resnet50_conv4_block5_1_relu_forward(conv4_block5_1_relu_out, conv4_block5_1_bn_out, n);
-    resnet50_conv4_block5_2_conv_forward(conv4_block5_2_conv_out, NULL, conv4_block5_1_relu_out, conv4_block5_2_conv_kernel, conv4_block5_2_conv_bias, n);
-    resnet50_conv4_block5_2_bn_forward(conv4_block5_2_bn_out, conv4_block5_2_bn_stats, conv4_block5_2_conv_out, conv4_block5_2_bn_gamma, conv4_block5_2_bn_beta, conv4_block5_2_bn_moving_mean, conv4_block5_2_bn_moving_variance, n, training);
-    resnet50_conv4_block5_2_relu_forward(conv4_block5_2_relu_out, conv4_block5_2_bn_out, n);
-    resnet50_conv4_block5_3_conv_forward(conv4_block5_3_conv_out, NULL, conv4_block5_2_relu_out, conv4_block5_3_conv_kernel, conv4_block5_3_conv_bias, n);
-    resnet50_conv4_block5_3_bn_forward(conv4_block5_3_bn_out, conv4_block5_3_bn_stats, conv4_block5_3_conv_out, conv4_block5_3_bn_gamma, conv4_block5_3_bn_beta, conv4_block5_3_bn_moving_mean, conv4_block5_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv4_block5_1_conv_forward(conv4_block5_1_conv_out, NULL, conv4_block4_out_out, conv4_block5_1_conv_kernel, conv4_block5_1_conv_bias, n);
+        resnet50_conv4_block5_1_bn_forward(conv4_block5_1_bn_out, conv4_block5_1_bn_stats, conv4_block5_1_conv_out, conv4_block5_1_bn_gamma, conv4_block5_1_bn_beta, conv4_block5_1_bn_moving_mean, conv4_block5_1_bn_moving_variance, n, training);
+        resnet50_conv4_block5_1_relu_forward(conv4_block5_1_relu_out, conv4_block5_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block5_1_relu_out, conv4_block4_out_out, conv4_block5_1_conv_kernel, conv4_block5_1_conv_bias, conv4_block5_1_bn_gamma, conv4_block5_1_bn_beta, conv4_block5_1_bn_moving_mean, conv4_block5_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block5_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block5_1_conv, conv4_block5_1_bn, conv4_block5_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block5_2_conv_forward(conv4_block5_2_conv_out, NULL, conv4_block5_1_relu_out, conv4_block5_2_conv_kernel, conv4_block5_2_conv_bias, n);
+        resnet50_conv4_block5_2_bn_forward(conv4_block5_2_bn_out, conv4_block5_2_bn_stats, conv4_block5_2_conv_out, conv4_block5_2_bn_gamma, conv4_block5_2_bn_beta, conv4_block5_2_bn_moving_mean, conv4_block5_2_bn_moving_variance, n, training);
+        resnet50_conv4_block5_2_relu_forward(conv4_block5_2_relu_out, conv4_block5_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block5_2_relu_out, conv4_block5_1_relu_out, conv4_block5_2_conv_kernel, conv4_block5_2_conv_bias, conv4_block5_2_bn_gamma, conv4_block5_2_bn_beta, conv4_block5_2_bn_moving_mean, conv4_block5_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block5_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block5_2_conv, conv4_block5_2_bn, conv4_block5_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block5_3_conv_forward(conv4_block5_3_conv_out, NULL, conv4_block5_2_relu_out, conv4_block5_3_conv_kernel, conv4_block5_3_conv_bias, n);
+        resnet50_conv4_block5_3_bn_forward(conv4_block5_3_bn_out, conv4_block5_3_bn_stats, conv4_block5_3_conv_out, conv4_block5_3_bn_gamma, conv4_block5_3_bn_beta, conv4_block5_3_bn_moving_mean, conv4_block5_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block5_3_bn_out, conv4_block5_2_relu_out, conv4_block5_3_conv_kernel, conv4_block5_3_conv_bias, conv4_block5_3_bn_gamma, conv4_block5_3_bn_beta, conv4_block5_3_bn_moving_mean, conv4_block5_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block5_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block5_3_conv, conv4_block5_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv4_block5_add_forward(conv4_block5_add_out, conv4_block4_out_out, conv4_block5_3_bn_out, n);
     resnet50_conv4_block5_out_forward(conv4_block5_out_out, conv4_block5_add_out, n);
-    resnet50_conv4_block6_1_conv_forward(conv4_block6_1_conv_out, NULL, conv4_block5_out_out, conv4_block6_1_conv_kernel, conv4_block6_1_conv_bias, n);
-    resnet50_conv4_block6_1_bn_forward(conv4_block6_1_bn_out, conv4_block6_1_bn_stats, conv4_block6_1_conv_out, conv4_block6_1_bn_gamma, conv4_block6_1_bn_beta, conv4_block6_1_bn_moving_mean, conv4_block6_1_bn_moving_variance, n, training);
-    resnet50_conv4_block6_1_relu_forward(conv4_block6_1_relu_out, conv4_block6_1_bn_out, n);
-    resnet50_conv4_block6_2_conv_forward(conv4_block6_2_conv_out, NULL, conv4_block6_1_relu_out, conv4_block6_2_conv_kernel, conv4_block6_2_conv_bias, n);
-    resnet50_conv4_block6_2_bn_forward(conv4_block6_2_bn_out, conv4_block6_2_bn_stats, conv4_block6_2_conv_out, conv4_block6_2_bn_gamma, conv4_block6_2_bn_beta, conv4_block6_2_bn_moving_mean, conv4_block6_2_bn_moving_variance, n, training);
-    resnet50_conv4_block6_2_relu_forward(conv4_block6_2_relu_out, conv4_block6_2_bn_out, n);
-    resnet50_conv4_block6_3_conv_forward(conv4_block6_3_conv_out, NULL, conv4_block6_2_relu_out, conv4_block6_3_conv_kernel, conv4_block6_3_conv_bias, n);
-    resnet50_conv4_block6_3_bn_forward(conv4_block6_3_bn_out, conv4_block6_3_bn_stats, conv4_block6_3_conv_out, conv4_block6_3_bn_gamma, conv4_block6_3_bn_beta, conv4_block6_3_bn_moving_mean, conv4_block6_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv4_block6_1_conv_forward(conv4_block6_1_conv_out, NULL, conv4_block5_out_out, conv4_block6_1_conv_kernel, conv4_block6_1_conv_bias, n);
+        resnet50_conv4_block6_1_bn_forward(conv4_block6_1_bn_out, conv4_block6_1_bn_stats, conv4_block6_1_conv_out, conv4_block6_1_bn_gamma, conv4_block6_1_bn_beta, conv4_block6_1_bn_moving_mean, conv4_block6_1_bn_moving_variance, n, training);
+        resnet50_conv4_block6_1_relu_forward(conv4_block6_1_relu_out, conv4_block6_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block6_1_relu_out, conv4_block5_out_out, conv4_block6_1_conv_kernel, conv4_block6_1_conv_bias, conv4_block6_1_bn_gamma, conv4_block6_1_bn_beta, conv4_block6_1_bn_moving_mean, conv4_block6_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block6_1_conv_geometry, KILN_RELU, 0.0f);  // conv4_block6_1_conv, conv4_block6_1_bn, conv4_block6_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block6_2_conv_forward(conv4_block6_2_conv_out, NULL, conv4_block6_1_relu_out, conv4_block6_2_conv_kernel, conv4_block6_2_conv_bias, n);
+        resnet50_conv4_block6_2_bn_forward(conv4_block6_2_bn_out, conv4_block6_2_bn_stats, conv4_block6_2_conv_out, conv4_block6_2_bn_gamma, conv4_block6_2_bn_beta, conv4_block6_2_bn_moving_mean, conv4_block6_2_bn_moving_variance, n, training);
+        resnet50_conv4_block6_2_relu_forward(conv4_block6_2_relu_out, conv4_block6_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block6_2_relu_out, conv4_block6_1_relu_out, conv4_block6_2_conv_kernel, conv4_block6_2_conv_bias, conv4_block6_2_bn_gamma, conv4_block6_2_bn_beta, conv4_block6_2_bn_moving_mean, conv4_block6_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block6_2_conv_geometry, KILN_RELU, 0.0f);  // conv4_block6_2_conv, conv4_block6_2_bn, conv4_block6_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv4_block6_3_conv_forward(conv4_block6_3_conv_out, NULL, conv4_block6_2_relu_out, conv4_block6_3_conv_kernel, conv4_block6_3_conv_bias, n);
+        resnet50_conv4_block6_3_bn_forward(conv4_block6_3_bn_out, conv4_block6_3_bn_stats, conv4_block6_3_conv_out, conv4_block6_3_bn_gamma, conv4_block6_3_bn_beta, conv4_block6_3_bn_moving_mean, conv4_block6_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv4_block6_3_bn_out, conv4_block6_2_relu_out, conv4_block6_3_conv_kernel, conv4_block6_3_conv_bias, conv4_block6_3_bn_gamma, conv4_block6_3_bn_beta, conv4_block6_3_bn_moving_mean, conv4_block6_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv4_block6_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv4_block6_3_conv, conv4_block6_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv4_block6_add_forward(conv4_block6_add_out, conv4_block5_out_out, conv4_block6_3_bn_out, n);
     resnet50_conv4_block6_out_forward(conv4_block6_out_out, conv4_block6_add_out, n);
-    resnet50_conv5_block1_1_conv_forward(conv5_block1_1_conv_out, NULL, conv4_block6_out_out, conv5_block1_1_conv_kernel, conv5_block1_1_conv_bias, n);
-    resnet50_conv5_block1_1_bn_forward(conv5_block1_1_bn_out, conv5_block1_1_bn_stats, conv5_block1_1_conv_out, conv5_block1_1_bn_gamma, conv5_block1_1_bn_beta, conv5_block1_1_bn_moving_mean, conv5_block1_1_bn_moving_variance, n, training);
-    resnet50_conv5_block1_1_relu_forward(conv5_block1_1_relu_out, conv5_block1_1_bn_out, n);
-    resnet50_conv5_block1_2_conv_forward(conv5_block1_2_conv_out, NULL, conv5_block1_1_relu_out, conv5_block1_2_conv_kernel, conv5_block1_2_conv_bias, n);
-    resnet50_conv5_block1_2_bn_forward(conv5_block1_2_bn_out, conv5_block1_2_bn_stats, conv5_block1_2_conv_out, conv5_block1_2_bn_gamma, conv5_block1_2_bn_beta, conv5_block1_2_bn_moving_mean, conv5_block1_2_bn_moving_variance, n, training);
-    resnet50_conv5_block1_2_relu_forward(conv5_block1_2_relu_out, conv5_block1_2_bn_out, n);
-    resnet50_conv5_block1_0_conv_forward(conv5_block1_0_conv_out, NULL, conv4_block6_out_out, conv5_block1_0_conv_kernel, conv5_block1_0_conv_bias, n);
-    resnet50_conv5_block1_3_conv_forward(conv5_block1_3_conv_out, NULL, conv5_block1_2_relu_out, conv5_block1_3_conv_kernel, conv5_block1_3_conv_bias, n);
-    resnet50_conv5_block1_0_bn_forward(conv5_block1_0_bn_out, conv5_block1_0_bn_stats, conv5_block1_0_conv_out, conv5_block1_0_bn_gamma, conv5_block1_0_bn_beta, conv5_block1_0_bn_moving_mean, conv5_block1_0_bn_moving_variance, n, training);
-    resnet50_conv5_block1_3_bn_forward(conv5_block1_3_bn_out, conv5_block1_3_bn_stats, conv5_block1_3_conv_out, conv5_block1_3_bn_gamma, conv5_block1_3_bn_beta, conv5_block1_3_bn_moving_mean, conv5_block1_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv5_block1_1_conv_forward(conv5_block1_1_conv_out, NULL, conv4_block6_out_out, conv5_block1_1_conv_kernel, conv5_block1_1_conv_bias, n);
+        resnet50_conv5_block1_1_bn_forward(conv5_block1_1_bn_out, conv5_block1_1_bn_stats, conv5_block1_1_conv_out, conv5_block1_1_bn_gamma, conv5_block1_1_bn_beta, conv5_block1_1_bn_moving_mean, conv5_block1_1_bn_moving_variance, n, training);
+        resnet50_conv5_block1_1_relu_forward(conv5_block1_1_relu_out, conv5_block1_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block1_1_relu_out, conv4_block6_out_out, conv5_block1_1_conv_kernel, conv5_block1_1_conv_bias, conv5_block1_1_bn_gamma, conv5_block1_1_bn_beta, conv5_block1_1_bn_moving_mean, conv5_block1_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block1_1_conv_geometry, KILN_RELU, 0.0f);  // conv5_block1_1_conv, conv5_block1_1_bn, conv5_block1_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv5_block1_2_conv_forward(conv5_block1_2_conv_out, NULL, conv5_block1_1_relu_out, conv5_block1_2_conv_kernel, conv5_block1_2_conv_bias, n);
+        resnet50_conv5_block1_2_bn_forward(conv5_block1_2_bn_out, conv5_block1_2_bn_stats, conv5_block1_2_conv_out, conv5_block1_2_bn_gamma, conv5_block1_2_bn_beta, conv5_block1_2_bn_moving_mean, conv5_block1_2_bn_moving_variance, n, training);
+        resnet50_conv5_block1_2_relu_forward(conv5_block1_2_relu_out, conv5_block1_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block1_2_relu_out, conv5_block1_1_relu_out, conv5_block1_2_conv_kernel, conv5_block1_2_conv_bias, conv5_block1_2_bn_gamma, conv5_block1_2_bn_beta, conv5_block1_2_bn_moving_mean, conv5_block1_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block1_2_conv_geometry, KILN_RELU, 0.0f);  // conv5_block1_2_conv, conv5_block1_2_bn, conv5_block1_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv5_block1_0_conv_forward(conv5_block1_0_conv_out, NULL, conv4_block6_out_out, conv5_block1_0_conv_kernel, conv5_block1_0_conv_bias, n);
+        resnet50_conv5_block1_0_bn_forward(conv5_block1_0_bn_out, conv5_block1_0_bn_stats, conv5_block1_0_conv_out, conv5_block1_0_bn_gamma, conv5_block1_0_bn_beta, conv5_block1_0_bn_moving_mean, conv5_block1_0_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block1_0_bn_out, conv4_block6_out_out, conv5_block1_0_conv_kernel, conv5_block1_0_conv_bias, conv5_block1_0_bn_gamma, conv5_block1_0_bn_beta, conv5_block1_0_bn_moving_mean, conv5_block1_0_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block1_0_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block1_0_conv, conv5_block1_0_bn in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv5_block1_3_conv_forward(conv5_block1_3_conv_out, NULL, conv5_block1_2_relu_out, conv5_block1_3_conv_kernel, conv5_block1_3_conv_bias, n);
+        resnet50_conv5_block1_3_bn_forward(conv5_block1_3_bn_out, conv5_block1_3_bn_stats, conv5_block1_3_conv_out, conv5_block1_3_bn_gamma, conv5_block1_3_bn_beta, conv5_block1_3_bn_moving_mean, conv5_block1_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block1_3_bn_out, conv5_block1_2_relu_out, conv5_block1_3_conv_kernel, conv5_block1_3_conv_bias, conv5_block1_3_bn_gamma, conv5_block1_3_bn_beta, conv5_block1_3_bn_moving_mean, conv5_block1_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block1_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block1_3_conv, conv5_block1_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv5_block1_add_forward(conv5_block1_add_out, conv5_block1_0_bn_out, conv5_block1_3_bn_out, n);
     resnet50_conv5_block1_out_forward(conv5_block1_out_out, conv5_block1_add_out, n);
-    resnet50_conv5_block2_1_conv_forward(conv5_block2_1_conv_out, NULL, conv5_block1_out_out, conv5_block2_1_conv_kernel, conv5_block2_1_conv_bias, n);
-    resnet50_conv5_block2_1_bn_forward(conv5_block2_1_bn_out, conv5_block2_1_bn_stats, conv5_block2_1_conv_out, conv5_block2_1_bn_gamma, conv5_block2_1_bn_beta, conv5_block2_1_bn_moving_mean, conv5_block2_1_bn_moving_variance, n, training);
-    resnet50_conv5_block2_1_relu_forward(conv5_block2_1_relu_out, conv5_block2_1_bn_out, n);
-    resnet50_conv5_block2_2_conv_forward(conv5_block2_2_conv_out, NULL, conv5_block2_1_relu_out, conv5_block2_2_conv_kernel, conv5_block2_2_conv_bias, n);
-    resnet50_conv5_block2_2_bn_forward(conv5_block2_2_bn_out, conv5_block2_2_bn_stats, conv5_block2_2_conv_out, conv5_block2_2_bn_gamma, conv5_block2_2_bn_beta, conv5_block2_2_bn_moving_mean, conv5_block2_2_bn_moving_variance, n, training);
-    resnet50_conv5_block2_2_relu_forward(conv5_block2_2_relu_out, conv5_block2_2_bn_out, n);
-    resnet50_conv5_block2_3_conv_forward(conv5_block2_3_conv_out, NULL, conv5_block2_2_relu_out, conv5_block2_3_conv_kernel, conv5_block2_3_conv_bias, n);
-    resnet50_conv5_block2_3_bn_forward(conv5_block2_3_bn_out, conv5_block2_3_bn_stats, conv5_block2_3_conv_out, conv5_block2_3_bn_gamma, conv5_block2_3_bn_beta, conv5_block2_3_bn_moving_mean, conv5_block2_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv5_block2_1_conv_forward(conv5_block2_1_conv_out, NULL, conv5_block1_out_out, conv5_block2_1_conv_kernel, conv5_block2_1_conv_bias, n);
+        resnet50_conv5_block2_1_bn_forward(conv5_block2_1_bn_out, conv5_block2_1_bn_stats, conv5_block2_1_conv_out, conv5_block2_1_bn_gamma, conv5_block2_1_bn_beta, conv5_block2_1_bn_moving_mean, conv5_block2_1_bn_moving_variance, n, training);
+        resnet50_conv5_block2_1_relu_forward(conv5_block2_1_relu_out, conv5_block2_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block2_1_relu_out, conv5_block1_out_out, conv5_block2_1_conv_kernel, conv5_block2_1_conv_bias, conv5_block2_1_bn_gamma, conv5_block2_1_bn_beta, conv5_block2_1_bn_moving_mean, conv5_block2_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block2_1_conv_geometry, KILN_RELU, 0.0f);  // conv5_block2_1_conv, conv5_block2_1_bn, conv5_block2_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv5_block2_2_conv_forward(conv5_block2_2_conv_out, NULL, conv5_block2_1_relu_out, conv5_block2_2_conv_kernel, conv5_block2_2_conv_bias, n);
+        resnet50_conv5_block2_2_bn_forward(conv5_block2_2_bn_out, conv5_block2_2_bn_stats, conv5_block2_2_conv_out, conv5_block2_2_bn_gamma, conv5_block2_2_bn_beta, conv5_block2_2_bn_moving_mean, conv5_block2_2_bn_moving_variance, n, training);
+        resnet50_conv5_block2_2_relu_forward(conv5_block2_2_relu_out, conv5_block2_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block2_2_relu_out, conv5_block2_1_relu_out, conv5_block2_2_conv_kernel, conv5_block2_2_conv_bias, conv5_block2_2_bn_gamma, conv5_block2_2_bn_beta, conv5_block2_2_bn_moving_mean, conv5_block2_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block2_2_conv_geometry, KILN_RELU, 0.0f);  // conv5_block2_2_conv, conv5_block2_2_bn, conv5_block2_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv5_block2_3_conv_forward(conv5_block2_3_conv_out, NULL, conv5_block2_2_relu_out, conv5_block2_3_conv_kernel, conv5_block2_3_conv_bias, n);
+        resnet50_conv5_block2_3_bn_forward(conv5_block2_3_bn_out, conv5_block2_3_bn_stats, conv5_block2_3_conv_out, conv5_block2_3_bn_gamma, conv5_block2_3_bn_beta, conv5_block2_3_bn_moving_mean, conv5_block2_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block2_3_bn_out, conv5_block2_2_relu_out, conv5_block2_3_conv_kernel, conv5_block2_3_conv_bias, conv5_block2_3_bn_gamma, conv5_block2_3_bn_beta, conv5_block2_3_bn_moving_mean, conv5_block2_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block2_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block2_3_conv, conv5_block2_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv5_block2_add_forward(conv5_block2_add_out, conv5_block1_out_out, conv5_block2_3_bn_out, n);
     resnet50_conv5_block2_out_forward(conv5_block2_out_out, conv5_block2_add_out, n);
-    resnet50_conv5_block3_1_conv_forward(conv5_block3_1_conv_out, NULL, conv5_block2_out_out, conv5_block3_1_conv_kernel, conv5_block3_1_conv_bias, n);
-    resnet50_conv5_block3_1_bn_forward(conv5_block3_1_bn_out, conv5_block3_1_bn_stats, conv5_block3_1_conv_out, conv5_block3_1_bn_gamma, conv5_block3_1_bn_beta, conv5_block3_1_bn_moving_mean, conv5_block3_1_bn_moving_variance, n, training);
-    resnet50_conv5_block3_1_relu_forward(conv5_block3_1_relu_out, conv5_block3_1_bn_out, n);
-    resnet50_conv5_block3_2_conv_forward(conv5_block3_2_conv_out, NULL, conv5_block3_1_relu_out, conv5_block3_2_conv_kernel, conv5_block3_2_conv_bias, n);
-    resnet50_conv5_block3_2_bn_forward(conv5_block3_2_bn_out, conv5_block3_2_bn_stats, conv5_block3_2_conv_out, conv5_block3_2_bn_gamma, conv5_block3_2_bn_beta, conv5_block3_2_bn_moving_mean, conv5_block3_2_bn_moving_variance, n, training);
-    resnet50_conv5_block3_2_relu_forward(conv5_block3_2_relu_out, conv5_block3_2_bn_out, n);
-    resnet50_conv5_block3_3_conv_forward(conv5_block3_3_conv_out, NULL, conv5_block3_2_relu_out, conv5_block3_3_conv_kernel, conv5_block3_3_conv_bias, n);
-    resnet50_conv5_block3_3_bn_forward(conv5_block3_3_bn_out, conv5_block3_3_bn_stats, conv5_block3_3_conv_out, conv5_block3_3_bn_gamma, conv5_block3_3_bn_beta, conv5_block3_3_bn_moving_mean, conv5_block3_3_bn_moving_variance, n, training);
+    if (training) {
+        resnet50_conv5_block3_1_conv_forward(conv5_block3_1_conv_out, NULL, conv5_block2_out_out, conv5_block3_1_conv_kernel, conv5_block3_1_conv_bias, n);
+        resnet50_conv5_block3_1_bn_forward(conv5_block3_1_bn_out, conv5_block3_1_bn_stats, conv5_block3_1_conv_out, conv5_block3_1_bn_gamma, conv5_block3_1_bn_beta, conv5_block3_1_bn_moving_mean, conv5_block3_1_bn_moving_variance, n, training);
+        resnet50_conv5_block3_1_relu_forward(conv5_block3_1_relu_out, conv5_block3_1_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block3_1_relu_out, conv5_block2_out_out, conv5_block3_1_conv_kernel, conv5_block3_1_conv_bias, conv5_block3_1_bn_gamma, conv5_block3_1_bn_beta, conv5_block3_1_bn_moving_mean, conv5_block3_1_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block3_1_conv_geometry, KILN_RELU, 0.0f);  // conv5_block3_1_conv, conv5_block3_1_bn, conv5_block3_1_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv5_block3_2_conv_forward(conv5_block3_2_conv_out, NULL, conv5_block3_1_relu_out, conv5_block3_2_conv_kernel, conv5_block3_2_conv_bias, n);
+        resnet50_conv5_block3_2_bn_forward(conv5_block3_2_bn_out, conv5_block3_2_bn_stats, conv5_block3_2_conv_out, conv5_block3_2_bn_gamma, conv5_block3_2_bn_beta, conv5_block3_2_bn_moving_mean, conv5_block3_2_bn_moving_variance, n, training);
+        resnet50_conv5_block3_2_relu_forward(conv5_block3_2_relu_out, conv5_block3_2_bn_out, n);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block3_2_relu_out, conv5_block3_1_relu_out, conv5_block3_2_conv_kernel, conv5_block3_2_conv_bias, conv5_block3_2_bn_gamma, conv5_block3_2_bn_beta, conv5_block3_2_bn_moving_mean, conv5_block3_2_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block3_2_conv_geometry, KILN_RELU, 0.0f);  // conv5_block3_2_conv, conv5_block3_2_bn, conv5_block3_2_relu in one pass, the moving statistics folded in
+    }
+    if (training) {
+        resnet50_conv5_block3_3_conv_forward(conv5_block3_3_conv_out, NULL, conv5_block3_2_relu_out, conv5_block3_3_conv_kernel, conv5_block3_3_conv_bias, n);
+        resnet50_conv5_block3_3_bn_forward(conv5_block3_3_bn_out, conv5_block3_3_bn_stats, conv5_block3_3_conv_out, conv5_block3_3_bn_gamma, conv5_block3_3_bn_beta, conv5_block3_3_bn_moving_mean, conv5_block3_3_bn_moving_variance, n, training);
+    } else {
+        kiln_conv_batchnorm_forward(conv5_block3_3_bn_out, conv5_block3_2_relu_out, conv5_block3_3_conv_kernel, conv5_block3_3_conv_bias, conv5_block3_3_bn_gamma, conv5_block3_3_bn_beta, conv5_block3_3_bn_moving_mean, conv5_block3_3_bn_moving_variance, 1.001e-05f, n, &resnet50_conv5_block3_3_conv_geometry, KILN_LINEAR, 0.0f);  // conv5_block3_3_conv, conv5_block3_3_bn in one pass, the moving statistics folded in
+    }
     resnet50_conv5_block3_add_forward(conv5_block3_add_out, conv5_block2_out_out, conv5_block3_3_bn_out, n);
     resnet50_conv5_block3_out_forward(conv5_block3_out_out, conv5_block3_add_out, n);
     resnet50_avg_pool_forward(avg_pool_out, conv5_block3_out_out, n);

@@ -162,6 +162,13 @@ void kiln_conv_forward(float *z, const float *inp, const float *kernel, int n, c
 // z keeps the pre-activation (bias included). y may be z (linear); bias may be NULL.
 void kiln_conv_bias_act_forward(float *y, float *z, const float *inp, const float *kernel, const float *bias, int n,
                                 const kiln_conv_geometry *g, int act, float alpha);
+// Inference through a conv, the BatchNormalization reading it and an elementwise activation:
+// y (n, out..., f) = act(batchnorm(conv(inp) + bias)) with the moving statistics, in the conv's
+// epilogue (kiln_batchnorm_forward_infer's map; act KILN_LINEAR when no activation follows).
+// bias, gamma, beta may be NULL.
+void kiln_conv_batchnorm_forward(float *y, const float *inp, const float *kernel, const float *bias, const float *gamma,
+                                 const float *beta, const float *moving_mean, const float *moving_var, float epsilon, int n,
+                                 const kiln_conv_geometry *g, int act, float alpha);
 // z += the same: a transposed convolution's input gradient, which adds to its input's others.
 void kiln_conv_forward_accumulate(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
 // dkernel (k..., c/groups, f) += the kernel gradient for dz (n, out..., f)

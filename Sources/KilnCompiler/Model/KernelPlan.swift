@@ -83,11 +83,24 @@ public struct PlannedLayer: Sendable {
     public var inputPreActivationGradient: Buffer? = nil
     /// The layer whose ReLU backward the max pool reading it does (`inputPreActivationGradient`).
     public var activationBackwardByReader = false
+    /// A conv whose BatchNormalization (and the elementwise activation after it) fold into its
+    /// epilogue at inference: the layers of the chain, and whether training runs it folded too.
+    public var inferenceFold: InferenceFold? = nil
     /// Whether backward must produce the (first) input's gradient.
     public var needsInputGradient: Bool { inputNeedsGradient.first ?? false }
 
     /// Its buffers in `acts`, in layout order.
     public var buffers: [Buffer] { [statistics, intermediate, mask, preActivation, output].compactMap { $0 } }
+}
+
+/// conv -> BatchNormalization (-> activation), each read by the next alone: at inference one call
+/// writes the last one's output (the runtime's kiln_conv_batchnorm_forward).
+public struct InferenceFold: Sendable, Equatable {
+    public var batchNorm: Int
+    public var activation: Int?
+    /// A frozen batch norm in a chain that backward never reaches (a frozen base): folded in training too.
+    public var always: Bool
+    public var layers: [Int] { [batchNorm] + (activation.map { [$0] } ?? []) }
 }
 
 extension KernelPlan {
@@ -189,6 +202,25 @@ extension KernelPlan {
                   let z = producer.preActivation, source >= firstBackward else { continue }
             planned[index].inputPreActivationGradient = z
             planned[source].activationBackwardByReader = true
+        }
+
+        // conv -> BatchNormalization (-> elementwise activation), each the only reader of the one before.
+        func soleReader(of index: Int) -> Int? {
+            guard !outputNodes.contains(index) else { return nil }
+            let readers = graph.layers.indices.filter { graph.layers[$0].inputs.contains(index) }
+            return readers.count == 1 && graph.layers[readers[0]].inputs == [index] ? readers[0] : nil
+        }
+        for index in planned.indices {
+            guard let conv = planned[index].node.op as? any ConvolutionLayer, conv.activation == .linear,
+                  let bn = soleReader(of: index), planned[bn].node.op is BatchNormalization else { continue }
+            var activation: Int?
+            if let next = soleReader(of: bn), let act = planned[next].node.op as? any ElementwiseActivation,
+               act.activationKind != .softmax {
+                activation = next
+            }
+            let last = activation ?? bn
+            planned[index].inferenceFold = InferenceFold(batchNorm: bn, activation: activation,
+                                                         always: !planned[bn].node.trainable && last < firstBackward)
         }
 
         // Each output's loss when the activation and crossentropy fuse (and no

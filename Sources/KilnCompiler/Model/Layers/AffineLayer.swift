@@ -130,6 +130,18 @@ extension ConvolutionLayer {
         "kiln_conv_forward(\(z), inp, w, n, &\(geometryName(c)));"
     }
 
+    /// The call that runs this conv, the BatchNormalization reading it and the activation after
+    /// that (if any) at inference, writing the last one's output: `kiln_conv_batchnorm_forward`.
+    func foldedInferenceCall(_ c: CLayerContext, batchNorm: CLayerContext, activation: CLayerContext?) -> String {
+        let bn = batchNorm.node.op as! BatchNormalization
+        let act = activation.map { $0.node.op as! any ElementwiseActivation }
+        let last = activation ?? batchNorm
+        let args = [last.act(last.layer.output), c.act(c.layer.input), c.param(c.layer.weights[0]), useBias ? c.param(c.layer.weights[1]) : "NULL"]
+            + bn.foldedArguments(batchNorm) + ["n", "&\(geometryName(c))", act?.activationKind.cName ?? "KILN_LINEAR", CFormat.float(act?.activationAlpha ?? 0)]
+        let names = ([c, batchNorm] + (activation.map { [$0] } ?? [])).map { Identifiers.commentText($0.node.name) }
+        return "kiln_conv_batchnorm_forward(\(args.joined(separator: ", ")));  // \(names.joined(separator: ", ")) in one pass, the moving statistics folded in"
+    }
+
     func fusedForward(_ c: CLayerContext, into z: String, bias: String) -> String? {
         "kiln_conv_bias_act_forward(out, \(z), inp, w, \(bias), n, &\(geometryName(c)), \(activation.cName), \(CFormat.float(alpha)));"
     }

@@ -132,6 +132,13 @@ struct BatchNormalization: LayerKind {
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
 
+    /// gamma, beta, moving_mean, moving_variance and epsilon, for a conv that folds this layer in at inference.
+    func foldedArguments(_ c: CLayerContext) -> [String] {
+        let layer = c.layer, w = weightIndices()
+        return [w.gamma.map { c.param(layer.weights[$0]) } ?? "NULL", w.beta.map { c.param(layer.weights[$0]) } ?? "NULL",
+                c.param(layer.weights[w.mean]), c.param(layer.weights[w.variance]), CFormat.float(epsilon)]
+    }
+
     func backwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer, w = weightIndices(), trainable = layer.node.trainable
         guard layer.needsInputGradient || trainable else { return nil }

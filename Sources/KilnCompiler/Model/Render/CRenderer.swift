@@ -141,7 +141,40 @@ public struct CRenderer {
 
     func layerKernels(_ index: Int) -> String {
         let c = context(index), node = c.node
-        return "// \(Identifiers.commentText(node.name)): \(node.op.describe(node)). inp \(c.inShape) -> out \(c.outShape)\n" + node.op.cKernels(c)
+        let header = "// \(Identifiers.commentText(node.name)): \(node.op.describe(node)). inp \(c.inShape) -> out \(c.outShape)\n"
+        // A chain folded in training too runs only kiln_conv_batchnorm_forward: no kernels of its own, the conv's geometry.
+        if let fold = plan.layers[index].inferenceFold, fold.always, let conv = node.op as? any ConvolutionLayer {
+            return header + "//   runs folded with \(fold.layers.map { Identifiers.commentText(plan.layers[$0].node.name) }.joined(separator: ", ")) (frozen, no backward)\n" + conv.cDeclarations(c) + "\n"
+        }
+        if let conv = plan.layers.firstIndex(where: { $0.inferenceFold.map { $0.always && $0.layers.contains(index) } ?? false }) {
+            return header + "//   runs folded into \(Identifiers.commentText(plan.layers[conv].node.name))'s call\n\n"
+        }
+        return header + node.op.cKernels(c)
+    }
+
+    /// The forward's layer calls in order. A conv with an inference fold runs its chain (batch norm,
+    /// activation) there: folded into one call at inference, the layers one by one in training.
+    func forwardStatements() -> [String] {
+        let folded = Set(plan.layers.compactMap(\.inferenceFold).flatMap(\.layers))
+        var statements: [String] = []
+        for index in plan.layers.indices where !folded.contains(index) {
+            let layer = plan.layers[index]
+            guard let fold = layer.inferenceFold, let conv = layer.node.op as? any ConvolutionLayer else {
+                if let call = layer.node.op.forwardCall(context(index)) { statements.append(call) }
+                continue
+            }
+            let call = conv.foldedInferenceCall(context(index), batchNorm: context(fold.batchNorm), activation: fold.activation.map(context))
+            if fold.always {
+                statements.append(call)
+                continue
+            }
+            statements.append("if (training) {")
+            for i in [index] + fold.layers {
+                if let each = plan.layers[i].node.op.forwardCall(context(i)) { statements.append("    " + each) }
+            }
+            statements += ["} else {", "    " + call, "}"]
+        }
+        return statements
     }
 
     /// An output's loss call, writing dLoss/d(loss input) into its gradient buffer.
@@ -205,7 +238,7 @@ public struct CRenderer {
             c.line("const float *params = s->params;")
             if !plan.layers.contains(where: { $0.node.op.usesTrainingFlag }) { c.line("(void)training;") }
             let unpack = graph.inputs.count > 1 ? [splitCall(plan.inputBuffers, from: "x")] : []
-            body(unpack + plan.layers.indices.compactMap { plan.layers[$0].node.op.forwardCall(context($0)) }, into: &c)
+            body(unpack + forwardStatements(), into: &c)
             c.line("(void)acts; (void)params;")
         }
         c.line()
