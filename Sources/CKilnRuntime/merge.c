@@ -26,8 +26,23 @@ KILN_VECTOR_CLONES void kiln_merge_forward(float *out, const float *const *input
         for (int64_t j = 0; j < count; j++) out[j] = out[j] / (float)k;
 }
 
-void kiln_merge_backward(float *const *dinputs, const float *dout, const float *const *inputs, const float *out, int k, int64_t count, int op) {
+KILN_VECTOR_CLONES void kiln_merge_backward(float *const *dinputs, const float *dout, const float *const *inputs, const float *out,
+                                            int k, int64_t count, int op) {
     // dinputs[i] (count) +=, NULL where not needed; dout, out, inputs[i] (count)
+    if (op == KILN_MERGE_ADD || op == KILN_MERGE_SUBTRACT || op == KILN_MERGE_AVERAGE) {
+        // One vectorized pass per input: the gradient does not depend on the values.
+        for (int i = 0; i < k; i++) {
+            float *d = dinputs[i];
+            if (!d) continue;
+            if (op == KILN_MERGE_AVERAGE)
+                for (int64_t j = 0; j < count; j++) d[j] += dout[j] / (float)k;
+            else if (op == KILN_MERGE_SUBTRACT && i > 0)
+                for (int64_t j = 0; j < count; j++) d[j] += -dout[j];
+            else
+                for (int64_t j = 0; j < count; j++) d[j] += dout[j];
+        }
+        return;
+    }
     for (int64_t j = 0; j < count; j++) {
         float dy = dout[j];
         // Maximum and minimum: the first input holding the result takes the gradient, as TF's
