@@ -15,6 +15,12 @@ typedef float v16f __attribute__((vector_size(64)));
 
 // The runtime builds for baseline x86-64 (SSE2); streaming loops get AVX-512 and AVX2 clones,
 // picked once at load time, so that they run at the machine's vector width.
+// (Not under ThreadSanitizer, whose runtime is not up yet when the loader runs the clones' resolvers.)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KILN_NO_CLONES 1
+#endif
+#endif
 #if defined(__x86_64__) && defined(__linux__) && !defined(KILN_NO_CLONES)
 #define KILN_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
