@@ -17,16 +17,28 @@ KILN_VECTOR_CLONES static void scale_shift_rows(float *out, const float *inp, co
     }
 }
 
-static void normalize_rows(float *out, const float *inp, const float *gamma, const float *beta, const float *mean,
-                           const float *invstd, int64_t rows, int c) {
-    // out, inp (rows,c); gamma, beta, mean, invstd (c); gamma or beta NULL: 1 or 0
-    float *scale = malloc(sizeof(float) * 2 * (size_t)(c > 0 ? c : 1)), *shift = scale + c;
-    if (!scale) abort();
+void kiln_batchnorm_map(float *scale, const float *gamma, const float *beta, const float *mean, const float *invstd, int c) {
+    float *shift = scale + c;
     for (int j = 0; j < c; j++) {
         scale[j] = invstd[j] * (gamma ? gamma[j] : 1.0f);
         shift[j] = (beta ? beta[j] : 0.0f) - mean[j] * scale[j];
     }
-    scale_shift_rows(out, inp, scale, shift, rows, c);
+}
+
+void kiln_batchnorm_inference_map(float *scale, const float *gamma, const float *beta, const float *moving_mean,
+                                  const float *moving_var, float epsilon, int c) {
+    float *invstd = scale + c;  // the shift's place, until the map overwrites it after reading
+    for (int j = 0; j < c; j++) invstd[j] = 1.0f / sqrtf(moving_var[j] + epsilon);
+    kiln_batchnorm_map(scale, gamma, beta, moving_mean, invstd, c);
+}
+
+static void normalize_rows(float *out, const float *inp, const float *gamma, const float *beta, const float *mean,
+                           const float *invstd, int64_t rows, int c) {
+    // out, inp (rows,c); gamma, beta, mean, invstd (c); gamma or beta NULL: 1 or 0
+    float *scale = malloc(sizeof(float) * 2 * (size_t)(c > 0 ? c : 1));
+    if (!scale) abort();
+    kiln_batchnorm_map(scale, gamma, beta, mean, invstd, c);
+    scale_shift_rows(out, inp, scale, scale + c, rows, c);
     free(scale);
 }
 
@@ -57,10 +69,11 @@ KILN_VECTOR_CLONES void kiln_batchnorm_forward_train(float *out, float *stats, f
 void kiln_batchnorm_forward_infer(float *out, const float *inp, const float *gamma, const float *beta, const float *moving_mean,
                                   const float *moving_var, int64_t rows, int c, float epsilon) {
     // out, inp (rows,c); the rest (c)
-    float *invstd = malloc(sizeof(float) * (size_t)(c > 0 ? c : 1));
-    for (int j = 0; j < c; j++) invstd[j] = 1.0f / sqrtf(moving_var[j] + epsilon);
-    normalize_rows(out, inp, gamma, beta, moving_mean, invstd, rows, c);
-    free(invstd);
+    float *scale = malloc(sizeof(float) * 2 * (size_t)(c > 0 ? c : 1));
+    if (!scale) abort();
+    kiln_batchnorm_inference_map(scale, gamma, beta, moving_mean, moving_var, epsilon, c);
+    scale_shift_rows(out, inp, scale, scale + c, rows, c);
+    free(scale);
 }
 
 KILN_VECTOR_CLONES void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,

@@ -11,7 +11,6 @@
 #include "kiln_runtime.h"
 #include "kiln_internal.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -410,14 +409,10 @@ void kiln_conv_bias_act_forward(float *y, float *z, const float *inp, const floa
 void kiln_conv_batchnorm_forward(float *y, const float *inp, const float *kernel, const float *bias, const float *gamma,
                                  const float *beta, const float *moving_mean, const float *moving_var, float epsilon, int n,
                                  const kiln_conv_geometry *g, int act, float alpha) {
-    // The batch norm's map as kiln_batchnorm_forward_infer computes it: x * inv + (beta - mean * inv).
-    float *scale = malloc(sizeof(float) * 2 * (size_t)g->f), *shift = scale + g->f;
+    float *scale = malloc(sizeof(float) * 2 * (size_t)g->f);  // the map kiln_batchnorm_forward_infer applies
     if (!scale) abort();
-    for (int j = 0; j < g->f; j++) {
-        scale[j] = 1.0f / sqrtf(moving_var[j] + epsilon) * (gamma ? gamma[j] : 1.0f);
-        shift[j] = (beta ? beta[j] : 0.0f) - moving_mean[j] * scale[j];
-    }
-    const kiln_epilogue e = {bias, act, alpha, scale, shift};
+    kiln_batchnorm_inference_map(scale, gamma, beta, moving_mean, moving_var, epsilon, g->f);
+    const kiln_epilogue e = {bias, act, alpha, scale, scale + g->f};
     conv_forward(y, y, inp, kernel, n, g, 0, &e);
     free(scale);
 }

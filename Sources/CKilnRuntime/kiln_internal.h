@@ -52,6 +52,12 @@ KILN_VECTOR_CLONES void kiln_bias_scale_act_rows(float *y, const float *z, const
 void kiln_gemm_strided(int M, int N, int K, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
                        float *C, long ldc, int acc);
 
+// A batch norm as a per-channel map out = x * scale + shift: scale (2c) holds scale, then shift;
+// from the statistics' mean and 1/sqrt(var + eps), or (inference) from the moving ones.
+void kiln_batchnorm_map(float *scale, const float *gamma, const float *beta, const float *mean, const float *invstd, int c);
+void kiln_batchnorm_inference_map(float *scale, const float *gamma, const float *beta, const float *moving_mean,
+                                  const float *moving_var, float epsilon, int c);
+
 // B(k,j) = B[k*rsb + j*csb] (K,N) packed once, for many products with one B (a conv's kernel over its
 // chunks of rows); free() it. NULL when out of memory. Valid while the GEMM ISA stays as it is.
 float *kiln_gemm_pack_b(const float *B, long rsb, long csb, int K, int N);
