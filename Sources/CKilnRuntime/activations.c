@@ -169,7 +169,7 @@ KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias
     if (y == z && bias && cols >= 64) {  // in place, long rows: bias then activation while a row is in L1
         for (int r = 0; r < rows; r++) {
             float *zr = z + (long)r * cols;
-            for (int j = 0; j < cols; j++) zr[j] += bias[j];
+            add_bias(zr, bias, 1, cols);
             act_values(zr, zr, cols, act, alpha);
         }
         return;

@@ -156,7 +156,7 @@ struct SeparableConv<R: SpatialRank>: LayerKind {
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
                     trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
                     trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!),
-                    c.dact(layer.preActivation ?? layer.output), c.fusedLoss ? "NULL" : c.dact(layer.output),
+                    c.dact(layer.preActivation ?? layer.output), c.activationGradientWritten ? "NULL" : c.dact(layer.output),
                     c.preActivationArgument(activation), c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input),
                     c.param(layer.weights[0]), c.param(layer.weights[1]), "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
