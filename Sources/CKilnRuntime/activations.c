@@ -158,6 +158,38 @@ static inline __attribute__((always_inline)) void act_values(float *y, const flo
     }
 }
 
+KILN_VECTOR_CLONES void kiln_act_inplace(float *v, long n, int act, float alpha) { act_values(v, v, n, act, alpha); }
+
+// d = act'(z) written from y = act(z), for the activations whose derivative y determines.
+KILN_VECTOR_CLONES void kiln_act_derivative(float *d, const float *y, long n, int act, float alpha) {
+    switch (act) {
+    case KILN_RELU:
+        for (long i = 0; i < n; i++) d[i] = y[i] > 0.0f ? 1.0f : 0.0f;
+        break;
+    case KILN_LEAKY_RELU:
+        for (long i = 0; i < n; i++) d[i] = y[i] > 0.0f ? 1.0f : alpha;
+        break;
+    case KILN_TANH:
+        for (long i = 0; i < n; i++) d[i] = 1.0f - y[i] * y[i];
+        break;
+    case KILN_SIGMOID:
+        for (long i = 0; i < n; i++) d[i] = y[i] * (1.0f - y[i]);
+        break;
+    case KILN_ELU:
+        for (long i = 0; i < n; i++) d[i] = y[i] < 0.0f ? y[i] + alpha : 1.0f;
+        break;
+    case KILN_SELU:
+        for (long i = 0; i < n; i++) d[i] = y[i] < 0.0f ? y[i] + SELU_SCALE * SELU_ALPHA : SELU_SCALE;
+        break;
+    case KILN_SOFTPLUS:
+        for (long i = 0; i < n; i++) d[i] = -expm1f(-y[i]);
+        break;
+    default:  // KILN_LINEAR
+        for (long i = 0; i < n; i++) d[i] = 1.0f;
+        break;
+    }
+}
+
 KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha) {
     const long n = (long)rows * cols;
     if (act == KILN_SOFTMAX) {

@@ -27,6 +27,10 @@ typedef float v16f __attribute__((vector_size(64)));
 #define KILN_VECTOR_CLONES
 #endif
 
+// v (n) = act(v) in place; d (n) = act'(z) from y (n) = act(z), for every activation but gelu and softmax.
+KILN_VECTOR_CLONES void kiln_act_inplace(float *v, long n, int act, float alpha);
+KILN_VECTOR_CLONES void kiln_act_derivative(float *d, const float *y, long n, int act, float alpha);
+
 // Runs fn(ctx, t) for t in [0, ntasks) on the pool; the caller takes part and returns when all are done.
 // Falls back to a serial loop when the pool is busy (a concurrent or nested call).
 typedef void (*kiln_task_fn)(void *ctx, int task);

@@ -155,6 +155,10 @@ public enum Initializer: Sendable, Equatable {
     case randomNormal(mean: Float, stddev: Float)       // Keras default (0, 0.05)
     case randomUniform(minval: Float, maxval: Float)    // Keras default (-0.05, 0.05)
     case truncatedNormal(mean: Float, stddev: Float)    // Keras default (0, 0.05)
+    /// An orthogonal matrix (rows = fanIn, the rest in columns), times gain: recurrent kernels' default.
+    case orthogonal(gain: Float)
+    /// LSTM's `unit_forget_bias`: the forget gate's quarter of the bias ones, the rest from the initializer.
+    indirect case unitForgetBias(Initializer)
 }
 
 public enum LossKind: Sendable, Equatable {

@@ -34,6 +34,8 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefDepthwiseSeparable", { RefDepthwiseSeparable(seed: $0) }),
     ("RefSpatialDropout", { RefSpatialDropout(seed: $0) }),
     ("RefConvReLUPool", { RefConvReLUPool(seed: $0) }),
+    ("RefRecurrent", { RefRecurrent(seed: $0) }),
+    ("RefRecurrentOptions", { RefRecurrentOptions(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {

@@ -210,6 +210,30 @@ void kiln_shift_backward(float *dinp, const float *dout, int n, const int in[3],
 void kiln_upsample_forward(float *out, const float *inp, int n, const int in[3], const int size[3], int c);
 void kiln_upsample_backward(float *dinp, const float *dout, int n, const int in[3], const int size[3], int c);
 
+// ---- recurrent layers (keras.layers.SimpleRNN, LSTM, GRU with reset_after; batch-major inputs) ----
+enum kiln_rnn_cell { KILN_SIMPLE_RNN = 0, KILN_LSTM = 1, KILN_GRU = 2 };
+typedef struct {
+    int cell;                             // enum kiln_rnn_cell
+    int steps, features, units;           // inp (n, steps, features); state (n, units)
+    int activation, recurrent_activation; // enum kiln_activation (not gelu or softmax)
+    int go_backwards, return_sequences;   // out (n, steps, units) in processing order, or (n, units)
+    int use_bias;
+} kiln_rnn_geometry;
+// Floats of mid per sample: per time step the gates after their activations (SimpleRNN: h), the state
+// before the step (h; LSTM: and c), and (GRU) the recurrent part of the candidate, h_prev . R_h + b_h.
+int64_t kiln_rnn_mid_floats(const kiln_rnn_geometry *g);
+// kernel (features, G*units), recurrent_kernel (units, G*units), bias (G*units) or, GRU, (2, G*units)
+// [input bias, recurrent bias]; G = 1, 4 (i, f, c, o) or 3 (z, r, h), Keras's gate order.
+void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                      const float *bias, int n, const kiln_rnn_geometry *g);
+// Backpropagation through time; dmid is scratch of mid's size. dinp, dkernel, drecurrent, dbias += (each may be NULL).
+void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
+                       const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel, int n,
+                       const kiln_rnn_geometry *g);
+// Naive references (loops only, one sample at a time), for the tests.
+void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                          const float *bias, int n, const kiln_rnn_geometry *g);
+
 // ---- losses (mean over the batch, as Keras's sum_over_batch_size) ----------------
 // Each returns the batch loss and writes dpred (rows,cols) = dLoss/dpred (overwrites).
 // from_logits: pred holds logits. Generated code passes the logits of a fused softmax/sigmoid

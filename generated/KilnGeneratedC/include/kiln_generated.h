@@ -22,6 +22,8 @@
 #include "RefNormalization.h"
 #include "RefPReLUFirst.h"
 #include "RefRMSpropBinary.h"
+#include "RefRecurrent.h"
+#include "RefRecurrentOptions.h"
 #include "RefReshaping.h"
 #include "RefSGDClassifier.h"
 #include "RefSeedCNN32.h"
@@ -34,6 +36,8 @@
 #include "SeedCNN.h"
 #include "SeedFunctional.h"
 #include "SeedRegressor.h"
+#include "SequenceRegressor.h"
+#include "StackedLSTM.h"
 #include "TwoTowers.h"
 #include "UNetSmall.h"
 #endif

@@ -32,13 +32,14 @@ func readInitializer(_ config: MappingReader, key: String, default fallback: Ini
         "random_normal": .randomNormal(mean: 0, stddev: 0.05),
         "random_uniform": .randomUniform(minval: -0.05, maxval: 0.05),
         "truncated_normal": .truncatedNormal(mean: 0, stddev: 0.05),
+        "orthogonal": .orthogonal(gain: 1),
     ]
     // Keras also accepts the class names (GlorotUniform, RandomNormal, ...).
     let classNames: [String: String] = [
         "GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal", "HeUniform": "he_uniform",
         "HeNormal": "he_normal", "LecunUniform": "lecun_uniform", "LecunNormal": "lecun_normal",
         "Zeros": "zeros", "Ones": "ones", "RandomNormal": "random_normal", "RandomUniform": "random_uniform",
-        "TruncatedNormal": "truncated_normal", "Constant": "constant",
+        "TruncatedNormal": "truncated_normal", "Constant": "constant", "Orthogonal": "orthogonal",
     ]
     let known = Array(simple.keys) + ["constant"] + Array(classNames.keys)
     func unknown(_ name: String, at location: SourceLocation) -> Initializer? {
@@ -68,6 +69,8 @@ func readInitializer(_ config: MappingReader, key: String, default fallback: Ini
         result = .randomUniform(minval: Float(args.double("minval") ?? -0.05), maxval: Float(args.double("maxval") ?? 0.05))
     case "constant":
         result = .constant(Float(args.double("value") ?? 0))
+    case "orthogonal":
+        result = .orthogonal(gain: Float(args.double("gain") ?? 1))
     default:
         if let plain = simple[name] { result = plain } else { return unknown(raw, at: pairs[0].key.location) }
     }

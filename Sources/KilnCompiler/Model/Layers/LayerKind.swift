@@ -105,6 +105,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     Cropping<Spatial1D>.self, Cropping<Spatial2D>.self, Cropping<Spatial3D>.self,
     UpSampling<Spatial1D>.self, UpSampling<Spatial2D>.self, UpSampling<Spatial3D>.self,
     SpatialDropout<Spatial1D>.self, SpatialDropout<Spatial2D>.self, SpatialDropout<Spatial3D>.self,
+    Recurrent<SimpleRNNCell>.self, Recurrent<LSTMCell>.self, Recurrent<GRUCell>.self,
 ].map { ($0.kerasClass, $0) })
 
 /// Keras's other names for the same classes (keras.layers.MaxPool2D is MaxPooling2D).
@@ -248,6 +249,8 @@ public enum Python {
         case let .randomNormal(mean, stddev): "initializers.RandomNormal(mean=\(float(mean)), stddev=\(float(stddev)))"
         case let .randomUniform(minval, maxval): "initializers.RandomUniform(minval=\(float(minval)), maxval=\(float(maxval)))"
         case let .truncatedNormal(mean, stddev): "initializers.TruncatedNormal(mean=\(float(mean)), stddev=\(float(stddev)))"
+        case let .orthogonal(gain): gain == 1 ? string("orthogonal") : "initializers.Orthogonal(gain=\(float(gain)))"
+        case let .unitForgetBias(base): Python.initializer(base)  // the layer passes unit_forget_bias=True
         }
     }
 

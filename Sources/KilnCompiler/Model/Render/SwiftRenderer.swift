@@ -134,6 +134,8 @@ public struct SwiftRenderer {
         case let .randomNormal(mean, stddev): ".randomNormal(mean: \(mean), stddev: \(stddev))"
         case let .randomUniform(minval, maxval): ".randomUniform(minval: \(minval), maxval: \(maxval))"
         case let .truncatedNormal(mean, stddev): ".truncatedNormal(mean: \(mean), stddev: \(stddev))"
+        case let .orthogonal(gain): ".orthogonal(gain: \(gain))"
+        case let .unitForgetBias(base): ".unitForgetBias(\(self.initializer(base)))"
         }
     }
 

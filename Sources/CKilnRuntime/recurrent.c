@@ -1,0 +1,358 @@
+// Recurrent layers (keras.layers.SimpleRNN, LSTM, GRU with reset_after), batch-major.
+//
+// Forward: the input projection of every step is one GEMM (inp (n*T, F) . kernel into the gate slots
+// of mid), then per step the recurrent product h_prev . R (R packed once per call) and the cell's
+// gate math, with the samples split over the pool (each chunk runs all steps on its own).
+// Backward: BPTT per sample chunk writes the pre-activation gradients dP of every step into dmid;
+// then the weight and input gradients are three GEMMs over all n*T rows, not one per step.
+//
+// mid, per sample and per time step p (input order; go_backwards processes p = T-1 first):
+//   [gates G*U][h_prev U][LSTM: c_prev U | GRU: candidate U]
+// gates are after their activations (SimpleRNN: h itself), h_prev and c_prev the state before the
+// step, and the GRU's candidate h_prev . R_h + b_h (before the reset gate scales it).
+// dmid uses the same slots: dP (G*U) where the gates are, and (GRU) the candidate's gradient.
+#include "kiln_runtime.h"
+#include "kiln_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int G, U, GU, S;  // gates, units, G*U, floats per step
+    int hoff, xoff;   // h_prev; c_prev or candidate
+} rnn_layout;
+
+static rnn_layout layout_of(const kiln_rnn_geometry *g) {
+    rnn_layout l;
+    l.G = g->cell == KILN_LSTM ? 4 : g->cell == KILN_GRU ? 3 : 1;
+    l.U = g->units;
+    l.GU = l.G * l.U;
+    l.hoff = l.GU;
+    l.xoff = l.GU + l.U;
+    l.S = l.GU + l.U + (g->cell == KILN_SIMPLE_RNN ? 0 : l.U);
+    return l;
+}
+
+int64_t kiln_rnn_mid_floats(const kiln_rnn_geometry *g) { return (int64_t)g->steps * layout_of(g).S; }
+
+// keras.activations' defaults: leaky_relu's negative slope, elu's alpha.
+static float alpha_of(int act) { return act == KILN_LEAKY_RELU ? 0.2f : act == KILN_ELU ? 1.0f : 0.0f; }
+#define ACT(v, n, a) kiln_act_inplace((v), (n), (a), alpha_of(a))
+#define DERIV(d, y, n, a) kiln_act_derivative((d), (y), (n), (a), alpha_of(a))
+
+static float *scratch_floats(size_t count) {
+    float *p = malloc((count ? count : 1) * sizeof(float));
+    if (!p) abort();
+    return p;
+}
+
+// The step's state after the cell: h (U), from the slot s (gates hold P + bias, h_prev and c_prev
+// set) and rec (h_prev . R, or NULL at the first step). Writes the activated gates into s and, for
+// LSTM, c into c_next (U).
+static void cell_forward(float *h, float *c_next, float *s, float *rec, const float *bias_in, const float *bias_rec,
+                         const kiln_rnn_geometry *g, rnn_layout l) {
+    const int U = l.U, GU = l.GU, act = g->activation, ract = g->recurrent_activation;
+    if (g->cell != KILN_GRU) {
+        if (bias_in)
+            for (int j = 0; j < GU; j++) s[j] += bias_in[j];
+        if (rec)
+            for (int j = 0; j < GU; j++) s[j] += rec[j];
+    }
+    switch (g->cell) {
+    case KILN_SIMPLE_RNN:
+        ACT(s, U, act);
+        memcpy(h, s, (size_t)U * sizeof(float));
+        break;
+    case KILN_LSTM: {
+        float *i = s, *f = s + U, *cc = s + 2 * U, *o = s + 3 * U;
+        const float *cp = s + l.xoff;
+        ACT(i, 2 * U, ract);
+        ACT(cc, U, act);
+        ACT(o, U, ract);
+        for (int j = 0; j < U; j++) c_next[j] = f[j] * cp[j] + i[j] * cc[j];
+        memcpy(h, c_next, (size_t)U * sizeof(float));
+        ACT(h, U, act);
+        for (int j = 0; j < U; j++) h[j] *= o[j];
+        break;
+    }
+    default: {  // GRU, reset_after: inner = h_prev . R + b_rec; hh = act(x_h + r * inner_h)
+        float *inner = rec;  // (3U), written in place
+        for (int j = 0; j < GU; j++) {
+            float v = rec ? rec[j] : 0.0f;
+            inner[j] = bias_rec ? v + bias_rec[j] : v;
+        }
+        if (bias_in)
+            for (int j = 0; j < GU; j++) s[j] += bias_in[j];
+        for (int j = 0; j < 2 * U; j++) s[j] += inner[j];
+        ACT(s, 2 * U, ract);
+        const float *z = s, *r = s + U, *hp = s + l.hoff;
+        float *hh = s + 2 * U, *cand = s + l.xoff;
+        for (int j = 0; j < U; j++) {
+            cand[j] = inner[2 * U + j];
+            hh[j] += r[j] * cand[j];
+        }
+        ACT(hh, U, act);
+        for (int j = 0; j < U; j++) h[j] = z[j] * hp[j] + (1.0f - z[j]) * hh[j];
+        break;
+    }
+    }
+}
+
+typedef struct {
+    float *out, *mid;
+    const float *rpacked, *bias_in, *bias_rec;
+    const kiln_rnn_geometry *g;
+    int n, chunk;
+} forward_job;
+
+static void forward_task(void *ctx, int task) {
+    const forward_job *j = ctx;
+    const kiln_rnn_geometry *g = j->g;
+    const rnn_layout l = layout_of(g);
+    const int T = g->steps, U = l.U, GU = l.GU, S = l.S;
+    const int b0 = task * j->chunk, nb = j->n - b0 < j->chunk ? j->n - b0 : j->chunk;
+    if (nb <= 0) return;
+    const long sample = (long)T * S;
+    // rec (nb, GU): the step's recurrent products; h, c (U): the state the cell writes.
+    float *rec = scratch_floats((size_t)nb * GU + 2 * (size_t)U), *h = rec + (size_t)nb * GU, *c = h + U;
+    for (int k = 0; k < T; k++) {
+        const int p = g->go_backwards ? T - 1 - k : k, next = g->go_backwards ? p - 1 : p + 1;
+        float *slots = j->mid + (long)b0 * sample + (long)p * S;  // sample b0's slot; the next sample's is `sample` on
+        if (k == 0) {
+            for (int b = 0; b < nb; b++) memset(slots + b * sample + l.hoff, 0, (size_t)(S - l.hoff) * sizeof(float));
+        } else {
+            kiln_gemm_prepacked(nb, GU, U, slots + l.hoff, sample, 1, j->rpacked, rec, GU, 0);
+        }
+        for (int b = 0; b < nb; b++) {
+            float *s = slots + b * sample;
+            float *r = rec + (long)b * GU;
+            if (k == 0 && g->cell == KILN_GRU) memset(r, 0, (size_t)GU * sizeof(float));
+            cell_forward(h, c, s, k == 0 && g->cell != KILN_GRU ? NULL : r, j->bias_in, j->bias_rec, g, l);
+            if (k + 1 < T) {
+                float *ns = s + (long)(next - p) * S;
+                memcpy(ns + l.hoff, h, (size_t)U * sizeof(float));
+                if (g->cell == KILN_LSTM) memcpy(ns + l.xoff, c, (size_t)U * sizeof(float));
+            }
+            if (g->return_sequences)
+                memcpy(j->out + ((long)(b0 + b) * T + k) * U, h, (size_t)U * sizeof(float));
+            else if (k + 1 == T)
+                memcpy(j->out + (long)(b0 + b) * U, h, (size_t)U * sizeof(float));
+        }
+    }
+    free(rec);
+}
+
+static int sample_tasks(int n, int *chunk) {
+    int tasks = kiln_get_num_threads();
+    if (tasks > n) tasks = n;
+    if (tasks < 1) tasks = 1;
+    *chunk = (n + tasks - 1) / tasks;
+    return (n + *chunk - 1) / *chunk;
+}
+
+void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                      const float *bias, int n, const kiln_rnn_geometry *g) {
+    const rnn_layout l = layout_of(g);
+    const int T = g->steps, F = g->features;
+    if (n <= 0) return;
+    // P (n*T, GU) = inp . kernel, into the gate slots (row stride S).
+    kiln_gemm_strided(n * T, l.GU, F, inp, F, 1, kernel, l.GU, 1, mid, l.S, 0);
+    float *rpacked = kiln_gemm_pack_b(recurrent_kernel, l.GU, 1, l.U, l.GU);
+    if (!rpacked) abort();
+    const float *bias_in = g->use_bias ? bias : NULL;
+    const float *bias_rec = g->use_bias && g->cell == KILN_GRU ? bias + l.GU : NULL;
+    forward_job job = {out, mid, rpacked, bias_in, bias_rec, g, n, 0};
+    const int tasks = sample_tasks(n, &job.chunk);
+    kiln_parallel_for(tasks, forward_task, &job);
+    free(rpacked);
+}
+
+typedef struct {
+    float *dmid;
+    const float *dout, *mid, *rtpacked;
+    const kiln_rnn_geometry *g;
+    int n, chunk;
+} backward_job;
+
+static void backward_task(void *ctx, int task) {
+    const backward_job *j = ctx;
+    const kiln_rnn_geometry *g = j->g;
+    const rnn_layout l = layout_of(g);
+    const int T = g->steps, U = l.U, GU = l.GU, S = l.S, act = g->activation, ract = g->recurrent_activation;
+    const int b0 = task * j->chunk, nb = j->n - b0 < j->chunk ? j->n - b0 : j->chunk;
+    if (nb <= 0) return;
+    const long sample = (long)T * S;
+    // dh, dc (nb, U): gradients of the state after the step being undone; di (nb, GU): the GRU's
+    // dLoss/d(h_prev . R); d (GU), t (U), dt (U): one sample's activation derivatives and tanh(c).
+    const size_t rows = (size_t)nb * U;
+    float *dh = scratch_floats(2 * rows + (size_t)nb * GU + (size_t)GU + 2 * (size_t)U);
+    float *dc = dh + rows, *di = dc + rows, *d = di + (size_t)nb * GU, *t = d + GU, *dt = t + U;
+    memset(dh, 0, 2 * rows * sizeof(float));
+    for (int k = T - 1; k >= 0; k--) {
+        const int p = g->go_backwards ? T - 1 - k : k;
+        const float *slots = j->mid + (long)b0 * sample + (long)p * S;
+        float *dslots = j->dmid + (long)b0 * sample + (long)p * S;
+        for (int b = 0; b < nb; b++) {
+            const float *s = slots + b * sample;
+            float *ds = dslots + b * sample, *dhb = dh + (long)b * U;
+            const float *dy = g->return_sequences ? j->dout + ((long)(b0 + b) * T + k) * U
+                              : k + 1 == T        ? j->dout + (long)(b0 + b) * U
+                                                  : NULL;
+            if (dy)
+                for (int u = 0; u < U; u++) dhb[u] += dy[u];
+            switch (g->cell) {
+            case KILN_SIMPLE_RNN:
+                DERIV(d, s, U, act);
+                for (int u = 0; u < U; u++) {
+                    ds[u] = dhb[u] * d[u];
+                    dhb[u] = 0.0f;
+                }
+                break;
+            case KILN_LSTM: {
+                const float *i = s, *f = s + U, *cc = s + 2 * U, *o = s + 3 * U, *cp = s + l.xoff;
+                float *dcb = dc + (long)b * U;
+                for (int u = 0; u < U; u++) t[u] = f[u] * cp[u] + i[u] * cc[u];
+                ACT(t, U, act);
+                DERIV(dt, t, U, act);
+                DERIV(d, i, 2 * U, ract);
+                DERIV(d + 2 * U, cc, U, act);
+                DERIV(d + 3 * U, o, U, ract);
+                for (int u = 0; u < U; u++) {
+                    const float dcu = dcb[u] + dhb[u] * o[u] * dt[u];
+                    ds[u] = dcu * cc[u] * d[u];
+                    ds[U + u] = dcu * cp[u] * d[U + u];
+                    ds[2 * U + u] = dcu * i[u] * d[2 * U + u];
+                    ds[3 * U + u] = dhb[u] * t[u] * d[3 * U + u];
+                    dcb[u] = dcu * f[u];
+                    dhb[u] = 0.0f;
+                }
+                break;
+            }
+            default: {  // GRU
+                const float *z = s, *r = s + U, *hh = s + 2 * U, *hp = s + l.hoff, *cand = s + l.xoff;
+                float *dcand = ds + l.xoff, *dib = di + (long)b * GU;
+                DERIV(d, s, 2 * U, ract);
+                DERIV(d + 2 * U, hh, U, act);
+                for (int u = 0; u < U; u++) {
+                    const float dph = dhb[u] * (1.0f - z[u]) * d[2 * U + u];
+                    ds[u] = dhb[u] * (hp[u] - hh[u]) * d[u];
+                    ds[U + u] = dph * cand[u] * d[U + u];
+                    ds[2 * U + u] = dph;
+                    dcand[u] = dph * r[u];
+                    dhb[u] *= z[u];
+                }
+                memcpy(dib, ds, (size_t)(2 * U) * sizeof(float));
+                memcpy(dib + 2 * U, dcand, (size_t)U * sizeof(float));
+                break;
+            }
+            }
+        }
+        // dh_prev += dLoss/d(h_prev . R) . R^T (none before the first step: the initial state is zeros).
+        if (k > 0) {
+            if (g->cell == KILN_GRU)
+                kiln_gemm_prepacked(nb, U, GU, di, GU, 1, j->rtpacked, dh, U, 1);
+            else
+                kiln_gemm_prepacked(nb, U, GU, dslots, sample, 1, j->rtpacked, dh, U, 1);
+        }
+    }
+    free(dh);
+}
+
+// colsum (cols) += column sums of rows rows of a (row stride lda).
+static void column_sums(float *colsum, const float *a, long rows, long lda, int cols) {
+    for (long r = 0; r < rows; r++) {
+        const float *ar = a + r * lda;
+        for (int c = 0; c < cols; c++) colsum[c] += ar[c];
+    }
+}
+
+void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
+                       const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel, int n,
+                       const kiln_rnn_geometry *g) {
+    const rnn_layout l = layout_of(g);
+    const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
+    if (n <= 0) return;
+    const long rows = (long)n * T;
+    float *rtpacked = kiln_gemm_pack_b(recurrent_kernel, 1, GU, GU, U);  // R^T (GU, U)
+    if (!rtpacked) abort();
+    backward_job job = {dmid, dout, mid, rtpacked, g, n, 0};
+    const int tasks = sample_tasks(n, &job.chunk);
+    kiln_parallel_for(tasks, backward_task, &job);
+    free(rtpacked);
+    if (dinp) kiln_gemm_strided((int)rows, F, GU, dmid, S, 1, kernel, 1, GU, dinp, F, 1);  // dinp += dP . kernel^T
+    if (dkernel) kiln_gemm_strided(F, GU, (int)rows, inp, 1, F, dmid, S, 1, dkernel, GU, 1);  // dkernel += inp^T . dP
+    if (drecurrent) {  // drecurrent += h_prev^T . dLoss/d(h_prev . R)
+        const int direct = g->cell == KILN_GRU ? 2 * U : GU;
+        kiln_gemm_strided(U, direct, (int)rows, mid + l.hoff, 1, S, dmid, S, 1, drecurrent, GU, 1);
+        if (g->cell == KILN_GRU)
+            kiln_gemm_strided(U, U, (int)rows, mid + l.hoff, 1, S, dmid + l.xoff, S, 1, drecurrent + 2 * U, GU, 1);
+    }
+    if (dbias && g->use_bias) {
+        column_sums(dbias, dmid, rows, S, GU);
+        if (g->cell == KILN_GRU) {
+            column_sums(dbias + GU, dmid, rows, S, 2 * U);
+            column_sums(dbias + GU + 2 * U, dmid + l.xoff, rows, S, U);
+        }
+    }
+}
+
+// ---- naive reference --------------------------------------------------------------
+
+static float act_ref(float x, int act) {
+    float y = x;
+    ACT(&y, 1, act);
+    return y;
+}
+
+void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                          const float *bias, int n, const kiln_rnn_geometry *g) {
+    const rnn_layout l = layout_of(g);
+    const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
+    float *h = scratch_floats(3 * (size_t)U + 2 * (size_t)GU), *c = h + U, *hn = c + U, *x = hn + U, *rec = x + GU;
+    for (int b = 0; b < n; b++) {
+        memset(h, 0, 2 * (size_t)U * sizeof(float));
+        for (int k = 0; k < T; k++) {
+            const int p = g->go_backwards ? T - 1 - k : k;
+            const float *xt = inp + ((long)b * T + p) * F;
+            float *s = mid + ((long)b * T + p) * S;
+            for (int q = 0; q < GU; q++) {
+                float sx = g->use_bias ? bias[q] : 0.0f, sr = g->use_bias && g->cell == KILN_GRU ? bias[GU + q] : 0.0f;
+                for (int f = 0; f < F; f++) sx += xt[f] * kernel[(long)f * GU + q];
+                for (int u = 0; u < U; u++) sr += h[u] * recurrent_kernel[(long)u * GU + q];
+                x[q] = sx;
+                rec[q] = sr;
+            }
+            memcpy(s + l.hoff, h, (size_t)U * sizeof(float));
+            if (g->cell == KILN_LSTM) memcpy(s + l.xoff, c, (size_t)U * sizeof(float));
+            for (int u = 0; u < U; u++) {
+                switch (g->cell) {
+                case KILN_SIMPLE_RNN:
+                    hn[u] = s[u] = act_ref(x[u] + rec[u], g->activation);
+                    break;
+                case KILN_LSTM: {
+                    float i = act_ref(x[u] + rec[u], g->recurrent_activation);
+                    float f = act_ref(x[U + u] + rec[U + u], g->recurrent_activation);
+                    float cc = act_ref(x[2 * U + u] + rec[2 * U + u], g->activation);
+                    float o = act_ref(x[3 * U + u] + rec[3 * U + u], g->recurrent_activation);
+                    s[u] = i, s[U + u] = f, s[2 * U + u] = cc, s[3 * U + u] = o;
+                    c[u] = f * c[u] + i * cc;
+                    hn[u] = o * act_ref(c[u], g->activation);
+                    break;
+                }
+                default: {
+                    float z = act_ref(x[u] + rec[u], g->recurrent_activation);
+                    float r = act_ref(x[U + u] + rec[U + u], g->recurrent_activation);
+                    float hh = act_ref(x[2 * U + u] + r * rec[2 * U + u], g->activation);
+                    s[u] = z, s[U + u] = r, s[2 * U + u] = hh, s[l.xoff + u] = rec[2 * U + u];
+                    hn[u] = z * h[u] + (1.0f - z) * hh;
+                    break;
+                }
+                }
+            }
+            memcpy(h, hn, (size_t)U * sizeof(float));
+            if (g->return_sequences) memcpy(out + ((long)b * T + k) * U, h, (size_t)U * sizeof(float));
+        }
+        if (!g->return_sequences) memcpy(out + (long)b * U, h, (size_t)U * sizeof(float));
+    }
+    free(h);
+}

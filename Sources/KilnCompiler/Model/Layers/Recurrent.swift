@@ -1,0 +1,239 @@
+import Foundation
+import KilnSpec
+import KilnCore
+
+/// A recurrent cell's own part of its layer (SimpleRNN, LSTM, GRU): its gates, its extra keys, its
+/// bias and the step in float64. `Recurrent` writes the rest once: config, shapes, kernels, Keras.
+protocol RecurrentCell: Sendable {
+    static var kerasClass: String { get }
+    static var namePrefix: String { get }
+    /// Gate blocks of units in the kernels: 1, 4 (i, f, c, o) or 3 (z, r, h), Keras's order.
+    static var gates: Int { get }
+    /// The runtime's `enum kiln_rnn_cell` constant.
+    static var cCell: String { get }
+    /// Keys besides the shared ones (recurrent_activation, unit_forget_bias, reset_after).
+    static var cellKeys: [String] { get }
+    static func checkCell(_ config: MappingReader, diagnostics: DiagnosticEngine) -> Self?
+    /// The gates' activation (none for SimpleRNN: linear, unused).
+    var recurrentActivation: ActivationKind { get }
+    /// The bias's shape for `units` (GRU with reset_after: (2, 3*units)) and its initializer.
+    func biasShape(units: Int) -> [Int]
+    func biasInitializer(_ base: Initializer) -> Initializer
+    /// Keras arguments of the cell's own keys, after the activations.
+    var kerasCellArguments: [String] { get }
+    /// One step in float64: the state after it from x (G*U: inp . kernel + input bias), rec (G*U:
+    /// h . recurrent_kernel, plus the recurrent bias for GRU) and the state before it (h; LSTM: h, c).
+    func step(x: [Double], rec: [Double], state: [[Double]], units: Int, activation: ActivationKind) -> [[Double]]
+}
+
+extension RecurrentCell {
+    static var stateCount: Int { gates == 4 ? 2 : 1 }
+    static var cellKeys: [String] { [] }
+}
+
+/// keras.layers.SimpleRNN, LSTM and GRU over (batch, timesteps, features), as keras.layers.RNN runs
+/// a cell: the state starts at zeros; `go_backwards` reads the steps last to first and returns the
+/// sequence in that order; `return_sequences` returns every step's h, otherwise the last one.
+struct Recurrent<Cell: RecurrentCell>: LayerKind {
+    static var kerasClass: String { Cell.kerasClass }
+    static var namePrefix: String { Cell.namePrefix }
+    static var keys: [String] {
+        ["units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+         "kernel_regularizer", "recurrent_regularizer", "dropout", "recurrent_dropout", "return_sequences", "return_state",
+         "go_backwards", "stateful", "unroll", "seed"] + Cell.cellKeys
+    }
+
+    var cell: Cell
+    var units: Int
+    var activation: ActivationKind
+    var useBias: Bool
+    var kernelInitializer: Initializer
+    var recurrentInitializer: Initializer
+    var biasInitializer: Initializer
+    var kernelL2: Float?
+    var recurrentL2: Float?
+    var returnSequences: Bool
+    var goBackwards: Bool
+    /// Resolved by `build`.
+    var steps = 0
+    var features = 0
+
+    var gateUnits: Int { Cell.gates * units }
+    /// Floats of the runtime's mid per time step (kiln_rnn_mid_floats / steps).
+    var stepFloats: Int { gateUnits + units + (Cell.gates == 1 ? 0 : units) }
+    var buffers: LayerBuffers { LayerBuffers(intermediate: [steps, stepFloats]) }
+
+    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Self? {
+        let units = config.int("units")
+        if config["units"] == nil {
+            diagnostics.error("\(kerasClass).__init__() missing 1 required positional argument: 'units'", at: location)
+        } else if let units, units <= 0 {
+            diagnostics.error("Received an invalid value for argument `units`, expected a positive integer, got \(units).", at: config["units"]!.location)
+        }
+        let activation = readRecurrentActivation(config, key: "activation", default: .tanh, diagnostics: diagnostics)
+        let useBias = config.bool("use_bias") ?? true
+        let kernel = readInitializer(config, key: "kernel_initializer", default: .glorotUniform, diagnostics: diagnostics)
+        let recurrent = readInitializer(config, key: "recurrent_initializer", default: .orthogonal(gain: 1), diagnostics: diagnostics)
+        let bias = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
+        let kernelL2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
+        let recurrentL2 = readL2(config, key: "recurrent_regularizer", diagnostics: diagnostics)
+        var supported = true
+        for key in ["dropout", "recurrent_dropout"] {
+            if let rate = config.double(key), rate > 0 {
+                diagnostics.error("`\(key)=\(rate)` is not supported by Kiln's \(kerasClass) yet: leave it at 0.0, or put a Dropout layer before the layer", at: config[key]!.location)
+                supported = false
+            }
+        }
+        if config.bool("return_state") == true {
+            diagnostics.error("`return_state=True` is not supported by Kiln yet: the layer returns its output only", at: config["return_state"]!.location)
+            supported = false
+        }
+        if config.bool("stateful") == true {
+            diagnostics.error("`stateful=True` is not supported by Kiln: each batch starts from zero states", at: config["stateful"]!.location)
+            supported = false
+        }
+        _ = config.bool("unroll")
+        _ = config.int("seed")
+        let returnSequences = config.bool("return_sequences") ?? false
+        let goBackwards = config.bool("go_backwards") ?? false
+        let cell = Cell.checkCell(config, diagnostics: diagnostics)
+        guard let units, units > 0, let activation, let kernel, let recurrent, let bias, let cell, supported,
+              !kernelL2.present || kernelL2.factor != nil, !recurrentL2.present || recurrentL2.factor != nil else { return nil }
+        return Self(cell: cell, units: units, activation: activation, useBias: useBias, kernelInitializer: kernel,
+                    recurrentInitializer: recurrent, biasInitializer: bias, kernelL2: kernelL2.factor, recurrentL2: recurrentL2.factor,
+                    returnSequences: returnSequences, goBackwards: goBackwards)
+    }
+
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
+        guard inputShape.count == 2 else {
+            diagnostics.error(rankMismatch(name, expected: 3, inputShape: inputShape), at: location)
+            return nil
+        }
+        var built = self
+        built.steps = inputShape[0]
+        built.features = inputShape[1]
+        let g = gateUnits
+        var weights = [
+            WeightDecl(name: "kernel", shape: [inputShape[1], g], initializer: kernelInitializer, fanIn: inputShape[1], fanOut: g, l2: kernelL2),
+            WeightDecl(name: "recurrent_kernel", shape: [units, g], initializer: recurrentInitializer, fanIn: units, fanOut: g, l2: recurrentL2),
+        ]
+        if useBias {
+            let shape = cell.biasShape(units: units), fans = kerasFans(shape)
+            weights.append(WeightDecl(name: "bias", shape: shape, initializer: cell.biasInitializer(biasInitializer), fanIn: fans.fanIn, fanOut: fans.fanOut, l2: nil))
+        }
+        return BuiltLayer(op: built, weights: weights, outputShape: returnSequences ? [inputShape[0], units] : [units])
+    }
+
+    func describe(_ node: LayerNode) -> String {
+        var text = "\(Self.kerasClass)(units=\(units), activation=\(activation.kerasName)"
+        if Cell.gates > 1 { text += ", recurrent_activation=\(cell.recurrentActivation.kerasName)" }
+        if !useBias { text += ", use_bias=False" }
+        if returnSequences { text += ", return_sequences=True" }
+        if goBackwards { text += ", go_backwards=True" }
+        return text + ")"
+    }
+
+    func signature(_ node: LayerNode) -> String {
+        "\(Self.kerasClass)(\(units)\(returnSequences ? ", sequences" : "")\(goBackwards ? ", backwards" : ""))"
+    }
+
+    // MARK: C
+
+    func geometryName(_ c: CLayerContext) -> String { "\(c.name)_geometry" }
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let mid = CFormat.shape([steps, stepFloats], batch: "B")
+        let kernel = CFormat.shape(c.layer.weights[0].decl.shape), recurrent = CFormat.shape(c.layer.weights[1].decl.shape)
+        var out = "static const kiln_rnn_geometry \(geometryName(c)) = {\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0)};\n"
+        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {\n"
+        out += "    // out \(c.outShape); mid \(mid), per step the gates, h_prev\(Cell.gates == 4 ? ", c_prev" : Cell.gates == 3 ? ", candidate" : ""); inp \(c.inShape); kernel \(kernel); recurrent \(recurrent)\(useBias ? "; b \(CFormat.shape(c.layer.weights[2].decl.shape))" : "")\n"
+        out += "    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &\(geometryName(c)));\n"
+        out += "}\n"
+        guard c.emitBackward else { return out + "\n" }
+        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {\n"
+        out += "    // dmid \(mid): each step's pre-activation gradients, through time\n"
+        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &\(geometryName(c)));\n"
+        return out + "}\n\n"
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer
+        let args = [c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
+                    useBias ? c.param(layer.weights[2]) : "NULL", "n"]
+        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer, trainable = layer.node.trainable
+        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
+                    trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
+                    trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output),
+                    c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]), "n"]
+        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    // MARK: Keras
+
+    func kerasArguments(_ node: LayerNode) -> [String] {
+        var args = ["\(units)", "activation=\(Python.string(activation.kerasName))"]
+        args += cell.kerasCellArguments
+        if !useBias { args.append("use_bias=False") }
+        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
+        args.append("recurrent_initializer=\(Python.initializer(recurrentInitializer))")
+        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
+        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
+        if let recurrentL2 { args.append("recurrent_regularizer=\(Python.l2(recurrentL2))") }
+        if returnSequences { args.append("return_sequences=True") }
+        if goBackwards { args.append("go_backwards=True") }
+        return args
+    }
+
+    // MARK: reference
+
+    /// In float64 from keras.layers.RNN's loop: per sample, the state from zeros through the steps
+    /// in processing order, each step x = inp_t . kernel + b and rec = h . recurrent_kernel (+ GRU's
+    /// recurrent bias) into the cell.
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        let g = gateUnits, kernel = layer.weights[0].offset, recurrent = layer.weights[1].offset
+        let bias = useBias ? layer.weights[2].offset : nil
+        var output: [Double] = []
+        output.reserveCapacity(rows * (returnSequences ? steps : 1) * units)
+        for sample in 0..<rows {
+            var state = [[Double]](repeating: [Double](repeating: 0, count: units), count: Cell.stateCount)
+            for k in 0..<steps {
+                let p = goBackwards ? steps - 1 - k : k
+                let xt = input[((sample * steps + p) * features)...].prefix(features)
+                var x = [Double](repeating: 0, count: g), rec = [Double](repeating: 0, count: g)
+                for q in 0..<g {
+                    var sx = bias.map { params[$0 + q] } ?? 0
+                    for (f, v) in xt.enumerated() { sx += v * params[kernel + f * g + q] }
+                    var sr = Cell.gates == 3 ? (bias.map { params[$0 + g + q] } ?? 0) : 0
+                    for u in 0..<units { sr += state[0][u] * params[recurrent + u * g + q] }
+                    x[q] = sx
+                    rec[q] = sr
+                }
+                state = cell.step(x: x, rec: rec, state: state, units: units, activation: activation)
+                if returnSequences { output += state[0] }
+            }
+            if !returnSequences { output += state[0] }
+        }
+        return (output, nil)
+    }
+}
+
+/// An activation a recurrent kernel applies per gate: any elementwise one but gelu (whose
+/// derivative the runtime would need z for) and softmax (not elementwise).
+func readRecurrentActivation(_ config: MappingReader, key: String, default fallback: ActivationKind, diagnostics: DiagnosticEngine) -> ActivationKind? {
+    guard config[key] != nil else { return fallback }
+    guard let kind = readActivation(config, key: key, diagnostics: diagnostics) else { return nil }
+    if kind == .gelu || kind == .softmax {
+        diagnostics.error("`\(key)=\(kind.kerasName)` is not supported in Kiln's recurrent layers: use tanh, sigmoid, relu or another elementwise activation", at: config[key]!.location)
+        return nil
+    }
+    return kind
+}
+
+/// The float64 activation of one value (recurrent references).
+func recurrentActivate(_ value: Double, _ kind: ActivationKind) -> Double {
+    ReferenceMath.activate([value], cols: 1, kind, alpha: Double(kind.defaultAlpha))[0]
+}
