@@ -99,6 +99,18 @@ ROWS = [
     ("UpSampling2D", {"size": [2, 3]}, [3, 4, 2]),
     ("UpSampling1D", {"size": 3}, [4, 2]),
     ("UpSampling3D", {"size": [1, 2, 2]}, [2, 3, 3, 1]),
+    # Recurrent layers
+    ("SimpleRNN", {"units": 4}, [5, 3]),
+    ("SimpleRNN", {"units": 6, "return_sequences": True, "activation": "relu"}, [7, 2]),
+    ("SimpleRNN", {"units": 3, "use_bias": False, "go_backwards": True}, [4, 5]),
+    ("LSTM", {"units": 64}, [50, 8]),
+    ("LSTM", {"units": 32, "return_sequences": True}, [30, 6]),
+    ("LSTM", {"units": 5, "use_bias": False}, [3, 2]),
+    ("LSTM", {"units": 3, "unit_forget_bias": False, "recurrent_activation": "tanh", "go_backwards": True}, [6, 4]),
+    ("GRU", {"units": 64}, [50, 8]),
+    ("GRU", {"units": 16, "return_sequences": True}, [12, 9]),
+    ("GRU", {"units": 4, "use_bias": False}, [5, 3]),
+    ("GRU", {"units": 2, "recurrent_activation": "relu", "go_backwards": True, "return_sequences": True}, [3, 1]),
     # Mistakes, with Keras's words
     ("Conv2D", {"filters": 0, "kernel_size": 3}, [9, 9, 3]),
     ("Conv2D", {"filters": -2, "kernel_size": 3}, [9, 9, 3]),
@@ -149,6 +161,12 @@ ROWS = [
     ("SeparableConv2D", {"filters": 4, "kernel_size": 7}, [5, 9, 3]),
     ("SeparableConv1D", {"filters": 4, "kernel_size": 3}, [9]),
     ("SpatialDropout3D", {"rate": 1.5}, [2, 2, 2, 1]),
+    ("LSTM", {"units": 0}, [5, 3]),
+    ("GRU", {"units": -4}, [5, 3]),
+    ("SimpleRNN", {"units": 0}, [5, 3]),
+    ("LSTM", {"units": 4}, [5]),
+    ("GRU", {"units": 4}, [5, 3, 2]),
+    ("SimpleRNN", {"units": 4}, [5]),
 ]
 
 
