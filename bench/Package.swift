@@ -16,6 +16,7 @@ let package = Package(
             plugins: [.plugin(name: "KilnBuildPlugin", package: "Kiln")]),
         .executableTarget(name: "kiln-bench", dependencies: ["BenchModels"]),
         .executableTarget(name: "kiln-cnn-bench", dependencies: ["BenchModels"]),
+        .executableTarget(name: "kiln-rnn-bench", dependencies: ["BenchModels"]),
         // Pipelines: specs in a Swift target, compiled by the same plugin.
         .target(
             name: "BenchPipelines",

@@ -296,6 +296,57 @@ void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db
     }
 }
 
+// ---- Bidirectional -----------------------------------------------------------------
+
+void kiln_bidirectional_forward(float *out, const float *fwd, const float *bwd, int n, int steps, int units, int mode) {
+    const int width = mode == KILN_BIDI_CONCAT ? 2 * units : units;
+    for (long b = 0; b < n; b++)
+        for (int t = 0; t < steps; t++) {
+            const float *f = fwd + (b * steps + t) * units, *r = bwd + (b * steps + steps - 1 - t) * units;
+            float *o = out + (b * steps + t) * width;
+            switch (mode) {
+            case KILN_BIDI_CONCAT:
+                memcpy(o, f, (size_t)units * sizeof(float));
+                memcpy(o + units, r, (size_t)units * sizeof(float));
+                break;
+            case KILN_BIDI_SUM:
+                for (int u = 0; u < units; u++) o[u] = f[u] + r[u];
+                break;
+            case KILN_BIDI_MUL:
+                for (int u = 0; u < units; u++) o[u] = f[u] * r[u];
+                break;
+            default:
+                for (int u = 0; u < units; u++) o[u] = 0.5f * (f[u] + r[u]);
+                break;
+            }
+        }
+}
+
+void kiln_bidirectional_backward(float *dfwd, float *dbwd, const float *dout, const float *fwd, const float *bwd, int n,
+                                 int steps, int units, int mode) {
+    const int width = mode == KILN_BIDI_CONCAT ? 2 * units : units;
+    for (long b = 0; b < n; b++)
+        for (int t = 0; t < steps; t++) {
+            const long fi = (b * steps + t) * units, ri = (b * steps + steps - 1 - t) * units;
+            const float *d = dout + (b * steps + t) * width;
+            float *df = dfwd + fi, *dr = dbwd + ri;
+            switch (mode) {
+            case KILN_BIDI_CONCAT:
+                for (int u = 0; u < units; u++) df[u] += d[u], dr[u] += d[units + u];
+                break;
+            case KILN_BIDI_SUM:
+                for (int u = 0; u < units; u++) df[u] += d[u], dr[u] += d[u];
+                break;
+            case KILN_BIDI_MUL:
+                for (int u = 0; u < units; u++) df[u] += d[u] * bwd[ri + u], dr[u] += d[u] * fwd[fi + u];
+                break;
+            default:
+                for (int u = 0; u < units; u++) df[u] += 0.5f * d[u], dr[u] += 0.5f * d[u];
+                break;
+            }
+        }
+}
+
 // ---- naive reference --------------------------------------------------------------
 
 static float act_ref(float x, int act) {

@@ -32,8 +32,10 @@ def export(model, path, name):
     from safetensors.numpy import save_file
     tensors = {}
     for layer in leaf_layers(model):
-        for weight in layer.weights:
-            key = f"{layer.name}/{weight.name}"
+        # A Bidirectional's two copies: bidirectional/forward_lstm/kernel, as Kiln names them.
+        copies = [layer.forward_layer, layer.backward_layer] if hasattr(layer, "forward_layer") else [None]
+        for copy, weight in ((copy, w) for copy in copies for w in (copy or layer).weights):
+            key = f"{layer.name}/{copy.name}/{weight.name}" if copy else f"{layer.name}/{weight.name}"
             if key in tensors:
                 raise SystemExit(f"export_weights: two weights are named {key!r}")
             tensors[key] = np.ascontiguousarray(np.asarray(weight.numpy(), dtype=np.float32))

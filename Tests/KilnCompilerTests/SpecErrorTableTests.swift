@@ -137,6 +137,14 @@ final class SpecErrorTableTests: XCTestCase {
             expected: ["4:37: error: `stateful=True` is not supported by Kiln: each batch starts from zero states"]),
         Row(name: "lstm_unknown_key", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - LSTM: {units: 4, return_sequence: true}\ncompile: {loss: mse}\n",
             expected: ["4:22: error: unknown key 'return_sequence' for LSTM; did you mean 'return_sequences'?"]),
+        Row(name: "bidirectional_backwards_layer", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - Bidirectional: {layer: {LSTM: {units: 4, go_backwards: true}}}\ncompile: {loss: mse}\n",
+            expected: ["4:28: error: Forward layer and backward layer should have different `go_backwards` value. Received: forward_layer.go_backwards True, backward_layer.go_backwards=True"]),
+        Row(name: "bidirectional_merge_mode", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - Bidirectional: {layer: {GRU: {units: 4}}, merge_mode: max}\ncompile: {loss: mse}\n",
+            expected: ["4:59: error: Invalid merge mode. Received: max. Merge mode should be one of {\"sum\", \"mul\", \"ave\", \"concat\", None}"]),
+        Row(name: "bidirectional_dense", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - Bidirectional: {layer: {Dense: {units: 4}}}\ncompile: {loss: mse}\n",
+            expected: ["4:29: error: Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU). Received: layer=Dense"]),
+        Row(name: "bidirectional_inner_error", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - Bidirectional: {layer: {LSTM: {units: 0}}}\ncompile: {loss: mse}\n",
+            expected: ["4:43: error: Received an invalid value for argument `units`, expected a positive integer, got 0."]),
     ]
 
     func testEveryBrokenSpecGivesItsExactDiagnostics() {

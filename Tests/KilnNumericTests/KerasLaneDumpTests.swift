@@ -27,6 +27,7 @@ final class KerasLaneDumpTests: XCTestCase {
         // Recurrent models too large for finite differences: LSTM(64) over 50 steps, two LSTMs stacked.
         ("SequenceRegressor", { @Sendable in SequenceRegressor(seed: $0) }),
         ("StackedLSTM", { @Sendable in StackedLSTM(seed: $0) }),
+        ("BidirectionalLSTM", { @Sendable in BidirectionalLSTM(seed: $0) }),
     ]
 
     func testDumpKilnRuns() throws {

@@ -225,6 +225,14 @@ def leaf_layers(model):
             yield layer
 
 
+def weight_items(layer):
+    """(Kiln's weight path, weight) of a layer: layer/weight; a Bidirectional's as layer/forward_lstm/weight."""
+    copies = [layer.forward_layer, layer.backward_layer] if hasattr(layer, "forward_layer") else [None]
+    for copy in copies:
+        for weight in (copy or layer).weights:
+            yield (f"{layer.name}/{copy.name}/{weight.name}" if copy else f"{layer.name}/{weight.name}"), weight
+
+
 def adapt(model, x):
     """Each Normalization layer without given statistics adapted, in order, to what reaches it."""
     import keras
@@ -239,8 +247,7 @@ def load_weights(model, path):
 
     tensors = load_file(path)
     for layer in leaf_layers(model):
-        for weight in layer.weights:
-            key = f"{layer.name}/{weight.name}"
+        for key, weight in weight_items(layer):
             if key not in tensors:
                 sys.exit(f"{path}: no tensor {key!r}")
             value = tensors[key]
@@ -256,9 +263,9 @@ def save_weights(model, path):
 
     tensors = {}
     for layer in leaf_layers(model):
-        for weight in layer.weights:
+        for key, weight in weight_items(layer):
             value = np.asarray(weight.numpy())
-            tensors[f"{layer.name}/{weight.name}"] = value if value.dtype == np.int64 else value.astype(np.float32)
+            tensors[key] = value if value.dtype == np.int64 else value.astype(np.float32)
     save_file(tensors, path, metadata={"kiln": KILN_VERSION, "model": 'ResNet50Transfer'})
 
 

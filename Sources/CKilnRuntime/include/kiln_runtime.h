@@ -230,6 +230,14 @@ void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *ker
 void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
                        const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel, int n,
                        const kiln_rnn_geometry *g);
+// keras.layers.Bidirectional's merge of the two directions' outputs fwd and bwd (n, steps, units)
+// (steps 1: the last states): bwd's sequence reversed in time first, so that both read step t.
+enum kiln_bidirectional_merge { KILN_BIDI_CONCAT = 0, KILN_BIDI_SUM = 1, KILN_BIDI_MUL = 2, KILN_BIDI_AVE = 3 };
+// out (n, steps, units or 2*units for concat)
+void kiln_bidirectional_forward(float *out, const float *fwd, const float *bwd, int n, int steps, int units, int mode);
+// dfwd, dbwd (n, steps, units) += their parts of dout
+void kiln_bidirectional_backward(float *dfwd, float *dbwd, const float *dout, const float *fwd, const float *bwd, int n,
+                                 int steps, int units, int mode);
 // Naive references (loops only, one sample at a time), for the tests.
 void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
                           const float *bias, int n, const kiln_rnn_geometry *g);

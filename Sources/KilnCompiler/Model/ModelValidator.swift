@@ -118,8 +118,14 @@ public enum ModelValidator {
             let explicitName = config.string("name")
             let trainable = config.bool("trainable") ?? true
             _ = config.string("dtype")
-            let checked = builder.checkConfig(config, at: layer.kind.location, diagnostics: diagnostics)
+            var checked = builder.checkConfig(config, at: layer.kind.location, diagnostics: diagnostics)
             config.finish(allowed: ["name", "trainable", "dtype"] + builder.keys)
+            // A wrapper's layer is built (and named) before the wrapper, as `Bidirectional(LSTM(8))` runs.
+            if let wrapper = checked as? any WrapperLayer {
+                let count = autoNameCounts[wrapper.innerNamePrefix, default: 0]
+                autoNameCounts[wrapper.innerNamePrefix] = count + 1
+                checked = wrapper.named(inner: wrapper.innerExplicitName ?? (count == 0 ? wrapper.innerNamePrefix : "\(wrapper.innerNamePrefix)_\(count)"))
+            }
 
             // Keras numbers automatic names per prefix: dense, dense_1, dense_2, ...
             let count = autoNameCounts[builder.namePrefix, default: 0]

@@ -144,7 +144,7 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
     func cKernels(_ c: CLayerContext) -> String {
         let mid = CFormat.shape([steps, stepFloats], batch: "B")
         let kernel = CFormat.shape(c.layer.weights[0].decl.shape), recurrent = CFormat.shape(c.layer.weights[1].decl.shape)
-        var out = "static const kiln_rnn_geometry \(geometryName(c)) = {\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0)};\n"
+        var out = "static const kiln_rnn_geometry \(geometryName(c)) = \(cGeometry);\n"
         out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {\n"
         out += "    // out \(c.outShape); mid \(mid), per step the gates, h_prev\(Cell.gates == 4 ? ", c_prev" : Cell.gates == 3 ? ", candidate" : ""); inp \(c.inShape); kernel \(kernel); recurrent \(recurrent)\(useBias ? "; b \(CFormat.shape(c.layer.weights[2].decl.shape))" : "")\n"
         out += "    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &\(geometryName(c)));\n"
@@ -174,7 +174,9 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
 
     // MARK: Keras
 
-    func kerasArguments(_ node: LayerNode) -> [String] {
+    func kerasArguments(_ node: LayerNode) -> [String] { kerasRecurrentArguments }
+
+    var kerasRecurrentArguments: [String] {
         var args = ["\(units)", "activation=\(Python.string(activation.kerasName))"]
         args += cell.kerasCellArguments
         if !useBias { args.append("use_bias=False") }
@@ -194,8 +196,13 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
     /// in processing order, each step x = inp_t . kernel + b and rec = h . recurrent_kernel (+ GRU's
     /// recurrent bias) into the cell.
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
-        let g = gateUnits, kernel = layer.weights[0].offset, recurrent = layer.weights[1].offset
-        let bias = useBias ? layer.weights[2].offset : nil
+        (run(input, rows: rows, params: params, weights: layer.weights.map(\.offset)), nil)
+    }
+
+    /// The float64 pass with the weights at `weights` (kernel, recurrent_kernel, then bias if used).
+    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int]) -> [Double] {
+        let g = gateUnits, kernel = weights[0], recurrent = weights[1]
+        let bias = useBias ? weights[2] : nil
         var output: [Double] = []
         output.reserveCapacity(rows * (returnSequences ? steps : 1) * units)
         for sample in 0..<rows {
@@ -217,9 +224,34 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
             }
             if !returnSequences { output += state[0] }
         }
-        return (output, nil)
+        return output
+    }
+
+    /// The runtime's geometry, a C initializer.
+    var cGeometry: String {
+        "{\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0)}"
+    }
+    var midFloats: Int { steps * stepFloats }
+    /// Its Keras constructor, for a wrapper (Bidirectional): `layers.LSTM(3, ..., name="lstm")`.
+    func kerasConstructor(name: String) -> String {
+        "layers.\(Self.kerasClass)(\((kerasRecurrentArguments + ["name=\(Python.string(name))"]).joined(separator: ", ")))"
     }
 }
+
+/// A recurrent layer as a wrapper sees it (Bidirectional runs one each way).
+protocol RecurrentLayerKind: LayerKind {
+    var units: Int { get }
+    var returnSequences: Bool { get }
+    var goBackwards: Bool { get set }
+    var useBias: Bool { get }
+    var steps: Int { get }
+    var midFloats: Int { get }
+    var cGeometry: String { get }
+    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int]) -> [Double]
+    func kerasConstructor(name: String) -> String
+}
+
+extension Recurrent: RecurrentLayerKind {}
 
 /// An activation a recurrent kernel applies per gate: any elementwise one but gelu (whose
 /// derivative the runtime would need z for) and softmax (not elementwise).

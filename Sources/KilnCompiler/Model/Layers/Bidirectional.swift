@@ -1,0 +1,196 @@
+import KilnSpec
+import KilnCore
+
+/// keras.layers.Bidirectional over a recurrent layer: a copy reads the steps forwards and another
+/// backwards (go_backwards=True), each with its own weights (`forward_<inner>/kernel`, ...);
+/// the backward copy's sequence is reversed in time before `merge_mode` joins them.
+struct Bidirectional: LayerKind, WrapperLayer {
+    static let kerasClass = "Bidirectional"
+    static let namePrefix = "bidirectional"
+    static let keys = ["layer", "merge_mode", "backward_layer", "weights"]
+
+    enum MergeMode: String, Sendable { case concat, sum, mul, ave }
+
+    var forward: any RecurrentLayerKind
+    var backward: any RecurrentLayerKind
+    var mergeMode: MergeMode
+    var innerNamePrefix: String
+    var innerExplicitName: String?
+    /// The wrapped layer's name (`lstm`), which names both copies.
+    var innerName = ""
+
+    var units: Int { forward.units }
+    var steps: Int { forward.returnSequences ? forward.steps : 1 }
+    /// Floats per sample of one copy's output.
+    var copyOutput: Int { steps * units }
+    var buffers: LayerBuffers { LayerBuffers(intermediate: [2 * forward.midFloats + 2 * copyOutput]) }
+
+    static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Bidirectional? {
+        var inner: (any RecurrentLayerKind)?
+        var prefix = "", explicitName: String?
+        if let node = config["layer"] {
+            if case let .mapping(pairs) = node.value, pairs.count == 1, case let .scalar(kind, _) = pairs[0].key.value {
+                let recurrent = layerKinds[kind].map { $0 is any RecurrentLayerKind.Type } ?? false
+                if let builder = layerKinds[kind], recurrent {
+                    let reader = MappingReader(pairs[0].value, context: kind, diagnostics: diagnostics)
+                    explicitName = reader.string("name")
+                    _ = reader.bool("trainable")
+                    _ = reader.string("dtype")
+                    inner = builder.checkConfig(reader, at: pairs[0].key.location, diagnostics: diagnostics) as? any RecurrentLayerKind
+                    reader.finish(allowed: ["name", "trainable", "dtype"] + builder.keys)
+                    prefix = builder.namePrefix
+                } else {
+                    diagnostics.error("Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU). Received: layer=\(Identifiers.commentText(kind))", at: pairs[0].key.location)
+                    return nil
+                }
+            } else {
+                diagnostics.error("expected the wrapped layer as a mapping {LSTM: {units: ...}} for 'layer'", at: node.location)
+                return nil
+            }
+        } else {
+            diagnostics.error("Bidirectional.__init__() missing 1 required positional argument: 'layer'", at: location)
+        }
+        var mode: MergeMode? = .concat
+        if let node = config["merge_mode"] {
+            let raw = node.scalarKind == .null ? "None" : config.string("merge_mode") ?? ""
+            mode = MergeMode(rawValue: raw)
+            if mode == nil, raw == "None" {
+                diagnostics.error("`merge_mode=None` (a list of both outputs) is not supported by Kiln: use concat, sum, mul or ave", at: node.location)
+            } else if mode == nil {
+                diagnostics.error("Invalid merge mode. Received: \(Identifiers.commentText(raw)). Merge mode should be one of {\"sum\", \"mul\", \"ave\", \"concat\", None}", at: node.location)
+            }
+        }
+        if let node = config["backward_layer"] {
+            diagnostics.error("`backward_layer` is not supported by Kiln: the backward copy is the layer itself, read backwards", at: node.location)
+            return nil
+        }
+        if let node = config["weights"] {
+            diagnostics.error("`weights` is not supported by Kiln: load weights with loadWeights(from:)", at: node.location)
+            return nil
+        }
+        guard let inner, let mode else { return nil }
+        // Keras builds the backward copy with go_backwards=True, whatever the layer's.
+        guard !inner.goBackwards else {
+            diagnostics.error("Forward layer and backward layer should have different `go_backwards` value. Received: forward_layer.go_backwards True, backward_layer.go_backwards=True", at: config["layer"]!.location)
+            return nil
+        }
+        var reversed = inner
+        reversed.goBackwards = true
+        return Bidirectional(forward: inner, backward: reversed, mergeMode: mode, innerNamePrefix: prefix, innerExplicitName: explicitName)
+    }
+
+    func named(inner name: String) -> Bidirectional {
+        var copy = self
+        copy.innerName = name
+        return copy
+    }
+
+    func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
+        guard let f = forward.build(inputShape: inputShape, name: innerName, at: location, diagnostics: diagnostics),
+              let b = backward.build(inputShape: inputShape, name: innerName, at: location, diagnostics: diagnostics) else { return nil }
+        var built = self
+        built.forward = f.op as! any RecurrentLayerKind
+        built.backward = b.op as! any RecurrentLayerKind
+        let weights = f.weights.map { renamed($0, "forward") } + b.weights.map { renamed($0, "backward") }
+        var output = f.outputShape
+        if mergeMode == .concat { output[output.count - 1] *= 2 }
+        return BuiltLayer(op: built, weights: weights, outputShape: output)
+    }
+
+    private func renamed(_ weight: WeightDecl, _ direction: String) -> WeightDecl {
+        var copy = weight
+        copy.name = "\(direction)_\(innerName)/\(weight.name)"
+        return copy
+    }
+
+    var weightsPerCopy: Int { forward.useBias ? 3 : 2 }
+    var cMode: String { "KILN_BIDI_\(mergeMode.rawValue.uppercased())" }
+
+    func describe(_ node: LayerNode) -> String {
+        "Bidirectional(\(forward.describe(node)), merge_mode=\(mergeMode.rawValue))"
+    }
+
+    func signature(_ node: LayerNode) -> String { "Bidirectional(\(forward.signature(node)), \(mergeMode.rawValue))" }
+
+    // MARK: C
+
+    func cKernels(_ c: CLayerContext) -> String {
+        let m = forward.midFloats, o = copyOutput
+        let shapes = "fmid, bmid (n,\(forward.steps),\(m / forward.steps)); fout, bout (n,\(forward.returnSequences ? "\(forward.steps)," : "")\(units))"
+        let split = "    float *fmid = mid, *bmid = fmid + (long)n * \(m), *fout = bmid + (long)n * \(m), *bout = fout + (long)n * \(o);  // \(shapes)\n"
+        var out = "static const kiln_rnn_geometry \(c.name)_forward_geometry = \(forward.cGeometry);\n"
+        out += "static const kiln_rnn_geometry \(c.name)_backward_geometry = \(backward.cGeometry);\n"
+        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {\n"
+        out += "    // out \(c.outShape); mid \(CFormat.shape([2 * m + 2 * o], batch: "B")): each copy's mid, then each copy's output; inp \(c.inShape)\n"
+        out += split
+        out += "    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &\(c.name)_backward_geometry);\n"
+        out += "    kiln_bidirectional_forward(out, fout, bout, n, \(steps), \(units), \(cMode));\n"
+        out += "}\n"
+        guard c.emitBackward else { return out + "\n" }
+        out += "static void \(c.backwardName)(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {\n"
+        out += split
+        out += "    float *dfmid = dmid, *dbmid = dfmid + (long)n * \(m), *dfout = dbmid + (long)n * \(m), *dbout = dfout + (long)n * \(o);  // as mid's\n"
+        out += "    kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, \(steps), \(units), \(cMode));\n"
+        out += "    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &\(c.name)_backward_geometry);\n"
+        out += "    (void)bmid;\n"
+        return out + "}\n\n"
+    }
+
+    /// Each copy's (kernel, recurrent_kernel, bias or NULL), from `weight`'s names.
+    private func copies(_ c: CLayerContext, _ weight: (PlacedWeight) -> String) -> [String] {
+        let w = c.layer.weights, k = weightsPerCopy
+        return [weight(w[0]), weight(w[1]), k == 3 ? weight(w[2]) : "NULL", weight(w[k]), weight(w[k + 1]), k == 3 ? weight(w[k + 2]) : "NULL"]
+    }
+
+    func forwardCall(_ c: CLayerContext) -> String? {
+        let args = [c.act(c.layer.output), c.act(c.layer.intermediate!), c.act(c.layer.input)] + copies(c, c.param) + ["n"]
+        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer, w = layer.weights, k = weightsPerCopy
+        let grads = layer.node.trainable ? copies(c, c.grad) : [String](repeating: "NULL", count: 6)
+        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL"] + grads
+            + [c.dact(layer.intermediate!), c.dact(layer.output), c.act(layer.intermediate!), c.act(layer.input),
+               c.param(w[0]), c.param(w[1]), c.param(w[k]), c.param(w[k + 1]), "n"]
+        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    // MARK: Keras
+
+    func kerasArguments(_ node: LayerNode) -> [String] {
+        [forward.kerasConstructor(name: innerName), "merge_mode=\(Python.string(mergeMode.rawValue))"]
+    }
+
+    // MARK: reference
+
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        let offsets = layer.weights.map(\.offset), k = weightsPerCopy
+        let f = forward.run(input, rows: rows, params: params, weights: Array(offsets[0..<k]))
+        let b = backward.run(input, rows: rows, params: params, weights: Array(offsets[k..<(2 * k)]))
+        var out: [Double] = []
+        for sample in 0..<rows {
+            for t in 0..<steps {
+                let fi = (sample * steps + t) * units, bi = (sample * steps + steps - 1 - t) * units
+                let fv = f[fi..<(fi + units)], bv = b[bi..<(bi + units)]
+                switch mergeMode {
+                case .concat: out += fv; out += bv
+                case .sum: out += zip(fv, bv).map { $0 + $1 }
+                case .mul: out += zip(fv, bv).map { $0 * $1 }
+                case .ave: out += zip(fv, bv).map { ($0 + $1) / 2 }
+                }
+            }
+        }
+        return (out, nil)
+    }
+}
+
+/// A layer that wraps another (Bidirectional): Keras names the wrapped layer first, from its own
+/// class's counter, then the wrapper.
+protocol WrapperLayer: LayerKind {
+    var innerNamePrefix: String { get }
+    var innerExplicitName: String? { get }
+    func named(inner name: String) -> Self
+}
