@@ -88,6 +88,26 @@ void kiln_rmsprop_update(float *p, float *velocity, const float *g, int64_t n, f
     }
 }
 
+KILN_VECTOR_CLONES void kiln_adam_update_squares(float *p, float *m, float *v, const float *g, const float *gsq, int64_t n,
+                                                float lr, float beta_1, float beta_2, float epsilon, int64_t t) {
+    const float alpha = (float)(lr * sqrt(1.0 - pow(beta_2, (double)t)) / (1.0 - pow(beta_1, (double)t)));
+    const float c1 = (float)(1.0 - short_decimal(beta_1)), c2 = (float)(1.0 - short_decimal(beta_2));
+    for (int64_t i = 0; i < n; i++) {
+        m[i] += (g[i] - m[i]) * c1;
+        v[i] += (gsq[i] - v[i]) * c2;
+        p[i] -= m[i] * alpha / (__builtin_elementwise_sqrt(v[i]) + epsilon);
+    }
+}
+
+KILN_VECTOR_CLONES void kiln_rmsprop_update_squares(float *p, float *velocity, const float *g, const float *gsq, int64_t n,
+                                                   float lr, float rho, float epsilon) {
+    const float c = (float)(1.0 - short_decimal(rho));
+    for (int64_t i = 0; i < n; i++) {
+        velocity[i] = velocity[i] * rho + gsq[i] * c;
+        p[i] -= g[i] * lr / __builtin_elementwise_sqrt(velocity[i] + epsilon);
+    }
+}
+
 float kiln_l2_backward(float *g, const float *p, int64_t n, float l2) {
     const float two_l2 = 2.0f * l2;
     v8f acc = {0};

@@ -100,7 +100,7 @@ static void cell_forward(float *h, float *c_next, float *s, float *rec, const fl
 
 typedef struct {
     float *out, *mid;
-    const float *rpacked, *bias_in, *bias_rec;
+    const float *rpacked, *bias_in, *bias_rec, *mask;
     const kiln_rnn_geometry *g;
     int n, chunk;
 } forward_job;
@@ -126,14 +126,22 @@ static void forward_task(void *ctx, int task) {
         for (int b = 0; b < nb; b++) {
             float *s = slots + b * sample;
             float *r = rec + (long)b * GU;
-            if (k == 0 && g->cell == KILN_GRU) memset(r, 0, (size_t)GU * sizeof(float));
-            cell_forward(h, c, s, k == 0 && g->cell != KILN_GRU ? NULL : r, j->bias_in, j->bias_rec, g, l);
+            const int masked = j->mask && j->mask[(long)(b0 + b) * T + p] == 0.0f;
+            if (masked) {  // the state carried through: h_prev (and c_prev) again
+                memcpy(h, s + l.hoff, (size_t)U * sizeof(float));
+                if (g->cell == KILN_LSTM) memcpy(c, s + l.xoff, (size_t)U * sizeof(float));
+            } else {
+                if (k == 0 && g->cell == KILN_GRU) memset(r, 0, (size_t)GU * sizeof(float));
+                cell_forward(h, c, s, k == 0 && g->cell != KILN_GRU ? NULL : r, j->bias_in, j->bias_rec, g, l);
+            }
             if (k + 1 < T) {
                 float *ns = s + (long)(next - p) * S;
                 memcpy(ns + l.hoff, h, (size_t)U * sizeof(float));
                 if (g->cell == KILN_LSTM) memcpy(ns + l.xoff, c, (size_t)U * sizeof(float));
             }
-            if (g->return_sequences)
+            if (g->return_sequences && masked && g->zero_masked_output)
+                memset(j->out + ((long)(b0 + b) * T + k) * U, 0, (size_t)U * sizeof(float));
+            else if (g->return_sequences)
                 memcpy(j->out + ((long)(b0 + b) * T + k) * U, h, (size_t)U * sizeof(float));
             else if (k + 1 == T)
                 memcpy(j->out + (long)(b0 + b) * U, h, (size_t)U * sizeof(float));
@@ -151,7 +159,7 @@ static int sample_tasks(int n, int *chunk) {
 }
 
 void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                      const float *bias, int n, const kiln_rnn_geometry *g) {
+                      const float *bias, const float *mask, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features;
     if (n <= 0) return;
@@ -161,7 +169,7 @@ void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *ker
     if (!rpacked) abort();
     const float *bias_in = g->use_bias ? bias : NULL;
     const float *bias_rec = g->use_bias && g->cell == KILN_GRU ? bias + l.GU : NULL;
-    forward_job job = {out, mid, rpacked, bias_in, bias_rec, g, n, 0};
+    forward_job job = {out, mid, rpacked, bias_in, bias_rec, mask, g, n, 0};
     const int tasks = sample_tasks(n, &job.chunk);
     kiln_parallel_for(tasks, forward_task, &job);
     free(rpacked);
@@ -169,7 +177,7 @@ void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *ker
 
 typedef struct {
     float *dmid;
-    const float *dout, *mid, *rtpacked;
+    const float *dout, *mid, *rtpacked, *mask;
     const kiln_rnn_geometry *g;
     int n, chunk;
 } backward_job;
@@ -195,11 +203,17 @@ static void backward_task(void *ctx, int task) {
         for (int b = 0; b < nb; b++) {
             const float *s = slots + b * sample;
             float *ds = dslots + b * sample, *dhb = dh + (long)b * U;
-            const float *dy = g->return_sequences ? j->dout + ((long)(b0 + b) * T + k) * U
+            const int masked = j->mask && j->mask[(long)(b0 + b) * T + p] == 0.0f;
+            const float *dy = g->return_sequences ? (masked && g->zero_masked_output ? NULL : j->dout + ((long)(b0 + b) * T + k) * U)
                               : k + 1 == T        ? j->dout + (long)(b0 + b) * U
                                                   : NULL;
             if (dy)
                 for (int u = 0; u < U; u++) dhb[u] += dy[u];
+            if (masked) {  // the state passed through: dh (and dc) carry on, no gate gradient
+                memset(ds, 0, (size_t)S * sizeof(float));
+                if (g->cell == KILN_GRU) memset(di + (long)b * GU, 0, (size_t)GU * sizeof(float));
+                continue;
+            }
             switch (g->cell) {
             case KILN_SIMPLE_RNN:
                 DERIV(d, s, U, act);
@@ -267,15 +281,15 @@ static void column_sums(float *colsum, const float *a, long rows, long lda, int 
 }
 
 void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
-                       const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel, int n,
-                       const kiln_rnn_geometry *g) {
+                       const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                       const float *mask, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
     if (n <= 0) return;
     const long rows = (long)n * T;
     float *rtpacked = kiln_gemm_pack_b(recurrent_kernel, 1, GU, GU, U);  // R^T (GU, U)
     if (!rtpacked) abort();
-    backward_job job = {dmid, dout, mid, rtpacked, g, n, 0};
+    backward_job job = {dmid, dout, mid, rtpacked, mask, g, n, 0};
     const int tasks = sample_tasks(n, &job.chunk);
     kiln_parallel_for(tasks, backward_task, &job);
     free(rtpacked);
@@ -356,7 +370,7 @@ static float act_ref(float x, int act) {
 }
 
 void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                          const float *bias, int n, const kiln_rnn_geometry *g) {
+                          const float *bias, const float *mask, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
     float *h = scratch_floats(3 * (size_t)U + 2 * (size_t)GU), *c = h + U, *hn = c + U, *x = hn + U, *rec = x + GU;
@@ -375,6 +389,11 @@ void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float 
             }
             memcpy(s + l.hoff, h, (size_t)U * sizeof(float));
             if (g->cell == KILN_LSTM) memcpy(s + l.xoff, c, (size_t)U * sizeof(float));
+            if (mask && mask[(long)b * T + p] == 0.0f) {
+                if (g->return_sequences)
+                    for (int u = 0; u < U; u++) out[((long)b * T + k) * U + u] = g->zero_masked_output ? 0.0f : h[u];
+                continue;
+            }
             for (int u = 0; u < U; u++) {
                 switch (g->cell) {
                 case KILN_SIMPLE_RNN:

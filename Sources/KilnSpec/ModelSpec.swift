@@ -24,6 +24,8 @@ public struct ModelSpec: Sendable {
 
 public struct InputSpec: Sendable {
     public var shape: [Int]
+    /// `dtype: int32` (or int64): integer token ids, which an Embedding reads; carried as floats.
+    public var integer = false
     /// keras.Input's `name` (Keras's default: input_layer); nodes read the input by it.
     public var name: Located<String>?
     public var location: SourceLocation

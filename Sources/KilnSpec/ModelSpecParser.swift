@@ -88,8 +88,9 @@ public enum ModelSpecParser {
         guard node.mapping("input", in: diagnostics) != nil else { return nil }
         let reader = MappingReader(node, context: "input", diagnostics: diagnostics)
         defer { reader.finish(allowed: ["shape", "name", "dtype"]) }
-        if let dtype = reader.string("dtype"), dtype != "float32" {
-            diagnostics.error("Kiln models compute in float32; received dtype=\(dtype)", at: reader["dtype"]!.location)
+        let dtype = reader.string("dtype")
+        if let dtype, !["float32", "int32", "int64"].contains(dtype) {
+            diagnostics.error("Kiln models take float32 inputs, or int32 and int64 token ids (for an Embedding); received dtype=\(dtype)", at: reader["dtype"]!.location)
         }
         let name = reader.string("name").map { Located($0, at: reader["name"]!.location) }
         guard let shapeNode = reader["shape"] else {
@@ -105,7 +106,9 @@ public enum ModelSpecParser {
             diagnostics.error("Cannot create an Input with a non-positive dimension. Received: shape=\(pythonTuple(shape)) with dimension \(bad)", at: shapeNode.location)
             return nil
         }
-        return InputSpec(shape: shape, name: name, location: node.location)
+        var input = InputSpec(shape: shape, name: name, location: node.location)
+        input.integer = dtype == "int32" || dtype == "int64"
+        return input
     }
 
     static func parseLayers(_ top: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> [LayerSpec]? {

@@ -145,6 +145,12 @@ final class SpecErrorTableTests: XCTestCase {
             expected: ["4:29: error: Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU). Received: layer=Dense"]),
         Row(name: "bidirectional_inner_error", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - Bidirectional: {layer: {LSTM: {units: 0}}}\ncompile: {loss: mse}\n",
             expected: ["4:43: error: Received an invalid value for argument `units`, expected a positive integer, got 0."]),
+        Row(name: "embedding_input_dim", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 0, output_dim: 4}\ncompile: {loss: mse}\n",
+            expected: ["4:28: error: `input_dim` must be a positive integer. Received: input_dim=0 (of type int)."]),
+        Row(name: "embedding_missing_dims", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {mask_zero: true}\ncompile: {loss: mse}\n",
+            expected: ["4:5: error: Embedding.__init__() missing 2 required positional arguments: 'input_dim' and 'output_dim'"]),
+        Row(name: "input_dtype", spec: "model: M\ninput: {shape: [6], dtype: float16}\nlayers:\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
+            expected: ["2:28: error: Kiln models take float32 inputs, or int32 and int64 token ids (for an Embedding); received dtype=float16"]),
     ]
 
     func testEveryBrokenSpecGivesItsExactDiagnostics() {

@@ -37,6 +37,8 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefRecurrent", { RefRecurrent(seed: $0) }),
     ("RefRecurrentOptions", { RefRecurrentOptions(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
+    ("RefMasked", { RefMasked(seed: $0) }),
+    ("RefMasking", { RefMasking(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {
@@ -60,6 +62,33 @@ struct Gaussian {
         return (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform())
     }
     mutating func array(_ n: Int, scale: Double = 1) -> [Double] { (0..<n).map { _ in next() * scale } }
+}
+
+/// Inputs for `rows` samples: N(0,1) values, or for integer inputs token ids that the Embedding
+/// reading them knows, each sequence padded with 0s after a random length (and some 0s inside),
+/// so that masks from mask_zero cut every sequence somewhere.
+func sampleInputs(_ graph: ModelGraph, input: Int = 0, rows: Int, rng: inout Gaussian) -> [Double] {
+    let spec = graph.inputs[input]
+    let reader = graph.layers.first { $0.inputs.contains(-1 - input) }
+    if reader?.op.kerasClass == "Masking", spec.shape.count == 2 {
+        // Masking's default mask_value: the last steps of some samples all zeros.
+        let (steps, features) = (spec.shape[0], spec.shape[1])
+        var x = rng.array(rows * spec.size)
+        for sample in 0..<rows {
+            for t in (steps - sample % steps)..<steps { for f in 0..<features { x[(sample * steps + t) * features + f] = 0 } }
+        }
+        return x
+    }
+    guard spec.integer else { return rng.array(rows * spec.size) }
+    let vocabulary = graph.layers.first { $0.inputs.contains(-1 - input) && $0.op.kerasClass == "Embedding" }?.weights[0].shape[0] ?? 2
+    let steps = spec.shape.last!, lead = spec.size / steps
+    func uniform(_ bound: Int) -> Int { Int(abs(rng.next()) * 1000) % bound }
+    var ids: [Double] = []
+    for _ in 0..<(rows * lead) {
+        let length = 1 + uniform(steps)
+        ids += (0..<steps).map { t in t < length && uniform(5) != 0 ? Double(1 + uniform(max(vocabulary - 1, 1))) : 0 }
+    }
+    return ids
 }
 
 /// Targets that fit the model's loss: regression values, one-hot rows, 0/1 labels or class ids.
@@ -90,7 +119,7 @@ final class GradientCheckTests: XCTestCase {
             let model = make(7)
             var rng = Gaussian(state: 11)
             let rows = min(5, graph.batchSize)
-            let x = rng.array(rows * graph.inputShape.reduce(1, *))
+            let x = sampleInputs(graph, rows: rows, rng: &rng)
             let output = try model.predict(Tensor(shape: [rows] + graph.inputShape, scalars: x.map(Float.init)))
             let expected = reference.forward(params: model.parameters.map(Double.init), x: x, rows: rows).output
             XCTAssertEqual(output.scalars.count, expected.count, name)
@@ -110,7 +139,7 @@ final class GradientCheckTests: XCTestCase {
             let model = make(3)
             var rng = Gaussian(state: 5)
             let rows = min(4, graph.batchSize)
-            let x = rng.array(rows * graph.inputShape.reduce(1, *))
+            let x = sampleInputs(graph, rows: rows, rng: &rng)
             let y = targets(for: graph, rows: rows, rng: &rng)
             let yShape = { if case .sparseCategoricalCrossentropy = graph.loss { [rows] } else { [rows] + graph.outputShape } }()
             let (loss, grads) = try model.lossAndGradients(x: Tensor(shape: [rows] + graph.inputShape, scalars: x.map(Float.init)),
@@ -150,17 +179,17 @@ final class GradientCheckTests: XCTestCase {
         for (name, make) in generatedModels {
             let graph = try graph(named: name)
             let reference = ReferenceModel(graph)
-            guard reference.plan.layers.contains(where: { $0.mask != nil }) else { continue }
+            guard reference.plan.layers.contains(where: { $0.mask != nil && $0.node.op.usesTrainingFlag }) else { continue }
             let model = make(3)
             model.dropoutInTraining = false
             var rng = Gaussian(state: 7)
             let rows = min(4, graph.batchSize)
-            let x = rng.array(rows * graph.inputShape.reduce(1, *))
+            let x = sampleInputs(graph, rows: rows, rng: &rng)
             let y = targets(for: graph, rows: rows, rng: &rng)
             let yShape = { if case .sparseCategoricalCrossentropy = graph.loss { [rows] } else { [rows] + graph.outputShape } }()
             let (loss, _) = try model.lossAndGradients(x: Tensor(shape: [rows] + graph.inputShape, scalars: x.map(Float.init)),
                                                        y: Tensor(shape: yShape, scalars: y.map(Float.init)))
-            for layer in reference.plan.layers {
+            for layer in reference.plan.layers where layer.node.op.usesTrainingFlag {
                 guard let mask = layer.mask else { continue }
                 XCTAssertEqual(Set(model.activations[mask.offset..<(mask.offset + rows * mask.size)]), [1], "\(name) \(layer.node.name)")
             }
@@ -179,7 +208,7 @@ final class GradientCheckTests: XCTestCase {
         let model = RefSpatialDropout(seed: 4)
         var rng = Gaussian(state: 3)
         let rows = graph.batchSize
-        let x = Tensor(shape: [rows] + graph.inputShape, scalars: rng.array(rows * graph.inputShape.reduce(1, *)).map(Float.init))
+        let x = Tensor(shape: [rows] + graph.inputShape, scalars: sampleInputs(graph, rows: rows, rng: &rng).map(Float.init))
         let y = Tensor(shape: [rows] + graph.outputShape, scalars: targets(for: graph, rows: rows, rng: &rng).map(Float.init))
         _ = try model.lossAndGradients(x: x, y: y)
         for layer in plan.layers {
@@ -210,7 +239,7 @@ final class GradientCheckTests: XCTestCase {
             let model = make(9)
             var rng = Gaussian(state: 2)
             let rows = graph.batchSize
-            let x = Tensor(shape: [rows] + graph.inputShape, scalars: rng.array(rows * graph.inputShape.reduce(1, *)).map(Float.init))
+            let x = Tensor(shape: [rows] + graph.inputShape, scalars: sampleInputs(graph, rows: rows, rng: &rng).map(Float.init))
             let yValues = targets(for: graph, rows: rows, rng: &rng).map(Float.init)
             let y = Tensor(shape: { if case .sparseCategoricalCrossentropy = graph.loss { [rows] } else { [rows] + graph.outputShape } }(), scalars: yValues)
             let before = model.parameters

@@ -28,6 +28,7 @@ final class KerasLaneDumpTests: XCTestCase {
         ("SequenceRegressor", { @Sendable in SequenceRegressor(seed: $0) }),
         ("StackedLSTM", { @Sendable in StackedLSTM(seed: $0) }),
         ("BidirectionalLSTM", { @Sendable in BidirectionalLSTM(seed: $0) }),
+        ("GRUTextClassifier", { @Sendable in GRUTextClassifier(seed: $0) }),
     ]
 
     func testDumpKilnRuns() throws {
@@ -43,7 +44,7 @@ final class KerasLaneDumpTests: XCTestCase {
             var rng = Gaussian(state: 5)
             // Two full batches and a partial one: the last, smaller batch counts as Keras counts it.
             let rows = graph.batchSize * 2 + max(1, graph.batchSize / 2)
-            let xs = graph.inputs.map { input in Tensor(shape: [rows] + input.shape, scalars: rng.array(rows * input.size).map(Float.init)) }
+            let xs = graph.inputs.indices.map { k in Tensor(shape: [rows] + graph.inputs[k].shape, scalars: sampleInputs(graph, input: k, rows: rows, rng: &rng).map(Float.init)) }
             let ys = graph.outputs.map { output in
                 let head = graph.withOnlyOutput(output)
                 let sparse: Bool = { if case .sparseCategoricalCrossentropy = output.loss { true } else { false } }()
@@ -60,7 +61,7 @@ final class KerasLaneDumpTests: XCTestCase {
             try SafeTensors.write([("predict", predictions)], to: out.appendingPathComponent("predict.safetensors"))
             // Dropout's masks are random on both sides: training is compared with Dropout keeping
             // every value (the Keras program's --no-dropout), inference as it is.
-            let hasDropout = graph.layers.contains { $0.op.buffers.mask }
+            let hasDropout = graph.layers.contains { $0.op.buffers.mask && $0.op.usesTrainingFlag }
             model.dropoutInTraining = false
             let history = try model.fit(x: xs, y: ys, epochs: 3, validationSplit: 0, shuffle: false, verbose: .silent)
             try model.saveWeights(to: out.appendingPathComponent("final.safetensors"))

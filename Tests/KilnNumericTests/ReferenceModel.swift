@@ -16,13 +16,20 @@ struct ReferenceModel {
         // Each node's output, in order; node -1 is x. A merge reads every input.
         var outputs: [[Double]] = []
         var logits: [Double]?
+        let maskOrigins = plan.graph.maskOrigins()
         for (index, layer) in plan.layers.enumerated() {
             let inputs = layer.node.inputs.map { $0 < 0 ? x : outputs[$0] }
             let step: (output: [Double], logits: [Double]?)
+            // A layer that applies its input's mask of steps gets it as `mask`, from the layer that made it.
+            var mask = dropoutMasks[index]
+            if layer.node.op.consumesMask, let source = layer.node.inputs.first, source >= 0, let origin = maskOrigins[source] {
+                let producer = plan.layers[origin], read = producer.node.inputs[0]
+                mask = producer.node.op.referenceStepMask(read < 0 ? x : outputs[read], rows: rows, layer: producer)
+            }
             if let merge = layer.node.op as? any MergeLayer {
                 step = (merge.mergeReference(inputs, rows: rows, layer: layer), nil)
             } else {
-                step = layer.node.op.reference(inputs[0], rows: rows, layer: layer, params: params, mask: dropoutMasks[index], training: training)
+                step = layer.node.op.reference(inputs[0], rows: rows, layer: layer, params: params, mask: mask, training: training)
             }
             outputs.append(step.output)
             if let stepLogits = step.logits { logits = stepLogits }

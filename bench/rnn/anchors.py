@@ -11,9 +11,10 @@ mark after the workload.
 
 Keras: `model.train_on_batch(x, y)` (the compiled train function, as fit runs it; jit_compile left
 at Keras's "auto", which is off on a CPU-only machine) and, for inference, a `tf.function` around
-`model(x, training=False)`, the way a served model runs: on this machine it was faster than
-`predict_on_batch` (whose per-call data handling costs a few hundred microseconds, most of the batch-1
-latency) and no slower than it at batch 64. The inputs are tf tensors made once, outside the timing.
+`model(x, training=False)`, the way a served model runs, with the result copied out (.numpy()): on
+this machine it was the fastest of the three tried (predict_on_batch on numpy or tf inputs: about 5%
+slower at batch 1 and 20% slower at batch 64). The inputs are tf tensors made once, outside the
+timing (train_on_batch took the same time on numpy inputs).
 PyTorch: a plain step (zero_grad, forward, MSELoss, backward, Adam.step, loss.item()) and inference
 under torch.inference_mode(), eager, with torch.nn.LSTM / torch.nn.GRU(batch_first=True) + Linear on
 the last step's h. PyTorch's GRU is the reset_after form, as Keras 3's default GRU and Kiln's.

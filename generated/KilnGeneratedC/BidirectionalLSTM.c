@@ -3,8 +3,8 @@
 #include "BidirectionalLSTM.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 3
-#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 4
+#error "this file was generated for Kiln runtime ABI 4: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 20897 floats, Keras's weight order.
@@ -39,40 +39,40 @@ enum {
 };
 
 // bidirectional: Bidirectional(LSTM(units=32, activation=tanh, recurrent_activation=sigmoid, return_sequences=True), merge_mode=concat). inp (n,40,8) -> out (n,40,64)
-static const kiln_rnn_geometry bidirectionallstm_bidirectional_forward_geometry = {KILN_LSTM, 40, 8, 32, KILN_TANH, KILN_SIGMOID, 0, 1, 1};
-static const kiln_rnn_geometry bidirectionallstm_bidirectional_backward_geometry = {KILN_LSTM, 40, 8, 32, KILN_TANH, KILN_SIGMOID, 1, 1, 1};
-static void bidirectionallstm_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {
+static const kiln_rnn_geometry bidirectionallstm_bidirectional_forward_geometry = {KILN_LSTM, 40, 8, 32, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 1};
+static const kiln_rnn_geometry bidirectionallstm_bidirectional_backward_geometry = {KILN_LSTM, 40, 8, 32, KILN_TANH, KILN_SIGMOID, 1, 1, 1, 1};
+static void bidirectionallstm_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,40,64); mid (B,17920): each copy's mid, then each copy's output; inp (n,40,8)
     float *fmid = mid, *bmid = fmid + (long)n * 7680, *fout = bmid + (long)n * 7680, *bout = fout + (long)n * 1280;  // fmid, bmid (n,40,192); fout, bout (n,40,32)
-    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &bidirectionallstm_bidirectional_forward_geometry);
-    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &bidirectionallstm_bidirectional_backward_geometry);
+    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &bidirectionallstm_bidirectional_forward_geometry);
+    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &bidirectionallstm_bidirectional_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 40, 32, KILN_BIDI_CONCAT);
 }
-static void bidirectionallstm_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {
+static void bidirectionallstm_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     float *fmid = mid, *bmid = fmid + (long)n * 7680, *fout = bmid + (long)n * 7680, *bout = fout + (long)n * 1280;  // fmid, bmid (n,40,192); fout, bout (n,40,32)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 7680, *dfout = dbmid + (long)n * 7680, *dbout = dfout + (long)n * 1280;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 40, 32, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &bidirectionallstm_bidirectional_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &bidirectionallstm_bidirectional_backward_geometry);
+    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &bidirectionallstm_bidirectional_forward_geometry);
+    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &bidirectionallstm_bidirectional_backward_geometry);
     (void)bmid;
 }
 
 // bidirectional_1: Bidirectional(LSTM(units=16, activation=tanh, recurrent_activation=sigmoid), merge_mode=concat). inp (n,40,64) -> out (n,32)
-static const kiln_rnn_geometry bidirectionallstm_bidirectional_1_forward_geometry = {KILN_LSTM, 40, 64, 16, KILN_TANH, KILN_SIGMOID, 0, 0, 1};
-static const kiln_rnn_geometry bidirectionallstm_bidirectional_1_backward_geometry = {KILN_LSTM, 40, 64, 16, KILN_TANH, KILN_SIGMOID, 1, 0, 1};
-static void bidirectionallstm_bidirectional_1_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {
+static const kiln_rnn_geometry bidirectionallstm_bidirectional_1_forward_geometry = {KILN_LSTM, 40, 64, 16, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
+static const kiln_rnn_geometry bidirectionallstm_bidirectional_1_backward_geometry = {KILN_LSTM, 40, 64, 16, KILN_TANH, KILN_SIGMOID, 1, 0, 1, 0};
+static void bidirectionallstm_bidirectional_1_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,32); mid (B,7712): each copy's mid, then each copy's output; inp (n,40,64)
     float *fmid = mid, *bmid = fmid + (long)n * 3840, *fout = bmid + (long)n * 3840, *bout = fout + (long)n * 16;  // fmid, bmid (n,40,96); fout, bout (n,16)
-    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &bidirectionallstm_bidirectional_1_forward_geometry);
-    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &bidirectionallstm_bidirectional_1_backward_geometry);
+    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &bidirectionallstm_bidirectional_1_forward_geometry);
+    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &bidirectionallstm_bidirectional_1_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 1, 16, KILN_BIDI_CONCAT);
 }
-static void bidirectionallstm_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {
+static void bidirectionallstm_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     float *fmid = mid, *bmid = fmid + (long)n * 3840, *fout = bmid + (long)n * 3840, *bout = fout + (long)n * 16;  // fmid, bmid (n,40,96); fout, bout (n,16)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 3840, *dfout = dbmid + (long)n * 3840, *dbout = dfout + (long)n * 16;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 1, 16, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &bidirectionallstm_bidirectional_1_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &bidirectionallstm_bidirectional_1_backward_geometry);
+    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &bidirectionallstm_bidirectional_1_forward_geometry);
+    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &bidirectionallstm_bidirectional_1_backward_geometry);
     (void)bmid;
 }
 
@@ -116,8 +116,8 @@ void bidirectionallstm_forward(kiln_state *s, const float *x, int n, int trainin
     const float *bidirectional_1_backward_lstm_1_bias = params + W_BIDIRECTIONAL_1_BACKWARD_LSTM_1_BIAS;  // (64)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (32,1)
     const float *dense_bias = params + W_DENSE_BIAS;  // (1)
-    bidirectionallstm_bidirectional_forward(bidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_forward_lstm_bias, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, bidirectional_backward_lstm_bias, n);
-    bidirectionallstm_bidirectional_1_forward(bidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_lstm_1_kernel, bidirectional_1_forward_lstm_1_recurrent_kernel, bidirectional_1_forward_lstm_1_bias, bidirectional_1_backward_lstm_1_kernel, bidirectional_1_backward_lstm_1_recurrent_kernel, bidirectional_1_backward_lstm_1_bias, n);
+    bidirectionallstm_bidirectional_forward(bidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_forward_lstm_bias, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, bidirectional_backward_lstm_bias, NULL, n);
+    bidirectionallstm_bidirectional_1_forward(bidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_lstm_1_kernel, bidirectional_1_forward_lstm_1_recurrent_kernel, bidirectional_1_forward_lstm_1_bias, bidirectional_1_backward_lstm_1_kernel, bidirectional_1_backward_lstm_1_recurrent_kernel, bidirectional_1_backward_lstm_1_bias, NULL, n);
     bidirectionallstm_dense_forward(dense_out, dense_z, bidirectional_1_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
 }
@@ -179,8 +179,8 @@ float bidirectionallstm_gradients(kiln_state *s, const float *x, const float *y,
     bidirectionallstm_forward(s, x, n, 1);
     float loss = kiln_binary_crossentropy_loss(ddense_z, dense_z, y, n, 1, 1);
     bidirectionallstm_dense_backward(dbidirectional_1_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, bidirectional_1_out, dense_kernel, n);
-    bidirectionallstm_bidirectional_1_backward(dbidirectional_out, dbidirectional_1_forward_lstm_1_kernel, dbidirectional_1_forward_lstm_1_recurrent_kernel, dbidirectional_1_forward_lstm_1_bias, dbidirectional_1_backward_lstm_1_kernel, dbidirectional_1_backward_lstm_1_recurrent_kernel, dbidirectional_1_backward_lstm_1_bias, dbidirectional_1_mid, dbidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_lstm_1_kernel, bidirectional_1_forward_lstm_1_recurrent_kernel, bidirectional_1_backward_lstm_1_kernel, bidirectional_1_backward_lstm_1_recurrent_kernel, n);
-    bidirectionallstm_bidirectional_backward(NULL, dbidirectional_forward_lstm_kernel, dbidirectional_forward_lstm_recurrent_kernel, dbidirectional_forward_lstm_bias, dbidirectional_backward_lstm_kernel, dbidirectional_backward_lstm_recurrent_kernel, dbidirectional_backward_lstm_bias, dbidirectional_mid, dbidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, n);
+    bidirectionallstm_bidirectional_1_backward(dbidirectional_out, dbidirectional_1_forward_lstm_1_kernel, dbidirectional_1_forward_lstm_1_recurrent_kernel, dbidirectional_1_forward_lstm_1_bias, dbidirectional_1_backward_lstm_1_kernel, dbidirectional_1_backward_lstm_1_recurrent_kernel, dbidirectional_1_backward_lstm_1_bias, dbidirectional_1_mid, dbidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_lstm_1_kernel, bidirectional_1_forward_lstm_1_recurrent_kernel, bidirectional_1_backward_lstm_1_kernel, bidirectional_1_backward_lstm_1_recurrent_kernel, NULL, n);
+    bidirectionallstm_bidirectional_backward(NULL, dbidirectional_forward_lstm_kernel, dbidirectional_forward_lstm_recurrent_kernel, dbidirectional_forward_lstm_bias, dbidirectional_backward_lstm_kernel, dbidirectional_backward_lstm_recurrent_kernel, dbidirectional_backward_lstm_bias, dbidirectional_mid, dbidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, NULL, n);
     (void)acts; (void)dacts; (void)params;
     return loss;
 }

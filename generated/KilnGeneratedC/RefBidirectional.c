@@ -3,8 +3,8 @@
 #include "RefBidirectional.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 3
-#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 4
+#error "this file was generated for Kiln runtime ABI 4: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 402 floats, Keras's weight order.
@@ -55,78 +55,78 @@ enum {
 };
 
 // bidirectional: Bidirectional(LSTM(units=3, activation=tanh, recurrent_activation=sigmoid, return_sequences=True), merge_mode=concat). inp (n,4,3) -> out (n,4,6)
-static const kiln_rnn_geometry refbidirectional_bidirectional_forward_geometry = {KILN_LSTM, 4, 3, 3, KILN_TANH, KILN_SIGMOID, 0, 1, 1};
-static const kiln_rnn_geometry refbidirectional_bidirectional_backward_geometry = {KILN_LSTM, 4, 3, 3, KILN_TANH, KILN_SIGMOID, 1, 1, 1};
-static void refbidirectional_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {
+static const kiln_rnn_geometry refbidirectional_bidirectional_forward_geometry = {KILN_LSTM, 4, 3, 3, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 1};
+static const kiln_rnn_geometry refbidirectional_bidirectional_backward_geometry = {KILN_LSTM, 4, 3, 3, KILN_TANH, KILN_SIGMOID, 1, 1, 1, 1};
+static void refbidirectional_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,4,6); mid (B,168): each copy's mid, then each copy's output; inp (n,4,3)
     float *fmid = mid, *bmid = fmid + (long)n * 72, *fout = bmid + (long)n * 72, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,18); fout, bout (n,4,3)
-    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &refbidirectional_bidirectional_forward_geometry);
-    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &refbidirectional_bidirectional_backward_geometry);
+    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &refbidirectional_bidirectional_forward_geometry);
+    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &refbidirectional_bidirectional_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 4, 3, KILN_BIDI_CONCAT);
 }
-static void refbidirectional_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {
+static void refbidirectional_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     float *fmid = mid, *bmid = fmid + (long)n * 72, *fout = bmid + (long)n * 72, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,18); fout, bout (n,4,3)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 72, *dfout = dbmid + (long)n * 72, *dbout = dfout + (long)n * 12;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 3, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &refbidirectional_bidirectional_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &refbidirectional_bidirectional_backward_geometry);
+    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_forward_geometry);
+    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &refbidirectional_bidirectional_backward_geometry);
     (void)bmid;
 }
 
 // bidirectional_1: Bidirectional(SimpleRNN(units=3, activation=tanh, return_sequences=True), merge_mode=mul). inp (n,4,6) -> out (n,4,3)
-static const kiln_rnn_geometry refbidirectional_bidirectional_1_forward_geometry = {KILN_SIMPLE_RNN, 4, 6, 3, KILN_TANH, KILN_LINEAR, 0, 1, 1};
-static const kiln_rnn_geometry refbidirectional_bidirectional_1_backward_geometry = {KILN_SIMPLE_RNN, 4, 6, 3, KILN_TANH, KILN_LINEAR, 1, 1, 1};
-static void refbidirectional_bidirectional_1_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {
+static const kiln_rnn_geometry refbidirectional_bidirectional_1_forward_geometry = {KILN_SIMPLE_RNN, 4, 6, 3, KILN_TANH, KILN_LINEAR, 0, 1, 1, 1};
+static const kiln_rnn_geometry refbidirectional_bidirectional_1_backward_geometry = {KILN_SIMPLE_RNN, 4, 6, 3, KILN_TANH, KILN_LINEAR, 1, 1, 1, 1};
+static void refbidirectional_bidirectional_1_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,4,3); mid (B,72): each copy's mid, then each copy's output; inp (n,4,6)
     float *fmid = mid, *bmid = fmid + (long)n * 24, *fout = bmid + (long)n * 24, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,6); fout, bout (n,4,3)
-    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &refbidirectional_bidirectional_1_forward_geometry);
-    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &refbidirectional_bidirectional_1_backward_geometry);
+    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &refbidirectional_bidirectional_1_forward_geometry);
+    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &refbidirectional_bidirectional_1_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 4, 3, KILN_BIDI_MUL);
 }
-static void refbidirectional_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {
+static void refbidirectional_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     float *fmid = mid, *bmid = fmid + (long)n * 24, *fout = bmid + (long)n * 24, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,6); fout, bout (n,4,3)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 24, *dfout = dbmid + (long)n * 24, *dbout = dfout + (long)n * 12;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 3, KILN_BIDI_MUL);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &refbidirectional_bidirectional_1_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &refbidirectional_bidirectional_1_backward_geometry);
+    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_1_forward_geometry);
+    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &refbidirectional_bidirectional_1_backward_geometry);
     (void)bmid;
 }
 
 // bidirectional_2: Bidirectional(LSTM(units=2, activation=tanh, recurrent_activation=sigmoid, return_sequences=True), merge_mode=ave). inp (n,4,3) -> out (n,4,2)
-static const kiln_rnn_geometry refbidirectional_bidirectional_2_forward_geometry = {KILN_LSTM, 4, 3, 2, KILN_TANH, KILN_SIGMOID, 0, 1, 1};
-static const kiln_rnn_geometry refbidirectional_bidirectional_2_backward_geometry = {KILN_LSTM, 4, 3, 2, KILN_TANH, KILN_SIGMOID, 1, 1, 1};
-static void refbidirectional_bidirectional_2_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {
+static const kiln_rnn_geometry refbidirectional_bidirectional_2_forward_geometry = {KILN_LSTM, 4, 3, 2, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 1};
+static const kiln_rnn_geometry refbidirectional_bidirectional_2_backward_geometry = {KILN_LSTM, 4, 3, 2, KILN_TANH, KILN_SIGMOID, 1, 1, 1, 1};
+static void refbidirectional_bidirectional_2_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,4,2); mid (B,112): each copy's mid, then each copy's output; inp (n,4,3)
     float *fmid = mid, *bmid = fmid + (long)n * 48, *fout = bmid + (long)n * 48, *bout = fout + (long)n * 8;  // fmid, bmid (n,4,12); fout, bout (n,4,2)
-    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &refbidirectional_bidirectional_2_forward_geometry);
-    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &refbidirectional_bidirectional_2_backward_geometry);
+    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &refbidirectional_bidirectional_2_forward_geometry);
+    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &refbidirectional_bidirectional_2_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 4, 2, KILN_BIDI_AVE);
 }
-static void refbidirectional_bidirectional_2_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {
+static void refbidirectional_bidirectional_2_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     float *fmid = mid, *bmid = fmid + (long)n * 48, *fout = bmid + (long)n * 48, *bout = fout + (long)n * 8;  // fmid, bmid (n,4,12); fout, bout (n,4,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 48, *dfout = dbmid + (long)n * 48, *dbout = dfout + (long)n * 8;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 2, KILN_BIDI_AVE);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &refbidirectional_bidirectional_2_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &refbidirectional_bidirectional_2_backward_geometry);
+    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_2_forward_geometry);
+    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &refbidirectional_bidirectional_2_backward_geometry);
     (void)bmid;
 }
 
 // bidirectional_3: Bidirectional(GRU(units=2, activation=tanh, recurrent_activation=sigmoid), merge_mode=sum). inp (n,4,2) -> out (n,2)
-static const kiln_rnn_geometry refbidirectional_bidirectional_3_forward_geometry = {KILN_GRU, 4, 2, 2, KILN_TANH, KILN_SIGMOID, 0, 0, 1};
-static const kiln_rnn_geometry refbidirectional_bidirectional_3_backward_geometry = {KILN_GRU, 4, 2, 2, KILN_TANH, KILN_SIGMOID, 1, 0, 1};
-static void refbidirectional_bidirectional_3_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {
+static const kiln_rnn_geometry refbidirectional_bidirectional_3_forward_geometry = {KILN_GRU, 4, 2, 2, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
+static const kiln_rnn_geometry refbidirectional_bidirectional_3_backward_geometry = {KILN_GRU, 4, 2, 2, KILN_TANH, KILN_SIGMOID, 1, 0, 1, 0};
+static void refbidirectional_bidirectional_3_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,2); mid (B,84): each copy's mid, then each copy's output; inp (n,4,2)
     float *fmid = mid, *bmid = fmid + (long)n * 40, *fout = bmid + (long)n * 40, *bout = fout + (long)n * 2;  // fmid, bmid (n,4,10); fout, bout (n,2)
-    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &refbidirectional_bidirectional_3_forward_geometry);
-    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &refbidirectional_bidirectional_3_backward_geometry);
+    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &refbidirectional_bidirectional_3_forward_geometry);
+    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &refbidirectional_bidirectional_3_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 1, 2, KILN_BIDI_SUM);
 }
-static void refbidirectional_bidirectional_3_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {
+static void refbidirectional_bidirectional_3_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     float *fmid = mid, *bmid = fmid + (long)n * 40, *fout = bmid + (long)n * 40, *bout = fout + (long)n * 2;  // fmid, bmid (n,4,10); fout, bout (n,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 40, *dfout = dbmid + (long)n * 40, *dbout = dfout + (long)n * 2;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 1, 2, KILN_BIDI_SUM);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &refbidirectional_bidirectional_3_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &refbidirectional_bidirectional_3_backward_geometry);
+    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_3_forward_geometry);
+    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &refbidirectional_bidirectional_3_backward_geometry);
     (void)bmid;
 }
 
@@ -186,10 +186,10 @@ void refbidirectional_forward(kiln_state *s, const float *x, int n, int training
     const float *bidirectional_3_backward_gru_bias = params + W_BIDIRECTIONAL_3_BACKWARD_GRU_BIAS;  // (2,6)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (2,2)
     const float *dense_bias = params + W_DENSE_BIAS;  // (2)
-    refbidirectional_bidirectional_forward(bidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_forward_lstm_bias, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, bidirectional_backward_lstm_bias, n);
-    refbidirectional_bidirectional_1_forward(bidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_simple_rnn_kernel, bidirectional_1_forward_simple_rnn_recurrent_kernel, bidirectional_1_forward_simple_rnn_bias, bidirectional_1_backward_simple_rnn_kernel, bidirectional_1_backward_simple_rnn_recurrent_kernel, bidirectional_1_backward_simple_rnn_bias, n);
-    refbidirectional_bidirectional_2_forward(bidirectional_2_out, bidirectional_2_mid, bidirectional_1_out, bidirectional_2_forward_lstm_1_kernel, bidirectional_2_forward_lstm_1_recurrent_kernel, bidirectional_2_forward_lstm_1_bias, bidirectional_2_backward_lstm_1_kernel, bidirectional_2_backward_lstm_1_recurrent_kernel, bidirectional_2_backward_lstm_1_bias, n);
-    refbidirectional_bidirectional_3_forward(bidirectional_3_out, bidirectional_3_mid, bidirectional_2_out, bidirectional_3_forward_gru_kernel, bidirectional_3_forward_gru_recurrent_kernel, bidirectional_3_forward_gru_bias, bidirectional_3_backward_gru_kernel, bidirectional_3_backward_gru_recurrent_kernel, bidirectional_3_backward_gru_bias, n);
+    refbidirectional_bidirectional_forward(bidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_forward_lstm_bias, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, bidirectional_backward_lstm_bias, NULL, n);
+    refbidirectional_bidirectional_1_forward(bidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_simple_rnn_kernel, bidirectional_1_forward_simple_rnn_recurrent_kernel, bidirectional_1_forward_simple_rnn_bias, bidirectional_1_backward_simple_rnn_kernel, bidirectional_1_backward_simple_rnn_recurrent_kernel, bidirectional_1_backward_simple_rnn_bias, NULL, n);
+    refbidirectional_bidirectional_2_forward(bidirectional_2_out, bidirectional_2_mid, bidirectional_1_out, bidirectional_2_forward_lstm_1_kernel, bidirectional_2_forward_lstm_1_recurrent_kernel, bidirectional_2_forward_lstm_1_bias, bidirectional_2_backward_lstm_1_kernel, bidirectional_2_backward_lstm_1_recurrent_kernel, bidirectional_2_backward_lstm_1_bias, NULL, n);
+    refbidirectional_bidirectional_3_forward(bidirectional_3_out, bidirectional_3_mid, bidirectional_2_out, bidirectional_3_forward_gru_kernel, bidirectional_3_forward_gru_recurrent_kernel, bidirectional_3_forward_gru_bias, bidirectional_3_backward_gru_kernel, bidirectional_3_backward_gru_recurrent_kernel, bidirectional_3_backward_gru_bias, NULL, n);
     refbidirectional_dense_forward(dense_out, dense_z, bidirectional_3_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
 }
@@ -283,10 +283,10 @@ float refbidirectional_gradients(kiln_state *s, const float *x, const float *y, 
     refbidirectional_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 2, 1);
     refbidirectional_dense_backward(dbidirectional_3_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, bidirectional_3_out, dense_kernel, n);
-    refbidirectional_bidirectional_3_backward(dbidirectional_2_out, dbidirectional_3_forward_gru_kernel, dbidirectional_3_forward_gru_recurrent_kernel, dbidirectional_3_forward_gru_bias, dbidirectional_3_backward_gru_kernel, dbidirectional_3_backward_gru_recurrent_kernel, dbidirectional_3_backward_gru_bias, dbidirectional_3_mid, dbidirectional_3_out, bidirectional_3_mid, bidirectional_2_out, bidirectional_3_forward_gru_kernel, bidirectional_3_forward_gru_recurrent_kernel, bidirectional_3_backward_gru_kernel, bidirectional_3_backward_gru_recurrent_kernel, n);
-    refbidirectional_bidirectional_2_backward(dbidirectional_1_out, dbidirectional_2_forward_lstm_1_kernel, dbidirectional_2_forward_lstm_1_recurrent_kernel, dbidirectional_2_forward_lstm_1_bias, dbidirectional_2_backward_lstm_1_kernel, dbidirectional_2_backward_lstm_1_recurrent_kernel, dbidirectional_2_backward_lstm_1_bias, dbidirectional_2_mid, dbidirectional_2_out, bidirectional_2_mid, bidirectional_1_out, bidirectional_2_forward_lstm_1_kernel, bidirectional_2_forward_lstm_1_recurrent_kernel, bidirectional_2_backward_lstm_1_kernel, bidirectional_2_backward_lstm_1_recurrent_kernel, n);
-    refbidirectional_bidirectional_1_backward(dbidirectional_out, dbidirectional_1_forward_simple_rnn_kernel, dbidirectional_1_forward_simple_rnn_recurrent_kernel, dbidirectional_1_forward_simple_rnn_bias, dbidirectional_1_backward_simple_rnn_kernel, dbidirectional_1_backward_simple_rnn_recurrent_kernel, dbidirectional_1_backward_simple_rnn_bias, dbidirectional_1_mid, dbidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_simple_rnn_kernel, bidirectional_1_forward_simple_rnn_recurrent_kernel, bidirectional_1_backward_simple_rnn_kernel, bidirectional_1_backward_simple_rnn_recurrent_kernel, n);
-    refbidirectional_bidirectional_backward(NULL, dbidirectional_forward_lstm_kernel, dbidirectional_forward_lstm_recurrent_kernel, dbidirectional_forward_lstm_bias, dbidirectional_backward_lstm_kernel, dbidirectional_backward_lstm_recurrent_kernel, dbidirectional_backward_lstm_bias, dbidirectional_mid, dbidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, n);
+    refbidirectional_bidirectional_3_backward(dbidirectional_2_out, dbidirectional_3_forward_gru_kernel, dbidirectional_3_forward_gru_recurrent_kernel, dbidirectional_3_forward_gru_bias, dbidirectional_3_backward_gru_kernel, dbidirectional_3_backward_gru_recurrent_kernel, dbidirectional_3_backward_gru_bias, dbidirectional_3_mid, dbidirectional_3_out, bidirectional_3_mid, bidirectional_2_out, bidirectional_3_forward_gru_kernel, bidirectional_3_forward_gru_recurrent_kernel, bidirectional_3_backward_gru_kernel, bidirectional_3_backward_gru_recurrent_kernel, NULL, n);
+    refbidirectional_bidirectional_2_backward(dbidirectional_1_out, dbidirectional_2_forward_lstm_1_kernel, dbidirectional_2_forward_lstm_1_recurrent_kernel, dbidirectional_2_forward_lstm_1_bias, dbidirectional_2_backward_lstm_1_kernel, dbidirectional_2_backward_lstm_1_recurrent_kernel, dbidirectional_2_backward_lstm_1_bias, dbidirectional_2_mid, dbidirectional_2_out, bidirectional_2_mid, bidirectional_1_out, bidirectional_2_forward_lstm_1_kernel, bidirectional_2_forward_lstm_1_recurrent_kernel, bidirectional_2_backward_lstm_1_kernel, bidirectional_2_backward_lstm_1_recurrent_kernel, NULL, n);
+    refbidirectional_bidirectional_1_backward(dbidirectional_out, dbidirectional_1_forward_simple_rnn_kernel, dbidirectional_1_forward_simple_rnn_recurrent_kernel, dbidirectional_1_forward_simple_rnn_bias, dbidirectional_1_backward_simple_rnn_kernel, dbidirectional_1_backward_simple_rnn_recurrent_kernel, dbidirectional_1_backward_simple_rnn_bias, dbidirectional_1_mid, dbidirectional_1_out, bidirectional_1_mid, bidirectional_out, bidirectional_1_forward_simple_rnn_kernel, bidirectional_1_forward_simple_rnn_recurrent_kernel, bidirectional_1_backward_simple_rnn_kernel, bidirectional_1_backward_simple_rnn_recurrent_kernel, NULL, n);
+    refbidirectional_bidirectional_backward(NULL, dbidirectional_forward_lstm_kernel, dbidirectional_forward_lstm_recurrent_kernel, dbidirectional_forward_lstm_bias, dbidirectional_backward_lstm_kernel, dbidirectional_backward_lstm_recurrent_kernel, dbidirectional_backward_lstm_bias, dbidirectional_mid, dbidirectional_out, bidirectional_mid, x, bidirectional_forward_lstm_kernel, bidirectional_forward_lstm_recurrent_kernel, bidirectional_backward_lstm_kernel, bidirectional_backward_lstm_recurrent_kernel, NULL, n);
     (void)acts; (void)dacts; (void)params;
     return loss;
 }

@@ -3,8 +3,8 @@
 #include "RefRecurrent.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 3
-#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 4
+#error "this file was generated for Kiln runtime ABI 4: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 208 floats, Keras's weight order.
@@ -38,36 +38,36 @@ enum {
 };
 
 // simple_rnn: SimpleRNN(units=4, activation=tanh, return_sequences=True, go_backwards=True). inp (n,5,3) -> out (n,5,4)
-static const kiln_rnn_geometry refrecurrent_simple_rnn_geometry = {KILN_SIMPLE_RNN, 5, 3, 4, KILN_TANH, KILN_LINEAR, 1, 1, 1};
-static void refrecurrent_simple_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry refrecurrent_simple_rnn_geometry = {KILN_SIMPLE_RNN, 5, 3, 4, KILN_TANH, KILN_LINEAR, 1, 1, 1, 0};
+static void refrecurrent_simple_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,5,4); mid (B,5,8), per step the gates, h_prev; inp (n,5,3); kernel (3,4); recurrent (4,4); b (4)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &refrecurrent_simple_rnn_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refrecurrent_simple_rnn_geometry);
 }
-static void refrecurrent_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void refrecurrent_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,8): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &refrecurrent_simple_rnn_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refrecurrent_simple_rnn_geometry);
 }
 
 // lstm: LSTM(units=3, activation=tanh, recurrent_activation=sigmoid, return_sequences=True). inp (n,5,4) -> out (n,5,3)
-static const kiln_rnn_geometry refrecurrent_lstm_geometry = {KILN_LSTM, 5, 4, 3, KILN_TANH, KILN_SIGMOID, 0, 1, 1};
-static void refrecurrent_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry refrecurrent_lstm_geometry = {KILN_LSTM, 5, 4, 3, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0};
+static void refrecurrent_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,5,3); mid (B,5,18), per step the gates, h_prev, c_prev; inp (n,5,4); kernel (4,12); recurrent (3,12); b (12)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &refrecurrent_lstm_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refrecurrent_lstm_geometry);
 }
-static void refrecurrent_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void refrecurrent_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,18): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &refrecurrent_lstm_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refrecurrent_lstm_geometry);
 }
 
 // gru: GRU(units=3, activation=tanh, recurrent_activation=sigmoid). inp (n,5,3) -> out (n,3)
-static const kiln_rnn_geometry refrecurrent_gru_geometry = {KILN_GRU, 5, 3, 3, KILN_TANH, KILN_SIGMOID, 0, 0, 1};
-static void refrecurrent_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry refrecurrent_gru_geometry = {KILN_GRU, 5, 3, 3, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
+static void refrecurrent_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3); mid (B,5,15), per step the gates, h_prev, candidate; inp (n,5,3); kernel (3,9); recurrent (3,9); b (2,9)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &refrecurrent_gru_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refrecurrent_gru_geometry);
 }
-static void refrecurrent_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void refrecurrent_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,15): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &refrecurrent_gru_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refrecurrent_gru_geometry);
 }
 
 // dense: Dense(units=2, activation=softmax). inp (n,3) -> out (n,2)
@@ -109,9 +109,9 @@ void refrecurrent_forward(kiln_state *s, const float *x, int n, int training) {
     const float *gru_bias = params + W_GRU_BIAS;  // (2,9)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (3,2)
     const float *dense_bias = params + W_DENSE_BIAS;  // (2)
-    refrecurrent_simple_rnn_forward(simple_rnn_out, simple_rnn_mid, x, simple_rnn_kernel, simple_rnn_recurrent_kernel, simple_rnn_bias, n);
-    refrecurrent_lstm_forward(lstm_out, lstm_mid, simple_rnn_out, lstm_kernel, lstm_recurrent_kernel, lstm_bias, n);
-    refrecurrent_gru_forward(gru_out, gru_mid, lstm_out, gru_kernel, gru_recurrent_kernel, gru_bias, n);
+    refrecurrent_simple_rnn_forward(simple_rnn_out, simple_rnn_mid, x, simple_rnn_kernel, simple_rnn_recurrent_kernel, simple_rnn_bias, NULL, n);
+    refrecurrent_lstm_forward(lstm_out, lstm_mid, simple_rnn_out, lstm_kernel, lstm_recurrent_kernel, lstm_bias, NULL, n);
+    refrecurrent_gru_forward(gru_out, gru_mid, lstm_out, gru_kernel, gru_recurrent_kernel, gru_bias, NULL, n);
     refrecurrent_dense_forward(dense_out, dense_z, gru_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
 }
@@ -174,9 +174,9 @@ float refrecurrent_gradients(kiln_state *s, const float *x, const float *y, int 
     refrecurrent_forward(s, x, n, 1);
     float loss = kiln_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 2, 1);
     refrecurrent_dense_backward(dgru_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, gru_out, dense_kernel, n);
-    refrecurrent_gru_backward(dlstm_out, dgru_kernel, dgru_recurrent_kernel, dgru_bias, dgru_mid, dgru_out, gru_mid, lstm_out, gru_kernel, gru_recurrent_kernel, n);
-    refrecurrent_lstm_backward(dsimple_rnn_out, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, simple_rnn_out, lstm_kernel, lstm_recurrent_kernel, n);
-    refrecurrent_simple_rnn_backward(NULL, dsimple_rnn_kernel, dsimple_rnn_recurrent_kernel, dsimple_rnn_bias, dsimple_rnn_mid, dsimple_rnn_out, simple_rnn_mid, x, simple_rnn_kernel, simple_rnn_recurrent_kernel, n);
+    refrecurrent_gru_backward(dlstm_out, dgru_kernel, dgru_recurrent_kernel, dgru_bias, dgru_mid, dgru_out, gru_mid, lstm_out, gru_kernel, gru_recurrent_kernel, NULL, n);
+    refrecurrent_lstm_backward(dsimple_rnn_out, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, simple_rnn_out, lstm_kernel, lstm_recurrent_kernel, NULL, n);
+    refrecurrent_simple_rnn_backward(NULL, dsimple_rnn_kernel, dsimple_rnn_recurrent_kernel, dsimple_rnn_bias, dsimple_rnn_mid, dsimple_rnn_out, simple_rnn_mid, x, simple_rnn_kernel, simple_rnn_recurrent_kernel, NULL, n);
     (void)acts; (void)dacts; (void)params;
     return loss;
 }

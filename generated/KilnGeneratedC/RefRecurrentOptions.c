@@ -3,8 +3,8 @@
 #include "RefRecurrentOptions.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 3
-#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 4
+#error "this file was generated for Kiln runtime ABI 4: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 157 floats, Keras's weight order.
@@ -40,14 +40,14 @@ enum {
 };
 
 // gru: GRU(units=4, activation=tanh, recurrent_activation=sigmoid, use_bias=False, return_sequences=True, go_backwards=True). inp (n,4,2) -> out (n,4,4)
-static const kiln_rnn_geometry refrecurrentoptions_gru_geometry = {KILN_GRU, 4, 2, 4, KILN_TANH, KILN_SIGMOID, 1, 1, 0};
-static void refrecurrentoptions_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry refrecurrentoptions_gru_geometry = {KILN_GRU, 4, 2, 4, KILN_TANH, KILN_SIGMOID, 1, 1, 0, 0};
+static void refrecurrentoptions_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,4,4); mid (B,4,20), per step the gates, h_prev, candidate; inp (n,4,2); kernel (2,12); recurrent (4,12)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &refrecurrentoptions_gru_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refrecurrentoptions_gru_geometry);
 }
-static void refrecurrentoptions_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void refrecurrentoptions_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,20): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &refrecurrentoptions_gru_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refrecurrentoptions_gru_geometry);
 }
 
 // dense: Dense(units=3, activation=tanh). inp (n,4,4) -> out (n,4,3)
@@ -65,25 +65,25 @@ static void refrecurrentoptions_dense_backward(float *dinp, float *dw, float *db
 }
 
 // lstm: LSTM(units=2, activation=tanh, recurrent_activation=tanh, return_sequences=True, go_backwards=True). inp (n,4,3) -> out (n,4,2)
-static const kiln_rnn_geometry refrecurrentoptions_lstm_geometry = {KILN_LSTM, 4, 3, 2, KILN_TANH, KILN_TANH, 1, 1, 1};
-static void refrecurrentoptions_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry refrecurrentoptions_lstm_geometry = {KILN_LSTM, 4, 3, 2, KILN_TANH, KILN_TANH, 1, 1, 1, 0};
+static void refrecurrentoptions_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,4,2); mid (B,4,12), per step the gates, h_prev, c_prev; inp (n,4,3); kernel (3,8); recurrent (2,8); b (8)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &refrecurrentoptions_lstm_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refrecurrentoptions_lstm_geometry);
 }
-static void refrecurrentoptions_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void refrecurrentoptions_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,12): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &refrecurrentoptions_lstm_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refrecurrentoptions_lstm_geometry);
 }
 
 // simple_rnn: SimpleRNN(units=3, activation=sigmoid). inp (n,4,2) -> out (n,3)
-static const kiln_rnn_geometry refrecurrentoptions_simple_rnn_geometry = {KILN_SIMPLE_RNN, 4, 2, 3, KILN_SIGMOID, KILN_LINEAR, 0, 0, 1};
-static void refrecurrentoptions_simple_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry refrecurrentoptions_simple_rnn_geometry = {KILN_SIMPLE_RNN, 4, 2, 3, KILN_SIGMOID, KILN_LINEAR, 0, 0, 1, 0};
+static void refrecurrentoptions_simple_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3); mid (B,4,6), per step the gates, h_prev; inp (n,4,2); kernel (2,3); recurrent (3,3); b (3)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &refrecurrentoptions_simple_rnn_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refrecurrentoptions_simple_rnn_geometry);
 }
-static void refrecurrentoptions_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void refrecurrentoptions_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,6): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &refrecurrentoptions_simple_rnn_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refrecurrentoptions_simple_rnn_geometry);
 }
 
 // dense_1: Dense(units=1, activation=linear). inp (n,3) -> out (n,1)
@@ -127,10 +127,10 @@ void refrecurrentoptions_forward(kiln_state *s, const float *x, int n, int train
     const float *simple_rnn_bias = params + W_SIMPLE_RNN_BIAS;  // (3)
     const float *dense_1_kernel = params + W_DENSE_1_KERNEL;  // (3,1)
     const float *dense_1_bias = params + W_DENSE_1_BIAS;  // (1)
-    refrecurrentoptions_gru_forward(gru_out, gru_mid, x, gru_kernel, gru_recurrent_kernel, NULL, n);
+    refrecurrentoptions_gru_forward(gru_out, gru_mid, x, gru_kernel, gru_recurrent_kernel, NULL, NULL, n);
     refrecurrentoptions_dense_forward(dense_out, dense_out, gru_out, dense_kernel, dense_bias, n);
-    refrecurrentoptions_lstm_forward(lstm_out, lstm_mid, dense_out, lstm_kernel, lstm_recurrent_kernel, lstm_bias, n);
-    refrecurrentoptions_simple_rnn_forward(simple_rnn_out, simple_rnn_mid, lstm_out, simple_rnn_kernel, simple_rnn_recurrent_kernel, simple_rnn_bias, n);
+    refrecurrentoptions_lstm_forward(lstm_out, lstm_mid, dense_out, lstm_kernel, lstm_recurrent_kernel, lstm_bias, NULL, n);
+    refrecurrentoptions_simple_rnn_forward(simple_rnn_out, simple_rnn_mid, lstm_out, simple_rnn_kernel, simple_rnn_recurrent_kernel, simple_rnn_bias, NULL, n);
     refrecurrentoptions_dense_1_forward(dense_1_out, NULL, simple_rnn_out, dense_1_kernel, dense_1_bias, n);
     (void)acts; (void)params;
 }
@@ -199,10 +199,10 @@ float refrecurrentoptions_gradients(kiln_state *s, const float *x, const float *
     refrecurrentoptions_forward(s, x, n, 1);
     float loss = kiln_mse_loss(ddense_1_out, dense_1_out, y, n, 1);
     refrecurrentoptions_dense_1_backward(dsimple_rnn_out, ddense_1_kernel, ddense_1_bias, ddense_1_out, ddense_1_out, NULL, dense_1_out, simple_rnn_out, dense_1_kernel, n);
-    refrecurrentoptions_simple_rnn_backward(dlstm_out, dsimple_rnn_kernel, dsimple_rnn_recurrent_kernel, dsimple_rnn_bias, dsimple_rnn_mid, dsimple_rnn_out, simple_rnn_mid, lstm_out, simple_rnn_kernel, simple_rnn_recurrent_kernel, n);
-    refrecurrentoptions_lstm_backward(ddense_out, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, dense_out, lstm_kernel, lstm_recurrent_kernel, n);
+    refrecurrentoptions_simple_rnn_backward(dlstm_out, dsimple_rnn_kernel, dsimple_rnn_recurrent_kernel, dsimple_rnn_bias, dsimple_rnn_mid, dsimple_rnn_out, simple_rnn_mid, lstm_out, simple_rnn_kernel, simple_rnn_recurrent_kernel, NULL, n);
+    refrecurrentoptions_lstm_backward(ddense_out, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, dense_out, lstm_kernel, lstm_recurrent_kernel, NULL, n);
     refrecurrentoptions_dense_backward(dgru_out, ddense_kernel, ddense_bias, ddense_z, ddense_out, dense_out, dense_out, gru_out, dense_kernel, n);
-    refrecurrentoptions_gru_backward(NULL, dgru_kernel, dgru_recurrent_kernel, NULL, dgru_mid, dgru_out, gru_mid, x, gru_kernel, gru_recurrent_kernel, n);
+    refrecurrentoptions_gru_backward(NULL, dgru_kernel, dgru_recurrent_kernel, NULL, dgru_mid, dgru_out, gru_mid, x, gru_kernel, gru_recurrent_kernel, NULL, n);
     (void)acts; (void)dacts; (void)params;
     return loss;
 }

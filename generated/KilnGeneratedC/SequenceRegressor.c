@@ -3,8 +3,8 @@
 #include "SequenceRegressor.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 3
-#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 4
+#error "this file was generated for Kiln runtime ABI 4: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 18753 floats, Keras's weight order.
@@ -27,14 +27,14 @@ enum {
 };
 
 // lstm: LSTM(units=64, activation=tanh, recurrent_activation=sigmoid). inp (n,50,8) -> out (n,64)
-static const kiln_rnn_geometry sequenceregressor_lstm_geometry = {KILN_LSTM, 50, 8, 64, KILN_TANH, KILN_SIGMOID, 0, 0, 1};
-static void sequenceregressor_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry sequenceregressor_lstm_geometry = {KILN_LSTM, 50, 8, 64, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
+static void sequenceregressor_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,64); mid (B,50,384), per step the gates, h_prev, c_prev; inp (n,50,8); kernel (8,256); recurrent (64,256); b (256)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &sequenceregressor_lstm_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &sequenceregressor_lstm_geometry);
 }
-static void sequenceregressor_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void sequenceregressor_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,50,384): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &sequenceregressor_lstm_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &sequenceregressor_lstm_geometry);
 }
 
 // dense: Dense(units=1, activation=linear). inp (n,64) -> out (n,1)
@@ -66,7 +66,7 @@ void sequenceregressor_forward(kiln_state *s, const float *x, int n, int trainin
     const float *lstm_bias = params + W_LSTM_BIAS;  // (256)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (64,1)
     const float *dense_bias = params + W_DENSE_BIAS;  // (1)
-    sequenceregressor_lstm_forward(lstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, lstm_bias, n);
+    sequenceregressor_lstm_forward(lstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, lstm_bias, NULL, n);
     sequenceregressor_dense_forward(dense_out, NULL, lstm_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
 }
@@ -106,7 +106,7 @@ float sequenceregressor_gradients(kiln_state *s, const float *x, const float *y,
     sequenceregressor_forward(s, x, n, 1);
     float loss = kiln_mse_loss(ddense_out, dense_out, y, n, 1);
     sequenceregressor_dense_backward(dlstm_out, ddense_kernel, ddense_bias, ddense_out, ddense_out, NULL, dense_out, lstm_out, dense_kernel, n);
-    sequenceregressor_lstm_backward(NULL, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, n);
+    sequenceregressor_lstm_backward(NULL, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, NULL, n);
     (void)acts; (void)dacts; (void)params;
     return loss;
 }

@@ -3,8 +3,8 @@
 #include "StackedLSTM.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 3
-#error "this file was generated for Kiln runtime ABI 3: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 4
+#error "this file was generated for Kiln runtime ABI 4: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 13444 floats, Keras's weight order.
@@ -33,25 +33,25 @@ enum {
 };
 
 // lstm: LSTM(units=32, activation=tanh, recurrent_activation=sigmoid, return_sequences=True). inp (n,30,6) -> out (n,30,32)
-static const kiln_rnn_geometry stackedlstm_lstm_geometry = {KILN_LSTM, 30, 6, 32, KILN_TANH, KILN_SIGMOID, 0, 1, 1};
-static void stackedlstm_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry stackedlstm_lstm_geometry = {KILN_LSTM, 30, 6, 32, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0};
+static void stackedlstm_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,30,32); mid (B,30,192), per step the gates, h_prev, c_prev; inp (n,30,6); kernel (6,128); recurrent (32,128); b (128)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &stackedlstm_lstm_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &stackedlstm_lstm_geometry);
 }
-static void stackedlstm_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void stackedlstm_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,30,192): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &stackedlstm_lstm_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &stackedlstm_lstm_geometry);
 }
 
 // lstm_1: LSTM(units=32, activation=tanh, recurrent_activation=sigmoid). inp (n,30,32) -> out (n,32)
-static const kiln_rnn_geometry stackedlstm_lstm_1_geometry = {KILN_LSTM, 30, 32, 32, KILN_TANH, KILN_SIGMOID, 0, 0, 1};
-static void stackedlstm_lstm_1_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {
+static const kiln_rnn_geometry stackedlstm_lstm_1_geometry = {KILN_LSTM, 30, 32, 32, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
+static void stackedlstm_lstm_1_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,32); mid (B,30,192), per step the gates, h_prev, c_prev; inp (n,30,32); kernel (32,128); recurrent (32,128); b (128)
-    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &stackedlstm_lstm_1_geometry);
+    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &stackedlstm_lstm_1_geometry);
 }
-static void stackedlstm_lstm_1_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {
+static void stackedlstm_lstm_1_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,30,192): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &stackedlstm_lstm_1_geometry);
+    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &stackedlstm_lstm_1_geometry);
 }
 
 // dense: Dense(units=4, activation=softmax). inp (n,32) -> out (n,4)
@@ -88,8 +88,8 @@ void stackedlstm_forward(kiln_state *s, const float *x, int n, int training) {
     const float *lstm_1_bias = params + W_LSTM_1_BIAS;  // (128)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (32,4)
     const float *dense_bias = params + W_DENSE_BIAS;  // (4)
-    stackedlstm_lstm_forward(lstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, lstm_bias, n);
-    stackedlstm_lstm_1_forward(lstm_1_out, lstm_1_mid, lstm_out, lstm_1_kernel, lstm_1_recurrent_kernel, lstm_1_bias, n);
+    stackedlstm_lstm_forward(lstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, lstm_bias, NULL, n);
+    stackedlstm_lstm_1_forward(lstm_1_out, lstm_1_mid, lstm_out, lstm_1_kernel, lstm_1_recurrent_kernel, lstm_1_bias, NULL, n);
     stackedlstm_dense_forward(dense_out, dense_z, lstm_1_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
 }
@@ -141,8 +141,8 @@ float stackedlstm_gradients(kiln_state *s, const float *x, const float *y, int n
     stackedlstm_forward(s, x, n, 1);
     float loss = kiln_sparse_categorical_crossentropy_loss(ddense_z, dense_z, y, n, 4, 1);
     stackedlstm_dense_backward(dlstm_1_out, ddense_kernel, ddense_bias, ddense_z, NULL, dense_z, dense_out, lstm_1_out, dense_kernel, n);
-    stackedlstm_lstm_1_backward(dlstm_out, dlstm_1_kernel, dlstm_1_recurrent_kernel, dlstm_1_bias, dlstm_1_mid, dlstm_1_out, lstm_1_mid, lstm_out, lstm_1_kernel, lstm_1_recurrent_kernel, n);
-    stackedlstm_lstm_backward(NULL, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, n);
+    stackedlstm_lstm_1_backward(dlstm_out, dlstm_1_kernel, dlstm_1_recurrent_kernel, dlstm_1_bias, dlstm_1_mid, dlstm_1_out, lstm_1_mid, lstm_out, lstm_1_kernel, lstm_1_recurrent_kernel, NULL, n);
+    stackedlstm_lstm_backward(NULL, dlstm_kernel, dlstm_recurrent_kernel, dlstm_bias, dlstm_mid, dlstm_out, lstm_mid, x, lstm_kernel, lstm_recurrent_kernel, NULL, n);
     (void)acts; (void)dacts; (void)params;
     return loss;
 }

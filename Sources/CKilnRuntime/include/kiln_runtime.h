@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 // Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
-#define KILN_RUNTIME_ABI 3
+#define KILN_RUNTIME_ABI 4
 
 // ---- model state -------------------------------------------------------------
 // One allocation per role; sizes are compile-time constants of each generated model.
@@ -72,6 +72,12 @@ void kiln_sgd_update(float *p, float *velocity, const float *g, int64_t n,
                      float lr, float momentum, int nesterov);
 void kiln_rmsprop_update(float *p, float *velocity, const float *g, int64_t n,
                          float lr, float rho, float epsilon);
+// Adam and RMSprop for a lookup weight (an Embedding's table): the squared gradient is gsq, the sum
+// of the squares of each lookup's gradient, where g is their sum (TensorFlow's IndexedSlices).
+void kiln_adam_update_squares(float *p, float *m, float *v, const float *g, const float *gsq, int64_t n, float lr,
+                              float beta_1, float beta_2, float epsilon, int64_t t);
+void kiln_rmsprop_update_squares(float *p, float *velocity, const float *g, const float *gsq, int64_t n, float lr,
+                                 float rho, float epsilon);
 // l2 * sum(p^2): Keras's L2 regularization loss of one weight
 float kiln_l2_loss(const float *p, int64_t n, float l2);
 // g (n) += 2 * l2 * p (n); returns l2 * sum(p^2) (Keras L2 regularizer)
@@ -218,18 +224,20 @@ typedef struct {
     int activation, recurrent_activation; // enum kiln_activation (not gelu or softmax)
     int go_backwards, return_sequences;   // out (n, steps, units) in processing order, or (n, units)
     int use_bias;
+    int zero_masked_output;               // masked steps output zeros (a Bidirectional's sequences), not the carried h
 } kiln_rnn_geometry;
 // Floats of mid per sample: per time step the gates after their activations (SimpleRNN: h), the state
 // before the step (h; LSTM: and c), and (GRU) the recurrent part of the candidate, h_prev . R_h + b_h.
 int64_t kiln_rnn_mid_floats(const kiln_rnn_geometry *g);
 // kernel (features, G*units), recurrent_kernel (units, G*units), bias (G*units) or, GRU, (2, G*units)
 // [input bias, recurrent bias]; G = 1, 4 (i, f, c, o) or 3 (z, r, h), Keras's gate order.
+// mask (n, steps), 1 or 0, or NULL: a masked step carries the state through unchanged (Keras's masking).
 void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                      const float *bias, int n, const kiln_rnn_geometry *g);
+                      const float *bias, const float *mask, int n, const kiln_rnn_geometry *g);
 // Backpropagation through time; dmid is scratch of mid's size. dinp, dkernel, drecurrent, dbias += (each may be NULL).
 void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
-                       const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel, int n,
-                       const kiln_rnn_geometry *g);
+                       const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                       const float *mask, int n, const kiln_rnn_geometry *g);
 // keras.layers.Bidirectional's merge of the two directions' outputs fwd and bwd (n, steps, units)
 // (steps 1: the last states): bwd's sequence reversed in time first, so that both read step t.
 enum kiln_bidirectional_merge { KILN_BIDI_CONCAT = 0, KILN_BIDI_SUM = 1, KILN_BIDI_MUL = 2, KILN_BIDI_AVE = 3 };
@@ -240,7 +248,17 @@ void kiln_bidirectional_backward(float *dfwd, float *dbwd, const float *dout, co
                                  int steps, int units, int mode);
 // Naive references (loops only, one sample at a time), for the tests.
 void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                          const float *bias, int n, const kiln_rnn_geometry *g);
+                          const float *bias, const float *mask, int n, const kiln_rnn_geometry *g);
+
+// ---- embeddings (keras.layers.Embedding, keras.layers.Masking) ------------------------
+// out (n*steps, dim) = table[ids] (ids as floats; one out of [0, vocabulary) gives zeros); mask (n*steps)
+// = ids != 0 when not NULL (mask_zero).
+void kiln_embedding_forward(float *out, float *mask, const float *ids, const float *table, int64_t count, int vocabulary, int dim);
+// dtable (vocabulary, dim) += dout rows at their ids; dsquares (vocabulary, dim), if not NULL, += their squares
+void kiln_embedding_backward(float *dtable, float *dsquares, const float *dout, const float *ids, int64_t count, int vocabulary, int dim);
+// mask (n*steps) = any(inp[step] != mask_value); out = inp * mask (per step of features values)
+void kiln_masking_forward(float *out, float *mask, const float *inp, int64_t count, int features, float mask_value);
+void kiln_masking_backward(float *dinp, const float *dout, const float *mask, int64_t count, int features);
 
 // ---- losses (mean over the batch, as Keras's sum_over_batch_size) ----------------
 // Each returns the batch loss and writes dpred (rows,cols) = dLoss/dpred (overwrites).

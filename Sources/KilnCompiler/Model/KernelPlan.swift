@@ -86,6 +86,9 @@ public struct PlannedLayer: Sendable {
     /// A conv whose BatchNormalization (and the elementwise activation after it) fold into its
     /// epilogue at inference: the layers of the chain, and whether training runs it folded too.
     public var inferenceFold: InferenceFold? = nil
+    /// The mask of its input's steps (n, steps), 1 or 0, in the mask buffer of the layer that made
+    /// it (Embedding with mask_zero, Masking), for a layer that applies it.
+    public var inputMask: Buffer? = nil
     /// Whether backward must produce the (first) input's gradient.
     public var needsInputGradient: Bool { inputNeedsGradient.first ?? false }
 
@@ -204,6 +207,14 @@ extension KernelPlan {
             planned[source].activationBackwardByReader = true
         }
 
+        // Keras's masks, from the layer that makes one to the recurrent layers that apply it.
+        let maskOrigins = graph.maskOrigins()
+        for index in planned.indices {
+            guard planned[index].node.op.consumesMask, let source = planned[index].node.inputs.first, source >= 0,
+                  let origin = maskOrigins[source] else { continue }
+            planned[index].inputMask = planned[origin].mask
+        }
+
         // conv -> BatchNormalization (-> elementwise activation), each the only reader of the one before.
         func soleReader(of index: Int) -> Int? {
             guard !outputNodes.contains(index) else { return nil }
@@ -267,10 +278,22 @@ extension KernelPlan {
         }
     }
 
-    /// Contiguous runs of trainable weights: the optimizer runs one fused loop per run.
+    /// A trainable lookup weight (Embedding's, without an L2 term that would make its gradient dense)
+    /// with the buffer of its lookups' squared gradients: its layer's statistics, in dacts.
+    public var lookupWeights: [(weight: PlacedWeight, squares: Buffer)] {
+        layers.flatMap { layer in
+            layer.weights.filter { $0.trainable && $0.decl.lookupGradient && $0.decl.l2 == nil }.compactMap { weight in
+                layer.statistics.map { (weight, $0) }
+            }
+        }
+    }
+
+    /// Contiguous runs of trainable weights: the optimizer runs one fused loop per run (lookup
+    /// weights apart, whose update reads their squared gradients).
     public var trainableRanges: [Range<Int>] {
         var ranges: [Range<Int>] = []
-        for weight in weights where weight.trainable {
+        let lookups = Set(lookupWeights.map(\.weight.offset))
+        for weight in weights where weight.trainable && !lookups.contains(weight.offset) {
             let range = weight.offset..<(weight.offset + weight.decl.count)
             if let last = ranges.last, last.upperBound == range.lowerBound {
                 ranges[ranges.count - 1] = last.lowerBound..<range.upperBound

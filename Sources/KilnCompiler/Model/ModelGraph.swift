@@ -111,6 +111,8 @@ public struct ModelGraph: Sendable {
 public struct ModelInput: Sendable, Equatable {
     public var name: String
     public var shape: [Int]              // per sample
+    /// Integer token ids (`dtype: int32`), passed to the kernels as floats.
+    public var integer = false
     public var size: Int { saturatingProduct(shape) }
 }
 
@@ -170,5 +172,26 @@ public struct WeightDecl: Sendable, Equatable {
     public var trainable = true
     /// The forward pass in training writes it (BatchNormalization's moving statistics).
     public var updatedInForward = false
+    /// Its gradient is a sum of row lookups (Embedding's): TensorFlow hands the optimizer each lookup's
+    /// gradient (IndexedSlices), so Adam's and RMSprop's squared gradient is the sum of their squares.
+    public var lookupGradient = false
     public var count: Int { saturatingProduct(shape) }
+}
+
+extension ModelGraph {
+    /// For each node, the node whose mask its output carries, as Keras passes masks on: the layer
+    /// that makes it (Embedding with mask_zero, Masking), then recurrent layers returning sequences.
+    public func maskOrigins() -> [Int?] {
+        var origins: [Int?] = []
+        for node in layers {
+            if node.op.producesMask {
+                origins.append(origins.count)
+            } else if node.op.propagatesMask, let source = node.inputs.first, source >= 0 {
+                origins.append(origins[source])
+            } else {
+                origins.append(nil)
+            }
+        }
+        return origins
+    }
 }

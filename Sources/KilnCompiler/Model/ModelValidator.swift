@@ -38,7 +38,7 @@ public enum ModelValidator {
             namesSeen[name] = namesSeen[name] ?? input.name?.location ?? input.location
             shapes[-1 - k] = sizes.input(input.shape, at: input.location) ? input.shape : nil
             bindings[name] = -1 - k
-            modelInputs.append(ModelInput(name: name, shape: input.shape))
+            modelInputs.append(ModelInput(name: name, shape: input.shape, integer: input.integer))
         }
         var laterBindings: [String: SourceLocation] = [:]
         for layer in spec.layers { if let binding = layer.binding { laterBindings[binding.value] = laterBindings[binding.value] ?? binding.location } }

@@ -24,6 +24,8 @@ struct Bidirectional: LayerKind, WrapperLayer {
     /// Floats per sample of one copy's output.
     var copyOutput: Int { steps * units }
     var buffers: LayerBuffers { LayerBuffers(intermediate: [2 * forward.midFloats + 2 * copyOutput]) }
+    var consumesMask: Bool { true }
+    var propagatesMask: Bool { forward.returnSequences }
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Bidirectional? {
         var inner: (any RecurrentLayerKind)?
@@ -118,22 +120,24 @@ struct Bidirectional: LayerKind, WrapperLayer {
         let m = forward.midFloats, o = copyOutput
         let shapes = "fmid, bmid (n,\(forward.steps),\(m / forward.steps)); fout, bout (n,\(forward.returnSequences ? "\(forward.steps)," : "")\(units))"
         let split = "    float *fmid = mid, *bmid = fmid + (long)n * \(m), *fout = bmid + (long)n * \(m), *bout = fout + (long)n * \(o);  // \(shapes)\n"
-        var out = "static const kiln_rnn_geometry \(c.name)_forward_geometry = \(forward.cGeometry);\n"
-        out += "static const kiln_rnn_geometry \(c.name)_backward_geometry = \(backward.cGeometry);\n"
-        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, int n) {\n"
+        // Keras zeroes a Bidirectional's masked steps of its sequences (zero_output_for_mask).
+        let zero = forward.returnSequences
+        var out = "static const kiln_rnn_geometry \(c.name)_forward_geometry = \(forward.cGeometry(zeroMaskedOutput: zero));\n"
+        out += "static const kiln_rnn_geometry \(c.name)_backward_geometry = \(backward.cGeometry(zeroMaskedOutput: zero));\n"
+        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {\n"
         out += "    // out \(c.outShape); mid \(CFormat.shape([2 * m + 2 * o], batch: "B")): each copy's mid, then each copy's output; inp \(c.inShape)\n"
         out += split
-        out += "    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, n, &\(c.name)_forward_geometry);\n"
-        out += "    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, n, &\(c.name)_backward_geometry);\n"
+        out += "    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &\(c.name)_backward_geometry);\n"
         out += "    kiln_bidirectional_forward(out, fout, bout, n, \(steps), \(units), \(cMode));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
-        out += "static void \(c.backwardName)(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, int n) {\n"
+        out += "static void \(c.backwardName)(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {\n"
         out += split
         out += "    float *dfmid = dmid, *dbmid = dfmid + (long)n * \(m), *dfout = dbmid + (long)n * \(m), *dbout = dfout + (long)n * \(o);  // as mid's\n"
         out += "    kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, \(steps), \(units), \(cMode));\n"
-        out += "    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, n, &\(c.name)_forward_geometry);\n"
-        out += "    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, n, &\(c.name)_backward_geometry);\n"
+        out += "    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &\(c.name)_backward_geometry);\n"
         out += "    (void)bmid;\n"
         return out + "}\n\n"
     }
@@ -145,7 +149,8 @@ struct Bidirectional: LayerKind, WrapperLayer {
     }
 
     func forwardCall(_ c: CLayerContext) -> String? {
-        let args = [c.act(c.layer.output), c.act(c.layer.intermediate!), c.act(c.layer.input)] + copies(c, c.param) + ["n"]
+        let args = [c.act(c.layer.output), c.act(c.layer.intermediate!), c.act(c.layer.input)] + copies(c, c.param)
+            + [c.layer.inputMask.map(c.act) ?? "NULL", "n"]
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -154,7 +159,7 @@ struct Bidirectional: LayerKind, WrapperLayer {
         let grads = layer.node.trainable ? copies(c, c.grad) : [String](repeating: "NULL", count: 6)
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL"] + grads
             + [c.dact(layer.intermediate!), c.dact(layer.output), c.act(layer.intermediate!), c.act(layer.input),
-               c.param(w[0]), c.param(w[1]), c.param(w[k]), c.param(w[k + 1]), "n"]
+               c.param(w[0]), c.param(w[1]), c.param(w[k]), c.param(w[k + 1]), layer.inputMask.map(c.act) ?? "NULL", "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -166,10 +171,12 @@ struct Bidirectional: LayerKind, WrapperLayer {
 
     // MARK: reference
 
+    /// `mask`: the input's mask of its steps, if it has one (see Recurrent's reference).
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let offsets = layer.weights.map(\.offset), k = weightsPerCopy
-        let f = forward.run(input, rows: rows, params: params, weights: Array(offsets[0..<k]))
-        let b = backward.run(input, rows: rows, params: params, weights: Array(offsets[k..<(2 * k)]))
+        let zero = forward.returnSequences
+        let f = forward.run(input, rows: rows, params: params, weights: Array(offsets[0..<k]), stepMask: mask, zeroMaskedOutput: zero)
+        let b = backward.run(input, rows: rows, params: params, weights: Array(offsets[k..<(2 * k)]), stepMask: mask, zeroMaskedOutput: zero)
         var out: [Double] = []
         for sample in 0..<rows {
             for t in 0..<steps {

@@ -43,6 +43,15 @@ public protocol LayerKind: Sendable {
     var fusesReLUBackward: Bool { get }
     /// A `ModelDescriptor` adaptation entry (Swift source), for layers that `adapt` fills.
     func adaptation(_ layer: PlannedLayer) -> String?
+    /// Keras's masks: a layer whose output carries a mask of its steps (Embedding with mask_zero,
+    /// Masking), one that applies its input's mask (a recurrent layer), and one that passes it on
+    /// (a recurrent layer returning sequences).
+    var producesMask: Bool { get }
+    var consumesMask: Bool { get }
+    var propagatesMask: Bool { get }
+    /// A mask producer's mask in float64 (rows * steps, 1 or 0) from its input: the references
+    /// hand it to the layer that applies it as `mask`.
+    func referenceStepMask(_ input: [Double], rows: Int, layer: PlannedLayer) -> [Double]?
 
     /// The float64 forward pass, written from Keras's definition: the output for `input`
     /// (`rows` samples), with `params` the model's flat parameters and `mask` a dropout mask
@@ -58,6 +67,10 @@ extension LayerKind {
     public var adaptsToData: Bool { false }
     public func adaptation(_ layer: PlannedLayer) -> String? { nil }
     public var fusesReLUBackward: Bool { false }
+    public var producesMask: Bool { false }
+    public var consumesMask: Bool { false }
+    public var propagatesMask: Bool { false }
+    public func referenceStepMask(_ input: [Double], rows: Int, layer: PlannedLayer) -> [Double]? { nil }
 }
 
 /// What a layer keeps in `acts`: its output (or the input's buffer, for a layer that moves no
@@ -105,7 +118,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     Cropping<Spatial1D>.self, Cropping<Spatial2D>.self, Cropping<Spatial3D>.self,
     UpSampling<Spatial1D>.self, UpSampling<Spatial2D>.self, UpSampling<Spatial3D>.self,
     SpatialDropout<Spatial1D>.self, SpatialDropout<Spatial2D>.self, SpatialDropout<Spatial3D>.self,
-    Recurrent<SimpleRNNCell>.self, Recurrent<LSTMCell>.self, Recurrent<GRUCell>.self, Bidirectional.self,
+    Recurrent<SimpleRNNCell>.self, Recurrent<LSTMCell>.self, Recurrent<GRUCell>.self, Bidirectional.self, Embedding.self, Masking.self,
 ].map { ($0.kerasClass, $0) })
 
 /// Keras's other names for the same classes (keras.layers.MaxPool2D is MaxPooling2D).

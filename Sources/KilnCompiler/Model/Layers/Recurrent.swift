@@ -62,6 +62,8 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
     /// Floats of the runtime's mid per time step (kiln_rnn_mid_floats / steps).
     var stepFloats: Int { gateUnits + units + (Cell.gates == 1 ? 0 : units) }
     var buffers: LayerBuffers { LayerBuffers(intermediate: [steps, stepFloats]) }
+    var consumesMask: Bool { true }
+    var propagatesMask: Bool { returnSequences }
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Self? {
         let units = config.int("units")
@@ -145,21 +147,21 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
         let mid = CFormat.shape([steps, stepFloats], batch: "B")
         let kernel = CFormat.shape(c.layer.weights[0].decl.shape), recurrent = CFormat.shape(c.layer.weights[1].decl.shape)
         var out = "static const kiln_rnn_geometry \(geometryName(c)) = \(cGeometry);\n"
-        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, int n) {\n"
-        out += "    // out \(c.outShape); mid \(mid), per step the gates, h_prev\(Cell.gates == 4 ? ", c_prev" : Cell.gates == 3 ? ", candidate" : ""); inp \(c.inShape); kernel \(kernel); recurrent \(recurrent)\(useBias ? "; b \(CFormat.shape(c.layer.weights[2].decl.shape))" : "")\n"
-        out += "    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, n, &\(geometryName(c)));\n"
+        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {\n"
+        out += "    // out \(c.outShape); mid \(mid), per step the gates, h_prev\(Cell.gates == 4 ? ", c_prev" : Cell.gates == 3 ? ", candidate" : ""); inp \(c.inShape); kernel \(kernel); recurrent \(recurrent)\(useBias ? "; b \(CFormat.shape(c.layer.weights[2].decl.shape))" : "")\(c.layer.inputMask == nil ? "" : "; mask (n,\(steps)) of the steps")\n"
+        out += "    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &\(geometryName(c)));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
-        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, int n) {\n"
+        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {\n"
         out += "    // dmid \(mid): each step's pre-activation gradients, through time\n"
-        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, n, &\(geometryName(c)));\n"
+        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &\(geometryName(c)));\n"
         return out + "}\n\n"
     }
 
     func forwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer
         let args = [c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
-                    useBias ? c.param(layer.weights[2]) : "NULL", "n"]
+                    useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -168,7 +170,8 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
                     trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
                     trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output),
-                    c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]), "n"]
+                    c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
+                    layer.inputMask.map(c.act) ?? "NULL", "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -194,13 +197,14 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
 
     /// In float64 from keras.layers.RNN's loop: per sample, the state from zeros through the steps
     /// in processing order, each step x = inp_t . kernel + b and rec = h . recurrent_kernel (+ GRU's
-    /// recurrent bias) into the cell.
+    /// recurrent bias) into the cell. `mask` is the input's mask of its steps, if it has one: a
+    /// masked step keeps the state, and its output is the state kept (zeros with `zeroMaskedOutput`).
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
-        (run(input, rows: rows, params: params, weights: layer.weights.map(\.offset)), nil)
+        (run(input, rows: rows, params: params, weights: layer.weights.map(\.offset), stepMask: mask, zeroMaskedOutput: false), nil)
     }
 
     /// The float64 pass with the weights at `weights` (kernel, recurrent_kernel, then bias if used).
-    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int]) -> [Double] {
+    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool) -> [Double] {
         let g = gateUnits, kernel = weights[0], recurrent = weights[1]
         let bias = useBias ? weights[2] : nil
         var output: [Double] = []
@@ -209,6 +213,10 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
             var state = [[Double]](repeating: [Double](repeating: 0, count: units), count: Cell.stateCount)
             for k in 0..<steps {
                 let p = goBackwards ? steps - 1 - k : k
+                if let stepMask, stepMask[sample * steps + p] == 0 {
+                    if returnSequences { output += zeroMaskedOutput ? [Double](repeating: 0, count: units) : state[0] }
+                    continue
+                }
                 let xt = input[((sample * steps + p) * features)...].prefix(features)
                 var x = [Double](repeating: 0, count: g), rec = [Double](repeating: 0, count: g)
                 for q in 0..<g {
@@ -228,8 +236,9 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
     }
 
     /// The runtime's geometry, a C initializer.
-    var cGeometry: String {
-        "{\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0)}"
+    var cGeometry: String { cGeometry(zeroMaskedOutput: false) }
+    func cGeometry(zeroMaskedOutput: Bool) -> String {
+        "{\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0), \(zeroMaskedOutput ? 1 : 0)}"
     }
     var midFloats: Int { steps * stepFloats }
     /// Its Keras constructor, for a wrapper (Bidirectional): `layers.LSTM(3, ..., name="lstm")`.
@@ -246,8 +255,8 @@ protocol RecurrentLayerKind: LayerKind {
     var useBias: Bool { get }
     var steps: Int { get }
     var midFloats: Int { get }
-    var cGeometry: String { get }
-    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int]) -> [Double]
+    func cGeometry(zeroMaskedOutput: Bool) -> String
+    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool) -> [Double]
     func kerasConstructor(name: String) -> String
 }
 

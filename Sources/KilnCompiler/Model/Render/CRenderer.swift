@@ -3,7 +3,7 @@ import KilnCore
 /// Kiln's version, written into every generated file's header.
 public let kilnVersion = "0.1.0"
 /// The `KILN_RUNTIME_ABI` of the runtime header that generated C is written against.
-let kilnRuntimeABI = 3
+let kilnRuntimeABI = 4
 
 /// `KernelPlan` -> the model's C kernels (`<Model>.c`) and declarations (`<Model>.h`).
 /// Every dimension is a literal; buffers are offsets into the model's flat allocations.
@@ -124,8 +124,8 @@ public struct CRenderer {
     }
 
     func bufferRole(_ buffer: Buffer, in layer: PlannedLayer) -> String {
-        if buffer == layer.mask { return "dropout mask" }
-        if buffer == layer.statistics { return "batch statistics" }
+        if buffer == layer.mask { return layer.node.op.producesMask ? "mask of the steps" : "dropout mask" }
+        if buffer == layer.statistics { return layer.weights.contains { $0.decl.lookupGradient } ? "lookups' squared gradients (in dacts)" : "batch statistics" }
         if buffer == layer.intermediate { return "intermediate" }
         if buffer == layer.preActivation { return "pre-activation" }
         return "output"
@@ -290,6 +290,20 @@ public struct CRenderer {
                 case .rmsprop:
                     c.line("kiln_rmsprop_update(\(pr), s->slots + \(range.lowerBound), \(g), \(count), s->learning_rate, s->rho, s->epsilon);")
                 }
+            }
+            for (weight, squares) in plan.lookupWeights where graph.optimizer.kind != .sgd {
+                let at = weight.offset, count = weight.decl.count
+                c.line("// \(Identifiers.commentText(weight.kerasPath)): the squared gradient is the sum of its lookups' squares, as TensorFlow's IndexedSlices give it")
+                if graph.optimizer.kind == .adam {
+                    c.line("kiln_adam_update_squares(s->params + \(at), s->slots + \(at), s->slots + P + \(at), s->grads + \(at), s->dacts + \(squares.symbol), \(count), s->learning_rate, s->beta_1, s->beta_2, s->epsilon, s->iterations);")
+                } else {
+                    c.line("kiln_rmsprop_update_squares(s->params + \(at), s->slots + \(at), s->grads + \(at), s->dacts + \(squares.symbol), \(count), s->learning_rate, s->rho, s->epsilon);")
+                }
+            }
+            for (weight, _) in plan.lookupWeights where graph.optimizer.kind == .sgd {
+                let at = weight.offset
+                let velocity = plan.slotsPerParam > 0 ? "s->slots + \(at)" : "NULL"
+                c.line("kiln_sgd_update(s->params + \(at), \(velocity), s->grads + \(at), \(weight.decl.count), s->learning_rate, s->momentum, s->nesterov);")
             }
             c.line("return loss;")
         }

@@ -122,7 +122,7 @@ public struct KerasRenderer {
             parser.add_argument("--distribute", action="store_true", help="tf.distribute.MultiWorkerMirroredStrategy (cluster from TF_CONFIG)")
             args = parser.parse_args(argv)
 
-            x = np.load(args.x).astype(np.float32)
+            x = np.load(args.x).astype(\(graph.inputs.count == 1 && graph.inputs[0].integer ? "np.int32" : "np.float32"))
             y = np.load(args.y).astype(np.float32)
         """
         if graph.isMultiIO {
@@ -288,7 +288,7 @@ public struct KerasRenderer {
     func sequentialModel(into c: inout CodePrinter) {
         nestedModels(into: &c)
         c.block("model = keras.Sequential([", closer: "], name=\(Python.string(graph.name)))") { c in
-            c.line("keras.Input(shape=\(Python.tuple(graph.inputShape))),")
+            c.line("keras.Input(shape=\(Python.tuple(graph.inputShape))\(graph.inputs[0].integer ? ", dtype=\"int32\"" : "")),")
             for item in graph.items {
                 c.line(item.group == nil ? "\(layerCall(graph.layers[item.range.lowerBound]))," : "nested\(item.range.lowerBound),")
             }
@@ -299,7 +299,7 @@ public struct KerasRenderer {
     func functionalModel(into c: inout CodePrinter) {
         nestedModels(into: &c)
         for (k, input) in graph.inputs.enumerated() {
-            c.line("\(variable(-1 - k)) = keras.Input(shape=\(Python.tuple(input.shape)), name=\(Python.string(input.name)))")
+            c.line("\(variable(-1 - k)) = keras.Input(shape=\(Python.tuple(input.shape)), name=\(Python.string(input.name))\(input.integer ? ", dtype=\"int32\"" : ""))")
         }
         for item in graph.items {
             if item.group != nil {
