@@ -1,0 +1,71 @@
+import CKilnRuntime
+import XCTest
+
+/// kiln_rnn_forward (one GEMM for the input projection, packed recurrent products, samples split
+/// over the pool) against kiln_rnn_forward_ref (loops, one sample at a time), per row: the output
+/// and every slot of mid. Sizes reach the packed GEMM paths (64 units, batches split in two).
+final class CRuntimeRecurrentTests: XCTestCase {
+    struct Row {
+        var name: String
+        var cell: kiln_rnn_cell
+        var steps: Int, features: Int, units: Int, n: Int
+        var activation = KILN_TANH, recurrent = KILN_SIGMOID
+        var backwards = false, sequences = false, bias = true, masked = false, zeroMasked = false
+    }
+
+    static let rows: [Row] = [
+        Row(name: "SimpleRNN", cell: KILN_SIMPLE_RNN, steps: 6, features: 3, units: 5, n: 3),
+        Row(name: "SimpleRNN relu backwards sequences", cell: KILN_SIMPLE_RNN, steps: 5, features: 2, units: 4, n: 4, activation: KILN_RELU, backwards: true, sequences: true),
+        Row(name: "LSTM", cell: KILN_LSTM, steps: 7, features: 4, units: 3, n: 5),
+        Row(name: "LSTM 64 units, batch 33", cell: KILN_LSTM, steps: 12, features: 8, units: 64, n: 33, sequences: true),
+        Row(name: "LSTM no bias, tanh gates, backwards", cell: KILN_LSTM, steps: 5, features: 3, units: 6, n: 2, recurrent: KILN_TANH, backwards: true, bias: false),
+        Row(name: "LSTM masked", cell: KILN_LSTM, steps: 8, features: 3, units: 4, n: 6, sequences: true, masked: true),
+        Row(name: "GRU", cell: KILN_GRU, steps: 6, features: 5, units: 4, n: 3),
+        Row(name: "GRU 64 units, batch 20, sequences", cell: KILN_GRU, steps: 10, features: 8, units: 64, n: 20, sequences: true),
+        Row(name: "GRU masked backwards, zero outputs", cell: KILN_GRU, steps: 7, features: 2, units: 3, n: 5, backwards: true, sequences: true, masked: true, zeroMasked: true),
+        Row(name: "GRU no bias, one step", cell: KILN_GRU, steps: 1, features: 3, units: 2, n: 1, bias: false),
+    ]
+
+    func testFastForwardMatchesNaiveReference() {
+        for row in Self.rows {
+            var g = kiln_rnn_geometry(cell: Int32(row.cell.rawValue), steps: Int32(row.steps), features: Int32(row.features), units: Int32(row.units),
+                                      activation: Int32(row.activation.rawValue), recurrent_activation: Int32(row.recurrent.rawValue),
+                                      go_backwards: row.backwards ? 1 : 0, return_sequences: row.sequences ? 1 : 0,
+                                      use_bias: row.bias ? 1 : 0, zero_masked_output: row.zeroMasked ? 1 : 0)
+            let gates = row.cell == KILN_LSTM ? 4 : row.cell == KILN_GRU ? 3 : 1, gu = gates * row.units
+            var rng = TestRandom(seed: UInt64(row.steps * 131 + row.units))
+            let inp = rng.array(row.n * row.steps * row.features)
+            let kernel = rng.array(row.features * gu, -0.5, 0.5), recurrent = rng.array(row.units * gu, -0.5, 0.5)
+            let bias = rng.array(row.cell == KILN_GRU ? 2 * gu : gu, -0.2, 0.2)
+            // A padded tail per sample and a hole in the middle.
+            let mask: [Float]? = row.masked ? (0..<(row.n * row.steps)).map { i in
+                let t = i % row.steps, sample = i / row.steps
+                return t >= row.steps - sample % 3 || t == 2 ? 0 : 1
+            } : nil
+            let midCount = row.n * Int(kiln_rnn_mid_floats(&g))
+            let outCount = row.n * (row.sequences ? row.steps : 1) * row.units
+            var fastOut = [Float](repeating: .nan, count: outCount), refOut = fastOut
+            var fastMid = [Float](repeating: 0, count: midCount), refMid = fastMid
+            func run(_ f: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
+                           UnsafePointer<Float>?, UnsafePointer<Float>?, Int32, UnsafePointer<kiln_rnn_geometry>?) -> Void,
+                     _ out: inout [Float], _ mid: inout [Float]) {
+                if let mask {
+                    mask.withUnsafeBufferPointer { m in f(&out, &mid, inp, kernel, recurrent, bias, m.baseAddress, Int32(row.n), &g) }
+                } else {
+                    f(&out, &mid, inp, kernel, recurrent, bias, nil, Int32(row.n), &g)
+                }
+            }
+            run(kiln_rnn_forward, &fastOut, &fastMid)
+            run(kiln_rnn_forward_ref, &refOut, &refMid)
+            let worst = zip(fastOut, refOut).map { abs($0 - $1) }.max() ?? .nan
+            XCTAssertLessThan(worst, 1e-5, "\(row.name): output")
+            // mid's slots of masked steps are not compared: neither side reads them.
+            let perStep = Int(kiln_rnn_mid_floats(&g)) / row.steps
+            var worstMid: Float = 0
+            for i in 0..<(row.n * row.steps) where mask?[i] ?? 1 == 1 {
+                for j in 0..<perStep { worstMid = max(worstMid, abs(fastMid[i * perStep + j] - refMid[i * perStep + j])) }
+            }
+            XCTAssertLessThan(worstMid, 1e-5, "\(row.name): mid")
+        }
+    }
+}
