@@ -46,6 +46,41 @@ static float *scratch_floats(size_t count) {
     return p;
 }
 
+// LSTM: the gates s (4U: i, f, c, o pre-activations) through their activations, in place, then
+// c_next = f * cp + i * cc and h = o * act(c_next) (U each; c_next may be cp).
+static void lstm_gates_forward(float *h, float *c_next, float *s, const float *cp, int U, int act, int ract) {
+    float *i = s, *f = s + U, *cc = s + 2 * U, *o = s + 3 * U;
+    ACT(i, 2 * U, ract);
+    ACT(cc, U, act);
+    ACT(o, U, ract);
+    for (int j = 0; j < U; j++) c_next[j] = f[j] * cp[j] + i[j] * cc[j];
+    memcpy(h, c_next, (size_t)U * sizeof(float));
+    ACT(h, U, act);
+    for (int j = 0; j < U; j++) h[j] *= o[j];
+}
+
+// LSTM backward of one step: ds (4U) = dLoss/d(gate pre-activations) from dh (U, the state's
+// gradient, then zeroed) and dc (U, then dc_prev); s the activated gates, cp c_prev; t, dt, d scratch (U, U, 4U).
+static void lstm_gates_backward(float *ds, float *dh, float *dc, const float *s, const float *cp, float *t, float *dt, float *d,
+                                int U, int act, int ract) {
+    const float *i = s, *f = s + U, *cc = s + 2 * U, *o = s + 3 * U;
+    for (int u = 0; u < U; u++) t[u] = f[u] * cp[u] + i[u] * cc[u];
+    ACT(t, U, act);
+    DERIV(dt, t, U, act);
+    DERIV(d, i, 2 * U, ract);
+    DERIV(d + 2 * U, cc, U, act);
+    DERIV(d + 3 * U, o, U, ract);
+    for (int u = 0; u < U; u++) {
+        const float dcu = dc[u] + dh[u] * o[u] * dt[u];
+        ds[u] = dcu * cc[u] * d[u];
+        ds[U + u] = dcu * cp[u] * d[U + u];
+        ds[2 * U + u] = dcu * i[u] * d[2 * U + u];
+        ds[3 * U + u] = dh[u] * t[u] * d[3 * U + u];
+        dc[u] = dcu * f[u];
+        dh[u] = 0.0f;
+    }
+}
+
 // The step's state after the cell: h (U), from the slot s (gates hold P + bias, h_prev and c_prev
 // set) and rec (h_prev . R, or NULL at the first step). Writes the activated gates into s and, for
 // LSTM, c into c_next (U).
@@ -63,18 +98,9 @@ static void cell_forward(float *h, float *c_next, float *s, float *rec, const fl
         ACT(s, U, act);
         memcpy(h, s, (size_t)U * sizeof(float));
         break;
-    case KILN_LSTM: {
-        float *i = s, *f = s + U, *cc = s + 2 * U, *o = s + 3 * U;
-        const float *cp = s + l.xoff;
-        ACT(i, 2 * U, ract);
-        ACT(cc, U, act);
-        ACT(o, U, ract);
-        for (int j = 0; j < U; j++) c_next[j] = f[j] * cp[j] + i[j] * cc[j];
-        memcpy(h, c_next, (size_t)U * sizeof(float));
-        ACT(h, U, act);
-        for (int j = 0; j < U; j++) h[j] *= o[j];
+    case KILN_LSTM:
+        lstm_gates_forward(h, c_next, s, s + l.xoff, U, act, ract);
         break;
-    }
     default: {  // GRU, reset_after: inner = h_prev . R + b_rec; hh = act(x_h + r * inner_h)
         float *inner = rec;  // (3U), written in place
         for (int j = 0; j < GU; j++) {
@@ -222,26 +248,9 @@ static void backward_task(void *ctx, int task) {
                     dhb[u] = 0.0f;
                 }
                 break;
-            case KILN_LSTM: {
-                const float *i = s, *f = s + U, *cc = s + 2 * U, *o = s + 3 * U, *cp = s + l.xoff;
-                float *dcb = dc + (long)b * U;
-                for (int u = 0; u < U; u++) t[u] = f[u] * cp[u] + i[u] * cc[u];
-                ACT(t, U, act);
-                DERIV(dt, t, U, act);
-                DERIV(d, i, 2 * U, ract);
-                DERIV(d + 2 * U, cc, U, act);
-                DERIV(d + 3 * U, o, U, ract);
-                for (int u = 0; u < U; u++) {
-                    const float dcu = dcb[u] + dhb[u] * o[u] * dt[u];
-                    ds[u] = dcu * cc[u] * d[u];
-                    ds[U + u] = dcu * cp[u] * d[U + u];
-                    ds[2 * U + u] = dcu * i[u] * d[2 * U + u];
-                    ds[3 * U + u] = dhb[u] * t[u] * d[3 * U + u];
-                    dcb[u] = dcu * f[u];
-                    dhb[u] = 0.0f;
-                }
+            case KILN_LSTM:
+                lstm_gates_backward(ds, dhb, dc + (long)b * U, s, s + l.xoff, t, dt, d, U, act, ract);
                 break;
-            }
             default: {  // GRU
                 const float *z = s, *r = s + U, *hh = s + 2 * U, *hp = s + l.hoff, *cand = s + l.xoff;
                 float *dcand = ds + l.xoff, *dib = di + (long)b * GU;
@@ -308,6 +317,98 @@ void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db
             column_sums(dbias + GU + 2 * U, dmid + l.xoff, rows, S, U);
         }
     }
+}
+
+// ---- ConvLSTM ------------------------------------------------------------------------
+//
+// mid, n-major regions: gates G (n*T frames, P positions, 4F) after their activations, h_prev H
+// (n*T, P, F) and c_prev C (n*T, P, F); frame b*T + p is sample b's input step p. The input
+// convolution of every frame is one kiln_conv_forward over n*T frames; the recurrent one
+// (stride 1, "same") runs per step on the n current states, copied together.
+
+int64_t kiln_conv_lstm_mid_floats(const kiln_rnn_geometry *g, const kiln_conv_geometry *input) {
+    const int64_t positions = (int64_t)input->out[0] * input->out[1] * input->out[2];
+    return (int64_t)g->steps * positions * 6 * g->units;
+}
+
+void kiln_conv_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                            const float *bias, const float *mask, int n, const kiln_rnn_geometry *g,
+                            const kiln_conv_geometry *input, const kiln_conv_geometry *recurrent) {
+    const int T = g->steps, F = g->units, GF = 4 * F, act = g->activation, ract = g->recurrent_activation;
+    const long P = (long)input->out[0] * input->out[1] * input->out[2], frames = (long)n * T;
+    if (n <= 0) return;
+    float *G = mid, *H = G + frames * P * GF, *C = H + frames * P * F;
+    kiln_conv_forward(G, inp, kernel, n * T, input);
+    // h, c (n, P, F): the current states; rec (n, P, 4F): their recurrent convolution
+    float *h = scratch_floats((size_t)n * P * (2 * F + GF)), *c = h + (size_t)n * P * F, *rec = c + (size_t)n * P * F;
+    memset(h, 0, (size_t)n * P * 2 * F * sizeof(float));
+    for (int k = 0; k < T; k++) {
+        const int p = g->go_backwards ? T - 1 - k : k;
+        for (long b = 0; b < n; b++) {
+            memcpy(H + (b * T + p) * P * F, h + b * P * F, (size_t)(P * F) * sizeof(float));
+            memcpy(C + (b * T + p) * P * F, c + b * P * F, (size_t)(P * F) * sizeof(float));
+        }
+        if (k > 0) kiln_conv_forward(rec, h, recurrent_kernel, n, recurrent);
+        for (long b = 0; b < n; b++) {
+            if (!(mask && mask[b * T + p] == 0.0f)) {
+                for (long q = 0; q < P; q++) {
+                    float *s = G + ((b * T + p) * P + q) * GF, *cq = c + (b * P + q) * F;
+                    if (g->use_bias)
+                        for (int j = 0; j < GF; j++) s[j] += bias[j];
+                    if (k > 0)
+                        for (int j = 0; j < GF; j++) s[j] += rec[(b * P + q) * GF + j];
+                    lstm_gates_forward(h + (b * P + q) * F, cq, s, cq, F, act, ract);
+                }
+            }
+            float *o = g->return_sequences ? out + (b * T + k) * P * F : k + 1 == T ? out + b * P * F : NULL;
+            if (o && g->return_sequences && g->zero_masked_output && mask && mask[b * T + p] == 0.0f)
+                memset(o, 0, (size_t)(P * F) * sizeof(float));
+            else if (o)
+                memcpy(o, h + b * P * F, (size_t)(P * F) * sizeof(float));
+        }
+    }
+    free(h);
+}
+
+void kiln_conv_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
+                             const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                             const float *mask, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input,
+                             const kiln_conv_geometry *recurrent) {
+    const int T = g->steps, F = g->units, GF = 4 * F, act = g->activation, ract = g->recurrent_activation;
+    const long P = (long)input->out[0] * input->out[1] * input->out[2], frames = (long)n * T;
+    if (n <= 0) return;
+    const float *G = mid, *H = G + frames * P * GF, *C = H + frames * P * F;
+    float *dG = dmid;
+    // dh, dc (n, P, F); dgt (n, P, 4F): this step's gate gradients together; t, dt, d: one row's scratch
+    float *dh = scratch_floats((size_t)n * P * (2 * F + GF) + 2 * (size_t)F + (size_t)GF);
+    float *dc = dh + (size_t)n * P * F, *dgt = dc + (size_t)n * P * F, *t = dgt + (size_t)n * P * GF, *dt = t + F, *d = dt + F;
+    memset(dh, 0, (size_t)n * P * 2 * F * sizeof(float));
+    for (int k = T - 1; k >= 0; k--) {
+        const int p = g->go_backwards ? T - 1 - k : k;
+        for (long b = 0; b < n; b++) {
+            const int masked = mask && mask[b * T + p] == 0.0f;
+            const float *dy = g->return_sequences ? (masked && g->zero_masked_output ? NULL : dout + (b * T + k) * P * F)
+                              : k + 1 == T        ? dout + b * P * F
+                                                  : NULL;
+            if (dy)
+                for (long j = 0; j < P * F; j++) dh[b * P * F + j] += dy[j];
+            float *ds = dG + (b * T + p) * P * GF;
+            if (masked) {
+                memset(ds, 0, (size_t)(P * GF) * sizeof(float));
+            } else {
+                for (long q = 0; q < P; q++)
+                    lstm_gates_backward(ds + q * GF, dh + (b * P + q) * F, dc + (b * P + q) * F, G + ((b * T + p) * P + q) * GF,
+                                        C + ((b * T + p) * P + q) * F, t, dt, d, F, act, ract);
+            }
+            memcpy(dgt + b * P * GF, ds, (size_t)(P * GF) * sizeof(float));
+        }
+        if (k > 0) kiln_conv_backward_input(dh, dgt, recurrent_kernel, n, recurrent);  // dh_prev += dG_t (x) R, transposed
+    }
+    free(dh);
+    if (dinp) kiln_conv_backward_input(dinp, dG, kernel, n * T, input);
+    if (dkernel) kiln_conv_backward_kernel(dkernel, inp, dG, n * T, input);
+    if (drecurrent) kiln_conv_backward_kernel(drecurrent, H, dG, n * T, recurrent);
+    if (dbias && g->use_bias) column_sums(dbias, dG, frames * P, GF, GF);
 }
 
 // ---- Bidirectional -----------------------------------------------------------------

@@ -39,6 +39,8 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),
+    ("RefConvLSTM", { RefConvLSTM(seed: $0) }),
+    ("RefConvLSTM1D", { RefConvLSTM1D(seed: $0) }),
 ]
 
 func graph(named name: String) throws -> ModelGraph {

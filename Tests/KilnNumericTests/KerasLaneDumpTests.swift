@@ -29,6 +29,7 @@ final class KerasLaneDumpTests: XCTestCase {
         ("StackedLSTM", { @Sendable in StackedLSTM(seed: $0) }),
         ("BidirectionalLSTM", { @Sendable in BidirectionalLSTM(seed: $0) }),
         ("GRUTextClassifier", { @Sendable in GRUTextClassifier(seed: $0) }),
+        ("PrecipitationNowcast", { @Sendable in PrecipitationNowcast(seed: $0) }),
     ]
 
     func testDumpKilnRuns() throws {

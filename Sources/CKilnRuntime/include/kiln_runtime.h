@@ -238,6 +238,18 @@ void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *ker
 void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
                        const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
                        const float *mask, int n, const kiln_rnn_geometry *g);
+// keras.layers.ConvLSTM1D/2D (channels_last): an LSTM whose products are convolutions. inp (n, steps,
+// spatial..., channels); g's units are the filters F; input: the input convolution (kernel (k..., c, 4F));
+// recurrent: the state's (stride 1, "same", kernel (k..., F, 4F)). out (n, [steps,] out..., F).
+int64_t kiln_conv_lstm_mid_floats(const kiln_rnn_geometry *g, const kiln_conv_geometry *input);
+void kiln_conv_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                            const float *bias, const float *mask, int n, const kiln_rnn_geometry *g,
+                            const kiln_conv_geometry *input, const kiln_conv_geometry *recurrent);
+void kiln_conv_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
+                             const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                             const float *mask, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input,
+                             const kiln_conv_geometry *recurrent);
+
 // keras.layers.Bidirectional's merge of the two directions' outputs fwd and bwd (n, steps, units)
 // (steps 1: the last states): bwd's sequence reversed in time first, so that both read step t.
 enum kiln_bidirectional_merge { KILN_BIDI_CONCAT = 0, KILN_BIDI_SUM = 1, KILN_BIDI_MUL = 2, KILN_BIDI_AVE = 3 };

@@ -111,6 +111,10 @@ ROWS = [
     ("GRU", {"units": 16, "return_sequences": True}, [12, 9]),
     ("GRU", {"units": 4, "use_bias": False}, [5, 3]),
     ("GRU", {"units": 2, "recurrent_activation": "relu", "go_backwards": True, "return_sequences": True}, [3, 1]),
+    ("ConvLSTM2D", {"filters": 16, "kernel_size": 3, "padding": "same", "return_sequences": True}, [10, 32, 32, 1]),
+    ("ConvLSTM2D", {"filters": 4, "kernel_size": [2, 3], "strides": 2}, [5, 9, 8, 3]),
+    ("ConvLSTM2D", {"filters": 2, "kernel_size": 3, "use_bias": False, "dilation_rate": 2}, [3, 9, 9, 1]),
+    ("ConvLSTM1D", {"filters": 3, "kernel_size": 3, "return_sequences": True}, [4, 7, 2]),
     # Mistakes, with Keras's words
     ("Conv2D", {"filters": 0, "kernel_size": 3}, [9, 9, 3]),
     ("Conv2D", {"filters": -2, "kernel_size": 3}, [9, 9, 3]),
@@ -167,6 +171,7 @@ ROWS = [
     ("LSTM", {"units": 4}, [5]),
     ("GRU", {"units": 4}, [5, 3, 2]),
     ("SimpleRNN", {"units": 4}, [5]),
+    ("ConvLSTM2D", {"filters": 4, "kernel_size": 3}, [5, 9, 3]),
 ]
 
 
