@@ -130,6 +130,21 @@ do {
     print("3584 train, 512 held-out sequences; 20 epochs in \(String(format: "%.1f", forecastSeconds)) s")
     print("held-out mse \(fmt(forecastMSE)); the last observed value as the forecast: mse \(fmt(lastValueMSE))")
 
+    // 2e. Next-frame prediction on moving, growing and decaying rain cells.
+    section("Nowcaster: 10 frames of 32x32 rain fields -> ConvLSTM2D(16) -> Conv3D(1) + the frame: each step's next frame")
+    let (fields, nextFields) = rainFields(count: 160, seed: 33)
+    let nowcastTrain = (fields.rows(0..<128), nextFields.rows(0..<128)), nowcastTest = (fields.rows(128..<160), nextFields.rows(128..<160))
+    let nowcaster = Nowcaster(seed: 4)
+    print(nowcaster.summary())
+    let nowcastStarted = Date()
+    _ = try nowcaster.fit(x: nowcastTrain.0, y: nowcastTrain.1, epochs: 12, batchSize: 8, verbose: .silent)
+    let nowcastSeconds = Date().timeIntervalSince(nowcastStarted)
+    let nowcastMSE = try nowcaster.evaluate(x: nowcastTest.0, y: nowcastTest.1).loss
+    // "Last frame": each step's next frame predicted as the frame itself.
+    let persistenceMSE = zip(nowcastTest.0.scalars, nowcastTest.1.scalars).map { Double(($0 - $1) * ($0 - $1)) }.reduce(0, +) / Double(nowcastTest.1.scalars.count)
+    print("128 train, 32 held-out sequences; 12 epochs in \(String(format: "%.1f", nowcastSeconds)) s")
+    print("held-out mse \(String(format: "%.5f", nowcastMSE)); the last frame as the forecast: mse \(String(format: "%.5f", persistenceMSE))")
+
     // 3. Fisher's Iris.
     section("IrisClassifier: Dense(16, relu) -> Dense(3, softmax) on Iris")
     let iris = try CSVDataset.load(from: dataURL("iris.csv"), hasHeader: true).shuffled(seed: 3)
@@ -208,6 +223,37 @@ func sineMixtures(count: Int, seed: UInt64) -> (Tensor, Tensor) {
         ys.append(Float(mixture(50, lag: 0)))
     }
     return (Tensor(shape: [count, 50, 8], scalars: xs), Tensor(shape: [count, 1], scalars: ys))
+}
+
+/// Sequences of 11 rain fields (32x32, values in [0, 1)): one to three Gaussian cells, each moving
+/// at its own velocity while its radius and intensity grow or decay at their own rates. Returns
+/// frames 0-9 as the input and frames 1-10 (each step's next frame) as the target.
+func rainFields(count: Int, seed: UInt64) -> (Tensor, Tensor) {
+    var rng = DemoRandom(seed: seed)
+    var xs: [Float] = [], ys: [Float] = []
+    for _ in 0..<count {
+        let cells = (0..<(1 + Int(rng.nextUniform() * 3))).map { _ in
+            (x: 4 + 24 * rng.nextUniform(), y: 4 + 24 * rng.nextUniform(), vx: 2.4 * rng.nextUniform() - 1.2, vy: 2.4 * rng.nextUniform() - 1.2,
+             radius: 2 + 3 * rng.nextUniform(), growth: 0.16 * rng.nextUniform() - 0.08, peak: 0.5 + 0.5 * rng.nextUniform(), decay: 0.2 * rng.nextUniform() - 0.1)
+        }
+        var frames: [[Float]] = []
+        for t in 0..<11 {
+            var frame = [Float](repeating: 0, count: 32 * 32)
+            for cell in cells {
+                let cx = cell.x + cell.vx * Double(t), cy = cell.y + cell.vy * Double(t)
+                let r = cell.radius * exp(cell.growth * Double(t)), a = cell.peak * exp(cell.decay * Double(t))
+                for i in 0..<32 {
+                    for j in 0..<32 {
+                        let d2 = (Double(i) - cy) * (Double(i) - cy) + (Double(j) - cx) * (Double(j) - cx)
+                        frame[i * 32 + j] += Float(a * exp(-d2 / (2 * r * r)))
+                    }
+                }
+            }
+            frames.append(frame.map { min($0, 0.999) })
+        }
+        for t in 0..<10 { xs += frames[t]; ys += frames[t + 1] }
+    }
+    return (Tensor(shape: [count, 10, 32, 32, 1], scalars: xs), Tensor(shape: [count, 10, 32, 32, 1], scalars: ys))
 }
 
 /// Two classes of 32x32x3 images: stripes across (0) or down (1), with a random period, phase,
