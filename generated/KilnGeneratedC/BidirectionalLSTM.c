@@ -49,7 +49,7 @@ static void bidirectionallstm_bidirectional_forward(float *out, float *mid, cons
     kiln_bidirectional_forward(out, fout, bout, n, 40, 32, KILN_BIDI_CONCAT);
 }
 static void bidirectionallstm_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
-    float *fmid = mid, *bmid = fmid + (long)n * 7680, *fout = bmid + (long)n * 7680, *bout = fout + (long)n * 1280;  // fmid, bmid (n,40,192); fout, bout (n,40,32)
+    const float *fmid = mid, *bmid = fmid + (long)n * 7680, *fout = bmid + (long)n * 7680, *bout = fout + (long)n * 1280;  // fmid, bmid (n,40,192); fout, bout (n,40,32)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 7680, *dfout = dbmid + (long)n * 7680, *dbout = dfout + (long)n * 1280;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 40, 32, KILN_BIDI_CONCAT);
     kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &bidirectionallstm_bidirectional_forward_geometry);
@@ -68,7 +68,7 @@ static void bidirectionallstm_bidirectional_1_forward(float *out, float *mid, co
     kiln_bidirectional_forward(out, fout, bout, n, 1, 16, KILN_BIDI_CONCAT);
 }
 static void bidirectionallstm_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
-    float *fmid = mid, *bmid = fmid + (long)n * 3840, *fout = bmid + (long)n * 3840, *bout = fout + (long)n * 16;  // fmid, bmid (n,40,96); fout, bout (n,16)
+    const float *fmid = mid, *bmid = fmid + (long)n * 3840, *fout = bmid + (long)n * 3840, *bout = fout + (long)n * 16;  // fmid, bmid (n,40,96); fout, bout (n,16)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 3840, *dfout = dbmid + (long)n * 3840, *dbout = dfout + (long)n * 16;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 1, 16, KILN_BIDI_CONCAT);
     kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &bidirectionallstm_bidirectional_1_forward_geometry);

@@ -65,7 +65,7 @@ static void refbidirectional_bidirectional_forward(float *out, float *mid, const
     kiln_bidirectional_forward(out, fout, bout, n, 4, 3, KILN_BIDI_CONCAT);
 }
 static void refbidirectional_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
-    float *fmid = mid, *bmid = fmid + (long)n * 72, *fout = bmid + (long)n * 72, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,18); fout, bout (n,4,3)
+    const float *fmid = mid, *bmid = fmid + (long)n * 72, *fout = bmid + (long)n * 72, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,18); fout, bout (n,4,3)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 72, *dfout = dbmid + (long)n * 72, *dbout = dfout + (long)n * 12;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 3, KILN_BIDI_CONCAT);
     kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_forward_geometry);
@@ -84,7 +84,7 @@ static void refbidirectional_bidirectional_1_forward(float *out, float *mid, con
     kiln_bidirectional_forward(out, fout, bout, n, 4, 3, KILN_BIDI_MUL);
 }
 static void refbidirectional_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
-    float *fmid = mid, *bmid = fmid + (long)n * 24, *fout = bmid + (long)n * 24, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,6); fout, bout (n,4,3)
+    const float *fmid = mid, *bmid = fmid + (long)n * 24, *fout = bmid + (long)n * 24, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,6); fout, bout (n,4,3)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 24, *dfout = dbmid + (long)n * 24, *dbout = dfout + (long)n * 12;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 3, KILN_BIDI_MUL);
     kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_1_forward_geometry);
@@ -103,7 +103,7 @@ static void refbidirectional_bidirectional_2_forward(float *out, float *mid, con
     kiln_bidirectional_forward(out, fout, bout, n, 4, 2, KILN_BIDI_AVE);
 }
 static void refbidirectional_bidirectional_2_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
-    float *fmid = mid, *bmid = fmid + (long)n * 48, *fout = bmid + (long)n * 48, *bout = fout + (long)n * 8;  // fmid, bmid (n,4,12); fout, bout (n,4,2)
+    const float *fmid = mid, *bmid = fmid + (long)n * 48, *fout = bmid + (long)n * 48, *bout = fout + (long)n * 8;  // fmid, bmid (n,4,12); fout, bout (n,4,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 48, *dfout = dbmid + (long)n * 48, *dbout = dfout + (long)n * 8;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 2, KILN_BIDI_AVE);
     kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_2_forward_geometry);
@@ -122,7 +122,7 @@ static void refbidirectional_bidirectional_3_forward(float *out, float *mid, con
     kiln_bidirectional_forward(out, fout, bout, n, 1, 2, KILN_BIDI_SUM);
 }
 static void refbidirectional_bidirectional_3_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
-    float *fmid = mid, *bmid = fmid + (long)n * 40, *fout = bmid + (long)n * 40, *bout = fout + (long)n * 2;  // fmid, bmid (n,4,10); fout, bout (n,2)
+    const float *fmid = mid, *bmid = fmid + (long)n * 40, *fout = bmid + (long)n * 40, *bout = fout + (long)n * 2;  // fmid, bmid (n,4,10); fout, bout (n,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 40, *dfout = dbmid + (long)n * 40, *dbout = dfout + (long)n * 2;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 1, 2, KILN_BIDI_SUM);
     kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refbidirectional_bidirectional_3_forward_geometry);

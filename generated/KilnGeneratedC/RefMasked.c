@@ -76,7 +76,7 @@ static void refmasked_bidirectional_forward(float *out, float *mid, const float 
     kiln_bidirectional_forward(out, fout, bout, n, 5, 2, KILN_BIDI_CONCAT);
 }
 static void refmasked_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
-    float *fmid = mid, *bmid = fmid + (long)n * 50, *fout = bmid + (long)n * 50, *bout = fout + (long)n * 10;  // fmid, bmid (n,5,10); fout, bout (n,5,2)
+    const float *fmid = mid, *bmid = fmid + (long)n * 50, *fout = bmid + (long)n * 50, *bout = fout + (long)n * 10;  // fmid, bmid (n,5,10); fout, bout (n,5,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 50, *dfout = dbmid + (long)n * 50, *dbout = dfout + (long)n * 10;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 5, 2, KILN_BIDI_CONCAT);
     kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &refmasked_bidirectional_forward_geometry);

@@ -133,7 +133,7 @@ struct Bidirectional: LayerKind, WrapperLayer {
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
         out += "static void \(c.backwardName)(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {\n"
-        out += split
+        out += "    const" + split.dropFirst(3)
         out += "    float *dfmid = dmid, *dbmid = dfmid + (long)n * \(m), *dfout = dbmid + (long)n * \(m), *dbout = dfout + (long)n * \(o);  // as mid's\n"
         out += "    kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, \(steps), \(units), \(cMode));\n"
         out += "    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &\(c.name)_forward_geometry);\n"
