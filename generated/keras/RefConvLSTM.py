@@ -32,7 +32,7 @@ def build_model():
     model = keras.Sequential([
         keras.Input(shape=(3, 5, 4, 2)),
         layers.ConvLSTM2D(2, (3, 3), padding='same', activation='tanh', recurrent_activation='sigmoid', kernel_initializer='glorot_uniform', recurrent_initializer='orthogonal', bias_initializer='zeros', return_sequences=True, name='conv_lstm2d'),
-        layers.ConvLSTM2D(2, (2, 2), strides=(2, 1), activation='tanh', recurrent_activation='sigmoid', kernel_initializer='glorot_uniform', recurrent_initializer='orthogonal', bias_initializer='zeros', unit_forget_bias=False, go_backwards=True, name='conv_lstm2d_1'),
+        layers.ConvLSTM2D(2, (2, 2), strides=(2, 1), activation='tanh', recurrent_activation='sigmoid', unit_forget_bias=False, kernel_initializer='glorot_uniform', recurrent_initializer='orthogonal', bias_initializer='zeros', go_backwards=True, name='conv_lstm2d_1'),
         layers.Flatten(name='flatten'),
         layers.Dense(1, activation='linear', kernel_initializer='glorot_uniform', bias_initializer='zeros', name='dense'),
     ], name='RefConvLSTM')

@@ -5,7 +5,7 @@ import KilnCore
 /// channels) whose products are convolutions: the input's with `kernel` (k..., channels, 4*filters)
 /// at the layer's strides, padding and dilation, the state's with `recurrent_kernel`
 /// (k..., filters, 4*filters) at stride 1 and "same" padding. Gates i, f, c, o, as LSTM.
-struct ConvLSTM<R: SpatialRank>: LayerKind {
+struct ConvLSTM<R: SpatialRank>: RecurrentKernelLayer {
     static var kerasClass: String { "ConvLSTM\(R.rank)D" }
     static var namePrefix: String { "conv_lstm\(R.rank)d" }
     static var keys: [String] {
@@ -139,38 +139,13 @@ struct ConvLSTM<R: SpatialRank>: LayerKind {
         return out + "}\n\n"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer
-        let args = [c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
-                    useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
-        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
-    }
-
-    func backwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer, trainable = layer.node.trainable
-        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
-                    trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
-                    trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output),
-                    c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
-                    layer.inputMask.map(c.act) ?? "NULL", "n"]
-        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
-    }
-
     // MARK: Keras
 
     func kerasArguments(_ node: LayerNode) -> [String] {
         var args = ["\(filters)", Python.tuple(window.size)] + window.kerasArguments
         args += ["activation=\(Python.string(activation.kerasName))", "recurrent_activation=\(Python.string(recurrentActivation.kerasName))"]
-        if !useBias { args.append("use_bias=False") }
-        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
-        args.append("recurrent_initializer=\(Python.initializer(recurrentInitializer))")
-        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
         if !unitForgetBias { args.append("unit_forget_bias=False") }
-        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
-        if let recurrentL2 { args.append("recurrent_regularizer=\(Python.l2(recurrentL2))") }
-        if returnSequences { args.append("return_sequences=True") }
-        if goBackwards { args.append("go_backwards=True") }
-        return args
+        return args + kerasRecurrentTail
     }
 
     // MARK: reference

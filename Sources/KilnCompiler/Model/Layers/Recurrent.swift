@@ -34,7 +34,7 @@ extension RecurrentCell {
 /// keras.layers.SimpleRNN, LSTM and GRU over (batch, timesteps, features), as keras.layers.RNN runs
 /// a cell: the state starts at zeros; `go_backwards` reads the steps last to first and returns the
 /// sequence in that order; `return_sequences` returns every step's h, otherwise the last one.
-struct Recurrent<Cell: RecurrentCell>: LayerKind {
+struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     static var kerasClass: String { Cell.kerasClass }
     static var namePrefix: String { Cell.namePrefix }
     static var keys: [String] {
@@ -158,39 +158,13 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
         return out + "}\n\n"
     }
 
-    func forwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer
-        let args = [c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
-                    useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
-        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
-    }
-
-    func backwardCall(_ c: CLayerContext) -> String? {
-        let layer = c.layer, trainable = layer.node.trainable
-        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
-                    trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
-                    trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output),
-                    c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
-                    layer.inputMask.map(c.act) ?? "NULL", "n"]
-        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
-    }
-
     // MARK: Keras
 
     func kerasArguments(_ node: LayerNode) -> [String] { kerasRecurrentArguments }
 
     var kerasRecurrentArguments: [String] {
         var args = ["\(units)", "activation=\(Python.string(activation.kerasName))"]
-        args += cell.kerasCellArguments
-        if !useBias { args.append("use_bias=False") }
-        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
-        args.append("recurrent_initializer=\(Python.initializer(recurrentInitializer))")
-        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
-        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
-        if let recurrentL2 { args.append("recurrent_regularizer=\(Python.l2(recurrentL2))") }
-        if returnSequences { args.append("return_sequences=True") }
-        if goBackwards { args.append("go_backwards=True") }
-        return args
+        return args + cell.kerasCellArguments + kerasRecurrentTail
     }
 
     // MARK: reference
@@ -244,6 +218,52 @@ struct Recurrent<Cell: RecurrentCell>: LayerKind {
     /// Its Keras constructor, for a wrapper (Bidirectional): `layers.LSTM(3, ..., name="lstm")`.
     func kerasConstructor(name: String) -> String {
         "layers.\(Self.kerasClass)(\((kerasRecurrentArguments + ["name=\(Python.string(name))"]).joined(separator: ", ")))"
+    }
+}
+
+/// A layer that runs one recurrent kernel pair (Recurrent, ConvLSTM): `<name>_forward(out, mid,
+/// inp, kernel, recurrent, bias, mask, n)` and its backward, and shares Keras's recurrent arguments.
+protocol RecurrentKernelLayer: LayerKind {
+    var useBias: Bool { get }
+    var kernelInitializer: Initializer { get }
+    var recurrentInitializer: Initializer { get }
+    var biasInitializer: Initializer { get }
+    var kernelL2: Float? { get }
+    var recurrentL2: Float? { get }
+    var returnSequences: Bool { get }
+    var goBackwards: Bool { get }
+}
+
+extension RecurrentKernelLayer {
+    func forwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer
+        let args = [c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
+                    useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
+        return "\(c.forwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    func backwardCall(_ c: CLayerContext) -> String? {
+        let layer = c.layer, trainable = layer.node.trainable
+        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
+                    trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
+                    trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output),
+                    c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
+                    layer.inputMask.map(c.act) ?? "NULL", "n"]
+        return "\(c.backwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    /// The Keras arguments after the layer's own: bias, initializers, regularizers, the sequence options.
+    var kerasRecurrentTail: [String] {
+        var args: [String] = []
+        if !useBias { args.append("use_bias=False") }
+        args.append("kernel_initializer=\(Python.initializer(kernelInitializer))")
+        args.append("recurrent_initializer=\(Python.initializer(recurrentInitializer))")
+        if useBias { args.append("bias_initializer=\(Python.initializer(biasInitializer))") }
+        if let kernelL2 { args.append("kernel_regularizer=\(Python.l2(kernelL2))") }
+        if let recurrentL2 { args.append("recurrent_regularizer=\(Python.l2(recurrentL2))") }
+        if returnSequences { args.append("return_sequences=True") }
+        if goBackwards { args.append("go_backwards=True") }
+        return args
     }
 }
 
