@@ -161,4 +161,21 @@ final class SpecErrorTableTests: XCTestCase {
             XCTAssertEqual(diagnostics, row.expected.map { "b.model.yaml:" + $0 }, row.name)
         }
     }
+
+    /// Valid specs that compile with a warning: a masked sequence read by a layer that does not
+    /// apply masks, and a masked output, which Keras would leave out of the loss.
+    let warningRows: [Row] = [
+        Row(name: "mask_into_pooling", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n  - GlobalAveragePooling1D\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
+            expected: ["5:5: warning: layer 'global_average_pooling1d' (GlobalAveragePooling1D) reads the steps that 'embedding' masks: Kiln applies masks in recurrent layers only, so it sees the masked steps too, where Keras would skip them"]),
+        Row(name: "masked_output", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n  - LSTM: {units: 2, return_sequences: true}\ncompile: {loss: mse}\n",
+            expected: ["5:5: warning: output 'lstm' carries the mask of 'embedding': Keras leaves masked steps out of the loss, Kiln counts them"]),
+    ]
+
+    func testMaskWarnings() {
+        for row in warningRows {
+            let (graph, diagnostics) = compile(row.spec, file: "b.model.yaml")
+            XCTAssertNotNil(graph, row.name)
+            XCTAssertEqual(diagnostics, row.expected.map { "b.model.yaml:" + $0 }, row.name)
+        }
+    }
 }

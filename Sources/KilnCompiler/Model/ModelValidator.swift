@@ -246,6 +246,18 @@ public enum ModelValidator {
         graph.nameLocation = spec.name.location
         graph.epochs = spec.fit.epochs?.value ?? 1
         graph.validationSplit = spec.fit.validationSplit?.value ?? 0
+        // Keras passes masks on through most layers and into the loss; Kiln applies them in the
+        // recurrent layers only, so say where a masked sequence goes elsewhere.
+        let maskOrigins = graph.maskOrigins()
+        for node in layers where !node.op.consumesMask {
+            guard let source = node.inputs.first, source >= 0, let origin = maskOrigins[source] else { continue }
+            diagnostics.warning("layer '\(Identifiers.commentText(node.name))' (\(node.op.kerasClass)) reads the steps that '\(Identifiers.commentText(layers[origin].name))' masks: Kiln applies masks in recurrent layers only, so it sees the masked steps too, where Keras would skip them", at: node.location)
+        }
+        for output in graph.outputs {
+            if let origin = maskOrigins[output.node] {
+                diagnostics.warning("output '\(Identifiers.commentText(output.name))' carries the mask of '\(Identifiers.commentText(layers[origin].name))': Keras leaves masked steps out of the loss, Kiln counts them", at: layers[output.node].location)
+            }
+        }
         return graph
     }
 
