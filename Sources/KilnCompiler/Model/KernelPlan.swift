@@ -279,9 +279,11 @@ extension KernelPlan {
     }
 
     /// A trainable lookup weight (Embedding's, without an L2 term that would make its gradient dense)
-    /// with the buffer of its lookups' squared gradients: its layer's statistics, in dacts.
+    /// with the buffer of its lookups' squared gradients: its layer's statistics, in dacts. None
+    /// under SGD, whose update squares nothing.
     public var lookupWeights: [(weight: PlacedWeight, squares: Buffer)] {
-        layers.flatMap { layer in
+        guard graph.optimizer.kind != .sgd else { return [] }
+        return layers.flatMap { layer in
             layer.weights.filter { $0.trainable && $0.decl.lookupGradient && $0.decl.l2 == nil }.compactMap { weight in
                 layer.statistics.map { (weight, $0) }
             }

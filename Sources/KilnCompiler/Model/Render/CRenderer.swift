@@ -291,7 +291,7 @@ public struct CRenderer {
                     c.line("kiln_rmsprop_update(\(pr), s->slots + \(range.lowerBound), \(g), \(count), s->learning_rate, s->rho, s->epsilon);")
                 }
             }
-            for (weight, squares) in plan.lookupWeights where graph.optimizer.kind != .sgd {
+            for (weight, squares) in plan.lookupWeights {
                 let at = weight.offset, count = weight.decl.count
                 c.line("// \(Identifiers.commentText(weight.kerasPath)): the squared gradient is the sum of its lookups' squares, as TensorFlow's IndexedSlices give it")
                 if graph.optimizer.kind == .adam {
@@ -299,11 +299,6 @@ public struct CRenderer {
                 } else {
                     c.line("kiln_rmsprop_update_squares(s->params + \(at), s->slots + \(at), s->grads + \(at), s->dacts + \(squares.symbol), \(count), s->learning_rate, s->rho, s->epsilon);")
                 }
-            }
-            for (weight, _) in plan.lookupWeights where graph.optimizer.kind == .sgd {
-                let at = weight.offset
-                let velocity = plan.slotsPerParam > 0 ? "s->slots + \(at)" : "NULL"
-                c.line("kiln_sgd_update(s->params + \(at), \(velocity), s->grads + \(at), \(weight.decl.count), s->learning_rate, s->momentum, s->nesterov);")
             }
             c.line("return loss;")
         }
