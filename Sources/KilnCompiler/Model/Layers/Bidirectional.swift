@@ -22,8 +22,8 @@ struct Bidirectional: LayerKind, WrapperLayer {
     var units: Int { forward.units }
     var steps: Int { forward.returnSequences ? forward.steps : 1 }
     /// Floats per sample of one copy's output.
-    var copyOutput: Int { steps * units }
-    var buffers: LayerBuffers { LayerBuffers(intermediate: [2 * forward.midFloats + 2 * copyOutput]) }
+    var copyOutput: Int { saturatingProduct([steps, units]) }
+    var buffers: LayerBuffers { LayerBuffers(intermediate: [saturatingSum([forward.midFloats, forward.midFloats, copyOutput, copyOutput])]) }
     var consumesMask: Bool { true }
     var propagatesMask: Bool { forward.returnSequences }
 
@@ -95,7 +95,7 @@ struct Bidirectional: LayerKind, WrapperLayer {
         built.backward = b.op as! any RecurrentLayerKind
         let weights = f.weights.map { renamed($0, "forward") } + b.weights.map { renamed($0, "backward") }
         var output = f.outputShape
-        if mergeMode == .concat { output[output.count - 1] *= 2 }
+        if mergeMode == .concat { output[output.count - 1] = saturatingProduct([2, output[output.count - 1]]) }
         return BuiltLayer(op: built, weights: weights, outputShape: output)
     }
 

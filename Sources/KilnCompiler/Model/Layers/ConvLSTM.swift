@@ -34,7 +34,9 @@ struct ConvLSTM<R: SpatialRank>: RecurrentKernelLayer {
 
     var outputSpatial: [Int] { window.outputSizes(inputSpatial) }
     var positions: Int { saturatingProduct(outputSpatial) }
-    var buffers: LayerBuffers { LayerBuffers(intermediate: [steps, positions * 6 * filters]) }
+    /// The gates' channels, 4 * filters (saturating: a huge `filters` is the size check's error).
+    var gateFilters: Int { saturatingProduct([4, filters]) }
+    var buffers: LayerBuffers { LayerBuffers(intermediate: [steps, saturatingProduct([positions, 6, filters])]) }
     var consumesMask: Bool { true }
     var propagatesMask: Bool { returnSequences }
 
@@ -86,18 +88,18 @@ struct ConvLSTM<R: SpatialRank>: RecurrentKernelLayer {
         built.channels = inputShape.last!
         let output = built.outputSpatial
         guard output.allSatisfy({ $0 > 0 }) else {
-            diagnostics.error("Computed output size would be zero or negative. Received `inputs shape=\(kerasShape(Array(inputShape.dropFirst())))`, `kernel shape=\(pythonTuple(window.size + [built.channels, 4 * filters]))`, `dilation_rate=\(numpyIntArray(window.dilation))`, `strides=\(pythonTuple(window.strides))`, `padding=\(window.padding.rawValue)`.", at: location)
+            diagnostics.error("Computed output size would be zero or negative. Received `inputs shape=\(kerasShape(Array(inputShape.dropFirst())))`, `kernel shape=\(pythonTuple(window.size + [built.channels, gateFilters]))`, `dilation_rate=\(numpyIntArray(window.dilation))`, `strides=\(pythonTuple(window.strides))`, `padding=\(window.padding.rawValue)`.", at: location)
             return nil
         }
-        let kernelShape = window.size + [built.channels, 4 * filters], recurrentShape = window.size + [filters, 4 * filters]
+        let kernelShape = window.size + [built.channels, gateFilters], recurrentShape = window.size + [filters, gateFilters]
         let kernelFans = kerasFans(kernelShape), recurrentFans = kerasFans(recurrentShape)
         var weights = [
             WeightDecl(name: "kernel", shape: kernelShape, initializer: kernelInitializer, fanIn: kernelFans.fanIn, fanOut: kernelFans.fanOut, l2: kernelL2),
             WeightDecl(name: "recurrent_kernel", shape: recurrentShape, initializer: recurrentInitializer, fanIn: recurrentFans.fanIn, fanOut: recurrentFans.fanOut, l2: recurrentL2),
         ]
         if useBias {
-            weights.append(WeightDecl(name: "bias", shape: [4 * filters], initializer: unitForgetBias ? .unitForgetBias(biasInitializer) : biasInitializer,
-                                      fanIn: 4 * filters, fanOut: 4 * filters, l2: nil))
+            weights.append(WeightDecl(name: "bias", shape: [gateFilters], initializer: unitForgetBias ? .unitForgetBias(biasInitializer) : biasInitializer,
+                                      fanIn: gateFilters, fanOut: gateFilters, l2: nil))
         }
         return BuiltLayer(op: built, weights: weights, outputShape: (returnSequences ? [inputShape[0]] : []) + output + [filters])
     }

@@ -16,7 +16,7 @@ struct Embedding: LayerKind {
     var maskZero: Bool
 
     /// statistics: the lookups' squared gradients per table entry (in dacts), for Adam and RMSprop.
-    var buffers: LayerBuffers { LayerBuffers(mask: maskZero, statistics: l2 == nil ? inputDim * outputDim : 0) }
+    var buffers: LayerBuffers { LayerBuffers(mask: maskZero, statistics: l2 == nil ? saturatingProduct([inputDim, outputDim]) : 0) }
     var producesMask: Bool { maskZero }
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Embedding? {

@@ -23,7 +23,7 @@ struct GRUCell: RecurrentCell {
         return recurrent.map { GRUCell(recurrentActivation: $0) }
     }
 
-    func biasShape(units: Int) -> [Int] { [2, 3 * units] }
+    func biasShape(units: Int) -> [Int] { [2, saturatingProduct([3, units])] }
     func biasInitializer(_ base: Initializer) -> Initializer { base }
     var kerasCellArguments: [String] { ["recurrent_activation=\(Python.string(recurrentActivation.kerasName))"] }
 

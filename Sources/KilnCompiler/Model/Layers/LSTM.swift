@@ -20,7 +20,7 @@ struct LSTMCell: RecurrentCell {
         return recurrent.map { LSTMCell(recurrentActivation: $0, unitForgetBias: unitForgetBias) }
     }
 
-    func biasShape(units: Int) -> [Int] { [4 * units] }
+    func biasShape(units: Int) -> [Int] { [saturatingProduct([4, units])] }
     func biasInitializer(_ base: Initializer) -> Initializer { unitForgetBias ? .unitForgetBias(base) : base }
     var kerasCellArguments: [String] {
         ["recurrent_activation=\(Python.string(recurrentActivation.kerasName))"] + (unitForgetBias ? [] : ["unit_forget_bias=False"])

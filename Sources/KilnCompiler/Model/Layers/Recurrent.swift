@@ -58,9 +58,10 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     var steps = 0
     var features = 0
 
-    var gateUnits: Int { Cell.gates * units }
+    // Saturating: a huge `units` is the size check's error, not an overflow.
+    var gateUnits: Int { saturatingProduct([Cell.gates, units]) }
     /// Floats of the runtime's mid per time step (kiln_rnn_mid_floats / steps).
-    var stepFloats: Int { gateUnits + units + (Cell.gates == 1 ? 0 : units) }
+    var stepFloats: Int { saturatingSum([gateUnits, units, Cell.gates == 1 ? 0 : units]) }
     var buffers: LayerBuffers { LayerBuffers(intermediate: [steps, stepFloats]) }
     var consumesMask: Bool { true }
     var propagatesMask: Bool { returnSequences }
@@ -214,7 +215,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     func cGeometry(zeroMaskedOutput: Bool) -> String {
         "{\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0), \(zeroMaskedOutput ? 1 : 0)}"
     }
-    var midFloats: Int { steps * stepFloats }
+    var midFloats: Int { saturatingProduct([steps, stepFloats]) }
     /// Its Keras constructor, for a wrapper (Bidirectional): `layers.LSTM(3, ..., name="lstm")`.
     func kerasConstructor(name: String) -> String {
         "layers.\(Self.kerasClass)(\((kerasRecurrentArguments + ["name=\(Python.string(name))"]).joined(separator: ", ")))"
