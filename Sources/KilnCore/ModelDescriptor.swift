@@ -30,12 +30,16 @@ public struct ModelDescriptor: Sendable {
     /// packed per sample, input after input and output after output; `inputShape` is the
     /// packed x's and `outputShape` the first output's.
     public var io: ModelIO?
+    /// Token ids (a one-input model whose integer input an Embedding reads): every value of x must
+    /// be in [0, tokenVocabulary) once truncated, as TensorFlow's lookup requires.
+    public var tokenVocabulary: Int?
 
     public init(name: String, specPath: String, inputShape: [Int], outputShape: [Int], batchSize: Int,
                 paramCount: Int, slotsPerParam: Int, activationCount: Int, outputOffset: Int,
                 layers: [LayerInfo], weights: [WeightInfo], loss: LossKind, metrics: [MetricKind],
                 metricNames: [String]? = nil, optimizer: OptimizerConfig, epochs: Int = 1, validationSplit: Double = 0,
-                adaptations: [Adaptation] = [], functionalInput: FunctionalInput? = nil, io: ModelIO? = nil) {
+                adaptations: [Adaptation] = [], functionalInput: FunctionalInput? = nil, io: ModelIO? = nil,
+                tokenVocabulary: Int? = nil) {
         self.name = name; self.specPath = specPath; self.inputShape = inputShape
         self.outputShape = outputShape; self.batchSize = batchSize; self.paramCount = paramCount
         self.slotsPerParam = slotsPerParam; self.activationCount = activationCount
@@ -46,6 +50,7 @@ public struct ModelDescriptor: Sendable {
         self.adaptations = adaptations
         self.functionalInput = functionalInput
         self.io = io
+        self.tokenVocabulary = tokenVocabulary
     }
 
     public var inputSize: Int { inputShape.reduce(1, *) }

@@ -193,6 +193,12 @@ open class KilnModel {
         guard sample == expected || (x.sampleSize == descriptor.inputSize && sample.count == 1 && expected.count > 1) else {
             throw KilnError("Input 0 of layer \"\(descriptor.name)\" is incompatible with the layer: expected shape=\(shapeText(expected, batch: true)), found shape=\(shapeText(x.shape))")
         }
+        if let vocabulary = descriptor.tokenVocabulary,
+           let bad = x.scalars.firstIndex(where: { !($0 > -1 && $0 < Float(vocabulary)) }) {
+            // TensorFlow's message for a lookup out of range; ids are truncated first, as Keras casts them.
+            let id = x.scalars[bad].isFinite ? String(Int(x.scalars[bad])) : "\(x.scalars[bad])"
+            throw KilnError("indices[\(bad / x.sampleSize),\(bad % x.sampleSize)] = \(id) is not in [0, \(vocabulary))")
+        }
         if let y {
             guard y.count == x.count else {
                 throw KilnError("Data cardinality is ambiguous: x sizes: \(x.count), y sizes: \(y.count). Make sure all arrays contain the same number of samples.")

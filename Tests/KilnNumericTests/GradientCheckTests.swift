@@ -174,6 +174,22 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// Token ids outside the Embedding's input_dim are TensorFlow's lookup error, not zeros.
+    func testTokenIdsOutOfRangeAreAnError() throws {
+        let model = GRUTextClassifier(seed: 1)
+        var ids = [Float](repeating: 3, count: 2 * 100)
+        ids[100 + 7] = 1000
+        XCTAssertThrowsError(try model.predict(Tensor(shape: [2, 100], scalars: ids))) { error in
+            XCTAssertEqual("\(error)", "indices[1,7] = 1000 is not in [0, 1000)")
+        }
+        ids[100 + 7] = -1
+        XCTAssertThrowsError(try model.predict(Tensor(shape: [2, 100], scalars: ids))) { error in
+            XCTAssertEqual("\(error)", "indices[1,7] = -1 is not in [0, 1000)")
+        }
+        ids[100 + 7] = 999
+        XCTAssertEqual(try model.predict(Tensor(shape: [2, 100], scalars: ids)).shape, [2, 1])
+    }
+
     /// With dropoutInTraining false (the Keras lane's training comparison), a Dropout layer's
     /// training mask is all ones and the training loss is the reference's without dropout.
     func testDropoutOffInTrainingKeepsEveryValue() throws {

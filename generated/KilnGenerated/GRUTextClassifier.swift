@@ -42,5 +42,6 @@ public final class GRUTextClassifier: KilnModel {
         metrics: [.binaryAccuracy],
         metricNames: ["accuracy"],
         optimizer: OptimizerConfig(kind: .adam, learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false),
-        epochs: 1, validationSplit: 0.0)
+        epochs: 1, validationSplit: 0.0,
+        tokenVocabulary: 1000)
 }

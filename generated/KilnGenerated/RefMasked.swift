@@ -53,5 +53,6 @@ public final class RefMasked: KilnModel {
         metrics: [],
         metricNames: [],
         optimizer: OptimizerConfig(kind: .adam, learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-07, momentum: 0.0, rho: 0.9, nesterov: false),
-        epochs: 1, validationSplit: 0.0)
+        epochs: 1, validationSplit: 0.0,
+        tokenVocabulary: 6)
 }

@@ -90,6 +90,11 @@ public struct SwiftRenderer {
             tail.append("    ],")
             tail.append("    lossesOffset: \(plan.lossesBuffer?.offset ?? -1))")  // -1: one output, whose loss is the model's
         }
+        if graph.inputs.count == 1, graph.inputs[0].integer,
+           let vocabulary = graph.layers.filter({ $0.inputs.contains(-1) }).compactMap({ $0.op as? Embedding }).map(\.inputDim).min() {
+            tail[tail.count - 1] += ","
+            tail.append("tokenVocabulary: \(vocabulary)")
+        }
         tail[tail.count - 1] += ")"
         c.lines(tail)
         out += c.text
