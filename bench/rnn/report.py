@@ -1,5 +1,6 @@
 """Markdown tables of bench/out/rnn.jsonl. The first, per workload, in its unit (train: seconds per
-step; lstm_predict_64: samples/s; lstm_predict_1: latency in ms): Kiln's two runs (before and after
+step; lstm_predict_64 and convlstm_predict_8: samples/s; lstm_predict_1 and gru_predict_1: latency
+in ms): Kiln's two runs (before and after
 the anchors), TensorFlow/Keras and PyTorch, Kiln's speed over each (> 1: Kiln faster; Kiln's value is
 the median of its runs), and Kiln's GFLOP/s with its fraction of the sgemm peak measured in the same
 run. The second, every line: GFLOP/s, fraction of peak, the spread of the repeats and peak RSS."""
@@ -7,9 +8,12 @@ import json
 import statistics
 import sys
 
-WORKLOADS = ("lstm_train", "lstm_predict_64", "lstm_predict_1", "gru_train")
-BATCH = {"lstm_train": 64, "gru_train": 64, "lstm_predict_64": 64, "lstm_predict_1": 1}
-UNITS = {"lstm_train": "s/step", "gru_train": "s/step", "lstm_predict_64": "samples/s", "lstm_predict_1": "ms"}
+WORKLOADS = ("lstm_train", "lstm_predict_64", "lstm_predict_1", "gru_train", "gru_predict_1",
+             "convlstm_train", "convlstm_predict_8")
+BATCH = {"lstm_train": 64, "gru_train": 64, "lstm_predict_64": 64, "lstm_predict_1": 1, "gru_predict_1": 1,
+         "convlstm_train": 8, "convlstm_predict_8": 8}
+UNITS = {"lstm_train": "s/step", "gru_train": "s/step", "lstm_predict_64": "samples/s", "lstm_predict_1": "ms",
+         "gru_predict_1": "ms", "convlstm_train": "s/step", "convlstm_predict_8": "samples/s"}
 
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
 peak = next((l["gflops"] for l in lines if l.get("workload") == "sgemm_2048"), None)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Kiln against TensorFlow/Keras 3 and PyTorch (CPU, 2 threads each) on recurrent layers: LSTM(64) and
-# GRU(64) on 50x8 sequences -> Dense(1), train steps at batch 64 and LSTM inference at batch 64 and 1,
-# in one run on this machine, with the sgemm peak measured in the same run.
+# GRU(64) on 50x8 sequences -> Dense(1), train steps at batch 64, LSTM inference at batch 64 and 1
+# and GRU inference at batch 1; ConvLSTM2D(16) -> Conv3D(1) on 10 frames of 32x32x1, a train step
+# and inference at batch 8; in one run on this machine, with the sgemm peak measured in the same run.
 # Usage: bash bench/rnn/run.sh [repeats, default 5] [workload ...]
-#   workloads: lstm_train lstm_predict_64 lstm_predict_1 gru_train (default: all)
-#   RNN_BENCH_STEPS=n: calls per timed repeat (default: 50; lstm_predict_1: 200)
+#   workloads: lstm_train lstm_predict_64 lstm_predict_1 gru_train gru_predict_1 convlstm_train
+#              convlstm_predict_8 (default: all)
+#   RNN_BENCH_STEPS=n: calls per timed repeat (default: 50; lstm_predict_1 and gru_predict_1: 200;
+#                      convlstm_train: 10; convlstm_predict_8: 20)
 # Uses bench/.venv (made here on first use: tensorflow-cpu, keras, torch, numpy, threadpoolctl).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,21 +1,36 @@
 // The recurrent workloads of bench/rnn: LSTM(64) and GRU(64) on 50 steps of 8 features -> Dense(1)
 // (BenchKernels/LSTM64Bench, BenchKernels/GRU64Bench, Adam, mse, compiled for batches of 64):
 // lstm_train and gru_train (one trainOnBatch at batch 64), lstm_predict_64 and lstm_predict_1
-// (predict at batch 64 and 1). Two threads, as the anchors. Per workload: warm-up calls, then
-// `repeats` timings of `steps` back-to-back calls each; one JSON line with the median seconds per
-// call over the repeats, samples/s, GFLOP/s and peak RSS.
+// (predict at batch 64 and 1), gru_predict_1 (predict at batch 1); and ConvLSTM2D(16, 3x3, same,
+// return_sequences) -> Conv3D(1, 3x3x3, same, sigmoid) on 10 frames of 32x32x1
+// (BenchKernels/ConvLSTMBench, Adam, mse, compiled for batches of 8): convlstm_train (one
+// trainOnBatch at batch 8) and convlstm_predict_8 (predict at batch 8). Two threads, as the anchors.
+// Per workload: warm-up calls, then `repeats` timings of `steps` back-to-back calls each; one JSON
+// line with the median seconds per call over the repeats, samples/s, GFLOP/s and peak RSS.
 // Usage: kiln-rnn-bench [repeats, default 5] [workload ...]; RNN_BENCH_STEPS overrides the calls
-// per repeat (train and predict_64: 50, predict_1: 200).
+// per repeat (train and predict_64: 50, predict_1: 200, convlstm_train: 10, convlstm_predict_8: 20).
 import Foundation
 import BenchModels
 
 let timesteps = 50, features = 8, units = 64
+let frames = 10, height = 32, width = 32, channels = 1, filters = 16
 
 /// GEMM flops per sample of the forward pass, 2*M*N*K: the input projection (steps x features x
 /// gates*units), the recurrent product (steps x units x gates*units, the first step's included though
 /// its h is zero) and Dense(1). A train step counts 3x (forward, input and weight gradients).
 func forwardFlops(gates: Int) -> Double {
     2.0 * Double(timesteps * (features * gates * units + units * gates * units) + units)
+}
+
+/// GEMM flops per sample of ConvLSTMBench's forward pass, 2*M*N*K: per frame the input convolution
+/// (H*W x 9*channels x 4*filters) and the recurrent one (H*W x 9*filters x 4*filters, the first
+/// frame's included though its h is zero), then the Conv3D (frames*H*W x 27*filters x 1). A train
+/// step counts 3x.
+func convLSTMForwardFlops() -> Double {
+    let pixels: Int = frames * height * width
+    let convLSTM: Int = pixels * (9 * channels * 4 * filters + 9 * filters * 4 * filters)
+    let conv3D: Int = pixels * 27 * filters * 1
+    return 2.0 * Double(convLSTM + conv3D)
 }
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -89,6 +104,26 @@ do {
         let model = GRU64Bench(seed: 1)
         let m = try measure(steps: 50) { _ = try model.trainOnBatch(x: x64, y: y64) }
         emit("gru_train", batch: 64, steps: m.steps, times: m.times, flopsPerStep: 3 * 64 * forwardFlops(gates: 3))
+    }
+    if wanted("gru_predict_1") {
+        let model = GRU64Bench(seed: 1)
+        let x1 = random([1, timesteps, features], seed: 4)
+        let m = try measure(steps: 200) { _ = try model.predict(x1) }
+        emit("gru_predict_1", batch: 1, steps: m.steps, times: m.times, flopsPerStep: forwardFlops(gates: 3))
+    }
+    if wanted("convlstm_train") || wanted("convlstm_predict_8") {
+        let x8 = random([8, frames, height, width, channels], seed: 5), y8 = random([8, frames, height, width, 1], seed: 6)
+        let flops = convLSTMForwardFlops()
+        if wanted("convlstm_train") {
+            let model = ConvLSTMBench(seed: 1)
+            let m = try measure(steps: 10) { _ = try model.trainOnBatch(x: x8, y: y8) }
+            emit("convlstm_train", batch: 8, steps: m.steps, times: m.times, flopsPerStep: 3 * 8 * flops)
+        }
+        if wanted("convlstm_predict_8") {
+            let model = ConvLSTMBench(seed: 1)
+            let m = try measure(steps: 20) { _ = try model.predict(x8) }
+            emit("convlstm_predict_8", batch: 8, steps: m.steps, times: m.times, flopsPerStep: 8 * flops)
+        }
     }
 } catch {
     FileHandle.standardError.write(Data("kiln-rnn-bench: \(error)\n".utf8))
