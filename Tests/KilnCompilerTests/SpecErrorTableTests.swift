@@ -151,6 +151,8 @@ final class SpecErrorTableTests: XCTestCase {
             expected: ["4:5: error: Embedding.__init__() missing 2 required positional arguments: 'input_dim' and 'output_dim'"]),
         Row(name: "input_dtype", spec: "model: M\ninput: {shape: [6], dtype: float16}\nlayers:\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
             expected: ["2:28: error: Kiln models take float32 inputs, or int32 and int64 token ids (for an Embedding); received dtype=float16"]),
+        Row(name: "convlstm_dropout", spec: "model: M\ninput: {shape: [3, 5, 5, 1]}\nlayers:\n  - ConvLSTM2D: {filters: 2, kernel_size: 3, recurrent_dropout: 0.25}\ncompile: {loss: mse}\n",
+            expected: ["4:65: error: `recurrent_dropout=0.25` is not supported by Kiln's ConvLSTM2D yet: leave it at 0.0, or put a Dropout layer before the layer"]),
     ]
 
     func testEveryBrokenSpecGivesItsExactDiagnostics() {

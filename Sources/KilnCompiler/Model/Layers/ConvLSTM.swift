@@ -57,18 +57,7 @@ struct ConvLSTM<R: SpatialRank>: RecurrentKernelLayer {
         let bias = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
         let kernelL2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
         let recurrentL2 = readL2(config, key: "recurrent_regularizer", diagnostics: diagnostics)
-        var supported = true
-        for key in ["dropout", "recurrent_dropout"] {
-            if let rate = config.double(key), rate > 0 {
-                diagnostics.error("`\(key)=\(rate)` is not supported by Kiln's \(kerasClass) yet: leave it at 0.0", at: config[key]!.location)
-                supported = false
-            }
-        }
-        for key in ["return_state", "stateful"] where config.bool(key) == true {
-            diagnostics.error("`\(key)=True` is not supported by Kiln's \(kerasClass)", at: config[key]!.location)
-            supported = false
-        }
-        _ = config.int("seed")
+        let supported = checkSupportedRecurrentOptions(config, kerasClass: kerasClass, diagnostics: diagnostics)
         guard let filters, filters > 0, let window, channelsLast, let activation, let recurrentActivation, let kernel, let recurrent, let bias,
               supported, !kernelL2.present || kernelL2.factor != nil, !recurrentL2.present || recurrentL2.factor != nil else { return nil }
         return ConvLSTM(filters: filters, window: window, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,

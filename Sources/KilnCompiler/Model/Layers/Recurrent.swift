@@ -80,23 +80,8 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         let bias = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
         let kernelL2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
         let recurrentL2 = readL2(config, key: "recurrent_regularizer", diagnostics: diagnostics)
-        var supported = true
-        for key in ["dropout", "recurrent_dropout"] {
-            if let rate = config.double(key), rate > 0 {
-                diagnostics.error("`\(key)=\(rate)` is not supported by Kiln's \(kerasClass) yet: leave it at 0.0, or put a Dropout layer before the layer", at: config[key]!.location)
-                supported = false
-            }
-        }
-        if config.bool("return_state") == true {
-            diagnostics.error("`return_state=True` is not supported by Kiln yet: the layer returns its output only", at: config["return_state"]!.location)
-            supported = false
-        }
-        if config.bool("stateful") == true {
-            diagnostics.error("`stateful=True` is not supported by Kiln: each batch starts from zero states", at: config["stateful"]!.location)
-            supported = false
-        }
+        let supported = checkSupportedRecurrentOptions(config, kerasClass: kerasClass, diagnostics: diagnostics)
         _ = config.bool("unroll")
-        _ = config.int("seed")
         let returnSequences = config.bool("return_sequences") ?? false
         let goBackwards = config.bool("go_backwards") ?? false
         let cell = Cell.checkCell(config, diagnostics: diagnostics)
@@ -282,6 +267,28 @@ protocol RecurrentLayerKind: LayerKind {
 }
 
 extension Recurrent: RecurrentLayerKind {}
+
+/// The recurrent options Kiln does not run yet, each an error at its value: dropout inside the
+/// layer, return_state and stateful. False when any is set. (Reads `seed` too, which only dropout uses.)
+func checkSupportedRecurrentOptions(_ config: MappingReader, kerasClass: String, diagnostics: DiagnosticEngine) -> Bool {
+    var supported = true
+    for key in ["dropout", "recurrent_dropout"] {
+        if let rate = config.double(key), rate > 0 {
+            diagnostics.error("`\(key)=\(rate)` is not supported by Kiln's \(kerasClass) yet: leave it at 0.0, or put a Dropout layer before the layer", at: config[key]!.location)
+            supported = false
+        }
+    }
+    if config.bool("return_state") == true {
+        diagnostics.error("`return_state=True` is not supported by Kiln yet: the layer returns its output only", at: config["return_state"]!.location)
+        supported = false
+    }
+    if config.bool("stateful") == true {
+        diagnostics.error("`stateful=True` is not supported by Kiln: each batch starts from zero states", at: config["stateful"]!.location)
+        supported = false
+    }
+    _ = config.int("seed")
+    return supported
+}
 
 /// An activation a recurrent kernel applies per gate: any elementwise one but gelu (whose
 /// derivative the runtime would need z for) and softmax (not elementwise).
