@@ -408,7 +408,7 @@ void kiln_conv_lstm_backward(float *dinp, float *dkernel, float *drecurrent, flo
     if (dinp) kiln_conv_backward_input(dinp, dG, kernel, n * T, input);
     if (dkernel) kiln_conv_backward_kernel(dkernel, inp, dG, n * T, input);
     if (drecurrent) kiln_conv_backward_kernel(drecurrent, H, dG, n * T, recurrent);
-    if (dbias && g->use_bias) column_sums(dbias, dG, frames * P, GF, GF);
+    if (dbias && g->use_bias) kiln_bias_backward(dbias, dG, (int)(frames * P), GF);  // dbias += column sums of dG
 }
 
 // ---- Bidirectional -----------------------------------------------------------------
