@@ -11,6 +11,10 @@
 // gates are after their activations (SimpleRNN: h itself), h_prev and c_prev the state before the
 // step, and the GRU's candidate h_prev . R_h + b_h (before the reset gate scales it).
 // dmid uses the same slots: dP (G*U) where the gates are, and (GRU) the candidate's gradient.
+//
+// Dropout (training): the inputs of gate block q use input mask q * input_masks / G, and h_prev in the
+// recurrent product of block q recurrent mask q * recurrent_masks / G (Keras's implementation 1 draws
+// one mask per gate); the cell's own use of h_prev (GRU's z * h_prev) is not masked.
 #include "kiln_runtime.h"
 #include "kiln_internal.h"
 
@@ -44,6 +48,34 @@ static float *scratch_floats(size_t count) {
     float *p = malloc((count ? count : 1) * sizeof(float));
     if (!p) abort();
     return p;
+}
+
+int64_t kiln_rnn_dropout_floats(const kiln_rnn_geometry *g) {
+    return (int64_t)g->input_masks * g->features + (int64_t)g->recurrent_masks * g->units;
+}
+
+// Keras clips the rates to [0, 1] and drops nothing at 1.
+static float drop_rate(float rate, int keep_all) { return keep_all || !(rate > 0.0f && rate < 1.0f) ? 0.0f : rate; }
+
+static void draw_mask(float *mask, int64_t count, float rate, uint64_t rng[2]) {
+    const float keep_scale = 1.0f / (1.0f - rate);
+    for (int64_t i = 0; i < count; i++) mask[i] = kiln_rng_uniform(rng) >= rate ? keep_scale : 0.0f;
+}
+
+void kiln_rnn_draw_dropout(float *drop, int n, const kiln_rnn_geometry *g, int keep_all, uint64_t rng[2]) {
+    const int64_t inputs = (int64_t)n * g->input_masks * g->features;
+    draw_mask(drop, inputs, drop_rate(g->dropout, keep_all), rng);
+    draw_mask(drop + inputs, (int64_t)n * g->recurrent_masks * g->units, drop_rate(g->recurrent_dropout, keep_all), rng);
+}
+
+// dst (n*T, width) = rows of src (row stride lds) times their sample's mask m (sample stride ldm).
+static void masked_rows(float *dst, const float *src, long lds, const float *m, long ldm, int n, int T, int width) {
+    for (long b = 0; b < n; b++)
+        for (long t = 0; t < T; t++) {
+            const float *sr = src + (b * T + t) * lds, *mb = m + b * ldm;
+            float *dr = dst + (b * T + t) * width;
+            for (int j = 0; j < width; j++) dr[j] = sr[j] * mb[j];
+        }
 }
 
 // LSTM: the gates s (4U: i, f, c, o pre-activations) through their activations, in place, then
@@ -127,6 +159,10 @@ static void cell_forward(float *h, float *c_next, float *s, float *rec, const fl
 typedef struct {
     float *out, *mid;
     const float *rpacked, *bias_in, *bias_rec, *mask;
+    // With recurrent dropout: rdrop (n, rg, U), the masks of h_prev, and R's column block of each.
+    const float *rdrop;
+    float *rgroup[4];
+    int rg;
     const kiln_rnn_geometry *g;
     int n, chunk;
 } forward_job;
@@ -139,13 +175,20 @@ static void forward_task(void *ctx, int task) {
     const int b0 = task * j->chunk, nb = j->n - b0 < j->chunk ? j->n - b0 : j->chunk;
     if (nb <= 0) return;
     const long sample = (long)T * S;
-    // rec (nb, GU): the step's recurrent products; h, c (U): the state the cell writes.
-    float *rec = scratch_floats((size_t)nb * GU + 2 * (size_t)U), *h = rec + (size_t)nb * GU, *c = h + U;
+    // rec (nb, GU): the step's recurrent products; h, c (U): the state the cell writes; hd (nb, U): h_prev masked.
+    float *rec = scratch_floats((size_t)nb * GU + 2 * (size_t)U + (j->rg ? (size_t)nb * U : 0));
+    float *h = rec + (size_t)nb * GU, *c = h + U, *hd = c + U;
     for (int k = 0; k < T; k++) {
         const int p = g->go_backwards ? T - 1 - k : k, next = g->go_backwards ? p - 1 : p + 1;
         float *slots = j->mid + (long)b0 * sample + (long)p * S;  // sample b0's slot; the next sample's is `sample` on
         if (k == 0) {
             for (int b = 0; b < nb; b++) memset(slots + b * sample + l.hoff, 0, (size_t)(S - l.hoff) * sizeof(float));
+        } else if (j->rg) {
+            const int w = GU / j->rg;
+            for (int q = 0; q < j->rg; q++) {
+                masked_rows(hd, slots + l.hoff, sample, j->rdrop + ((long)b0 * j->rg + q) * U, (long)j->rg * U, nb, 1, U);
+                kiln_gemm_prepacked(nb, w, U, hd, U, 1, j->rgroup[q], rec + q * w, GU, 0);
+            }
         } else {
             kiln_gemm_prepacked(nb, GU, U, slots + l.hoff, sample, 1, j->rpacked, rec, GU, 0);
         }
@@ -185,25 +228,43 @@ static int sample_tasks(int n, int *chunk) {
 }
 
 void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                      const float *bias, const float *mask, int n, const kiln_rnn_geometry *g) {
+                      const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
-    const int T = g->steps, F = g->features;
+    const int T = g->steps, F = g->features, ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
     if (n <= 0) return;
-    // P (n*T, GU) = inp . kernel, into the gate slots (row stride S).
-    kiln_gemm_strided(n * T, l.GU, F, inp, F, 1, kernel, l.GU, 1, mid, l.S, 0);
+    if (ig) {  // P's gate block q = (inp * its mask) . kernel's block q
+        const int w = l.GU / ig;
+        float *xd = scratch_floats((size_t)n * T * F);  // (n*T, F)
+        for (int q = 0; q < ig; q++) {
+            masked_rows(xd, inp, F, drop + (long)q * F, (long)ig * F, n, T, F);
+            kiln_gemm_strided(n * T, w, F, xd, F, 1, kernel + q * w, l.GU, 1, mid + q * w, l.S, 0);
+        }
+        free(xd);
+    } else {  // P (n*T, GU) = inp . kernel, into the gate slots (row stride S).
+        kiln_gemm_strided(n * T, l.GU, F, inp, F, 1, kernel, l.GU, 1, mid, l.S, 0);
+    }
     float *rpacked = kiln_gemm_pack_b(recurrent_kernel, l.GU, 1, l.U, l.GU);
     if (!rpacked) abort();
     const float *bias_in = g->use_bias ? bias : NULL;
     const float *bias_rec = g->use_bias && g->cell == KILN_GRU ? bias + l.GU : NULL;
-    forward_job job = {out, mid, rpacked, bias_in, bias_rec, mask, g, n, 0};
+    forward_job job = {out, mid, rpacked, bias_in, bias_rec, mask, rg ? drop + (long)n * g->input_masks * F : NULL, {0}, rg, g, n, 0};
+    for (int q = 0; q < rg; q++) {
+        job.rgroup[q] = kiln_gemm_pack_b(recurrent_kernel + q * (l.GU / rg), l.GU, 1, l.U, l.GU / rg);
+        if (!job.rgroup[q]) abort();
+    }
     const int tasks = sample_tasks(n, &job.chunk);
     kiln_parallel_for(tasks, forward_task, &job);
     free(rpacked);
+    for (int q = 0; q < rg; q++) free(job.rgroup[q]);
 }
 
 typedef struct {
     float *dmid;
     const float *dout, *mid, *rtpacked, *mask;
+    // With recurrent dropout: rdrop (n, rg, U) and R's column block q transposed, rtgroup[q] (GU/rg, U).
+    const float *rdrop;
+    float *rtgroup[4];
+    int rg;
     const kiln_rnn_geometry *g;
     int n, chunk;
 } backward_job;
@@ -218,9 +279,10 @@ static void backward_task(void *ctx, int task) {
     const long sample = (long)T * S;
     // dh, dc (nb, U): gradients of the state after the step being undone; di (nb, GU): the GRU's
     // dLoss/d(h_prev . R); d (GU), t (U), dt (U): one sample's activation derivatives and tanh(c).
+    // dhd (nb, U): one gate block's dLoss/d(masked h_prev), with recurrent dropout.
     const size_t rows = (size_t)nb * U;
-    float *dh = scratch_floats(2 * rows + (size_t)nb * GU + (size_t)GU + 2 * (size_t)U);
-    float *dc = dh + rows, *di = dc + rows, *d = di + (size_t)nb * GU, *t = d + GU, *dt = t + U;
+    float *dh = scratch_floats(3 * rows + (size_t)nb * GU + (size_t)GU + 2 * (size_t)U);
+    float *dc = dh + rows, *di = dc + rows, *d = di + (size_t)nb * GU, *t = d + GU, *dt = t + U, *dhd = dt + U;
     memset(dh, 0, 2 * rows * sizeof(float));
     for (int k = T - 1; k >= 0; k--) {
         const int p = g->go_backwards ? T - 1 - k : k;
@@ -271,11 +333,19 @@ static void backward_task(void *ctx, int task) {
             }
         }
         // dh_prev += dLoss/d(h_prev . R) . R^T (none before the first step: the initial state is zeros).
-        if (k > 0) {
-            if (g->cell == KILN_GRU)
-                kiln_gemm_prepacked(nb, U, GU, di, GU, 1, j->rtpacked, dh, U, 1);
-            else
-                kiln_gemm_prepacked(nb, U, GU, dslots, sample, 1, j->rtpacked, dh, U, 1);
+        const float *drec = g->cell == KILN_GRU ? di : dslots;
+        const long ldr = g->cell == KILN_GRU ? GU : sample;
+        if (k > 0 && j->rg) {  // through each block's mask
+            const int w = GU / j->rg;
+            for (int q = 0; q < j->rg; q++) {
+                kiln_gemm_prepacked(nb, U, w, drec + q * w, ldr, 1, j->rtgroup[q], dhd, U, 0);
+                for (long b = 0; b < nb; b++) {
+                    const float *m = j->rdrop + ((b0 + b) * j->rg + q) * U;
+                    for (int u = 0; u < U; u++) dh[b * U + u] += dhd[b * U + u] * m[u];
+                }
+            }
+        } else if (k > 0) {
+            kiln_gemm_prepacked(nb, U, GU, drec, ldr, 1, j->rtpacked, dh, U, 1);
         }
     }
     free(dh);
@@ -291,25 +361,58 @@ static void column_sums(float *colsum, const float *a, long rows, long lda, int 
 
 void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
                        const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                       const float *mask, int n, const kiln_rnn_geometry *g) {
+                       const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
+    const int ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
     if (n <= 0) return;
     const long rows = (long)n * T;
+    const float *rdrop = rg ? drop + (long)n * g->input_masks * F : NULL;
     float *rtpacked = kiln_gemm_pack_b(recurrent_kernel, 1, GU, GU, U);  // R^T (GU, U)
     if (!rtpacked) abort();
-    backward_job job = {dmid, dout, mid, rtpacked, mask, g, n, 0};
+    backward_job job = {dmid, dout, mid, rtpacked, mask, rdrop, {0}, rg, g, n, 0};
+    for (int q = 0; q < rg; q++) {
+        job.rtgroup[q] = kiln_gemm_pack_b(recurrent_kernel + q * (GU / rg), 1, GU, GU / rg, U);
+        if (!job.rtgroup[q]) abort();
+    }
     const int tasks = sample_tasks(n, &job.chunk);
     kiln_parallel_for(tasks, backward_task, &job);
     free(rtpacked);
-    if (dinp) kiln_gemm_strided((int)rows, F, GU, dmid, S, 1, kernel, 1, GU, dinp, F, 1);  // dinp += dP . kernel^T
-    if (dkernel) kiln_gemm_strided(F, GU, (int)rows, inp, 1, F, dmid, S, 1, dkernel, GU, 1);  // dkernel += inp^T . dP
-    if (drecurrent) {  // drecurrent += h_prev^T . dLoss/d(h_prev . R)
+    for (int q = 0; q < rg; q++) free(job.rtgroup[q]);
+    // xd (n*T, max(F, U)): a gate block's masked inputs or h_prev, or its input gradient before the mask
+    float *xd = ig || rg ? scratch_floats((size_t)rows * (size_t)(F > U ? F : U)) : NULL;
+    if (ig) {
+        const int w = GU / ig;
+        for (int q = 0; q < ig; q++) {
+            if (dinp) {  // dinp += (dP_q . kernel_q^T) * mask_q
+                kiln_gemm_strided((int)rows, F, w, dmid + q * w, S, 1, kernel + q * w, 1, GU, xd, F, 0);
+                for (long b = 0; b < n; b++)
+                    for (long t = 0; t < T; t++)
+                        for (int f = 0; f < F; f++) dinp[(b * T + t) * F + f] += xd[(b * T + t) * F + f] * drop[(b * ig + q) * F + f];
+            }
+            if (dkernel) {  // dkernel_q += (inp * mask_q)^T . dP_q
+                masked_rows(xd, inp, F, drop + (long)q * F, (long)ig * F, n, T, F);
+                kiln_gemm_strided(F, w, (int)rows, xd, 1, F, dmid + q * w, S, 1, dkernel + q * w, GU, 1);
+            }
+        }
+    } else {
+        if (dinp) kiln_gemm_strided((int)rows, F, GU, dmid, S, 1, kernel, 1, GU, dinp, F, 1);  // dinp += dP . kernel^T
+        if (dkernel) kiln_gemm_strided(F, GU, (int)rows, inp, 1, F, dmid, S, 1, dkernel, GU, 1);  // dkernel += inp^T . dP
+    }
+    if (drecurrent && rg) {  // drecurrent_q += (h_prev * mask_q)^T . dLoss/d(block q of the recurrent product)
+        const int w = GU / rg;
+        for (int q = 0; q < rg; q++) {
+            masked_rows(xd, mid + l.hoff, S, rdrop + (long)q * U, (long)rg * U, n, T, U);
+            const float *src = g->cell == KILN_GRU && q == 2 ? dmid + l.xoff : dmid + q * w;
+            kiln_gemm_strided(U, w, (int)rows, xd, 1, U, src, S, 1, drecurrent + q * w, GU, 1);
+        }
+    } else if (drecurrent) {  // drecurrent += h_prev^T . dLoss/d(h_prev . R)
         const int direct = g->cell == KILN_GRU ? 2 * U : GU;
         kiln_gemm_strided(U, direct, (int)rows, mid + l.hoff, 1, S, dmid, S, 1, drecurrent, GU, 1);
         if (g->cell == KILN_GRU)
             kiln_gemm_strided(U, U, (int)rows, mid + l.hoff, 1, S, dmid + l.xoff, S, 1, drecurrent + 2 * U, GU, 1);
     }
+    free(xd);
     if (dbias && g->use_bias) {
         column_sums(dbias, dmid, rows, S, GU);
         if (g->cell == KILN_GRU) {
@@ -471,9 +574,11 @@ static float act_ref(float x, int act) {
 }
 
 void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                          const float *bias, const float *mask, int n, const kiln_rnn_geometry *g) {
+                          const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
+    const int ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
+    const float *rdrop = rg ? drop + (long)n * g->input_masks * F : NULL;
     float *h = scratch_floats(3 * (size_t)U + 2 * (size_t)GU), *c = h + U, *hn = c + U, *x = hn + U, *rec = x + GU;
     for (int b = 0; b < n; b++) {
         memset(h, 0, 2 * (size_t)U * sizeof(float));
@@ -483,8 +588,10 @@ void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float 
             float *s = mid + ((long)b * T + p) * S;
             for (int q = 0; q < GU; q++) {
                 float sx = g->use_bias ? bias[q] : 0.0f, sr = g->use_bias && g->cell == KILN_GRU ? bias[GU + q] : 0.0f;
-                for (int f = 0; f < F; f++) sx += xt[f] * kernel[(long)f * GU + q];
-                for (int u = 0; u < U; u++) sr += h[u] * recurrent_kernel[(long)u * GU + q];
+                const float *mi = ig ? drop + ((long)b * ig + q / (GU / ig)) * F : NULL;
+                const float *mr = rg ? rdrop + ((long)b * rg + q / (GU / rg)) * U : NULL;
+                for (int f = 0; f < F; f++) sx += xt[f] * (mi ? mi[f] : 1.0f) * kernel[(long)f * GU + q];
+                for (int u = 0; u < U; u++) sr += h[u] * (mr ? mr[u] : 1.0f) * recurrent_kernel[(long)u * GU + q];
                 x[q] = sx;
                 rec[q] = sr;
             }

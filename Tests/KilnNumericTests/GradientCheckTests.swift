@@ -36,6 +36,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefConvReLUPool", { RefConvReLUPool(seed: $0) }),
     ("RefRecurrent", { RefRecurrent(seed: $0) }),
     ("RefRecurrentOptions", { RefRecurrentOptions(seed: $0) }),
+    ("RefRecurrentDropout", { RefRecurrentDropout(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),

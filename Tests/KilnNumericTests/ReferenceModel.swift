@@ -21,15 +21,16 @@ struct ReferenceModel {
             let inputs = layer.node.inputs.map { $0 < 0 ? x : outputs[$0] }
             let step: (output: [Double], logits: [Double]?)
             // A layer that applies its input's mask of steps gets it as `mask`, from the layer that made it.
-            var mask = dropoutMasks[index]
+            var stepMask: [Double]?
             if layer.node.op.consumesMask, let source = layer.node.inputs.first, source >= 0, let origin = maskOrigins[source] {
                 let producer = plan.layers[origin], read = producer.node.inputs[0]
-                mask = producer.node.op.referenceStepMask(read < 0 ? x : outputs[read], rows: rows, layer: producer)
+                stepMask = producer.node.op.referenceStepMask(read < 0 ? x : outputs[read], rows: rows, layer: producer)
             }
             if let merge = layer.node.op as? any MergeLayer {
                 step = (merge.mergeReference(inputs, rows: rows, layer: layer), nil)
             } else {
-                step = layer.node.op.reference(inputs[0], rows: rows, layer: layer, params: params, mask: mask, training: training)
+                step = layer.node.op.reference(inputs[0], rows: rows, layer: layer, params: params, dropoutMask: dropoutMasks[index],
+                                               stepMask: stepMask, training: training)
             }
             outputs.append(step.output)
             if let stepLogits = step.logits { logits = stepLogits }

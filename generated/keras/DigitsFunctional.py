@@ -136,6 +136,12 @@ def main(argv=None):
         for layer in leaf_layers(model):
             if isinstance(layer, keras.layers.Dropout):
                 layer.rate = 0.0
+            # A recurrent layer's dropout lives in its cell (a Bidirectional's in each copy's).
+            for rnn in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
+                cell = getattr(rnn, "cell", None)
+                if hasattr(cell, "recurrent_dropout"):
+                    cell.dropout = 0.0
+                    cell.recurrent_dropout = 0.0
     if args.distribute:
         # A dataset of global batches: the strategy splits each among the workers' replicas
         # (arrays cannot be distributed; validation_split needs arrays).

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 // Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
-#define KILN_RUNTIME_ABI 4
+#define KILN_RUNTIME_ABI 5
 
 // ---- model state -------------------------------------------------------------
 // One allocation per role; sizes are compile-time constants of each generated model.
@@ -225,6 +225,10 @@ typedef struct {
     int go_backwards, return_sequences;   // out (n, steps, units) in processing order, or (n, units)
     int use_bias;
     int zero_masked_output;               // masked steps output zeros (a Bidirectional's sequences), not the carried h
+    // Keras's dropout and recurrent_dropout in training: masks drawn once per batch and kept for every
+    // step, input_masks of the inputs (0, 1, or G: one per gate) and recurrent_masks of h_prev (0 or G).
+    int input_masks, recurrent_masks;
+    float dropout, recurrent_dropout;
 } kiln_rnn_geometry;
 // Floats of mid per sample: per time step the gates after their activations (SimpleRNN: h), the state
 // before the step (h; LSTM: and c), and (GRU) the recurrent part of the candidate, h_prev . R_h + b_h.
@@ -232,12 +236,18 @@ int64_t kiln_rnn_mid_floats(const kiln_rnn_geometry *g);
 // kernel (features, G*units), recurrent_kernel (units, G*units), bias (G*units) or, GRU, (2, G*units)
 // [input bias, recurrent bias]; G = 1, 4 (i, f, c, o) or 3 (z, r, h), Keras's gate order.
 // mask (n, steps), 1 or 0, or NULL: a masked step carries the state through unchanged (Keras's masking).
+// drop: the dropout masks (kiln_rnn_draw_dropout), or NULL for none (inference).
 void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                      const float *bias, const float *mask, int n, const kiln_rnn_geometry *g);
+                      const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g);
 // Backpropagation through time; dmid is scratch of mid's size. dinp, dkernel, drecurrent, dbias += (each may be NULL).
 void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
                        const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                       const float *mask, int n, const kiln_rnn_geometry *g);
+                       const float *mask, const float *drop, int n, const kiln_rnn_geometry *g);
+// Floats of the dropout masks per sample: input_masks * features + recurrent_masks * units.
+int64_t kiln_rnn_dropout_floats(const kiln_rnn_geometry *g);
+// drop: (n, input_masks, features) of the inputs, then (n, recurrent_masks, units) of h_prev, each value 0
+// or 1/(1-rate) (inverted dropout); keep_all: every value 1 (training compared with a reference).
+void kiln_rnn_draw_dropout(float *drop, int n, const kiln_rnn_geometry *g, int keep_all, uint64_t rng[2]);
 // keras.layers.ConvLSTM1D/2D (channels_last): an LSTM whose products are convolutions. inp (n, steps,
 // spatial..., channels); g's units are the filters F; input: the input convolution (kernel (k..., c, 4F));
 // recurrent: the state's (stride 1, "same", kernel (k..., F, 4F)). out (n, [steps,] out..., F).
@@ -260,7 +270,7 @@ void kiln_bidirectional_backward(float *dfwd, float *dbwd, const float *dout, co
                                  int steps, int units, int mode);
 // Naive references (loops only, one sample at a time), for the tests.
 void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                          const float *bias, const float *mask, int n, const kiln_rnn_geometry *g);
+                          const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g);
 
 // ---- embeddings (keras.layers.Embedding, keras.layers.Masking) ------------------------
 // out (n*steps, dim) = table[ids] (ids as floats; one out of [0, vocabulary) gives zeros); mask (n*steps)

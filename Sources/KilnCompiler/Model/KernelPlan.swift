@@ -174,7 +174,7 @@ extension KernelPlan {
             if needs.aliasesInput && !(current.isInput && outputLayers.contains(index)) {
                 output = Buffer(symbol: current.symbol, offset: current.offset, shape: node.outputShape)
             } else {
-                if needs.mask { mask = allocate("A_\(upper)_MASK", node.outputShape) }
+                if needs.mask { mask = allocate("A_\(upper)_MASK", needs.maskShape ?? node.outputShape) }
                 if needs.preActivation { preActivation = allocate("A_\(upper)_Z", node.outputShape) }
                 output = allocate("A_\(upper)_OUT", node.outputShape)
             }

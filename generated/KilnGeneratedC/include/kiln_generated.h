@@ -31,6 +31,7 @@
 #include "RefPReLUFirst.h"
 #include "RefRMSpropBinary.h"
 #include "RefRecurrent.h"
+#include "RefRecurrentDropout.h"
 #include "RefRecurrentOptions.h"
 #include "RefReshaping.h"
 #include "RefSGDClassifier.h"

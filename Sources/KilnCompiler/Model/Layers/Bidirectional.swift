@@ -23,7 +23,13 @@ struct Bidirectional: LayerKind, WrapperLayer {
     var steps: Int { forward.returnSequences ? forward.steps : 1 }
     /// Floats per sample of one copy's output.
     var copyOutput: Int { saturatingProduct([steps, units]) }
-    var buffers: LayerBuffers { LayerBuffers(intermediate: [saturatingSum([forward.midFloats, forward.midFloats, copyOutput, copyOutput])]) }
+    var buffers: LayerBuffers {
+        LayerBuffers(mask: dropoutFloats > 0, intermediate: [saturatingSum([forward.midFloats, forward.midFloats, copyOutput, copyOutput])],
+                     maskShape: dropoutFloats > 0 ? [saturatingProduct([2, dropoutFloats])] : nil)
+    }
+    /// Floats of one copy's dropout masks per sample (each copy draws its own).
+    var dropoutFloats: Int { forward.dropoutFloats }
+    var usesTrainingFlag: Bool { dropoutFloats > 0 }
     var consumesMask: Bool { true }
     var propagatesMask: Bool { forward.returnSequences }
 
@@ -124,20 +130,29 @@ struct Bidirectional: LayerKind, WrapperLayer {
         let zero = forward.returnSequences
         var out = "static const kiln_rnn_geometry \(c.name)_forward_geometry = \(forward.cGeometry(zeroMaskedOutput: zero));\n"
         out += "static const kiln_rnn_geometry \(c.name)_backward_geometry = \(backward.cGeometry(zeroMaskedOutput: zero));\n"
-        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {\n"
+        let d = dropoutFloats, drop = d > 0
+        out += "static void \(c.forwardName)(float *out, float *mid, \(drop ? "float *drop, " : "")const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n\(drop ? ", int training, int keep_all, uint64_t rng[2]" : "")) {\n"
         out += "    // out \(c.outShape); mid \(CFormat.shape([2 * m + 2 * o], batch: "B")): each copy's mid, then each copy's output; inp \(c.inShape)\n"
         out += split
-        out += "    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, n, &\(c.name)_forward_geometry);\n"
-        out += "    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, n, &\(c.name)_backward_geometry);\n"
+        if drop {
+            out += "    // drop (n,\(2 * d)): the forward copy's dropout masks (n,\(d)), then the backward copy's\n"
+            out += "    float *fdrop = training ? drop : NULL, *bdrop = training ? drop + (long)n * \(d) : NULL;\n"
+            out += "    if (training) {\n"
+            out += "        kiln_rnn_draw_dropout(fdrop, n, &\(c.name)_forward_geometry, keep_all, rng);\n"
+            out += "        kiln_rnn_draw_dropout(bdrop, n, &\(c.name)_backward_geometry, keep_all, rng);\n"
+            out += "    }\n"
+        }
+        out += "    kiln_rnn_forward(fout, fmid, inp, fk, fr, fb, mask, \(drop ? "fdrop" : "NULL"), n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_forward(bout, bmid, inp, bk, br, bb, mask, \(drop ? "bdrop" : "NULL"), n, &\(c.name)_backward_geometry);\n"
         out += "    kiln_bidirectional_forward(out, fout, bout, n, \(steps), \(units), \(cMode));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
-        out += "static void \(c.backwardName)(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {\n"
+        out += "static void \(c.backwardName)(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, \(drop ? "const float *drop, " : "")int n) {\n"
         out += "    const" + split.dropFirst(3)
         out += "    float *dfmid = dmid, *dbmid = dfmid + (long)n * \(m), *dfout = dbmid + (long)n * \(m), *dbout = dfout + (long)n * \(o);  // as mid's\n"
         out += "    kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, \(steps), \(units), \(cMode));\n"
-        out += "    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, n, &\(c.name)_forward_geometry);\n"
-        out += "    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, n, &\(c.name)_backward_geometry);\n"
+        out += "    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, fmid, inp, fk, fr, mask, \(drop ? "drop" : "NULL"), n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, bmid, inp, bk, br, mask, \(drop ? "drop + (long)n * \(d)" : "NULL"), n, &\(c.name)_backward_geometry);\n"
         out += "    (void)bmid;\n"
         return out + "}\n\n"
     }
@@ -149,8 +164,9 @@ struct Bidirectional: LayerKind, WrapperLayer {
     }
 
     func forwardCall(_ c: CLayerContext) -> String? {
-        let args = [c.act(c.layer.output), c.act(c.layer.intermediate!), c.act(c.layer.input)] + copies(c, c.param)
-            + [c.layer.inputMask.map(c.act) ?? "NULL", "n"]
+        let drop = dropoutFloats > 0
+        let args = [c.act(c.layer.output), c.act(c.layer.intermediate!)] + (drop ? [c.act(c.layer.mask!)] : []) + [c.act(c.layer.input)]
+            + copies(c, c.param) + [c.layer.inputMask.map(c.act) ?? "NULL", "n"] + (drop ? ["training", "s->dropout_off", "s->rng"] : [])
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -159,7 +175,8 @@ struct Bidirectional: LayerKind, WrapperLayer {
         let grads = layer.node.trainable ? copies(c, c.grad) : [String](repeating: "NULL", count: 6)
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL"] + grads
             + [c.dact(layer.intermediate!), c.dact(layer.output), c.act(layer.intermediate!), c.act(layer.input),
-               c.param(w[0]), c.param(w[1]), c.param(w[k]), c.param(w[k + 1]), layer.inputMask.map(c.act) ?? "NULL", "n"]
+               c.param(w[0]), c.param(w[1]), c.param(w[k]), c.param(w[k + 1]), layer.inputMask.map(c.act) ?? "NULL"]
+            + (dropoutFloats > 0 ? [c.act(layer.mask!)] : []) + ["n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -171,12 +188,20 @@ struct Bidirectional: LayerKind, WrapperLayer {
 
     // MARK: reference
 
-    /// `mask`: the input's mask of its steps, if it has one (see Recurrent's reference).
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        reference(input, rows: rows, layer: layer, params: params, dropoutMask: nil, stepMask: mask, training: training)
+    }
+
+    /// `stepMask`: the input's mask of its steps, if it has one (see Recurrent's reference);
+    /// `dropoutMask`: the forward copy's masks for all rows, then the backward copy's.
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
         let offsets = layer.weights.map(\.offset), k = weightsPerCopy
-        let zero = forward.returnSequences
-        let f = forward.run(input, rows: rows, params: params, weights: Array(offsets[0..<k]), stepMask: mask, zeroMaskedOutput: zero)
-        let b = backward.run(input, rows: rows, params: params, weights: Array(offsets[k..<(2 * k)]), stepMask: mask, zeroMaskedOutput: zero)
+        let zero = forward.returnSequences, half = rows * dropoutFloats
+        let masks = training ? dropoutMask.map { (Array($0[0..<half]), Array($0[half..<(2 * half)])) } : nil
+        let f = forward.run(input, rows: rows, params: params, weights: Array(offsets[0..<k]), stepMask: stepMask, zeroMaskedOutput: zero,
+                            dropoutMask: masks?.0)
+        let b = backward.run(input, rows: rows, params: params, weights: Array(offsets[k..<(2 * k)]), stepMask: stepMask, zeroMaskedOutput: zero,
+                             dropoutMask: masks?.1)
         var out: [Double] = []
         for sample in 0..<rows {
             for t in 0..<steps {

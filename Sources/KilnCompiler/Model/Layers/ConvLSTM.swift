@@ -6,6 +6,7 @@ import KilnCore
 /// at the layer's strides, padding and dilation, the state's with `recurrent_kernel`
 /// (k..., filters, 4*filters) at stride 1 and "same" padding. Gates i, f, c, o, as LSTM.
 struct ConvLSTM<R: SpatialRank>: RecurrentKernelLayer {
+    var dropoutFloats: Int { 0 }
     static var kerasClass: String { "ConvLSTM\(R.rank)D" }
     static var namePrefix: String { "conv_lstm\(R.rank)d" }
     static var keys: [String] {

@@ -57,6 +57,9 @@ public protocol LayerKind: Sendable {
     /// (`rows` samples), with `params` the model's flat parameters and `mask` a dropout mask
     /// (nil: inference). `logits` is what a loss on logits reads, when the layer has one.
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?)
+    /// The same for a layer that may have both a dropout mask and its input's mask of steps (a
+    /// recurrent layer with dropout); by default, whichever the layer has is `mask`.
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?)
 }
 
 extension LayerKind {
@@ -71,6 +74,9 @@ extension LayerKind {
     public var consumesMask: Bool { false }
     public var propagatesMask: Bool { false }
     public func referenceStepMask(_ input: [Double], rows: Int, layer: PlannedLayer) -> [Double]? { nil }
+    public func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        reference(input, rows: rows, layer: layer, params: params, mask: stepMask ?? dropoutMask, training: training)
+    }
 }
 
 /// What a layer keeps in `acts`: its output (or the input's buffer, for a layer that moves no
@@ -85,9 +91,13 @@ public struct LayerBuffers: Sendable {
     /// The per-sample shape of a result inside the layer that its backward reads
     /// (SeparableConv's depthwise output, before the pointwise product), if any.
     public var intermediate: [Int]? = nil
-    public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false, statistics: Int = 0, intermediate: [Int]? = nil) {
+    /// The dropout mask's per-sample shape when it is not the output's (a recurrent layer's masks,
+    /// drawn once per sequence).
+    public var maskShape: [Int]? = nil
+    public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false, statistics: Int = 0, intermediate: [Int]? = nil,
+                maskShape: [Int]? = nil) {
         self.preActivation = preActivation; self.mask = mask; self.aliasesInput = aliasesInput; self.statistics = statistics
-        self.intermediate = intermediate
+        self.intermediate = intermediate; self.maskShape = maskShape
     }
     /// Buffers of the output's size the layer adds to `acts`.
     public var count: Int { aliasesInput ? 0 : 1 + (preActivation ? 1 : 0) + (mask ? 1 : 0) }

@@ -34,6 +34,8 @@ extension RecurrentCell {
 /// keras.layers.SimpleRNN, LSTM and GRU over (batch, timesteps, features), as keras.layers.RNN runs
 /// a cell: the state starts at zeros; `go_backwards` reads the steps last to first and returns the
 /// sequence in that order; `return_sequences` returns every step's h, otherwise the last one.
+/// `dropout` and `recurrent_dropout` mask the inputs and h_prev in training, one mask per sequence
+/// (per gate under `recurrent_dropout` or `implementation=1`, as Keras's cells draw them).
 struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     static var kerasClass: String { Cell.kerasClass }
     static var namePrefix: String { Cell.namePrefix }
@@ -54,6 +56,9 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     var recurrentL2: Float?
     var returnSequences: Bool
     var goBackwards: Bool
+    var dropout: Float = 0
+    var recurrentDropout: Float = 0
+    var implementation = 2
     /// Resolved by `build`.
     var steps = 0
     var features = 0
@@ -62,7 +67,14 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     var gateUnits: Int { saturatingProduct([Cell.gates, units]) }
     /// Floats of the runtime's mid per time step (kiln_rnn_mid_floats / steps).
     var stepFloats: Int { saturatingSum([gateUnits, units, Cell.gates == 1 ? 0 : units]) }
-    var buffers: LayerBuffers { LayerBuffers(intermediate: [steps, stepFloats]) }
+    var buffers: LayerBuffers {
+        LayerBuffers(mask: dropoutFloats > 0, intermediate: [steps, stepFloats], maskShape: dropoutFloats > 0 ? [dropoutFloats] : nil)
+    }
+    var usesTrainingFlag: Bool { dropoutFloats > 0 }
+    /// Dropout masks of the inputs (0, 1, or one per gate) and of h_prev (0 or one per gate).
+    var inputMasks: Int { !activeRate(dropout) ? 0 : Cell.gates > 1 && (activeRate(recurrentDropout) || implementation == 1) ? Cell.gates : 1 }
+    var recurrentMasks: Int { activeRate(recurrentDropout) ? Cell.gates : 0 }
+    var dropoutFloats: Int { saturatingSum([saturatingProduct([inputMasks, features]), saturatingProduct([recurrentMasks, units])]) }
     var consumesMask: Bool { true }
     var propagatesMask: Bool { returnSequences }
 
@@ -80,7 +92,9 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         let bias = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
         let kernelL2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
         let recurrentL2 = readL2(config, key: "recurrent_regularizer", diagnostics: diagnostics)
-        let supported = checkSupportedRecurrentOptions(config, kerasClass: kerasClass, diagnostics: diagnostics)
+        let supported = checkSupportedRecurrentOptions(config, kerasClass: kerasClass, diagnostics: diagnostics, dropout: true)
+        let dropout = readRecurrentDropout(config, key: "dropout"), recurrentDropout = readRecurrentDropout(config, key: "recurrent_dropout")
+        let implementation = config.int("implementation") ?? 2
         _ = config.bool("unroll")
         let returnSequences = config.bool("return_sequences") ?? false
         let goBackwards = config.bool("go_backwards") ?? false
@@ -89,7 +103,8 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
               !kernelL2.present || kernelL2.factor != nil, !recurrentL2.present || recurrentL2.factor != nil else { return nil }
         return Self(cell: cell, units: units, activation: activation, useBias: useBias, kernelInitializer: kernel,
                     recurrentInitializer: recurrent, biasInitializer: bias, kernelL2: kernelL2.factor, recurrentL2: recurrentL2.factor,
-                    returnSequences: returnSequences, goBackwards: goBackwards)
+                    returnSequences: returnSequences, goBackwards: goBackwards, dropout: dropout, recurrentDropout: recurrentDropout,
+                    implementation: implementation)
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
@@ -118,6 +133,8 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         if !useBias { text += ", use_bias=False" }
         if returnSequences { text += ", return_sequences=True" }
         if goBackwards { text += ", go_backwards=True" }
+        if dropout > 0 { text += ", dropout=\(dropout)" }
+        if recurrentDropout > 0 { text += ", recurrent_dropout=\(recurrentDropout)" }
         return text + ")"
     }
 
@@ -132,15 +149,20 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     func cKernels(_ c: CLayerContext) -> String {
         let mid = CFormat.shape([steps, stepFloats], batch: "B")
         let kernel = CFormat.shape(c.layer.weights[0].decl.shape), recurrent = CFormat.shape(c.layer.weights[1].decl.shape)
+        let drop = dropoutFloats > 0
         var out = "static const kiln_rnn_geometry \(geometryName(c)) = \(cGeometry);\n"
-        out += "static void \(c.forwardName)(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {\n"
+        out += "static void \(c.forwardName)(float *out, float *mid, \(drop ? "float *drop, " : "")const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n\(drop ? ", int training, int keep_all, uint64_t rng[2]" : "")) {\n"
         out += "    // out \(c.outShape); mid \(mid), per step the gates, h_prev\(Cell.gates == 4 ? ", c_prev" : Cell.gates == 3 ? ", candidate" : ""); inp \(c.inShape); kernel \(kernel); recurrent \(recurrent)\(useBias ? "; b \(CFormat.shape(c.layer.weights[2].decl.shape))" : "")\(c.layer.inputMask == nil ? "" : "; mask (n,\(steps)) of the steps")\n"
-        out += "    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, n, &\(geometryName(c)));\n"
+        if drop {
+            out += "    // drop (n,\(dropoutFloats)): the inputs' dropout masks (n,\(inputMasks),\(features)), then h_prev's (n,\(recurrentMasks),\(units)), drawn per batch\n"
+            out += "    if (training) kiln_rnn_draw_dropout(drop, n, &\(geometryName(c)), keep_all, rng);\n"
+        }
+        out += "    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, \(drop ? "training ? drop : NULL" : "NULL"), n, &\(geometryName(c)));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
-        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {\n"
+        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, \(drop ? "const float *drop, " : "")int n) {\n"
         out += "    // dmid \(mid): each step's pre-activation gradients, through time\n"
-        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &\(geometryName(c)));\n"
+        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, \(drop ? "drop" : "NULL"), n, &\(geometryName(c)));\n"
         return out + "}\n\n"
     }
 
@@ -149,8 +171,12 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     func kerasArguments(_ node: LayerNode) -> [String] { kerasRecurrentArguments }
 
     var kerasRecurrentArguments: [String] {
-        var args = ["\(units)", "activation=\(Python.string(activation.kerasName))"]
-        return args + cell.kerasCellArguments + kerasRecurrentTail
+        let args = ["\(units)", "activation=\(Python.string(activation.kerasName))"]
+        var dropoutArgs: [String] = []
+        if dropout > 0 { dropoutArgs.append("dropout=\(Python.float(dropout))") }
+        if recurrentDropout > 0 { dropoutArgs.append("recurrent_dropout=\(Python.float(recurrentDropout))") }
+        if implementation == 1 && Cell.gates > 1 { dropoutArgs.append("implementation=1") }
+        return args + cell.kerasCellArguments + kerasRecurrentTail + dropoutArgs
     }
 
     // MARK: reference
@@ -160,13 +186,24 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     /// recurrent bias) into the cell. `mask` is the input's mask of its steps, if it has one: a
     /// masked step keeps the state, and its output is the state kept (zeros with `zeroMaskedOutput`).
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], mask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
-        (run(input, rows: rows, params: params, weights: layer.weights.map(\.offset), stepMask: mask, zeroMaskedOutput: false), nil)
+        reference(input, rows: rows, layer: layer, params: params, dropoutMask: nil, stepMask: mask, training: training)
+    }
+
+    /// `dropoutMask`: the kernel's drawn masks (rows, dropoutFloats) in its layout, when training.
+    func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        (run(input, rows: rows, params: params, weights: layer.weights.map(\.offset), stepMask: stepMask, zeroMaskedOutput: false,
+             dropoutMask: training ? dropoutMask : nil), nil)
     }
 
     /// The float64 pass with the weights at `weights` (kernel, recurrent_kernel, then bias if used).
-    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool) -> [Double] {
+    /// `dropoutMask` (rows, dropoutFloats): rows * inputMasks masks of the inputs, then rows *
+    /// recurrentMasks of h_prev; gate block q reads mask q * masks / G of each.
+    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool,
+             dropoutMask: [Double]? = nil) -> [Double] {
         let g = gateUnits, kernel = weights[0], recurrent = weights[1]
         let bias = useBias ? weights[2] : nil
+        let ig = dropoutMask == nil ? 0 : inputMasks, rg = dropoutMask == nil ? 0 : recurrentMasks
+        let recurrentRegion = rows * ig * features
         var output: [Double] = []
         output.reserveCapacity(rows * (returnSequences ? steps : 1) * units)
         for sample in 0..<rows {
@@ -180,10 +217,12 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
                 let xt = input[((sample * steps + p) * features)...].prefix(features)
                 var x = [Double](repeating: 0, count: g), rec = [Double](repeating: 0, count: g)
                 for q in 0..<g {
+                    let mi = ig == 0 ? nil : (sample * ig + q / (g / ig)) * features
+                    let mr = rg == 0 ? nil : recurrentRegion + (sample * rg + q / (g / rg)) * units
                     var sx = bias.map { params[$0 + q] } ?? 0
-                    for (f, v) in xt.enumerated() { sx += v * params[kernel + f * g + q] }
+                    for (f, v) in xt.enumerated() { sx += v * (mi.map { dropoutMask![$0 + f] } ?? 1) * params[kernel + f * g + q] }
                     var sr = Cell.gates == 3 ? (bias.map { params[$0 + g + q] } ?? 0) : 0
-                    for u in 0..<units { sr += state[0][u] * params[recurrent + u * g + q] }
+                    for u in 0..<units { sr += state[0][u] * (mr.map { dropoutMask![$0 + u] } ?? 1) * params[recurrent + u * g + q] }
                     x[q] = sx
                     rec[q] = sr
                 }
@@ -198,7 +237,8 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     /// The runtime's geometry, a C initializer.
     var cGeometry: String { cGeometry(zeroMaskedOutput: false) }
     func cGeometry(zeroMaskedOutput: Bool) -> String {
-        "{\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0), \(zeroMaskedOutput ? 1 : 0)}"
+        let drop = dropoutFloats > 0 ? ", \(inputMasks), \(recurrentMasks), \(CFormat.float(dropout)), \(CFormat.float(recurrentDropout))" : ""
+        return "{\(Cell.cCell), \(steps), \(features), \(units), \(activation.cName), \(cell.recurrentActivation.cName), \(goBackwards ? 1 : 0), \(returnSequences ? 1 : 0), \(useBias ? 1 : 0), \(zeroMaskedOutput ? 1 : 0)\(drop)}"
     }
     var midFloats: Int { saturatingProduct([steps, stepFloats]) }
     /// Its Keras constructor, for a wrapper (Bidirectional): `layers.LSTM(3, ..., name="lstm")`.
@@ -210,6 +250,8 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
 /// A layer that runs one recurrent kernel pair (Recurrent, ConvLSTM): `<name>_forward(out, mid,
 /// inp, kernel, recurrent, bias, mask, n)` and its backward, and shares Keras's recurrent arguments.
 protocol RecurrentKernelLayer: LayerKind {
+    /// Floats of dropout masks per sample (0: no dropout; the masks are the layer's mask buffer).
+    var dropoutFloats: Int { get }
     var useBias: Bool { get }
     var kernelInitializer: Initializer { get }
     var recurrentInitializer: Initializer { get }
@@ -223,8 +265,11 @@ protocol RecurrentKernelLayer: LayerKind {
 extension RecurrentKernelLayer {
     func forwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer
-        let args = [c.act(layer.output), c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
-                    useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
+        let drop = dropoutFloats > 0
+        let args = [c.act(layer.output), c.act(layer.intermediate!)] + (drop ? [c.act(layer.mask!)] : [])
+            + [c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
+               useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
+            + (drop ? ["training", "s->dropout_off", "s->rng"] : [])
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -234,7 +279,7 @@ extension RecurrentKernelLayer {
                     trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
                     trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output),
                     c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
-                    layer.inputMask.map(c.act) ?? "NULL", "n"]
+                    layer.inputMask.map(c.act) ?? "NULL"] + (dropoutFloats > 0 ? [c.act(layer.mask!)] : []) + ["n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
 
@@ -261,18 +306,20 @@ protocol RecurrentLayerKind: LayerKind {
     var useBias: Bool { get }
     var steps: Int { get }
     var midFloats: Int { get }
+    var dropoutFloats: Int { get }
     func cGeometry(zeroMaskedOutput: Bool) -> String
-    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool) -> [Double]
+    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool, dropoutMask: [Double]?) -> [Double]
     func kerasConstructor(name: String) -> String
 }
 
 extension Recurrent: RecurrentLayerKind {}
 
 /// The recurrent options Kiln does not run yet, each an error at its value: dropout inside the
-/// layer, return_state and stateful. False when any is set. (Reads `seed` too, which only dropout uses.)
-func checkSupportedRecurrentOptions(_ config: MappingReader, kerasClass: String, diagnostics: DiagnosticEngine) -> Bool {
+/// layer (unless `dropout` says the layer runs it), return_state and stateful. False when any is
+/// set. (Reads `seed` too, which only dropout uses: masks come from the model's seed.)
+func checkSupportedRecurrentOptions(_ config: MappingReader, kerasClass: String, diagnostics: DiagnosticEngine, dropout: Bool = false) -> Bool {
     var supported = true
-    for key in ["dropout", "recurrent_dropout"] {
+    for key in ["dropout", "recurrent_dropout"] where !dropout {
         if let rate = config.double(key), rate > 0 {
             diagnostics.error("`\(key)=\(rate)` is not supported by Kiln's \(kerasClass) yet: leave it at 0.0, or put a Dropout layer before the layer", at: config[key]!.location)
             supported = false
@@ -289,6 +336,14 @@ func checkSupportedRecurrentOptions(_ config: MappingReader, kerasClass: String,
     _ = config.int("seed")
     return supported
 }
+
+/// A dropout rate as Keras's cells keep it: clipped to [0, 1].
+func readRecurrentDropout(_ config: MappingReader, key: String) -> Float {
+    Float(min(1, max(0, config.double(key) ?? 0)))
+}
+
+/// Whether a cell's rate drops anything (Keras's `0.0 < rate < 1.0`).
+func activeRate(_ rate: Float) -> Bool { rate > 0 && rate < 1 }
 
 /// An activation a recurrent kernel applies per gate: any elementwise one but gelu (whose
 /// derivative the runtime would need z for) and softmax (not elementwise).
