@@ -32,8 +32,12 @@ def export(model, path, name):
     from safetensors.numpy import save_file
     tensors = {}
     for layer in leaf_layers(model):
-        # A Bidirectional's two copies: bidirectional/forward_lstm/kernel, as Kiln names them.
-        copies = [layer.forward_layer, layer.backward_layer] if hasattr(layer, "forward_layer") else [None]
+        # A Bidirectional's two copies (bidirectional/forward_lstm/kernel) and a TimeDistributed's
+        # layer (time_distributed/dense/kernel), as Kiln names them.
+        if hasattr(layer, "forward_layer"):
+            copies = [layer.forward_layer, layer.backward_layer]
+        else:
+            copies = [layer.layer] if hasattr(layer, "layer") else [None]
         for copy, weight in ((copy, w) for copy in copies for w in (copy or layer).weights):
             key = f"{layer.name}/{copy.name}/{weight.name}" if copy else f"{layer.name}/{weight.name}"
             if key in tensors:

@@ -22,7 +22,7 @@ final class KerasLayerTableTests: XCTestCase {
 
     /// A config value, written back as YAML flow (JSON is YAML).
     enum JSONValue: Decodable {
-        case int(Int), double(Double), string(String), bool(Bool), list([JSONValue])
+        case int(Int), double(Double), string(String), bool(Bool), list([JSONValue]), mapping([String: JSONValue])
 
         init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -30,7 +30,8 @@ final class KerasLayerTableTests: XCTestCase {
             else if let value = try? container.decode(Int.self) { self = .int(value) }
             else if let value = try? container.decode(Double.self) { self = .double(value) }
             else if let value = try? container.decode(String.self) { self = .string(value) }
-            else { self = .list(try container.decode([JSONValue].self)) }
+            else if let values = try? container.decode([JSONValue].self) { self = .list(values) }
+            else { self = .mapping(try container.decode([String: JSONValue].self)) }  // a wrapper's {Class: config}
         }
 
         var yaml: String {
@@ -40,6 +41,7 @@ final class KerasLayerTableTests: XCTestCase {
             case let .string(value): "\"\(value)\""
             case let .bool(value): value ? "true" : "false"
             case let .list(values): "[" + values.map(\.yaml).joined(separator: ", ") + "]"
+            case let .mapping(pairs): "{" + pairs.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.yaml)" }.joined(separator: ", ") + "}"
             }
         }
     }

@@ -37,6 +37,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefRecurrent", { RefRecurrent(seed: $0) }),
     ("RefRecurrentOptions", { RefRecurrentOptions(seed: $0) }),
     ("RefRecurrentDropout", { RefRecurrentDropout(seed: $0) }),
+    ("RefTimeDistributed", { RefTimeDistributed(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),

@@ -49,8 +49,12 @@ def leaf_layers(model):
 
 
 def weight_items(layer):
-    """(Kiln's weight path, weight) of a layer: layer/weight; a Bidirectional's as layer/forward_lstm/weight."""
-    copies = [layer.forward_layer, layer.backward_layer] if hasattr(layer, "forward_layer") else [None]
+    """(Kiln's weight path, weight) of a layer: layer/weight; a Bidirectional's as layer/forward_lstm/weight,
+    a TimeDistributed's as layer/dense/weight."""
+    if hasattr(layer, "forward_layer"):
+        copies = [layer.forward_layer, layer.backward_layer]
+    else:
+        copies = [layer.layer] if hasattr(layer, "layer") else [None]
     for copy in copies:
         for weight in (copy or layer).weights:
             yield (f"{layer.name}/{copy.name}/{weight.name}" if copy else f"{layer.name}/{weight.name}"), weight
@@ -128,8 +132,9 @@ def main(argv=None):
         import keras
 
         for layer in leaf_layers(model):
-            if isinstance(layer, keras.layers.Dropout):
-                layer.rate = 0.0
+            for dropout in (layer, getattr(layer, "layer", None)):  # a TimeDistributed's too
+                if isinstance(dropout, keras.layers.Dropout):
+                    dropout.rate = 0.0
             # A recurrent layer's dropout lives in its cell (a Bidirectional's in each copy's).
             for rnn in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
                 cell = getattr(rnn, "cell", None)

@@ -172,7 +172,25 @@ ROWS = [
     ("GRU", {"units": 4}, [5, 3, 2]),
     ("SimpleRNN", {"units": 4}, [5]),
     ("ConvLSTM2D", {"filters": 4, "kernel_size": 3}, [5, 9, 3]),
+    # Wrappers: the wrapped layer is {Class: config}, built first (as Bidirectional(LSTM(4)) runs).
+    ("TimeDistributed", {"layer": {"Dense": {"units": 8}}}, [10, 16]),
+    ("TimeDistributed", {"layer": {"Conv2D": {"filters": 4, "kernel_size": 3, "padding": "same"}}}, [5, 9, 9, 3]),
+    ("TimeDistributed", {"layer": {"MaxPooling2D": {"pool_size": 2}}}, [4, 8, 8, 2]),
+    ("TimeDistributed", {"layer": {"Flatten": {}}}, [3, 4, 5]),
+    ("TimeDistributed", {"layer": {"LSTM": {"units": 3}}}, [2, 5, 4]),
+    ("Bidirectional", {"layer": {"LSTM": {"units": 4}}}, [5, 3]),
+    ("Bidirectional", {"layer": {"GRU": {"units": 3, "return_sequences": True}}, "merge_mode": "sum"}, [6, 2]),
+    ("TimeDistributed", {"layer": {"Dense": {"units": 8}}}, [6]),
+    ("TimeDistributed", {"layer": {"Conv2D": {"filters": 2, "kernel_size": 5}}}, [3, 4, 4, 1]),
 ]
+
+
+def make(cls, config):
+    """The layer, with a wrapper's {Class: config} built as its layer."""
+    if isinstance(config.get("layer"), dict):
+        (inner, inner_config), = config["layer"].items()
+        config = {**config, "layer": make(inner, inner_config)}
+    return getattr(keras.layers, cls)(**config)
 
 
 def main():
@@ -181,7 +199,7 @@ def main():
         row = {"layer": cls, "config": config, "input": shape}
         keras.backend.clear_session()  # automatic names start again: conv2d, not conv2d_7
         try:
-            layer = getattr(keras.layers, cls)(**config)
+            layer = make(cls, config)
             out = layer(keras.Input(tuple(shape)))
             row["output"] = list(out.shape[1:])
             row["params"] = int(layer.count_params())

@@ -38,6 +38,7 @@
 #include "RefSeedCNN32.h"
 #include "RefSparseLogits.h"
 #include "RefSpatialDropout.h"
+#include "RefTimeDistributed.h"
 #include "RefTransfer32.h"
 #include "ResNet50.h"
 #include "ResNet50Base.h"

@@ -128,7 +128,7 @@ let layerKinds: [String: any LayerKind.Type] = Dictionary(uniqueKeysWithValues: 
     Cropping<Spatial1D>.self, Cropping<Spatial2D>.self, Cropping<Spatial3D>.self,
     UpSampling<Spatial1D>.self, UpSampling<Spatial2D>.self, UpSampling<Spatial3D>.self,
     SpatialDropout<Spatial1D>.self, SpatialDropout<Spatial2D>.self, SpatialDropout<Spatial3D>.self,
-    Recurrent<SimpleRNNCell>.self, Recurrent<LSTMCell>.self, Recurrent<GRUCell>.self, Bidirectional.self, Embedding.self, Masking.self,
+    Recurrent<SimpleRNNCell>.self, Recurrent<LSTMCell>.self, Recurrent<GRUCell>.self, Bidirectional.self, TimeDistributed.self, Embedding.self, Masking.self,
     ConvLSTM<Spatial1D>.self, ConvLSTM<Spatial2D>.self,
 ].map { ($0.kerasClass, $0) })
 

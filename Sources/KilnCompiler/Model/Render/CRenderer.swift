@@ -341,7 +341,7 @@ struct CBufferNames {
 
     init(_ plan: KernelPlan) {
         // The model functions' own names; a spec's names are mangled apart from them and from each other.
-        var used: Set<String> = ["s", "x", "y", "n", "training", "loss", "acts", "dacts", "params", "grads", "P", "A", "B"]
+        var used: Set<String> = ["s", "x", "y", "n", "n_steps", "training", "loss", "acts", "dacts", "params", "grads", "P", "A", "B"]
         func unique(_ wanted: String) -> String {
             var name = wanted, k = 2
             while used.contains(name) { name = "\(wanted)_\(k)"; k += 1 }
