@@ -429,19 +429,106 @@ void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db
 // convolution of every frame is one kiln_conv_forward over n*T frames; the recurrent one
 // (stride 1, "same") runs per step on the n current states, copied together.
 
+// Floats of one frame of the input and of the state, per sample.
+static long conv_lstm_frame(const kiln_conv_geometry *input) { return (long)input->in[0] * input->in[1] * input->in[2] * input->c; }
+static long conv_lstm_state(const kiln_rnn_geometry *g, const kiln_conv_geometry *input) {
+    return (long)input->out[0] * input->out[1] * input->out[2] * g->units;
+}
+
+int64_t kiln_conv_lstm_dropout_floats(const kiln_rnn_geometry *g, const kiln_conv_geometry *input) {
+    return (int64_t)g->input_masks * conv_lstm_frame(input) + (int64_t)g->recurrent_masks * conv_lstm_state(g, input);
+}
+
+void kiln_conv_lstm_draw_dropout(float *drop, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input, int keep_all,
+                                 uint64_t rng[2]) {
+    const int64_t inputs = (int64_t)n * g->input_masks * conv_lstm_frame(input);
+    draw_mask(drop, inputs, drop_rate(g->dropout, keep_all), rng);
+    draw_mask(drop + inputs, (int64_t)n * g->recurrent_masks * conv_lstm_state(g, input), drop_rate(g->recurrent_dropout, keep_all), rng);
+}
+
+// dst (rows, F) = gate block q of src (rows, 4F); add_gate_block: dst (rows, 4F)'s block q += src (rows, F).
+static void gate_block(float *dst, const float *src, long rows, int F, int q) {
+    for (long r = 0; r < rows; r++) memcpy(dst + r * F, src + r * 4 * F + (long)q * F, (size_t)F * sizeof(float));
+}
+static void add_gate_block(float *dst, const float *src, long rows, int F, int q) {
+    for (long r = 0; r < rows; r++)
+        for (int j = 0; j < F; j++) dst[r * 4 * F + (long)q * F + j] += src[r * F + j];
+}
+
+// z (frames, P, 4F) = per gate q, (x times its sample's mask q) convolved with the kernel's block q:
+// Keras's ConvLSTM cell with dropout. x (n*T frames, width); masks (n, 4, width); kernel (rows, 4F).
+static void gated_conv_forward(float *z, const float *x, const float *masks, int n, int T, long width, const float *kernel,
+                               long rows, const kiln_conv_geometry *geometry) {
+    const int F = geometry->f / 4;
+    const long frames = (long)n * T, P = (long)geometry->out[0] * geometry->out[1] * geometry->out[2];
+    kiln_conv_geometry gate = *geometry;
+    gate.f = F;
+    // xm (frames, width), kq (rows, F), zq (frames, P, F)
+    float *xm = scratch_floats((size_t)(frames * width + rows * F + frames * P * F)), *kq = xm + frames * width, *zq = kq + rows * F;
+    memset(z, 0, (size_t)(frames * P * 4 * F) * sizeof(float));
+    for (int q = 0; q < 4; q++) {
+        masked_rows(xm, x, width, masks + (long)q * width, 4 * width, n, T, (int)width);
+        gate_block(kq, kernel, rows, F, q);
+        kiln_conv_forward(zq, xm, kq, (int)frames, &gate);
+        add_gate_block(z, zq, frames * P, F, q);
+    }
+    free(xm);
+}
+
+// The backward of gated_conv_forward for dz (frames, P, 4F): dx (frames, width) += and dkernel (rows,
+// 4F) += (either may be NULL).
+static void gated_conv_backward(float *dx, float *dkernel, const float *dz, const float *x, const float *masks, int n, int T,
+                                long width, const float *kernel, long rows, const kiln_conv_geometry *geometry) {
+    const int F = geometry->f / 4;
+    const long frames = (long)n * T, P = (long)geometry->out[0] * geometry->out[1] * geometry->out[2];
+    kiln_conv_geometry gate = *geometry;
+    gate.f = F;
+    // xm, dxq (frames, width); kq, dkq (rows, F); dzq (frames, P, F)
+    float *xm = scratch_floats((size_t)(2 * frames * width + 2 * rows * F + frames * P * F));
+    float *dxq = xm + frames * width, *kq = dxq + frames * width, *dkq = kq + rows * F, *dzq = dkq + rows * F;
+    for (int q = 0; q < 4; q++) {
+        gate_block(dzq, dz, frames * P, F, q);
+        if (dx) {
+            gate_block(kq, kernel, rows, F, q);
+            memset(dxq, 0, (size_t)(frames * width) * sizeof(float));
+            kiln_conv_backward_input(dxq, dzq, kq, (int)frames, &gate);
+            for (long b = 0; b < n; b++)
+                for (long t = 0; t < T; t++) {
+                    const float *m = masks + (b * 4 + q) * width, *d = dxq + (b * T + t) * width;
+                    float *o = dx + (b * T + t) * width;
+                    for (long j = 0; j < width; j++) o[j] += d[j] * m[j];
+                }
+        }
+        if (dkernel) {
+            masked_rows(xm, x, width, masks + (long)q * width, 4 * width, n, T, (int)width);
+            memset(dkq, 0, (size_t)(rows * F) * sizeof(float));
+            kiln_conv_backward_kernel(dkq, xm, dzq, (int)frames, &gate);
+            add_gate_block(dkernel, dkq, rows, F, q);
+        }
+    }
+    free(xm);
+}
+
 int64_t kiln_conv_lstm_mid_floats(const kiln_rnn_geometry *g, const kiln_conv_geometry *input) {
     const int64_t positions = (int64_t)input->out[0] * input->out[1] * input->out[2];
     return (int64_t)g->steps * positions * 6 * g->units;
 }
 
 void kiln_conv_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                            const float *bias, const float *mask, int n, const kiln_rnn_geometry *g,
+                            const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g,
                             const kiln_conv_geometry *input, const kiln_conv_geometry *recurrent) {
     const int T = g->steps, F = g->units, GF = 4 * F, act = g->activation, ract = g->recurrent_activation;
     const long P = (long)input->out[0] * input->out[1] * input->out[2], frames = (long)n * T;
+    const long frame = conv_lstm_frame(input), state = P * F, krows = (long)input->c * input->k[0] * input->k[1] * input->k[2];
     if (n <= 0) return;
+    // drop: (n, 4, frame) masks of the inputs (if input_masks), then (n, 4, state) of h_prev (if recurrent_masks)
+    const float *input_drop = drop && g->input_masks ? drop : NULL;
+    const float *state_drop = drop && g->recurrent_masks ? drop + (long)n * g->input_masks * frame : NULL;
     float *G = mid, *H = G + frames * P * GF, *C = H + frames * P * F;
-    kiln_conv_forward(G, inp, kernel, n * T, input);
+    if (input_drop)
+        gated_conv_forward(G, inp, input_drop, n, T, frame, kernel, krows, input);
+    else
+        kiln_conv_forward(G, inp, kernel, n * T, input);
     // h, c (n, P, F): the current states; rec (n, P, 4F): their recurrent convolution
     float *h = scratch_floats((size_t)n * P * (2 * F + GF)), *c = h + (size_t)n * P * F, *rec = c + (size_t)n * P * F;
     memset(h, 0, (size_t)n * P * 2 * F * sizeof(float));
@@ -451,7 +538,10 @@ void kiln_conv_lstm_forward(float *out, float *mid, const float *inp, const floa
             memcpy(H + (b * T + p) * P * F, h + b * P * F, (size_t)(P * F) * sizeof(float));
             memcpy(C + (b * T + p) * P * F, c + b * P * F, (size_t)(P * F) * sizeof(float));
         }
-        if (k > 0) kiln_conv_forward(rec, h, recurrent_kernel, n, recurrent);
+        if (k > 0 && state_drop)
+            gated_conv_forward(rec, h, state_drop, n, 1, state, recurrent_kernel, (long)F * recurrent->k[0] * recurrent->k[1] * recurrent->k[2], recurrent);
+        else if (k > 0)
+            kiln_conv_forward(rec, h, recurrent_kernel, n, recurrent);
         for (long b = 0; b < n; b++) {
             if (!(mask && mask[b * T + p] == 0.0f)) {
                 for (long q = 0; q < P; q++) {
@@ -475,11 +565,15 @@ void kiln_conv_lstm_forward(float *out, float *mid, const float *inp, const floa
 
 void kiln_conv_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
                              const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                             const float *mask, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input,
+                             const float *mask, const float *drop, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input,
                              const kiln_conv_geometry *recurrent) {
     const int T = g->steps, F = g->units, GF = 4 * F, act = g->activation, ract = g->recurrent_activation;
     const long P = (long)input->out[0] * input->out[1] * input->out[2], frames = (long)n * T;
+    const long frame = conv_lstm_frame(input), state = P * F, krows = (long)input->c * input->k[0] * input->k[1] * input->k[2];
+    const long rrows = (long)F * recurrent->k[0] * recurrent->k[1] * recurrent->k[2];
     if (n <= 0) return;
+    const float *input_drop = drop && g->input_masks ? drop : NULL;
+    const float *state_drop = drop && g->recurrent_masks ? drop + (long)n * g->input_masks * frame : NULL;
     const float *G = mid, *H = G + frames * P * GF, *C = H + frames * P * F;
     float *dG = dmid;
     // dh, dc (n, P, F); dgt (n, P, 4F): this step's gate gradients together; t, dt, d: one row's scratch
@@ -505,12 +599,22 @@ void kiln_conv_lstm_backward(float *dinp, float *dkernel, float *drecurrent, flo
             }
             memcpy(dgt + b * P * GF, ds, (size_t)(P * GF) * sizeof(float));
         }
-        if (k > 0) kiln_conv_backward_input(dh, dgt, recurrent_kernel, n, recurrent);  // dh_prev += dG_t (x) R, transposed
+        if (k > 0 && state_drop)
+            gated_conv_backward(dh, NULL, dgt, NULL, state_drop, n, 1, state, recurrent_kernel, rrows, recurrent);
+        else if (k > 0)
+            kiln_conv_backward_input(dh, dgt, recurrent_kernel, n, recurrent);  // dh_prev += dG_t (x) R, transposed
     }
     free(dh);
-    if (dinp) kiln_conv_backward_input(dinp, dG, kernel, n * T, input);
-    if (dkernel) kiln_conv_backward_kernel(dkernel, inp, dG, n * T, input);
-    if (drecurrent) kiln_conv_backward_kernel(drecurrent, H, dG, n * T, recurrent);
+    if (input_drop) {
+        gated_conv_backward(dinp, dkernel, dG, inp, input_drop, n, T, frame, kernel, krows, input);
+    } else {
+        if (dinp) kiln_conv_backward_input(dinp, dG, kernel, n * T, input);
+        if (dkernel) kiln_conv_backward_kernel(dkernel, inp, dG, n * T, input);
+    }
+    if (drecurrent && state_drop)
+        gated_conv_backward(NULL, drecurrent, dG, H, state_drop, n, T, state, recurrent_kernel, rrows, recurrent);
+    else if (drecurrent)
+        kiln_conv_backward_kernel(drecurrent, H, dG, n * T, recurrent);
     if (dbias && g->use_bias) kiln_bias_backward(dbias, dG, (int)(frames * P), GF);  // dbias += column sums of dG
 }
 

@@ -130,9 +130,6 @@ final class SpecErrorTableTests: XCTestCase {
             expected: ["4:31: error: Unknown layer: 'Dens'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly; did you mean 'Dense'?"]),
         Row(name: "time_distributed_inner_config", spec: "model: M\ninput: {shape: [4, 3]}\nlayers:\n  - TimeDistributed: {layer: {Dense: {units: 3, activation: relu6}}}\ncompile: {loss: mse}\n",
             expected: ["4:61: error: Could not interpret activation function identifier: relu6; did you mean 'relu'?"]),
-        Row(name: "convlstm1d_dropout", spec: "model: M\ninput: {shape: [3, 5, 1]}\nlayers:\n  - ConvLSTM1D: {filters: 2, kernel_size: 3, dropout: 0.2, recurrent_dropout: 0.1}\ncompile: {loss: mse}\n",
-            expected: ["4:55: error: `dropout=0.2` is not supported by Kiln's ConvLSTM1D yet: leave it at 0.0, or put a Dropout layer before the layer",
-                       "4:79: error: `recurrent_dropout=0.1` is not supported by Kiln's ConvLSTM1D yet: leave it at 0.0, or put a Dropout layer before the layer"]),
         Row(name: "gru_reset_before", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - GRU: {units: 4, reset_after: false}\ncompile: {loss: mse}\n",
             expected: ["4:34: error: `reset_after=False` is not supported by Kiln's GRU: it runs Keras 3's default, reset_after=True"]),
         Row(name: "rnn_gelu", spec: "model: M\ninput: {shape: [6, 2]}\nlayers:\n  - SimpleRNN: {units: 4, activation: gelu}\ncompile: {loss: mse}\n",
@@ -159,8 +156,6 @@ final class SpecErrorTableTests: XCTestCase {
             expected: ["4:5: error: Embedding.__init__() missing 2 required positional arguments: 'input_dim' and 'output_dim'"]),
         Row(name: "input_dtype", spec: "model: M\ninput: {shape: [6], dtype: float16}\nlayers:\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
             expected: ["2:28: error: Kiln models take float32 inputs, or int32 and int64 token ids (for an Embedding); received dtype=float16"]),
-        Row(name: "convlstm_dropout", spec: "model: M\ninput: {shape: [3, 5, 5, 1]}\nlayers:\n  - ConvLSTM2D: {filters: 2, kernel_size: 3, recurrent_dropout: 0.25}\ncompile: {loss: mse}\n",
-            expected: ["4:65: error: `recurrent_dropout=0.25` is not supported by Kiln's ConvLSTM2D yet: leave it at 0.0, or put a Dropout layer before the layer"]),
     ]
 
     func testEveryBrokenSpecGivesItsExactDiagnostics() {

@@ -38,6 +38,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefRecurrentOptions", { RefRecurrentOptions(seed: $0) }),
     ("RefRecurrentDropout", { RefRecurrentDropout(seed: $0) }),
     ("RefTimeDistributed", { RefTimeDistributed(seed: $0) }),
+    ("RefConvLSTMDropout", { RefConvLSTMDropout(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),
@@ -224,52 +225,63 @@ final class GradientCheckTests: XCTestCase {
     /// entry is 0 or 1/(1-rate), drops close to `rate` of the entries over many batches, and the
     /// same seed draws the same masks.
     func testRecurrentDropoutMasksAreSeededAndHoldTheirRate() throws {
-        let graph = try graph(named: "RefRecurrentDropout")
-        let plan = KernelPlan(graph)
         // layer: (input rate, input mask floats, recurrent rate, recurrent mask floats) per sample
-        // and copy, as RefRecurrentDropout.model.yaml sets them.
-        let rows: [String: (Double, Int, Double, Int)] = [
-            "simple_rnn": (0.3, 3, 0.25, 3),     // 1 gate: inputs (1,3), h_prev (1,3)
-            "lstm": (0.2, 3, 0, 0),              // implementation 2 without recurrent_dropout: one input mask
-            "bidirectional": (0.3, 9, 0.3, 6),   // per copy: GRU inputs (3,3), h_prev (3,2)
-            "lstm_1": (0.25, 16, 0.2, 8),        // inputs (4,4), h_prev (4,2)
+        // and copy, as the specs set them.
+        let rows: [(spec: String, make: (UInt64) -> KilnModel, layers: [String: (Double, Int, Double, Int)])] = [
+            ("RefRecurrentDropout", { RefRecurrentDropout(seed: $0) }, [
+                "simple_rnn": (0.3, 3, 0.25, 3),     // 1 gate: inputs (1,3), h_prev (1,3)
+                "lstm": (0.2, 3, 0, 0),              // implementation 2 without recurrent_dropout: one input mask
+                "bidirectional": (0.3, 9, 0.3, 6),   // per copy: GRU inputs (3,3), h_prev (3,2)
+                "lstm_1": (0.25, 16, 0.2, 8),        // inputs (4,4), h_prev (4,2)
+            ]),
+            ("RefConvLSTMDropout", { RefConvLSTMDropout(seed: $0) }, [
+                "conv_lstm2d": (0.3, 4 * 40, 0.25, 4 * 40),  // per gate: a frame (5,4,2), h_prev (5,4,2)
+                "conv_lstm2d_1": (0, 0, 0.2, 4 * 12),        // h_prev (2,3,2)
+                "conv_lstm1d": (0.25, 4 * 12, 0, 0),         // a frame (6,2)
+            ]),
         ]
-        func masks(_ model: KilnModel, x: Tensor, y: Tensor) throws -> [String: [Float]] {
-            _ = try model.lossAndGradients(x: x, y: y)
-            var out: [String: [Float]] = [:]
-            for layer in plan.layers where rows[layer.node.name] != nil { if let m = layer.mask { out[layer.node.name] = Array(model.activations[m.offset..<(m.offset + graph.batchSize * m.size)]) } }
-            return out
-        }
-        var rng = Gaussian(state: 3)
-        let n = graph.batchSize
-        let x = Tensor(shape: [n] + graph.inputShape, scalars: sampleInputs(graph, rows: n, rng: &rng).map(Float.init))
-        let y = Tensor(shape: [n] + graph.outputShape, scalars: targets(for: graph, rows: n, rng: &rng).map(Float.init))
-        XCTAssertEqual(try masks(RefRecurrentDropout(seed: 5), x: x, y: y), try masks(RefRecurrentDropout(seed: 5), x: x, y: y))
-        XCTAssertNotEqual(try masks(RefRecurrentDropout(seed: 5), x: x, y: y), try masks(RefRecurrentDropout(seed: 6), x: x, y: y))
-
-        let model = RefRecurrentDropout(seed: 5)
-        var dropped: [String: (Int, Int, Int, Int)] = [:]
-        for _ in 0..<200 {
-            for (name, values) in try masks(model, x: x, y: y) {
-                let (inRate, inFloats, recRate, recFloats) = rows[name]!
-                let perCopy = inFloats + recFloats, copies = name == "bidirectional" ? 2 : 1
-                XCTAssertEqual(values.count, n * copies * perCopy, name)
-                var count = dropped[name] ?? (0, 0, 0, 0)
-                for (i, v) in values.enumerated() {
-                    let isInput = (i % (n * perCopy)) < n * inFloats  // per copy: (n, inputs) then (n, h_prev)
-                    let rate = isInput ? inRate : recRate
-                    XCTAssertTrue(v == 0 || abs(Double(v) - 1 / (1 - rate)) < 1e-6, "\(name)[\(i)] = \(v)")
-                    if isInput { count.0 += v == 0 ? 1 : 0; count.1 += 1 } else { count.2 += v == 0 ? 1 : 0; count.3 += 1 }
+        for (spec, make, layers) in rows {
+            let graph = try graph(named: spec)
+            let plan = KernelPlan(graph)
+            func masks(_ model: KilnModel, x: Tensor, y: Tensor) throws -> [String: [Float]] {
+                _ = try model.lossAndGradients(x: x, y: y)
+                var out: [String: [Float]] = [:]
+                for layer in plan.layers where layers[layer.node.name] != nil {
+                    if let m = layer.mask { out[layer.node.name] = Array(model.activations[m.offset..<(m.offset + graph.batchSize * m.size)]) }
                 }
-                dropped[name] = count
+                return out
             }
+            var rng = Gaussian(state: 3)
+            let n = graph.batchSize
+            let x = Tensor(shape: [n] + graph.inputShape, scalars: sampleInputs(graph, rows: n, rng: &rng).map(Float.init))
+            let y = Tensor(shape: [n] + graph.outputShape, scalars: targets(for: graph, rows: n, rng: &rng).map(Float.init))
+            XCTAssertEqual(try masks(make(5), x: x, y: y), try masks(make(5), x: x, y: y), spec)
+            XCTAssertNotEqual(try masks(make(5), x: x, y: y), try masks(make(6), x: x, y: y), spec)
+
+            let model = make(5)
+            var dropped: [String: (Int, Int, Int, Int)] = [:]
+            for _ in 0..<200 {
+                for (name, values) in try masks(model, x: x, y: y) {
+                    let (inRate, inFloats, recRate, recFloats) = layers[name]!
+                    let perCopy = inFloats + recFloats, copies = name == "bidirectional" ? 2 : 1
+                    XCTAssertEqual(values.count, n * copies * perCopy, name)
+                    var count = dropped[name] ?? (0, 0, 0, 0)
+                    for (i, v) in values.enumerated() {
+                        let isInput = (i % (n * perCopy)) < n * inFloats  // per copy: (n, inputs) then (n, h_prev)
+                        let rate = isInput ? inRate : recRate
+                        XCTAssertTrue(v == 0 || abs(Double(v) - 1 / (1 - rate)) < 1e-6, "\(name)[\(i)] = \(v)")
+                        if isInput { count.0 += v == 0 ? 1 : 0; count.1 += 1 } else { count.2 += v == 0 ? 1 : 0; count.3 += 1 }
+                    }
+                    dropped[name] = count
+                }
+            }
+            for (name, (inDrop, inTotal, recDrop, recTotal)) in dropped {
+                let (inRate, _, recRate, _) = layers[name]!
+                if inTotal > 0 { XCTAssertEqual(Double(inDrop) / Double(inTotal), inRate, accuracy: 0.03, "\(name) inputs") }
+                if recTotal > 0 { XCTAssertEqual(Double(recDrop) / Double(recTotal), recRate, accuracy: 0.03, "\(name) h_prev") }
+            }
+            XCTAssertEqual(dropped.count, layers.count, spec)
         }
-        for (name, (inDrop, inTotal, recDrop, recTotal)) in dropped {
-            let (inRate, _, recRate, _) = rows[name]!
-            XCTAssertEqual(Double(inDrop) / Double(inTotal), inRate, accuracy: 0.03, "\(name) inputs")
-            if recTotal > 0 { XCTAssertEqual(Double(recDrop) / Double(recTotal), recRate, accuracy: 0.03, "\(name) h_prev") }
-        }
-        XCTAssertEqual(dropped.count, 4)
     }
 
     /// SpatialDropout's training mask is one draw per sample and channel: every position of a

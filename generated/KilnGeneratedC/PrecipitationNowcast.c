@@ -3,8 +3,8 @@
 #include "PrecipitationNowcast.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 5
-#error "this file was generated for Kiln runtime ABI 5: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 6
+#error "this file was generated for Kiln runtime ABI 6: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 10289 floats, Keras's weight order.
@@ -33,11 +33,11 @@ static const kiln_conv_geometry precipitationnowcast_conv_lstm2d_input = {.in = 
 static const kiln_conv_geometry precipitationnowcast_conv_lstm2d_recurrent = {.in = {1, 32, 32}, .c = 16, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 32, 32}, .f = 64, .groups = 1};
 static void precipitationnowcast_conv_lstm2d_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,10,32,32,16); mid (B,10,98304): gates (n*10,1024,64), h_prev and c_prev (n*10,1024,16); inp (n,10,32,32,1)
-    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, n, &precipitationnowcast_conv_lstm2d_geometry, &precipitationnowcast_conv_lstm2d_input, &precipitationnowcast_conv_lstm2d_recurrent);
+    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, NULL, n, &precipitationnowcast_conv_lstm2d_geometry, &precipitationnowcast_conv_lstm2d_input, &precipitationnowcast_conv_lstm2d_recurrent);
 }
 static void precipitationnowcast_conv_lstm2d_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,10,98304): each step's gate gradients, through time
-    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &precipitationnowcast_conv_lstm2d_geometry, &precipitationnowcast_conv_lstm2d_input, &precipitationnowcast_conv_lstm2d_recurrent);
+    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, NULL, n, &precipitationnowcast_conv_lstm2d_geometry, &precipitationnowcast_conv_lstm2d_input, &precipitationnowcast_conv_lstm2d_recurrent);
 }
 
 // conv3d: Conv3D(filters=1, kernel_size=(3, 3, 3), strides=(1, 1, 1), padding=same, activation=sigmoid). inp (n,10,32,32,16) -> out (n,10,32,32,1)

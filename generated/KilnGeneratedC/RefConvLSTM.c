@@ -3,8 +3,8 @@
 #include "RefConvLSTM.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 5
-#error "this file was generated for Kiln runtime ABI 5: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 6
+#error "this file was generated for Kiln runtime ABI 6: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 445 floats, Keras's weight order.
@@ -37,11 +37,11 @@ static const kiln_conv_geometry refconvlstm_conv_lstm2d_input = {.in = {1, 5, 4}
 static const kiln_conv_geometry refconvlstm_conv_lstm2d_recurrent = {.in = {1, 5, 4}, .c = 2, .k = {1, 3, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 1, 1}, .out = {1, 5, 4}, .f = 8, .groups = 1};
 static void refconvlstm_conv_lstm2d_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3,5,4,2); mid (B,3,240): gates (n*3,20,8), h_prev and c_prev (n*3,20,2); inp (n,3,5,4,2)
-    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refconvlstm_conv_lstm2d_geometry, &refconvlstm_conv_lstm2d_input, &refconvlstm_conv_lstm2d_recurrent);
+    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, NULL, n, &refconvlstm_conv_lstm2d_geometry, &refconvlstm_conv_lstm2d_input, &refconvlstm_conv_lstm2d_recurrent);
 }
 static void refconvlstm_conv_lstm2d_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,3,240): each step's gate gradients, through time
-    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refconvlstm_conv_lstm2d_geometry, &refconvlstm_conv_lstm2d_input, &refconvlstm_conv_lstm2d_recurrent);
+    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, NULL, n, &refconvlstm_conv_lstm2d_geometry, &refconvlstm_conv_lstm2d_input, &refconvlstm_conv_lstm2d_recurrent);
 }
 
 // conv_lstm2d_1: ConvLSTM2D(filters=2, kernel_size=(2, 2), strides=(2, 1), padding=valid, activation=tanh, recurrent_activation=sigmoid, go_backwards=True). inp (n,3,5,4,2) -> out (n,2,3,2)
@@ -50,11 +50,11 @@ static const kiln_conv_geometry refconvlstm_conv_lstm2d_1_input = {.in = {1, 5, 
 static const kiln_conv_geometry refconvlstm_conv_lstm2d_1_recurrent = {.in = {1, 2, 3}, .c = 2, .k = {1, 2, 2}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 2, 3}, .f = 8, .groups = 1};
 static void refconvlstm_conv_lstm2d_1_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,2,3,2); mid (B,3,72): gates (n*3,6,8), h_prev and c_prev (n*3,6,2); inp (n,3,5,4,2)
-    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refconvlstm_conv_lstm2d_1_geometry, &refconvlstm_conv_lstm2d_1_input, &refconvlstm_conv_lstm2d_1_recurrent);
+    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, NULL, n, &refconvlstm_conv_lstm2d_1_geometry, &refconvlstm_conv_lstm2d_1_input, &refconvlstm_conv_lstm2d_1_recurrent);
 }
 static void refconvlstm_conv_lstm2d_1_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,3,72): each step's gate gradients, through time
-    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refconvlstm_conv_lstm2d_1_geometry, &refconvlstm_conv_lstm2d_1_input, &refconvlstm_conv_lstm2d_1_recurrent);
+    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, NULL, n, &refconvlstm_conv_lstm2d_1_geometry, &refconvlstm_conv_lstm2d_1_input, &refconvlstm_conv_lstm2d_1_recurrent);
 }
 
 // flatten: Flatten(). inp (n,2,3,2) -> out (n,12)

@@ -3,8 +3,8 @@
 #include "RefConvLSTM1D.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 5
-#error "this file was generated for Kiln runtime ABI 5: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 6
+#error "this file was generated for Kiln runtime ABI 6: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 294 floats, Keras's weight order.
@@ -38,11 +38,11 @@ static const kiln_conv_geometry refconvlstm1d_conv_lstm1d_input = {.in = {1, 1, 
 static const kiln_conv_geometry refconvlstm1d_conv_lstm1d_recurrent = {.in = {1, 1, 3}, .c = 3, .k = {1, 1, 3}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 1}, .out = {1, 1, 3}, .f = 12, .groups = 1};
 static void refconvlstm1d_conv_lstm1d_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,4,3,3); mid (B,4,54): gates (n*4,3,12), h_prev and c_prev (n*4,3,3); inp (n,4,7,2)
-    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refconvlstm1d_conv_lstm1d_geometry, &refconvlstm1d_conv_lstm1d_input, &refconvlstm1d_conv_lstm1d_recurrent);
+    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, NULL, n, &refconvlstm1d_conv_lstm1d_geometry, &refconvlstm1d_conv_lstm1d_input, &refconvlstm1d_conv_lstm1d_recurrent);
 }
 static void refconvlstm1d_conv_lstm1d_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,54): each step's gate gradients, through time
-    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refconvlstm1d_conv_lstm1d_geometry, &refconvlstm1d_conv_lstm1d_input, &refconvlstm1d_conv_lstm1d_recurrent);
+    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, NULL, n, &refconvlstm1d_conv_lstm1d_geometry, &refconvlstm1d_conv_lstm1d_input, &refconvlstm1d_conv_lstm1d_recurrent);
 }
 
 // conv_lstm1d_1: ConvLSTM1D(filters=2, kernel_size=(2,), strides=(1,), padding=same, activation=tanh, recurrent_activation=sigmoid). inp (n,4,3,3) -> out (n,3,2)
@@ -51,11 +51,11 @@ static const kiln_conv_geometry refconvlstm1d_conv_lstm1d_1_input = {.in = {1, 1
 static const kiln_conv_geometry refconvlstm1d_conv_lstm1d_1_recurrent = {.in = {1, 1, 3}, .c = 2, .k = {1, 1, 2}, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, .pad = {0, 0, 0}, .out = {1, 1, 3}, .f = 8, .groups = 1};
 static void refconvlstm1d_conv_lstm1d_1_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3,2); mid (B,4,36): gates (n*4,3,8), h_prev and c_prev (n*4,3,2); inp (n,4,3,3)
-    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, n, &refconvlstm1d_conv_lstm1d_1_geometry, &refconvlstm1d_conv_lstm1d_1_input, &refconvlstm1d_conv_lstm1d_1_recurrent);
+    kiln_conv_lstm_forward(out, mid, inp, kernel, recurrent, b, mask, NULL, n, &refconvlstm1d_conv_lstm1d_1_geometry, &refconvlstm1d_conv_lstm1d_1_input, &refconvlstm1d_conv_lstm1d_1_recurrent);
 }
 static void refconvlstm1d_conv_lstm1d_1_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,36): each step's gate gradients, through time
-    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, n, &refconvlstm1d_conv_lstm1d_1_geometry, &refconvlstm1d_conv_lstm1d_1_input, &refconvlstm1d_conv_lstm1d_1_recurrent);
+    kiln_conv_lstm_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, NULL, n, &refconvlstm1d_conv_lstm1d_1_geometry, &refconvlstm1d_conv_lstm1d_1_input, &refconvlstm1d_conv_lstm1d_1_recurrent);
 }
 
 // flatten: Flatten(). inp (n,3,2) -> out (n,6)

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 // Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
-#define KILN_RUNTIME_ABI 5
+#define KILN_RUNTIME_ABI 6
 
 // ---- model state -------------------------------------------------------------
 // One allocation per role; sizes are compile-time constants of each generated model.
@@ -252,13 +252,20 @@ void kiln_rnn_draw_dropout(float *drop, int n, const kiln_rnn_geometry *g, int k
 // spatial..., channels); g's units are the filters F; input: the input convolution (kernel (k..., c, 4F));
 // recurrent: the state's (stride 1, "same", kernel (k..., F, 4F)). out (n, [steps,] out..., F).
 int64_t kiln_conv_lstm_mid_floats(const kiln_rnn_geometry *g, const kiln_conv_geometry *input);
+// drop: the dropout masks (kiln_conv_lstm_draw_dropout), or NULL for none (inference).
 void kiln_conv_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                            const float *bias, const float *mask, int n, const kiln_rnn_geometry *g,
+                            const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g,
                             const kiln_conv_geometry *input, const kiln_conv_geometry *recurrent);
 void kiln_conv_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
                              const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                             const float *mask, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input,
+                             const float *mask, const float *drop, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input,
                              const kiln_conv_geometry *recurrent);
+// Floats of the dropout masks per sample: input_masks (0 or 4) frames of the input, then
+// recurrent_masks (0 or 4) of the state (out..., F); one mask per gate, as Keras's ConvLSTM cell.
+int64_t kiln_conv_lstm_dropout_floats(const kiln_rnn_geometry *g, const kiln_conv_geometry *input);
+// drop: (n, input_masks, frame) then (n, recurrent_masks, state), each 0 or 1/(1-rate).
+void kiln_conv_lstm_draw_dropout(float *drop, int n, const kiln_rnn_geometry *g, const kiln_conv_geometry *input, int keep_all,
+                                 uint64_t rng[2]);
 
 // keras.layers.Bidirectional's merge of the two directions' outputs fwd and bwd (n, steps, units)
 // (steps 1: the last states): bwd's sequence reversed in time first, so that both read step t.

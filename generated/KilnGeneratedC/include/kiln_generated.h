@@ -20,6 +20,7 @@
 #include "RefConv2D.h"
 #include "RefConvLSTM.h"
 #include "RefConvLSTM1D.h"
+#include "RefConvLSTMDropout.h"
 #include "RefConvReLUPool.h"
 #include "RefConvTranspose.h"
 #include "RefDepthwiseSeparable.h"

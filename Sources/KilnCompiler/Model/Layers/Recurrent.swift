@@ -92,7 +92,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         let bias = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
         let kernelL2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
         let recurrentL2 = readL2(config, key: "recurrent_regularizer", diagnostics: diagnostics)
-        let supported = checkSupportedRecurrentOptions(config, kerasClass: kerasClass, diagnostics: diagnostics, dropout: true)
+        let supported = checkSupportedRecurrentOptions(config, diagnostics: diagnostics)
         let dropout = readRecurrentDropout(config, key: "dropout"), recurrentDropout = readRecurrentDropout(config, key: "recurrent_dropout")
         let implementation = config.int("implementation") ?? 2
         _ = config.bool("unroll")
@@ -314,17 +314,11 @@ protocol RecurrentLayerKind: LayerKind {
 
 extension Recurrent: RecurrentLayerKind {}
 
-/// The recurrent options Kiln does not run yet, each an error at its value: dropout inside the
-/// layer (unless `dropout` says the layer runs it), return_state and stateful. False when any is
-/// set. (Reads `seed` too, which only dropout uses: masks come from the model's seed.)
-func checkSupportedRecurrentOptions(_ config: MappingReader, kerasClass: String, diagnostics: DiagnosticEngine, dropout: Bool = false) -> Bool {
+/// The recurrent options Kiln does not run yet, each an error at its value: return_state and
+/// stateful. False when any is set. (Reads `seed` too, which only dropout uses: masks come from
+/// the model's seed.)
+func checkSupportedRecurrentOptions(_ config: MappingReader, diagnostics: DiagnosticEngine) -> Bool {
     var supported = true
-    for key in ["dropout", "recurrent_dropout"] where !dropout {
-        if let rate = config.double(key), rate > 0 {
-            diagnostics.error("`\(key)=\(rate)` is not supported by Kiln's \(kerasClass) yet: leave it at 0.0, or put a Dropout layer before the layer", at: config[key]!.location)
-            supported = false
-        }
-    }
     if config.bool("return_state") == true {
         diagnostics.error("`return_state=True` is not supported by Kiln yet: the layer returns its output only", at: config["return_state"]!.location)
         supported = false
