@@ -157,7 +157,7 @@ static void cell_forward(float *h, float *c_next, float *s, float *rec, const fl
 }
 
 typedef struct {
-    float *out, *mid;
+    float *out, *mid, *state_h, *state_c;
     const float *rpacked, *bias_in, *bias_rec, *mask;
     // With recurrent dropout: rdrop (n, rg, U), the masks of h_prev, and R's column block of each.
     const float *rdrop;
@@ -214,6 +214,8 @@ static void forward_task(void *ctx, int task) {
                 memcpy(j->out + ((long)(b0 + b) * T + k) * U, h, (size_t)U * sizeof(float));
             else if (k + 1 == T)
                 memcpy(j->out + (long)(b0 + b) * U, h, (size_t)U * sizeof(float));
+            if (k + 1 == T && j->state_h) memcpy(j->state_h + (long)(b0 + b) * U, h, (size_t)U * sizeof(float));
+            if (k + 1 == T && j->state_c) memcpy(j->state_c + (long)(b0 + b) * U, c, (size_t)U * sizeof(float));
         }
     }
     free(rec);
@@ -227,8 +229,9 @@ static int sample_tasks(int n, int *chunk) {
     return (n + *chunk - 1) / *chunk;
 }
 
-void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                      const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
+void kiln_rnn_forward(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel,
+                      const float *recurrent_kernel, const float *bias, const float *mask, const float *drop, int n,
+                      const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
     if (n <= 0) return;
@@ -247,7 +250,7 @@ void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *ker
     if (!rpacked) abort();
     const float *bias_in = g->use_bias ? bias : NULL;
     const float *bias_rec = g->use_bias && g->cell == KILN_GRU ? bias + l.GU : NULL;
-    forward_job job = {out, mid, rpacked, bias_in, bias_rec, mask, rg ? drop + (long)n * g->input_masks * F : NULL, {0}, rg, g, n, 0};
+    forward_job job = {out, mid, state_h, g->cell == KILN_LSTM ? state_c : NULL, rpacked, bias_in, bias_rec, mask, rg ? drop + (long)n * g->input_masks * F : NULL, {0}, rg, g, n, 0};
     for (int q = 0; q < rg; q++) {
         job.rgroup[q] = kiln_gemm_pack_b(recurrent_kernel + q * (l.GU / rg), l.GU, 1, l.U, l.GU / rg);
         if (!job.rgroup[q]) abort();
@@ -260,7 +263,7 @@ void kiln_rnn_forward(float *out, float *mid, const float *inp, const float *ker
 
 typedef struct {
     float *dmid;
-    const float *dout, *mid, *rtpacked, *mask;
+    const float *dout, *dstate_h, *dstate_c, *mid, *rtpacked, *mask;
     // With recurrent dropout: rdrop (n, rg, U) and R's column block q transposed, rtgroup[q] (GU/rg, U).
     const float *rdrop;
     float *rtgroup[4];
@@ -283,7 +286,11 @@ static void backward_task(void *ctx, int task) {
     const size_t rows = (size_t)nb * U;
     float *dh = scratch_floats(3 * rows + (size_t)nb * GU + (size_t)GU + 2 * (size_t)U);
     float *dc = dh + rows, *di = dc + rows, *d = di + (size_t)nb * GU, *t = d + GU, *dt = t + U, *dhd = dt + U;
-    memset(dh, 0, 2 * rows * sizeof(float));
+    // The final states' own gradients (return_state) start the pass.
+    if (j->dstate_h) memcpy(dh, j->dstate_h + (long)b0 * U, rows * sizeof(float));
+    else memset(dh, 0, rows * sizeof(float));
+    if (j->dstate_c) memcpy(dc, j->dstate_c + (long)b0 * U, rows * sizeof(float));
+    else memset(dc, 0, rows * sizeof(float));
     for (int k = T - 1; k >= 0; k--) {
         const int p = g->go_backwards ? T - 1 - k : k;
         const float *slots = j->mid + (long)b0 * sample + (long)p * S;
@@ -360,8 +367,8 @@ static void column_sums(float *colsum, const float *a, long rows, long lda, int 
 }
 
 void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
-                       const float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                       const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
+                       const float *dstate_h, const float *dstate_c, const float *mid, const float *inp, const float *kernel,
+                       const float *recurrent_kernel, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
     const int ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
@@ -370,7 +377,7 @@ void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db
     const float *rdrop = rg ? drop + (long)n * g->input_masks * F : NULL;
     float *rtpacked = kiln_gemm_pack_b(recurrent_kernel, 1, GU, GU, U);  // R^T (GU, U)
     if (!rtpacked) abort();
-    backward_job job = {dmid, dout, mid, rtpacked, mask, rdrop, {0}, rg, g, n, 0};
+    backward_job job = {dmid, dout, dstate_h, g->cell == KILN_LSTM ? dstate_c : NULL, mid, rtpacked, mask, rdrop, {0}, rg, g, n, 0};
     for (int q = 0; q < rg; q++) {
         job.rtgroup[q] = kiln_gemm_pack_b(recurrent_kernel + q * (GU / rg), 1, GU, GU / rg, U);
         if (!job.rtgroup[q]) abort();
@@ -677,8 +684,9 @@ static float act_ref(float x, int act) {
     return y;
 }
 
-void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
-                          const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
+void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel,
+                          const float *recurrent_kernel, const float *bias, const float *mask, const float *drop, int n,
+                          const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
     const int ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
@@ -735,6 +743,8 @@ void kiln_rnn_forward_ref(float *out, float *mid, const float *inp, const float 
             if (g->return_sequences) memcpy(out + ((long)b * T + k) * U, h, (size_t)U * sizeof(float));
         }
         if (!g->return_sequences) memcpy(out + (long)b * U, h, (size_t)U * sizeof(float));
+        if (state_h) memcpy(state_h + (long)b * U, h, (size_t)U * sizeof(float));
+        if (state_c && g->cell == KILN_LSTM) memcpy(state_c + (long)b * U, c, (size_t)U * sizeof(float));
     }
     free(h);
 }

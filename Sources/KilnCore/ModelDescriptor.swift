@@ -127,9 +127,12 @@ public struct LayerInfo: Sendable, Equatable {
     public var trainable: Bool
     /// A functional model's "Connected to" cell: the nodes it reads, as `dense[0][0]`.
     public var connectedTo: [String]
-    public init(name: String, type: String, outputShape: [Int], params: Int, trainable: Bool, connectedTo: [String] = []) {
+    /// The shapes of its extra outputs (a recurrent layer's states under return_state): Keras then
+    /// shows the list [output, states...].
+    public var stateShapes: [[Int]]
+    public init(name: String, type: String, outputShape: [Int], params: Int, trainable: Bool, connectedTo: [String] = [], stateShapes: [[Int]] = []) {
         self.name = name; self.type = type; self.outputShape = outputShape
-        self.params = params; self.trainable = trainable; self.connectedTo = connectedTo
+        self.params = params; self.trainable = trainable; self.connectedTo = connectedTo; self.stateShapes = stateShapes
     }
 }
 

@@ -52,7 +52,8 @@ public func kerasSummary(modelName: String, layers: [LayerInfo], trainableParams
     var rows = layers
     if let input { rows.insert(LayerInfo(name: input.name, type: "InputLayer", outputShape: input.shape, params: 0, trainable: true), at: 0) }
     for (index, layer) in rows.enumerated() {
-        let shape = "(" + (["None"] + layer.outputShape.map(String.init)).joined(separator: ", ") + ")"
+        func text(_ dims: [Int]) -> String { "(" + (["None"] + dims.map(String.init)).joined(separator: ", ") + ")" }
+        let shape = layer.stateShapes.isEmpty ? text(layer.outputShape) : "[" + ([layer.outputShape] + layer.stateShapes).map(text).joined(separator: ", ") + "]"
         var values = ["\(layer.name) (\(layer.type))", shape, groupedThousands(layer.params)]
         if connected { values.append(layer.connectedTo.isEmpty ? "-" : layer.connectedTo.joined(separator: ", ")) }
         lines.append(cells(values, "│"))

@@ -39,6 +39,8 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefRecurrentDropout", { RefRecurrentDropout(seed: $0) }),
     ("RefTimeDistributed", { RefTimeDistributed(seed: $0) }),
     ("RefConvLSTMDropout", { RefConvLSTMDropout(seed: $0) }),
+    ("RefReturnState", { RefReturnState(seed: $0) }),
+    ("RefReturnStateMasked", { RefReturnStateMasked(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),

@@ -17,16 +17,24 @@ struct ReferenceModel {
         var outputs: [[Double]] = []
         var logits: [Double]?
         let maskOrigins = plan.graph.maskOrigins()
+        // A layer that applies its input's mask of steps gets it as `mask`, from the layer that made it.
+        func stepsMask(_ layer: PlannedLayer) -> [Double]? {
+            guard layer.node.op.consumesMask, let source = layer.node.inputs.first, source >= 0, let origin = maskOrigins[source] else { return nil }
+            let producer = plan.layers[origin], read = producer.node.inputs[0]
+            return producer.node.op.referenceStepMask(read < 0 ? x : outputs[read], rows: rows, layer: producer)
+        }
         for (index, layer) in plan.layers.enumerated() {
             let inputs = layer.node.inputs.map { $0 < 0 ? x : outputs[$0] }
             let step: (output: [Double], logits: [Double]?)
-            // A layer that applies its input's mask of steps gets it as `mask`, from the layer that made it.
-            var stepMask: [Double]?
-            if layer.node.op.consumesMask, let source = layer.node.inputs.first, source >= 0, let origin = maskOrigins[source] {
-                let producer = plan.layers[origin], read = producer.node.inputs[0]
-                stepMask = producer.node.op.referenceStepMask(read < 0 ? x : outputs[read], rows: rows, layer: producer)
-            }
-            if let merge = layer.node.op as? any MergeLayer {
+            let stepMask = stepsMask(layer)
+            if let state = layer.node.op as? StateOutput {
+                // A return_state layer's state: from the layer, on what it read.
+                let source = layer.node.inputs[0], producer = plan.layers[source], read = producer.node.inputs[0]
+                let states = (producer.node.op as! any StateProducingLayer).referenceStates(
+                    read < 0 ? x : outputs[read], rows: rows, layer: producer, params: params, dropoutMask: dropoutMasks[source],
+                    stepMask: stepsMask(producer), training: training)
+                step = (states[state.index - 1], nil)
+            } else if let merge = layer.node.op as? any MergeLayer {
                 step = (merge.mergeReference(inputs, rows: rows, layer: layer), nil)
             } else {
                 step = layer.node.op.reference(inputs[0], rows: rows, layer: layer, params: params, dropoutMask: dropoutMasks[index],

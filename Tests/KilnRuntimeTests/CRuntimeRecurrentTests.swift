@@ -63,19 +63,28 @@ final class CRuntimeRecurrentTests: XCTestCase {
             let outCount = row.n * (row.sequences ? row.steps : 1) * row.units
             var fastOut = [Float](repeating: .nan, count: outCount), refOut = fastOut
             var fastMid = [Float](repeating: 0, count: midCount), refMid = fastMid
-            func run(_ f: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
+            // The final states (return_state): h, and c for LSTM.
+            var fastStates = [Float](repeating: .nan, count: 2 * row.n * row.units), refStates = fastStates
+            func run(_ f: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+                           UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
                            UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32, UnsafePointer<kiln_rnn_geometry>?) -> Void,
-                     _ out: inout [Float], _ mid: inout [Float]) {
+                     _ out: inout [Float], _ mid: inout [Float], _ states: inout [Float]) {
                 (mask ?? []).withUnsafeBufferPointer { m in
                     (dropArg ?? []).withUnsafeBufferPointer { d in
-                        f(&out, &mid, inp, kernel, recurrent, bias, mask == nil ? nil : m.baseAddress, dropArg == nil ? nil : d.baseAddress, Int32(row.n), &g)
+                        states.withUnsafeMutableBufferPointer { st in
+                            f(&out, &mid, st.baseAddress, st.baseAddress! + row.n * row.units, inp, kernel, recurrent, bias,
+                              mask == nil ? nil : m.baseAddress, dropArg == nil ? nil : d.baseAddress, Int32(row.n), &g)
+                        }
                     }
                 }
             }
-            run(kiln_rnn_forward, &fastOut, &fastMid)
-            run(kiln_rnn_forward_ref, &refOut, &refMid)
+            run(kiln_rnn_forward, &fastOut, &fastMid, &fastStates)
+            run(kiln_rnn_forward_ref, &refOut, &refMid, &refStates)
             let worst = zip(fastOut, refOut).map { abs($0 - $1) }.max() ?? .nan
             XCTAssertLessThan(worst, 1e-5, "\(row.name): output")
+            let stateCount = (g.cell == Int32(KILN_LSTM.rawValue) ? 2 : 1) * row.n * row.units
+            let worstState = zip(fastStates[..<stateCount], refStates[..<stateCount]).map { abs($0 - $1) }.max() ?? .nan
+            XCTAssertLessThan(worstState, 1e-5, "\(row.name): final states")
             // mid's slots of masked steps are not compared: neither side reads them.
             let perStep = Int(kiln_rnn_mid_floats(&g)) / row.steps
             var worstMid: Float = 0

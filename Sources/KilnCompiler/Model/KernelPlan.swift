@@ -89,11 +89,13 @@ public struct PlannedLayer: Sendable {
     /// The mask of its input's steps (n, steps), 1 or 0, in the mask buffer of the layer that made
     /// it (Embedding with mask_zero, Masking), for a layer that applies it.
     public var inputMask: Buffer? = nil
+    /// The extra outputs it writes (LayerBuffers.states): the buffers its `StateOutput` nodes are.
+    public var states: [Buffer] = []
     /// Whether backward must produce the (first) input's gradient.
     public var needsInputGradient: Bool { inputNeedsGradient.first ?? false }
 
     /// Its buffers in `acts`, in layout order.
-    public var buffers: [Buffer] { [statistics, intermediate, mask, preActivation, output].compactMap { $0 } }
+    public var buffers: [Buffer] { [statistics, intermediate, mask, preActivation].compactMap { $0 } + states + [output] }
 }
 
 /// conv -> BatchNormalization (-> activation), each read by the next alone: at inference one call
@@ -171,16 +173,21 @@ extension KernelPlan {
             let intermediate = needs.intermediate.map { allocate("A_\(upper)_MID", $0) }
             // A model of views only (Flatten alone) still gets an output in acts for the loss to read.
             // (Views of views alias one buffer; several readers of one node share it.)
-            if needs.aliasesInput && !(current.isInput && outputLayers.contains(index)) {
+            var states: [Buffer] = []
+            if let state = node.op as? StateOutput {
+                // An extra output of the layer it reads (return_state): that layer's buffer.
+                output = planned[node.inputs[0]].states[state.index - 1]
+            } else if needs.aliasesInput && !(current.isInput && outputLayers.contains(index)) {
                 output = Buffer(symbol: current.symbol, offset: current.offset, shape: node.outputShape)
             } else {
                 if needs.mask { mask = allocate("A_\(upper)_MASK", needs.maskShape ?? node.outputShape) }
                 if needs.preActivation { preActivation = allocate("A_\(upper)_Z", node.outputShape) }
                 output = allocate("A_\(upper)_OUT", node.outputShape)
+                states = needs.states.enumerated().map { allocate("A_\(upper)_STATE\($0.offset + 1)", $0.element) }
             }
             planned.append(PlannedLayer(node: node, cName: cName, inputs: inputs, output: output, preActivation: preActivation,
                                         mask: mask, statistics: statistics, intermediate: intermediate, weights: layerWeights,
-                                        inputNeedsGradient: []))
+                                        inputNeedsGradient: [], states: states))
             outputs.append(output)
         }
         // An input needs its gradient iff some node upstream of it has trainable weights (frozen

@@ -42,6 +42,7 @@ public struct ModelGraph: Sendable {
         var items: [(range: ClosedRange<Int>, group: LayerGroup?)] = []
         var index = 0
         while index < layers.count {
+            if layers[index].op is StateOutput { index += 1; continue }  // part of its layer's row
             var end = index
             if let group = layers[index].group {
                 while end + 1 < layers.count, layers[end + 1].group == group { end += 1 }
@@ -56,12 +57,19 @@ public struct ModelGraph: Sendable {
     /// parameters; the nodes outside it read it by that name.
     public var layerInfos: [LayerInfo] {
         func rowName(_ index: Int) -> String { index < 0 ? inputs[-1 - index].name : layers[index].group?.name ?? layers[index].name }
+        /// `dense[0][0]`; a state, `lstm[0][1]`.
+        func connection(_ index: Int) -> String {
+            if index >= 0, let state = layers[index].op as? StateOutput { return "\(rowName(layers[index].inputs[0]))[0][\(state.index)]" }
+            return "\(rowName(index))[0][0]"
+        }
         let rows = items.map { item in
-            let first = layers[item.range.lowerBound], members = layers[item.range]
+            let first = layers[item.range.lowerBound], members = layers[item.range], last = item.range.upperBound
             return LayerInfo(name: item.group?.name ?? first.name, type: item.group?.kerasClass ?? first.op.kerasClass,
-                             outputShape: layers[item.range.upperBound].outputShape, params: saturatingSum(members.map(\.paramCount)),
+                             outputShape: layers[last].outputShape, params: saturatingSum(members.map(\.paramCount)),
                              trainable: members.contains(where: \.trainable),
-                             connectedTo: isFunctional ? first.inputs.map { "\(rowName($0))[0][0]" } : [])
+                             connectedTo: isFunctional ? first.inputs.map(connection) : [],
+                             stateShapes: item.group == nil ? (layers[last].op as? any StateProducingLayer).map { producer in
+                                 (0..<producer.stateCount).map { _ in [layers[last].outputShape.last!] } } ?? [] : [])
         }
         guard isFunctional else { return rows }
         // Keras's order (ops/function.py map_graph): by depth, the longest path to an output,
@@ -71,6 +79,7 @@ public struct ModelGraph: Sendable {
         // r; input k is -1-k.
         var itemOf = [Int](repeating: 0, count: layers.count)
         for (row, item) in items.enumerated() { for index in item.range { itemOf[index] = row } }
+        for index in layers.indices where layers[index].op is StateOutput { itemOf[index] = itemOf[layers[index].inputs[0]] }
         func parents(_ row: Int) -> [Int] {
             row < 0 ? [] : layers[items[row].range.lowerBound].inputs.map { $0 < 0 ? $0 : itemOf[$0] }
         }

@@ -43,6 +43,34 @@ public enum ModelValidator {
         var laterBindings: [String: SourceLocation] = [:]
         for layer in spec.layers { if let binding = layer.binding { laterBindings[binding.value] = laterBindings[binding.value] ?? binding.location } }
         var nodes: [(node: LayerNode, spec: LayerSpec)?] = []
+        // A return_state layer's StateOutput nodes, by the layer's index: `from: lstm[1]` reads the first.
+        var stateNodes: [Int: [Int]] = [:]
+        /// The node `source` names: a binding, or `name[k]`, output k of a layer that returns states
+        /// ([0] the output itself). nil after reporting why not.
+        func resolve(_ source: Located<String>) -> Int? {
+            if let found = bindings[source.value] { return found }
+            let text = source.value
+            if text.hasSuffix("]"), let open = text.lastIndex(of: "["), let k = Int(text[text.index(after: open)..<text.index(before: text.endIndex)]),
+               let base = bindings[String(text[..<open])] {
+                let states = stateNodes[base] ?? []
+                if k >= 0 && k <= states.count { return k == 0 ? base : states[k - 1] }
+                let what = base >= 0 ? nodes[base].map { "'\(Identifiers.commentText($0.node.name))' (\($0.node.op.kerasClass))" } ?? nil : nil
+                if states.isEmpty {
+                    diagnostics.error("'\(Identifiers.commentText(String(text[..<open])))' is one output, not a list: only a recurrent layer with return_state: true has outputs to index", at: source.location)
+                } else {
+                    diagnostics.error("list index out of range: \(what ?? "the layer") returns \(states.count + 1) outputs, [0] to [\(states.count)]", at: source.location)
+                }
+                return nil
+            }
+            var message = "name '\(Identifiers.commentText(source.value))' is not defined"
+            if let later = laterBindings[source.value] {
+                message += ": node '\(Identifiers.commentText(source.value))' is defined later, at line \(later.line); a node reads only nodes above it"
+            } else if let guess = didYouMean(source.value, among: bindings.keys.sorted()) {
+                message += "; did you mean '\(guess)'?"
+            }
+            diagnostics.error(message, at: source.location)
+            return nil
+        }
         var previous = -1
         var autoNameCounts: [String: Int] = [:]
         for layer in spec.layers {
@@ -57,16 +85,9 @@ public enum ModelValidator {
             var inputs: [Int] = []
             var inputsKnown = true
             for source in layer.from ?? [] {
-                if let found = bindings[source.value] {
+                if let found = resolve(source) {
                     inputs.append(found)
                 } else {
-                    var message = "name '\(Identifiers.commentText(source.value))' is not defined"
-                    if let later = laterBindings[source.value] {
-                        message += ": node '\(Identifiers.commentText(source.value))' is defined later, at line \(later.line); a node reads only nodes above it"
-                    } else if let guess = didYouMean(source.value, among: bindings.keys.sorted()) {
-                        message += "; did you mean '\(guess)'?"
-                    }
-                    diagnostics.error(message, at: source.location)
                     inputsKnown = false
                 }
             }
@@ -164,6 +185,21 @@ public enum ModelValidator {
             guard sizes.layer(node, at: layer.kind.location) else { continue }
             nodes[index] = (node, layer)
             shapes[index] = .some(built.outputShape)
+            // return_state: the states are nodes of their own, after the layer (`from: lstm[1]`).
+            if let producer = built.op as? any StateProducingLayer, producer.stateCount > 0 {
+                guard functional else {
+                    diagnostics.error("`return_state=True` returns [output, states...]: read the states in a functional spec, as `from: \(name)[1]`", at: config["return_state"]?.location ?? layer.kind.location)
+                    continue
+                }
+                for k in 1...producer.stateCount {
+                    let state = LayerNode(name: "\(name)[\(k)]", op: StateOutput(index: k, producer: name), inputShape: built.outputShape,
+                                          outputShape: [node.outputShape.last!], inputs: [index], inputShapes: [built.outputShape], weights: [],
+                                          trainable: node.trainable, location: layer.location)
+                    stateNodes[index, default: []].append(nodes.count)
+                    shapes[nodes.count] = .some(state.outputShape)
+                    nodes.append((state, layer))
+                }
+            }
         }
 
         // The outputs, and every node that reaches one; keras.Model(inputs, outputs) leaves the rest out.
@@ -171,14 +207,14 @@ public enum ModelValidator {
         if let outputs = spec.outputs {
             var found: [Int] = []
             for output in outputs {
-                if let index = bindings[output.value] {
+                if let index = bindings[output.value] ?? (output.value.hasSuffix("]") ? resolve(output) : nil) {
                     if found.contains(index) {
                         diagnostics.error("output '\(Identifiers.commentText(output.value))' is listed twice in 'outputs'", at: output.location)
                     } else if index < 0 {
                         if shapes[index] != nil { diagnostics.error("the model's output is its input: give it a layer", at: output.location) }
                     }
                     found.append(index)
-                } else {
+                } else if !output.value.hasSuffix("]") {
                     var message = "name '\(Identifiers.commentText(output.value))' is not defined"
                     if let guess = didYouMean(output.value, among: bindings.keys.sorted()) { message += "; did you mean '\(guess)'?" }
                     diagnostics.error(message, at: output.location)
@@ -199,6 +235,7 @@ public enum ModelValidator {
             for (index, entry) in nodes.enumerated() {
                 guard let entry else { continue }
                 guard reaches[index] else {
+                    if entry.node.op is StateOutput { continue }  // a state nothing reads, as `_` in Python
                     let label = entry.spec.binding.map { "node '\(Identifiers.commentText($0.value))' (\(Identifiers.commentText(entry.node.name)))" } ?? "layer '\(Identifiers.commentText(entry.node.name))'"
                     diagnostics.warning("\(label) is computed but reaches no output: Kiln leaves it out of the model, as keras.Model(inputs, outputs) does", at: entry.spec.binding?.location ?? entry.spec.kind.location)
                     continue
@@ -249,7 +286,7 @@ public enum ModelValidator {
         // Keras passes masks on through most layers and into the loss; Kiln applies them in the
         // recurrent layers only, so say where a masked sequence goes elsewhere.
         let maskOrigins = graph.maskOrigins()
-        for node in layers where !node.op.consumesMask {
+        for node in layers where !node.op.consumesMask && !(node.op is StateOutput) {
             guard let source = node.inputs.first, source >= 0, let origin = maskOrigins[source] else { continue }
             diagnostics.warning("layer '\(Identifiers.commentText(node.name))' (\(node.op.kerasClass)) reads the steps that '\(Identifiers.commentText(layers[origin].name))' masks: Kiln applies masks in recurrent layers only, so it sees the masked steps too, where Keras would skip them", at: node.location)
         }

@@ -35,6 +35,8 @@
 #include "RefRecurrentDropout.h"
 #include "RefRecurrentOptions.h"
 #include "RefReshaping.h"
+#include "RefReturnState.h"
+#include "RefReturnStateMasked.h"
 #include "RefSGDClassifier.h"
 #include "RefSeedCNN32.h"
 #include "RefSparseLogits.h"

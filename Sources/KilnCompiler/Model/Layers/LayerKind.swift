@@ -94,10 +94,13 @@ public struct LayerBuffers: Sendable {
     /// The dropout mask's per-sample shape when it is not the output's (a recurrent layer's masks,
     /// drawn once per sequence).
     public var maskShape: [Int]? = nil
+    /// The per-sample shapes of the extra outputs a layer returns besides its output (a recurrent
+    /// layer's final states under return_state): Keras's outputs [0][1], [0][2], ...
+    public var states: [[Int]] = []
     public init(preActivation: Bool = false, mask: Bool = false, aliasesInput: Bool = false, statistics: Int = 0, intermediate: [Int]? = nil,
-                maskShape: [Int]? = nil) {
+                maskShape: [Int]? = nil, states: [[Int]] = []) {
         self.preActivation = preActivation; self.mask = mask; self.aliasesInput = aliasesInput; self.statistics = statistics
-        self.intermediate = intermediate; self.maskShape = maskShape
+        self.intermediate = intermediate; self.maskShape = maskShape; self.states = states
     }
     /// Buffers of the output's size the layer adds to `acts`.
     public var count: Int { aliasesInput ? 0 : 1 + (preActivation ? 1 : 0) + (mask ? 1 : 0) }

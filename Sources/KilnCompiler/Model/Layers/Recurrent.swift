@@ -59,6 +59,8 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     var dropout: Float = 0
     var recurrentDropout: Float = 0
     var implementation = 2
+    /// Keras returns [output, h] (LSTM: [output, h, c]); the states are StateOutput nodes.
+    var returnState = false
     /// Resolved by `build`.
     var steps = 0
     var features = 0
@@ -68,8 +70,10 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
     /// Floats of the runtime's mid per time step (kiln_rnn_mid_floats / steps).
     var stepFloats: Int { saturatingSum([gateUnits, units, Cell.gates == 1 ? 0 : units]) }
     var buffers: LayerBuffers {
-        LayerBuffers(mask: dropoutFloats > 0, intermediate: [steps, stepFloats], maskShape: dropoutFloats > 0 ? [dropoutFloats] : nil)
+        LayerBuffers(mask: dropoutFloats > 0, intermediate: [steps, stepFloats], maskShape: dropoutFloats > 0 ? [dropoutFloats] : nil,
+                     states: [[Int]](repeating: [units], count: stateCount))
     }
+    var stateCount: Int { returnState ? Cell.stateCount : 0 }
     var usesTrainingFlag: Bool { dropoutFloats > 0 }
     /// Dropout masks of the inputs (0, 1, or one per gate) and of h_prev (0 or one per gate).
     var inputMasks: Int { !activeRate(dropout) ? 0 : Cell.gates > 1 && (activeRate(recurrentDropout) || implementation == 1) ? Cell.gates : 1 }
@@ -92,7 +96,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         let bias = readInitializer(config, key: "bias_initializer", default: .zeros, diagnostics: diagnostics)
         let kernelL2 = readL2(config, key: "kernel_regularizer", diagnostics: diagnostics)
         let recurrentL2 = readL2(config, key: "recurrent_regularizer", diagnostics: diagnostics)
-        let supported = checkSupportedRecurrentOptions(config, diagnostics: diagnostics)
+        let supported = checkSupportedRecurrentOptions(config, returnState: true, diagnostics: diagnostics)
         let dropout = readRecurrentDropout(config, key: "dropout"), recurrentDropout = readRecurrentDropout(config, key: "recurrent_dropout")
         let implementation = config.int("implementation") ?? 2
         _ = config.bool("unroll")
@@ -104,7 +108,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         return Self(cell: cell, units: units, activation: activation, useBias: useBias, kernelInitializer: kernel,
                     recurrentInitializer: recurrent, biasInitializer: bias, kernelL2: kernelL2.factor, recurrentL2: recurrentL2.factor,
                     returnSequences: returnSequences, goBackwards: goBackwards, dropout: dropout, recurrentDropout: recurrentDropout,
-                    implementation: implementation)
+                    implementation: implementation, returnState: config.bool("return_state") ?? false)
     }
 
     func build(inputShape: [Int], name: String, at location: SourceLocation, diagnostics: DiagnosticEngine) -> BuiltLayer? {
@@ -135,6 +139,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         if goBackwards { text += ", go_backwards=True" }
         if dropout > 0 { text += ", dropout=\(dropout)" }
         if recurrentDropout > 0 { text += ", recurrent_dropout=\(recurrentDropout)" }
+        if returnState { text += ", return_state=True" }
         return text + ")"
     }
 
@@ -150,19 +155,23 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         let mid = CFormat.shape([steps, stepFloats], batch: "B")
         let kernel = CFormat.shape(c.layer.weights[0].decl.shape), recurrent = CFormat.shape(c.layer.weights[1].decl.shape)
         let drop = dropoutFloats > 0
+        let states = ["state_h", "state_c"].prefix(stateCount)
         var out = "static const kiln_rnn_geometry \(geometryName(c)) = \(cGeometry);\n"
-        out += "static void \(c.forwardName)(float *out, float *mid, \(drop ? "float *drop, " : "")const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n\(drop ? ", int training, int keep_all, uint64_t rng[2]" : "")) {\n"
+        out += "static void \(c.forwardName)(float *out, float *mid, \(drop ? "float *drop, " : "")\(states.map { "float *\($0), " }.joined())const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n\(drop ? ", int training, int keep_all, uint64_t rng[2]" : "")) {\n"
         out += "    // out \(c.outShape); mid \(mid), per step the gates, h_prev\(Cell.gates == 4 ? ", c_prev" : Cell.gates == 3 ? ", candidate" : ""); inp \(c.inShape); kernel \(kernel); recurrent \(recurrent)\(useBias ? "; b \(CFormat.shape(c.layer.weights[2].decl.shape))" : "")\(c.layer.inputMask == nil ? "" : "; mask (n,\(steps)) of the steps")\n"
         if drop {
             out += "    // drop (n,\(dropoutFloats)): the inputs' dropout masks (n,\(inputMasks),\(features)), then h_prev's (n,\(recurrentMasks),\(units)), drawn per batch\n"
             out += "    if (training) kiln_rnn_draw_dropout(drop, n, &\(geometryName(c)), keep_all, rng);\n"
         }
-        out += "    kiln_rnn_forward(out, mid, inp, kernel, recurrent, b, mask, \(drop ? "training ? drop : NULL" : "NULL"), n, &\(geometryName(c)));\n"
+        if !states.isEmpty { out += "    // \(states.joined(separator: ", ")) (n,\(units)): the states after the last step (return_state)\n" }
+        let stateArgs = (0..<2).map { $0 < states.count ? states[$0] : "NULL" }.joined(separator: ", ")
+        out += "    kiln_rnn_forward(out, mid, \(stateArgs), inp, kernel, recurrent, b, mask, \(drop ? "training ? drop : NULL" : "NULL"), n, &\(geometryName(c)));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
-        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, \(drop ? "const float *drop, " : "")int n) {\n"
+        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, \(states.map { "const float *d\($0), " }.joined())const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, \(drop ? "const float *drop, " : "")int n) {\n"
         out += "    // dmid \(mid): each step's pre-activation gradients, through time\n"
-        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, mid, inp, kernel, recurrent, mask, \(drop ? "drop" : "NULL"), n, &\(geometryName(c)));\n"
+        let dstateArgs = (0..<2).map { $0 < states.count ? "d" + states[$0] : "NULL" }.joined(separator: ", ")
+        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, \(dstateArgs), mid, inp, kernel, recurrent, mask, \(drop ? "drop" : "NULL"), n, &\(geometryName(c)));\n"
         return out + "}\n\n"
     }
 
@@ -176,7 +185,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         if dropout > 0 { dropoutArgs.append("dropout=\(Python.float(dropout))") }
         if recurrentDropout > 0 { dropoutArgs.append("recurrent_dropout=\(Python.float(recurrentDropout))") }
         if implementation == 1 && Cell.gates > 1 { dropoutArgs.append("implementation=1") }
-        return args + cell.kerasCellArguments + kerasRecurrentTail + dropoutArgs
+        return args + cell.kerasCellArguments + kerasRecurrentTail + dropoutArgs + (returnState ? ["return_state=True"] : [])
     }
 
     // MARK: reference
@@ -195,11 +204,28 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
              dropoutMask: training ? dropoutMask : nil), nil)
     }
 
+    /// The states after the last step (h; LSTM: h, c), each (rows, units), for return_state.
+    func referenceStates(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> [[Double]] {
+        var states: [[Double]] = []
+        _ = run(input, rows: rows, params: params, weights: layer.weights.map(\.offset), stepMask: stepMask, zeroMaskedOutput: false,
+                dropoutMask: training ? dropoutMask : nil, finalStates: &states)
+        return Array(states.prefix(stateCount))
+    }
+
     /// The float64 pass with the weights at `weights` (kernel, recurrent_kernel, then bias if used).
     /// `dropoutMask` (rows, dropoutFloats): rows * inputMasks masks of the inputs, then rows *
     /// recurrentMasks of h_prev; gate block q reads mask q * masks / G of each.
     func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool,
              dropoutMask: [Double]? = nil) -> [Double] {
+        var states: [[Double]] = []
+        return run(input, rows: rows, params: params, weights: weights, stepMask: stepMask, zeroMaskedOutput: zeroMaskedOutput,
+                   dropoutMask: dropoutMask, finalStates: &states)
+    }
+
+    /// `finalStates`: each state after the last step, (rows, units) each.
+    func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool,
+             dropoutMask: [Double]?, finalStates: inout [[Double]]) -> [Double] {
+        finalStates = [[Double]](repeating: [], count: Cell.stateCount)
         let g = gateUnits, kernel = weights[0], recurrent = weights[1]
         let bias = useBias ? weights[2] : nil
         let ig = dropoutMask == nil ? 0 : inputMasks, rg = dropoutMask == nil ? 0 : recurrentMasks
@@ -230,6 +256,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
                 if returnSequences { output += state[0] }
             }
             if !returnSequences { output += state[0] }
+            for k in state.indices { finalStates[k] += state[k] }
         }
         return output
     }
@@ -266,7 +293,7 @@ extension RecurrentKernelLayer {
     func forwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer
         let drop = dropoutFloats > 0
-        let args = [c.act(layer.output), c.act(layer.intermediate!)] + (drop ? [c.act(layer.mask!)] : [])
+        let args = [c.act(layer.output), c.act(layer.intermediate!)] + (drop ? [c.act(layer.mask!)] : []) + layer.states.map(c.act)
             + [c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
                useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
             + (drop ? ["training", "s->dropout_off", "s->rng"] : [])
@@ -277,8 +304,8 @@ extension RecurrentKernelLayer {
         let layer = c.layer, trainable = layer.node.trainable
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
                     trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
-                    trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output),
-                    c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
+                    trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output)]
+                    + layer.states.map(c.dact) + [c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
                     layer.inputMask.map(c.act) ?? "NULL"] + (dropoutFloats > 0 ? [c.act(layer.mask!)] : []) + ["n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
@@ -307,19 +334,21 @@ protocol RecurrentLayerKind: LayerKind {
     var steps: Int { get }
     var midFloats: Int { get }
     var dropoutFloats: Int { get }
+    /// States it returns besides its output (return_state), 0 without.
+    var stateCount: Int { get }
     func cGeometry(zeroMaskedOutput: Bool) -> String
     func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool, dropoutMask: [Double]?) -> [Double]
     func kerasConstructor(name: String) -> String
 }
 
-extension Recurrent: RecurrentLayerKind {}
+extension Recurrent: RecurrentLayerKind, StateProducingLayer {}
 
-/// The recurrent options Kiln does not run yet, each an error at its value: return_state and
-/// stateful. False when any is set. (Reads `seed` too, which only dropout uses: masks come from
+/// The recurrent options Kiln does not run yet, each an error at its value: return_state (unless
+/// the layer runs it) and stateful. False when any is set. (Reads `seed` too, which only dropout uses: masks come from
 /// the model's seed.)
-func checkSupportedRecurrentOptions(_ config: MappingReader, diagnostics: DiagnosticEngine) -> Bool {
+func checkSupportedRecurrentOptions(_ config: MappingReader, returnState: Bool = false, diagnostics: DiagnosticEngine) -> Bool {
     var supported = true
-    if config.bool("return_state") == true {
+    if config.bool("return_state") == true && !returnState {
         diagnostics.error("`return_state=True` is not supported by Kiln yet: the layer returns its output only", at: config["return_state"]!.location)
         supported = false
     }

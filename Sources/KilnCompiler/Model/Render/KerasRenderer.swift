@@ -290,9 +290,17 @@ public struct KerasRenderer {
         func variable(_ index: Int) -> String { index == input ? "x" : self.variable(index) }
         for index in range {
             let node = graph.layers[index]
+            guard !(node.op is StateOutput) else { continue }  // bound with its layer's output below
             let inputs = node.inputs.map(variable)
             let argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
-            c.line("\(variable(index)) = \(layerCall(node))(\(argument))")
+            // return_state: output, h(, c) = layer(x); a state nothing reads is `_`.
+            var targets = [variable(index)]
+            if let producer = node.op as? any StateProducingLayer, producer.stateCount > 0 {
+                targets += (1...producer.stateCount).map { k in
+                    graph.layers.indices.first { (graph.layers[$0].op as? StateOutput)?.index == k && graph.layers[$0].inputs == [index] }.map(variable) ?? "_"
+                }
+            }
+            c.line("\(targets.joined(separator: ", ")) = \(layerCall(node))(\(argument))")
         }
     }
 

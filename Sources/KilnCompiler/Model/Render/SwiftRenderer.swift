@@ -49,7 +49,8 @@ public struct SwiftRenderer {
         c.indented { c in
             for info in graph.layerInfos {
                 let connected = info.connectedTo.isEmpty ? "" : ", connectedTo: [\(info.connectedTo.map(lit).joined(separator: ", "))]"
-                c.line("LayerInfo(name: \(lit(info.name)), type: \(lit(info.type)), outputShape: \(ints(info.outputShape)), params: \(info.params), trainable: \(info.trainable)\(connected)),")
+                let states = info.stateShapes.isEmpty ? "" : ", stateShapes: [\(info.stateShapes.map(ints).joined(separator: ", "))]"
+                c.line("LayerInfo(name: \(lit(info.name)), type: \(lit(info.type)), outputShape: \(ints(info.outputShape)), params: \(info.params), trainable: \(info.trainable)\(connected)\(states)),")
             }
         }
         c.line("],")
