@@ -748,3 +748,86 @@ void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c
     }
     free(h);
 }
+
+// One tap's input offset in a frame (in..., c) for output position o and kernel tap k under geometry
+// cg, or -1 in the padding.
+static long tap_offset(const kiln_conv_geometry *cg, const int o[3], const int k[3]) {
+    long at = 0;
+    for (int a = 0; a < 3; a++) {
+        const int i = o[a] * cg->stride[a] + k[a] * cg->dilation[a] - cg->pad[a];
+        if (i < 0 || i >= cg->in[a]) return -1;
+        at = at * cg->in[a] + i;
+    }
+    return at * cg->c;
+}
+
+// kiln_conv_lstm_forward in loops, one sample, step and output position at a time.
+void kiln_conv_lstm_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                                const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g,
+                                const kiln_conv_geometry *input, const kiln_conv_geometry *recurrent) {
+    const int T = g->steps, F = g->units, GF = 4 * F;
+    const long P = (long)input->out[0] * input->out[1] * input->out[2], frame = conv_lstm_frame(input), state = P * F;
+    const long frames = (long)n * T;
+    const float *input_drop = drop && g->input_masks ? drop : NULL;
+    const float *state_drop = drop && g->recurrent_masks ? drop + (long)n * g->input_masks * frame : NULL;
+    float *G = mid, *H = G + frames * P * GF, *C = H + frames * P * F;
+    // h, c (P, F): the state; hn, cn: after the step; z (4F): one position's gates
+    float *h = scratch_floats((size_t)(4 * state + GF)), *c = h + state, *hn = c + state, *cn = hn + state, *z = cn + state;
+    for (int b = 0; b < n; b++) {
+        memset(h, 0, (size_t)(2 * state) * sizeof(float));
+        for (int k = 0; k < T; k++) {
+            const int p = g->go_backwards ? T - 1 - k : k;
+            const long fi = (long)b * T + p;
+            memcpy(H + fi * state, h, (size_t)state * sizeof(float));
+            memcpy(C + fi * state, c, (size_t)state * sizeof(float));
+            const int masked = mask && mask[fi] == 0.0f;
+            if (!masked) {
+                const float *x = inp + fi * frame;
+                for (long q = 0; q < P; q++) {
+                    const int o[3] = {(int)(q / ((long)input->out[1] * input->out[2])), (int)(q / input->out[2] % input->out[1]), (int)(q % input->out[2])};
+                    for (int j = 0; j < GF; j++) {
+                        const int gate = j / F;
+                        float s = g->use_bias ? bias[j] : 0.0f;
+                        for (int k0 = 0; k0 < input->k[0]; k0++)
+                            for (int k1 = 0; k1 < input->k[1]; k1++)
+                                for (int k2 = 0; k2 < input->k[2]; k2++) {
+                                    const int kk[3] = {k0, k1, k2};
+                                    const long at = tap_offset(input, o, kk), tap = ((long)k0 * input->k[1] + k1) * input->k[2] + k2;
+                                    if (at < 0) continue;
+                                    for (int ci = 0; ci < input->c; ci++) {
+                                        const float m = input_drop ? input_drop[((long)b * 4 + gate) * frame + at + ci] : 1.0f;
+                                        s += x[at + ci] * m * kernel[(tap * input->c + ci) * GF + j];
+                                    }
+                                }
+                        for (int k0 = 0; k0 < recurrent->k[0]; k0++)
+                            for (int k1 = 0; k1 < recurrent->k[1]; k1++)
+                                for (int k2 = 0; k2 < recurrent->k[2]; k2++) {
+                                    const int kk[3] = {k0, k1, k2};
+                                    const long at = tap_offset(recurrent, o, kk), tap = ((long)k0 * recurrent->k[1] + k1) * recurrent->k[2] + k2;
+                                    if (at < 0) continue;
+                                    for (int u = 0; u < F; u++) {
+                                        const float m = state_drop ? state_drop[((long)b * 4 + gate) * state + at + u] : 1.0f;
+                                        s += h[at + u] * m * recurrent_kernel[(tap * F + u) * GF + j];
+                                    }
+                                }
+                        z[j] = s;
+                    }
+                    float *gates = G + (fi * P + q) * GF;
+                    for (int u = 0; u < F; u++) {
+                        const float i = act_ref(z[u], g->recurrent_activation), f = act_ref(z[F + u], g->recurrent_activation);
+                        const float cc = act_ref(z[2 * F + u], g->activation), og = act_ref(z[3 * F + u], g->recurrent_activation);
+                        gates[u] = i, gates[F + u] = f, gates[2 * F + u] = cc, gates[3 * F + u] = og;
+                        cn[q * F + u] = f * c[q * F + u] + i * cc;
+                        hn[q * F + u] = og * act_ref(cn[q * F + u], g->activation);
+                    }
+                }
+                memcpy(h, hn, (size_t)state * sizeof(float));
+                memcpy(c, cn, (size_t)state * sizeof(float));
+            }
+            if (g->return_sequences)
+                for (long j = 0; j < state; j++) out[((long)b * T + k) * state + j] = masked && g->zero_masked_output ? 0.0f : h[j];
+        }
+        if (!g->return_sequences) memcpy(out + (long)b * state, h, (size_t)state * sizeof(float));
+    }
+    free(h);
+}

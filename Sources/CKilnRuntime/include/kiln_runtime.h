@@ -282,6 +282,9 @@ void kiln_bidirectional_backward(float *dfwd, float *dbwd, const float *dout, co
 void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel,
                           const float *recurrent_kernel, const float *bias, const float *mask, const float *drop, int n,
                           const kiln_rnn_geometry *g);
+void kiln_conv_lstm_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
+                                const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g,
+                                const kiln_conv_geometry *input, const kiln_conv_geometry *recurrent);
 
 // ---- embeddings (keras.layers.Embedding, keras.layers.Masking) ------------------------
 // out (n*steps, dim) = table[ids] (ids as floats; one out of [0, vocabulary) gives zeros); mask (n*steps)
