@@ -41,6 +41,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefConvLSTMDropout", { RefConvLSTMDropout(seed: $0) }),
     ("RefReturnState", { RefReturnState(seed: $0) }),
     ("RefReturnStateMasked", { RefReturnStateMasked(seed: $0) }),
+    ("RefMaskPropagation", { RefMaskPropagation(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),

@@ -10,10 +10,7 @@ import KilnRuntime
 /// and after fit, whether it has dropout; Dropout keeps every value in training here). The lane runs generated/keras/<Model>.py on the same data from the same
 /// weights and compares. Without the variable there is nothing to do.
 final class KerasLaneDumpTests: XCTestCase {
-    // RefReturnStateMasked: Keras's functional summary() shows NotEqual and Any op rows for its
-    // mask, which Kiln does not print (RefReturnState is the same model unmasked).
-    static let laneModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = generatedModels.filter { $0.name != "RefReturnStateMasked" }
-    static let models: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = laneModels + [
+    static let models: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = generatedModels + [
         ("CancerClassifier", { @Sendable in CancerClassifier(seed: $0) }),
         ("CancerUnscaled", { @Sendable in CancerUnscaled(seed: $0) }),
         // The seed CNN at 32x32x3 (SeedCNN's 128x128 would take minutes on both sides).

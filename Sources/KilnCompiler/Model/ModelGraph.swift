@@ -76,13 +76,41 @@ public struct ModelGraph: Sendable {
         // deepest first; ties in the order a depth-first walk from the outputs first meets them
         // (so two branches of unequal length interleave). Inputs are rows too (InputLayer), at
         // their depth; one input is the deepest, and `summaryInput` gives its row. Row r is item
-        // r; input k is -1-k.
+        // r, then the mask ops; input k is -1-k.
         var itemOf = [Int](repeating: 0, count: layers.count)
         for (row, item) in items.enumerated() { for index in item.range { itemOf[index] = row } }
         for index in layers.indices where layers[index].op is StateOutput { itemOf[index] = itemOf[layers[index].inputs[0]] }
-        func parents(_ row: Int) -> [Int] {
-            row < 0 ? [] : layers[items[row].range.lowerBound].inputs.map { $0 < 0 ? $0 : itemOf[$0] }
+        var allRows = rows
+        var parentRows: [[Int]] = items.map { item in layers[item.range.lowerBound].inputs.map { $0 < 0 ? $0 : itemOf[$0] } }
+        // A functional graph holds a mask's ops as nodes: Embedding(mask_zero)'s not_equal on the
+        // ids, Masking's not_equal and any; a layer whose call takes the mask reads the last.
+        var maskRow: [Int: Int] = [:], opCounts: [String: Int] = [:]
+        func opName(_ base: String) -> String {
+            let count = opCounts[base, default: 0]
+            opCounts[base] = count + 1
+            return count == 0 ? base : "\(base)_\(count)"
         }
+        for (index, layer) in layers.enumerated() where layer.op.producesMask && layer.group == nil {
+            let source = layer.inputs[0]
+            let notEqual = opName("not_equal")
+            allRows.append(LayerInfo(name: notEqual, type: "NotEqual", outputShape: layer.inputShape, params: 0, trainable: true, connectedTo: [connection(source)]))
+            parentRows.append([source < 0 ? source : itemOf[source]])
+            if layer.op.kerasClass == "Masking" {
+                allRows.append(LayerInfo(name: opName("any"), type: "Any", outputShape: Array(layer.inputShape.dropLast()), params: 0, trainable: true,
+                                         connectedTo: ["\(notEqual)[0][0]"]))
+                parentRows.append([allRows.count - 2])
+            }
+            maskRow[index] = allRows.count - 1
+        }
+        let origins = maskOrigins()
+        for (row, item) in items.enumerated() where item.group == nil {
+            let layer = layers[item.range.lowerBound]
+            guard layer.op.consumesMask || ["TimeDistributed", "GlobalAveragePooling1D"].contains(layer.op.kerasClass),
+                  let source = layer.inputs.first, source >= 0, let origin = origins[source], let mask = maskRow[origin] else { continue }
+            allRows[row].connectedTo.append("\(allRows[mask].name)[0][0]")
+            parentRows[row].append(mask)
+        }
+        func parents(_ row: Int) -> [Int] { row < 0 ? [] : parentRows[row] }
         var visitOrder: [Int: Int] = [:], postOrder: [Int] = []
         func visit(_ row: Int) {
             guard visitOrder[row] == nil else { return }
@@ -99,14 +127,15 @@ public struct ModelGraph: Sendable {
         let ordered = visitOrder.keys.sorted { (depth[$0, default: 0], -visitOrder[$0]!) > (depth[$1, default: 0], -visitOrder[$1]!) }
             .filter { $0 >= 0 || isMultiIO }
         return ordered.map { row in
-            row >= 0 ? rows[row] : LayerInfo(name: inputs[-1 - row].name, type: "InputLayer", outputShape: inputs[-1 - row].shape, params: 0, trainable: true)
+            row >= 0 ? allRows[row] : LayerInfo(name: inputs[-1 - row].name, type: "InputLayer", outputShape: inputs[-1 - row].shape, params: 0, trainable: true)
         }
     }
 
     /// A functional model's InputLayer row, and whether its graph is a chain (each node reads the one above).
     /// (A model of several inputs or outputs has its InputLayer rows among `layerInfos`.)
     public var summaryInput: (name: String, shape: [Int], chain: Bool)? {
-        isFunctional && !isMultiIO ? (inputName, inputShape, layers.indices.allSatisfy { layers[$0].inputs == [$0 - 1] }) : nil
+        // A mask's ops are nodes of Keras's graph too (see layerInfos): no longer a chain.
+        isFunctional && !isMultiIO ? (inputName, inputShape, layers.indices.allSatisfy { layers[$0].inputs == [$0 - 1] } && !layers.contains { $0.op.producesMask }) : nil
     }
     public var summary: String {
         kerasSummary(modelName: name, layers: layerInfos,

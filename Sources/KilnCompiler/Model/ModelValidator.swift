@@ -286,7 +286,7 @@ public enum ModelValidator {
         // Keras passes masks on through most layers and into the loss; Kiln applies them in the
         // recurrent layers only, so say where a masked sequence goes elsewhere.
         let maskOrigins = graph.maskOrigins()
-        for node in layers where !node.op.consumesMask && !(node.op is StateOutput) {
+        for node in layers where !node.op.consumesMask && !node.op.propagatesMask && !(node.op is StateOutput) {
             guard let source = node.inputs.first, source >= 0, let origin = maskOrigins[source] else { continue }
             diagnostics.warning("layer '\(Identifiers.commentText(node.name))' (\(node.op.kerasClass)) reads the steps that '\(Identifiers.commentText(layers[origin].name))' masks: Kiln applies masks in recurrent layers only, so it sees the masked steps too, where Keras would skip them", at: node.location)
         }

@@ -25,6 +25,7 @@
 #include "RefConvTranspose.h"
 #include "RefDepthwiseSeparable.h"
 #include "RefLayerKinds.h"
+#include "RefMaskPropagation.h"
 #include "RefMasked.h"
 #include "RefMasking.h"
 #include "RefMerge.h"

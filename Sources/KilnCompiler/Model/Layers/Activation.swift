@@ -5,6 +5,8 @@ struct Activation: ElementwiseActivation {
     static let kerasClass = "Activation"
     static let namePrefix = "activation"
     static let keys = ["activation"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var activation: ActivationKind
 

@@ -6,6 +6,8 @@ struct Dense: AffineLayer {
     static let kerasClass = "Dense"
     static let namePrefix = "dense"
     static let keys = ["units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var units: Int
     var activation: ActivationKind

@@ -5,6 +5,8 @@ struct Dropout: MaskedDropout {
     static let kerasClass = "Dropout"
     static let namePrefix = "dropout"
     static let keys = ["rate", "seed"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var rate: Float
 

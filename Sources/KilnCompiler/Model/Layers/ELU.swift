@@ -5,6 +5,8 @@ struct ELU: ElementwiseActivation {
     static let kerasClass = "ELU"
     static let namePrefix = "elu"
     static let keys = ["alpha"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var alpha: Float
 

@@ -5,6 +5,8 @@ struct LeakyReLU: ElementwiseActivation {
     static let kerasClass = "LeakyReLU"
     static let namePrefix = "leaky_re_lu"
     static let keys = ["negative_slope", "alpha"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var negativeSlope: Float
 

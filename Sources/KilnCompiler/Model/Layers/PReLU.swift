@@ -7,6 +7,8 @@ struct PReLU: LayerKind {
     static let kerasClass = "PReLU"
     static let namePrefix = "p_re_lu"
     static let keys = ["alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var initializer: Initializer
     var l2: Float?

@@ -7,6 +7,8 @@ struct ReLU: LayerKind {
     static let kerasClass = "ReLU"
     static let namePrefix = "re_lu"
     static let keys = ["max_value", "negative_slope", "threshold"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var maxValue: Float?
     var negativeSlope: Float

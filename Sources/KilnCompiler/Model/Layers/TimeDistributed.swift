@@ -9,6 +9,8 @@ struct TimeDistributed: LayerKind, WrapperLayer {
     static let kerasClass = "TimeDistributed"
     static let namePrefix = "time_distributed"
     static let keys = ["layer"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var inner: any LayerKind
     var innerNamePrefix: String
