@@ -158,6 +158,7 @@ static void cell_forward(float *h, float *c_next, float *s, float *rec, const fl
 
 typedef struct {
     float *out, *mid, *state_h, *state_c;
+    const float *init_h, *init_c;  // (n, U) or NULL: the states before the first step
     const float *rpacked, *bias_in, *bias_rec, *mask;
     // With recurrent dropout: rdrop (n, rg, U), the masks of h_prev, and R's column block of each.
     const float *rdrop;
@@ -182,14 +183,21 @@ static void forward_task(void *ctx, int task) {
         const int p = g->go_backwards ? T - 1 - k : k, next = g->go_backwards ? p - 1 : p + 1;
         float *slots = j->mid + (long)b0 * sample + (long)p * S;  // sample b0's slot; the next sample's is `sample` on
         if (k == 0) {
-            for (int b = 0; b < nb; b++) memset(slots + b * sample + l.hoff, 0, (size_t)(S - l.hoff) * sizeof(float));
-        } else if (j->rg) {
+            for (int b = 0; b < nb; b++) {
+                float *s = slots + b * sample;
+                memset(s + l.hoff, 0, (size_t)(S - l.hoff) * sizeof(float));
+                if (j->init_h) memcpy(s + l.hoff, j->init_h + (long)(b0 + b) * U, (size_t)U * sizeof(float));
+                if (j->init_c) memcpy(s + l.xoff, j->init_c + (long)(b0 + b) * U, (size_t)U * sizeof(float));
+            }
+        }
+        const int recurrent = k > 0 || j->init_h;  // the first step's h_prev . R is zero from zero states
+        if (recurrent && j->rg) {
             const int w = GU / j->rg;
             for (int q = 0; q < j->rg; q++) {
                 masked_rows(hd, slots + l.hoff, sample, j->rdrop + ((long)b0 * j->rg + q) * U, (long)j->rg * U, nb, 1, U);
                 kiln_gemm_prepacked(nb, w, U, hd, U, 1, j->rgroup[q], rec + q * w, GU, 0);
             }
-        } else {
+        } else if (recurrent) {
             kiln_gemm_prepacked(nb, GU, U, slots + l.hoff, sample, 1, j->rpacked, rec, GU, 0);
         }
         for (int b = 0; b < nb; b++) {
@@ -200,8 +208,8 @@ static void forward_task(void *ctx, int task) {
                 memcpy(h, s + l.hoff, (size_t)U * sizeof(float));
                 if (g->cell == KILN_LSTM) memcpy(c, s + l.xoff, (size_t)U * sizeof(float));
             } else {
-                if (k == 0 && g->cell == KILN_GRU) memset(r, 0, (size_t)GU * sizeof(float));
-                cell_forward(h, c, s, k == 0 && g->cell != KILN_GRU ? NULL : r, j->bias_in, j->bias_rec, g, l);
+                if (!recurrent && g->cell == KILN_GRU) memset(r, 0, (size_t)GU * sizeof(float));
+                cell_forward(h, c, s, !recurrent && g->cell != KILN_GRU ? NULL : r, j->bias_in, j->bias_rec, g, l);
             }
             if (k + 1 < T) {
                 float *ns = s + (long)(next - p) * S;
@@ -229,9 +237,9 @@ static int sample_tasks(int n, int *chunk) {
     return (n + *chunk - 1) / *chunk;
 }
 
-void kiln_rnn_forward(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel,
-                      const float *recurrent_kernel, const float *bias, const float *mask, const float *drop, int n,
-                      const kiln_rnn_geometry *g) {
+void kiln_rnn_forward(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *init_h,
+                      const float *init_c, const float *kernel, const float *recurrent_kernel, const float *bias,
+                      const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
     if (n <= 0) return;
@@ -250,7 +258,7 @@ void kiln_rnn_forward(float *out, float *mid, float *state_h, float *state_c, co
     if (!rpacked) abort();
     const float *bias_in = g->use_bias ? bias : NULL;
     const float *bias_rec = g->use_bias && g->cell == KILN_GRU ? bias + l.GU : NULL;
-    forward_job job = {out, mid, state_h, g->cell == KILN_LSTM ? state_c : NULL, rpacked, bias_in, bias_rec, mask, rg ? drop + (long)n * g->input_masks * F : NULL, {0}, rg, g, n, 0};
+    forward_job job = {out, mid, state_h, g->cell == KILN_LSTM ? state_c : NULL, init_h, g->cell == KILN_LSTM ? init_c : NULL, rpacked, bias_in, bias_rec, mask, rg ? drop + (long)n * g->input_masks * F : NULL, {0}, rg, g, n, 0};
     for (int q = 0; q < rg; q++) {
         job.rgroup[q] = kiln_gemm_pack_b(recurrent_kernel + q * (l.GU / rg), l.GU, 1, l.U, l.GU / rg);
         if (!job.rgroup[q]) abort();
@@ -262,7 +270,7 @@ void kiln_rnn_forward(float *out, float *mid, float *state_h, float *state_c, co
 }
 
 typedef struct {
-    float *dmid;
+    float *dmid, *dinit_h, *dinit_c;  // dinit (n, U) or NULL: += the gradients of the initial states
     const float *dout, *dstate_h, *dstate_c, *mid, *rtpacked, *mask;
     // With recurrent dropout: rdrop (n, rg, U) and R's column block q transposed, rtgroup[q] (GU/rg, U).
     const float *rdrop;
@@ -339,10 +347,11 @@ static void backward_task(void *ctx, int task) {
             }
             }
         }
-        // dh_prev += dLoss/d(h_prev . R) . R^T (none before the first step: the initial state is zeros).
+        // dh_prev += dLoss/d(h_prev . R) . R^T (none before the first step unless an initial state wants it).
         const float *drec = g->cell == KILN_GRU ? di : dslots;
         const long ldr = g->cell == KILN_GRU ? GU : sample;
-        if (k > 0 && j->rg) {  // through each block's mask
+        const int into_prev = k > 0 || j->dinit_h || j->dinit_c;
+        if (into_prev && j->rg) {  // through each block's mask
             const int w = GU / j->rg;
             for (int q = 0; q < j->rg; q++) {
                 kiln_gemm_prepacked(nb, U, w, drec + q * w, ldr, 1, j->rtgroup[q], dhd, U, 0);
@@ -351,10 +360,15 @@ static void backward_task(void *ctx, int task) {
                     for (int u = 0; u < U; u++) dh[b * U + u] += dhd[b * U + u] * m[u];
                 }
             }
-        } else if (k > 0) {
+        } else if (into_prev) {
             kiln_gemm_prepacked(nb, U, GU, drec, ldr, 1, j->rtpacked, dh, U, 1);
         }
     }
+    // What is left is the gradient of the states before the first step.
+    if (j->dinit_h)
+        for (size_t i = 0; i < rows; i++) j->dinit_h[(size_t)b0 * U + i] += dh[i];
+    if (j->dinit_c)
+        for (size_t i = 0; i < rows; i++) j->dinit_c[(size_t)b0 * U + i] += dc[i];
     free(dh);
 }
 
@@ -366,9 +380,10 @@ static void column_sums(float *colsum, const float *a, long rows, long lda, int 
     }
 }
 
-void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
-                       const float *dstate_h, const float *dstate_c, const float *mid, const float *inp, const float *kernel,
-                       const float *recurrent_kernel, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
+void kiln_rnn_backward(float *dinp, float *dinit_h, float *dinit_c, float *dkernel, float *drecurrent, float *dbias, float *dmid,
+                       const float *dout, const float *dstate_h, const float *dstate_c, const float *mid, const float *inp,
+                       const float *kernel, const float *recurrent_kernel, const float *mask, const float *drop, int n,
+                       const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
     const int ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
@@ -377,7 +392,7 @@ void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db
     const float *rdrop = rg ? drop + (long)n * g->input_masks * F : NULL;
     float *rtpacked = kiln_gemm_pack_b(recurrent_kernel, 1, GU, GU, U);  // R^T (GU, U)
     if (!rtpacked) abort();
-    backward_job job = {dmid, dout, dstate_h, g->cell == KILN_LSTM ? dstate_c : NULL, mid, rtpacked, mask, rdrop, {0}, rg, g, n, 0};
+    backward_job job = {dmid, dinit_h, g->cell == KILN_LSTM ? dinit_c : NULL, dout, dstate_h, g->cell == KILN_LSTM ? dstate_c : NULL, mid, rtpacked, mask, rdrop, {0}, rg, g, n, 0};
     for (int q = 0; q < rg; q++) {
         job.rtgroup[q] = kiln_gemm_pack_b(recurrent_kernel + q * (GU / rg), 1, GU, GU / rg, U);
         if (!job.rtgroup[q]) abort();
@@ -684,9 +699,9 @@ static float act_ref(float x, int act) {
     return y;
 }
 
-void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel,
-                          const float *recurrent_kernel, const float *bias, const float *mask, const float *drop, int n,
-                          const kiln_rnn_geometry *g) {
+void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *init_h,
+                          const float *init_c, const float *kernel, const float *recurrent_kernel, const float *bias,
+                          const float *mask, const float *drop, int n, const kiln_rnn_geometry *g) {
     const rnn_layout l = layout_of(g);
     const int T = g->steps, F = g->features, U = l.U, GU = l.GU, S = l.S;
     const int ig = drop ? g->input_masks : 0, rg = drop ? g->recurrent_masks : 0;
@@ -694,6 +709,8 @@ void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c
     float *h = scratch_floats(3 * (size_t)U + 2 * (size_t)GU), *c = h + U, *hn = c + U, *x = hn + U, *rec = x + GU;
     for (int b = 0; b < n; b++) {
         memset(h, 0, 2 * (size_t)U * sizeof(float));
+        if (init_h) memcpy(h, init_h + (long)b * U, (size_t)U * sizeof(float));
+        if (init_c && g->cell == KILN_LSTM) memcpy(c, init_c + (long)b * U, (size_t)U * sizeof(float));
         for (int k = 0; k < T; k++) {
             const int p = g->go_backwards ? T - 1 - k : k;
             const float *xt = inp + ((long)b * T + p) * F;

@@ -42,6 +42,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefReturnState", { RefReturnState(seed: $0) }),
     ("RefReturnStateMasked", { RefReturnStateMasked(seed: $0) }),
     ("RefMaskPropagation", { RefMaskPropagation(seed: $0) }),
+    ("RefInitialState", { RefInitialState(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),

@@ -31,9 +31,12 @@ struct ReferenceModel {
                 // A return_state layer's state: from the layer, on what it read.
                 let source = layer.node.inputs[0], producer = plan.layers[source], read = producer.node.inputs[0]
                 let states = (producer.node.op as! any StateProducingLayer).referenceStates(
-                    read < 0 ? x : outputs[read], rows: rows, layer: producer, params: params, dropoutMask: dropoutMasks[source],
-                    stepMask: stepsMask(producer), training: training)
+                    read < 0 ? x : outputs[read], initialStates: producer.node.inputs.dropFirst().map { $0 < 0 ? x : outputs[$0] },
+                    rows: rows, layer: producer, params: params, dropoutMask: dropoutMasks[source], stepMask: stepsMask(producer), training: training)
                 step = (states[state.index - 1], nil)
+            } else if let recurrent = layer.node.op as? any InitialStateLayer, inputs.count > 1 {
+                step = recurrent.reference(inputs[0], initialStates: Array(inputs.dropFirst()), rows: rows, layer: layer, params: params,
+                                           dropoutMask: dropoutMasks[index], stepMask: stepMask, training: training)
             } else if let merge = layer.node.op as? any MergeLayer {
                 step = (merge.mergeReference(inputs, rows: rows, layer: layer), nil)
             } else {

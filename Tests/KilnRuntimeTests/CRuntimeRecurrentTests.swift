@@ -14,6 +14,7 @@ final class CRuntimeRecurrentTests: XCTestCase {
         var activation = KILN_TANH, recurrent = KILN_SIGMOID
         var backwards = false, sequences = false, bias = true, masked = false, zeroMasked = false
         var inputMasks = 0, recurrentMasks = 0
+        var initial = false
     }
 
     static let rows: [Row] = [
@@ -32,6 +33,10 @@ final class CRuntimeRecurrentTests: XCTestCase {
         Row(name: "LSTM 64 units, per-gate dropout masks", cell: KILN_LSTM, steps: 8, features: 8, units: 64, n: 17, inputMasks: 4, recurrentMasks: 4),
         Row(name: "GRU recurrent dropout only, masked", cell: KILN_GRU, steps: 7, features: 2, units: 6, n: 5, sequences: true, masked: true, recurrentMasks: 3),
         Row(name: "GRU per-gate dropout backwards", cell: KILN_GRU, steps: 6, features: 5, units: 4, n: 3, backwards: true, inputMasks: 3, recurrentMasks: 3),
+        Row(name: "LSTM initial state, masked", cell: KILN_LSTM, steps: 6, features: 3, units: 4, n: 5, sequences: true, masked: true, initial: true),
+        Row(name: "LSTM 64 units initial state, recurrent dropout", cell: KILN_LSTM, steps: 5, features: 8, units: 64, n: 9, recurrentMasks: 4, initial: true),
+        Row(name: "GRU initial state backwards", cell: KILN_GRU, steps: 5, features: 2, units: 3, n: 4, backwards: true, initial: true),
+        Row(name: "SimpleRNN initial state", cell: KILN_SIMPLE_RNN, steps: 4, features: 3, units: 5, n: 3, initial: true),
     ]
 
     func testFastForwardMatchesNaiveReference() {
@@ -63,17 +68,21 @@ final class CRuntimeRecurrentTests: XCTestCase {
             let outCount = row.n * (row.sequences ? row.steps : 1) * row.units
             var fastOut = [Float](repeating: .nan, count: outCount), refOut = fastOut
             var fastMid = [Float](repeating: 0, count: midCount), refMid = fastMid
-            // The final states (return_state): h, and c for LSTM.
+            // The final states (return_state): h, and c for LSTM; the initial ones (initial_state), if the row has them.
             var fastStates = [Float](repeating: .nan, count: 2 * row.n * row.units), refStates = fastStates
+            let initial = rng.array(2 * row.n * row.units, -0.8, 0.8)
             func run(_ f: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
-                           UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
+                           UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
                            UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, Int32, UnsafePointer<kiln_rnn_geometry>?) -> Void,
                      _ out: inout [Float], _ mid: inout [Float], _ states: inout [Float]) {
                 (mask ?? []).withUnsafeBufferPointer { m in
                     (dropArg ?? []).withUnsafeBufferPointer { d in
                         states.withUnsafeMutableBufferPointer { st in
-                            f(&out, &mid, st.baseAddress, st.baseAddress! + row.n * row.units, inp, kernel, recurrent, bias,
-                              mask == nil ? nil : m.baseAddress, dropArg == nil ? nil : d.baseAddress, Int32(row.n), &g)
+                            initial.withUnsafeBufferPointer { i in
+                                f(&out, &mid, st.baseAddress, st.baseAddress! + row.n * row.units, inp,
+                                  row.initial ? i.baseAddress : nil, row.initial ? i.baseAddress! + row.n * row.units : nil, kernel, recurrent, bias,
+                                  mask == nil ? nil : m.baseAddress, dropArg == nil ? nil : d.baseAddress, Int32(row.n), &g)
+                            }
                         }
                     }
                 }

@@ -3,8 +3,8 @@
 #include "BidirectionalLSTM.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 20897 floats, Keras's weight order.
@@ -44,16 +44,16 @@ static const kiln_rnn_geometry bidirectionallstm_bidirectional_backward_geometry
 static void bidirectionallstm_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,40,64); mid (B,17920): each copy's mid, then each copy's output; inp (n,40,8)
     float *fmid = mid, *bmid = fmid + (long)n * 7680, *fout = bmid + (long)n * 7680, *bout = fout + (long)n * 1280;  // fmid, bmid (n,40,192); fout, bout (n,40,32)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &bidirectionallstm_bidirectional_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &bidirectionallstm_bidirectional_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &bidirectionallstm_bidirectional_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &bidirectionallstm_bidirectional_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 40, 32, KILN_BIDI_CONCAT);
 }
 static void bidirectionallstm_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 7680, *fout = bmid + (long)n * 7680, *bout = fout + (long)n * 1280;  // fmid, bmid (n,40,192); fout, bout (n,40,32)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 7680, *dfout = dbmid + (long)n * 7680, *dbout = dfout + (long)n * 1280;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 40, 32, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &bidirectionallstm_bidirectional_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &bidirectionallstm_bidirectional_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &bidirectionallstm_bidirectional_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &bidirectionallstm_bidirectional_backward_geometry);
     (void)bmid;
 }
 
@@ -63,16 +63,16 @@ static const kiln_rnn_geometry bidirectionallstm_bidirectional_1_backward_geomet
 static void bidirectionallstm_bidirectional_1_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,32); mid (B,7712): each copy's mid, then each copy's output; inp (n,40,64)
     float *fmid = mid, *bmid = fmid + (long)n * 3840, *fout = bmid + (long)n * 3840, *bout = fout + (long)n * 16;  // fmid, bmid (n,40,96); fout, bout (n,16)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &bidirectionallstm_bidirectional_1_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &bidirectionallstm_bidirectional_1_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &bidirectionallstm_bidirectional_1_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &bidirectionallstm_bidirectional_1_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 1, 16, KILN_BIDI_CONCAT);
 }
 static void bidirectionallstm_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 3840, *fout = bmid + (long)n * 3840, *bout = fout + (long)n * 16;  // fmid, bmid (n,40,96); fout, bout (n,16)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 3840, *dfout = dbmid + (long)n * 3840, *dbout = dfout + (long)n * 16;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 1, 16, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &bidirectionallstm_bidirectional_1_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &bidirectionallstm_bidirectional_1_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &bidirectionallstm_bidirectional_1_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &bidirectionallstm_bidirectional_1_backward_geometry);
     (void)bmid;
 }
 

@@ -3,8 +3,8 @@
 #include "GRUTextClassifier.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 38369 floats, Keras's weight order.
@@ -43,13 +43,13 @@ static void grutextclassifier_embedding_backward(float *dtable, float *dsquares,
 
 // gru: GRU(units=32, activation=tanh, recurrent_activation=sigmoid). inp (n,100,32) -> out (n,32)
 static const kiln_rnn_geometry grutextclassifier_gru_geometry = {KILN_GRU, 100, 32, 32, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
-static void grutextclassifier_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void grutextclassifier_gru_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,32); mid (B,100,160), per step the gates, h_prev, candidate; inp (n,100,32); kernel (32,96); recurrent (32,96); b (2,96); mask (n,100) of the steps
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &grutextclassifier_gru_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &grutextclassifier_gru_geometry);
 }
 static void grutextclassifier_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,100,160): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &grutextclassifier_gru_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &grutextclassifier_gru_geometry);
 }
 
 // dense: Dense(units=1, activation=sigmoid). inp (n,32) -> out (n,1)

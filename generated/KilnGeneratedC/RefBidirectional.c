@@ -3,8 +3,8 @@
 #include "RefBidirectional.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 402 floats, Keras's weight order.
@@ -60,16 +60,16 @@ static const kiln_rnn_geometry refbidirectional_bidirectional_backward_geometry 
 static void refbidirectional_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,4,6); mid (B,168): each copy's mid, then each copy's output; inp (n,4,3)
     float *fmid = mid, *bmid = fmid + (long)n * 72, *fout = bmid + (long)n * 72, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,18); fout, bout (n,4,3)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 4, 3, KILN_BIDI_CONCAT);
 }
 static void refbidirectional_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 72, *fout = bmid + (long)n * 72, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,18); fout, bout (n,4,3)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 72, *dfout = dbmid + (long)n * 72, *dbout = dfout + (long)n * 12;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 3, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_backward_geometry);
     (void)bmid;
 }
 
@@ -79,16 +79,16 @@ static const kiln_rnn_geometry refbidirectional_bidirectional_1_backward_geometr
 static void refbidirectional_bidirectional_1_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,4,3); mid (B,72): each copy's mid, then each copy's output; inp (n,4,6)
     float *fmid = mid, *bmid = fmid + (long)n * 24, *fout = bmid + (long)n * 24, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,6); fout, bout (n,4,3)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_1_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_1_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_1_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_1_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 4, 3, KILN_BIDI_MUL);
 }
 static void refbidirectional_bidirectional_1_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 24, *fout = bmid + (long)n * 24, *bout = fout + (long)n * 12;  // fmid, bmid (n,4,6); fout, bout (n,4,3)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 24, *dfout = dbmid + (long)n * 24, *dbout = dfout + (long)n * 12;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 3, KILN_BIDI_MUL);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_1_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_1_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_1_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_1_backward_geometry);
     (void)bmid;
 }
 
@@ -98,16 +98,16 @@ static const kiln_rnn_geometry refbidirectional_bidirectional_2_backward_geometr
 static void refbidirectional_bidirectional_2_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,4,2); mid (B,112): each copy's mid, then each copy's output; inp (n,4,3)
     float *fmid = mid, *bmid = fmid + (long)n * 48, *fout = bmid + (long)n * 48, *bout = fout + (long)n * 8;  // fmid, bmid (n,4,12); fout, bout (n,4,2)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_2_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_2_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_2_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_2_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 4, 2, KILN_BIDI_AVE);
 }
 static void refbidirectional_bidirectional_2_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 48, *fout = bmid + (long)n * 48, *bout = fout + (long)n * 8;  // fmid, bmid (n,4,12); fout, bout (n,4,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 48, *dfout = dbmid + (long)n * 48, *dbout = dfout + (long)n * 8;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 4, 2, KILN_BIDI_AVE);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_2_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_2_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_2_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_2_backward_geometry);
     (void)bmid;
 }
 
@@ -117,16 +117,16 @@ static const kiln_rnn_geometry refbidirectional_bidirectional_3_backward_geometr
 static void refbidirectional_bidirectional_3_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,2); mid (B,84): each copy's mid, then each copy's output; inp (n,4,2)
     float *fmid = mid, *bmid = fmid + (long)n * 40, *fout = bmid + (long)n * 40, *bout = fout + (long)n * 2;  // fmid, bmid (n,4,10); fout, bout (n,2)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_3_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_3_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &refbidirectional_bidirectional_3_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &refbidirectional_bidirectional_3_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 1, 2, KILN_BIDI_SUM);
 }
 static void refbidirectional_bidirectional_3_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 40, *fout = bmid + (long)n * 40, *bout = fout + (long)n * 2;  // fmid, bmid (n,4,10); fout, bout (n,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 40, *dfout = dbmid + (long)n * 40, *dbout = dfout + (long)n * 2;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 1, 2, KILN_BIDI_SUM);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_3_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_3_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refbidirectional_bidirectional_3_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refbidirectional_bidirectional_3_backward_geometry);
     (void)bmid;
 }
 

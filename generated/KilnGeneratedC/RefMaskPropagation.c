@@ -3,8 +3,8 @@
 #include "RefMaskPropagation.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 199 floats, Keras's weight order.
@@ -115,28 +115,28 @@ static const kiln_rnn_geometry refmaskpropagation_bidirectional_backward_geometr
 static void refmaskpropagation_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,7,4); mid (B,196): each copy's mid, then each copy's output; inp (n,7,3)
     float *fmid = mid, *bmid = fmid + (long)n * 84, *fout = bmid + (long)n * 84, *bout = fout + (long)n * 14;  // fmid, bmid (n,7,12); fout, bout (n,7,2)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &refmaskpropagation_bidirectional_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &refmaskpropagation_bidirectional_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &refmaskpropagation_bidirectional_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &refmaskpropagation_bidirectional_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 7, 2, KILN_BIDI_CONCAT);
 }
 static void refmaskpropagation_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 84, *fout = bmid + (long)n * 84, *bout = fout + (long)n * 14;  // fmid, bmid (n,7,12); fout, bout (n,7,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 84, *dfout = dbmid + (long)n * 84, *dbout = dfout + (long)n * 14;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 7, 2, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refmaskpropagation_bidirectional_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refmaskpropagation_bidirectional_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refmaskpropagation_bidirectional_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refmaskpropagation_bidirectional_backward_geometry);
     (void)bmid;
 }
 
 // gru: GRU(units=2, activation=tanh, recurrent_activation=sigmoid). inp (n,7,4) -> out (n,2)
 static const kiln_rnn_geometry refmaskpropagation_gru_geometry = {KILN_GRU, 7, 4, 2, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
-static void refmaskpropagation_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refmaskpropagation_gru_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,2); mid (B,7,10), per step the gates, h_prev, candidate; inp (n,7,4); kernel (4,6); recurrent (2,6); b (2,6); mask (n,7) of the steps
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refmaskpropagation_gru_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refmaskpropagation_gru_geometry);
 }
 static void refmaskpropagation_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,7,10): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmaskpropagation_gru_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmaskpropagation_gru_geometry);
 }
 
 // dense_2: Dense(units=2, activation=softmax). inp (n,2) -> out (n,2)

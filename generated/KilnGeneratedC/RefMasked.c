@@ -3,8 +3,8 @@
 #include "RefMasked.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 206 floats, Keras's weight order.
@@ -56,13 +56,13 @@ static void refmasked_embedding_backward(float *dtable, float *dsquares, const f
 
 // lstm: LSTM(units=3, activation=tanh, recurrent_activation=sigmoid, return_sequences=True). inp (n,5,3) -> out (n,5,3)
 static const kiln_rnn_geometry refmasked_lstm_geometry = {KILN_LSTM, 5, 3, 3, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0};
-static void refmasked_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refmasked_lstm_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,5,3); mid (B,5,18), per step the gates, h_prev, c_prev; inp (n,5,3); kernel (3,12); recurrent (3,12); b (12); mask (n,5) of the steps
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refmasked_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refmasked_lstm_geometry);
 }
 static void refmasked_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,18): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmasked_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmasked_lstm_geometry);
 }
 
 // bidirectional: Bidirectional(GRU(units=2, activation=tanh, recurrent_activation=sigmoid, return_sequences=True), merge_mode=concat). inp (n,5,3) -> out (n,5,4)
@@ -71,28 +71,28 @@ static const kiln_rnn_geometry refmasked_bidirectional_backward_geometry = {KILN
 static void refmasked_bidirectional_forward(float *out, float *mid, const float *inp, const float *fk, const float *fr, const float *fb, const float *bk, const float *br, const float *bb, const float *mask, int n) {
     // out (n,5,4); mid (B,120): each copy's mid, then each copy's output; inp (n,5,3)
     float *fmid = mid, *bmid = fmid + (long)n * 50, *fout = bmid + (long)n * 50, *bout = fout + (long)n * 10;  // fmid, bmid (n,5,10); fout, bout (n,5,2)
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, NULL, n, &refmasked_bidirectional_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, NULL, n, &refmasked_bidirectional_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, NULL, n, &refmasked_bidirectional_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, NULL, n, &refmasked_bidirectional_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 5, 2, KILN_BIDI_CONCAT);
 }
 static void refmasked_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 50, *fout = bmid + (long)n * 50, *bout = fout + (long)n * 10;  // fmid, bmid (n,5,10); fout, bout (n,5,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 50, *dfout = dbmid + (long)n * 50, *dbout = dfout + (long)n * 10;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 5, 2, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refmasked_bidirectional_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refmasked_bidirectional_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, NULL, n, &refmasked_bidirectional_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, NULL, n, &refmasked_bidirectional_backward_geometry);
     (void)bmid;
 }
 
 // simple_rnn: SimpleRNN(units=2, activation=tanh, go_backwards=True). inp (n,5,4) -> out (n,2)
 static const kiln_rnn_geometry refmasked_simple_rnn_geometry = {KILN_SIMPLE_RNN, 5, 4, 2, KILN_TANH, KILN_LINEAR, 1, 0, 1, 0};
-static void refmasked_simple_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refmasked_simple_rnn_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,2); mid (B,5,4), per step the gates, h_prev; inp (n,5,4); kernel (4,2); recurrent (2,2); b (2); mask (n,5) of the steps
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refmasked_simple_rnn_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refmasked_simple_rnn_geometry);
 }
 static void refmasked_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,4): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmasked_simple_rnn_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmasked_simple_rnn_geometry);
 }
 
 // dense: Dense(units=2, activation=softmax). inp (n,2) -> out (n,2)

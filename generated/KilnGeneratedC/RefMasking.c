@@ -3,8 +3,8 @@
 #include "RefMasking.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 76 floats, Keras's weight order.
@@ -36,13 +36,13 @@ static void refmasking_masking_forward(float *out, float *mask, const float *inp
 
 // lstm: LSTM(units=3, activation=tanh, recurrent_activation=sigmoid). inp (n,5,2) -> out (n,3)
 static const kiln_rnn_geometry refmasking_lstm_geometry = {KILN_LSTM, 5, 2, 3, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
-static void refmasking_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refmasking_lstm_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3); mid (B,5,18), per step the gates, h_prev, c_prev; inp (n,5,2); kernel (2,12); recurrent (3,12); b (12); mask (n,5) of the steps
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refmasking_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refmasking_lstm_geometry);
 }
 static void refmasking_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,18): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmasking_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refmasking_lstm_geometry);
 }
 
 // dense: Dense(units=1, activation=linear). inp (n,3) -> out (n,1)

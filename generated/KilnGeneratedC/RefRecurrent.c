@@ -3,8 +3,8 @@
 #include "RefRecurrent.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 208 floats, Keras's weight order.
@@ -39,35 +39,35 @@ enum {
 
 // simple_rnn: SimpleRNN(units=4, activation=tanh, return_sequences=True, go_backwards=True). inp (n,5,3) -> out (n,5,4)
 static const kiln_rnn_geometry refrecurrent_simple_rnn_geometry = {KILN_SIMPLE_RNN, 5, 3, 4, KILN_TANH, KILN_LINEAR, 1, 1, 1, 0};
-static void refrecurrent_simple_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refrecurrent_simple_rnn_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,5,4); mid (B,5,8), per step the gates, h_prev; inp (n,5,3); kernel (3,4); recurrent (4,4); b (4)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refrecurrent_simple_rnn_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refrecurrent_simple_rnn_geometry);
 }
 static void refrecurrent_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,8): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrent_simple_rnn_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrent_simple_rnn_geometry);
 }
 
 // lstm: LSTM(units=3, activation=tanh, recurrent_activation=sigmoid, return_sequences=True). inp (n,5,4) -> out (n,5,3)
 static const kiln_rnn_geometry refrecurrent_lstm_geometry = {KILN_LSTM, 5, 4, 3, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0};
-static void refrecurrent_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refrecurrent_lstm_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,5,3); mid (B,5,18), per step the gates, h_prev, c_prev; inp (n,5,4); kernel (4,12); recurrent (3,12); b (12)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refrecurrent_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refrecurrent_lstm_geometry);
 }
 static void refrecurrent_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,18): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrent_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrent_lstm_geometry);
 }
 
 // gru: GRU(units=3, activation=tanh, recurrent_activation=sigmoid). inp (n,5,3) -> out (n,3)
 static const kiln_rnn_geometry refrecurrent_gru_geometry = {KILN_GRU, 5, 3, 3, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
-static void refrecurrent_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refrecurrent_gru_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3); mid (B,5,15), per step the gates, h_prev, candidate; inp (n,5,3); kernel (3,9); recurrent (3,9); b (2,9)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refrecurrent_gru_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refrecurrent_gru_geometry);
 }
 static void refrecurrent_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,5,15): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrent_gru_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrent_gru_geometry);
 }
 
 // dense: Dense(units=2, activation=softmax). inp (n,3) -> out (n,2)

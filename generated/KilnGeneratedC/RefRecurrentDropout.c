@@ -3,8 +3,8 @@
 #include "RefRecurrentDropout.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 269 floats, Keras's weight order.
@@ -65,28 +65,28 @@ static void refrecurrentdropout_embedding_backward(float *dtable, float *dsquare
 
 // simple_rnn: SimpleRNN(units=3, activation=tanh, return_sequences=True, dropout=0.3, recurrent_dropout=0.25). inp (n,5,3) -> out (n,5,3)
 static const kiln_rnn_geometry refrecurrentdropout_simple_rnn_geometry = {KILN_SIMPLE_RNN, 5, 3, 3, KILN_TANH, KILN_LINEAR, 0, 1, 1, 0, 1, 1, 0.3f, 0.25f};
-static void refrecurrentdropout_simple_rnn_forward(float *out, float *mid, float *drop, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n, int training, int keep_all, uint64_t rng[2]) {
+static void refrecurrentdropout_simple_rnn_forward(float *out, float *mid, float *drop, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n, int training, int keep_all, uint64_t rng[2]) {
     // out (n,5,3); mid (B,5,6), per step the gates, h_prev; inp (n,5,3); kernel (3,3); recurrent (3,3); b (3); mask (n,5) of the steps
     // drop (n,6): the inputs' dropout masks (n,1,3), then h_prev's (n,1,3), drawn per batch
     if (training) kiln_rnn_draw_dropout(drop, n, &refrecurrentdropout_simple_rnn_geometry, keep_all, rng);
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, training ? drop : NULL, n, &refrecurrentdropout_simple_rnn_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, training ? drop : NULL, n, &refrecurrentdropout_simple_rnn_geometry);
 }
 static void refrecurrentdropout_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, const float *drop, int n) {
     // dmid (B,5,6): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, drop, n, &refrecurrentdropout_simple_rnn_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, drop, n, &refrecurrentdropout_simple_rnn_geometry);
 }
 
 // lstm: LSTM(units=3, activation=tanh, recurrent_activation=sigmoid, return_sequences=True, dropout=0.2). inp (n,5,3) -> out (n,5,3)
 static const kiln_rnn_geometry refrecurrentdropout_lstm_geometry = {KILN_LSTM, 5, 3, 3, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0, 1, 0, 0.2f, 0.0f};
-static void refrecurrentdropout_lstm_forward(float *out, float *mid, float *drop, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n, int training, int keep_all, uint64_t rng[2]) {
+static void refrecurrentdropout_lstm_forward(float *out, float *mid, float *drop, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n, int training, int keep_all, uint64_t rng[2]) {
     // out (n,5,3); mid (B,5,18), per step the gates, h_prev, c_prev; inp (n,5,3); kernel (3,12); recurrent (3,12); b (12); mask (n,5) of the steps
     // drop (n,3): the inputs' dropout masks (n,1,3), then h_prev's (n,0,3), drawn per batch
     if (training) kiln_rnn_draw_dropout(drop, n, &refrecurrentdropout_lstm_geometry, keep_all, rng);
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, training ? drop : NULL, n, &refrecurrentdropout_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, training ? drop : NULL, n, &refrecurrentdropout_lstm_geometry);
 }
 static void refrecurrentdropout_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, const float *drop, int n) {
     // dmid (B,5,18): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, drop, n, &refrecurrentdropout_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, drop, n, &refrecurrentdropout_lstm_geometry);
 }
 
 // bidirectional: Bidirectional(GRU(units=2, activation=tanh, recurrent_activation=sigmoid, return_sequences=True, dropout=0.3, recurrent_dropout=0.3), merge_mode=concat). inp (n,5,3) -> out (n,5,4)
@@ -101,30 +101,30 @@ static void refrecurrentdropout_bidirectional_forward(float *out, float *mid, fl
         kiln_rnn_draw_dropout(fdrop, n, &refrecurrentdropout_bidirectional_forward_geometry, keep_all, rng);
         kiln_rnn_draw_dropout(bdrop, n, &refrecurrentdropout_bidirectional_backward_geometry, keep_all, rng);
     }
-    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, fdrop, n, &refrecurrentdropout_bidirectional_forward_geometry);
-    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, bdrop, n, &refrecurrentdropout_bidirectional_backward_geometry);
+    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, fdrop, n, &refrecurrentdropout_bidirectional_forward_geometry);
+    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, bdrop, n, &refrecurrentdropout_bidirectional_backward_geometry);
     kiln_bidirectional_forward(out, fout, bout, n, 5, 2, KILN_BIDI_CONCAT);
 }
 static void refrecurrentdropout_bidirectional_backward(float *dinp, float *dfk, float *dfr, float *dfb, float *dbk, float *dbr, float *dbb, float *dmid, const float *dout, const float *mid, const float *inp, const float *fk, const float *fr, const float *bk, const float *br, const float *mask, const float *drop, int n) {
     const float *fmid = mid, *bmid = fmid + (long)n * 50, *fout = bmid + (long)n * 50, *bout = fout + (long)n * 10;  // fmid, bmid (n,5,10); fout, bout (n,5,2)
     float *dfmid = dmid, *dbmid = dfmid + (long)n * 50, *dfout = dbmid + (long)n * 50, *dbout = dfout + (long)n * 10;  // as mid's
     kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, 5, 2, KILN_BIDI_CONCAT);
-    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, drop, n, &refrecurrentdropout_bidirectional_forward_geometry);
-    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, drop + (long)n * 15, n, &refrecurrentdropout_bidirectional_backward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, drop, n, &refrecurrentdropout_bidirectional_forward_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, drop + (long)n * 15, n, &refrecurrentdropout_bidirectional_backward_geometry);
     (void)bmid;
 }
 
 // lstm_1: LSTM(units=2, activation=tanh, recurrent_activation=sigmoid, go_backwards=True, dropout=0.25, recurrent_dropout=0.2). inp (n,5,4) -> out (n,2)
 static const kiln_rnn_geometry refrecurrentdropout_lstm_1_geometry = {KILN_LSTM, 5, 4, 2, KILN_TANH, KILN_SIGMOID, 1, 0, 1, 0, 4, 4, 0.25f, 0.2f};
-static void refrecurrentdropout_lstm_1_forward(float *out, float *mid, float *drop, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n, int training, int keep_all, uint64_t rng[2]) {
+static void refrecurrentdropout_lstm_1_forward(float *out, float *mid, float *drop, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n, int training, int keep_all, uint64_t rng[2]) {
     // out (n,2); mid (B,5,12), per step the gates, h_prev, c_prev; inp (n,5,4); kernel (4,8); recurrent (2,8); b (8); mask (n,5) of the steps
     // drop (n,24): the inputs' dropout masks (n,4,4), then h_prev's (n,4,2), drawn per batch
     if (training) kiln_rnn_draw_dropout(drop, n, &refrecurrentdropout_lstm_1_geometry, keep_all, rng);
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, training ? drop : NULL, n, &refrecurrentdropout_lstm_1_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, training ? drop : NULL, n, &refrecurrentdropout_lstm_1_geometry);
 }
 static void refrecurrentdropout_lstm_1_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, const float *drop, int n) {
     // dmid (B,5,12): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, drop, n, &refrecurrentdropout_lstm_1_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, drop, n, &refrecurrentdropout_lstm_1_geometry);
 }
 
 // dense: Dense(units=2, activation=softmax). inp (n,2) -> out (n,2)

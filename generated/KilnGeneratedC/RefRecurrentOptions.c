@@ -3,8 +3,8 @@
 #include "RefRecurrentOptions.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 157 floats, Keras's weight order.
@@ -41,13 +41,13 @@ enum {
 
 // gru: GRU(units=4, activation=tanh, recurrent_activation=sigmoid, use_bias=False, return_sequences=True, go_backwards=True). inp (n,4,2) -> out (n,4,4)
 static const kiln_rnn_geometry refrecurrentoptions_gru_geometry = {KILN_GRU, 4, 2, 4, KILN_TANH, KILN_SIGMOID, 1, 1, 0, 0};
-static void refrecurrentoptions_gru_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refrecurrentoptions_gru_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,4,4); mid (B,4,20), per step the gates, h_prev, candidate; inp (n,4,2); kernel (2,12); recurrent (4,12)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refrecurrentoptions_gru_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refrecurrentoptions_gru_geometry);
 }
 static void refrecurrentoptions_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,20): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrentoptions_gru_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrentoptions_gru_geometry);
 }
 
 // dense: Dense(units=3, activation=tanh). inp (n,4,4) -> out (n,4,3)
@@ -66,24 +66,24 @@ static void refrecurrentoptions_dense_backward(float *dinp, float *dw, float *db
 
 // lstm: LSTM(units=2, activation=tanh, recurrent_activation=tanh, return_sequences=True, go_backwards=True). inp (n,4,3) -> out (n,4,2)
 static const kiln_rnn_geometry refrecurrentoptions_lstm_geometry = {KILN_LSTM, 4, 3, 2, KILN_TANH, KILN_TANH, 1, 1, 1, 0};
-static void refrecurrentoptions_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refrecurrentoptions_lstm_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,4,2); mid (B,4,12), per step the gates, h_prev, c_prev; inp (n,4,3); kernel (3,8); recurrent (2,8); b (8)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refrecurrentoptions_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refrecurrentoptions_lstm_geometry);
 }
 static void refrecurrentoptions_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,12): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrentoptions_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrentoptions_lstm_geometry);
 }
 
 // simple_rnn: SimpleRNN(units=3, activation=sigmoid). inp (n,4,2) -> out (n,3)
 static const kiln_rnn_geometry refrecurrentoptions_simple_rnn_geometry = {KILN_SIMPLE_RNN, 4, 2, 3, KILN_SIGMOID, KILN_LINEAR, 0, 0, 1, 0};
-static void refrecurrentoptions_simple_rnn_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refrecurrentoptions_simple_rnn_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3); mid (B,4,6), per step the gates, h_prev; inp (n,4,2); kernel (2,3); recurrent (3,3); b (3)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refrecurrentoptions_simple_rnn_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refrecurrentoptions_simple_rnn_geometry);
 }
 static void refrecurrentoptions_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,6): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrentoptions_simple_rnn_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refrecurrentoptions_simple_rnn_geometry);
 }
 
 // dense_1: Dense(units=1, activation=linear). inp (n,3) -> out (n,1)

@@ -3,8 +3,8 @@
 #include "RefReturnState.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 246 floats, Keras's weight order.
@@ -44,14 +44,14 @@ enum {
 
 // lstm: LSTM(units=4, activation=tanh, recurrent_activation=sigmoid, return_sequences=True, return_state=True). inp (n,6,3) -> out (n,6,4)
 static const kiln_rnn_geometry refreturnstate_lstm_geometry = {KILN_LSTM, 6, 3, 4, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0};
-static void refreturnstate_lstm_forward(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refreturnstate_lstm_forward(float *out, float *mid, float *state_h, float *state_c, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,6,4); mid (B,6,24), per step the gates, h_prev, c_prev; inp (n,6,3); kernel (3,16); recurrent (4,16); b (16)
     // state_h, state_c (n,4): the states after the last step (return_state)
-    kiln_rnn_forward(out, mid, state_h, state_c, inp, kernel, recurrent, b, mask, NULL, n, &refreturnstate_lstm_geometry);
+    kiln_rnn_forward(out, mid, state_h, state_c, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refreturnstate_lstm_geometry);
 }
 static void refreturnstate_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *dstate_h, const float *dstate_c, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,6,24): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, dstate_h, dstate_c, mid, inp, kernel, recurrent, mask, NULL, n, &refreturnstate_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, dstate_h, dstate_c, mid, inp, kernel, recurrent, mask, NULL, n, &refreturnstate_lstm_geometry);
 }
 
 // lstm[1]: output 1 of lstm. inp (n,6,4) -> out (n,4)
@@ -62,14 +62,14 @@ static void refreturnstate_lstm_backward(float *dinp, float *dkernel, float *dre
 
 // gru: GRU(units=3, activation=tanh, recurrent_activation=sigmoid, go_backwards=True, return_state=True). inp (n,6,3) -> out (n,3)
 static const kiln_rnn_geometry refreturnstate_gru_geometry = {KILN_GRU, 6, 3, 3, KILN_TANH, KILN_SIGMOID, 1, 0, 1, 0};
-static void refreturnstate_gru_forward(float *out, float *mid, float *state_h, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refreturnstate_gru_forward(float *out, float *mid, float *state_h, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,3); mid (B,6,15), per step the gates, h_prev, candidate; inp (n,6,3); kernel (3,9); recurrent (3,9); b (2,9)
     // state_h (n,3): the states after the last step (return_state)
-    kiln_rnn_forward(out, mid, state_h, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refreturnstate_gru_geometry);
+    kiln_rnn_forward(out, mid, state_h, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refreturnstate_gru_geometry);
 }
 static void refreturnstate_gru_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *dstate_h, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,6,15): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, dstate_h, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refreturnstate_gru_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, dstate_h, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refreturnstate_gru_geometry);
 }
 
 // gru[1]: output 1 of gru. inp (n,3) -> out (n,3)
@@ -77,14 +77,14 @@ static void refreturnstate_gru_backward(float *dinp, float *dkernel, float *drec
 
 // simple_rnn: SimpleRNN(units=2, activation=tanh, return_state=True). inp (n,6,4) -> out (n,2)
 static const kiln_rnn_geometry refreturnstate_simple_rnn_geometry = {KILN_SIMPLE_RNN, 6, 4, 2, KILN_TANH, KILN_LINEAR, 0, 0, 1, 0};
-static void refreturnstate_simple_rnn_forward(float *out, float *mid, float *state_h, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void refreturnstate_simple_rnn_forward(float *out, float *mid, float *state_h, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,2); mid (B,6,4), per step the gates, h_prev; inp (n,6,4); kernel (4,2); recurrent (2,2); b (2)
     // state_h (n,2): the states after the last step (return_state)
-    kiln_rnn_forward(out, mid, state_h, NULL, inp, kernel, recurrent, b, mask, NULL, n, &refreturnstate_simple_rnn_geometry);
+    kiln_rnn_forward(out, mid, state_h, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &refreturnstate_simple_rnn_geometry);
 }
 static void refreturnstate_simple_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *dstate_h, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,6,4): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, dstate_h, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refreturnstate_simple_rnn_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, dstate_h, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &refreturnstate_simple_rnn_geometry);
 }
 
 // simple_rnn[1]: output 1 of simple_rnn. inp (n,2) -> out (n,2)

@@ -3,8 +3,8 @@
 #include "RefTimeDistributed.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 270 floats, Keras's weight order.
@@ -96,13 +96,13 @@ static void reftimedistributed_time_distributed_4_backward(float *dinp, const fl
 
 // lstm: LSTM(units=4, activation=tanh, recurrent_activation=sigmoid, return_sequences=True). inp (n,4,5) -> out (n,4,4)
 static const kiln_rnn_geometry reftimedistributed_lstm_geometry = {KILN_LSTM, 4, 5, 4, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0};
-static void reftimedistributed_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void reftimedistributed_lstm_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,4,4); mid (B,4,24), per step the gates, h_prev, c_prev; inp (n,4,5); kernel (5,16); recurrent (4,16); b (16)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &reftimedistributed_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &reftimedistributed_lstm_geometry);
 }
 static void reftimedistributed_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,4,24): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &reftimedistributed_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &reftimedistributed_lstm_geometry);
 }
 
 // time_distributed_5: TimeDistributed(Dense(units=3, activation=softmax)). inp (n,4,4) -> out (n,4,3)

@@ -3,8 +3,8 @@
 #include "SequenceRegressor.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 18753 floats, Keras's weight order.
@@ -28,13 +28,13 @@ enum {
 
 // lstm: LSTM(units=64, activation=tanh, recurrent_activation=sigmoid). inp (n,50,8) -> out (n,64)
 static const kiln_rnn_geometry sequenceregressor_lstm_geometry = {KILN_LSTM, 50, 8, 64, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
-static void sequenceregressor_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void sequenceregressor_lstm_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,64); mid (B,50,384), per step the gates, h_prev, c_prev; inp (n,50,8); kernel (8,256); recurrent (64,256); b (256)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &sequenceregressor_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &sequenceregressor_lstm_geometry);
 }
 static void sequenceregressor_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,50,384): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &sequenceregressor_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &sequenceregressor_lstm_geometry);
 }
 
 // dense: Dense(units=1, activation=linear). inp (n,64) -> out (n,1)

@@ -3,8 +3,8 @@
 #include "StackedLSTM.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 7
-#error "this file was generated for Kiln runtime ABI 7: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 8
+#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 13444 floats, Keras's weight order.
@@ -34,24 +34,24 @@ enum {
 
 // lstm: LSTM(units=32, activation=tanh, recurrent_activation=sigmoid, return_sequences=True). inp (n,30,6) -> out (n,30,32)
 static const kiln_rnn_geometry stackedlstm_lstm_geometry = {KILN_LSTM, 30, 6, 32, KILN_TANH, KILN_SIGMOID, 0, 1, 1, 0};
-static void stackedlstm_lstm_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void stackedlstm_lstm_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,30,32); mid (B,30,192), per step the gates, h_prev, c_prev; inp (n,30,6); kernel (6,128); recurrent (32,128); b (128)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &stackedlstm_lstm_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &stackedlstm_lstm_geometry);
 }
 static void stackedlstm_lstm_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,30,192): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &stackedlstm_lstm_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &stackedlstm_lstm_geometry);
 }
 
 // lstm_1: LSTM(units=32, activation=tanh, recurrent_activation=sigmoid). inp (n,30,32) -> out (n,32)
 static const kiln_rnn_geometry stackedlstm_lstm_1_geometry = {KILN_LSTM, 30, 32, 32, KILN_TANH, KILN_SIGMOID, 0, 0, 1, 0};
-static void stackedlstm_lstm_1_forward(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
+static void stackedlstm_lstm_1_forward(float *out, float *mid, const float *inp,  const float *kernel, const float *recurrent, const float *b, const float *mask, int n) {
     // out (n,32); mid (B,30,192), per step the gates, h_prev, c_prev; inp (n,30,32); kernel (32,128); recurrent (32,128); b (128)
-    kiln_rnn_forward(out, mid, NULL, NULL, inp, kernel, recurrent, b, mask, NULL, n, &stackedlstm_lstm_1_geometry);
+    kiln_rnn_forward(out, mid, NULL, NULL, inp, NULL, NULL, kernel, recurrent, b, mask, NULL, n, &stackedlstm_lstm_1_geometry);
 }
 static void stackedlstm_lstm_1_backward(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, int n) {
     // dmid (B,30,192): each step's pre-activation gradients, through time
-    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &stackedlstm_lstm_1_geometry);
+    kiln_rnn_backward(dinp, NULL, NULL, dkernel, drecurrent, db, dmid, dout, NULL, NULL, mid, inp, kernel, recurrent, mask, NULL, n, &stackedlstm_lstm_1_geometry);
 }
 
 // dense: Dense(units=4, activation=softmax). inp (n,32) -> out (n,4)

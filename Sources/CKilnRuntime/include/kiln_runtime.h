@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 // Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
-#define KILN_RUNTIME_ABI 7
+#define KILN_RUNTIME_ABI 8
 
 // ---- model state -------------------------------------------------------------
 // One allocation per role; sizes are compile-time constants of each generated model.
@@ -237,15 +237,17 @@ int64_t kiln_rnn_mid_floats(const kiln_rnn_geometry *g);
 // [input bias, recurrent bias]; G = 1, 4 (i, f, c, o) or 3 (z, r, h), Keras's gate order.
 // mask (n, steps), 1 or 0, or NULL: a masked step carries the state through unchanged (Keras's masking).
 // drop: the dropout masks (kiln_rnn_draw_dropout), or NULL for none (inference). state_h, state_c
-// (n, units) or NULL: the states after the last step (return_state; state_c for LSTM only).
-void kiln_rnn_forward(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel,
-                      const float *recurrent_kernel, const float *bias, const float *mask, const float *drop, int n,
-                      const kiln_rnn_geometry *g);
-// Backpropagation through time; dmid is scratch of mid's size. dinp, dkernel, drecurrent, dbias += (each may be NULL).
-// dstate_h, dstate_c (n, units) or NULL: the gradients of the final states (return_state).
-void kiln_rnn_backward(float *dinp, float *dkernel, float *drecurrent, float *dbias, float *dmid, const float *dout,
-                       const float *dstate_h, const float *dstate_c, const float *mid, const float *inp, const float *kernel,
-                       const float *recurrent_kernel, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g);
+// (n, units) or NULL: the states after the last step (return_state; state_c for LSTM only). init_h,
+// init_c (n, units) or NULL: the states before the first step (initial_state; zeros without).
+void kiln_rnn_forward(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *init_h,
+                      const float *init_c, const float *kernel, const float *recurrent_kernel, const float *bias,
+                      const float *mask, const float *drop, int n, const kiln_rnn_geometry *g);
+// Backpropagation through time; dmid is scratch of mid's size. dinp, dinit_h, dinit_c, dkernel, drecurrent,
+// dbias += (each may be NULL). dstate_h, dstate_c (n, units) or NULL: the gradients of the final states.
+void kiln_rnn_backward(float *dinp, float *dinit_h, float *dinit_c, float *dkernel, float *drecurrent, float *dbias, float *dmid,
+                       const float *dout, const float *dstate_h, const float *dstate_c, const float *mid, const float *inp,
+                       const float *kernel, const float *recurrent_kernel, const float *mask, const float *drop, int n,
+                       const kiln_rnn_geometry *g);
 // Floats of the dropout masks per sample: input_masks * features + recurrent_masks * units.
 int64_t kiln_rnn_dropout_floats(const kiln_rnn_geometry *g);
 // drop: (n, input_masks, features) of the inputs, then (n, recurrent_masks, units) of h_prev, each value 0
@@ -279,9 +281,9 @@ void kiln_bidirectional_forward(float *out, const float *fwd, const float *bwd, 
 void kiln_bidirectional_backward(float *dfwd, float *dbwd, const float *dout, const float *fwd, const float *bwd, int n,
                                  int steps, int units, int mode);
 // Naive references (loops only, one sample at a time), for the tests.
-void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *kernel,
-                          const float *recurrent_kernel, const float *bias, const float *mask, const float *drop, int n,
-                          const kiln_rnn_geometry *g);
+void kiln_rnn_forward_ref(float *out, float *mid, float *state_h, float *state_c, const float *inp, const float *init_h,
+                          const float *init_c, const float *kernel, const float *recurrent_kernel, const float *bias,
+                          const float *mask, const float *drop, int n, const kiln_rnn_geometry *g);
 void kiln_conv_lstm_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
                                 const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g,
                                 const kiln_conv_geometry *input, const kiln_conv_geometry *recurrent);

@@ -169,9 +169,17 @@ public enum ModelValidator {
             guard let checked, inputsKnown else { continue }
             let inputShapes = inputs.compactMap { shapes[$0] ?? nil }
             guard inputShapes.count == inputs.count else { continue }  // an input failed: already reported
-            let built: BuiltLayer?
+            var built: BuiltLayer?
             if let merge = checked as? any MergeLayer {
                 built = merge.build(inputShapes: inputShapes, name: name, at: layer.kind.location, diagnostics: diagnostics)
+            } else if inputShapes.count > 1, checked is any InitialStateLayer {
+                // initial_state: the inputs after the first are the states the layer starts from.
+                built = checked.build(inputShape: inputShapes[0], name: name, at: layer.kind.location, diagnostics: diagnostics)
+                if let wanted = (built?.op as? any InitialStateLayer)?.initialStateShapes, Array(inputShapes.dropFirst()) != wanted {
+                    let states = wanted.count == 2 ? "[h, c]" : "[h]"
+                    diagnostics.error("Layer '\(Identifiers.commentText(name))' (\(Swift.type(of: checked).kerasClass)) starts from \(wanted.count) state\(wanted.count == 1 ? "" : "s") (initial_state=\(states), each \(kerasShape(wanted[0]))): from: lists the sequence, then them; received \(inputShapes.count - 1): \(inputShapes.dropFirst().map(kerasShape).joined(separator: ", "))", at: layer.from?.dropFirst().first?.location ?? layer.kind.location)
+                    built = nil
+                }
             } else if inputShapes.count != 1 {
                 diagnostics.error("Layer '\(Identifiers.commentText(name))' (\(Swift.type(of: checked).kerasClass)) reads one input; received \(inputShapes.count) (from: [\((layer.from ?? []).map(\.value).joined(separator: ", "))]). Merge several with Add, Concatenate, ...", at: layer.from?.first?.location ?? layer.kind.location)
                 built = nil

@@ -24,6 +24,7 @@
 #include "RefConvReLUPool.h"
 #include "RefConvTranspose.h"
 #include "RefDepthwiseSeparable.h"
+#include "RefInitialState.h"
 #include "RefLayerKinds.h"
 #include "RefMaskPropagation.h"
 #include "RefMasked.h"

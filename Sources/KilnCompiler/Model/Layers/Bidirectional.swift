@@ -146,8 +146,8 @@ struct Bidirectional: LayerKind, WrapperLayer {
             out += "        kiln_rnn_draw_dropout(bdrop, n, &\(c.name)_backward_geometry, keep_all, rng);\n"
             out += "    }\n"
         }
-        out += "    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, fk, fr, fb, mask, \(drop ? "fdrop" : "NULL"), n, &\(c.name)_forward_geometry);\n"
-        out += "    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, bk, br, bb, mask, \(drop ? "bdrop" : "NULL"), n, &\(c.name)_backward_geometry);\n"
+        out += "    kiln_rnn_forward(fout, fmid, NULL, NULL, inp, NULL, NULL, fk, fr, fb, mask, \(drop ? "fdrop" : "NULL"), n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_forward(bout, bmid, NULL, NULL, inp, NULL, NULL, bk, br, bb, mask, \(drop ? "bdrop" : "NULL"), n, &\(c.name)_backward_geometry);\n"
         out += "    kiln_bidirectional_forward(out, fout, bout, n, \(steps), \(units), \(cMode));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
@@ -155,8 +155,8 @@ struct Bidirectional: LayerKind, WrapperLayer {
         out += "    const" + split.dropFirst(3)
         out += "    float *dfmid = dmid, *dbmid = dfmid + (long)n * \(m), *dfout = dbmid + (long)n * \(m), *dbout = dfout + (long)n * \(o);  // as mid's\n"
         out += "    kiln_bidirectional_backward(dfout, dbout, dout, fout, bout, n, \(steps), \(units), \(cMode));\n"
-        out += "    kiln_rnn_backward(dinp, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, \(drop ? "drop" : "NULL"), n, &\(c.name)_forward_geometry);\n"
-        out += "    kiln_rnn_backward(dinp, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, \(drop ? "drop + (long)n * \(d)" : "NULL"), n, &\(c.name)_backward_geometry);\n"
+        out += "    kiln_rnn_backward(dinp, NULL, NULL, dfk, dfr, dfb, dfmid, dfout, NULL, NULL, fmid, inp, fk, fr, mask, \(drop ? "drop" : "NULL"), n, &\(c.name)_forward_geometry);\n"
+        out += "    kiln_rnn_backward(dinp, NULL, NULL, dbk, dbr, dbb, dbmid, dbout, NULL, NULL, bmid, inp, bk, br, mask, \(drop ? "drop + (long)n * \(d)" : "NULL"), n, &\(c.name)_backward_geometry);\n"
         out += "    (void)bmid;\n"
         return out + "}\n\n"
     }

@@ -156,8 +156,9 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         let kernel = CFormat.shape(c.layer.weights[0].decl.shape), recurrent = CFormat.shape(c.layer.weights[1].decl.shape)
         let drop = dropoutFloats > 0
         let states = ["state_h", "state_c"].prefix(stateCount)
+        let initial = ["init_h", "init_c"].prefix(c.layer.inputs.count - 1)  // initial_state: the node's other inputs
         var out = "static const kiln_rnn_geometry \(geometryName(c)) = \(cGeometry);\n"
-        out += "static void \(c.forwardName)(float *out, float *mid, \(drop ? "float *drop, " : "")\(states.map { "float *\($0), " }.joined())const float *inp, const float *kernel, const float *recurrent, const float *b, const float *mask, int n\(drop ? ", int training, int keep_all, uint64_t rng[2]" : "")) {\n"
+        out += "static void \(c.forwardName)(float *out, float *mid, \(drop ? "float *drop, " : "")\(states.map { "float *\($0), " }.joined())const float *inp, \(initial.map { "const float *\($0), " }.joined()) const float *kernel, const float *recurrent, const float *b, const float *mask, int n\(drop ? ", int training, int keep_all, uint64_t rng[2]" : "")) {\n"
         out += "    // out \(c.outShape); mid \(mid), per step the gates, h_prev\(Cell.gates == 4 ? ", c_prev" : Cell.gates == 3 ? ", candidate" : ""); inp \(c.inShape); kernel \(kernel); recurrent \(recurrent)\(useBias ? "; b \(CFormat.shape(c.layer.weights[2].decl.shape))" : "")\(c.layer.inputMask == nil ? "" : "; mask (n,\(steps)) of the steps")\n"
         if drop {
             out += "    // drop (n,\(dropoutFloats)): the inputs' dropout masks (n,\(inputMasks),\(features)), then h_prev's (n,\(recurrentMasks),\(units)), drawn per batch\n"
@@ -165,13 +166,16 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         }
         if !states.isEmpty { out += "    // \(states.joined(separator: ", ")) (n,\(units)): the states after the last step (return_state)\n" }
         let stateArgs = (0..<2).map { $0 < states.count ? states[$0] : "NULL" }.joined(separator: ", ")
-        out += "    kiln_rnn_forward(out, mid, \(stateArgs), inp, kernel, recurrent, b, mask, \(drop ? "training ? drop : NULL" : "NULL"), n, &\(geometryName(c)));\n"
+        let initialArgs = (0..<2).map { $0 < initial.count ? initial[$0] : "NULL" }.joined(separator: ", ")
+        if !initial.isEmpty { out += "    // \(initial.joined(separator: ", ")) (n,\(units)): the states before the first step (initial_state)\n" }
+        out += "    kiln_rnn_forward(out, mid, \(stateArgs), inp, \(initialArgs), kernel, recurrent, b, mask, \(drop ? "training ? drop : NULL" : "NULL"), n, &\(geometryName(c)));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
-        out += "static void \(c.backwardName)(float *dinp, float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, \(states.map { "const float *d\($0), " }.joined())const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, \(drop ? "const float *drop, " : "")int n) {\n"
+        out += "static void \(c.backwardName)(float *dinp, \(initial.map { "float *d\($0), " }.joined())float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, \(states.map { "const float *d\($0), " }.joined())const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, \(drop ? "const float *drop, " : "")int n) {\n"
         out += "    // dmid \(mid): each step's pre-activation gradients, through time\n"
         let dstateArgs = (0..<2).map { $0 < states.count ? "d" + states[$0] : "NULL" }.joined(separator: ", ")
-        out += "    kiln_rnn_backward(dinp, dkernel, drecurrent, db, dmid, dout, \(dstateArgs), mid, inp, kernel, recurrent, mask, \(drop ? "drop" : "NULL"), n, &\(geometryName(c)));\n"
+        let dinitialArgs = (0..<2).map { $0 < initial.count ? "d" + initial[$0] : "NULL" }.joined(separator: ", ")
+        out += "    kiln_rnn_backward(dinp, \(dinitialArgs), dkernel, drecurrent, db, dmid, dout, \(dstateArgs), mid, inp, kernel, recurrent, mask, \(drop ? "drop" : "NULL"), n, &\(geometryName(c)));\n"
         return out + "}\n\n"
     }
 
@@ -200,15 +204,21 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
 
     /// `dropoutMask`: the kernel's drawn masks (rows, dropoutFloats) in its layout, when training.
     func reference(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
-        (run(input, rows: rows, params: params, weights: layer.weights.map(\.offset), stepMask: stepMask, zeroMaskedOutput: false,
-             dropoutMask: training ? dropoutMask : nil), nil)
+        reference(input, initialStates: [], rows: rows, layer: layer, params: params, dropoutMask: dropoutMask, stepMask: stepMask, training: training)
+    }
+
+    /// `initialStates`: the node's other inputs, the states before the first step (h; LSTM: h, c).
+    func reference(_ input: [Double], initialStates: [[Double]], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?) {
+        var states: [[Double]] = []
+        return (run(input, rows: rows, params: params, weights: layer.weights.map(\.offset), stepMask: stepMask, zeroMaskedOutput: false,
+                    dropoutMask: training ? dropoutMask : nil, initialStates: initialStates, finalStates: &states), nil)
     }
 
     /// The states after the last step (h; LSTM: h, c), each (rows, units), for return_state.
-    func referenceStates(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> [[Double]] {
+    func referenceStates(_ input: [Double], initialStates: [[Double]], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> [[Double]] {
         var states: [[Double]] = []
         _ = run(input, rows: rows, params: params, weights: layer.weights.map(\.offset), stepMask: stepMask, zeroMaskedOutput: false,
-                dropoutMask: training ? dropoutMask : nil, finalStates: &states)
+                dropoutMask: training ? dropoutMask : nil, initialStates: initialStates, finalStates: &states)
         return Array(states.prefix(stateCount))
     }
 
@@ -219,12 +229,13 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
              dropoutMask: [Double]? = nil) -> [Double] {
         var states: [[Double]] = []
         return run(input, rows: rows, params: params, weights: weights, stepMask: stepMask, zeroMaskedOutput: zeroMaskedOutput,
-                   dropoutMask: dropoutMask, finalStates: &states)
+                   dropoutMask: dropoutMask, initialStates: [], finalStates: &states)
     }
 
-    /// `finalStates`: each state after the last step, (rows, units) each.
+    /// `initialStates`: each state before the first step, (rows, units) each, or none (zeros);
+    /// `finalStates`: each after the last step.
     func run(_ input: [Double], rows: Int, params: [Double], weights: [Int], stepMask: [Double]?, zeroMaskedOutput: Bool,
-             dropoutMask: [Double]?, finalStates: inout [[Double]]) -> [Double] {
+             dropoutMask: [Double]?, initialStates: [[Double]], finalStates: inout [[Double]]) -> [Double] {
         finalStates = [[Double]](repeating: [], count: Cell.stateCount)
         let g = gateUnits, kernel = weights[0], recurrent = weights[1]
         let bias = useBias ? weights[2] : nil
@@ -234,6 +245,7 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
         output.reserveCapacity(rows * (returnSequences ? steps : 1) * units)
         for sample in 0..<rows {
             var state = [[Double]](repeating: [Double](repeating: 0, count: units), count: Cell.stateCount)
+            for (k, initial) in initialStates.enumerated() { state[k] = Array(initial[(sample * units)..<((sample + 1) * units)]) }
             for k in 0..<steps {
                 let p = goBackwards ? steps - 1 - k : k
                 if let stepMask, stepMask[sample * steps + p] == 0 {
@@ -294,7 +306,7 @@ extension RecurrentKernelLayer {
         let layer = c.layer
         let drop = dropoutFloats > 0
         let args = [c.act(layer.output), c.act(layer.intermediate!)] + (drop ? [c.act(layer.mask!)] : []) + layer.states.map(c.act)
-            + [c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
+            + [c.act(layer.input)] + layer.inputs.dropFirst().map(c.act) + [c.param(layer.weights[0]), c.param(layer.weights[1]),
                useBias ? c.param(layer.weights[2]) : "NULL", layer.inputMask.map(c.act) ?? "NULL", "n"]
             + (drop ? ["training", "s->dropout_off", "s->rng"] : [])
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
@@ -302,7 +314,8 @@ extension RecurrentKernelLayer {
 
     func backwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer, trainable = layer.node.trainable
-        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
+        let initialGradients = zip(layer.inputs, layer.inputNeedsGradient).dropFirst().map { $1 ? c.dact($0) : "NULL" }
+        let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL"] + initialGradients + [
                     trainable ? c.grad(layer.weights[0]) : "NULL", trainable ? c.grad(layer.weights[1]) : "NULL",
                     trainable && useBias ? c.grad(layer.weights[2]) : "NULL", c.dact(layer.intermediate!), c.dact(layer.output)]
                     + layer.states.map(c.dact) + [c.act(layer.intermediate!), c.act(layer.input), c.param(layer.weights[0]), c.param(layer.weights[1]),
@@ -341,7 +354,9 @@ protocol RecurrentLayerKind: LayerKind {
     func kerasConstructor(name: String) -> String
 }
 
-extension Recurrent: RecurrentLayerKind, StateProducingLayer {}
+extension Recurrent: RecurrentLayerKind, StateProducingLayer, InitialStateLayer {
+    var initialStateShapes: [[Int]] { [[Int]](repeating: [units], count: Cell.stateCount) }
+}
 
 /// The recurrent options Kiln does not run yet, each an error at its value: return_state (unless
 /// the layer runs it) and stateful. False when any is set. (Reads `seed` too, which only dropout uses: masks come from

@@ -42,5 +42,13 @@ public struct StateOutput: LayerKind {
 /// arguments as its `reference`.
 public protocol StateProducingLayer: LayerKind {
     var stateCount: Int { get }
-    func referenceStates(_ input: [Double], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> [[Double]]
+    func referenceStates(_ input: [Double], initialStates: [[Double]], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> [[Double]]
+}
+
+/// A recurrent layer read with `initial_state` (Keras's `LSTM(8)(x, initial_state=[h, c])`): the
+/// node's inputs after the first are its states before the first step.
+public protocol InitialStateLayer: LayerKind {
+    /// How many states it starts from (h; LSTM: h, c) and their per-sample shape.
+    var initialStateShapes: [[Int]] { get }
+    func reference(_ input: [Double], initialStates: [[Double]], rows: Int, layer: PlannedLayer, params: [Double], dropoutMask: [Double]?, stepMask: [Double]?, training: Bool) -> (output: [Double], logits: [Double]?)
 }

@@ -3,7 +3,7 @@ import KilnCore
 /// Kiln's version, written into every generated file's header.
 public let kilnVersion = "0.1.0"
 /// The `KILN_RUNTIME_ABI` of the runtime header that generated C is written against.
-let kilnRuntimeABI = 7
+let kilnRuntimeABI = 8
 
 /// `KernelPlan` -> the model's C kernels (`<Model>.c`) and declarations (`<Model>.h`).
 /// Every dimension is a literal; buffers are offsets into the model's flat allocations.

@@ -292,7 +292,8 @@ public struct KerasRenderer {
             let node = graph.layers[index]
             guard !(node.op is StateOutput) else { continue }  // bound with its layer's output below
             let inputs = node.inputs.map(variable)
-            let argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
+            var argument = node.op is any MergeLayer ? "[\(inputs.joined(separator: ", "))]" : inputs[0]
+            if node.op is any InitialStateLayer, inputs.count > 1 { argument += ", initial_state=[\(inputs.dropFirst().joined(separator: ", "))]" }
             // return_state: output, h(, c) = layer(x); a state nothing reads is `_`.
             var targets = [variable(index)]
             if let producer = node.op as? any StateProducingLayer, producer.stateCount > 0 {
