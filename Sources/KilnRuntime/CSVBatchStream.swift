@@ -21,23 +21,33 @@ public final class CSVBatchStream: @unchecked Sendable {
     public let bufferRows: Int
     public let shuffleWindow: Int
     public let badLines: BadLines
+    /// tf.data's `cache(filename)`: the first complete pass writes the parsed rows there (float32),
+    /// and later passes read them instead of parsing the CSV again. The stream removes it when done.
+    public let cacheFile: URL?
+    private var cacheComplete = false  // under `lock`
 
-    private enum Item { case row([Float]), end, failure(String) }
+    /// Rows travel in blocks (one lock per block, not per row).
+    private enum Item { case rows([Float], count: Int), end, failure(String) }
 
     // Shared with the reader thread, under `lock`.
     private let lock = NSCondition()
     private var queue: [Item] = []
     private var head = 0
+    private var bufferedRows = 0
     private var cancelled = false
     private var readerDone = true
     private var skipped: [String] = []
     private var peak = 0
     private var width: Int?
 
-    // The consumer's own.
+    // The consumer's own: the block being read, the shuffle window.
+    private var block: [Float] = []
+    private var blockRows = 0, blockNext = 0
     private var window: [[Float]] = []
     private var passEnded = false
     private var rng: UInt64
+    /// Rows per block the reader hands over.
+    private var rowsPerBlock: Int { min(256, bufferRows) }
 
     /// Values per line (features + labels), once the first data line is read.
     public var valuesPerLine: Int? { lock.lock(); defer { lock.unlock() }; return width }
@@ -47,7 +57,7 @@ public final class CSVBatchStream: @unchecked Sendable {
     public var peakBufferedRows: Int { lock.lock(); defer { lock.unlock() }; return peak }
 
     public init(files: [URL], hasHeader: Bool = false, labels: Int = 1, featureScale: Float = 1, bufferRows: Int = 4096,
-                shuffleWindow: Int = 0, seed: UInt64 = 0, badLines: BadLines = .stop) throws {
+                shuffleWindow: Int = 0, seed: UInt64 = 0, badLines: BadLines = .stop, cacheFile: URL? = nil) throws {
         guard !files.isEmpty else { throw KilnError("CSVBatchStream: no files to read") }
         guard labels >= 1 else { throw KilnError("CSVBatchStream: labels must be at least 1, received \(labels)") }
         guard bufferRows >= 1 else { throw KilnError("CSVBatchStream: bufferRows must be at least 1, received \(bufferRows)") }
@@ -59,15 +69,22 @@ public final class CSVBatchStream: @unchecked Sendable {
         self.shuffleWindow = max(shuffleWindow, 0)
         self.badLines = badLines
         self.rng = seed
+        self.cacheFile = cacheFile
         start()
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        if let cacheFile { try? FileManager.default.removeItem(at: cacheFile) }
+    }
 
     /// Reads from the first file again (the next pass over the data).
     public func rewind() {
         stop()
         window.removeAll()
+        block = []
+        blockRows = 0
+        blockNext = 0
         passEnded = false
         start()
     }
@@ -77,57 +94,86 @@ public final class CSVBatchStream: @unchecked Sendable {
     /// the lines do not hold `features` values before their labels.
     public func next(maxRows: Int, features: Int, x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) throws -> Int {
         var count = 0
-        while count < maxRows, let row = try nextRow() {
-            guard row.count - labels == features else {
-                throw KilnError("\(files.map(\.path).joined(separator: ", ")): lines hold \(row.count - labels) feature\(row.count - labels == 1 ? "" : "s") before \(labels) label\(labels == 1 ? "" : "s"); the model takes \(features)")
+        while count < maxRows {
+            if shuffleWindow > 1 {
+                guard let row = try nextShuffledRow() else { break }
+                try check(row.count, features)
+                row.withUnsafeBufferPointer { r in
+                    (x + count * features).update(from: r.baseAddress!, count: features)
+                    (y + count * labels).update(from: r.baseAddress! + features, count: labels)
+                }
+                count += 1
+            } else {
+                guard try fillBlock() else { break }
+                let w = block.count / max(blockRows, 1)
+                try check(w, features)
+                let rows = min(maxRows - count, blockRows - blockNext)
+                block.withUnsafeBufferPointer { b in
+                    for r in 0..<rows {
+                        let source = b.baseAddress! + (blockNext + r) * w
+                        (x + (count + r) * features).update(from: source, count: features)
+                        (y + (count + r) * labels).update(from: source + features, count: labels)
+                    }
+                }
+                blockNext += rows
+                count += rows
             }
-            (x + count * features).update(from: row, count: features)
-            row.withUnsafeBufferPointer { (y + count * labels).update(from: $0.baseAddress! + features, count: labels) }
-            count += 1
         }
         return count
     }
 
-    // MARK: consumer
-
-    private func nextRow() throws -> [Float]? {
-        while shuffleWindow > 1 && !passEnded && window.count < shuffleWindow {
-            guard let row = try take() else { break }
-            window.append(row)
-        }
-        if shuffleWindow > 1 {
-            guard !window.isEmpty else { return nil }
-            let pick = Int(nextRandom() % UInt64(window.count))
-            let row = window[pick]
-            if !passEnded, let refill = try take() {
-                window[pick] = refill
-            } else {
-                window.swapAt(pick, window.count - 1)
-                window.removeLast()
-            }
-            return row
-        }
-        return try take()
+    private func check(_ rowWidth: Int, _ features: Int) throws {
+        guard rowWidth - labels != features else { return }
+        throw KilnError("\(files.map(\.path).joined(separator: ", ")): lines hold \(rowWidth - labels) feature\(rowWidth - labels == 1 ? "" : "s") before \(labels) label\(labels == 1 ? "" : "s"); the model takes \(features)")
     }
 
-    /// The next row the reader produced, nil at the end of the pass.
+    // MARK: consumer
+
+    /// A block with rows left to read; false at the end of the pass.
+    private func fillBlock() throws -> Bool {
+        while blockNext == blockRows {
+            guard !passEnded else { return false }
+            lock.lock()
+            while head == queue.count { lock.wait() }
+            let item = queue[head]
+            head += 1
+            if head > 64 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            if case let .rows(_, count) = item { bufferedRows -= count }
+            lock.broadcast()
+            lock.unlock()
+            switch item {
+            case let .rows(values, count): block = values; blockRows = count; blockNext = 0
+            case .end: passEnded = true; return false
+            case let .failure(message): passEnded = true; throw KilnError(message)
+            }
+        }
+        return true
+    }
+
+    /// The next row of the pass, nil at its end.
     private func take() throws -> [Float]? {
-        guard !passEnded else { return nil }
-        lock.lock()
-        defer { lock.unlock() }
-        while head == queue.count { lock.wait() }
-        let item = queue[head]
-        head += 1
-        if head > 1024 && head * 2 > queue.count {
-            queue.removeFirst(head)
-            head = 0
+        guard try fillBlock() else { return nil }
+        let w = block.count / blockRows
+        defer { blockNext += 1 }
+        return Array(block[(blockNext * w)..<((blockNext + 1) * w)])
+    }
+
+    /// tf.data's shuffle buffer: fill the window, then emit a random row and put the next in its place.
+    private func nextShuffledRow() throws -> [Float]? {
+        while window.count < shuffleWindow, let row = try take() { window.append(row) }
+        guard !window.isEmpty else { return nil }
+        let pick = Int(nextRandom() % UInt64(window.count))
+        let row = window[pick]
+        if let refill = try take() {
+            window[pick] = refill
+        } else {
+            window.swapAt(pick, window.count - 1)
+            window.removeLast()
         }
-        lock.broadcast()
-        switch item {
-        case let .row(values): return values
-        case .end: passEnded = true; return nil
-        case let .failure(message): passEnded = true; throw KilnError(message)
-        }
+        return row
     }
 
     private func nextRandom() -> UInt64 {
@@ -144,6 +190,7 @@ public final class CSVBatchStream: @unchecked Sendable {
         lock.lock()
         queue.removeAll()
         head = 0
+        bufferedRows = 0
         cancelled = false
         readerDone = false
         lock.unlock()
@@ -160,14 +207,17 @@ public final class CSVBatchStream: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Appends an item, waiting while the buffer is full; false once cancelled.
+    /// Appends an item, waiting while the buffer has no room for its rows; false once cancelled.
     private func push(_ item: Item) -> Bool {
+        let rows: Int
+        if case let .rows(_, count) = item { rows = count } else { rows = 0 }
         lock.lock()
         defer { lock.unlock() }
-        while !cancelled && queue.count - head >= bufferRows { lock.wait() }
+        while !cancelled && rows > 0 && bufferedRows + rows > bufferRows { lock.wait() }
         guard !cancelled else { return false }
         queue.append(item)
-        peak = max(peak, queue.count - head)
+        bufferedRows += rows
+        peak = max(peak, bufferedRows)
         lock.broadcast()
         return true
     }
@@ -179,32 +229,70 @@ public final class CSVBatchStream: @unchecked Sendable {
             lock.broadcast()
             lock.unlock()
         }
+        lock.lock()
+        let cached = cacheComplete ? cacheFile : nil
+        lock.unlock()
+        if let cached { return readCache(cached) }
+        // The first pass writes the cache as it goes; it counts only once the pass is complete.
+        let partial = cacheFile.map { $0.appendingPathExtension("partial") }
+        var cacheOut: FileHandle?
+        if let partial {
+            FileManager.default.createFile(atPath: partial.path, contents: nil)
+            cacheOut = try? FileHandle(forWritingTo: partial)
+        }
+        defer {
+            try? cacheOut?.close()
+            if let partial { try? FileManager.default.removeItem(at: partial) }
+        }
+        // The rows parsed since the last push: (rows, width) floats.
+        var rows: [Float] = [], count = 0
+        func flush() -> Bool {
+            guard count > 0 else { return true }
+            defer { rows = []; count = 0 }
+            if let cacheOut { rows.withUnsafeBytes { cacheOut.write(Data($0)) } }
+            return push(.rows(rows, count: count))
+        }
+        var text = [CChar](repeating: 0, count: 4096)  // one line, 0-terminated, for strtof
         for url in files {
             guard let handle = try? FileHandle(forReadingFrom: url) else {
+                _ = flush()
                 _ = push(.failure("\(url.path): cannot read the file"))
                 return
             }
             defer { try? handle.close() }
             var pending: [UInt8] = [], lineNumber = 0
+            /// false: stop reading (a malformed line under `.stop`, or cancelled).
             func line(_ bytes: ArraySlice<UInt8>) -> Bool {
                 lineNumber += 1
                 if hasHeader && lineNumber == 1 { return true }
-                let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                if text.isEmpty { return true }
-                switch parse(text, file: url.path, line: lineNumber) {
-                case let .success(row): return push(.row(row))
-                case let .failure(error):
-                    if badLines == .stop { _ = push(.failure(error.description)); return false }
-                    FileHandle.standardError.write(Data("\(error.description) (skipped)\n".utf8))
-                    lock.lock()
-                    skipped.append(error.description)
-                    lock.unlock()
-                    return true
+                if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return true }
+                if text.count < bytes.count + 1 { text = [CChar](repeating: 0, count: bytes.count * 2 + 1) }
+                let parsed: String? = text.withUnsafeMutableBufferPointer { buffer in
+                    bytes.withUnsafeBufferPointer { source in
+                        UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: source.baseAddress!, byteCount: source.count)
+                    }
+                    buffer[bytes.count] = 0
+                    return parse(buffer.baseAddress!, file: url.path, line: lineNumber, into: &rows)
                 }
+                guard let problem = parsed else {
+                    count += 1
+                    return count < rowsPerBlock || flush()
+                }
+                if badLines == .stop {
+                    _ = flush()
+                    _ = push(.failure(problem))
+                    return false
+                }
+                FileHandle.standardError.write(Data("\(problem) (skipped)\n".utf8))
+                lock.lock()
+                skipped.append(problem)
+                lock.unlock()
+                return true
             }
             while true {
                 let chunk: Data?
                 do { chunk = try handle.read(upToCount: 1 << 16) } catch {
+                    _ = flush()
                     _ = push(.failure("\(url.path): cannot read the file: \(error.localizedDescription)"))
                     return
                 }
@@ -219,28 +307,77 @@ public final class CSVBatchStream: @unchecked Sendable {
             }
             if !pending.isEmpty, !line(pending[...]) { return }
         }
+        guard flush() else { return }
+        if let cacheOut, let partial, let cacheFile {
+            try? cacheOut.close()
+            try? FileManager.default.removeItem(at: cacheFile)
+            if (try? FileManager.default.moveItem(at: partial, to: cacheFile)) != nil {
+                lock.lock()
+                cacheComplete = true
+                lock.unlock()
+            }
+        }
         _ = push(.end)
     }
 
-    private func parse(_ text: String, file: String, line: Int) -> Result<[Float], KilnError> {
-        let fields = text.split(separator: ",", omittingEmptySubsequences: false)
-        guard fields.count > labels else {
-            return .failure(KilnError("\(file):\(line): expected features, then \(labels) label value\(labels == 1 ? "" : "s"), received \(fields.count) value\(fields.count == 1 ? "" : "s")"))
+    /// A pass from the cache the first pass wrote: blocks of rows as they were parsed.
+    private func readCache(_ url: URL) {
+        lock.lock()
+        let w = width ?? 1
+        lock.unlock()
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            _ = push(.failure("\(url.path): cannot read the cache file"))
+            return
+        }
+        defer { try? handle.close() }
+        let blockBytes = rowsPerBlock * w * MemoryLayout<Float>.stride
+        while let data = try? handle.read(upToCount: blockBytes), !data.isEmpty {
+            let floats = data.count / MemoryLayout<Float>.stride
+            var values = [Float](repeating: 0, count: floats)
+            values.withUnsafeMutableBytes { _ = data.copyBytes(to: $0) }
+            guard push(.rows(values, count: floats / w)) else { return }
+        }
+        _ = push(.end)
+    }
+
+    /// One line (0-terminated) appended to `rows`: nil, or what is wrong with it (nothing appended).
+    private func parse(_ line: UnsafeMutablePointer<CChar>, file: String, line number: Int, into rows: inout [Float]) -> String? {
+        let first = rows.count
+        var p = line, column = 0
+        func isSpace(_ c: CChar) -> Bool { c == 32 || c == 9 || c == 13 }
+        while true {
+            column += 1
+            var end: UnsafeMutablePointer<CChar>? = p
+            let value = strtof(p, &end)
+            var q = end!
+            while isSpace(q.pointee) { q += 1 }
+            guard q != p, value.isFinite, q.pointee == 44 || q.pointee == 0 else {
+                var fieldEnd = p
+                while fieldEnd.pointee != 44 && fieldEnd.pointee != 0 { fieldEnd += 1 }
+                let field = String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: fieldEnd - p), as: UTF8.self)
+                rows.removeSubrange(first...)
+                return "\(file):\(number):\(column): expected a finite number, received '\(field)'"
+            }
+            rows.append(value)
+            if q.pointee == 0 { break }
+            p = q + 1
+        }
+        let fields = rows.count - first
+        guard fields > labels else {
+            rows.removeSubrange(first...)
+            return "\(file):\(number): expected features, then \(labels) label value\(labels == 1 ? "" : "s"), received \(fields) value\(fields == 1 ? "" : "s")"
         }
         lock.lock()
         let expected = width
-        if expected == nil { width = fields.count }
+        if expected == nil { width = fields }
         lock.unlock()
-        if let expected, fields.count != expected {
-            return .failure(KilnError("\(file):\(line): expected \(expected) values as on the first data line, received \(fields.count)"))
+        if let expected, fields != expected {
+            rows.removeSubrange(first...)
+            return "\(file):\(number): expected \(expected) values as on the first data line, received \(fields)"
         }
-        var row = [Float](repeating: 0, count: fields.count)
-        for (column, field) in fields.enumerated() {
-            guard let value = Float(field.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                return .failure(KilnError("\(file):\(line):\(column + 1): expected a finite number, received '\(field)'"))
-            }
-            row[column] = column < fields.count - labels ? value * featureScale : value
+        if featureScale != 1 {
+            for i in first..<(first + fields - labels) { rows[i] *= featureScale }
         }
-        return .success(row)
+        return nil
     }
 }

@@ -53,6 +53,24 @@ final class CSVBatchStreamTests: XCTestCase {
         XCTAssertEqual(try streamed.predict(stream).scalars, try streamed.predict(x).scalars)
     }
 
+    /// cacheFile (tf.data's cache): later passes read the first pass's rows, not the CSV.
+    func testCacheFileServesLaterPasses() throws {
+        let (files, x, y) = try writeFiles([80, 50])
+        let cache = directory.appendingPathComponent("rows.cache")
+        let inMemory = SeedRegressor(seed: 8), streamed = SeedRegressor(seed: 8)
+        _ = try inMemory.fit(x: x, y: y, epochs: 3, shuffle: false, verbose: .silent)
+        var stream: CSVBatchStream? = try CSVBatchStream(files: files, bufferRows: 20, cacheFile: cache)
+        _ = try streamed.fit(stream!, epochs: 1, verbose: .silent)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: cache.path))
+        XCTAssertEqual(try Data(contentsOf: cache).count, 130 * 129 * 4)
+        for file in files { try FileManager.default.removeItem(at: file) }  // the cache alone from here on
+        stream!.rewind()
+        _ = try streamed.fit(stream!, epochs: 2, verbose: .silent)
+        XCTAssertEqual(streamed.parameters, inMemory.parameters)
+        stream = nil
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cache.path))
+    }
+
     /// steps_per_epoch: an epoch is that many batches; the stream goes on across epochs and starts
     /// the files again when they run out.
     func testStepsPerEpochContinuesAcrossEpochsAndLoops() throws {
