@@ -53,9 +53,43 @@ func sgemmGflops() -> Double {
     return 2 * pow(Double(n), 3) / median(times) / 1e9
 }
 
+/// Data generators: the same samples as 4 CSV files, streamed through a 4,096-row buffer; from the
+/// CSV each epoch (text parsing on the reader thread), and from the cache file after the first.
+func runStream() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-bench-stream-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var files: [URL] = []
+    for part in 0..<4 {
+        var text = ""
+        text.reserveCapacity(samples / 4 * 1400)
+        for row in (part * samples / 4)..<((part + 1) * samples / 4) {
+            text += xs[(row * 128)..<((row + 1) * 128)].map { "\($0)" }.joined(separator: ",") + ",\(ys[row])\n"
+        }
+        let url = directory.appendingPathComponent("part\(part).csv")
+        try text.write(to: url, atomically: false, encoding: .utf8)
+        files.append(url)
+    }
+    let model = SeedMLP32(seed: 1)
+    _ = try model.fit(x: x, y: y, epochs: 1, batchSize: 32, shuffle: false, verbose: .silent)  // warm-up
+    let memory = median((0..<timedEpochs).map { _ in
+        try! seconds { _ = try model.fit(x: x, y: y, epochs: 1, batchSize: 32, shuffle: false, verbose: .silent) }
+    })
+    for cached in [false, true] {
+        let stream = try CSVBatchStream(files: files, bufferRows: 4096, cacheFile: cached ? directory.appendingPathComponent("rows.cache") : nil)
+        _ = try model.fit(stream, epochs: 1, batchSize: 32, verbose: .silent)  // the first pass (writes the cache)
+        let times = try (0..<timedEpochs).map { _ in
+            try seconds { stream.rewind(); _ = try model.fit(stream, epochs: 1, batchSize: 32, verbose: .silent) }
+        }
+        let rate = Double(samples) / median(times), inMemory = Double(samples) / memory
+        print(#"{"framework": "kiln", "workload": "seed_mlp_stream\#(cached ? "_cached" : "")", "batch": 32, "samples_per_s": \#(Int(rate)), "in_memory_samples_per_s": \#(Int(inMemory)), "ratio_to_in_memory": \#(String(format: "%.3f", rate / inMemory)), "buffer_rows": 4096, "peak_buffered_rows": \#(stream.peakBufferedRows), "epochs_timed": \#(timedEpochs)}"#)
+    }
+}
+
 do {
     try run(SeedMLP32(seed: 1), batch: 32)
     try run(SeedMLP256(seed: 1), batch: 256)
+    try runStream()
     print(#"{"framework": "kiln", "workload": "sgemm_1024", "gflops": \#(String(format: "%.1f", sgemmGflops())), "threads": \#(kiln_get_num_threads())}"#)
 } catch {
     FileHandle.standardError.write(Data("kiln-bench: \(error)\n".utf8))
