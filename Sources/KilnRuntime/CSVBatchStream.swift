@@ -26,7 +26,8 @@ public final class CSVBatchStream: @unchecked Sendable {
     public let cacheFile: URL?
     private var cacheComplete = false  // under `lock`
 
-    /// Rows travel in blocks (one lock per block, not per row).
+    /// Rows travel in blocks (one lock per block, not per row): the block's features (count,
+    /// features), then its labels (count, labels), so that a batch is two copies.
     private enum Item { case rows([Float], count: Int), end, failure(String) }
 
     // Shared with the reader thread, under `lock`.
@@ -47,7 +48,7 @@ public final class CSVBatchStream: @unchecked Sendable {
     private var passEnded = false
     private var rng: UInt64
     /// Rows per block the reader hands over.
-    private var rowsPerBlock: Int { min(256, bufferRows) }
+    private var rowsPerBlock: Int { min(1024, bufferRows) }
 
     /// Values per line (features + labels), once the first data line is read.
     public var valuesPerLine: Int? { lock.lock(); defer { lock.unlock() }; return width }
@@ -105,15 +106,11 @@ public final class CSVBatchStream: @unchecked Sendable {
                 count += 1
             } else {
                 guard try fillBlock() else { break }
-                let w = block.count / max(blockRows, 1)
-                try check(w, features)
+                try check(block.count / max(blockRows, 1), features)
                 let rows = min(maxRows - count, blockRows - blockNext)
                 block.withUnsafeBufferPointer { b in
-                    for r in 0..<rows {
-                        let source = b.baseAddress! + (blockNext + r) * w
-                        (x + (count + r) * features).update(from: source, count: features)
-                        (y + (count + r) * labels).update(from: source + features, count: labels)
-                    }
+                    (x + count * features).update(from: b.baseAddress! + blockNext * features, count: rows * features)
+                    (y + count * labels).update(from: b.baseAddress! + blockRows * features + blockNext * labels, count: rows * labels)
                 }
                 blockNext += rows
                 count += rows
@@ -156,9 +153,10 @@ public final class CSVBatchStream: @unchecked Sendable {
     /// The next row of the pass, nil at its end.
     private func take() throws -> [Float]? {
         guard try fillBlock() else { return nil }
-        let w = block.count / blockRows
+        let features = block.count / blockRows - labels
         defer { blockNext += 1 }
-        return Array(block[(blockNext * w)..<((blockNext + 1) * w)])
+        return Array(block[(blockNext * features)..<((blockNext + 1) * features)])
+            + block[(blockRows * features + blockNext * labels)..<(blockRows * features + (blockNext + 1) * labels)]
     }
 
     /// tf.data's shuffle buffer: fill the window, then emit a random row and put the next in its place.
@@ -244,13 +242,15 @@ public final class CSVBatchStream: @unchecked Sendable {
             try? cacheOut?.close()
             if let partial { try? FileManager.default.removeItem(at: partial) }
         }
-        // The rows parsed since the last push: (rows, width) floats.
-        var rows: [Float] = [], count = 0
+        // The rows parsed since the last push: their features (count, features), their labels.
+        var rows: [Float] = [], targets: [Float] = [], count = 0
         func flush() -> Bool {
             guard count > 0 else { return true }
-            defer { rows = []; count = 0 }
-            if let cacheOut { rows.withUnsafeBytes { cacheOut.write(Data($0)) } }
-            return push(.rows(rows, count: count))
+            let block = rows + targets
+            rows = []; targets = []
+            defer { count = 0 }
+            if let cacheOut { block.withUnsafeBytes { cacheOut.write(Data($0)) } }
+            return push(.rows(block, count: count))
         }
         var text = [CChar](repeating: 0, count: 4096)  // one line, 0-terminated, for strtof
         for url in files {
@@ -275,6 +275,8 @@ public final class CSVBatchStream: @unchecked Sendable {
                     return parse(buffer.baseAddress!, file: url.path, line: lineNumber, into: &rows)
                 }
                 guard let problem = parsed else {
+                    targets += rows[(rows.count - labels)...]
+                    rows.removeLast(labels)
                     count += 1
                     return count < rowsPerBlock || flush()
                 }
@@ -330,12 +332,22 @@ public final class CSVBatchStream: @unchecked Sendable {
             return
         }
         defer { try? handle.close() }
-        let blockBytes = rowsPerBlock * w * MemoryLayout<Float>.stride
-        while let data = try? handle.read(upToCount: blockBytes), !data.isEmpty {
-            let floats = data.count / MemoryLayout<Float>.stride
-            var values = [Float](repeating: 0, count: floats)
-            values.withUnsafeMutableBytes { _ = data.copyBytes(to: $0) }
-            guard push(.rows(values, count: floats / w)) else { return }
+        let blockFloats = rowsPerBlock * w
+        while true {
+            // Straight from the file into the block's floats (whole rows: the file holds nothing else).
+            var bytes = 0
+            let values = [Float](unsafeUninitializedCapacity: blockFloats) { buffer, initialized in
+                let raw = UnsafeMutableRawPointer(buffer.baseAddress!), want = blockFloats * MemoryLayout<Float>.stride
+                while bytes < want {
+                    let got = Foundation.read(handle.fileDescriptor, raw + bytes, want - bytes)
+                    if got <= 0 { break }
+                    bytes += got
+                }
+                initialized = bytes / MemoryLayout<Float>.stride
+            }
+            guard values.count >= w else { break }
+            guard push(.rows(values, count: values.count / w)) else { return }
+            if values.count < blockFloats { break }
         }
         _ = push(.end)
     }
