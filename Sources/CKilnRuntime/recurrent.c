@@ -778,6 +778,22 @@ static long tap_offset(const kiln_conv_geometry *cg, const int o[3], const int k
     return at * cg->c;
 }
 
+// Output position o's sum for output channel j of a convolution with kernel (k..., c, GF) over src
+// (in..., c), each value times its mask m (same shape as src) when m is not NULL.
+static float tap_sum(const float *src, const float *m, const float *kernel, const kiln_conv_geometry *cg, const int o[3], int GF,
+                     int j) {
+    float s = 0.0f;
+    for (int k0 = 0; k0 < cg->k[0]; k0++)
+        for (int k1 = 0; k1 < cg->k[1]; k1++)
+            for (int k2 = 0; k2 < cg->k[2]; k2++) {
+                const int kk[3] = {k0, k1, k2};
+                const long at = tap_offset(cg, o, kk), tap = ((long)k0 * cg->k[1] + k1) * cg->k[2] + k2;
+                if (at < 0) continue;
+                for (int ci = 0; ci < cg->c; ci++) s += src[at + ci] * (m ? m[at + ci] : 1.0f) * kernel[(tap * cg->c + ci) * GF + j];
+            }
+    return s;
+}
+
 // kiln_conv_lstm_forward in loops, one sample, step and output position at a time.
 void kiln_conv_lstm_forward_ref(float *out, float *mid, const float *inp, const float *kernel, const float *recurrent_kernel,
                                 const float *bias, const float *mask, const float *drop, int n, const kiln_rnn_geometry *g,
@@ -805,28 +821,8 @@ void kiln_conv_lstm_forward_ref(float *out, float *mid, const float *inp, const 
                     for (int j = 0; j < GF; j++) {
                         const int gate = j / F;
                         float s = g->use_bias ? bias[j] : 0.0f;
-                        for (int k0 = 0; k0 < input->k[0]; k0++)
-                            for (int k1 = 0; k1 < input->k[1]; k1++)
-                                for (int k2 = 0; k2 < input->k[2]; k2++) {
-                                    const int kk[3] = {k0, k1, k2};
-                                    const long at = tap_offset(input, o, kk), tap = ((long)k0 * input->k[1] + k1) * input->k[2] + k2;
-                                    if (at < 0) continue;
-                                    for (int ci = 0; ci < input->c; ci++) {
-                                        const float m = input_drop ? input_drop[((long)b * 4 + gate) * frame + at + ci] : 1.0f;
-                                        s += x[at + ci] * m * kernel[(tap * input->c + ci) * GF + j];
-                                    }
-                                }
-                        for (int k0 = 0; k0 < recurrent->k[0]; k0++)
-                            for (int k1 = 0; k1 < recurrent->k[1]; k1++)
-                                for (int k2 = 0; k2 < recurrent->k[2]; k2++) {
-                                    const int kk[3] = {k0, k1, k2};
-                                    const long at = tap_offset(recurrent, o, kk), tap = ((long)k0 * recurrent->k[1] + k1) * recurrent->k[2] + k2;
-                                    if (at < 0) continue;
-                                    for (int u = 0; u < F; u++) {
-                                        const float m = state_drop ? state_drop[((long)b * 4 + gate) * state + at + u] : 1.0f;
-                                        s += h[at + u] * m * recurrent_kernel[(tap * F + u) * GF + j];
-                                    }
-                                }
+                        s += tap_sum(x, input_drop ? input_drop + ((long)b * 4 + gate) * frame : NULL, kernel, input, o, GF, j);
+                        s += tap_sum(h, state_drop ? state_drop + ((long)b * 4 + gate) * state : NULL, recurrent_kernel, recurrent, o, GF, j);
                         z[j] = s;
                     }
                     float *gates = G + (fi * P + q) * GF;

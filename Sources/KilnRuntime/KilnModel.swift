@@ -292,15 +292,21 @@ open class KilnModel {
                 logs.append(("val_loss", result.loss))
                 logs += epochTotals.metrics.names.compactMap { name in result[name].map { ("val_" + name, $0) } }
             }
-            if verbose != .silent { progress.finish(logs: logs) }
-            history.epoch.append(epoch)
-            for (key, value) in logs { history.history[key, default: []].append(value) }
-            let dictionary = Dictionary(logs, uniquingKeysWith: { a, _ in a })
-            callbacks.forEach { $0.onEpochEnd(epoch: epoch, logs: dictionary, model: self) }
+            finishEpoch(epoch, logs: logs, progress: &progress, history: &history, callbacks: callbacks, verbose: verbose)
             if stopTraining { break }
         }
         callbacks.forEach { $0.onTrainEnd(model: self) }
         return history
+    }
+
+    /// An epoch's end: its final progress line, its logs into History and to the callbacks.
+    func finishEpoch(_ epoch: Int, logs: [(String, Double)], progress: inout ProgressLine, history: inout History,
+                     callbacks: [Callback], verbose: Verbosity) {
+        if verbose != .silent { progress.finish(logs: logs) }
+        history.epoch.append(epoch)
+        for (key, value) in logs { history.history[key, default: []].append(value) }
+        let dictionary = Dictionary(logs, uniquingKeysWith: { a, _ in a })
+        callbacks.forEach { $0.onEpochEnd(epoch: epoch, logs: dictionary, model: self) }
     }
 
     public func fit(x: [[Float]], y: [[Float]], epochs: Int? = nil, batchSize: Int? = nil, validationSplit: Double? = nil,

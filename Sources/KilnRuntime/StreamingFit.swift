@@ -37,11 +37,7 @@ extension KilnModel {
             }
             guard totals.seen > 0 else { throw KilnError("the stream holds no rows: \(stream.files.map(\.path).joined(separator: ", "))") }
             let logs: [(String, Double)] = [("loss", totals.lossSum / Double(totals.seen))] + totals.metrics.values
-            if verbose != .silent { progress.finish(logs: logs) }
-            history.epoch.append(epoch)
-            for (key, value) in logs { history.history[key, default: []].append(value) }
-            let dictionary = Dictionary(logs, uniquingKeysWith: { a, _ in a })
-            callbacks.forEach { $0.onEpochEnd(epoch: epoch, logs: dictionary, model: self) }
+            finishEpoch(epoch, logs: logs, progress: &progress, history: &history, callbacks: callbacks, verbose: verbose)
             if stopTraining { break }
         }
         callbacks.forEach { $0.onTrainEnd(model: self) }
