@@ -193,11 +193,8 @@ open class KilnModel {
         guard sample == expected || (x.sampleSize == descriptor.inputSize && sample.count == 1 && expected.count > 1) else {
             throw KilnError("Input 0 of layer \"\(descriptor.name)\" is incompatible with the layer: expected shape=\(shapeText(expected, batch: true)), found shape=\(shapeText(x.shape))")
         }
-        if let vocabulary = descriptor.tokenVocabulary,
-           let bad = x.scalars.firstIndex(where: { !($0 > -1 && $0 < Float(vocabulary)) }) {
-            // TensorFlow's message for a lookup out of range; ids are truncated first, as Keras casts them.
-            let id = x.scalars[bad].isFinite ? String(Int(x.scalars[bad])) : "\(x.scalars[bad])"
-            throw KilnError("indices[\(bad / x.sampleSize),\(bad % x.sampleSize)] = \(id) is not in [0, \(vocabulary))")
+        if let vocabulary = descriptor.tokenVocabulary, let bad = x.scalars.firstIndex(where: { !isTokenID($0, vocabulary) }) {
+            throw tokenError(x.scalars[bad], at: bad, sampleSize: x.sampleSize, vocabulary: vocabulary)
         }
         if let y {
             guard y.count == x.count else {
@@ -212,7 +209,7 @@ open class KilnModel {
                 throw KilnError("y: sample \(bad / max(1, y.sampleSize)) holds a non-finite value \(y.scalars[bad])")
             }
             if descriptor.io == nil, case .sparseCategoricalCrossentropy = descriptor.loss,
-               let bad = y.scalars.firstIndex(where: { $0 < 0 || Int($0) >= descriptor.outputSize || $0 != $0.rounded() }) {
+               let bad = y.scalars.firstIndex(where: { !isClassIndex($0) }) {
                 throw KilnError("y: sample \(bad) has label \(y.scalars[bad]), expected a class index in [0, \(descriptor.outputSize))")
             }
         }
@@ -224,6 +221,18 @@ open class KilnModel {
             throw KilnError("batch_size \(batch) is not supported by \(descriptor.name): its kernels are compiled for batches of up to \(descriptor.batchSize) (fit.batch_size in \(descriptor.specPath))")
         }
         return batch
+    }
+
+    /// A class index of the (single) output, as sparse crossentropy takes labels.
+    func isClassIndex(_ v: Float) -> Bool { v >= 0 && v < Float(descriptor.outputSize) && v == v.rounded() }
+
+    /// An id the model's Embedding can look up (ids are truncated first, as Keras casts them).
+    func isTokenID(_ v: Float, _ vocabulary: Int) -> Bool { v > -1 && v < Float(vocabulary) }
+
+    /// TensorFlow's message for a lookup out of range, for value `bad` at flat index `index`.
+    func tokenError(_ bad: Float, at index: Int, sampleSize: Int, vocabulary: Int) -> KilnError {
+        let id = bad.isFinite && abs(bad) < 1e18 ? String(Int(bad)) : "\(bad)"
+        return KilnError("indices[\(index / sampleSize),\(index % sampleSize)] = \(id) is not in [0, \(vocabulary))")
     }
 
     /// Keras's fit. `epochs` and `validationSplit` default to the spec's `fit:` values.

@@ -60,7 +60,7 @@ extension KilnModel {
         let parts = targetParts
         for (tensor, part) in zip(y, parts) {
             if case .sparseCategoricalCrossentropy = part.loss,
-               let bad = tensor.scalars.firstIndex(where: { $0 < 0 || Int($0) >= part.size || $0 != $0.rounded() }) {
+               let bad = tensor.scalars.firstIndex(where: { !($0 >= 0 && $0 < Float(part.size) && $0 == $0.rounded()) }) {
                 throw KilnError("y '\(part.name)': sample \(bad) has label \(tensor.scalars[bad]), expected a class index in [0, \(part.size))")
             }
         }

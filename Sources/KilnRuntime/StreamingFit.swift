@@ -110,13 +110,12 @@ extension KilnModel {
         guard n > 0 else { return 0 }
         if checkTargets {
             if descriptor.io == nil, case .sparseCategoricalCrossentropy = descriptor.loss,
-               let bad = (0..<n).first(where: { let v = yStage[$0]; return v < 0 || Int(v) >= descriptor.outputSize || v != v.rounded() }) {
+               let bad = (0..<n).first(where: { !isClassIndex(yStage[$0]) }) {
                 throw KilnError("y: a streamed sample has label \(yStage[bad]), expected a class index in [0, \(descriptor.outputSize))")
             }
         }
-        if let vocabulary = descriptor.tokenVocabulary,
-           let bad = (0..<(n * descriptor.inputSize)).first(where: { !(xStage[$0] > -1 && xStage[$0] < Float(vocabulary)) }) {
-            throw KilnError("indices[\(bad / descriptor.inputSize),\(bad % descriptor.inputSize)] = \(Int(xStage[bad])) is not in [0, \(vocabulary))")
+        if let vocabulary = descriptor.tokenVocabulary, let bad = (0..<(n * descriptor.inputSize)).first(where: { !isTokenID(xStage[$0], vocabulary) }) {
+            throw tokenError(xStage[bad], at: bad, sampleSize: descriptor.inputSize, vocabulary: vocabulary)
         }
         return n
     }

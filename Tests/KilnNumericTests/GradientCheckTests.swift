@@ -193,6 +193,10 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertThrowsError(try model.predict(Tensor(shape: [2, 100], scalars: ids))) { error in
             XCTAssertEqual("\(error)", "indices[1,7] = -1 is not in [0, 1000)")
         }
+        ids[100 + 7] = 1e30  // past Int's range: reported, not trapped on
+        XCTAssertThrowsError(try model.predict(Tensor(shape: [2, 100], scalars: ids))) { error in
+            XCTAssertEqual("\(error)", "indices[1,7] = 1e+30 is not in [0, 1000)")
+        }
         ids[100 + 7] = 999
         XCTAssertEqual(try model.predict(Tensor(shape: [2, 100], scalars: ids)).shape, [2, 1])
     }

@@ -104,6 +104,10 @@ final class KilnModelTests: XCTestCase {
         XCTAssertThrowsError(try model.evaluate(x: x, y: Tensor([0, 3]))) {
             XCTAssertEqual(($0 as? KilnError)?.description, "y: sample 1 has label 3.0, expected a class index in [0, 3)")
         }
+        // A label past Int's range is the same error, not a trap converting it.
+        XCTAssertThrowsError(try model.evaluate(x: x, y: Tensor([1e30, 0]))) {
+            XCTAssertEqual(($0 as? KilnError)?.description, "y: sample 0 has label 1e+30, expected a class index in [0, 3)")
+        }
     }
 }
 

@@ -130,9 +130,7 @@ public enum ModelValidator {
 
             let kind = layer.kind.value
             guard let builder = layerKinds[kind] ?? layerAliases[kind].flatMap({ layerKinds[$0] }) else {
-                var message = "Unknown layer: '\(Identifiers.commentText(kind))'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly"
-                if let guess = didYouMean(kind, among: layerKinds.keys.sorted()) { message += "; did you mean '\(guess)'?" }
-                diagnostics.error(message, at: layer.kind.location)
+                diagnostics.error(unknownLayerMessage(kind), at: layer.kind.location)
                 continue
             }
             let config = MappingReader(layer.config ?? YAMLNode(.mapping([]), at: layer.kind.location), context: kind, diagnostics: diagnostics)

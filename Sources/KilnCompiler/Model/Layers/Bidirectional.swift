@@ -36,31 +36,19 @@ struct Bidirectional: LayerKind, WrapperLayer {
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> Bidirectional? {
         var inner: (any RecurrentLayerKind)?
         var prefix = "", explicitName: String?
-        if let node = config["layer"] {
-            if case let .mapping(pairs) = node.value, pairs.count == 1, case let .scalar(kind, _) = pairs[0].key.value {
-                let recurrent = layerKinds[kind].map { $0 is any RecurrentLayerKind.Type } ?? false
-                if let builder = layerKinds[kind], recurrent {
-                    let reader = MappingReader(pairs[0].value, context: kind, diagnostics: diagnostics)
-                    explicitName = reader.string("name")
-                    _ = reader.bool("trainable")
-                    _ = reader.string("dtype")
-                    inner = builder.checkConfig(reader, at: pairs[0].key.location, diagnostics: diagnostics) as? any RecurrentLayerKind
-                    if let state = reader["return_state"], inner?.stateCount ?? 0 > 0 {
-                        diagnostics.error("`return_state=True` inside Bidirectional is not supported by Kiln yet: the layer returns its merged output only", at: state.location)
-                        inner = nil
-                    }
-                    reader.finish(allowed: ["name", "trainable", "dtype"] + builder.keys)
-                    prefix = builder.namePrefix
-                } else {
-                    diagnostics.error("Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU). Received: layer=\(Identifiers.commentText(kind))", at: pairs[0].key.location)
-                    return nil
-                }
-            } else {
-                diagnostics.error("expected the wrapped layer as a mapping {LSTM: {units: ...}} for 'layer'", at: node.location)
-                return nil
+        let wrapped = readWrappedLayer(config, wrapper: "Bidirectional", example: "{LSTM: {units: ...}}", at: location, diagnostics: diagnostics) { kind, builder in
+            builder is any RecurrentLayerKind.Type ? nil : "Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU). Received: layer=\(Identifiers.commentText(kind))"
+        }
+        if let wrapped {
+            inner = wrapped.checked as? any RecurrentLayerKind
+            if let state = wrapped.reader["return_state"], inner?.stateCount ?? 0 > 0 {
+                diagnostics.error("`return_state=True` inside Bidirectional is not supported by Kiln yet: the layer returns its merged output only", at: state.location)
+                inner = nil
             }
-        } else {
-            diagnostics.error("Bidirectional.__init__() missing 1 required positional argument: 'layer'", at: location)
+            prefix = wrapped.builder.namePrefix
+            explicitName = wrapped.explicitName
+        } else if config["layer"] != nil {
+            return nil
         }
         var mode: MergeMode? = .concat
         if let node = config["merge_mode"] {

@@ -153,3 +153,42 @@ func kerasFans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
 func rankMismatch(_ name: String, expected: Int, min: Bool = false, inputShape: [Int]) -> String {
     "Input 0 with name 'None' of layer '\(Identifiers.commentText(name))' is incompatible with the layer: expected \(min ? "min_ndim" : "ndim")=\(expected), found ndim=\(inputShape.count + 1). Full shape received: \(kerasShape(inputShape))"
 }
+
+/// Keras's error for a layer class it does not have, with Kiln's guess among the ones it has.
+func unknownLayerMessage(_ kind: String) -> String {
+    var message = "Unknown layer: '\(Identifiers.commentText(kind))'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly"
+    if let guess = didYouMean(kind, among: layerKinds.keys.sorted()) { message += "; did you mean '\(guess)'?" }
+    return message
+}
+
+/// A wrapper's `layer: {Class: {arguments}}` (Bidirectional, TimeDistributed): the class, its checked
+/// config (nil after its own errors), its explicit name and the reader of its arguments. nil after
+/// reporting why `layer` is missing or malformed, or (`rejection`) why the class cannot be wrapped.
+func readWrappedLayer(_ config: MappingReader, wrapper: String, example: String, at location: SourceLocation, diagnostics: DiagnosticEngine,
+                      rejection: (String, (any LayerKind.Type)?) -> String?)
+    -> (builder: any LayerKind.Type, checked: (any LayerKind)?, explicitName: String?, reader: MappingReader, location: SourceLocation)? {
+    guard let node = config["layer"] else {
+        diagnostics.error("\(wrapper).__init__() missing 1 required positional argument: 'layer'", at: location)
+        return nil
+    }
+    guard case let .mapping(pairs) = node.value, pairs.count == 1, case let .scalar(raw, _) = pairs[0].key.value else {
+        diagnostics.error("expected the wrapped layer as a mapping \(example) for 'layer'", at: node.location)
+        return nil
+    }
+    let kind = layerAliases[raw] ?? raw, at = pairs[0].key.location
+    if let problem = rejection(kind, layerKinds[kind]) {
+        diagnostics.error(problem, at: at)
+        return nil
+    }
+    guard let builder = layerKinds[kind] else {
+        diagnostics.error(unknownLayerMessage(raw), at: at)
+        return nil
+    }
+    let reader = MappingReader(pairs[0].value, context: kind, diagnostics: diagnostics)
+    let explicitName = reader.string("name")
+    _ = reader.bool("trainable")
+    _ = reader.string("dtype")
+    let checked = builder.checkConfig(reader, at: at, diagnostics: diagnostics)
+    reader.finish(allowed: ["name", "trainable", "dtype"] + builder.keys)
+    return (builder, checked, explicitName, reader, at)
+}

@@ -31,37 +31,19 @@ struct TimeDistributed: LayerKind, WrapperLayer {
     var usesTrainingFlag: Bool { inner.usesTrainingFlag }
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> TimeDistributed? {
-        guard let node = config["layer"] else {
-            diagnostics.error("TimeDistributed.__init__() missing 1 required positional argument: 'layer'", at: location)
-            return nil
-        }
-        guard case let .mapping(pairs) = node.value, pairs.count == 1, case let .scalar(raw, _) = pairs[0].key.value else {
-            diagnostics.error("expected the wrapped layer as a mapping {Dense: {units: ...}} for 'layer'", at: node.location)
-            return nil
-        }
-        let kind = layerAliases[raw] ?? raw
-        guard let builder = layerKinds[kind] else {
-            var message = "Unknown layer: '\(Identifiers.commentText(raw))'. Please ensure you are using a `keras.Layer` and that its name is spelled correctly"
-            if let guess = didYouMean(raw, among: layerKinds.keys.sorted()) { message += "; did you mean '\(guess)'?" }
-            diagnostics.error(message, at: pairs[0].key.location)
-            return nil
-        }
-        let reader = MappingReader(pairs[0].value, context: kind, diagnostics: diagnostics)
-        let explicitName = reader.string("name")
-        _ = reader.bool("trainable")
-        _ = reader.string("dtype")
-        let checked = builder.checkConfig(reader, at: pairs[0].key.location, diagnostics: diagnostics)
-        reader.finish(allowed: ["name", "trainable", "dtype"] + builder.keys)
-        guard let checked else { return nil }
+        guard let wrapped = readWrappedLayer(config, wrapper: "TimeDistributed", example: "{Dense: {units: ...}}", at: location,
+                                             diagnostics: diagnostics, rejection: { _, _ in nil }),
+              let checked = wrapped.checked else { return nil }
+        let kind = wrapped.builder.kerasClass
         // Keras runs the layer once per step: batch statistics, adapted statistics and masks
         // would be per step, which the n*steps rows do not give.
         let unsupported = checked is any MergeLayer || checked is any WrapperLayer || checked is BatchNormalization || checked.adaptsToData
             || checked.producesMask || kind == "Embedding"
         guard !unsupported else {
-            diagnostics.error("TimeDistributed over \(kind) is not supported by Kiln yet: apply the layer to the (steps, ...) input directly, or reshape the steps into the batch", at: pairs[0].key.location)
+            diagnostics.error("TimeDistributed over \(kind) is not supported by Kiln yet: apply the layer to the (steps, ...) input directly, or reshape the steps into the batch", at: wrapped.location)
             return nil
         }
-        return TimeDistributed(inner: checked, innerNamePrefix: builder.namePrefix, innerExplicitName: explicitName)
+        return TimeDistributed(inner: checked, innerNamePrefix: wrapped.builder.namePrefix, innerExplicitName: wrapped.explicitName)
     }
 
     func named(inner name: String) -> TimeDistributed {
