@@ -8,6 +8,8 @@ struct Normalization: LayerKind {
     static let kerasClass = "Normalization"
     static let namePrefix = "normalization"
     static let keys = ["axis", "mean", "variance", "invert"]
+    /// Keras's supports_masking: a mask of steps passes through to the layers after it.
+    var propagatesMask: Bool { true }
 
     var perFeature: Bool
     /// The axis as written (-1, or its positive index counting the batch axis as 0).
