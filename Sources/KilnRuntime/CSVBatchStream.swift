@@ -50,8 +50,6 @@ public final class CSVBatchStream: @unchecked Sendable {
     /// Rows per block the reader hands over.
     private var rowsPerBlock: Int { min(1024, bufferRows) }
 
-    /// Values per line (features + labels), once the first data line is read.
-    public var valuesPerLine: Int? { lock.lock(); defer { lock.unlock() }; return width }
     /// The lines `.skip` left out, as `file:line:col: message`.
     public var skippedLines: [String] { lock.lock(); defer { lock.unlock() }; return skipped }
     /// The most rows the read-ahead buffer has held (at most `bufferRows`).

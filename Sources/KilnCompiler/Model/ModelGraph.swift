@@ -68,8 +68,7 @@ public struct ModelGraph: Sendable {
                              outputShape: layers[last].outputShape, params: saturatingSum(members.map(\.paramCount)),
                              trainable: members.contains(where: \.trainable),
                              connectedTo: isFunctional ? first.inputs.map(connection) : [],
-                             stateShapes: item.group == nil ? (layers[last].op as? any StateProducingLayer).map { producer in
-                                 (0..<producer.stateCount).map { _ in [layers[last].outputShape.last!] } } ?? [] : [])
+                             stateShapes: item.group == nil ? layers[last].op.buffers.states : [])
         }
         guard isFunctional else { return rows }
         // Keras's order (ops/function.py map_graph): by depth, the longest path to an output,

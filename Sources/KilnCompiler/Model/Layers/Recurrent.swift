@@ -165,16 +165,18 @@ struct Recurrent<Cell: RecurrentCell>: RecurrentKernelLayer {
             out += "    if (training) kiln_rnn_draw_dropout(drop, n, &\(geometryName(c)), keep_all, rng);\n"
         }
         if !states.isEmpty { out += "    // \(states.joined(separator: ", ")) (n,\(units)): the states after the last step (return_state)\n" }
-        let stateArgs = (0..<2).map { $0 < states.count ? states[$0] : "NULL" }.joined(separator: ", ")
-        let initialArgs = (0..<2).map { $0 < initial.count ? initial[$0] : "NULL" }.joined(separator: ", ")
+        /// The runtime's two state arguments (h, c): the names the layer has, NULL for the rest.
+        func pair(_ names: ArraySlice<String>, _ prefix: String = "") -> String {
+            (0..<2).map { $0 < names.count ? prefix + names[names.startIndex + $0] : "NULL" }.joined(separator: ", ")
+        }
+        let stateArgs = pair(states), initialArgs = pair(initial)
         if !initial.isEmpty { out += "    // \(initial.joined(separator: ", ")) (n,\(units)): the states before the first step (initial_state)\n" }
         out += "    kiln_rnn_forward(out, mid, \(stateArgs), inp, \(initialArgs), kernel, recurrent, b, mask, \(drop ? "training ? drop : NULL" : "NULL"), n, &\(geometryName(c)));\n"
         out += "}\n"
         guard c.emitBackward else { return out + "\n" }
         out += "static void \(c.backwardName)(float *dinp, \(initial.map { "float *d\($0), " }.joined())float *dkernel, float *drecurrent, float *db, float *dmid, const float *dout, \(states.map { "const float *d\($0), " }.joined())const float *mid, const float *inp, const float *kernel, const float *recurrent, const float *mask, \(drop ? "const float *drop, " : "")int n) {\n"
         out += "    // dmid \(mid): each step's pre-activation gradients, through time\n"
-        let dstateArgs = (0..<2).map { $0 < states.count ? "d" + states[$0] : "NULL" }.joined(separator: ", ")
-        let dinitialArgs = (0..<2).map { $0 < initial.count ? "d" + initial[$0] : "NULL" }.joined(separator: ", ")
+        let dstateArgs = pair(states, "d"), dinitialArgs = pair(initial, "d")
         out += "    kiln_rnn_backward(dinp, \(dinitialArgs), dkernel, drecurrent, db, dmid, dout, \(dstateArgs), mid, inp, kernel, recurrent, mask, \(drop ? "drop" : "NULL"), n, &\(geometryName(c)));\n"
         return out + "}\n\n"
     }
