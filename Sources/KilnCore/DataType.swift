@@ -5,6 +5,8 @@
 public indirect enum DataType: Hashable, Sendable, CustomStringConvertible {
     case string, int, long, double, boolean
     case array(DataType)
+    /// MLlib's VectorUDT (dense or sparse doubles); made by the libsvm reader and ML stages.
+    case vector
 
     /// The name a spec writes and Spark's DDL accepts: `string`, `int`, `long`, `array<string>`.
     public var description: String {
@@ -15,6 +17,7 @@ public indirect enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .double: "double"
         case .boolean: "boolean"
         case let .array(element): "array<\(element)>"
+        case .vector: "vector"
         }
     }
 
@@ -27,6 +30,7 @@ public indirect enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .double: "double"
         case .boolean: "boolean"
         case let .array(element): "array<\(element.sparkSimpleString)>"
+        case .vector: "vector"
         }
     }
 

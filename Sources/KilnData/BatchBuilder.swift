@@ -129,7 +129,7 @@ final class RowBatchBuilder {
             case let .boolean(c):
                 c.values.reserve(c.count + self.capacity)
                 sink = Sink(kind: .boolean, values: UnsafeMutableRawPointer(c.values.base + c.count), validity: valid.base)
-            case .list:
+            case .list, .vector:
                 preconditionFailure("RowBatchBuilder holds scalar columns only")
             }
             (sinks + index).initialize(to: sink)
@@ -173,7 +173,7 @@ final class RowBatchBuilder {
                 let column = PrimitiveColumn<Bool>(capacity: self.capacity)
                 sink = Sink(kind: .boolean, values: UnsafeMutableRawPointer(column.values.base), validity: valid.base)
                 columns.append(.boolean(column))
-            case .array:
+            case .array, .vector:
                 preconditionFailure("RowBatchBuilder holds scalar columns only")
             }
             (sinks + index).initialize(to: sink)
@@ -211,7 +211,7 @@ final class RowBatchBuilder {
             case let .long(c): c.values.count = total; merge(&c.validity); Self.extendZones(c, from: startRow)
             case let .double(c): c.values.count = total; merge(&c.validity); Self.extendZones(c, from: startRow)
             case let .boolean(c): c.values.count = total; merge(&c.validity)
-            case .list: break
+            case .list, .vector: break
             }
         }
     }
@@ -246,7 +246,7 @@ final class RowBatchBuilder {
             case let .long(c): c.values.count = rows; c.validity = valid; Self.extendZones(c, from: 0)
             case let .double(c): c.values.count = rows; c.validity = valid; Self.extendZones(c, from: 0)
             case let .boolean(c): c.values.count = rows; c.validity = valid
-            case .list: break
+            case .list, .vector: break
             }
         }
         return frame

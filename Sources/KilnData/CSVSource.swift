@@ -268,7 +268,7 @@ final class CSVRecordParser {
         for (index, field) in schema.fields.enumerated() {
             let kind: RowBatchBuilder.Kind
             switch field.type {
-            case .string, .array: kind = .string
+            case .string, .array, .vector: kind = .string
             case .int: kind = .int
             case .long: kind = .long
             case .double: kind = .double

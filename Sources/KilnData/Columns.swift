@@ -215,6 +215,7 @@ public enum AnyColumn {
     case double(PrimitiveColumn<Double>)
     case boolean(PrimitiveColumn<Bool>)
     case list(ListColumn)
+    case vector(VectorColumn)
 
     public static func make(_ type: DataType, capacity: Int = 16) -> AnyColumn {
         switch type {
@@ -224,6 +225,7 @@ public enum AnyColumn {
         case .double: .double(PrimitiveColumn(capacity: capacity))
         case .boolean: .boolean(PrimitiveColumn(capacity: capacity))
         case let .array(element): .list(ListColumn(elementType: element, capacity: capacity))
+        case .vector: .vector(VectorColumn(capacity: capacity))
         }
     }
 
@@ -235,6 +237,7 @@ public enum AnyColumn {
         case let .double(c): c.count
         case let .boolean(c): c.count
         case let .list(c): c.count
+        case let .vector(c): c.count
         }
     }
 
@@ -246,6 +249,7 @@ public enum AnyColumn {
         case let .double(c): c.validity.map { $0[row] == 0 } ?? false
         case let .boolean(c): c.validity.map { $0[row] == 0 } ?? false
         case let .list(c): c.isNull(row)
+        case let .vector(c): c.values[row] == nil
         }
     }
 
@@ -258,6 +262,7 @@ public enum AnyColumn {
         case let (.double(a), .double(b)): a.append(from: b, row: row)
         case let (.boolean(a), .boolean(b)): a.append(from: b, row: row)
         case let (.list(a), .list(b)): a.append(from: b, row: row)
+        case let (.vector(a), .vector(b)): a.append(b.values[row])
         default: preconditionFailure("column types differ")
         }
     }
@@ -270,6 +275,7 @@ public enum AnyColumn {
         case let .double(c): c.appendNull()
         case let .boolean(c): c.appendNull()
         case let .list(c): c.appendNull()
+        case let .vector(c): c.appendNull()
         }
     }
 
@@ -290,6 +296,7 @@ public enum AnyColumn {
         case let (.long(a), .long(b)): Self.appendPrimitive(a, b)
         case let (.double(a), .double(b)): Self.appendPrimitive(a, b)
         case let (.boolean(a), .boolean(b)): Self.appendPrimitive(a, b)
+        case let (.vector(a), .vector(b)): a.values.append(contentsOf: b.values)
         default:
             for row in 0..<other.count { append(from: other, row: row) }
         }
@@ -325,6 +332,9 @@ public enum AnyColumn {
 public final class Frame {
     public let schema: Schema
     public let columns: [AnyColumn]
+    /// ML metadata of columns by name (Spark's column metadata: a StringIndexer's labels, a
+    /// VectorIndexer's categorical features); carried by selects, splits and limits.
+    public var attributes: [String: ColumnAttribute] = [:]
 
     public init(schema: Schema, columns: [AnyColumn]) {
         precondition(schema.count == columns.count, "a frame needs one column per field")
@@ -343,6 +353,7 @@ public final class Frame {
     @inlinable public func longs(_ index: Int) -> PrimitiveColumn<Int64> { if case let .long(c) = columns[index] { return c }; fatalError("column \(index) is not a long column") }
     @inlinable public func doubles(_ index: Int) -> PrimitiveColumn<Double> { if case let .double(c) = columns[index] { return c }; fatalError("column \(index) is not a double column") }
     @inlinable public func booleans(_ index: Int) -> PrimitiveColumn<Bool> { if case let .boolean(c) = columns[index] { return c }; fatalError("column \(index) is not a boolean column") }
+    public func vectors(_ index: Int) -> VectorColumn { if case let .vector(c) = columns[index] { return c }; fatalError("column \(index) is not a vector column") }
     @inlinable public func lists(_ index: Int) -> ListColumn { if case let .list(c) = columns[index] { return c }; fatalError("column \(index) is not an array column") }
 
     /// Frames of the same schema, one after the other. Consumes them: the first non-empty
@@ -380,6 +391,7 @@ public final class Frame {
             case let .double(c): c.values.reserve(rows); c.validity?.reserve(rows)
             case let .boolean(c): c.values.reserve(rows); c.validity?.reserve(rows)
             case .list: break
+            case let .vector(c): c.values.reserveCapacity(rows)
             }
         }
     }
@@ -390,6 +402,7 @@ public final class Frame {
         for (target, source) in zip(result.columns, columns) {
             for row in indices { target.append(from: source, row: row) }
         }
+        result.attributes = attributes
         return result
     }
 
@@ -403,7 +416,9 @@ public final class Frame {
 
     /// The same rows with only the columns at `indices`.
     public func selecting(_ indices: [Int]) -> Frame {
-        Frame(schema: Schema(indices.map { schema.fields[$0] }), columns: indices.map { columns[$0] })
+        let result = Frame(schema: Schema(indices.map { schema.fields[$0] }), columns: indices.map { columns[$0] })
+        result.attributes = attributes.filter { result.schema.index(of: $0.key) != nil }
+        return result
     }
 
     /// A boxed value of one cell (nil for null), for display and tests.
@@ -420,6 +435,7 @@ public final class Frame {
         case let .boolean(c): c.view[row].map { .boolean($0) }
         case let .list(c):
             c.isNull(row) ? nil : .array(c.elementRange(row).map { value(c.child, row: $0) })
+        case let .vector(c): c.values[row].map { .vector($0) }
         }
     }
 
@@ -436,6 +452,7 @@ public indirect enum CellValue: Hashable, Sendable, CustomStringConvertible {
     case double(Double)
     case boolean(Bool)
     case array([CellValue?])
+    case vector(SparkVector)
 
     /// The cell as Spark casts it to a string: Java's double format, `[a, b]` for arrays.
     public var description: String {
@@ -445,6 +462,7 @@ public indirect enum CellValue: Hashable, Sendable, CustomStringConvertible {
         case let .double(v): JavaDoubleFormat.string(v)
         case let .boolean(b): b ? "true" : "false"
         case let .array(items): "[" + items.map { $0?.description ?? "NULL" }.joined(separator: ", ") + "]"
+        case let .vector(v): v.description
         }
     }
 }

@@ -53,6 +53,7 @@ extension Frame {
             case let .double(c): let v = c.view; return ordered({ v[$0] }, KilnSQL.compare)
             case let .boolean(c): let v = c.view; return ordered({ v[$0] }, KilnSQL.compare)
             case .list: return { _, _ in 0 }
+            case let .vector(c): let v = c.values; return ordered({ v[$0] }, SparkVector.compare)
             }
         }
         return { a, b in

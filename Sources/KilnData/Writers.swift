@@ -36,7 +36,7 @@ public enum CSVWriter {
                 case let .long(c): if let value = c.view[row] { file.appendDecimal(value) }
                 case let .double(c): if let value = c.view[row] { file.append(JavaDoubleFormat.string(value)) }
                 case let .boolean(c): if let value = c.view[row] { file.append(value ? "true" : "false") }
-                case .list: break
+                case .list, .vector: break
                 }
             }
             file.append(10)
@@ -126,6 +126,13 @@ public enum JSONWriter {
                 appendValue(c.child, row: element, to: &out)
             }
             out.append(93)
+        case let .vector(c):
+            // VectorUDT's struct, as Spark's JSON writer gives it.
+            let v = c.values[row]!
+            let values = v.values.map(JavaDoubleFormat.string).joined(separator: ",")
+            let text = v.indices.map { "{\"type\":0,\"size\":\(v.size),\"indices\":[\($0.map(String.init).joined(separator: ","))],\"values\":[\(values)]}" }
+                ?? "{\"type\":1,\"values\":[\(values)]}"
+            out.append(contentsOf: text.utf8)
         }
     }
 

@@ -32,6 +32,7 @@ enum IOFixtures {
         case .double: return .double(Double(value as! String)!)
         case .boolean: return .boolean(value as! Bool)
         case let .array(element): return .array((value as! [Any]).map { cell($0, element) })
+        case .vector: fatalError("the I/O fixtures hold no vectors")
         }
     }
 
@@ -48,6 +49,7 @@ enum IOFixtures {
         case let .double(v): return v.isNaN ? "nan" : "d\(v.bitPattern)"
         case let .boolean(b): return b ? "true" : "false"
         case let .array(items): return "[" + items.map(canonical).joined(separator: ",") + "]"
+        case let .vector(v): return "v\(v)"
         }
     }
 

@@ -47,6 +47,7 @@ final class ShowTests: XCTestCase {
         case let .list(c):
             for element in try XCTUnwrap(cell as? [Any]) { try append(element, to: c.child) }
             c.finishRow()
+        case .vector: XCTFail("the show fixtures hold no vectors")
         }
     }
 

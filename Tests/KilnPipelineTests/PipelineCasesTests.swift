@@ -85,6 +85,7 @@ final class PipelineCasesTests: XCTestCase {
         case let .double(v): return ["d": v.isNaN ? "nan" : v.isInfinite ? (v < 0 ? "-inf" : "inf") : "\(v)"]
         case let .boolean(b): return ["b": b]
         case let .array(items): return ["a": items.map(cell)]
+        case let .vector(v): return ["v": v.description]
         }
     }
 }

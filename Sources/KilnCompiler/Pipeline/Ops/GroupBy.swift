@@ -346,7 +346,7 @@ extension PipelineSwiftRenderer {
         case .long: "{ values in let c = PrimitiveColumn<Int64>(); values.forEach { c.append($0) }; return .long(c) }"
         case .double: "{ values in let c = PrimitiveColumn<Double>(); values.forEach { c.append($0) }; return .double(c) }"
         case .boolean: "{ values in let c = PrimitiveColumn<Bool>(); values.forEach { c.append($0) }; return .boolean(c) }"
-        case .array: "{ _ in fatalError(\"arrays cannot be reduced\") }"
+        case .array, .vector: "{ _ in fatalError(\"arrays and vectors cannot be reduced\") }"
         }
     }
 
@@ -358,6 +358,7 @@ extension PipelineSwiftRenderer {
         case .double: "double"
         case .boolean: "boolean"
         case .array: "list"
+        case .vector: "vector"
         }
     }
 

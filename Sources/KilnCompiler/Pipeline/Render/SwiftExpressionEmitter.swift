@@ -20,6 +20,7 @@ enum SwiftTypes {
         case .double: "Double"
         case .boolean: "Bool"
         case let .array(element): "[\(stage(element))?]"
+        case .vector: "SparkVector"
         }
     }
 
@@ -52,6 +53,7 @@ enum SwiftTypes {
         case .double: "doubles"
         case .boolean: "booleans"
         case .array: "lists"
+        case .vector: "vectors"
         }
     }
 
@@ -60,6 +62,7 @@ enum SwiftTypes {
         switch type {
         case .string: "StringColumn"
         case .array: "ListColumn"
+        case .vector: "VectorColumn"
         default: "PrimitiveColumn<\(stage(type))>"
         }
     }
@@ -72,7 +75,7 @@ enum SwiftTypes {
         case .long: "int64s"
         case .double: "doubleValues"
         case .boolean: "boolValues"
-        case .array: "kstrs"
+        case .array, .vector: "kstrs"
         }
     }
 

@@ -1,0 +1,141 @@
+// DecisionTreeClassifier / DecisionTreeRegressor (pyspark.ml.classification / .regression)
+// and their fitted models: transform's columns and toDebugString as Spark prints them.
+
+public struct DecisionTreeClassifier: MLEstimator {
+    public var labelCol = "label"
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var probabilityCol = "probability"
+    public var rawPredictionCol = "rawPrediction"
+    public var impurity: TreeImpurity = .gini
+    public var params = TreeParams()
+
+    public init(labelCol: String = "label", featuresCol: String = "features", impurity: TreeImpurity = .gini, params: TreeParams = TreeParams()) {
+        self.labelCol = labelCol; self.featuresCol = featuresCol; self.impurity = impurity; self.params = params
+    }
+
+    public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
+
+    public func fitModel(_ frame: Frame) throws -> DecisionTreeClassificationModel {
+        let (features, labels, categorical, numFeatures) = try TreeData.read(frame, featuresCol: featuresCol, labelCol: labelCol)
+        let numClasses: Int
+        if case let .nominal(names)? = frame.attributes[frame.schema.fields[try frame.mlColumn(labelCol)].name] {
+            numClasses = names.count
+        } else {
+            let largest = labels.max() ?? 0
+            numClasses = Int(largest) + 1
+            if numClasses > 100 {
+                throw PipelineError("Classifier inferred \(numClasses) from label values in column \(type(of: self)):\(labelCol), but this exceeded the max numClasses (100) allowed to be inferred from values.  To avoid this error for labels with > 100 classes, specify numClasses explicitly in the metadata; this can be done by applying StringIndexer to the label column.")
+            }
+        }
+        for label in labels where !(label >= 0 && label < Double(numClasses) && label == label.rounded(.down)) {
+            throw PipelineError("requirement failed: Labels MUST be in [0, \(numClasses)), but got \(JavaDoubleFormat.string(label))")
+        }
+        let learner = TreeLearner(params: params, impurity: impurity, numClasses: numClasses)
+        let root = try learner.fit(features: features, labels: labels, categorical: categorical, numFeatures: numFeatures)
+        return DecisionTreeClassificationModel(root: root, numFeatures: numFeatures, numClasses: numClasses, featuresCol: featuresCol,
+                                               predictionCol: predictionCol, probabilityCol: probabilityCol, rawPredictionCol: rawPredictionCol)
+    }
+}
+
+public struct DecisionTreeClassificationModel: MLTransformer, CustomStringConvertible {
+    public var root: TreeNode
+    public var numFeatures: Int
+    public var numClasses: Int
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var probabilityCol = "probability"
+    public var rawPredictionCol = "rawPrediction"
+    /// Spark's uids are random (`dtc_` and 12 hex digits); Kiln's name the model's shape instead.
+    public var uid = "DecisionTreeClassifier"
+
+    public var depth: Int { root.depth }
+    public var numNodes: Int { root.numNodes }
+
+    public var description: String {
+        "DecisionTreeClassificationModel: uid=\(uid), depth=\(depth), numNodes=\(numNodes), numClasses=\(numClasses), numFeatures=\(numFeatures)"
+    }
+
+    public var toDebugString: String { description + "\n" + root.subtreeString(indent: 2) }
+
+    /// Adds rawPrediction (the leaf's class counts), probability and prediction.
+    public func transform(_ frame: Frame) throws -> Frame {
+        let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
+        let raw = VectorColumn(capacity: vectors.count), probability = VectorColumn(capacity: vectors.count)
+        let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
+        for vector in vectors {
+            guard let vector else { raw.appendNull(); probability.appendNull(); prediction.appendNull(); continue }
+            guard case let .leaf(p, _, stats) = root.leaf(for: vector) else { continue }
+            raw.append(SparkVector(dense: stats))
+            let total = stats.reduce(0, +)
+            probability.append(SparkVector(dense: total > 0 ? stats.map { $0 / total } : stats))
+            prediction.append(p)
+        }
+        return frame.appending(Field(rawPredictionCol, .vector, nullable: true), .vector(raw))
+            .appending(Field(probabilityCol, .vector, nullable: true), .vector(probability))
+            .appending(Field(predictionCol, .double, nullable: false), .double(prediction))
+    }
+}
+
+public struct DecisionTreeRegressor: MLEstimator {
+    public var labelCol = "label"
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var params = TreeParams()
+
+    public init(labelCol: String = "label", featuresCol: String = "features", params: TreeParams = TreeParams()) {
+        self.labelCol = labelCol; self.featuresCol = featuresCol; self.params = params
+    }
+
+    public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
+
+    public func fitModel(_ frame: Frame) throws -> DecisionTreeRegressionModel {
+        let (features, labels, categorical, numFeatures) = try TreeData.read(frame, featuresCol: featuresCol, labelCol: labelCol)
+        let root = try TreeLearner(params: params, impurity: .variance, numClasses: 0).fit(features: features, labels: labels, categorical: categorical, numFeatures: numFeatures)
+        return DecisionTreeRegressionModel(root: root, numFeatures: numFeatures, featuresCol: featuresCol, predictionCol: predictionCol)
+    }
+}
+
+public struct DecisionTreeRegressionModel: MLTransformer, CustomStringConvertible {
+    public var root: TreeNode
+    public var numFeatures: Int
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var uid = "DecisionTreeRegressor"
+
+    public var description: String {
+        "DecisionTreeRegressionModel: uid=\(uid), depth=\(root.depth), numNodes=\(root.numNodes), numFeatures=\(numFeatures)"
+    }
+
+    public var toDebugString: String { description + "\n" + root.subtreeString(indent: 2) }
+
+    public func transform(_ frame: Frame) throws -> Frame {
+        let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
+        let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
+        for vector in vectors {
+            guard let vector else { prediction.appendNull(); continue }
+            prediction.append(root.leaf(for: vector).prediction)
+        }
+        return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))
+    }
+}
+
+/// The rows a tree learns from: features, labels (no nulls), categorical arities from metadata.
+enum TreeData {
+    static func read(_ frame: Frame, featuresCol: String, labelCol: String) throws -> ([SparkVector], [Double], [Int: Int], Int) {
+        let featureColumn = try frame.mlColumn(featuresCol)
+        let labelColumn = try frame.mlColumn(labelCol)
+        let vectors = frame.vectors(featureColumn).values
+        let labelValues = frame.doubleValues(labelColumn)
+        var features: [SparkVector] = [], labels: [Double] = []
+        features.reserveCapacity(vectors.count); labels.reserveCapacity(vectors.count)
+        for (vector, label) in zip(vectors, labelValues) {
+            guard let vector, let label else { continue }
+            features.append(vector); labels.append(label)
+        }
+        let numFeatures = features.first?.size ?? 0
+        var categorical: [Int: Int] = [:]
+        if case let .categoricalFeatures(map)? = frame.attributes[frame.schema.fields[featureColumn].name] { categorical = map }
+        return (features, labels, categorical, numFeatures)
+    }
+}

@@ -1,0 +1,98 @@
+"""Reference results of pyspark.ml (local[2]) for Kiln's ML runtime tests: Fixtures/ml/*.json.
+
+Run with the PySpark lane's venv (pyspark 4.0.1, Java 17):
+    Tests/PySpark/.venv/bin/python Tests/KilnDataTests/Fixtures/make_spark_ml_fixtures.py
+Model uids are random in Spark; the debug strings keep everything after the uid.
+"""
+import json
+import os
+import re
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+from pyspark.sql import SparkSession
+from pyspark.ml import Pipeline
+from pyspark.ml.feature import StringIndexer, VectorIndexer, IndexToString
+from pyspark.ml.classification import DecisionTreeClassifier
+from pyspark.ml.regression import DecisionTreeRegressor
+from pyspark.ml.evaluation import MulticlassClassificationEvaluator, RegressionEvaluator, BinaryClassificationEvaluator
+
+here = os.path.dirname(os.path.abspath(__file__))
+ml = os.path.join(here, "ml")
+spark = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").getOrCreate()
+spark.sparkContext.setLogLevel("ERROR")
+
+
+def debug(model):
+    """toDebugString without the random uid."""
+    return re.sub(r"uid=[^,]+, ", "", model.toDebugString)
+
+
+def vec(v):
+    return {"size": int(v.size), "indices": [int(i) for i in v.indices], "values": [float(x) for x in v.values]} if hasattr(v, "indices") \
+        else {"size": len(v), "values": [float(x) for x in v]}
+
+
+def seed_pipeline(name, path, max_categories, weights, seed, tree_params):
+    """The seed's example: indexers fitted on all rows, a split, a tree in a Pipeline, metrics."""
+    data = spark.read.format("libsvm").load(path)
+    label_indexer = StringIndexer(inputCol="label", outputCol="indexedLabel").fit(data)
+    feature_indexer = VectorIndexer(inputCol="features", outputCol="indexedFeatures", maxCategories=max_categories).fit(data)
+    train, test = data.randomSplit(weights, seed)
+    dt = DecisionTreeClassifier(labelCol="indexedLabel", featuresCol="indexedFeatures", **tree_params)
+    model = Pipeline(stages=[label_indexer, feature_indexer, dt]).fit(train)
+    predictions = model.transform(test)
+    rows = predictions.select("label", "indexedLabel", "prediction", "rawPrediction", "probability").collect()
+    metrics = {}
+    for metric in ["accuracy", "f1", "weightedPrecision", "weightedRecall"]:
+        metrics[metric] = MulticlassClassificationEvaluator(labelCol="indexedLabel", predictionCol="prediction", metricName=metric).evaluate(predictions)
+    case = {
+        "name": name, "path": os.path.basename(path), "maxCategories": max_categories, "weights": weights, "seed": seed, "tree": tree_params,
+        "labels": label_indexer.labels,
+        "categoryMaps": {str(k): {str(v): int(i) for v, i in m.items()} for k, m in feature_indexer.categoryMaps.items()},
+        "trainCount": train.count(), "testLabels": [r.label for r in rows],
+        "testIndexedLabels": [r.indexedLabel for r in rows], "predictions": [r.prediction for r in rows],
+        "rawPredictions": [list(map(float, r.rawPrediction)) for r in rows],
+        "debugString": debug(model.stages[2]), "metrics": metrics,
+        "show": predictions.select("prediction", "indexedLabel", "features")._jdf.showString(5, 20, False),
+    }
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump(case, f, indent=1)
+
+
+def whole_data_trees(name, path, max_categories, variants):
+    """Trees on every row (no split), several parameter sets, classifier and regressor."""
+    data = spark.read.format("libsvm").load(path)
+    indexed = VectorIndexer(inputCol="features", outputCol="indexedFeatures", maxCategories=max_categories).fit(data).transform(data)
+    indexed = StringIndexer(inputCol="label", outputCol="indexedLabel").fit(indexed).transform(indexed)
+    out = []
+    for kind, params in variants:
+        if kind == "classifier":
+            model = DecisionTreeClassifier(labelCol="indexedLabel", featuresCol="indexedFeatures", **params).fit(indexed)
+        else:
+            model = DecisionTreeRegressor(labelCol="label", featuresCol="indexedFeatures", **params).fit(indexed)
+        predictions = model.transform(indexed)
+        entry = {"kind": kind, "params": params, "debugString": debug(model),
+                 "predictions": [r.prediction for r in predictions.select("prediction").collect()]}
+        if kind == "regressor":
+            entry["metrics"] = {m: RegressionEvaluator(labelCol="label", metricName=m).evaluate(predictions) for m in ["rmse", "mse", "mae", "r2"]}
+        else:
+            entry["metrics"] = {m: BinaryClassificationEvaluator(labelCol="indexedLabel", metricName=m).evaluate(predictions)
+                                for m in ["areaUnderROC", "areaUnderPR"]} if len(set(r.indexedLabel for r in indexed.select("indexedLabel").collect())) == 2 else {}
+        out.append(entry)
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump({"name": name, "path": os.path.basename(path), "maxCategories": max_categories, "variants": out}, f, indent=1)
+
+
+libsvm = os.path.join(ml, "sample_libsvm_data.txt")
+digits = os.path.join(ml, "digits.libsvm")
+seed_pipeline("seed_libsvm", libsvm, 5, [0.75, 0.25], 1234, {})
+seed_pipeline("seed_digits", digits, 5, [0.75, 0.25], 7, {})
+seed_pipeline("seed_digits_entropy", digits, 8, [0.7, 0.3], 11, {"impurity": "entropy", "maxDepth": 7, "maxBins": 16, "minInstancesPerNode": 3})
+whole_data_trees("trees_libsvm", libsvm, 5, [
+    ("classifier", {}), ("classifier", {"maxDepth": 2, "impurity": "entropy"}), ("classifier", {"minInstancesPerNode": 10, "maxBins": 8}),
+    ("classifier", {"minInfoGain": 0.05}), ("regressor", {}), ("regressor", {"maxDepth": 3, "minInstancesPerNode": 4}),
+])
+whole_data_trees("trees_digits", digits, 3, [
+    ("classifier", {"maxDepth": 4}), ("classifier", {"maxDepth": 6, "maxBins": 5, "impurity": "entropy"}), ("regressor", {"maxDepth": 4}),
+])
+spark.stop()

@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+@testable import KilnData
+
+/// Kiln's ML runtime against pyspark.ml on the same rows (Fixtures/make_spark_ml_fixtures.py):
+/// the split's rows, the indexers' maps, the printed tree, predictions and metrics.
+final class MLFixtureTests: XCTestCase {
+    static let directory: String = {
+        if let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) {
+            let path = url.appendingPathComponent("ml").path
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/ml").path
+    }()
+
+    func fixture(_ name: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.directory + "/" + name + ".json"))) as! [String: Any]
+    }
+
+    func params(_ json: [String: Any]) -> (TreeParams, TreeImpurity) {
+        var p = TreeParams()
+        if let v = json["maxDepth"] as? Int { p.maxDepth = v }
+        if let v = json["maxBins"] as? Int { p.maxBins = v }
+        if let v = json["minInstancesPerNode"] as? Int { p.minInstancesPerNode = v }
+        if let v = json["minInfoGain"] as? Double { p.minInfoGain = v }
+        return (p, (json["impurity"] as? String).flatMap(TreeImpurity.init(rawValue:)) ?? .gini)
+    }
+
+    /// Foundation's JSON parser on Linux may miss the last bit of a double: equal to 1e-12.
+    func assertClose(_ actual: [Double], _ expected: [Double], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, message, file: file, line: line)
+        for (i, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > 1e-12 * max(1, abs(e)) {
+            XCTFail("\(message): row \(i): \(a) != \(e)", file: file, line: line)
+            return
+        }
+    }
+
+    func testSeedPipelinesMatchSpark() throws {
+        for name in ["seed_libsvm", "seed_digits", "seed_digits_entropy"] {
+            let f = try fixture(name)
+            let data = try LibSVMReader.read(paths: [Self.directory + "/" + (f["path"] as! String)])
+            let labelIndexer = try StringIndexer(inputCol: "label", outputCol: "indexedLabel").fitModel(data)
+            XCTAssertEqual(labelIndexer.labels, f["labels"] as! [String], name)
+            let featureIndexer = try VectorIndexer(inputCol: "features", outputCol: "indexedFeatures", maxCategories: f["maxCategories"] as! Int).fitModel(data)
+            let maps = (f["categoryMaps"] as! [String: [String: Int]]).reduce(into: [Int: [Double: Int]]()) { out, entry in
+                out[Int(entry.key)!] = Dictionary(uniqueKeysWithValues: entry.value.map { (Double($0.key)!, $0.value) })
+            }
+            XCTAssertEqual(featureIndexer.categoryMaps, maps, name)
+            let splits = try data.randomSplit(f["weights"] as! [Double], seed: Int64(f["seed"] as! Int))
+            XCTAssertEqual(splits[0].count, f["trainCount"] as! Int, "\(name): training rows")
+            XCTAssertEqual(splits[1].doubleValues(0).map { $0! }, f["testLabels"] as! [Double], "\(name): test rows")
+            let (p, impurity) = params(f["tree"] as! [String: Any])
+            let dt = DecisionTreeClassifier(labelCol: "indexedLabel", featuresCol: "indexedFeatures", impurity: impurity, params: p)
+            let model = try Pipeline(stages: [.transformer(labelIndexer), .transformer(featureIndexer), .estimator(dt)]).fitPipeline(splits[0])
+            let tree = model.stages[2] as! DecisionTreeClassificationModel
+            XCTAssertEqual(tree.toDebugString.replacingOccurrences(of: "uid=DecisionTreeClassifier, ", with: ""), f["debugString"] as! String, name)
+            let predictions = try model.transform(splits[1])
+            let column = predictions.schema.index(of: "prediction")!
+            XCTAssertEqual(predictions.doubleValues(column).map { $0! }, f["predictions"] as! [Double], name)
+            let raw = predictions.vectors(predictions.schema.index(of: "rawPrediction")!).values.map { $0!.dense }
+            XCTAssertEqual(raw, f["rawPredictions"] as! [[Double]], name)
+            for (metric, expected) in f["metrics"] as! [String: Double] {
+                let value = try MulticlassClassificationEvaluator(labelCol: "indexedLabel", predictionCol: "prediction", metricName: metric).evaluate(predictions)
+                XCTAssertEqual(value, expected, accuracy: 1e-12, "\(name): \(metric)")
+            }
+            let shown = predictions.selecting(["prediction", "indexedLabel", "features"].map { predictions.schema.index(of: $0)! }).showString(rows: 5)
+            XCTAssertEqual(shown, (f["show"] as! String) + "\n", name)  // show() adds the newline
+        }
+    }
+
+    func testTreesOnEveryRowMatchSpark() throws {
+        for name in ["trees_libsvm", "trees_digits"] {
+            let f = try fixture(name)
+            let data = try LibSVMReader.read(paths: [Self.directory + "/" + (f["path"] as! String)])
+            var indexed = try VectorIndexer(inputCol: "features", outputCol: "indexedFeatures", maxCategories: f["maxCategories"] as! Int).fitModel(data).transform(data)
+            indexed = try StringIndexer(inputCol: "label", outputCol: "indexedLabel").fitModel(indexed).transform(indexed)
+            for (number, variant) in (f["variants"] as! [[String: Any]]).enumerated() {
+                let (p, impurity) = params(variant["params"] as! [String: Any])
+                let what = "\(name) #\(number) \(variant["params"]!)"
+                let debug: String, predictions: Frame
+                if variant["kind"] as! String == "classifier" {
+                    let model = try DecisionTreeClassifier(labelCol: "indexedLabel", featuresCol: "indexedFeatures", impurity: impurity, params: p).fitModel(indexed)
+                    debug = model.toDebugString.replacingOccurrences(of: "uid=DecisionTreeClassifier, ", with: "")
+                    predictions = try model.transform(indexed)
+                } else {
+                    let model = try DecisionTreeRegressor(labelCol: "label", featuresCol: "indexedFeatures", params: p).fitModel(indexed)
+                    debug = model.toDebugString.replacingOccurrences(of: "uid=DecisionTreeRegressor, ", with: "")
+                    predictions = try model.transform(indexed)
+                }
+                XCTAssertEqual(debug, variant["debugString"] as! String, what)
+                let column = predictions.schema.index(of: "prediction")!
+                assertClose(predictions.doubleValues(column).map { $0! }, variant["predictions"] as! [Double], what)
+                for (metric, expected) in variant["metrics"] as! [String: Double] {
+                    let value: Double
+                    if variant["kind"] as! String == "classifier" {
+                        value = try BinaryClassificationEvaluator(labelCol: "indexedLabel", metricName: metric).evaluate(predictions)
+                    } else {
+                        value = try RegressionEvaluator(labelCol: "label", metricName: metric).evaluate(predictions)
+                    }
+                    XCTAssertEqual(value, expected, accuracy: 1e-9, "\(what): \(metric)")
+                }
+            }
+        }
+    }
+}
