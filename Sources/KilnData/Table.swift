@@ -20,6 +20,13 @@ public struct Table<Row: KilnRow>: @unchecked Sendable {
 }
 
 extension Frame {
+    /// A metric as a one-row frame of one double column named after it.
+    public static func metric(_ name: String, _ value: Double) -> Frame {
+        let column = PrimitiveColumn<Double>(capacity: 1)
+        column.append(value)
+        return Frame(schema: Schema([Field(name, .double, nullable: false)]), columns: [.double(column)])
+    }
+
     /// A count as a one-row frame with a `count` column (Spark's `df.groupBy().count()` shape).
     public static func count(_ value: Int64) -> Frame {
         let column = PrimitiveColumn<Int64>()

@@ -40,7 +40,7 @@ extension YAMLNode {
         }
     }
 
-    func mismatch(_ expected: String, _ what: String, _ diagnostics: DiagnosticEngine) {
+    public func mismatch(_ expected: String, _ what: String, _ diagnostics: DiagnosticEngine) {
         diagnostics.error("expected \(expected) for '\(what)', received \(kindDescription)", at: location)
     }
 

@@ -26,7 +26,7 @@ final class PipelineErrorTableTests: XCTestCase {
         Row(name: "two_ops", spec: "pipeline: P\nsources: {lines: {textFile: a.txt}}\nsteps:\n  words: {map: \"value\", filter: \"true\"}",
             expected: ["4:25: error: step 'words' has 2 operations ('map', 'filter'); give each operation its own step"]),
         Row(name: "no_op", spec: "pipeline: P\nsources: {lines: {textFile: a.txt}}\nsteps:\n  words: {from: lines}",
-            expected: ["4:10: error: step 'words' names no operation; expected one of map, flatMap, filter, reduceByKey, groupByKey, sortBy, sortByKey, distinct, take, collect, count, union, keys, values, toDF, select, withColumn, withColumnRenamed, where, sort, orderBy, groupBy, join, limit, dropDuplicates, drop, show, printSchema, writeCSV, writeJSON"]),
+            expected: ["4:10: error: step 'words' names no operation; expected one of map, flatMap, filter, reduceByKey, groupByKey, sortBy, sortByKey, distinct, take, collect, count, union, keys, values, toDF, select, withColumn, withColumnRenamed, where, sort, orderBy, groupBy, join, limit, dropDuplicates, drop, show, printSchema, writeCSV, writeJSON, randomSplit, StringIndexer, IndexToString, VectorIndexer, DecisionTreeClassifier, DecisionTreeRegressor, Pipeline, transform, evaluate, toDebugString"]),
         Row(name: "source_with_from", spec: "pipeline: P\nsources: {lines: {textFile: a.txt, from: x}}",
             expected: ["2:42: error: a source reads data itself and takes no 'from'"]),
         Row(name: "unresolved_column", spec: "pipeline: P\nsources:\n  t: {rows: [[a, 1]], schema: {name: string, n: int}}\nsteps:\n  f: {filter: \"nmae == 'a'\"}",

@@ -53,7 +53,7 @@ final class MLFixtureTests: XCTestCase {
             let dt = DecisionTreeClassifier(labelCol: "indexedLabel", featuresCol: "indexedFeatures", impurity: impurity, params: p)
             let model = try Pipeline(stages: [.transformer(labelIndexer), .transformer(featureIndexer), .estimator(dt)]).fitPipeline(splits[0])
             let tree = model.stages[2] as! DecisionTreeClassificationModel
-            XCTAssertEqual(tree.toDebugString.replacingOccurrences(of: "uid=DecisionTreeClassifier, ", with: ""), f["debugString"] as! String, name)
+            XCTAssertEqual(tree.toDebugString.replacingOccurrences(of: "uid=\(tree.uid), ", with: ""), f["debugString"] as! String, name)
             let predictions = try model.transform(splits[1])
             let column = predictions.schema.index(of: "prediction")!
             XCTAssertEqual(predictions.doubleValues(column).map { $0! }, f["predictions"] as! [Double], name)
@@ -80,11 +80,11 @@ final class MLFixtureTests: XCTestCase {
                 let debug: String, predictions: Frame
                 if variant["kind"] as! String == "classifier" {
                     let model = try DecisionTreeClassifier(labelCol: "indexedLabel", featuresCol: "indexedFeatures", impurity: impurity, params: p).fitModel(indexed)
-                    debug = model.toDebugString.replacingOccurrences(of: "uid=DecisionTreeClassifier, ", with: "")
+                    debug = model.toDebugString.replacingOccurrences(of: "uid=\(model.uid), ", with: "")
                     predictions = try model.transform(indexed)
                 } else {
                     let model = try DecisionTreeRegressor(labelCol: "label", featuresCol: "indexedFeatures", params: p).fitModel(indexed)
-                    debug = model.toDebugString.replacingOccurrences(of: "uid=DecisionTreeRegressor, ", with: "")
+                    debug = model.toDebugString.replacingOccurrences(of: "uid=\(model.uid), ", with: "")
                     predictions = try model.transform(indexed)
                 }
                 XCTAssertEqual(debug, variant["debugString"] as! String, what)

@@ -21,6 +21,7 @@ final class PipelineCasesTests: XCTestCase {
         "SharedSources": { try SharedSources.run(arguments: $0, context: $1) },
         "ReservedNames": { try ReservedNames.run(arguments: $0, context: $1) },
         "SparkParity": { try SparkParity.run(arguments: $0, context: $1) },
+        "SeedDecisionTree": { try SeedDecisionTree.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {
@@ -85,7 +86,9 @@ final class PipelineCasesTests: XCTestCase {
         case let .double(v): return ["d": v.isNaN ? "nan" : v.isInfinite ? (v < 0 ? "-inf" : "inf") : "\(v)"]
         case let .boolean(b): return ["b": b]
         case let .array(items): return ["a": items.map(cell)]
-        case let .vector(v): return ["v": v.description]
+        // (size, indices or null, values), as spark_dump.py writes pyspark.ml vectors.
+        case let .vector(v): return ["a": [cell(.long(Int64(v.size))), v.indices.map { cell(.array($0.map { .long(Int64($0)) })) } ?? NSNull(),
+                                           cell(.array(v.values.map { .double($0) }))]]
         }
     }
 }

@@ -12,6 +12,7 @@ import math
 import os
 import sys
 
+from pyspark.ml.linalg import DenseVector, SparseVector
 from pyspark.sql import DataFrame, SparkSession
 
 
@@ -33,6 +34,10 @@ def cell(value):
         return {"s": value}
     if isinstance(value, (list, tuple)):
         return {"a": [cell(v) for v in value]}
+    if isinstance(value, SparseVector):
+        return {"a": [cell(int(value.size)), cell([int(i) for i in value.indices]), cell([float(x) for x in value.values])]}
+    if isinstance(value, DenseVector):
+        return {"a": [cell(len(value)), None, cell([float(x) for x in value.values])]}
     raise TypeError(f"cannot dump {value!r}")
 
 
@@ -73,6 +78,9 @@ def main():
             for name, value in outputs.items():
                 if isinstance(value, int):
                     dumped[name] = {"schema": [["count", "bigint"]], "rows": [[cell(value)]]}
+                    continue
+                if isinstance(value, float):
+                    dumped[name] = {"schema": [[name, "double"]], "rows": [[cell(value)]]}
                     continue
                 entry = {"rows": rows_of(value)}
                 if isinstance(value, DataFrame):

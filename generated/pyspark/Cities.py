@@ -61,7 +61,7 @@ def main(argv=None):
     spark = SparkSession.builder.appName('Cities').getOrCreate()
     outputs = run(spark)
     for name, value in outputs.items():
-        if isinstance(value, int):
+        if isinstance(value, (int, float)):
             print(f"{name}: {value}")
         elif hasattr(value, 'show'):
             value.show()

@@ -60,7 +60,7 @@ def main(argv=None):
     spark = SparkSession.builder.appName('CitySales').getOrCreate()
     outputs = run(spark, args.salesPath, args.storesPath)
     for name, value in outputs.items():
-        if isinstance(value, int):
+        if isinstance(value, (int, float)):
             print(f"{name}: {value}")
         elif hasattr(value, 'show'):
             value.show()

@@ -59,7 +59,7 @@ def main(argv=None):
     spark = SparkSession.builder.appName('SalesReport').getOrCreate()
     outputs = run(spark, args.salesPath, args.csvOut, args.jsonOut)
     for name, value in outputs.items():
-        if isinstance(value, int):
+        if isinstance(value, (int, float)):
             print(f"{name}: {value}")
         elif hasattr(value, 'show'):
             value.show()

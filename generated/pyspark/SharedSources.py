@@ -69,7 +69,7 @@ def main(argv=None):
     spark = SparkSession.builder.appName('SharedSources').getOrCreate()
     outputs = run(spark, args.textPath, args.csvPath, args.jsonPath)
     for name, value in outputs.items():
-        if isinstance(value, int):
+        if isinstance(value, (int, float)):
             print(f"{name}: {value}")
         elif hasattr(value, 'show'):
             value.show()

@@ -81,7 +81,7 @@ def main(argv=None):
     spark = SparkSession.builder.appName('SparkParity').getOrCreate()
     outputs = run(spark, args.malformedPath, args.malformedJSONPath)
     for name, value in outputs.items():
-        if isinstance(value, int):
+        if isinstance(value, (int, float)):
             print(f"{name}: {value}")
         elif hasattr(value, 'show'):
             value.show()

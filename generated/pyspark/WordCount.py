@@ -56,7 +56,7 @@ def main(argv=None):
     spark = SparkSession.builder.appName('WordCount').getOrCreate()
     outputs = run(spark, args.path)
     for name, value in outputs.items():
-        if isinstance(value, int):
+        if isinstance(value, (int, float)):
             print(f"{name}: {value}")
         elif hasattr(value, 'show'):
             value.show()

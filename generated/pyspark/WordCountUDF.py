@@ -62,7 +62,7 @@ def main(argv=None):
     spark = SparkSession.builder.appName('WordCountUDF').getOrCreate()
     outputs = run(spark, args.path)
     for name, value in outputs.items():
-        if isinstance(value, int):
+        if isinstance(value, (int, float)):
             print(f"{name}: {value}")
         elif hasattr(value, 'show'):
             value.show()

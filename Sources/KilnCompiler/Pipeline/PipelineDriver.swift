@@ -69,6 +69,13 @@ extension PlanOp {
         case let .csv(paths, _): "csv[\(paths.map(\.text).joined(separator: ", "))]"
         case let .json(paths, _): "json[\(paths.map(\.text).joined(separator: ", "))]"
         case let .rows(rows): "rows[\(rows.count)]"
+        case let .libsvm(paths, _, _): "libsvm[\(paths.map(\.text).joined(separator: ", "))]"
+        case let .randomSplit(weights, seed, part): "randomSplit[\(weights.map(JavaDoubleFormat.string).joined(separator: ", ")), seed \(seed)][\(part)]"
+        case let .mlStage(stage): stage.kindName
+        case let .mlFit(stages, _, pipeline): pipeline ? "Pipeline[\(stages.map { $0.kindName }.joined(separator: ", "))].fit" : "\(stages[0].kindName).fit"
+        case .mlTransform: "transform"
+        case let .mlEvaluate(stage): "\(stage.kindName).evaluate"
+        case let .mlDebugString(stage): "toDebugString\(stage.map { "[stage \($0)]" } ?? "")"
         case let .project(exprs): "project[\(exprs.map(\.sparkName).joined(separator: ", "))]"
         case let .projectUDF(name, args): "map[\(name)(\(args.map(\.sparkName).joined(separator: ", ")))]"
         case let .filter(condition): "filter[\(condition.sparkName)]"

@@ -53,7 +53,7 @@ public struct PlanNode: Sendable {
 
     public var isAction: Bool {
         switch op {
-        case .show, .printSchema, .write, .count: true
+        case .show, .printSchema, .write, .count, .mlDebugString: true
         default: false
         }
     }
@@ -61,7 +61,7 @@ public struct PlanNode: Sendable {
     /// Nodes that produce a dataset a later step or `run`'s caller can read.
     public var yieldsRows: Bool {
         switch op {
-        case .show, .printSchema, .write, .count: false
+        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString: false
         default: true
         }
     }
@@ -146,6 +146,22 @@ public enum PlanOp: Sendable {
     case csv(paths: [PathArgument], options: CSVReadOptions)
     case json(paths: [PathArgument], options: JSONReadOptions)
     case rows([[Literal]])
+    /// `spark.read.format("libsvm")`: label and features.
+    case libsvm(paths: [PathArgument], numFeatures: Int?, dense: Bool)
+    // ML (Ops/ML): whole frames in, whole frames out.
+    /// One part of `randomSplit(weights, seed)`.
+    case randomSplit(weights: [Double], seed: Int64, part: Int)
+    /// An unfitted stage (an estimator, or a transformer such as IndexToString).
+    case mlStage(MLStage)
+    /// A model: `stages` fitted on the first input, in order. `stageNodes[i]` is the node that
+    /// declared stage i (inputs after the data), nil for the stage of the step itself.
+    case mlFit(stages: [MLStage], stageNodes: [Int?], pipeline: Bool)
+    /// The first input transformed by the second (a model or a transformer).
+    case mlTransform
+    /// An evaluator's metric of the input.
+    case mlEvaluate(MLStage)
+    /// Prints a model's (or one pipeline stage's) toDebugString.
+    case mlDebugString(stage: Int?)
     // Narrow: fused into one loop per stage.
     case project([TypedExpr])
     /// A udf returning a tuple, spread over the output columns (`map: someUdf(value)`).

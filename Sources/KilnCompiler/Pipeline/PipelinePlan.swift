@@ -49,8 +49,11 @@ public struct PipelinePlan: Sendable {
         /// column: a CSV record is not parsed at all, a JSON one only as JSON, so DROPMALFORMED
         /// drops no record for a bad field).
         case countRecords(Int)
-        /// A synthetic projection that drops the key columns a sort added.
+        /// A synthetic projection that drops the key columns a sort added, or a select of
+        /// plain columns from a frame with vector columns.
         case dropColumns(Int, keep: [Int])
+        /// An ML step (libsvm read, split, fit, transform, evaluate): whole frames (Ops/ML).
+        case ml(Int)
     }
 
     public struct Stage: Sendable {
@@ -125,15 +128,17 @@ public struct PipelinePlan: Sendable {
         for index in nodes.indices {
             let node = nodes[index]
             var materialize = outputs.contains(index) || consumers[index].count > 1
+            // Vectors live in frames only: ML steps read and make whole frames.
+            if node.schema.fields.contains(where: { $0.type == .vector }) && node.isDataset { materialize = true }
             switch node.op {
-            case .rows, .aggregate, .distinct, .sort, .limit: materialize = true
+            case .rows, .aggregate, .distinct, .sort, .limit, .libsvm, .randomSplit, .mlTransform: materialize = true
             case .textFile, .csv, .json: materialize = materialize || consumers[index].isEmpty
             case .show, .printSchema, .write, .count: materialize = false
             default: break
             }
             for consumer in consumers[index] {
                 switch nodes[consumer].op {
-                case .sort, .limit, .show, .printSchema, .write: materialize = true
+                case .sort, .limit, .show, .printSchema, .write, .randomSplit, .mlFit, .mlTransform, .mlEvaluate: materialize = true
                 case .join: if nodes[consumer].inputs.count > 1, nodes[consumer].inputs[1] == index { materialize = true }
                 default: break
                 }
@@ -158,6 +163,8 @@ public struct PipelinePlan: Sendable {
                 steps.append(.rows(index))
             case .textFile, .csv, .json:
                 if node.materialized { steps.append(.load(index)) }
+            case .libsvm, .randomSplit, .mlStage, .mlFit, .mlTransform, .mlEvaluate, .mlDebugString:
+                steps.append(.ml(index))
             case let .sort(keys):
                 if node.materialized { steps.append(.sort(index, keys: keys, limit: nil)) }
             case let .limit(n):
@@ -190,7 +197,7 @@ public struct PipelinePlan: Sendable {
                 if node.materialized { addStage(sink: .materialize(index)) }
             case .project, .projectUDF, .filter, .flatMap, .union:
                 if node.materialized {
-                    if node.graphIndex != nil, node.name.hasPrefix("kiln_") == false, let dropped = droppedKeys(index) {
+                    if node.graphIndex != nil, node.name.hasPrefix("kiln_") == false, let dropped = droppedKeys(index) ?? plainColumns(index) {
                         steps.append(.dropColumns(index, keep: dropped))
                     } else {
                         addStage(sink: .materialize(index))
@@ -205,6 +212,17 @@ public struct PipelinePlan: Sendable {
         let node = nodes[index]
         guard case let .project(exprs) = node.op, node.inputs.count == 1, nodes[node.inputs[0]].name.hasPrefix("kiln_sorted_") else { return nil }
         return exprs.compactMap(\.columnIndex)
+    }
+
+    /// For a select of columns (no renames) from a frame with vector columns: the columns it keeps.
+    func plainColumns(_ index: Int) -> [Int]? {
+        let node = nodes[index]
+        guard case let .project(exprs) = node.op, node.inputs.count == 1 else { return nil }
+        let input = nodes[node.inputs[0]]
+        guard input.materialized, input.schema.fields.contains(where: { $0.type == .vector }) else { return nil }
+        let keep = exprs.compactMap(\.columnIndex)
+        guard keep.count == exprs.count, zip(keep, node.schema.fields).allSatisfy({ input.schema.fields[$0].name == $1.name }) else { return nil }
+        return keep
     }
 
     func passThrough(_ schema: Schema, at location: SourceLocation) -> [TypedExpr] {
@@ -261,7 +279,7 @@ extension PipelinePlan.PlannedNode {
     /// Whether the node yields rows (not an action).
     var isDataset: Bool {
         switch op {
-        case .show, .printSchema, .write, .count: false
+        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString: false
         default: true
         }
     }

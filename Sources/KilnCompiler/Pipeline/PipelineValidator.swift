@@ -12,10 +12,14 @@ protocol PipelineOperation: Sendable {
     static func build(_ context: OpContext) -> BuiltOp?
     /// Its node as one PySpark statement (the renderer gives inputs, DDL and expressions).
     static func pyspark(_ node: PlanNode, in renderer: PySparkRenderer) -> String
+    /// Whether a step without `from:` reads the step before it (ML stages read their data
+    /// from `fit:` instead).
+    static var readsPrevious: Bool { get }
 }
 
 extension PipelineOperation {
     static var options: [String] { [] }
+    static var readsPrevious: Bool { true }
 }
 
 struct BuiltOp {
@@ -110,7 +114,7 @@ final class PipelineValidator {
     var paramTypes: [String: DataType] = [:]
     var udfs: [String: UDFSignature] = [:]
 
-    static let sourceOperations: [PipelineOperation.Type] = [TextFileSource.self, CSVSource.self, JSONSource.self, RowsSource.self, ParallelizeSource.self]
+    static let sourceOperations: [PipelineOperation.Type] = [TextFileSource.self, CSVSource.self, JSONSource.self, LibSVMSource.self, RowsSource.self, ParallelizeSource.self]
     /// In the order messages list their names: RDD words, then DataFrame ones, then writers.
     static let stepOperations: [PipelineOperation.Type] = [
         MapOp.self, FlatMapOp.self, FilterOp.self, ReduceByKeyOp.self, GroupByKeyOp.self, SortByOp.self, DistinctOp.self, TakeOp.self,
@@ -118,6 +122,7 @@ final class PipelineValidator {
         SelectOp.self, WithColumnOp.self, WithColumnRenamedOp.self, WhereOp.self, SortOp.self, GroupByOp.self, JoinOp.self, LimitOp.self,
         DropDuplicatesOp.self, DropOp.self, ShowOp.self, PrintSchemaOp.self,
         WriteOp.self,
+        RandomSplitOp.self, MLStageOp.self, PipelineStagesOp.self, TransformOp.self, EvaluateOp.self, DebugStringOp.self,
     ]
     /// The words the spec parser knows as source kinds and operations: theirs, in order.
     static var sourceKinds: [String] { sourceOperations.flatMap { $0.names } }
@@ -163,6 +168,15 @@ final class PipelineValidator {
         var previous: String? = spec.sources.count == 1 ? spec.sources[0].name.value : nil
         for step in spec.steps {
             defer { previous = step.name.value }
+            if let operation = Self.stepOperations.first(where: { $0.names.contains(step.op.value) }), !operation.readsPrevious {
+                if let from = step.from {
+                    diagnostics.error("\(step.op.value) reads no 'from'; \(step.op.value == "toDebugString" ? "name the model as its argument" : "name the data it is fitted on with 'fit:'")", at: from.location)
+                    failed.insert(step.name.value)
+                } else {
+                    build(step, operations: Self.stepOperations, input: nil)
+                }
+                continue
+            }
             let inputName: Located<String>
             if let from = step.from {
                 inputName = from
@@ -183,8 +197,8 @@ final class PipelineValidator {
                 if !declared.contains(output.value) { unknownName(output, context: "output") }
                 continue
             }
-            guard nodes[index].yieldsRows || isCount(nodes[index]) else {
-                diagnostics.error("output '\(output.value)' is a \(nodes[index].opName) action and yields no rows", at: output.location)
+            guard nodes[index].yieldsRows || isCount(nodes[index]) || nodes[index].isMLOutput else {
+                diagnostics.error("output '\(output.value)' is a \(nodes[index].opName) \(nodes[index].kindWord) and yields no rows", at: output.location)
                 continue
             }
             outputs.append(index)
@@ -199,6 +213,18 @@ final class PipelineValidator {
         }
         return PipelineGraph(name: spec.name.value, specPath: specPath, description: spec.description, params: params,
                              udfs: spec.udfs.compactMap { udfs[$0.name.value] }, nodes: nodes, outputs: outputs)
+    }
+
+    /// Whether an operation can read a frame with vector columns: ML steps, actions on whole
+    /// frames, and selects of columns as they are.
+    static func readsVectors(_ op: PlanOp, _ schema: Schema) -> Bool {
+        switch op {
+        case .randomSplit, .mlTransform, .mlEvaluate, .mlFit, .show, .printSchema, .count, .limit: return true
+        case let .write(format, _, _): return format == .json
+        case let .project(exprs):
+            return exprs.allSatisfy { expr in expr.columnIndex.map { schema.fields[$0].name == expr.sparkName } ?? false }
+        default: return false
+        }
     }
 
     func isCount(_ node: PlanNode) -> Bool { if case .count = node.op { true } else { false } }
@@ -229,7 +255,8 @@ final class PipelineValidator {
         }
         let node = nodes[index]
         guard node.yieldsRows else {
-            diagnostics.error("'\(name.value)' is a \(node.opName) action and yields no rows to read", at: name.location)
+            let hint = if case .mlFit = node.op { "; apply it with transform: \(name.value)" } else { "" }
+            diagnostics.error("'\(name.value)' is a \(node.opName) \(node.kindWord) and yields no rows to read\(hint)", at: name.location)
             return nil
         }
         return node
@@ -248,7 +275,7 @@ final class PipelineValidator {
             failed.insert(spec.name.value)
             return
         }
-        let reader = MappingReader(spec.node, context: "\(input == nil ? "source" : "step") '\(spec.name.value)'", diagnostics: diagnostics)
+        let reader = MappingReader(spec.node, context: "\(operations.first?.names == Self.sourceOperations.first?.names ? "source" : "step") '\(spec.name.value)'", diagnostics: diagnostics)
         _ = reader[spec.op.value]
         _ = reader["from"]
         let context = OpContext(spec: spec, input: input, reader: reader, validator: self)
@@ -263,6 +290,11 @@ final class PipelineValidator {
         // the name is an error, AMBIGUOUS_REFERENCE).
         if !built.op.isJoin, let duplicate = Self.duplicateColumn(built.schema, besides: input?.schema) {
             diagnostics.error("step '\(spec.name.value)' would have two columns named '\(duplicate)'; rename one (withColumnRenamed, or 'as' in select)", at: spec.location)
+            failed.insert(spec.name.value)
+            return
+        }
+        if let input, let vector = input.schema.fields.first(where: { $0.type == .vector }), !Self.readsVectors(built.op, input.schema) {
+            diagnostics.error("step '\(spec.name.value)' cannot \(spec.op.value) a DataFrame with vector column '\(vector.name)' yet; select the other columns first, or give it to an ML stage", at: spec.op.location)
             failed.insert(spec.name.value)
             return
         }
@@ -322,6 +354,24 @@ final class PipelineValidator {
 }
 
 extension PlanNode {
+    /// What the node is, for messages: an action, an ML stage, a model or a metric.
+    var kindWord: String {
+        switch op {
+        case .mlStage: "stage"
+        case .mlFit: "model"
+        case .mlEvaluate: "metric"
+        default: "action"
+        }
+    }
+
+    /// A metric or a model, which `run` can return besides datasets and counts.
+    var isMLOutput: Bool {
+        switch op {
+        case .mlEvaluate, .mlFit: true
+        default: false
+        }
+    }
+
     /// The spec's word for this node's operation, for messages.
     var opName: String {
         switch op {
@@ -329,6 +379,7 @@ extension PlanNode {
         case .printSchema: "printSchema"
         case .write: "write"
         case .count: "count"
+        case .mlStage, .mlFit, .mlEvaluate, .mlDebugString: specOp
         default: name
         }
     }

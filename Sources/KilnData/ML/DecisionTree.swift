@@ -122,8 +122,12 @@ public struct TreeParams: Sendable {
     public var maxBins = 32
     public var minInstancesPerNode = 1
     public var minInfoGain = 0.0
+    /// Spark's default is the hash of the class name; it only picks the rows thresholds are
+    /// drawn from when there are more than max(maxBins², 10000).
     public var seed: Int64 = 0
-    public init() {}
+    public init(maxDepth: Int = 5, maxBins: Int = 32, minInstancesPerNode: Int = 1, minInfoGain: Double = 0, seed: Int64 = 0) {
+        self.maxDepth = maxDepth; self.maxBins = maxBins; self.minInstancesPerNode = minInstancesPerNode; self.minInfoGain = minInfoGain; self.seed = seed
+    }
 }
 
 /// Fits one tree on binned features.

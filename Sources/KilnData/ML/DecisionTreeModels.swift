@@ -10,8 +10,10 @@ public struct DecisionTreeClassifier: MLEstimator {
     public var impurity: TreeImpurity = .gini
     public var params = TreeParams()
 
-    public init(labelCol: String = "label", featuresCol: String = "features", impurity: TreeImpurity = .gini, params: TreeParams = TreeParams()) {
-        self.labelCol = labelCol; self.featuresCol = featuresCol; self.impurity = impurity; self.params = params
+    public init(labelCol: String = "label", featuresCol: String = "features", predictionCol: String = "prediction", probabilityCol: String = "probability",
+                rawPredictionCol: String = "rawPrediction", impurity: TreeImpurity = .gini, params: TreeParams = TreeParams()) {
+        self.labelCol = labelCol; self.featuresCol = featuresCol; self.predictionCol = predictionCol; self.probabilityCol = probabilityCol
+        self.rawPredictionCol = rawPredictionCol; self.impurity = impurity; self.params = params
     }
 
     public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
@@ -46,8 +48,9 @@ public struct DecisionTreeClassificationModel: MLTransformer, CustomStringConver
     public var predictionCol = "prediction"
     public var probabilityCol = "probability"
     public var rawPredictionCol = "rawPrediction"
-    /// Spark's uids are random (`dtc_` and 12 hex digits); Kiln's name the model's shape instead.
-    public var uid = "DecisionTreeClassifier"
+    /// Spark's uids are the class name and 12 random hex digits; Kiln's digits hash the tree, so
+    /// that the same fit prints the same text.
+    public var uid: String { TreeNode.uid("DecisionTreeClassifier", root.subtreeString(indent: 0) + "\(numClasses)") }
 
     public var depth: Int { root.depth }
     public var numNodes: Int { root.numNodes }
@@ -83,8 +86,8 @@ public struct DecisionTreeRegressor: MLEstimator {
     public var predictionCol = "prediction"
     public var params = TreeParams()
 
-    public init(labelCol: String = "label", featuresCol: String = "features", params: TreeParams = TreeParams()) {
-        self.labelCol = labelCol; self.featuresCol = featuresCol; self.params = params
+    public init(labelCol: String = "label", featuresCol: String = "features", predictionCol: String = "prediction", params: TreeParams = TreeParams()) {
+        self.labelCol = labelCol; self.featuresCol = featuresCol; self.predictionCol = predictionCol; self.params = params
     }
 
     public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
@@ -101,7 +104,7 @@ public struct DecisionTreeRegressionModel: MLTransformer, CustomStringConvertibl
     public var numFeatures: Int
     public var featuresCol = "features"
     public var predictionCol = "prediction"
-    public var uid = "DecisionTreeRegressor"
+    public var uid: String { TreeNode.uid("DecisionTreeRegressor", root.subtreeString(indent: 0)) }
 
     public var description: String {
         "DecisionTreeRegressionModel: uid=\(uid), depth=\(root.depth), numNodes=\(root.numNodes), numFeatures=\(numFeatures)"
@@ -117,6 +120,16 @@ public struct DecisionTreeRegressionModel: MLTransformer, CustomStringConvertibl
             prediction.append(root.leaf(for: vector).prediction)
         }
         return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))
+    }
+}
+
+extension TreeNode {
+    /// `Name_` and 12 hex digits of a 64-bit FNV-1a hash of `text`.
+    static func uid(_ name: String, _ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash & 0xffff_ffff_ffff, radix: 16)
+        return name + "_" + String(repeating: "0", count: 12 - hex.count) + hex
     }
 }
 
@@ -137,5 +150,26 @@ enum TreeData {
         var categorical: [Int: Int] = [:]
         if case let .categoricalFeatures(map)? = frame.attributes[frame.schema.fields[featureColumn].name] { categorical = map }
         return (features, labels, categorical, numFeatures)
+    }
+}
+
+/// A model as Spark prints it: toDebugString for trees, toString otherwise.
+public protocol MLDebugDescribable {
+    var toDebugString: String { get }
+}
+
+extension DecisionTreeClassificationModel: MLDebugDescribable {}
+extension DecisionTreeRegressionModel: MLDebugDescribable {}
+
+public enum MLDescription {
+    /// `model.toDebugString`, or `model.stages[stage].toDebugString` for a Pipeline model.
+    public static func debugString(_ model: any MLTransformer, stage: Int? = nil) throws -> String {
+        var target = model
+        if let stage {
+            guard let pipeline = model as? PipelineModel, stage < pipeline.stages.count else { throw PipelineError("the model has no stage \(stage)") }
+            target = pipeline.stages[stage]
+        }
+        if let tree = target as? MLDebugDescribable { return tree.toDebugString }
+        return String(describing: target)
     }
 }

@@ -47,7 +47,7 @@ public struct PipelineSwiftRenderer {
         """
         out += docComment()
         out += "public enum \(graph.name) {\n"
-        for output in outputNodes where !isCount(output) { out += rowStruct(output) + "\n" }
+        for output in outputNodes where !isCount(output) && !isMetric(output) && !isModel(output) { out += rowStruct(output) + "\n" }
         out += resultStruct() + "\n"
         out += schemas() + "\n"
         out += runFunction() + "\n"
@@ -81,6 +81,8 @@ public struct PipelineSwiftRenderer {
     }
 
     func isCount(_ node: Int) -> Bool { if case .count = nodes[node].op { true } else { false } }
+    func isMetric(_ node: Int) -> Bool { if case .mlEvaluate = nodes[node].op { true } else { false } }
+    func isModel(_ node: Int) -> Bool { if case .mlFit = nodes[node].op { true } else { false } }
 
     // MARK: row types, result, schemas
 
@@ -126,6 +128,8 @@ public struct PipelineSwiftRenderer {
     /// A cell of a frame as the row struct's Swift value.
     func readCell(_ field: Field, column: Int) -> String {
         switch field.type {
+        case .vector:
+            return field.nullable ? "frame.vectors(\(column))[row]" : "frame.vectors(\(column))[row]!"
         case .string:
             return field.nullable ? "frame.strings(\(column)).view[row]?.string" : "frame.strings(\(column)).view.value(row).string"
         case let .array(element):
@@ -146,6 +150,12 @@ public struct PipelineSwiftRenderer {
                 if isCount(index) {
                     out.line("/// The number of rows of `\(nodes[node.inputs[0]].name)`.")
                     out.line("public let \(node.name): Int64")
+                } else if isMetric(index) {
+                    out.line("/// \(Identifiers.commentText(node.op.summary)) of `\(nodes[node.inputs[0]].name)`.")
+                    out.line("public let \(node.name): Double")
+                } else if isModel(index) {
+                    out.line("/// \(Identifiers.commentText(node.op.summary)): apply it with `transform`.")
+                    out.line("public let \(node.name): any MLTransformer")
                 } else {
                     out.line("public let \(node.name): Table<\(rowType(node))>")
                 }
@@ -200,7 +210,7 @@ public struct PipelineSwiftRenderer {
             }
             let fields = outputNodes.map { index -> String in
                 let node = nodes[index]
-                return isCount(index) ? "\(node.name): \(node.name)" : "\(node.name): Table(\(node.name))"
+                return isCount(index) || isMetric(index) || isModel(index) ? "\(node.name): \(node.name)" : "\(node.name): Table(\(node.name))"
             }
             out.line("return Result(\(fields.joined(separator: ", ")))")
         }
@@ -227,8 +237,9 @@ public struct PipelineSwiftRenderer {
             }
             let call = (graph.params.map { "\($0.name): \($0.name)" } + ["context: context"]).joined(separator: ", ")
             out.line("let result = try run(\(call))")
-            let items = outputNodes.map { index -> String in
+            let items = outputNodes.filter { !isModel($0) }.map { index -> String in
                 let name = nodes[index].name, key = Identifiers.swiftStringLiteral(nodes[index].specName)
+                if isMetric(index) { return "(\(key), Frame.metric(\(key), result.\(name)))" }
                 return isCount(index) ? "(\(key), Frame.count(result.\(name)))" : "(\(key), result.\(name).frame)"
             }
             out.line("return [\(items.joined(separator: ", "))]")
@@ -266,6 +277,7 @@ public struct PipelineSwiftRenderer {
         case let .countFrame(index): countFrameStep(index)
         case let .countRecords(index): countRecordsStep(index)
         case let .dropColumns(index, keep): dropColumnsStep(index, keep)
+        case let .ml(index): mlStep(index)
         }
     }
 
@@ -274,7 +286,7 @@ public struct PipelineSwiftRenderer {
         switch step {
         case let .rows(n), let .load(n), let .limit(n), let .show(n), let .printSchema(n), let .write(n), let .countFrame(n), let .countRecords(n):
             return nodes[n].name
-        case let .sort(n, _, _), let .dropColumns(n, _): return nodes[n].name
+        case let .sort(n, _, _), let .dropColumns(n, _), let .ml(n): return nodes[n].name
         case let .buildJoin(n): return "\(nodes[n].name) (hash table)"
         case let .stage(index): return nodes[plan.stages[index].sink.node].name
         }

@@ -25,6 +25,7 @@ public struct PySparkRenderer {
         out.line("from operator import add, mul")
         out.line()
         out.line("from pyspark.sql import SparkSession, functions as F, types as T")
+        for line in mlImports() { out.line(line) }
         out.line()
         helpers(&out)
         for udf in graph.udfs {
@@ -52,7 +53,7 @@ public struct PySparkRenderer {
             out.line("spark = SparkSession.builder.appName(\(py(graph.name))).getOrCreate()")
             out.line("outputs = run(spark\(params.map { ", args.\($0)" }.joined()))")
             out.block("for name, value in outputs.items():", closer: nil) { out in
-                out.block("if isinstance(value, int):", closer: nil) { $0.line("print(f\"{name}: {value}\")") }
+                out.block("if isinstance(value, (int, float)):", closer: nil) { $0.line("print(f\"{name}: {value}\")") }
                 out.block("elif hasattr(value, 'show'):", closer: nil) { $0.line("value.show()") }
                 out.block("else:", closer: nil) { $0.line("print(name, value.collect())") }
             }
@@ -62,6 +63,20 @@ public struct PySparkRenderer {
         out.line()
         out.block("if __name__ == \"__main__\":", closer: nil) { $0.line("main()") }
         return out.text
+    }
+
+    /// `from pyspark.ml... import ...` for the ML stages the pipeline uses, one line per module.
+    func mlImports() -> [String] {
+        var byModule: [String: Set<String>] = [:]
+        for node in graph.nodes {
+            switch node.op {
+            case let .mlStage(stage), let .mlEvaluate(stage): byModule[stage.kind.module, default: []].insert(stage.kindName)
+            case let .mlFit(stages, _, pipeline):
+                if pipeline { byModule["pyspark.ml", default: []].insert("Pipeline") } else { byModule[stages[0].kind.module, default: []].insert(stages[0].kindName) }
+            default: break
+            }
+        }
+        return byModule.keys.sorted().map { "from \($0) import \(byModule[$0]!.sorted().joined(separator: ", "))" }
     }
 
     func returnText(_ returns: UDFSignature.ReturnType) -> String {

@@ -1,0 +1,262 @@
+import KilnCore
+import KilnSpec
+
+// The steps that make pyspark.ml's calls: a stage (`dt: {DecisionTreeClassifier: {...}}`),
+// a fitted one (`labelIndexer: {StringIndexer: {...}, fit: data}`), a fitted Pipeline
+// (`model: {Pipeline: [labelIndexer, featureIndexer, dt], fit: trainingData}`), transform,
+// randomSplit, evaluate and toDebugString. Columns are checked as Spark's transformSchema
+// checks them, at the step, before anything runs.
+
+extension OpContext {
+    /// The stages a model node was fitted from, or nil with an error when `node` is not a
+    /// model or a transformer.
+    func fittedStages(_ name: Located<String>) -> (node: PlanNode, stages: [MLStage])? {
+        guard let index = validator.byName[name.value] else {
+            if !validator.declared.contains(name.value) { validator.unknownName(name, context: "step '\(spec.name.value)'") }
+            return nil
+        }
+        let node = validator.nodes[index]
+        switch node.op {
+        case let .mlFit(stages, _, _): return (node, stages)
+        case let .mlStage(stage) where stage.kind.role == .transformer: return (node, [stage])
+        case let .mlStage(stage):
+            diagnostics.error("'\(name.value)' is an unfitted \(stage.kindName); fit it first (\(name.value): {\(stage.kindName): {...}, fit: data}) or put it in a Pipeline", at: name.location)
+            return nil
+        default:
+            diagnostics.error("'\(name.value)' is not a model: transform needs a fitted stage or Pipeline", at: name.location)
+            return nil
+        }
+    }
+
+    /// The schema after `stages` transform `schema` (Spark's transformSchema, stage by stage).
+    func transformSchema(_ stages: [MLStage], _ schema: Schema, at location: SourceLocation) -> Schema? {
+        var current = schema
+        for stage in stages {
+            guard let next = stage.kind.transformSchema(stage, current, MLCheck(diagnostics: diagnostics, location: location)) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// `fit: data`: the dataset a stage or Pipeline is fitted on.
+    func fitData() -> PlanNode? {
+        guard let node = reader["fit"], let name = node.string("fit", in: diagnostics) else { return nil }
+        return self.node(named: Located(name, at: node.location))
+    }
+}
+
+/// `name: {StringIndexer: {inputCol: label, outputCol: indexedLabel}}`, and with `fit: data`
+/// its model.
+struct MLStageOp: PipelineOperation {
+    static var names: [String] { MLStages.stageNames }
+    static let options = ["fit"]
+    static let readsPrevious = false
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let kind = MLStages.kind(named: context.op),
+              let stage = MLStages.read(kind, context.argument, at: context.spec.op.location, diagnostics: context.diagnostics) else { return nil }
+        guard context.reader["fit"] != nil else {
+            return BuiltOp(op: .mlStage(stage), schema: Schema([]), flavor: .dataFrame)
+        }
+        guard kind.role == .estimator else {
+            return context.error("\(kind.name) is a transformer and has no fit; use it with transform: or in a Pipeline", at: context.spec.op.location)
+        }
+        guard let data = context.fitData(), context.transformSchema([stage], data.schema, at: context.spec.op.location) != nil else { return nil }
+        return BuiltOp(op: .mlFit(stages: [stage], stageNodes: [nil], pipeline: false), schema: Schema([]), flavor: .dataFrame, extraInputs: [data.index])
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        switch node.op {
+        case let .mlStage(stage): "\(node.name) = \(stage.python)"
+        case let .mlFit(stages, _, _): "\(node.name) = \(stages[0].python).fit(\(r.variable(node.inputs[0])))"
+        default: ""
+        }
+    }
+}
+
+/// `model: {Pipeline: [stage, ...], fit: data}`: each estimator fitted in turn on the data as
+/// the stages before it transformed it; fitted models pass through.
+struct PipelineStagesOp: PipelineOperation {
+    static let names = ["Pipeline"]
+    static let options = ["fit"]
+    static let readsPrevious = false
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard case let .sequence(items) = context.argument.value, !items.isEmpty else {
+            return context.error("expected a list of stages for 'Pipeline', e.g. Pipeline: [labelIndexer, featureIndexer, dt]")
+        }
+        var stages: [MLStage] = [], stageNodes: [Int?] = [], inputs: [Int] = []
+        for item in items {
+            guard let name = item.string("Pipeline stage", in: context.diagnostics) else { return nil }
+            guard let index = context.validator.byName[name] else {
+                if !context.validator.declared.contains(name) { context.validator.unknownName(Located(name, at: item.location), context: "step '\(context.spec.name.value)'") }
+                return nil
+            }
+            let node = context.validator.nodes[index]
+            switch node.op {
+            case let .mlStage(stage): stages.append(stage); stageNodes.append(index)
+            case let .mlFit(fitted, _, _):
+                // A fitted model is a transformer: it is not fitted again.
+                stages += fitted; stageNodes.append(index); stageNodes += [Int?](repeating: nil, count: fitted.count - 1)
+            default:
+                return context.error("'\(name)' is not an ML stage; a Pipeline's stages are estimators, transformers or fitted models", at: item.location)
+            }
+            inputs.append(index)
+        }
+        guard context.reader["fit"] != nil else {
+            return context.error("Pipeline '\(context.spec.name.value)' needs 'fit:' to name the data it is fitted on")
+        }
+        guard let data = context.fitData(), context.transformSchema(stages, data.schema, at: context.spec.op.location) != nil else { return nil }
+        return BuiltOp(op: .mlFit(stages: stages, stageNodes: stageNodes, pipeline: true), schema: Schema([]), flavor: .dataFrame, extraInputs: [data.index] + inputs)
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        "\(node.name) = Pipeline(stages=[\(node.inputs.dropFirst().map { r.variable($0) }.joined(separator: ", "))]).fit(\(r.variable(node.inputs[0])))"
+    }
+}
+
+/// `predictions: {transform: model, from: testData}`.
+struct TransformOp: PipelineOperation {
+    static let names = ["transform"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input, let name = context.argument.string("transform", in: context.diagnostics),
+              let (model, stages) = context.fittedStages(Located(name, at: context.argument.location)),
+              let schema = context.transformSchema(stages, input.schema, at: context.argument.location) else { return nil }
+        return BuiltOp(op: .mlTransform, schema: schema, flavor: .dataFrame, extraInputs: [model.index])
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        "\(node.name) = \(r.variable(node.inputs[1])).transform(\(r.input(node, as: .dataFrame)))"
+    }
+}
+
+/// `trainingData: {randomSplit: [0.75, 0.25], seed: 1234, part: 0}`: one part of
+/// `df.randomSplit(weights, seed)`; parts with the same weights and seed share no row.
+struct RandomSplitOp: PipelineOperation {
+    static let names = ["randomSplit"]
+    static let options = ["seed", "part"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input, let items = context.argument.sequence("randomSplit", in: context.diagnostics) else { return nil }
+        let weights = items.compactMap { $0.double("randomSplit weight", in: context.diagnostics) }
+        guard weights.count == items.count else { return nil }
+        guard weights.allSatisfy({ $0 >= 0 }) else {
+            return context.error("requirement failed: Weights must be nonnegative, but got [\(weights.map(JavaDoubleFormat.string).joined(separator: ", "))]")
+        }
+        guard weights.reduce(0, +) > 0 else {
+            return context.error("requirement failed: Sum of weights must be positive, but got [\(weights.map(JavaDoubleFormat.string).joined(separator: ", "))]")
+        }
+        guard let seedNode = context.reader["seed"], let seed = seedNode.int("seed", in: context.diagnostics) else {
+            return context.reader["seed"] == nil ? context.error("randomSplit needs 'seed:' (Kiln's splits are reproducible; Spark picks a random seed when none is given)") : nil
+        }
+        guard let partNode = context.reader["part"], let part = context.positiveInt(partNode, "part") else {
+            return context.reader["part"] == nil ? context.error("randomSplit needs 'part:', the index of the split this step keeps (0 for the first weight)") : nil
+        }
+        guard part < weights.count else {
+            return context.error("part \(part) is past the \(weights.count) weights of randomSplit", at: partNode.location)
+        }
+        return BuiltOp(op: .randomSplit(weights: weights, seed: Int64(seed), part: part), schema: input.schema, flavor: .dataFrame)
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .randomSplit(weights, seed, part) = node.op else { return "" }
+        return "\(node.name) = \(r.input(node, as: .dataFrame)).randomSplit([\(weights.map(JavaDoubleFormat.string).joined(separator: ", "))], \(seed))[\(part)]"
+    }
+}
+
+/// `accuracy: {evaluate: {MulticlassClassificationEvaluator: {...}}, from: predictions}`: a
+/// metric, which `run` returns when the step is an output.
+struct EvaluateOp: PipelineOperation {
+    static let names = ["evaluate"]
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let input = context.input else { return nil }
+        guard case let .mapping(pairs) = context.argument.value, pairs.count == 1, case let .scalar(name, _) = pairs[0].key.value else {
+            return context.error("expected one evaluator for 'evaluate', e.g. evaluate: {MulticlassClassificationEvaluator: {metricName: accuracy}}")
+        }
+        guard let kind = MLStages.kind(named: name), kind.role == .evaluator else {
+            var message = "unknown evaluator '\(Identifiers.commentText(name))'"
+            if let guess = didYouMean(name, among: MLStages.evaluatorNames) { message += "; did you mean '\(guess)'?" } else {
+                message += "; expected one of \(MLStages.evaluatorNames.joined(separator: ", "))"
+            }
+            return context.error(message, at: pairs[0].key.location)
+        }
+        guard let stage = MLStages.read(kind, pairs[0].value, at: pairs[0].key.location, diagnostics: context.diagnostics),
+              kind.transformSchema(stage, input.schema, MLCheck(diagnostics: context.diagnostics, location: pairs[0].key.location)) != nil else { return nil }
+        if kind == MulticlassEvaluatorStage.self, let modern = MulticlassEvaluatorStage.spark1Names[stage.string("metricName")], let node = metricNode(pairs[0].value) {
+            context.diagnostics.warning("metricName '\(stage.string("metricName"))' is Spark 1's name; Spark 4 calls this metric '\(modern)' (and rejects '\(stage.string("metricName"))'), so Kiln computes '\(modern)'", at: node.location)
+        }
+        return BuiltOp(op: .mlEvaluate(stage), schema: Schema([Field(context.spec.name.value, .double, nullable: false)]), flavor: .dataFrame)
+    }
+
+    static func metricNode(_ node: YAMLNode) -> YAMLNode? {
+        guard case let .mapping(pairs) = node.value else { return nil }
+        return pairs.first { if case .scalar("metricName", _) = $0.key.value { true } else { false } }?.value
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case var .mlEvaluate(stage) = node.op else { return "" }
+        if stage.kind == MulticlassEvaluatorStage.self { stage.values["metricName"] = .string(MulticlassEvaluatorStage.metric(stage)) }
+        return "\(node.name) = \(stage.python).evaluate(\(r.input(node, as: .dataFrame)))"
+    }
+}
+
+/// `tree: {toDebugString: model, stage: 2}`: prints a model as Spark's toDebugString.
+struct DebugStringOp: PipelineOperation {
+    static let names = ["toDebugString"]
+    static let options = ["stage"]
+    static let readsPrevious = false
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let name = context.argument.string("toDebugString", in: context.diagnostics),
+              let (model, stages) = context.fittedStages(Located(name, at: context.argument.location)) else { return nil }
+        var stage: Int?
+        if let node = context.reader["stage"] {
+            guard let n = context.positiveInt(node, "stage") else { return nil }
+            guard case .mlFit(_, _, true) = model.op else { return context.error("'\(name)' is not a Pipeline model; only a Pipeline model has stages", at: node.location) }
+            guard n < stages.count else { return context.error("stage \(n) is past the \(stages.count) stages of '\(name)'", at: node.location) }
+            stage = n
+        }
+        return BuiltOp(op: .mlDebugString(stage: stage), schema: Schema([]), flavor: .dataFrame, extraInputs: [model.index])
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .mlDebugString(stage) = node.op else { return "" }
+        let model = r.variable(node.inputs[0]) + (stage.map { ".stages[\($0)]" } ?? "")
+        return "print(\(model).toDebugString if hasattr(\(model), 'toDebugString') else \(model))"
+    }
+}
+
+extension PipelineSwiftRenderer {
+    /// The statements of an ML step: runtime calls on whole frames.
+    func mlStep(_ index: Int) -> [String] {
+        let node = nodes[index]
+        let name = node.name
+        func input(_ k: Int) -> String { nodes[node.inputs[k]].name }
+        switch node.op {
+        case .libsvm: return libsvmStep(index)
+        case let .randomSplit(weights, seed, part):
+            return ["// \(name): part \(part) of \(input(0)).randomSplit",
+                    "let \(name) = try \(input(0)).randomSplit([\(weights.map(SwiftTypes.double).joined(separator: ", "))], seed: \(seed))[\(part)]"]
+        case let .mlStage(stage):
+            return ["let \(name) = \(stage.kind.swift(stage))"]
+        case let .mlFit(stages, _, false):
+            return ["// \(name): \(stages[0].kindName) fitted on \(input(0))", "let \(name) = try \(stages[0].kind.swift(stages[0])).fit(\(input(0)))"]
+        case .mlFit:
+            let stages = node.inputs.dropFirst().map { stageNode -> String in
+                if case let .mlStage(stage) = nodes[stageNode].op, stage.kind.role == .estimator { return ".estimator(\(nodes[stageNode].name))" }
+                return ".transformer(\(nodes[stageNode].name))"
+            }
+            return ["// \(name): a Pipeline fitted on \(input(0))", "let \(name) = try Pipeline(stages: [\(stages.joined(separator: ", "))]).fitPipeline(\(input(0)))"]
+        case .mlTransform:
+            return ["let \(name) = try \(input(1)).transform(\(input(0)))"]
+        case let .mlEvaluate(stage):
+            return ["let \(name) = try \(stage.kind.swift(stage)).evaluate(\(input(0)))"]
+        case let .mlDebugString(stage):
+            return ["context.output(try MLDescription.debugString(\(input(0))\(stage.map { ", stage: \($0)" } ?? "")) + \"\\n\")"]
+        default:
+            return []
+        }
+    }
+}
