@@ -147,7 +147,7 @@ struct TreeLearner {
         guard n > 0 else { throw PipelineError("requirement failed: DecisionTree requires size of input RDD > 0, but was given by empty one.") }
         let maxPossibleBins = min(params.maxBins, n)
         if let (feature, arity) = categorical.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }), arity > maxPossibleBins {
-            throw PipelineError("requirement failed: DecisionTree requires maxBins (= \(maxPossibleBins)) to be at least as large as the number of values in each categorical feature, but categorical feature \(feature) has \(arity) values. Consider removing this and other categorical features with a large number of categories, or increase maxBins.")
+            throw PipelineError("requirement failed: DecisionTree requires maxBins (= \(maxPossibleBins)) to be at least as large as the number of values in each categorical feature, but categorical feature \(feature) has \(arity) values. Consider removing this and other categorical features with a large number of values, or add more training examples.")
         }
         let maxUnordered = Int((log(Double(maxPossibleBins / 2 + 1)) / log(2.0) + 1).rounded(.down))
         // Continuous features' thresholds from (a sample of) the rows.

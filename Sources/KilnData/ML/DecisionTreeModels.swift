@@ -31,7 +31,8 @@ public struct DecisionTreeClassifier: MLEstimator {
             }
         }
         for label in labels where !(label >= 0 && label < Double(numClasses) && label == label.rounded(.down)) {
-            throw PipelineError("requirement failed: Labels MUST be in [0, \(numClasses)), but got \(JavaDoubleFormat.string(label))")
+            if label != label.rounded(.down) { throw PipelineError("[USER_RAISED_EXCEPTION] Labels MUST be Integers, but got \(JavaDoubleFormat.string(label)) SQLSTATE: P0001") }
+            throw PipelineError("[USER_RAISED_EXCEPTION] Labels MUST be in [0, \(numClasses)), but got \(JavaDoubleFormat.string(label)) SQLSTATE: P0001")
         }
         let learner = TreeLearner(params: params, impurity: impurity, numClasses: numClasses)
         let root = try learner.fit(features: features, labels: labels, categorical: categorical, numFeatures: numFeatures)

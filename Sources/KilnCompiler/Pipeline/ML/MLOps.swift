@@ -141,8 +141,8 @@ struct RandomSplitOp: PipelineOperation {
         guard let input = context.input, let items = context.argument.sequence("randomSplit", in: context.diagnostics) else { return nil }
         let weights = items.compactMap { $0.double("randomSplit weight", in: context.diagnostics) }
         guard weights.count == items.count else { return nil }
-        guard weights.allSatisfy({ $0 >= 0 }) else {
-            return context.error("requirement failed: Weights must be nonnegative, but got [\(weights.map(JavaDoubleFormat.string).joined(separator: ", "))]")
+        if let (k, negative) = weights.enumerated().first(where: { $0.element < 0 }) {
+            return context.error("[VALUE_NOT_POSITIVE] Value for `weights` must be positive, got '\(JavaDoubleFormat.string(negative))'.", at: items[k].location)
         }
         guard weights.reduce(0, +) > 0 else {
             return context.error("requirement failed: Sum of weights must be positive, but got [\(weights.map(JavaDoubleFormat.string).joined(separator: ", "))]")

@@ -15,7 +15,7 @@ struct StringIndexerStage: MLStageKind {
     static func transformSchema(_ stage: MLStage, _ schema: Schema, _ check: MLCheck) -> Schema? {
         guard let field = check.column(stage.string("inputCol"), in: schema) else { return nil }
         guard field.type == .string || field.type.isNumeric || field.type == .boolean else {
-            return check.error("requirement failed: The input column \(field.name) must be either string type or numeric type, but got \(field.type.sparkSimpleString).")
+            return check.error("requirement failed: The input column \(field.name) must be either string type or numeric type, but got \(field.type == .vector ? "org.apache.spark.ml.linalg.VectorUDT" : field.type.sparkSimpleString).")
         }
         guard check.newColumn(stage.string("outputCol"), in: schema) else { return nil }
         return Schema(schema.fields + [Field(stage.string("outputCol"), .double, nullable: false)])
