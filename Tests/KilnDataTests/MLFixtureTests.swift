@@ -103,3 +103,51 @@ final class MLFixtureTests: XCTestCase {
         }
     }
 }
+
+extension MLFixtureTests {
+    /// A fixture vector: `indices` present for sparse ones.
+    func vector(_ json: Any) -> SparkVector {
+        let v = json as! [String: Any]
+        if let indices = v["indices"] as? [Int] { return SparkVector(size: v["size"] as! Int, indices: indices.map(Int32.init), values: v["values"] as! [Double]) }
+        return SparkVector(dense: v["values"] as! [Double])
+    }
+
+    /// Iris through StringIndexer, OneHotEncoder, VectorAssembler, both StandardScalers and
+    /// MinMaxScaler, then a 3-class tree on the measures and a binary one on a nominal feature
+    /// the assembler carried: the vectors (dense or sparse as Spark chose) and the trees.
+    func testFeatureStagesMatchSpark() throws {
+        let f = try fixture("features_iris")
+        let schema = Schema([Field("sl", .double), Field("sw", .double), Field("pl", .double), Field("pw", .double), Field("species", .string), Field("wide", .double)])
+        var frame = Frame(schema: schema)
+        for row in f["rows"] as! [[Any]] {
+            for (k, cell) in row.enumerated() {
+                switch frame.columns[k] {
+                case let .double(c): c.append(cell as! Double)
+                case let .string(c): c.append(cell as! String)
+                default: XCTFail("unexpected column")
+                }
+            }
+        }
+        frame = try StringIndexer(inputCol: "species", outputCol: "speciesIndex").fit(frame).transform(frame)
+        frame = try OneHotEncoder(inputCol: "speciesIndex", outputCol: "speciesVec").fit(frame).transform(frame)
+        frame = try VectorAssembler(inputCols: ["sl", "sw", "pl", "pw", "speciesVec"], outputCol: "features").transform(frame)
+        frame = try StandardScaler(inputCol: "features", outputCol: "scaled").fit(frame).transform(frame)
+        frame = try StandardScaler(inputCol: "features", outputCol: "centred", withMean: true).fit(frame).transform(frame)
+        frame = try MinMaxScaler(inputCol: "features", outputCol: "minmax").fit(frame).transform(frame)
+        frame = try VectorAssembler(inputCols: ["sl", "sw", "pl", "pw"], outputCol: "measures").transform(frame)
+        frame = try VectorAssembler(inputCols: ["sl", "speciesIndex"], outputCol: "mixed").transform(frame)
+        let columns = f["columns"] as! [String: [Any]]
+        XCTAssertEqual(frame.doubleValues(frame.schema.index(of: "speciesIndex")!).map { $0! }, columns["speciesIndex"] as! [Double])
+        for name in ["speciesVec", "features", "scaled", "centred", "minmax", "mixed"] {
+            let actual = frame.vectors(frame.schema.index(of: name)!).values.map { $0! }
+            let expected = columns[name]!.map(vector)
+            XCTAssertEqual(actual.map(\.isSparse), expected.map(\.isSparse), "\(name): dense or sparse")
+            XCTAssertEqual(actual.map { $0.indices ?? [] }, expected.map { $0.indices ?? [] }, name)
+            assertClose(actual.flatMap(\.values), expected.flatMap(\.values), name)
+        }
+        let species = try DecisionTreeClassifier(labelCol: "speciesIndex", featuresCol: "measures", params: TreeParams(maxDepth: 3)).fitModel(frame)
+        XCTAssertEqual(species.toDebugString.replacingOccurrences(of: "uid=\(species.uid), ", with: ""), f["speciesTree"] as! String)
+        let wide = try DecisionTreeClassifier(labelCol: "wide", featuresCol: "mixed").fitModel(frame)
+        XCTAssertEqual(wide.toDebugString.replacingOccurrences(of: "uid=\(wide.uid), ", with: ""), f["wideTree"] as! String)
+    }
+}

@@ -22,6 +22,7 @@ final class PipelineCasesTests: XCTestCase {
         "ReservedNames": { try ReservedNames.run(arguments: $0, context: $1) },
         "SparkParity": { try SparkParity.run(arguments: $0, context: $1) },
         "SeedDecisionTree": { try SeedDecisionTree.run(arguments: $0, context: $1) },
+        "IrisTree": { try IrisTree.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

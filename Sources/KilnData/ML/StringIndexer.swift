@@ -41,6 +41,12 @@ public struct StringIndexer: MLEstimator {
 }
 
 public struct StringIndexerModel: MLTransformer {
+    /// The labels of a fitted StringIndexer (IndexToString's `labels=indexer.labels`).
+    public static func labels(of model: any MLTransformer) throws -> [String] {
+        guard let indexer = model as? StringIndexerModel else { throw PipelineError("labels: expected a fitted StringIndexer, got \(type(of: model))") }
+        return indexer.labels
+    }
+
     public var labels: [String]
     public var inputCol: String
     public var outputCol: String

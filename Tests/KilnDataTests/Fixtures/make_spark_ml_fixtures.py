@@ -11,7 +11,7 @@ import re
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 from pyspark.sql import SparkSession
 from pyspark.ml import Pipeline
-from pyspark.ml.feature import StringIndexer, VectorIndexer, IndexToString
+from pyspark.ml.feature import StringIndexer, VectorIndexer, IndexToString, VectorAssembler, OneHotEncoder, StandardScaler, MinMaxScaler
 from pyspark.ml.classification import DecisionTreeClassifier
 from pyspark.ml.regression import DecisionTreeRegressor
 from pyspark.ml.evaluation import MulticlassClassificationEvaluator, RegressionEvaluator, BinaryClassificationEvaluator
@@ -83,6 +83,34 @@ def whole_data_trees(name, path, max_categories, variants):
         json.dump({"name": name, "path": os.path.basename(path), "maxCategories": max_categories, "variants": out}, f, indent=1)
 
 
+def feature_stages(name):
+    """Iris (Fixtures/ml/iris.csv, whose first line is a count header) through the feature stages and two trees."""
+    species = ["setosa", "versicolor", "virginica"]
+    rows = []
+    for line in open(os.path.join(ml, "iris.csv")).read().splitlines()[1:]:
+        a, b, c, d, k = line.split(",")
+        rows.append((float(a), float(b), float(c), float(d), species[int(k)], 1.0 if float(d) > 1.0 else 0.0))
+    df = spark.createDataFrame(rows, "sl double, sw double, pl double, pw double, species string, wide double").coalesce(1)
+    df = StringIndexer(inputCol="species", outputCol="speciesIndex").fit(df).transform(df)
+    df = OneHotEncoder(inputCol="speciesIndex", outputCol="speciesVec").fit(df).transform(df)
+    df = VectorAssembler(inputCols=["sl", "sw", "pl", "pw", "speciesVec"], outputCol="features").transform(df)
+    df = StandardScaler(inputCol="features", outputCol="scaled").fit(df).transform(df)
+    df = StandardScaler(inputCol="features", outputCol="centred", withMean=True).fit(df).transform(df)
+    df = MinMaxScaler(inputCol="features", outputCol="minmax").fit(df).transform(df)
+    df = VectorAssembler(inputCols=["sl", "sw", "pl", "pw"], outputCol="measures").transform(df)
+    df = VectorAssembler(inputCols=["sl", "speciesIndex"], outputCol="mixed").transform(df)
+    species_tree = DecisionTreeClassifier(labelCol="speciesIndex", featuresCol="measures", maxDepth=3).fit(df)
+    wide_tree = DecisionTreeClassifier(labelCol="wide", featuresCol="mixed").fit(df)
+    out = {"rows": [list(r) for r in rows], "columns": {}}
+    collected = df.collect()
+    for column in ["speciesIndex", "speciesVec", "features", "scaled", "centred", "minmax", "mixed"]:
+        out["columns"][column] = [vec(r[column]) if hasattr(r[column], "size") else r[column] for r in collected]
+    out["speciesTree"] = debug(species_tree)
+    out["wideTree"] = debug(wide_tree)
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
 libsvm = os.path.join(ml, "sample_libsvm_data.txt")
 digits = os.path.join(ml, "digits.libsvm")
 seed_pipeline("seed_libsvm", libsvm, 5, [0.75, 0.25], 1234, {})
@@ -95,4 +123,5 @@ whole_data_trees("trees_libsvm", libsvm, 5, [
 whole_data_trees("trees_digits", digits, 3, [
     ("classifier", {"maxDepth": 4}), ("classifier", {"maxDepth": 6, "maxBins": 5, "impurity": "entropy"}), ("regressor", {"maxDepth": 4}),
 ])
+feature_stages("features_iris")
 spark.stop()

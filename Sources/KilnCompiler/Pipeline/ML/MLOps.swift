@@ -55,8 +55,15 @@ struct MLStageOp: PipelineOperation {
     static func build(_ context: OpContext) -> BuiltOp? {
         guard let kind = MLStages.kind(named: context.op),
               let stage = MLStages.read(kind, context.argument, at: context.spec.op.location, diagnostics: context.diagnostics) else { return nil }
+        var extra: [Int] = []
+        if let indexer = IndexToStringStage.labelsSource(stage) {
+            guard let index = context.validator.byName[indexer], case let .mlFit(stages, _, false) = context.validator.nodes[index].op, stages[0].kind == StringIndexerStage.self else {
+                return context.error("labels: '\(Identifiers.commentText(indexer))' must name a fitted StringIndexer declared before this step, or be a list of labels")
+            }
+            extra = [index]
+        }
         guard context.reader["fit"] != nil else {
-            return BuiltOp(op: .mlStage(stage), schema: Schema([]), flavor: .dataFrame)
+            return BuiltOp(op: .mlStage(stage), schema: Schema([]), flavor: .dataFrame, extraInputs: extra)
         }
         guard kind.role == .estimator else {
             return context.error("\(kind.name) is a transformer and has no fit; use it with transform: or in a Pipeline", at: context.spec.op.location)

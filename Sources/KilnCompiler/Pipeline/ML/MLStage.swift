@@ -44,7 +44,8 @@ public enum MLValue: Sendable, Equatable {
 
 /// One parameter of a stage kind: its name (pyspark's), type, default and allowed values.
 struct MLParam: Sendable {
-    enum Kind: Sendable { case column, string, int, double, bool, columns }
+    /// `labels`: a list of strings, or the name of a fitted StringIndexer (pyspark's `labels=indexer.labels`).
+    enum Kind: Sendable { case column, string, int, double, bool, columns, labels }
     var name: String
     var kind: Kind
     var defaultValue: MLValue?
@@ -100,8 +101,11 @@ public struct MLStage: Sendable {
     func int(_ name: String) -> Int { values[name]?.int ?? 0 }
     func double(_ name: String) -> Double { values[name]?.double ?? 0 }
 
-    /// `StringIndexer(inputCol='label', outputCol='indexedLabel')`.
-    var python: String { "\(kind.name)(\(given.map { "\($0)=\(values[$0]!.python)" }.joined(separator: ", ")))" }
+    /// `StringIndexer(inputCol='label', outputCol='indexedLabel')`; `labels: indexer` is the
+    /// indexer's labels.
+    var python: String {
+        "\(kind.name)(\(given.map { name in "\(name)=" + (kind.params.first { $0.name == name }?.kind == .labels && values[name]?.string != nil ? values[name]!.string! + ".labels" : values[name]!.python) }.joined(separator: ", ")))"
+    }
 
     /// Swift call arguments for `names`, as `label: value`.
     func swiftArguments(_ names: [String]) -> String {
@@ -173,7 +177,8 @@ struct MLCheck {
 enum MLStages {
     /// Every kind, in the order messages list them: feature stages, models, evaluators.
     static let kinds: [MLStageKind.Type] = [
-        StringIndexerStage.self, IndexToStringStage.self, VectorIndexerStage.self,
+        StringIndexerStage.self, IndexToStringStage.self, VectorIndexerStage.self, VectorAssemblerStage.self, OneHotEncoderStage.self,
+        StandardScalerStage.self, MinMaxScalerStage.self,
         DecisionTreeClassifierStage.self, DecisionTreeRegressorStage.self,
         MulticlassEvaluatorStage.self, BinaryEvaluatorStage.self, RegressionEvaluatorStage.self,
     ]
@@ -212,7 +217,9 @@ enum MLStages {
             case .int: read = value.int(key, in: diagnostics).map(MLValue.int)
             case .double: read = value.double(key, in: diagnostics).map(MLValue.double)
             case .bool: read = value.bool(key, in: diagnostics).map(MLValue.bool)
-            case .columns:
+            case .labels where value.scalarKind != nil:
+                read = value.string(key, in: diagnostics).map(MLValue.string)
+            case .columns, .labels:
                 guard case let .sequence(items) = value.value else { value.mismatch("a list of column names", key, diagnostics); ok = false; continue }
                 let names = items.compactMap { $0.string(key, in: diagnostics) }
                 read = names.count == items.count ? .strings(names) : nil
@@ -229,7 +236,7 @@ enum MLStages {
             values[key] = read
             given.append(key)
         }
-        for param in kind.params where values[param.name] == nil && param.kind == .column {
+        for param in kind.params where values[param.name] == nil && (param.kind == .column || (param.kind == .columns && param.name == "inputCols")) {
             diagnostics.error("\(kind.name) needs '\(param.name)'", at: node.location); ok = false
         }
         return ok ? MLStage(kind: kind, values: values, given: given, location: location) : nil

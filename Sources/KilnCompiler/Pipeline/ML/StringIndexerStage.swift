@@ -32,14 +32,23 @@ struct IndexToStringStage: MLStageKind {
     static let name = "IndexToString"
     static let module = "pyspark.ml.feature"
     static let role = MLRole.transformer
-    static let params: [MLParam] = [.column("inputCol"), .column("outputCol"), MLParam(name: "labels", kind: .columns, defaultValue: nil)]
+    static let params: [MLParam] = [.column("inputCol"), .column("outputCol"), MLParam(name: "labels", kind: .labels, defaultValue: nil)]
 
     static func transformSchema(_ stage: MLStage, _ schema: Schema, _ check: MLCheck) -> Schema? {
         guard check.numeric(stage.string("inputCol"), in: schema) != nil, check.newColumn(stage.string("outputCol"), in: schema) else { return nil }
         return Schema(schema.fields + [Field(stage.string("outputCol"), .string, nullable: true)])
     }
 
+    /// `labels: indexer` reads a fitted StringIndexer's labels at run time.
     static func swift(_ stage: MLStage) -> String {
-        "IndexToString(inputCol: \(stage["inputCol"]!.swift), outputCol: \(stage["outputCol"]!.swift)\(stage["labels"].map { ", labels: \($0.swift)" } ?? ""))"
+        let labels: String = switch stage["labels"] {
+        case let .string(indexer)?: ", labels: try StringIndexerModel.labels(of: \(indexer))"
+        case let value?: ", labels: \(value.swift)"
+        case nil: ""
+        }
+        return "IndexToString(inputCol: \(stage["inputCol"]!.swift), outputCol: \(stage["outputCol"]!.swift)\(labels))"
     }
+
+    /// The node `labels:` names must be a fitted StringIndexer, declared earlier.
+    static func labelsSource(_ stage: MLStage) -> String? { stage["labels"]?.string }
 }
