@@ -249,7 +249,7 @@ public enum AnyColumn {
         case let .double(c): c.validity.map { $0[row] == 0 } ?? false
         case let .boolean(c): c.validity.map { $0[row] == 0 } ?? false
         case let .list(c): c.isNull(row)
-        case let .vector(c): c.values[row] == nil
+        case let .vector(c): c[row] == nil
         }
     }
 
@@ -262,7 +262,7 @@ public enum AnyColumn {
         case let (.double(a), .double(b)): a.append(from: b, row: row)
         case let (.boolean(a), .boolean(b)): a.append(from: b, row: row)
         case let (.list(a), .list(b)): a.append(from: b, row: row)
-        case let (.vector(a), .vector(b)): a.append(b.values[row])
+        case let (.vector(a), .vector(b)): a.append(b[row])
         default: preconditionFailure("column types differ")
         }
     }
@@ -435,7 +435,7 @@ public final class Frame {
         case let .boolean(c): c.view[row].map { .boolean($0) }
         case let .list(c):
             c.isNull(row) ? nil : .array(c.elementRange(row).map { value(c.child, row: $0) })
-        case let .vector(c): c.values[row].map { .vector($0) }
+        case let .vector(c): c[row].map { .vector($0) }
         }
     }
 

@@ -18,4 +18,17 @@ final class ReadmeSpecTests: XCTestCase {
             XCTAssertEqual(diagnostics.filter { $0.contains("error") }, [], spec)
         }
     }
+
+    /// Every pipeline spec the README shows compiles as written (ML ones too), with no error.
+    func testReadmePipelineSpecsCompile() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let blocks = readme.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let specs = blocks.filter { $0.hasPrefix("pipeline:") }
+        XCTAssertGreaterThanOrEqual(specs.count, 2)
+        for spec in specs {
+            let diagnostics = DiagnosticEngine()
+            XCTAssertNotNil(KilnDriver.compilePipeline(text: spec, displayPath: "readme.pipeline.yaml", diagnostics: diagnostics), spec + diagnostics.rendered)
+            XCTAssertFalse(diagnostics.rendered.contains("error"), diagnostics.rendered)
+        }
+    }
 }

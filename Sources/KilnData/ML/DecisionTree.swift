@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 
 // MLlib's decision trees (ml.tree.impl.RandomForest with one tree and every feature): the same
 // split candidates (quantile thresholds of continuous features, zeros of sparse vectors
@@ -116,6 +117,68 @@ public indirect enum TreeNode: Sendable {
     }
 }
 
+/// A tree as arrays, for predicting many rows: node i splits on feature[i] (continuous:
+/// value <= threshold[i] goes left; categorical: value in categories[i]), or is leaf leafOf[i].
+struct FlatTree {
+    var feature: [Int] = [], threshold: [Double] = [], categories: [[Double]?] = [], left: [Int] = [], right: [Int] = [], leafOf: [Int] = []
+    var leaves: [(prediction: Double, stats: [Double])] = []
+
+    init(_ root: TreeNode) { _ = add(root) }
+
+    mutating func add(_ node: TreeNode) -> Int {
+        let index = feature.count
+        feature.append(0); threshold.append(0); categories.append(nil); left.append(-1); right.append(-1); leafOf.append(-1)
+        switch node {
+        case let .leaf(prediction, _, stats):
+            leafOf[index] = leaves.count
+            leaves.append((prediction, stats))
+        case let .internal(_, _, _, split, _, l, r):
+            switch split {
+            case let .continuous(f, t): feature[index] = f; threshold[index] = t
+            case let .categorical(f, cats, _): feature[index] = f; categories[index] = cats
+            }
+            let li = add(l), ri = add(r)
+            left[index] = li; right[index] = ri
+        }
+        return index
+    }
+
+    /// The leaf of each row (-1 for a null vector), rows split over the cores.
+    func leaves(_ vectors: [SparkVector?]) -> [Int32] {
+        var out = [Int32](repeating: -1, count: vectors.count)
+        let chunks = vectors.count < 65_536 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        out.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let target = out
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let lower = vectors.count * chunk / chunks, upper = vectors.count * (chunk + 1) / chunks
+                for row in lower..<upper { if let v = vectors[row] { target[row] = Int32(leaf(v)) } }
+            }
+        }
+        return out
+    }
+
+    /// The leaf `features` reaches.
+    func leaf(_ features: SparkVector) -> Int {
+        var i = 0
+        if features.indices == nil {
+            return features.values.withUnsafeBufferPointer { values in
+                while leafOf[i] < 0 {
+                    let value = values[feature[i]]
+                    let goesLeft = categories[i].map { $0.contains(value) } ?? (value <= threshold[i])
+                    i = goesLeft ? left[i] : right[i]
+                }
+                return leafOf[i]
+            }
+        }
+        while leafOf[i] < 0 {
+            let value = features[feature[i]]
+            let goesLeft = categories[i].map { $0.contains(value) } ?? (value <= threshold[i])
+            i = goesLeft ? left[i] : right[i]
+        }
+        return leafOf[i]
+    }
+}
+
 /// The parameters both trees share (Spark's defaults).
 public struct TreeParams: Sendable {
     public var maxDepth = 5
@@ -157,32 +220,65 @@ struct TreeLearner {
             var random = XORShiftRandom(seed: params.seed)
             sample = (0..<n).filter { _ in random.nextDouble() < fraction }
         }
+        // Continuous features' non-zero sample values, gathered from the stored entries only.
+        let isCategorical = (0..<numFeatures).map { (categorical[$0] ?? 0) > 1 }
+        var nonZero = [[Double]](repeating: [], count: numFeatures)
+        for row in sample { features[row].forEachActive { i, v in if v != 0 && !isCategorical[i] { nonZero[i].append(v) } } }
         var kinds: [FeatureKind] = []
         for f in 0..<numFeatures {
-            if let arity = categorical[f], arity > 1 {
+            if isCategorical[f], let arity = categorical[f] {
                 kinds.append(numClasses > 2 && arity <= maxUnordered ? .unordered(arity) : .ordered(arity))
             } else {
-                kinds.append(.continuous(Self.thresholds(f, features, sample, numSplits: maxPossibleBins - 1, weightedSamples: fraction * Double(n))))
+                nonZero[f].sort()
+                kinds.append(.continuous(Self.thresholds(nonZero[f], sampleCount: sample.count, numSplits: maxPossibleBins - 1, weightedSamples: fraction * Double(n))))
             }
         }
-        // Bins, feature-major.
+        // Bins, feature-major: every row starts in its feature's bin of 0, then stored entries move.
+        func continuousBin(_ thresholds: [Double], _ value: Double) -> UInt16 {
+            var low = 0, high = thresholds.count
+            while low < high { let mid = (low + high) / 2; if thresholds[mid] < value { low = mid + 1 } else { high = mid } }
+            return UInt16(low)
+        }
         var bins = [UInt16](repeating: 0, count: n * numFeatures)
-        for (row, vector) in features.enumerated() {
-            let dense = vector.dense
-            for f in 0..<numFeatures {
-                let value = dense[f]
-                switch kinds[f] {
-                case let .continuous(thresholds):
-                    var low = 0, high = thresholds.count
-                    while low < high { let mid = (low + high) / 2; if thresholds[mid] < value { low = mid + 1 } else { high = mid } }
-                    bins[f * n + row] = UInt16(low)
-                case let .ordered(arity), let .unordered(arity):
-                    guard value >= 0, value < Double(arity), value == value.rounded(.down) else {
-                        throw PipelineError("DecisionTree given invalid data: Feature \(f) is categorical with values in {0,...,\(arity - 1)}, but a data point gives it value \(JavaDoubleFormat.string(value)).")
+        for (f, kind) in kinds.enumerated() {
+            if case let .continuous(thresholds) = kind, !thresholds.isEmpty {
+                let zero = continuousBin(thresholds, 0)
+                for row in 0..<n { bins[f * n + row] = zero }
+            }
+        }
+        // Thresholds of every feature in one buffer (a feature's slice: start[f]..<start[f + 1]),
+        // arity 0 for continuous features: no enum payload is copied per value.
+        var flat: [Double] = [], start = [0], arity = [Int](repeating: 0, count: numFeatures)
+        for (f, kind) in kinds.enumerated() {
+            switch kind {
+            case let .continuous(thresholds): flat += thresholds
+            case let .ordered(a), let .unordered(a): arity[f] = a
+            }
+            start.append(flat.count)
+        }
+        var invalid: (Int, Int, Double)?
+        flat.withUnsafeBufferPointer { flat in
+            bins.withUnsafeMutableBufferPointer { bins in
+                for (row, vector) in features.enumerated() {
+                    vector.forEachActive { f, value in
+                        let k = arity[f]
+                        if k == 0 {
+                            var low = start[f], high = start[f + 1]
+                            guard low < high else { return }
+                            let first = low
+                            while low < high { let mid = (low + high) / 2; if flat[mid] < value { low = mid + 1 } else { high = mid } }
+                            bins[f * n + row] = UInt16(low - first)
+                        } else if value >= 0, value < Double(k), value == value.rounded(.down) {
+                            bins[f * n + row] = UInt16(value)
+                        } else if invalid == nil {
+                            invalid = (f, k, value)
+                        }
                     }
-                    bins[f * n + row] = UInt16(value)
                 }
             }
+        }
+        if let (f, arity, value) = invalid {
+            throw PipelineError("DecisionTree given invalid data: Feature \(f) is categorical with values in {0,...,\(arity - 1)}, but a data point gives it value \(JavaDoubleFormat.string(value)).")
         }
         var grower = Grower(learner: self, kinds: kinds, bins: bins, n: n, labels: labels)
         return grower.grow(rows: Array(0..<n), level: 0)
@@ -190,17 +286,19 @@ struct TreeLearner {
 
     /// findSplitsForContinuousFeature: every midpoint when there are few distinct values, else
     /// the midpoints nearest each multiple of count / (numSplits + 1).
-    static func thresholds(_ feature: Int, _ features: [SparkVector], _ sample: [Int], numSplits: Int, weightedSamples: Double) -> [Double] {
-        var counts: [Double: Double] = [:]
-        for row in sample {
-            let value = features[row][feature]
-            if value != 0 { counts[value, default: 0] += 1 }
+    static func thresholds(_ sortedNonZero: [Double], sampleCount: Int, numSplits: Int, weightedSamples: Double) -> [Double] {
+        if sortedNonZero.isEmpty { return [] }
+        // (value, count) of each distinct value, ascending, the zeros' count added as Spark adds it.
+        var valueCounts: [(key: Double, value: Double)] = []
+        for v in sortedNonZero {
+            if let last = valueCounts.last, last.key == v { valueCounts[valueCounts.count - 1].value += 1 } else { valueCounts.append((v, 1)) }
         }
-        if counts.isEmpty { return [] }
-        let partSamples = counts.values.reduce(0, +)
-        let tolerance = epsilon * Double(sample.count) * 100
-        if weightedSamples - partSamples > tolerance { counts[0.0, default: 0] += weightedSamples - partSamples }
-        let valueCounts = counts.sorted { $0.key < $1.key }
+        let partSamples = Double(sortedNonZero.count)
+        let tolerance = epsilon * Double(sampleCount) * 100
+        if weightedSamples - partSamples > tolerance {
+            let position = valueCounts.firstIndex { $0.key > 0 } ?? valueCounts.count
+            valueCounts.insert((0.0, weightedSamples - partSamples), at: position)
+        }
         let possible = valueCounts.count - 1
         if possible == 0 { return [] }
         if possible <= numSplits {
@@ -252,16 +350,6 @@ struct Grower {
 
     struct Candidate { var gain: Double; var split: TreeSplit; var left: [Double]; var right: [Double] }
 
-    /// calculateImpurityStats: nil when a child is too small or the gain below minInfoGain.
-    func gain(parentImpurity: Double, left: [Double], right: [Double]) -> Double? {
-        let leftCount = count(left), rightCount = count(right)
-        let minimum = Double(learner.params.minInstancesPerNode)
-        if leftCount < minimum || rightCount < minimum { return nil }
-        let total = leftCount + rightCount
-        let g = parentImpurity - leftCount / total * calc(left) - rightCount / total * calc(right)
-        return g < learner.params.minInfoGain ? nil : g
-    }
-
     mutating func grow(rows: [Int], level: Int) -> TreeNode {
         var total = [Double](repeating: 0, count: statsSize)
         for row in rows { add(&total, at: 0, row: row) }
@@ -305,86 +393,115 @@ struct Grower {
     }
 
     /// The best split of a node; `parentImpurity` nil at the root, where Spark takes the
-    /// parent's statistics from the first split it evaluates.
+    /// parent's statistics from the first split it evaluates. Candidates are scored in scratch
+    /// buffers; only a new best is copied out.
     func bestSplit(_ rows: [Int], parentImpurity given: Double?) -> (Candidate?, [Double]?) {
         var best: Candidate?
         let s = statsSize
         var rowTotal = [Double](repeating: 0, count: s)
         for row in rows { add(&rowTotal, at: 0, row: row) }
         var rootStats: [Double]?
-        var parentImpurityValue = given
-        func gain(parentImpurity _: Double, left: [Double], right: [Double]) -> Double? {
-            if parentImpurityValue == nil {
-                rootStats = (0..<s).map { left[$0] + right[$0] }
-                parentImpurityValue = calc(rootStats!)
-            }
-            return self.gain(parentImpurity: parentImpurityValue!, left: left, right: right)
-        }
-        let parentImpurity = 0.0
-        func consider(_ g: Double?, _ split: @autoclosure () -> TreeSplit, _ left: [Double], _ right: [Double]) {
-            guard let g else { return }
-            if best == nil || g > best!.gain { best = Candidate(gain: g, split: split(), left: left, right: right) }
-        }
-        for (f, kind) in kinds.enumerated() {
-            let featureBins = bins.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[(f * n)..<(f * n + n)]) }
+        var parentImpurity = given ?? 0
+        let maxBins = kinds.reduce(1) { m, kind in
             switch kind {
-            case let .continuous(thresholds):
-                let splits = thresholds.count
-                if splits == 0 { continue }
-                var hist = [Double](repeating: 0, count: (splits + 1) * s)
-                for row in rows { add(&hist, at: Int(featureBins[row]) * s, row: row) }
-                // Cumulative bins, as Spark merges them: the last holds the node's total.
-                for bin in 1...splits { for k in 0..<s { hist[bin * s + k] += hist[(bin - 1) * s + k] } }
-                let last = Array(hist[splits * s..<(splits + 1) * s])
-                var featureBest: (Double, Int, [Double], [Double])?
-                for split in 0..<splits {
-                    let left = Array(hist[split * s..<(split + 1) * s])
-                    let right = (0..<s).map { last[$0] - left[$0] }
-                    if let g = gain(parentImpurity: parentImpurity, left: left, right: right), featureBest == nil || g > featureBest!.0 {
-                        featureBest = (g, split, left, right)
+            case let .continuous(t): max(m, t.count + 1)
+            case let .ordered(a), let .unordered(a): max(m, a)
+            }
+        }
+        let hist = UnsafeMutableBufferPointer<Double>.allocate(capacity: maxBins * s)
+        let right = UnsafeMutableBufferPointer<Double>.allocate(capacity: s), left = UnsafeMutableBufferPointer<Double>.allocate(capacity: s)
+        defer { hist.deallocate(); right.deallocate(); left.deallocate() }
+        let minimum = Double(learner.params.minInstancesPerNode), minInfoGain = learner.params.minInfoGain
+        let impurity = self.impurity
+        /// calculateImpurityStats on (leftStats, whole - leftStats): nil when invalid.
+        func score(_ leftStats: UnsafeBufferPointer<Double>, _ whole: UnsafeBufferPointer<Double>) -> Double? {
+            for k in 0..<s { right[k] = whole[k] - leftStats[k] }
+            let r = UnsafeBufferPointer(right)
+            if rootStats == nil && given == nil {
+                rootStats = (0..<s).map { leftStats[$0] + r[$0] }
+                parentImpurity = rootStats!.withUnsafeBufferPointer { impurity.calculate($0) }
+            }
+            let leftCount = impurity.count(leftStats), rightCount = impurity.count(r)
+            if leftCount < minimum || rightCount < minimum { return nil }
+            let total = leftCount + rightCount
+            let g = parentImpurity - leftCount / total * impurity.calculate(leftStats) - rightCount / total * impurity.calculate(r)
+            return g < minInfoGain ? nil : g
+        }
+        func bin(_ b: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(rebasing: hist[(b * s)..<(b * s + s)]) }
+        func fill(_ f: Int, binCount: Int) {
+            hist.baseAddress!.update(repeating: 0, count: binCount * s)
+            let base = f * n
+            bins.withUnsafeBufferPointer { all in
+                if impurity == .variance {
+                    for row in rows { let o = Int(all[base + row]) * s, y = labels[row]; hist[o] += 1; hist[o + 1] += y; hist[o + 2] += y * y }
+                } else {
+                    for row in rows { hist[Int(all[base + row]) * s + Int(labels[row])] += 1 }
+                }
+            }
+        }
+        rowTotal.withUnsafeBufferPointer { rowTotal in
+            for (f, kind) in kinds.enumerated() {
+                switch kind {
+                case let .continuous(thresholds):
+                    let splits = thresholds.count
+                    if splits == 0 { continue }
+                    fill(f, binCount: splits + 1)
+                    // Cumulative bins, as Spark merges them: the last holds the node's total.
+                    for b in 1...splits { for k in 0..<s { hist[b * s + k] += hist[(b - 1) * s + k] } }
+                    var featureBest: (Double, Int)?
+                    for split in 0..<splits {
+                        if let g = score(bin(split), bin(splits)), featureBest == nil || g > featureBest!.0 { featureBest = (g, split) }
+                    }
+                    if let (g, split) = featureBest, best == nil || g > best!.gain {
+                        let l = Array(bin(split)), w = Array(bin(splits))
+                        best = Candidate(gain: g, split: .continuous(feature: f, threshold: thresholds[split]), left: l, right: (0..<s).map { w[$0] - l[$0] })
+                    }
+                case let .ordered(arity):
+                    fill(f, binCount: arity)
+                    var centroids = [(Int, Double)]()
+                    centroids.reserveCapacity(arity)
+                    for category in 0..<arity {
+                        let stats = bin(category)
+                        if impurity.count(stats) == 0 { centroids.append((category, Double.greatestFiniteMagnitude)); continue }
+                        if impurity == .variance { centroids.append((category, stats[1] / stats[0])) }
+                        else if learner.numClasses > 2 { centroids.append((category, impurity.calculate(stats))) }
+                        else { centroids.append((category, s > 1 ? stats[1] : 0)) }
+                    }
+                    // A stable sort (insertion: arities are small), as Scala's List.sortBy.
+                    var order = [Int](0..<arity)
+                    for i in 1..<max(arity, 1) {
+                        let item = order[i]
+                        var j = i
+                        while j > 0 && centroids[order[j - 1]].1 > centroids[item].1 { order[j] = order[j - 1]; j -= 1 }
+                        order[j] = item
+                    }
+                    for split in 0..<(arity - 1) { for k in 0..<s { hist[order[split + 1] * s + k] += hist[order[split] * s + k] } }
+                    var featureBest: (Double, Int)?
+                    for split in 0..<(arity - 1) {
+                        if let g = score(bin(order[split]), bin(order[arity - 1])), featureBest == nil || g > featureBest!.0 { featureBest = (g, split) }
+                    }
+                    if let (g, split) = featureBest, best == nil || g > best!.gain {
+                        let l = Array(bin(order[split])), w = Array(bin(order[arity - 1]))
+                        best = Candidate(gain: g, split: .categorical(feature: f, left: order[0...split].map(Double.init).sorted(), numCategories: arity),
+                                         left: l, right: (0..<s).map { w[$0] - l[$0] })
+                    }
+                case let .unordered(arity):
+                    fill(f, binCount: arity)
+                    var featureBest: (Double, Int)?
+                    for split in 0..<((1 << (arity - 1)) - 1) {
+                        let mask = split + 1
+                        for k in 0..<s { left[k] = 0 }
+                        for c in 0..<arity where mask >> c & 1 == 1 { for k in 0..<s { left[k] += hist[c * s + k] } }
+                        if let g = score(UnsafeBufferPointer(left), rowTotal), featureBest == nil || g > featureBest!.0 { featureBest = (g, mask) }
+                    }
+                    if let (g, mask) = featureBest, best == nil || g > best!.gain {
+                        let categories = (0..<arity).filter { mask >> $0 & 1 == 1 }
+                        var l = [Double](repeating: 0, count: s)
+                        for c in categories { for k in 0..<s { l[k] += hist[c * s + k] } }
+                        best = Candidate(gain: g, split: .categorical(feature: f, left: categories.map(Double.init), numCategories: arity),
+                                         left: l, right: (0..<s).map { rowTotal[$0] - l[$0] })
                     }
                 }
-                if let (g, split, l, r) = featureBest { consider(g, .continuous(feature: f, threshold: thresholds[split]), l, r) }
-            case let .ordered(arity):
-                var hist = [Double](repeating: 0, count: arity * s)
-                for row in rows { add(&hist, at: Int(featureBins[row]) * s, row: row) }
-                let centroids: [(Int, Double)] = (0..<arity).map { category in
-                    let stats = Array(hist[category * s..<(category + 1) * s])
-                    guard count(stats) != 0 else { return (category, Double.greatestFiniteMagnitude) }
-                    if impurity == .variance { return (category, impurity.predict(stats)) }
-                    if learner.numClasses > 2 { return (category, calc(stats)) }
-                    return (category, stats.count > 1 ? stats[1] : 0)
-                }
-                // A stable sort, as Scala's List.sortBy.
-                let order = centroids.enumerated().sorted { $0.element.1 != $1.element.1 ? $0.element.1 < $1.element.1 : $0.offset < $1.offset }.map(\.element.0)
-                for split in 0..<(arity - 1) { for k in 0..<s { hist[order[split + 1] * s + k] += hist[order[split] * s + k] } }
-                let last = Array(hist[order[arity - 1] * s..<(order[arity - 1] + 1) * s])
-                var featureBest: (Double, Int, [Double], [Double])?
-                for split in 0..<(arity - 1) {
-                    let left = Array(hist[order[split] * s..<(order[split] + 1) * s])
-                    let right = (0..<s).map { last[$0] - left[$0] }
-                    if let g = gain(parentImpurity: parentImpurity, left: left, right: right), featureBest == nil || g > featureBest!.0 {
-                        featureBest = (g, split, left, right)
-                    }
-                }
-                if let (g, split, l, r) = featureBest {
-                    consider(g, .categorical(feature: f, left: order[0...split].map(Double.init).sorted(), numCategories: arity), l, r)
-                }
-            case let .unordered(arity):
-                var hist = [Double](repeating: 0, count: arity * s)
-                for row in rows { add(&hist, at: Int(featureBins[row]) * s, row: row) }
-                var featureBest: (Double, [Double], [Double], [Double])?
-                for split in 0..<((1 << (arity - 1)) - 1) {
-                    let mask = split + 1
-                    let categories = (0..<arity).filter { mask >> $0 & 1 == 1 }
-                    var left = [Double](repeating: 0, count: s)
-                    for c in categories { for k in 0..<s { left[k] += hist[c * s + k] } }
-                    let right = (0..<s).map { rowTotal[$0] - left[$0] }
-                    if let g = gain(parentImpurity: parentImpurity, left: left, right: right), featureBest == nil || g > featureBest!.0 {
-                        featureBest = (g, categories.map(Double.init), left, right)
-                    }
-                }
-                if let (g, categories, l, r) = featureBest { consider(g, .categorical(feature: f, left: categories, numCategories: arity), l, r) }
             }
         }
         return (best, rootStats)

@@ -62,21 +62,23 @@ public struct DecisionTreeClassificationModel: MLTransformer, CustomStringConver
 
     public var toDebugString: String { description + "\n" + root.subtreeString(indent: 2) }
 
-    /// Adds rawPrediction (the leaf's class counts), probability and prediction.
+    /// Adds rawPrediction (the leaf's class counts), probability and prediction; rows that
+    /// reach one leaf share its vectors.
     public func transform(_ frame: Frame) throws -> Frame {
         let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
-        let raw = VectorColumn(capacity: vectors.count), probability = VectorColumn(capacity: vectors.count)
-        let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
-        for vector in vectors {
-            guard let vector else { raw.appendNull(); probability.appendNull(); prediction.appendNull(); continue }
-            guard case let .leaf(p, _, stats) = root.leaf(for: vector) else { continue }
-            raw.append(SparkVector(dense: stats))
-            let total = stats.reduce(0, +)
-            probability.append(SparkVector(dense: total > 0 ? stats.map { $0 / total } : stats))
-            prediction.append(p)
+        let tree = FlatTree(root)
+        let raws = tree.leaves.map { SparkVector(dense: $0.stats) }
+        let probabilities = tree.leaves.map { leaf -> SparkVector in
+            let total = leaf.stats.reduce(0, +)
+            return SparkVector(dense: total > 0 ? leaf.stats.map { $0 / total } : leaf.stats)
         }
-        return frame.appending(Field(rawPredictionCol, .vector, nullable: true), .vector(raw))
-            .appending(Field(probabilityCol, .vector, nullable: true), .vector(probability))
+        let leaves = tree.leaves(vectors)
+        let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
+        for leaf in leaves {
+            if leaf >= 0 { prediction.append(tree.leaves[Int(leaf)].prediction) } else { prediction.appendNull() }
+        }
+        return frame.appending(Field(rawPredictionCol, .vector, nullable: true), .vector(VectorColumn(dictionary: raws, codes: leaves)))
+            .appending(Field(probabilityCol, .vector, nullable: true), .vector(VectorColumn(dictionary: probabilities, codes: leaves)))
             .appending(Field(predictionCol, .double, nullable: false), .double(prediction))
     }
 }
@@ -115,10 +117,10 @@ public struct DecisionTreeRegressionModel: MLTransformer, CustomStringConvertibl
 
     public func transform(_ frame: Frame) throws -> Frame {
         let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
+        let tree = FlatTree(root)
         let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
-        for vector in vectors {
-            guard let vector else { prediction.appendNull(); continue }
-            prediction.append(root.leaf(for: vector).prediction)
+        for leaf in tree.leaves(vectors) {
+            if leaf >= 0 { prediction.append(tree.leaves[Int(leaf)].prediction) } else { prediction.appendNull() }
         }
         return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))
     }

@@ -57,18 +57,41 @@ public struct SparkVector: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A column of vectors (boxed per row: vectors are read by ML stages, not by fused loops).
+/// A model's output can be dictionary-coded (each row a code into a few shared vectors, as a
+/// tree's leaves); it is expanded on the first read of `values` or append.
 public final class VectorColumn {
-    public var values: [SparkVector?]
+    private var storage: [SparkVector?]
+    private var dictionary: [SparkVector]?
+    private var codes: [Int32] = []
 
     public init(capacity: Int = 16) {
-        values = []
-        values.reserveCapacity(capacity)
+        storage = []
+        storage.reserveCapacity(capacity)
     }
 
-    public init(_ values: [SparkVector?]) { self.values = values }
+    public init(_ values: [SparkVector?]) { storage = values }
 
-    public var count: Int { values.count }
-    public func append(_ value: SparkVector?) { values.append(value) }
-    public func appendNull() { values.append(nil) }
-    public subscript(row: Int) -> SparkVector? { values[row] }
+    /// Row i is dictionary[codes[i]], or null where the code is negative.
+    public init(dictionary: [SparkVector], codes: [Int32]) {
+        storage = []; self.dictionary = dictionary; self.codes = codes
+    }
+
+    public var values: [SparkVector?] {
+        get { expand(); return storage }
+        set { dictionary = nil; codes = []; storage = newValue }
+    }
+
+    private func expand() {
+        guard let dictionary else { return }
+        storage = codes.map { $0 >= 0 ? dictionary[Int($0)] : nil }
+        self.dictionary = nil; codes = []
+    }
+
+    public var count: Int { dictionary == nil ? storage.count : codes.count }
+    public func append(_ value: SparkVector?) { expand(); storage.append(value) }
+    public func appendNull() { append(nil) }
+    public subscript(row: Int) -> SparkVector? {
+        if let dictionary { return codes[row] >= 0 ? dictionary[Int(codes[row])] : nil }
+        return storage[row]
+    }
 }
