@@ -151,3 +151,37 @@ extension MLFixtureTests {
         XCTAssertEqual(wide.toDebugString.replacingOccurrences(of: "uid=\(wide.uid), ", with: ""), f["wideTree"] as! String)
     }
 }
+
+extension MLFixtureTests {
+    /// A fitted pipeline saved and loaded gives the same predictions and tree; a file of another
+    /// version or kind is refused with its reason.
+    func testSavedPipelineLoadsAndPredictsTheSame() throws {
+        let data = try LibSVMReader.read(paths: [Self.directory + "/digits.libsvm"])
+        let splits = try data.randomSplit([0.8, 0.2], seed: 3)
+        let model = try Pipeline(stages: [
+            .estimator(StringIndexer(inputCol: "label", outputCol: "indexedLabel")),
+            .estimator(VectorIndexer(inputCol: "features", outputCol: "indexedFeatures", maxCategories: 4, handleInvalid: .keep)),
+            .estimator(StandardScaler(inputCol: "indexedFeatures", outputCol: "scaled")),
+            .estimator(DecisionTreeClassifier(labelCol: "indexedLabel", featuresCol: "scaled", params: TreeParams(maxDepth: 6))),
+        ]).fitPipeline(splits[0])
+        let path = NSTemporaryDirectory() + "kiln-model-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try MLModelFile.save(model, to: path)
+        let loaded = try XCTUnwrap(try MLModelFile.load(from: path) as? PipelineModel)
+        XCTAssertEqual(try MLDescription.debugString(loaded, stage: 3), try MLDescription.debugString(model, stage: 3))
+        let before = try model.transform(splits[1]), after = try loaded.transform(splits[1])
+        let column = before.schema.index(of: "prediction")!
+        XCTAssertEqual(after.doubleValues(column), before.doubleValues(column))
+        XCTAssertEqual(after.vectors(before.schema.index(of: "scaled")!).values, before.vectors(before.schema.index(of: "scaled")!).values)
+
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2").write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try MLModelFile.load(from: path)) { error in
+            XCTAssertEqual("\(error)", "\(path) is a version 2 Kiln ML model file; this Kiln reads version 1")
+        }
+        try "{\"weights\": []}".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try MLModelFile.load(from: path)) { error in
+            XCTAssertEqual("\(error)", "\(path) is not a Kiln ML model file (expected \"format\": \"kiln-ml-model\")")
+        }
+    }
+}

@@ -15,6 +15,6 @@ print("| workload | Kiln s | scikit-learn s | Spark MLlib s | vs scikit-learn | 
 print("|---|---|---|---|---|---|")
 for workload, row in times.items():
     k, s, p = row.get("kiln"), row.get("sklearn"), row.get("spark")
-    cell = lambda v: f"{v:.4f}" if v is not None else "-"
+    cell = lambda v: f"{v:.3g}" if v is not None else "-"
     ratio = lambda a: f"{a / k:.1f}x" if a and k else "-"
     print(f"| {workload} | {cell(k)} | {cell(s)} | {cell(p)} | {ratio(s)} | {ratio(p)} |")

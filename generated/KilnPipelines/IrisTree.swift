@@ -22,6 +22,7 @@ private struct _IrisTreeGeneratedWithKilnData: KilnDataRuntimeVersion1 {}
 ///     f1 = MulticlassClassificationEvaluator.evaluate of predictions
 ///     accuracy = MulticlassClassificationEvaluator.evaluate of predictions
 ///     printed = toDebugString[stage 3] of model
+///     saved = saveModel[$modelPath] of model
 public enum IrisTree {
     /// A row of `shown`: (species: int, predictedSpecies: string, probability: vector).
     public struct ShownRow: KilnRow, Hashable {
@@ -64,7 +65,7 @@ public enum IrisTree {
     }
 
     /// Runs the pipeline (0 fused stages) on `context.threads` threads.
-    public static func run(irisPath: String, context: PipelineContext = PipelineContext()) throws -> Result {
+    public static func run(irisPath: String, modelPath: String, context: PipelineContext = PipelineContext()) throws -> Result {
         context.beginRun()
         // iris: read whole
         let iris = try context.load(try CSVSource(paths: [irisPath], schema: Schemas.iris, options: CSVOptions(header: true)), schema: Schemas.iris)
@@ -103,13 +104,16 @@ public enum IrisTree {
         context.stepDone("accuracy")
         context.output(try MLDescription.debugString(model, stage: 3) + "\n")
         context.stepDone("printed")
+        try MLModelFile.save(model, to: modelPath)
+        context.stepDone("saved")
         return Result(shown: Table(shown), f1: f1, accuracy: accuracy)
     }
 
-    /// `run` with parameters as text (irisPath); every output as a frame, counts as one-row frames.
+    /// `run` with parameters as text (irisPath, modelPath); every output as a frame, counts as one-row frames.
     public static func run(arguments: [String: String], context: PipelineContext = PipelineContext()) throws -> [(name: String, frame: Frame)] {
         guard let irisPath = arguments["irisPath"] else { throw PipelineError("missing argument 'irisPath'") }
-        let result = try run(irisPath: irisPath, context: context)
+        guard let modelPath = arguments["modelPath"] else { throw PipelineError("missing argument 'modelPath'") }
+        let result = try run(irisPath: irisPath, modelPath: modelPath, context: context)
         return [("shown", result.shown.frame), ("f1", Frame.metric("f1", result.f1)), ("accuracy", Frame.metric("accuracy", result.accuracy))]
     }
 }

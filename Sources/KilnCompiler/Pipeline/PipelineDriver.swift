@@ -76,6 +76,7 @@ extension PlanOp {
         case .mlTransform: "transform"
         case let .mlEvaluate(stage): "\(stage.kindName).evaluate"
         case let .mlDebugString(stage): "toDebugString\(stage.map { "[stage \($0)]" } ?? "")"
+        case let .mlSave(path): "saveModel[\(path.text)]"
         case let .project(exprs): "project[\(exprs.map(\.sparkName).joined(separator: ", "))]"
         case let .projectUDF(name, args): "map[\(name)(\(args.map(\.sparkName).joined(separator: ", ")))]"
         case let .filter(condition): "filter[\(condition.sparkName)]"

@@ -53,7 +53,7 @@ public struct PlanNode: Sendable {
 
     public var isAction: Bool {
         switch op {
-        case .show, .printSchema, .write, .count, .mlDebugString: true
+        case .show, .printSchema, .write, .count, .mlDebugString, .mlSave: true
         default: false
         }
     }
@@ -61,7 +61,7 @@ public struct PlanNode: Sendable {
     /// Nodes that produce a dataset a later step or `run`'s caller can read.
     public var yieldsRows: Bool {
         switch op {
-        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString: false
+        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString, .mlSave: false
         default: true
         }
     }
@@ -162,6 +162,8 @@ public enum PlanOp: Sendable {
     case mlEvaluate(MLStage)
     /// Prints a model's (or one pipeline stage's) toDebugString.
     case mlDebugString(stage: Int?)
+    /// Writes a fitted model to a file (MLModelFile).
+    case mlSave(path: PathArgument)
     // Narrow: fused into one loop per stage.
     case project([TypedExpr])
     /// A udf returning a tuple, spread over the output columns (`map: someUdf(value)`).

@@ -163,7 +163,7 @@ public struct PipelinePlan: Sendable {
                 steps.append(.rows(index))
             case .textFile, .csv, .json:
                 if node.materialized { steps.append(.load(index)) }
-            case .libsvm, .randomSplit, .mlStage, .mlFit, .mlTransform, .mlEvaluate, .mlDebugString:
+            case .libsvm, .randomSplit, .mlStage, .mlFit, .mlTransform, .mlEvaluate, .mlDebugString, .mlSave:
                 steps.append(.ml(index))
             case let .sort(keys):
                 if node.materialized { steps.append(.sort(index, keys: keys, limit: nil)) }
@@ -279,7 +279,7 @@ extension PipelinePlan.PlannedNode {
     /// Whether the node yields rows (not an action).
     var isDataset: Bool {
         switch op {
-        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString: false
+        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString, .mlSave: false
         default: true
         }
     }

@@ -122,7 +122,7 @@ final class PipelineValidator {
         SelectOp.self, WithColumnOp.self, WithColumnRenamedOp.self, WhereOp.self, SortOp.self, GroupByOp.self, JoinOp.self, LimitOp.self,
         DropDuplicatesOp.self, DropOp.self, ShowOp.self, PrintSchemaOp.self,
         WriteOp.self,
-        RandomSplitOp.self, MLStageOp.self, PipelineStagesOp.self, TransformOp.self, EvaluateOp.self, DebugStringOp.self,
+        RandomSplitOp.self, MLStageOp.self, PipelineStagesOp.self, TransformOp.self, EvaluateOp.self, DebugStringOp.self, SaveModelOp.self,
     ]
     /// The words the spec parser knows as source kinds and operations: theirs, in order.
     static var sourceKinds: [String] { sourceOperations.flatMap { $0.names } }
@@ -379,7 +379,7 @@ extension PlanNode {
         case .printSchema: "printSchema"
         case .write: "write"
         case .count: "count"
-        case .mlStage, .mlFit, .mlEvaluate, .mlDebugString: specOp
+        case .mlStage, .mlFit, .mlEvaluate, .mlDebugString, .mlSave: specOp
         default: name
         }
     }

@@ -46,7 +46,7 @@ public enum TreeImpurity: String, Sendable {
 }
 
 /// How a node sends a row left.
-public enum TreeSplit: Sendable, Equatable {
+public enum TreeSplit: Sendable, Equatable, Codable {
     case continuous(feature: Int, threshold: Double)
     /// The categories (sorted) that go left.
     case categorical(feature: Int, left: [Double], numCategories: Int)
@@ -75,7 +75,7 @@ public enum TreeSplit: Sendable, Equatable {
     }
 }
 
-public indirect enum TreeNode: Sendable {
+public indirect enum TreeNode: Sendable, Codable {
     case leaf(prediction: Double, impurity: Double, stats: [Double])
     case `internal`(prediction: Double, impurity: Double, gain: Double, split: TreeSplit, stats: [Double], left: TreeNode, right: TreeNode)
 

@@ -41,7 +41,7 @@ public struct DecisionTreeClassifier: MLEstimator {
     }
 }
 
-public struct DecisionTreeClassificationModel: MLTransformer, CustomStringConvertible {
+public struct DecisionTreeClassificationModel: MLTransformer, CustomStringConvertible, Codable {
     public var root: TreeNode
     public var numFeatures: Int
     public var numClasses: Int
@@ -102,7 +102,7 @@ public struct DecisionTreeRegressor: MLEstimator {
     }
 }
 
-public struct DecisionTreeRegressionModel: MLTransformer, CustomStringConvertible {
+public struct DecisionTreeRegressionModel: MLTransformer, CustomStringConvertible, Codable {
     public var root: TreeNode
     public var numFeatures: Int
     public var featuresCol = "features"

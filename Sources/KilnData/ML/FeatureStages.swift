@@ -2,7 +2,7 @@
 
 /// Concatenates numeric, boolean and vector columns into one vector (sparse when that is
 /// smaller, as Spark's `compressed`); nominal inputs stay categorical features.
-public struct VectorAssembler: MLTransformer {
+public struct VectorAssembler: MLTransformer, Codable {
     public var inputCols: [String]
     public var outputCol: String
     public var handleInvalid: StringIndexer.HandleInvalid
@@ -100,7 +100,7 @@ public struct OneHotEncoder: MLEstimator {
     }
 }
 
-public struct OneHotEncoderModel: MLTransformer {
+public struct OneHotEncoderModel: MLTransformer, Codable {
     public var categories: Int
     public var inputCol: String
     public var outputCol: String
@@ -188,7 +188,7 @@ public struct StandardScaler: MLEstimator {
     }
 }
 
-public struct StandardScalerModel: MLTransformer {
+public struct StandardScalerModel: MLTransformer, Codable {
     public var mean: [Double]
     public var std: [Double]
     public var inputCol: String, outputCol: String
@@ -231,7 +231,7 @@ public struct MinMaxScaler: MLEstimator {
     }
 }
 
-public struct MinMaxScalerModel: MLTransformer {
+public struct MinMaxScalerModel: MLTransformer, Codable {
     public var originalMin: [Double], originalMax: [Double]
     public var inputCol: String, outputCol: String
     public var min: Double, max: Double

@@ -40,7 +40,7 @@ public struct StringIndexer: MLEstimator {
     }
 }
 
-public struct StringIndexerModel: MLTransformer {
+public struct StringIndexerModel: MLTransformer, Codable {
     /// The labels of a fitted StringIndexer (IndexToString's `labels=indexer.labels`).
     public static func labels(of model: any MLTransformer) throws -> [String] {
         guard let indexer = model as? StringIndexerModel else { throw PipelineError("labels: expected a fitted StringIndexer, got \(type(of: model))") }
@@ -87,7 +87,7 @@ public struct StringIndexerModel: MLTransformer {
 }
 
 /// Maps indices back to labels: the `labels` given, or the input column's nominal metadata.
-public struct IndexToString: MLTransformer {
+public struct IndexToString: MLTransformer, Codable {
     public var inputCol: String
     public var outputCol: String
     public var labels: [String]?

@@ -58,7 +58,7 @@ public struct VectorIndexer: MLEstimator {
     }
 }
 
-public struct VectorIndexerModel: MLTransformer {
+public struct VectorIndexerModel: MLTransformer, Codable {
     public var numFeatures: Int
     /// feature -> (original value -> category index), for the categorical features only.
     public var categoryMaps: [Int: [Double: Int]]

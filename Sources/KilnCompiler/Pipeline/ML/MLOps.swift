@@ -235,6 +235,28 @@ struct DebugStringOp: PipelineOperation {
     }
 }
 
+/// `saved: {saveModel: model, path: $modelPath}`: writes a fitted model (Kiln's versioned JSON,
+/// `MLModelFile`; PySpark writes Spark's own format with `model.write().overwrite().save(path)`).
+struct SaveModelOp: PipelineOperation {
+    static let names = ["saveModel"]
+    static let options = ["path"]
+    static let readsPrevious = false
+
+    static func build(_ context: OpContext) -> BuiltOp? {
+        guard let name = context.argument.string("saveModel", in: context.diagnostics),
+              let (model, _) = context.fittedStages(Located(name, at: context.argument.location)) else { return nil }
+        guard let pathNode = context.reader["path"] else { return context.error("saveModel needs 'path:', the file to write") }
+        guard let paths = context.paths(pathNode) else { return nil }
+        guard paths.count == 1 else { return context.error("saveModel writes one file; give one path", at: pathNode.location) }
+        return BuiltOp(op: .mlSave(path: paths[0]), schema: Schema([]), flavor: .dataFrame, extraInputs: [model.index])
+    }
+
+    static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
+        guard case let .mlSave(path) = node.op else { return "" }
+        return "\(r.variable(node.inputs[0])).write().overwrite().save(\(r.paths([path])))"
+    }
+}
+
 extension PipelineSwiftRenderer {
     /// The statements of an ML step: runtime calls on whole frames.
     func mlStep(_ index: Int) -> [String] {
@@ -262,6 +284,8 @@ extension PipelineSwiftRenderer {
             return ["let \(name) = try \(stage.kind.swift(stage)).evaluate(\(input(0)))"]
         case let .mlDebugString(stage):
             return ["context.output(try MLDescription.debugString(\(input(0))\(stage.map { ", stage: \($0)" } ?? "")) + \"\\n\")"]
+        case let .mlSave(path):
+            return ["try MLModelFile.save(\(input(0)), to: \(pathList([path]).dropFirst().dropLast()))"]
         default:
             return []
         }
