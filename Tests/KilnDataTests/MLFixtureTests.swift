@@ -185,3 +185,19 @@ extension MLFixtureTests {
         }
     }
 }
+
+extension MLFixtureTests {
+    /// A pipeline's frame as a model's arrays: numbers and spread vectors per row, labels as
+    /// targets; a null names its row.
+    func testFrameAsModelArrays() throws {
+        let data = try LibSVMReader.read(paths: [Self.directory + "/sample_libsvm_data.txt"])
+        let (x, y) = try data.modelArrays(features: ["features"], labels: ["label"])
+        XCTAssertEqual(x.count, 100)
+        XCTAssertEqual(x[0].count, 692)
+        XCTAssertEqual(x[0][127], 51)  // the first row's "128:51"
+        XCTAssertEqual(y.prefix(3).map { $0 }, [[0], [1], [1]])
+        let withNull = Frame(schema: Schema([Field("a", .double)]))
+        withNull.columns[0].appendNull()
+        XCTAssertThrowsError(try withNull.modelArrays(features: ["a"])) { XCTAssertEqual("\($0)", "row 1: column a is null") }
+    }
+}

@@ -72,9 +72,17 @@ struct MLStageOp: PipelineOperation {
         return BuiltOp(op: .mlFit(stages: [stage], stageNodes: [nil], pipeline: false), schema: Schema([]), flavor: .dataFrame, extraInputs: [data.index])
     }
 
+    /// `labels: indexer` names the indexer's variable, which may differ from its spec name.
+    static func resolvingLabels(_ stage: MLStage, _ variable: (Int) -> String, _ inputs: [Int]) -> MLStage {
+        guard IndexToStringStage.labelsSource(stage) != nil, let indexer = inputs.first else { return stage }
+        var resolved = stage
+        resolved.values["labels"] = .string(variable(indexer))
+        return resolved
+    }
+
     static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
         switch node.op {
-        case let .mlStage(stage): "\(node.name) = \(stage.python)"
+        case let .mlStage(stage): "\(node.name) = \(resolvingLabels(stage, r.variable, node.inputs).python)"
         case let .mlFit(stages, _, _): "\(node.name) = \(stages[0].python).fit(\(r.variable(node.inputs[0])))"
         default: ""
         }
@@ -269,7 +277,8 @@ extension PipelineSwiftRenderer {
             return ["// \(name): part \(part) of \(input(0)).randomSplit",
                     "let \(name) = try \(input(0)).randomSplit([\(weights.map(SwiftTypes.double).joined(separator: ", "))], seed: \(seed))[\(part)]"]
         case let .mlStage(stage):
-            return ["let \(name) = \(stage.kind.swift(stage))"]
+            let resolved = MLStageOp.resolvingLabels(stage, { nodes[$0].name }, node.inputs)
+            return ["let \(name) = \(stage.kind.swift(resolved))"]
         case let .mlFit(stages, _, false):
             return ["// \(name): \(stages[0].kindName) fitted on \(input(0))", "let \(name) = try \(stages[0].kind.swift(stages[0])).fit(\(input(0)))"]
         case .mlFit:
