@@ -22,6 +22,7 @@ let package = Package(
             name: "BenchPipelines",
             dependencies: [.product(name: "KilnRuntime", package: "Kiln")],
             plugins: [.plugin(name: "KilnBuildPlugin", package: "Kiln")]),
+        .executableTarget(name: "kiln-stream-rss", dependencies: ["BenchModels"]),
         .executableTarget(name: "kiln-ml-bench", dependencies: [.product(name: "KilnRuntime", package: "Kiln")]),
         .executableTarget(name: "kiln-pipeline-bench", dependencies: ["BenchPipelines", .product(name: "KilnRuntime", package: "Kiln")]),
     ]

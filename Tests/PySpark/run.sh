@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The PySpark lane: every pipeline of specs/ runs in Kiln and in real PySpark (local[2]) on the
 # inputs of cases.json, and the results must be identical. Makes Tests/PySpark/.venv with
-# pyspark from PyPI on first use; Java 17 must be on the machine.
+# pyspark and numpy (which pyspark.ml needs) from PyPI on first use; Java 17 must be on the machine.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$here/.venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pyspark" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pyspark, numpy" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --progress-bar off -q "pyspark==4.0.1"
+  "$venv/bin/pip" install --progress-bar off -q "pyspark==4.0.1" numpy
 fi
 command -v java >/dev/null || { echo "pyspark lane: java is not on PATH (Spark needs Java 17)" >&2; exit 1; }
 dumps="$(mktemp -d)"

@@ -164,6 +164,12 @@ struct MLCheck {
         }
     }
 
+    /// The schema of a stage that reads `inputCol` (checked by `input`) and adds `outputCol`.
+    func adding(_ stage: MLStage, _ schema: Schema, input: (String, Schema) -> Field?, output type: DataType, nullable: Bool = true) -> Schema? {
+        guard input(stage.string("inputCol"), schema) != nil, newColumn(stage.string("outputCol"), in: schema) else { return nil }
+        return Schema(schema.fields + [Field(stage.string("outputCol"), type, nullable: nullable)])
+    }
+
     /// A column a stage adds must not exist yet.
     func newColumn(_ name: String, in schema: Schema) -> Bool {
         if schema[name] != nil {

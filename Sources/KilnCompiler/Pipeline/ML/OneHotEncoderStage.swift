@@ -12,8 +12,7 @@ struct OneHotEncoderStage: MLStageKind {
     ]
 
     static func transformSchema(_ stage: MLStage, _ schema: Schema, _ check: MLCheck) -> Schema? {
-        guard check.numeric(stage.string("inputCol"), in: schema) != nil, check.newColumn(stage.string("outputCol"), in: schema) else { return nil }
-        return Schema(schema.fields + [Field(stage.string("outputCol"), .vector, nullable: true)])
+        check.adding(stage, schema, input: check.numeric, output: .vector)
     }
 
     static func swift(_ stage: MLStage) -> String {

@@ -12,8 +12,7 @@ struct StandardScalerStage: MLStageKind {
     ]
 
     static func transformSchema(_ stage: MLStage, _ schema: Schema, _ check: MLCheck) -> Schema? {
-        guard check.vector(stage.string("inputCol"), in: schema) != nil, check.newColumn(stage.string("outputCol"), in: schema) else { return nil }
-        return Schema(schema.fields + [Field(stage.string("outputCol"), .vector, nullable: true)])
+        check.adding(stage, schema, input: check.vector, output: .vector)
     }
 
     static func swift(_ stage: MLStage) -> String {
@@ -32,8 +31,7 @@ struct MinMaxScalerStage: MLStageKind {
         guard stage.double("min") < stage.double("max") else {
             return check.error("requirement failed: The specified min(\(JavaDoubleFormat.string(stage.double("min")))) is larger or equal to max(\(JavaDoubleFormat.string(stage.double("max")))))")
         }
-        guard check.vector(stage.string("inputCol"), in: schema) != nil, check.newColumn(stage.string("outputCol"), in: schema) else { return nil }
-        return Schema(schema.fields + [Field(stage.string("outputCol"), .vector, nullable: true)])
+        return check.adding(stage, schema, input: check.vector, output: .vector)
     }
 
     static func swift(_ stage: MLStage) -> String {

@@ -35,8 +35,7 @@ struct IndexToStringStage: MLStageKind {
     static let params: [MLParam] = [.column("inputCol"), .column("outputCol"), MLParam(name: "labels", kind: .labels, defaultValue: nil)]
 
     static func transformSchema(_ stage: MLStage, _ schema: Schema, _ check: MLCheck) -> Schema? {
-        guard check.numeric(stage.string("inputCol"), in: schema) != nil, check.newColumn(stage.string("outputCol"), in: schema) else { return nil }
-        return Schema(schema.fields + [Field(stage.string("outputCol"), .string, nullable: true)])
+        check.adding(stage, schema, input: check.numeric, output: .string)
     }
 
     /// `labels: indexer` reads a fitted StringIndexer's labels at run time.
