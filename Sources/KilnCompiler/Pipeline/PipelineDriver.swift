@@ -72,7 +72,7 @@ extension PlanOp {
         case let .libsvm(paths, _, _): "libsvm[\(paths.map(\.text).joined(separator: ", "))]"
         case let .randomSplit(weights, seed, part): "randomSplit[\(weights.map(JavaDoubleFormat.string).joined(separator: ", ")), seed \(seed)][\(part)]"
         case let .mlStage(stage): stage.kindName
-        case let .mlFit(stages, _, pipeline): pipeline ? "Pipeline[\(stages.map { $0.kindName }.joined(separator: ", "))].fit" : "\(stages[0].kindName).fit"
+        case let .mlFit(stages, pipeline): pipeline ? "Pipeline[\(stages.map { $0.kindName }.joined(separator: ", "))].fit" : "\(stages[0].kindName).fit"
         case .mlTransform: "transform"
         case let .mlEvaluate(stage): "\(stage.kindName).evaluate"
         case let .mlDebugString(stage): "toDebugString\(stage.map { "[stage \($0)]" } ?? "")"

@@ -153,9 +153,9 @@ public enum PlanOp: Sendable {
     case randomSplit(weights: [Double], seed: Int64, part: Int)
     /// An unfitted stage (an estimator, or a transformer such as IndexToString).
     case mlStage(MLStage)
-    /// A model: `stages` fitted on the first input, in order. `stageNodes[i]` is the node that
-    /// declared stage i (inputs after the data), nil for the stage of the step itself.
-    case mlFit(stages: [MLStage], stageNodes: [Int?], pipeline: Bool)
+    /// A model: `stages` fitted on the first input, in order; a Pipeline's other inputs are the
+    /// nodes that declared its stages.
+    case mlFit(stages: [MLStage], pipeline: Bool)
     /// The first input transformed by the second (a model or a transformer).
     case mlTransform
     /// An evaluator's metric of the input.

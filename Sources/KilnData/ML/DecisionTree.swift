@@ -96,15 +96,6 @@ public indirect enum TreeNode: Sendable, Codable {
         return 1
     }
 
-    /// The leaf `features` reaches.
-    func leaf(for features: SparkVector) -> TreeNode {
-        var node = self
-        while case let .internal(_, _, _, split, _, left, right) = node {
-            node = split.goesLeft(features[split.feature]) ? left : right
-        }
-        return node
-    }
-
     func subtreeString(indent: Int) -> String {
         let prefix = String(repeating: " ", count: indent)
         switch self {

@@ -2,9 +2,6 @@
 // and RegressionMetrics' definitions.
 
 public struct MulticlassClassificationEvaluator: Sendable {
-    public static let metricNames = ["f1", "accuracy", "weightedPrecision", "weightedRecall", "weightedTruePositiveRate", "weightedFalsePositiveRate",
-                                     "weightedFMeasure", "truePositiveRateByLabel", "falsePositiveRateByLabel", "precisionByLabel", "recallByLabel",
-                                     "fMeasureByLabel", "logLoss", "hammingLoss"]
     public var labelCol = "label"
     public var predictionCol = "prediction"
     public var metricName = "f1"
@@ -60,7 +57,6 @@ public struct MulticlassClassificationEvaluator: Sendable {
 }
 
 public struct RegressionEvaluator: Sendable {
-    public static let metricNames = ["rmse", "mse", "r2", "mae", "var"]
     public var labelCol = "label"
     public var predictionCol = "prediction"
     public var metricName = "rmse"
@@ -89,7 +85,6 @@ public struct RegressionEvaluator: Sendable {
 }
 
 public struct BinaryClassificationEvaluator: Sendable {
-    public static let metricNames = ["areaUnderROC", "areaUnderPR"]
     public var labelCol = "label"
     public var rawPredictionCol = "rawPrediction"
     public var metricName = "areaUnderROC"

@@ -11,13 +11,9 @@ extension OpContext {
     /// The stages a model node was fitted from, or nil with an error when `node` is not a
     /// model or a transformer.
     func fittedStages(_ name: Located<String>) -> (node: PlanNode, stages: [MLStage])? {
-        guard let index = validator.byName[name.value] else {
-            if !validator.declared.contains(name.value) { validator.unknownName(name, context: "step '\(spec.name.value)'") }
-            return nil
-        }
-        let node = validator.nodes[index]
+        guard let node = declaredNode(name) else { return nil }
         switch node.op {
-        case let .mlFit(stages, _, _): return (node, stages)
+        case let .mlFit(stages, _): return (node, stages)
         case let .mlStage(stage) where stage.kind.role == .transformer: return (node, [stage])
         case let .mlStage(stage):
             diagnostics.error("'\(name.value)' is an unfitted \(stage.kindName); fit it first (\(name.value): {\(stage.kindName): {...}, fit: data}) or put it in a Pipeline", at: name.location)
@@ -26,6 +22,16 @@ extension OpContext {
             diagnostics.error("'\(name.value)' is not a model: transform needs a fitted stage or Pipeline", at: name.location)
             return nil
         }
+    }
+
+    /// An earlier node of any kind (a dataset, stage or model), or nil after the unknown-name
+    /// error (none when the name failed or comes later: that is its own error).
+    func declaredNode(_ name: Located<String>) -> PlanNode? {
+        guard let index = validator.byName[name.value] else {
+            if !validator.declared.contains(name.value) { validator.unknownName(name, context: "step '\(spec.name.value)'") }
+            return nil
+        }
+        return validator.nodes[index]
     }
 
     /// The schema after `stages` transform `schema` (Spark's transformSchema, stage by stage).
@@ -57,7 +63,7 @@ struct MLStageOp: PipelineOperation {
               let stage = MLStages.read(kind, context.argument, at: context.spec.op.location, diagnostics: context.diagnostics) else { return nil }
         var extra: [Int] = []
         if let indexer = IndexToStringStage.labelsSource(stage) {
-            guard let index = context.validator.byName[indexer], case let .mlFit(stages, _, false) = context.validator.nodes[index].op, stages[0].kind == StringIndexerStage.self else {
+            guard let index = context.validator.byName[indexer], case let .mlFit(stages, false) = context.validator.nodes[index].op, stages[0].kind == StringIndexerStage.self else {
                 return context.error("labels: '\(Identifiers.commentText(indexer))' must name a fitted StringIndexer declared before this step, or be a list of labels")
             }
             extra = [index]
@@ -69,7 +75,7 @@ struct MLStageOp: PipelineOperation {
             return context.error("\(kind.name) is a transformer and has no fit; use it with transform: or in a Pipeline", at: context.spec.op.location)
         }
         guard let data = context.fitData(), context.transformSchema([stage], data.schema, at: context.spec.op.location) != nil else { return nil }
-        return BuiltOp(op: .mlFit(stages: [stage], stageNodes: [nil], pipeline: false), schema: Schema([]), flavor: .dataFrame, extraInputs: [data.index])
+        return BuiltOp(op: .mlFit(stages: [stage], pipeline: false), schema: Schema([]), flavor: .dataFrame, extraInputs: [data.index])
     }
 
     /// `labels: indexer` names the indexer's variable, which may differ from its spec name.
@@ -83,7 +89,7 @@ struct MLStageOp: PipelineOperation {
     static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
         switch node.op {
         case let .mlStage(stage): "\(node.name) = \(resolvingLabels(stage, r.variable, node.inputs).python)"
-        case let .mlFit(stages, _, _): "\(node.name) = \(stages[0].python).fit(\(r.variable(node.inputs[0])))"
+        case let .mlFit(stages, _): "\(node.name) = \(stages[0].python).fit(\(r.variable(node.inputs[0])))"
         default: ""
         }
     }
@@ -100,29 +106,25 @@ struct PipelineStagesOp: PipelineOperation {
         guard case let .sequence(items) = context.argument.value, !items.isEmpty else {
             return context.error("expected a list of stages for 'Pipeline', e.g. Pipeline: [labelIndexer, featureIndexer, dt]")
         }
-        var stages: [MLStage] = [], stageNodes: [Int?] = [], inputs: [Int] = []
+        var stages: [MLStage] = [], inputs: [Int] = []
         for item in items {
-            guard let name = item.string("Pipeline stage", in: context.diagnostics) else { return nil }
-            guard let index = context.validator.byName[name] else {
-                if !context.validator.declared.contains(name) { context.validator.unknownName(Located(name, at: item.location), context: "step '\(context.spec.name.value)'") }
-                return nil
-            }
-            let node = context.validator.nodes[index]
+            guard let name = item.string("Pipeline stage", in: context.diagnostics),
+                  let node = context.declaredNode(Located(name, at: item.location)) else { return nil }
             switch node.op {
-            case let .mlStage(stage): stages.append(stage); stageNodes.append(index)
-            case let .mlFit(fitted, _, _):
+            case let .mlStage(stage): stages.append(stage)
+            case let .mlFit(fitted, _):
                 // A fitted model is a transformer: it is not fitted again.
-                stages += fitted; stageNodes.append(index); stageNodes += [Int?](repeating: nil, count: fitted.count - 1)
+                stages += fitted
             default:
                 return context.error("'\(name)' is not an ML stage; a Pipeline's stages are estimators, transformers or fitted models", at: item.location)
             }
-            inputs.append(index)
+            inputs.append(node.index)
         }
         guard context.reader["fit"] != nil else {
             return context.error("Pipeline '\(context.spec.name.value)' needs 'fit:' to name the data it is fitted on")
         }
         guard let data = context.fitData(), context.transformSchema(stages, data.schema, at: context.spec.op.location) != nil else { return nil }
-        return BuiltOp(op: .mlFit(stages: stages, stageNodes: stageNodes, pipeline: true), schema: Schema([]), flavor: .dataFrame, extraInputs: [data.index] + inputs)
+        return BuiltOp(op: .mlFit(stages: stages, pipeline: true), schema: Schema([]), flavor: .dataFrame, extraInputs: [data.index] + inputs)
     }
 
     static func pyspark(_ node: PlanNode, in r: PySparkRenderer) -> String {
@@ -229,7 +231,7 @@ struct DebugStringOp: PipelineOperation {
         var stage: Int?
         if let node = context.reader["stage"] {
             guard let n = context.positiveInt(node, "stage") else { return nil }
-            guard case .mlFit(_, _, true) = model.op else { return context.error("'\(name)' is not a Pipeline model; only a Pipeline model has stages", at: node.location) }
+            guard case .mlFit(_, true) = model.op else { return context.error("'\(name)' is not a Pipeline model; only a Pipeline model has stages", at: node.location) }
             guard n < stages.count else { return context.error("stage \(n) is past the \(stages.count) stages of '\(name)'", at: node.location) }
             stage = n
         }
@@ -279,7 +281,7 @@ extension PipelineSwiftRenderer {
         case let .mlStage(stage):
             let resolved = MLStageOp.resolvingLabels(stage, { nodes[$0].name }, node.inputs)
             return ["let \(name) = \(stage.kind.swift(resolved))"]
-        case let .mlFit(stages, _, false):
+        case let .mlFit(stages, false):
             return ["// \(name): \(stages[0].kindName) fitted on \(input(0))", "let \(name) = try \(stages[0].kind.swift(stages[0])).fit(\(input(0)))"]
         case .mlFit:
             let stages = node.inputs.dropFirst().map { stageNode -> String in

@@ -71,7 +71,7 @@ public struct PySparkRenderer {
         for node in graph.nodes {
             switch node.op {
             case let .mlStage(stage), let .mlEvaluate(stage): byModule[stage.kind.module, default: []].insert(stage.kindName)
-            case let .mlFit(stages, _, pipeline):
+            case let .mlFit(stages, pipeline):
                 if pipeline { byModule["pyspark.ml", default: []].insert("Pipeline") } else { byModule[stages[0].kind.module, default: []].insert(stages[0].kindName) }
             default: break
             }
