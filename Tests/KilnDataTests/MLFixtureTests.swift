@@ -59,9 +59,12 @@ final class MLFixtureTests: XCTestCase {
             XCTAssertEqual(predictions.doubleValues(column).map { $0! }, f["predictions"] as! [Double], name)
             let raw = predictions.vectors(predictions.schema.index(of: "rawPrediction")!).values.map { $0!.dense }
             XCTAssertEqual(raw, f["rawPredictions"] as! [[Double]], name)
-            for (metric, expected) in f["metrics"] as! [String: Double] {
-                let value = try MulticlassClassificationEvaluator(labelCol: "indexedLabel", predictionCol: "prediction", metricName: metric).evaluate(predictions)
-                XCTAssertEqual(value, expected, accuracy: 1e-12, "\(name): \(metric)")
+            // Spark's values, and scikit-learn's definitions of the same metrics (support-weighted).
+            for (source, metrics) in [("spark", f["metrics"]), ("sklearn", f["sklearnMetrics"])] {
+                for (metric, expected) in metrics as! [String: Double] {
+                    let value = try MulticlassClassificationEvaluator(labelCol: "indexedLabel", predictionCol: "prediction", metricName: metric).evaluate(predictions)
+                    XCTAssertEqual(value, expected, accuracy: 1e-12, "\(name): \(source) \(metric)")
+                }
             }
             let shown = predictions.selecting(["prediction", "indexedLabel", "features"].map { predictions.schema.index(of: $0)! }).showString(rows: 5)
             XCTAssertEqual(shown, (f["show"] as! String) + "\n", name)  // show() adds the newline

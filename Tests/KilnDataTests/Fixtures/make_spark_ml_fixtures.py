@@ -45,8 +45,16 @@ def seed_pipeline(name, path, max_categories, weights, seed, tree_params):
     metrics = {}
     for metric in ["accuracy", "f1", "weightedPrecision", "weightedRecall"]:
         metrics[metric] = MulticlassClassificationEvaluator(labelCol="indexedLabel", predictionCol="prediction", metricName=metric).evaluate(predictions)
+    # scikit-learn's definitions of the same metrics (weighted by each label's support).
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+    truth, predicted = [r.indexedLabel for r in rows], [r.prediction for r in rows]
+    sklearn_metrics = {
+        "accuracy": accuracy_score(truth, predicted), "f1": f1_score(truth, predicted, average="weighted", zero_division=0),
+        "weightedPrecision": precision_score(truth, predicted, average="weighted", zero_division=0),
+        "weightedRecall": recall_score(truth, predicted, average="weighted", zero_division=0),
+    }
     case = {
-        "name": name, "path": os.path.basename(path), "maxCategories": max_categories, "weights": weights, "seed": seed, "tree": tree_params,
+        "name": name, "sklearnMetrics": sklearn_metrics, "path": os.path.basename(path), "maxCategories": max_categories, "weights": weights, "seed": seed, "tree": tree_params,
         "labels": label_indexer.labels,
         "categoryMaps": {str(k): {str(v): int(i) for v, i in m.items()} for k, m in feature_indexer.categoryMaps.items()},
         "trainCount": train.count(), "testLabels": [r.label for r in rows],
