@@ -59,12 +59,7 @@ public struct PlanNode: Sendable {
     }
 
     /// Nodes that produce a dataset a later step or `run`'s caller can read.
-    public var yieldsRows: Bool {
-        switch op {
-        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString, .mlSave: false
-        default: true
-        }
-    }
+    public var yieldsRows: Bool { op.yieldsRows }
 }
 
 /// A file path in a spec: a literal (globs allowed) or a `$param`.
@@ -129,6 +124,14 @@ public enum JoinColumn: Sendable, Equatable {
 public enum WriteFormat: String, Sendable { case csv, json }
 
 extension PlanOp {
+    /// Whether the operation yields rows: not an action, an ML stage, a model or a metric.
+    public var yieldsRows: Bool {
+        switch self {
+        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString, .mlSave: false
+        default: true
+        }
+    }
+
     /// A join, whose sides may share a column name (Spark keeps both columns).
     public var isJoin: Bool { if case .join = self { true } else { false } }
     /// A CSV or JSON source, whose count() Spark takes without reading any column.

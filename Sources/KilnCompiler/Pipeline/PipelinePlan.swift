@@ -277,10 +277,5 @@ extension PipelinePlan.PlannedNode {
     }
 
     /// Whether the node yields rows (not an action).
-    var isDataset: Bool {
-        switch op {
-        case .show, .printSchema, .write, .count, .mlStage, .mlFit, .mlEvaluate, .mlDebugString, .mlSave: false
-        default: true
-        }
-    }
+    var isDataset: Bool { op.yieldsRows }
 }

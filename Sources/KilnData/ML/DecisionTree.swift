@@ -358,15 +358,17 @@ struct Grower {
         }
         var leftRows: [Int] = [], rightRows: [Int] = []
         let f = best.split.feature
+        // Which bins of the split's feature go left, decided once: a continuous bin b goes left
+        // when its upper threshold is at most the split's (the last bin never), a category when
+        // it is one of the left ones.
+        let leftBins: [Bool]
+        switch (best.split, kinds[f]) {
+        case let (.continuous(_, threshold), .continuous(thresholds)): leftBins = thresholds.map { $0 <= threshold } + [false]
+        case let (.categorical(_, left, arity), _): leftBins = (0..<arity).map { left.contains(Double($0)) }
+        default: leftBins = []
+        }
         for row in rows {
-            let bin = Int(bins[f * n + row])
-            let goesLeft: Bool
-            switch best.split {
-            case let .continuous(feature, _):
-                if case let .continuous(thresholds) = kinds[feature] { goesLeft = bin < thresholds.count && Self.binGoesLeft(bin, thresholds, best.split) } else { goesLeft = false }
-            case .categorical: goesLeft = best.split.goesLeft(Double(bin))
-            }
-            if goesLeft { leftRows.append(row) } else { rightRows.append(row) }
+            if leftBins[Int(bins[f * n + row])] { leftRows.append(row) } else { rightRows.append(row) }
         }
         let childLevel = level + 1
         let childIsLeaf = childLevel == learner.params.maxDepth
@@ -376,11 +378,6 @@ struct Grower {
             return .leaf(prediction: lp, impurity: nodeImpurity, stats: total)
         }
         return .internal(prediction: impurity.predict(total), impurity: nodeImpurity, gain: best.gain, split: best.split, stats: total, left: left, right: right)
-    }
-
-    static func binGoesLeft(_ bin: Int, _ thresholds: [Double], _ split: TreeSplit) -> Bool {
-        guard case let .continuous(_, threshold) = split else { return false }
-        return thresholds[bin] <= threshold
     }
 
     /// The best split of a node; `parentImpurity` nil at the root, where Spark takes the
