@@ -50,12 +50,12 @@ let package = Package(
 
         // generated/: the command plugin's committed output for specs/, compiled as ordinary targets.
         .target(name: "KilnGeneratedC", dependencies: ["CKilnRuntime"], path: "generated/KilnGeneratedC"),
-        .target(name: "KilnGenerated", dependencies: ["KilnGeneratedC", "KilnRuntime"], path: "generated/KilnGenerated"),
+        .target(name: "KilnGenerated", dependencies: ["KilnGeneratedC", "KilnRuntime", "KilnPipelines", "KilnData"], path: "generated/KilnGenerated"),
         .target(name: "KilnPipelines", dependencies: ["KilnData"], path: "generated/KilnPipelines"),
 
         .testTarget(name: "KilnSpecTests", dependencies: ["KilnSpec"]),
         .testTarget(name: "KilnDataTests", dependencies: ["KilnData", "KilnRuntime"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KilnPipelineTests", dependencies: ["KilnPipelines", "KilnData"]),
+        .testTarget(name: "KilnPipelineTests", dependencies: ["KilnPipelines", "KilnData", "KilnGenerated", "KilnRuntime"]),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "CKilnRuntime", "KilnGenerated"]),
         .testTarget(

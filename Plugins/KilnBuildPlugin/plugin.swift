@@ -30,9 +30,11 @@ struct KilnBuildPlugin: BuildToolPlugin {
                 outputFiles: outputs)]
         }
 
-        // A Swift target: its own pipeline specs, and wrappers for the model specs of the C
-        // targets it depends on.
-        var commands: [Command] = SpecDiscovery.pipelineSpecs(in: target.directoryURL).map { spec in
+        // A Swift target: its own pipeline specs and those beside the model specs of the C
+        // targets it depends on (a model's `data:` names one), and wrappers for those models.
+        let cDependencies = target.recursiveTargetDependencies.compactMap { $0 as? ClangSourceModuleTarget }
+        let pipelineSpecs = ([target.directoryURL] + cDependencies.map(\.directoryURL)).flatMap(SpecDiscovery.pipelineSpecs(in:))
+        var commands: [Command] = pipelineSpecs.map { spec in
             let stem = SpecDiscovery.stem(of: spec)
             return .buildCommand(
                 displayName: "Kiln: Swift pipeline \(stem)",
@@ -41,10 +43,12 @@ struct KilnBuildPlugin: BuildToolPlugin {
                 inputFiles: [spec],
                 outputFiles: [work.appendingPathComponent("\(stem).swift")])
         }
-        for case let dependency as ClangSourceModuleTarget in target.recursiveTargetDependencies {
+        for dependency in cDependencies {
             // Every spec of the target is an input of each wrapper: a spec may use another as a
-            // layer (`- Model: {spec: ResNet50Base}`), and an edit to that one must rebuild it.
+            // layer (`- Model: {spec: ResNet50Base}`) or a pipeline as its data, and an edit to
+            // that one must rebuild it.
             let siblings = SpecDiscovery.specs(in: dependency.directoryURL)
+            let pipelines = SpecDiscovery.pipelineSpecs(in: dependency.directoryURL)
             for spec in siblings {
                 let stem = SpecDiscovery.stem(of: spec)
                 commands.append(.buildCommand(
@@ -52,7 +56,7 @@ struct KilnBuildPlugin: BuildToolPlugin {
                     executable: kiln,
                     arguments: ["generate", spec.path, "--root", root.path, "--swift-output", work.path,
                                 "--c-module", dependency.moduleName],
-                    inputFiles: siblings,
+                    inputFiles: siblings + pipelines,
                     outputFiles: [work.appendingPathComponent("\(stem).swift")]))
             }
         }

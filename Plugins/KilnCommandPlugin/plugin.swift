@@ -26,7 +26,7 @@ struct KilnCommandPlugin: CommandPlugin {
             "--root", root.path,
             "--c-output", generated.appendingPathComponent("KilnGeneratedC").path,
             "--swift-output", generated.appendingPathComponent("KilnGenerated").path,
-            "--c-module", "KilnGeneratedC", "--umbrella",
+            "--c-module", "KilnGeneratedC", "--umbrella", "--pipeline-module", "KilnPipelines",
             "--pipeline-output", generated.appendingPathComponent("KilnPipelines").path,
             "--pyspark-output", generated.appendingPathComponent("pyspark").path, "--target", "both",
             "--keras-output", generated.appendingPathComponent("keras").path,

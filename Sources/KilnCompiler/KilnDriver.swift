@@ -154,11 +154,14 @@ public enum KilnDriver {
     public static func cFiles(for graph: ModelGraph) -> [GeneratedFile] { cFiles(for: plan(graph)) }
 
     /// render: `<Model>.swift`.
-    public static func swiftFile(for plan: KernelPlan, cModule: String) -> GeneratedFile {
-        GeneratedFile(path: "\(plan.graph.name).swift", contents: SwiftRenderer(plan: plan, cModule: cModule).source())
+    /// `pipelineModule`: where the pipelines that models' `data:` names live; nil: the wrapper's module.
+    public static func swiftFile(for plan: KernelPlan, cModule: String, pipelineModule: String? = nil) -> GeneratedFile {
+        GeneratedFile(path: "\(plan.graph.name).swift", contents: SwiftRenderer(plan: plan, cModule: cModule, pipelineModule: pipelineModule).source())
     }
 
-    public static func swiftFile(for graph: ModelGraph, cModule: String) -> GeneratedFile { swiftFile(for: plan(graph), cModule: cModule) }
+    public static func swiftFile(for graph: ModelGraph, cModule: String, pipelineModule: String? = nil) -> GeneratedFile {
+        swiftFile(for: plan(graph), cModule: cModule, pipelineModule: pipelineModule)
+    }
 
     /// `<Model>.py`: the model as a Keras 3 program.
     public static func kerasFile(for graph: ModelGraph) -> GeneratedFile {
@@ -212,7 +215,8 @@ public enum KilnDriver {
             graphs.append(graph)
             let kernelPlan = plan(graph)
             files += cFiles(for: kernelPlan).map { GeneratedFile(path: "\(cDirectory)/\($0.path)", contents: $0.contents) }
-            let swift = swiftFile(for: kernelPlan, cModule: cModule)
+            // generated/'s targets are named after their folders: the wrappers import the pipelines' one.
+            let swift = swiftFile(for: kernelPlan, cModule: cModule, pipelineModule: pipelineDirectory)
             files.append(GeneratedFile(path: "\(swiftDirectory)/\(swift.path)", contents: swift.contents))
             let keras = kerasFile(for: graph)
             files.append(GeneratedFile(path: "\(kerasDirectory)/\(keras.path)", contents: keras.contents))

@@ -190,7 +190,15 @@ public final class CSVBatchStream: @unchecked Sendable {
         cancelled = false
         readerDone = false
         lock.unlock()
-        let thread = Thread { [unowned self] in self.read() }
+        // The reader must not own the stream: a reference it held would let the stream's deinit
+        // (which removes the cache file) run late, on this thread. deinit's stop() waits for
+        // `readerDone`, the last thing read() sets, so the stream outlives the call; the closure
+        // keeps the condition for that final unlock.
+        let reader = Unmanaged.passUnretained(self), lock = self.lock
+        let thread = Thread { [lock] in
+            reader._withUnsafeGuaranteedRef { $0.read() }
+            withExtendedLifetime(lock) {}
+        }
         thread.stackSize = 1 << 20
         thread.start()
     }

@@ -20,6 +20,21 @@ public struct ModelSpec: Sendable {
     public var compile: CompileSpec
     public var fit: FitSpec
     public var expect: ExpectSpec
+    /// `data: {pipeline: IrisPrep, features: [...], label: y}`: the pipeline spec whose outputs feed fit.
+    public var data: DataSpec?
+}
+
+/// `data: {pipeline: IrisPrep, train: train, test: test, features: [a, b], label: y}`: x is the
+/// `features` columns of the pipeline output `train` (vectors spread out), y its `label` columns.
+public struct DataSpec: Sendable {
+    public var pipeline: Located<String>
+    /// The pipeline output fit reads; nil: its first dataset output.
+    public var train: Located<String>?
+    /// The pipeline output to evaluate on, if any.
+    public var test: Located<String>?
+    public var features: [Located<String>]
+    public var labels: [Located<String>]
+    public var location: SourceLocation
 }
 
 public struct InputSpec: Sendable {

@@ -1,7 +1,7 @@
 /// YAML tree -> `ModelSpec`: the document's structure and value types. Names of layers,
 /// activations, losses and optimizers are left to the compiler, which knows the options.
 public enum ModelSpecParser {
-    static let topLevelKeys = ["model", "description", "input", "inputs", "layers", "outputs", "compile", "fit", "expect"]
+    static let topLevelKeys = ["model", "description", "input", "inputs", "layers", "outputs", "compile", "fit", "expect", "data"]
 
     /// Parses one spec; every problem goes to `diagnostics`, nil if any was an error.
     public static func parse(_ text: String, file: String, diagnostics: DiagnosticEngine) -> ModelSpec? {
@@ -24,11 +24,41 @@ public enum ModelSpecParser {
         let compile = parseCompile(top, at: root.location, diagnostics: diagnostics)
         let fit = parseFit(top, at: root.location, diagnostics: diagnostics)
         let expect = parseExpect(top, diagnostics: diagnostics)
+        let data = parseData(top, diagnostics: diagnostics)
         top.finish(allowed: topLevelKeys)
         guard diagnostics.errors.count == errorsBefore, let name, let inputs, let layers, let compile, let fit, let expect else {
             return nil
         }
-        return ModelSpec(file: file, name: name, input: inputs[0], inputs: inputs, layers: layers, outputs: outputs, compile: compile, fit: fit, expect: expect)
+        return ModelSpec(file: file, name: name, input: inputs[0], inputs: inputs, layers: layers, outputs: outputs, compile: compile, fit: fit, expect: expect,
+                         data: data ?? nil)
+    }
+
+    /// `data: {pipeline: P, train: out, test: out, features: [cols], label: col}`; `.some(nil)`
+    /// when absent, nil after an error.
+    static func parseData(_ top: MappingReader, diagnostics: DiagnosticEngine) -> DataSpec?? {
+        guard let node = top["data"] else { return .some(nil) }
+        guard node.mapping("data", in: diagnostics) != nil else { return nil }
+        let reader = MappingReader(node, context: "data", diagnostics: diagnostics)
+        defer { reader.finish(allowed: ["pipeline", "train", "test", "features", "label"]) }
+        func name(_ key: String) -> Located<String>? { reader.string(key).map { Located($0, at: reader[key]!.location) } }
+        let pipeline = name("pipeline")
+        if pipeline == nil, reader["pipeline"] == nil, !reader.hasMisspelling(of: "pipeline") {
+            diagnostics.error("missing required key 'pipeline' in 'data': the pipeline spec whose output feeds fit, e.g. data: {pipeline: IrisPrep, features: [a, b], label: y}", at: node.location)
+        }
+        var features: [Located<String>]?
+        if let featuresNode = reader["features"] {
+            features = nameList(featuresNode, "features", diagnostics: diagnostics)
+        } else if !reader.hasMisspelling(of: "features") {
+            diagnostics.error("missing required key 'features' in 'data': the columns that make x, e.g. features: [sepalLength, sepalWidth]", at: node.location)
+        }
+        var labels: [Located<String>]?
+        if let labelNode = reader["label"] {
+            labels = nameList(labelNode, "label", diagnostics: diagnostics)
+        } else if !reader.hasMisspelling(of: "label") {
+            diagnostics.error("missing required key 'label' in 'data': the column (or columns) that make y", at: node.location)
+        }
+        guard let pipeline, let features, let labels else { return nil }
+        return DataSpec(pipeline: pipeline, train: name("train"), test: name("test"), features: features, labels: labels, location: node.location)
     }
 
     /// `outputs: out` or `outputs: [out]`.

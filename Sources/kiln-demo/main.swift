@@ -154,6 +154,16 @@ do {
     let irisResult = try irisModel.evaluate(x: irisTest.x, y: irisTest.y)
     print("100 epochs: train loss \(fmt(irisHistory.history["loss"]!.last!)), test accuracy \(fmt(irisResult["accuracy"] ?? .nan)) on \(irisTest.count) held-out flowers")
 
+    // 3b. The same network fed by a pipeline spec: the YAML pair IrisPrep (read, clean, index,
+    // split) and IrisFromPipeline (data: {pipeline: IrisPrep, ...}).
+    section("IrisFromPipeline: data from the IrisPrep pipeline spec (CSV -> clean -> StringIndexer -> randomSplit)")
+    let irisData = try IrisFromPipeline.data(irisPath: dataURL("iris.csv").path)
+    let bridged = IrisFromPipeline(seed: 1)
+    let bridgedHistory = try bridged.fit(x: irisData.train.x, y: irisData.train.y, verbose: .silent)
+    let bridgedResult = try bridged.evaluate(x: irisData.test.x, y: irisData.test.y)
+    print("IrisPrep: \(irisData.train.x.count) train and \(irisData.test.x.count) test rows (randomSplit [0.8, 0.2], seed 7)")
+    print("\(bridgedHistory.history["loss"]!.count) epochs: train loss \(fmt(bridgedHistory.history["loss"]!.last!)), test accuracy \(fmt(bridgedResult["accuracy"] ?? .nan))")
+
     // 4. Unscaled features: the same network without and with Keras's Normalization layer.
     section("CancerClassifier: Normalization (adapted) -> Dense(16, relu) -> Dense(1, sigmoid) on breast cancer")
     let cancer = try CSVDataset.load(from: dataURL("breast_cancer.csv"), hasHeader: true).shuffled(seed: 5)

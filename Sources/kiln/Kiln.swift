@@ -107,6 +107,8 @@ extension Kiln {
         var swiftOutput: String?
         @Option(help: "The C target's module name, imported by the Swift wrappers.")
         var cModule: String = "KilnGeneratedC"
+        @Option(help: "The module holding the pipelines that models' `data:` names, imported by their wrappers (default: the wrappers' own).")
+        var pipelineModule: String?
         @Flag(help: "Also write include/kiln_generated.h and kiln_generated.c (every given model) into --c-output.")
         var umbrella = false
         @Option(help: "Write each pipeline's <Pipeline>.swift here (default: --swift-output).")
@@ -153,7 +155,7 @@ extension Kiln {
                     try KilnDriver.write(KilnDriver.cFiles(for: graph), under: URL(fileURLWithPath: cOutput))
                 }
                 if let swiftOutput {
-                    try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule)], under: URL(fileURLWithPath: swiftOutput))
+                    try KilnDriver.write([KilnDriver.swiftFile(for: graph, cModule: cModule, pipelineModule: pipelineModule)], under: URL(fileURLWithPath: swiftOutput))
                 }
             }
             if umbrella, target != "keras", let cOutput {

@@ -21,6 +21,8 @@ out="$(swift run -c release my-app 2>&1)"
 echo "$out" | tail -n 14
 accuracy="$(sed -n 's/^test accuracy: //p' <<<"$out")"
 python3 -c "import sys; a = float('$accuracy'); sys.exit(0 if a >= $bar else 'end-to-end: accuracy %s is under the bar $bar' % a)"
+fed="$(sed -n 's/^pipeline-fed test accuracy: //p' <<<"$out")"
+python3 -c "import sys; a = float('$fed'); sys.exit(0 if a >= $bar else 'end-to-end: the pipeline-fed accuracy %s is under the bar $bar' % a)"
 grep -q '^|state| *mean| *n|$' <<<"$out" || { echo "end-to-end: the pipeline's show() table is missing" >&2; exit 1; }
 grep -q '^WA 3.0 1$' <<<"$out" || { echo "end-to-end: the pipeline's rows are wrong" >&2; exit 1; }
 grep -q '<polyline' history.svg || { echo "end-to-end: the app's history.svg has no curve" >&2; exit 1; }

@@ -15,6 +15,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("SeedRegressor", { SeedRegressor(seed: $0) }),
     ("DigitsClassifier", { DigitsClassifier(seed: $0) }),
     ("IrisClassifier", { IrisClassifier(seed: $0) }),
+    ("IrisFromPipeline", { IrisFromPipeline(seed: $0) }),
     ("RefSGDClassifier", { RefSGDClassifier(seed: $0) }),
     ("RefRMSpropBinary", { RefRMSpropBinary(seed: $0) }),
     ("RefSparseLogits", { RefSparseLogits(seed: $0) }),

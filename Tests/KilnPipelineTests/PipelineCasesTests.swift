@@ -23,6 +23,8 @@ final class PipelineCasesTests: XCTestCase {
         "SparkParity": { try SparkParity.run(arguments: $0, context: $1) },
         "SeedDecisionTree": { try SeedDecisionTree.run(arguments: $0, context: $1) },
         "IrisTree": { try IrisTree.run(arguments: $0, context: $1) },
+        "IrisPrep": { try IrisPrep.run(arguments: $0, context: $1) },
+        "CancerGBT": { try CancerGBT.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

@@ -68,7 +68,7 @@ def same_rows(kiln, spark):
 def normalize_printed(text):
     """Show tables with their data lines sorted: formats must match, row order need not.
     Model uids (Spark's are random) are left out."""
-    text = re.sub(r"uid=[A-Za-z]+_[0-9a-f]{12}, ", "", text)
+    text = re.sub(r"uid ?= ?[A-Za-z]+_[0-9a-f]{12}, ", "", text)
     lines, out, block = text.split("\n"), [], []
     borders = 0
     for line in lines:

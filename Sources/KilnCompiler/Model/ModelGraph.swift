@@ -15,6 +15,8 @@ public struct ModelGraph: Sendable {
     /// fit's defaults from the spec (Keras's when absent: 1 epoch, no validation split).
     public var epochs: Int = 1
     public var validationSplit: Double = 0
+    /// `data:`: the pipeline whose outputs feed fit.
+    public var data: PipelineDataBinding?
     /// Where the spec declares the model's name (for messages about the whole model).
     public var nameLocation: SourceLocation?
     /// A functional model (named nodes, `from:`, `outputs:`): Keras's keras.Model, whose summary

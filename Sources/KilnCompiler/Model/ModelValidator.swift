@@ -277,6 +277,13 @@ public enum ModelValidator {
             }
         }
 
+        // A model used as a layer brings its layers, not its data.
+        let data = nesting.count == 1 ? spec.data.map {
+            PipelineDataBinding.validate($0, model: spec.name.value, modelFile: spec.file, modelDisplayPath: specPath, inputs: modelInputs,
+                                         outputCount: spec.outputs?.count ?? 1, outputShape: outputShapes?.first, loss: heads?.first?.loss,
+                                         diagnostics: diagnostics)
+        } : nil
+
         guard diagnostics.errors.count == errorsBefore, known, let optimizer, let heads else { return nil }
         var graph = ModelGraph(name: spec.name.value, specPath: specPath, inputShape: spec.input.shape, layers: layers,
                                loss: heads[0].loss, metrics: heads[0].metrics, optimizer: optimizer, batchSize: spec.fit.batchSize.value)
@@ -289,6 +296,7 @@ public enum ModelValidator {
         graph.nameLocation = spec.name.location
         graph.epochs = spec.fit.epochs?.value ?? 1
         graph.validationSplit = spec.fit.validationSplit?.value ?? 0
+        graph.data = data ?? nil
         // Where a masked sequence goes into a layer that neither applies nor passes on the mask:
         // Keras's own warning where Keras drops the mask too (the layer does not support masking);
         // Kiln's where Keras would use it (a masked mean, masked moments, a merge passing it on).

@@ -6,7 +6,7 @@ import Foundation
 //
 // Each stage is an object with one key naming its kind (stringIndexer, indexToString,
 // vectorIndexer, vectorAssembler, oneHotEncoder, standardScaler, minMaxScaler,
-// decisionTreeClassifier, decisionTreeRegressor, pipeline) and its fitted state (labels,
+// decisionTreeClassifier, decisionTreeRegressor, gbtClassifier, pipeline) and its fitted state (labels,
 // category maps, scalers' statistics, trees as nested split/leaf nodes). A file of another
 // version is refused, not misread. Writes go to a temporary file renamed into place, so a crash
 // mid-write leaves the previous file whole.
@@ -25,6 +25,7 @@ indirect enum SavedStage: Codable {
     case minMaxScaler(MinMaxScalerModel)
     case decisionTreeClassifier(DecisionTreeClassificationModel)
     case decisionTreeRegressor(DecisionTreeRegressionModel)
+    case gbtClassifier(GBTClassificationModel)
     case pipeline([SavedStage])
 
     init(_ model: any MLTransformer) throws {
@@ -38,6 +39,7 @@ indirect enum SavedStage: Codable {
         case let m as MinMaxScalerModel: self = .minMaxScaler(m)
         case let m as DecisionTreeClassificationModel: self = .decisionTreeClassifier(m)
         case let m as DecisionTreeRegressionModel: self = .decisionTreeRegressor(m)
+        case let m as GBTClassificationModel: self = .gbtClassifier(m)
         case let m as PipelineModel: self = .pipeline(try m.stages.map(SavedStage.init))
         default: throw PipelineError("cannot save a \(type(of: model)): not a fitted ML stage")
         }
@@ -54,6 +56,7 @@ indirect enum SavedStage: Codable {
         case let .minMaxScaler(m): m
         case let .decisionTreeClassifier(m): m
         case let .decisionTreeRegressor(m): m
+        case let .gbtClassifier(m): m
         case let .pipeline(stages): PipelineModel(stages: stages.map(\.model))
         }
     }

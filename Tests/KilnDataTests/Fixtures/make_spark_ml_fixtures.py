@@ -12,7 +12,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 from pyspark.sql import SparkSession
 from pyspark.ml import Pipeline
 from pyspark.ml.feature import StringIndexer, VectorIndexer, IndexToString, VectorAssembler, OneHotEncoder, StandardScaler, MinMaxScaler
-from pyspark.ml.classification import DecisionTreeClassifier
+from pyspark.ml.classification import DecisionTreeClassifier, GBTClassifier
 from pyspark.ml.regression import DecisionTreeRegressor
 from pyspark.ml.evaluation import MulticlassClassificationEvaluator, RegressionEvaluator, BinaryClassificationEvaluator
 
@@ -119,6 +119,28 @@ def feature_stages(name):
         json.dump(out, f, indent=1)
 
 
+def gbt_cases(name, frame, variants):
+    """GBTClassifier on every row of `frame` (features, label 0/1): the printed ensemble and each
+    row's rawPrediction, probability and prediction."""
+    out = []
+    for params in variants:
+        model = GBTClassifier(labelCol="label", featuresCol="features", **params).fit(frame)
+        rows = model.transform(frame).select("rawPrediction", "probability", "prediction").collect()
+        out.append({"params": params, "debugString": re.sub(r"uid ?= ?[^,]+, ", "", model.toDebugString),
+                    "rawPredictions": [list(map(float, r.rawPrediction)) for r in rows],
+                    "probabilities": [list(map(float, r.probability)) for r in rows],
+                    "predictions": [r.prediction for r in rows]})
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump({"name": name, "variants": out}, f, indent=1)
+
+
+def cancer_frame():
+    """Fixtures/ml/breast_cancer.csv (a count header, 30 measures, the label 0/1) as features and label, one partition."""
+    rows = [list(map(float, line.split(","))) for line in open(os.path.join(ml, "breast_cancer.csv")).read().splitlines()[1:]]
+    df = spark.createDataFrame([r[:30] + [r[30]] for r in rows], ", ".join(f"f{i} double" for i in range(30)) + ", label double").coalesce(1)
+    return VectorAssembler(inputCols=[f"f{i}" for i in range(30)], outputCol="features").transform(df)
+
+
 libsvm = os.path.join(ml, "sample_libsvm_data.txt")
 digits = os.path.join(ml, "digits.libsvm")
 seed_pipeline("seed_libsvm", libsvm, 5, [0.75, 0.25], 1234, {})
@@ -132,4 +154,6 @@ whole_data_trees("trees_digits", digits, 3, [
     ("classifier", {"maxDepth": 4}), ("classifier", {"maxDepth": 6, "maxBins": 5, "impurity": "entropy"}), ("regressor", {"maxDepth": 4}),
 ])
 feature_stages("features_iris")
+gbt_cases("gbt_libsvm", spark.read.format("libsvm").load(libsvm), [{}, {"maxIter": 5, "maxDepth": 2, "stepSize": 0.3}])
+gbt_cases("gbt_cancer", cancer_frame(), [{"maxIter": 10}, {"maxIter": 4, "maxDepth": 3, "minInstancesPerNode": 5, "maxBins": 16}])
 spark.stop()

@@ -9,6 +9,7 @@
 #include "FrozenStack.h"
 #include "GRUTextClassifier.h"
 #include "IrisClassifier.h"
+#include "IrisFromPipeline.h"
 #include "LogitsBinary.h"
 #include "LogitsCategorical.h"
 #include "PrecipitationNowcast.h"

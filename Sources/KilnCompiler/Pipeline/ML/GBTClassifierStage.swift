@@ -1,0 +1,28 @@
+import KilnCore
+
+/// `GBTClassifier`: gradient-boosted regression trees on log loss, for labels 0 and 1; adds
+/// rawPrediction, probability and prediction. Kiln grows Spark's deterministic ensemble
+/// (subsamplingRate 1, every feature at each node), so those two parameters take only their
+/// defaults.
+struct GBTClassifierStage: MLStageKind {
+    static let name = "GBTClassifier"
+    static let module = "pyspark.ml.classification"
+    static let role = MLRole.estimator
+    static let params: [MLParam] = TreeStageParams.shared + [
+        .column("probabilityCol", "probability"), .column("rawPredictionCol", "rawPrediction"),
+        .int("maxIter", 20) { $0 >= 0 }, .double("stepSize", 0.1) { $0 > 0 && $0 <= 1 },
+        .choice("lossType", "logistic", ["logistic"]), .choice("impurity", "variance", ["variance"]),
+        .double("subsamplingRate", 1) { $0 == 1 }, .choice("featureSubsetStrategy", "all", ["all"]),
+    ]
+
+    static func transformSchema(_ stage: MLStage, _ schema: Schema, _ check: MLCheck) -> Schema? {
+        TreeStageParams.check(stage, schema, check, adding: [
+            Field(stage.string("rawPredictionCol"), .vector, nullable: true), Field(stage.string("probabilityCol"), .vector, nullable: true),
+            Field(stage.string("predictionCol"), .double, nullable: false),
+        ])
+    }
+
+    static func swift(_ stage: MLStage) -> String {
+        "GBTClassifier(\(stage.swiftArguments(["labelCol", "featuresCol", "predictionCol", "probabilityCol", "rawPredictionCol"])), maxIter: \(stage.int("maxIter")), stepSize: \(SwiftTypes.double(stage.double("stepSize"))), params: \(TreeStageParams.swift(stage)))"
+    }
+}

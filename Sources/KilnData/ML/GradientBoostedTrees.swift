@@ -1,0 +1,110 @@
+import Foundation
+
+// GBTClassifier (pyspark.ml.classification) and its fitted model: Spark's gradient boosting with
+// log loss. Labels 0/1 become -1/+1; tree 0 (weight 1) fits them, and each later tree (weight
+// stepSize) fits the pseudo-residuals 4y / (1 + exp(2yF)) of the margin F so far. The trees are
+// regression trees (variance impurity) grown by the same learner as DecisionTreeRegressor. With
+// subsamplingRate 1 and every feature per node (Spark's defaults) nothing is random, so the trees
+// are Spark's.
+
+public struct GBTClassifier: MLEstimator {
+    public var labelCol = "label"
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var probabilityCol = "probability"
+    public var rawPredictionCol = "rawPrediction"
+    public var maxIter = 20
+    public var stepSize = 0.1
+    public var params = TreeParams()
+
+    public init(labelCol: String = "label", featuresCol: String = "features", predictionCol: String = "prediction", probabilityCol: String = "probability",
+                rawPredictionCol: String = "rawPrediction", maxIter: Int = 20, stepSize: Double = 0.1, params: TreeParams = TreeParams()) {
+        self.labelCol = labelCol; self.featuresCol = featuresCol; self.predictionCol = predictionCol; self.probabilityCol = probabilityCol
+        self.rawPredictionCol = rawPredictionCol; self.maxIter = maxIter; self.stepSize = stepSize; self.params = params
+    }
+
+    public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
+
+    public func fitModel(_ frame: Frame) throws -> GBTClassificationModel {
+        let (features, labels, categorical, numFeatures) = try TreeData.read(frame, featuresCol: featuresCol, labelCol: labelCol)
+        if case let .nominal(names)? = frame.attributes[frame.schema.fields[try frame.mlColumn(labelCol)].name], names.count > 2 {
+            throw PipelineError("GBTClassifier only supports binary classification but was given numClasses = \(names.count)")
+        }
+        for label in labels where label != 0 && label != 1 {
+            throw PipelineError("GBTClassifier was given dataset with invalid label \(JavaDoubleFormat.string(label)).  Labels must be in {0,1}; note that GBTClassifier currently only supports binary classification.")
+        }
+        let signs = labels.map { $0 * 2 - 1 }
+        let learner = TreeLearner(params: params, impurity: .variance, numClasses: 0)
+        var trees: [TreeNode] = [], weights: [Double] = []
+        var margins = [Double](repeating: 0, count: signs.count)
+        var targets = signs
+        for iteration in 0..<max(maxIter, 0) {
+            let weight = iteration == 0 ? 1.0 : stepSize
+            let root = try learner.fit(features: features, labels: targets, categorical: categorical, numFeatures: numFeatures)
+            let tree = FlatTree(root)
+            for (row, leaf) in tree.leaves(features.map { Optional($0) }).enumerated() {
+                // Spark's order: prediction + leaf * weight.
+                margins[row] = margins[row] + tree.leaves[Int(leaf)].prediction * weight
+            }
+            trees.append(root)
+            weights.append(weight)
+            // The negated gradient of log loss, -(-4y / (1 + exp(2yF))).
+            for row in targets.indices { targets[row] = -(-4.0 * signs[row] / (1.0 + exp(2.0 * signs[row] * margins[row]))) }
+        }
+        return GBTClassificationModel(trees: trees, treeWeights: weights, numFeatures: numFeatures, featuresCol: featuresCol,
+                                      predictionCol: predictionCol, probabilityCol: probabilityCol, rawPredictionCol: rawPredictionCol)
+    }
+}
+
+public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Codable, MLDebugDescribable {
+    public var trees: [TreeNode]
+    public var treeWeights: [Double]
+    public var numFeatures: Int
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var probabilityCol = "probability"
+    public var rawPredictionCol = "rawPrediction"
+    public var numClasses: Int { 2 }
+    /// As the single trees': the class name and 12 hex digits hashing the ensemble.
+    public var uid: String { TreeNode.uid("GBTClassifier", trees.map { $0.subtreeString(indent: 0) }.joined() + "\(treeWeights)") }
+
+    public var description: String {
+        "GBTClassificationModel: uid = \(uid), numTrees=\(trees.count), numClasses=\(numClasses), numFeatures=\(numFeatures)"
+    }
+
+    public var toDebugString: String {
+        description + "\n" + zip(trees, treeWeights).enumerated().map { index, pair in
+            "  Tree \(index) (weight \(JavaDoubleFormat.string(pair.1))):\n" + pair.0.subtreeString(indent: 4)
+        }.joined()
+    }
+
+    /// The margin F = sum of weight * tree(x) per row (nil where the features are null).
+    public func margins(_ vectors: [SparkVector?]) -> [Double?] {
+        var out = [Double?](repeating: 0, count: vectors.count)
+        for (root, weight) in zip(trees, treeWeights) {
+            let tree = FlatTree(root)
+            for (row, leaf) in tree.leaves(vectors).enumerated() {
+                guard leaf >= 0, let sum = out[row] else { out[row] = nil; continue }
+                out[row] = sum + tree.leaves[Int(leaf)].prediction * weight
+            }
+        }
+        return out
+    }
+
+    /// Adds rawPrediction [-F, F], probability [1 - p, p] with p = 1 / (1 + exp(-2F)), and prediction.
+    public func transform(_ frame: Frame) throws -> Frame {
+        let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
+        let raw = VectorColumn(), probability = VectorColumn()
+        let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
+        for margin in margins(vectors) {
+            guard let margin else { raw.append(nil); probability.append(nil); prediction.appendNull(); continue }
+            let p = 1.0 / (1.0 + exp(-2.0 * margin))
+            raw.append(SparkVector(dense: [-margin, margin]))
+            probability.append(SparkVector(dense: [1.0 - p, p]))
+            prediction.append(1.0 - p >= p ? 0 : 1)
+        }
+        return frame.appending(Field(rawPredictionCol, .vector, nullable: true), .vector(raw))
+            .appending(Field(probabilityCol, .vector, nullable: true), .vector(probability))
+            .appending(Field(predictionCol, .double, nullable: false), .double(prediction))
+    }
+}
