@@ -133,6 +133,8 @@ extension MLFixtureTests {
         }
         frame = try StringIndexer(inputCol: "species", outputCol: "speciesIndex").fit(frame).transform(frame)
         frame = try OneHotEncoder(inputCol: "speciesIndex", outputCol: "speciesVec").fit(frame).transform(frame)
+        // The multi-column form: each column encoded on its own, fitted on the same rows.
+        frame = try OneHotEncoder(inputCols: ["speciesIndex", "wide"], outputCols: ["speciesOneHot", "wideOneHot"], dropLast: false).fit(frame).transform(frame)
         frame = try VectorAssembler(inputCols: ["sl", "sw", "pl", "pw", "speciesVec"], outputCol: "features").transform(frame)
         frame = try StandardScaler(inputCol: "features", outputCol: "scaled").fit(frame).transform(frame)
         frame = try StandardScaler(inputCol: "features", outputCol: "centred", withMean: true).fit(frame).transform(frame)
@@ -141,7 +143,7 @@ extension MLFixtureTests {
         frame = try VectorAssembler(inputCols: ["sl", "speciesIndex"], outputCol: "mixed").transform(frame)
         let columns = f["columns"] as! [String: [Any]]
         XCTAssertEqual(frame.doubleValues(frame.schema.index(of: "speciesIndex")!).map { $0! }, columns["speciesIndex"] as! [Double])
-        for name in ["speciesVec", "features", "scaled", "centred", "minmax", "mixed"] {
+        for name in ["speciesVec", "speciesOneHot", "wideOneHot", "features", "scaled", "centred", "minmax", "mixed"] {
             let actual = frame.vectors(frame.schema.index(of: name)!).values.map { $0! }
             let expected = columns[name]!.map(vector)
             XCTAssertEqual(actual.map(\.isSparse), expected.map(\.isSparse), "\(name): dense or sparse")

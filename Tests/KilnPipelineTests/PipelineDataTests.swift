@@ -42,6 +42,24 @@ final class PipelineDataTests: XCTestCase {
         XCTAssertFalse((data.train.x.scalars + data.test.x.scalars).contains { !$0.isFinite })
     }
 
+    /// A pipeline's output as a data generator's source: written as CSV (what a `writeCSV` step
+    /// does), then streamed through CSVBatchStream's bounded buffer. Same batches, same weights.
+    func testPipelineOutputStreamsIntoFit() throws {
+        let result = try IrisPrep.run(irisPath: Self.iris)
+        let train = result.train.frame
+        let columns = try ["sepalLength", "sepalWidth", "petalLength", "petalWidth", "label"].map { try train.mlColumn($0) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-irisprep-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try CSVWriter.write(train.selecting(columns), to: file.path, header: true)
+        let stream = try CSVBatchStream(files: [file], hasHeader: true, bufferRows: 32)
+        let streamed = IrisFromPipeline(seed: 2), inMemory = IrisFromPipeline(seed: 2)
+        _ = try streamed.fit(stream, epochs: 3, verbose: .silent)
+        let data = try IrisFromPipeline.data(irisPath: Self.iris)
+        _ = try inMemory.fit(x: data.train.x, y: data.train.y, epochs: 3, shuffle: false, verbose: .silent)
+        XCTAssertEqual(streamed.parameters, inMemory.parameters)
+        XCTAssertLessThanOrEqual(stream.peakBufferedRows, 32)
+    }
+
     func testThePairTrainsAndEvaluates() throws {
         let data = try IrisFromPipeline.data(irisPath: Self.iris)
         let model = IrisFromPipeline(seed: 1)

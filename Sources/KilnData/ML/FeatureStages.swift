@@ -70,17 +70,31 @@ extension AnyColumn {
 }
 
 /// One-hot vectors of category indices; `dropLast` leaves the last category out (all zeros).
+/// Several columns (`inputCols`) are each encoded on their own, as Spark does.
 public struct OneHotEncoder: MLEstimator {
-    public var inputCol: String
-    public var outputCol: String
+    public var inputCols: [String]
+    public var outputCols: [String]
     public var dropLast: Bool
     public var handleInvalid: StringIndexer.HandleInvalid
 
     public init(inputCol: String, outputCol: String, dropLast: Bool = true, handleInvalid: StringIndexer.HandleInvalid = .error) {
-        self.inputCol = inputCol; self.outputCol = outputCol; self.dropLast = dropLast; self.handleInvalid = handleInvalid
+        self.init(inputCols: [inputCol], outputCols: [outputCol], dropLast: dropLast, handleInvalid: handleInvalid)
     }
 
+    public init(inputCols: [String], outputCols: [String], dropLast: Bool = true, handleInvalid: StringIndexer.HandleInvalid = .error) {
+        self.inputCols = inputCols; self.outputCols = outputCols; self.dropLast = dropLast; self.handleInvalid = handleInvalid
+    }
+
+    /// One column's model; several columns' as a PipelineModel of them, all fitted on `frame`.
     public func fit(_ frame: Frame) throws -> MLTransformer {
+        guard inputCols.count == outputCols.count else {
+            throw PipelineError("requirement failed: The number of input columns \(inputCols.count) must be the same as the number of output columns \(outputCols.count).")
+        }
+        let models = try zip(inputCols, outputCols).map { try fitColumn($0, $1, frame) }
+        return models.count == 1 ? models[0] : PipelineModel(stages: models)
+    }
+
+    func fitColumn(_ inputCol: String, _ outputCol: String, _ frame: Frame) throws -> OneHotEncoderModel {
         let column = try frame.mlColumn(inputCol)
         let categories: Int
         if case let .nominal(labels)? = frame.attributes[frame.schema.fields[column].name] {

@@ -101,6 +101,7 @@ def feature_stages(name):
     df = spark.createDataFrame(rows, "sl double, sw double, pl double, pw double, species string, wide double").coalesce(1)
     df = StringIndexer(inputCol="species", outputCol="speciesIndex").fit(df).transform(df)
     df = OneHotEncoder(inputCol="speciesIndex", outputCol="speciesVec").fit(df).transform(df)
+    df = OneHotEncoder(inputCols=["speciesIndex", "wide"], outputCols=["speciesOneHot", "wideOneHot"], dropLast=False).fit(df).transform(df)
     df = VectorAssembler(inputCols=["sl", "sw", "pl", "pw", "speciesVec"], outputCol="features").transform(df)
     df = StandardScaler(inputCol="features", outputCol="scaled").fit(df).transform(df)
     df = StandardScaler(inputCol="features", outputCol="centred", withMean=True).fit(df).transform(df)
@@ -111,7 +112,7 @@ def feature_stages(name):
     wide_tree = DecisionTreeClassifier(labelCol="wide", featuresCol="mixed").fit(df)
     out = {"rows": [list(r) for r in rows], "columns": {}}
     collected = df.collect()
-    for column in ["speciesIndex", "speciesVec", "features", "scaled", "centred", "minmax", "mixed"]:
+    for column in ["speciesIndex", "speciesVec", "speciesOneHot", "wideOneHot", "features", "scaled", "centred", "minmax", "mixed"]:
         out["columns"][column] = [vec(r[column]) if hasattr(r[column], "size") else r[column] for r in collected]
     out["speciesTree"] = debug(species_tree)
     out["wideTree"] = debug(wide_tree)

@@ -53,10 +53,15 @@ struct MLParam: Sendable {
     var choices: [String] = []
     /// A check of a number (Spark's ParamValidators.gtEq and friends): nil when valid.
     var valid: (@Sendable (Double) -> Bool)? = nil
+    /// false: the kind checks which of its column parameters are set (OneHotEncoder's single- or
+    /// multi-column form).
+    var required = true
 
     static func column(_ name: String, _ defaultValue: String? = nil) -> MLParam {
         MLParam(name: name, kind: .column, defaultValue: defaultValue.map(MLValue.string))
     }
+    static func optionalColumn(_ name: String) -> MLParam { MLParam(name: name, kind: .column, defaultValue: nil, required: false) }
+    static func optionalColumns(_ name: String) -> MLParam { MLParam(name: name, kind: .columns, defaultValue: nil, required: false) }
     static func choice(_ name: String, _ defaultValue: String, _ choices: [String]) -> MLParam {
         MLParam(name: name, kind: .string, defaultValue: .string(defaultValue), choices: choices)
     }
@@ -242,7 +247,7 @@ enum MLStages {
             values[key] = read
             given.append(key)
         }
-        for param in kind.params where values[param.name] == nil && (param.kind == .column || (param.kind == .columns && param.name == "inputCols")) {
+        for param in kind.params where param.required && values[param.name] == nil && (param.kind == .column || (param.kind == .columns && param.name == "inputCols")) {
             diagnostics.error("\(kind.name) needs '\(param.name)'", at: node.location); ok = false
         }
         return ok ? MLStage(kind: kind, values: values, given: given, location: location) : nil
