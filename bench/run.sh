@@ -3,6 +3,8 @@
 # Usage: bash bench/run.sh [timed epochs per measurement, default 7]
 # Makes bench/.venv (tensorflow-cpu, keras, torch, numpy, threadpoolctl from PyPI) on first use.
 set -euo pipefail
+# TensorFlow at its best on every CPU: oneDNN is on by default only on some (the anchors used it).
+export TF_ENABLE_ONEDNN_OPTS=1
 here="$(cd "$(dirname "$0")" && pwd)"
 epochs="${1:-7}"
 mkdir -p "$here/out"

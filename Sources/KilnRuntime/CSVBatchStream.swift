@@ -46,6 +46,9 @@ public final class CSVBatchStream: @unchecked Sendable {
     private var blockRows = 0, blockNext = 0
     private var window: [[Float]] = []
     private var passEnded = false
+    /// A cache pass reads the cache file here, on the consumer's thread: the rows are already
+    /// parsed, so a reader thread would add only a hand-off (and take the kernels' second core).
+    private var cachePass: FileHandle?
     private var rng: UInt64
     /// Rows per block the reader hands over.
     private var rowsPerBlock: Int { min(1024, bufferRows) }
@@ -74,6 +77,7 @@ public final class CSVBatchStream: @unchecked Sendable {
 
     deinit {
         stop()
+        try? cachePass?.close()
         if let cacheFile { try? FileManager.default.removeItem(at: cacheFile) }
     }
 
@@ -128,6 +132,10 @@ public final class CSVBatchStream: @unchecked Sendable {
     private func fillBlock() throws -> Bool {
         while blockNext == blockRows {
             guard !passEnded else { return false }
+            if let cachePass {
+                guard readCacheBlock(cachePass) else { passEnded = true; return false }
+                continue
+            }
             lock.lock()
             while head == queue.count { lock.wait() }
             let item = queue[head]
@@ -145,6 +153,27 @@ public final class CSVBatchStream: @unchecked Sendable {
             case let .failure(message): passEnded = true; throw KilnError(message)
             }
         }
+        return true
+    }
+
+    /// The next block of a cache pass into `block` (its storage reused); false at the file's end.
+    private func readCacheBlock(_ handle: FileHandle) -> Bool {
+        guard let w = width else { return false }  // a pass of no rows
+        let want = rowsPerBlock * w * MemoryLayout<Float>.stride
+        if block.count != rowsPerBlock * w { block = [Float](repeating: 0, count: rowsPerBlock * w) }
+        var bytes = 0
+        block.withUnsafeMutableBytes { raw in
+            while bytes < want {
+                let got = Foundation.read(handle.fileDescriptor, raw.baseAddress! + bytes, want - bytes)
+                if got <= 0 { break }
+                bytes += got
+            }
+        }
+        let rows = bytes / (w * MemoryLayout<Float>.stride)
+        guard rows > 0 else { return false }
+        if rows < rowsPerBlock { block.removeLast(block.count - rows * w) }
+        blockRows = rows
+        blockNext = 0
         return true
     }
 
@@ -188,8 +217,12 @@ public final class CSVBatchStream: @unchecked Sendable {
         head = 0
         bufferedRows = 0
         cancelled = false
-        readerDone = false
+        let cached = cacheComplete ? cacheFile : nil
+        try? cachePass?.close()
+        cachePass = cached.flatMap { try? FileHandle(forReadingFrom: $0) }
+        readerDone = cachePass != nil
         lock.unlock()
+        if cachePass != nil { return }
         // The reader must not own the stream: a reference it held would let the stream's deinit
         // (which removes the cache file) run late, on this thread. deinit's stop() waits for
         // `readerDone`, the last thing read() sets, so the stream outlives the call; the closure
@@ -233,10 +266,6 @@ public final class CSVBatchStream: @unchecked Sendable {
             lock.broadcast()
             lock.unlock()
         }
-        lock.lock()
-        let cached = cacheComplete ? cacheFile : nil
-        lock.unlock()
-        if let cached { return readCache(cached) }
         // The first pass writes the cache as it goes; it counts only once the pass is complete.
         let partial = cacheFile.map { $0.appendingPathExtension("partial") }
         var cacheOut: FileHandle?
@@ -324,36 +353,6 @@ public final class CSVBatchStream: @unchecked Sendable {
                 cacheComplete = true
                 lock.unlock()
             }
-        }
-        _ = push(.end)
-    }
-
-    /// A pass from the cache the first pass wrote: blocks of rows as they were parsed.
-    private func readCache(_ url: URL) {
-        lock.lock()
-        let w = width ?? 1
-        lock.unlock()
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            _ = push(.failure("\(url.path): cannot read the cache file"))
-            return
-        }
-        defer { try? handle.close() }
-        let blockFloats = rowsPerBlock * w
-        while true {
-            // Straight from the file into the block's floats (whole rows: the file holds nothing else).
-            var bytes = 0
-            let values = [Float](unsafeUninitializedCapacity: blockFloats) { buffer, initialized in
-                let raw = UnsafeMutableRawPointer(buffer.baseAddress!), want = blockFloats * MemoryLayout<Float>.stride
-                while bytes < want {
-                    let got = Foundation.read(handle.fileDescriptor, raw + bytes, want - bytes)
-                    if got <= 0 { break }
-                    bytes += got
-                }
-                initialized = bytes / MemoryLayout<Float>.stride
-            }
-            guard values.count >= w else { break }
-            guard push(.rows(values, count: values.count / w)) else { return }
-            if values.count < blockFloats { break }
         }
         _ = push(.end)
     }

@@ -10,6 +10,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import keras, tensorf
   python3 -m venv "$venv"
   "$venv/bin/pip" install --progress-bar off -q tensorflow-cpu keras safetensors
 fi
+# TensorFlow turns oneDNN on by default only on some CPUs; without it, its CPU kernels refuse a
+# transposed convolution with dilation_rate > 1 (RefConvTranspose), so the lane asks for it.
+export TF_ENABLE_ONEDNN_OPTS=1
 dumps="$(mktemp -d)"
 log="$(mktemp)"
 trap 'rm -rf "$dumps" "$log"' EXIT

@@ -3,6 +3,8 @@
 # with the sgemm peak measured in the same run. Usage: bash bench/cnn/run.sh [repeats] [workload ...]
 # Uses bench/.venv (bench/run.sh makes it; tensorflow-cpu, keras and numpy are what this needs).
 set -euo pipefail
+# TensorFlow at its best on every CPU: oneDNN is on by default only on some (the anchors used it).
+export TF_ENABLE_ONEDNN_OPTS=1
 here="$(cd "$(dirname "$0")" && pwd)"
 bench="$(cd "$here/.." && pwd)"
 repeats="${1:-5}"; shift || true

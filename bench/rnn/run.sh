@@ -10,6 +10,8 @@
 #                      convlstm_train: 10; convlstm_predict_8: 20)
 # Uses bench/.venv (made here on first use: tensorflow-cpu, keras, torch, numpy, threadpoolctl).
 set -euo pipefail
+# TensorFlow at its best on every CPU: oneDNN is on by default only on some (the anchors used it).
+export TF_ENABLE_ONEDNN_OPTS=1
 here="$(cd "$(dirname "$0")" && pwd)"
 bench="$(cd "$here/.." && pwd)"
 repeats="${1:-5}"; shift || true
