@@ -36,20 +36,17 @@ public struct GBTClassifier: MLEstimator {
         let signs = labels.map { $0 * 2 - 1 }
         let learner = TreeLearner(params: params, impurity: .variance, numClasses: 0)
         var trees: [TreeNode] = [], weights: [Double] = []
-        var margins = [Double](repeating: 0, count: signs.count)
+        let rows = features.map { Optional($0) }
+        var margins = [Double?](repeating: 0, count: signs.count)
         var targets = signs
         for iteration in 0..<max(maxIter, 0) {
             let weight = iteration == 0 ? 1.0 : stepSize
             let root = try learner.fit(features: features, labels: targets, categorical: categorical, numFeatures: numFeatures)
-            let tree = FlatTree(root)
-            for (row, leaf) in tree.leaves(features.map { Optional($0) }).enumerated() {
-                // Spark's order: prediction + leaf * weight.
-                margins[row] = margins[row] + tree.leaves[Int(leaf)].prediction * weight
-            }
+            GBTClassificationModel.add(root, weight: weight, for: rows, to: &margins)
             trees.append(root)
             weights.append(weight)
             // The negated gradient of log loss, -(-4y / (1 + exp(2yF))).
-            for row in targets.indices { targets[row] = -(-4.0 * signs[row] / (1.0 + exp(2.0 * signs[row] * margins[row]))) }
+            for row in targets.indices { targets[row] = -(-4.0 * signs[row] / (1.0 + exp(2.0 * signs[row] * margins[row]!))) }
         }
         return GBTClassificationModel(trees: trees, treeWeights: weights, numFeatures: numFeatures, featuresCol: featuresCol,
                                       predictionCol: predictionCol, probabilityCol: probabilityCol, rawPredictionCol: rawPredictionCol)
@@ -81,14 +78,18 @@ public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Co
     /// The margin F = sum of weight * tree(x) per row (nil where the features are null).
     public func margins(_ vectors: [SparkVector?]) -> [Double?] {
         var out = [Double?](repeating: 0, count: vectors.count)
-        for (root, weight) in zip(trees, treeWeights) {
-            let tree = FlatTree(root)
-            for (row, leaf) in tree.leaves(vectors).enumerated() {
-                guard leaf >= 0, let sum = out[row] else { out[row] = nil; continue }
-                out[row] = sum + tree.leaves[Int(leaf)].prediction * weight
-            }
-        }
+        for (root, weight) in zip(trees, treeWeights) { Self.add(root, weight: weight, for: vectors, to: &out) }
         return out
+    }
+
+    /// One tree's term of each row's margin, in Spark's order: margin + leaf * weight (fit's
+    /// pseudo-residuals and transform's margins both take it so).
+    static func add(_ root: TreeNode, weight: Double, for vectors: [SparkVector?], to margins: inout [Double?]) {
+        let tree = FlatTree(root)
+        for (row, leaf) in tree.leaves(vectors).enumerated() {
+            guard leaf >= 0, let sum = margins[row] else { margins[row] = nil; continue }
+            margins[row] = sum + tree.leaves[Int(leaf)].prediction * weight
+        }
     }
 
     /// Adds rawPrediction [-F, F], probability [1 - p, p] with p = 1 / (1 + exp(-2F)), and prediction.
