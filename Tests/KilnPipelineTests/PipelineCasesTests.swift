@@ -25,6 +25,7 @@ final class PipelineCasesTests: XCTestCase {
         "IrisTree": { try IrisTree.run(arguments: $0, context: $1) },
         "IrisPrep": { try IrisPrep.run(arguments: $0, context: $1) },
         "CancerGBT": { try CancerGBT.run(arguments: $0, context: $1) },
+        "CancerForest": { try CancerForest.run(arguments: $0, context: $1) },
     ]
 
     struct Cases: Decodable {

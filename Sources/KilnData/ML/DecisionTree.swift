@@ -197,6 +197,15 @@ struct TreeLearner {
     static let epsilon: Double = { var eps = 1.0; while 1.0 + eps / 2.0 != 1.0 { eps /= 2.0 }; return eps }()
 
     func fit(features: [SparkVector], labels: [Double], categorical: [Int: Int], numFeatures: Int) throws -> TreeNode {
+        let data = try bin(features: features, categorical: categorical, numFeatures: numFeatures)
+        var grower = Grower(learner: self, kinds: data.kinds, bins: data.bins, n: features.count, labels: labels)
+        return grower.grow(rows: Array(0..<features.count), level: 0)
+    }
+
+    /// Every feature's kind (a continuous one's thresholds) and every row's bins, feature-major.
+    struct Binned { var kinds: [FeatureKind]; var bins: [UInt16] }
+
+    func bin(features: [SparkVector], categorical: [Int: Int], numFeatures: Int) throws -> Binned {
         let n = features.count
         guard n > 0 else { throw PipelineError("requirement failed: DecisionTree requires size of input RDD > 0, but was given by empty one.") }
         let maxPossibleBins = min(params.maxBins, n)
@@ -271,8 +280,7 @@ struct TreeLearner {
         if let (f, arity, value) = invalid {
             throw PipelineError("DecisionTree given invalid data: Feature \(f) is categorical with values in {0,...,\(arity - 1)}, but a data point gives it value \(JavaDoubleFormat.string(value)).")
         }
-        var grower = Grower(learner: self, kinds: kinds, bins: bins, n: n, labels: labels)
-        return grower.grow(rows: Array(0..<n), level: 0)
+        return Binned(kinds: kinds, bins: bins)
     }
 
     /// findSplitsForContinuousFeature: every midpoint when there are few distinct values, else
@@ -318,16 +326,21 @@ struct Grower {
     let bins: [UInt16]
     let n: Int
     let labels: [Double]
+    /// Each row's weight (a forest's bootstrap counts); nil: every row once.
+    var weights: [Double]? = nil
+    /// The features a node may split on, in the order they are scored (a forest's subset); nil: all.
+    var featureOrder: [Int]? = nil
 
     var impurity: TreeImpurity { learner.impurity }
     var statsSize: Int { learner.statsSize }
 
     func add(_ stats: inout [Double], at offset: Int, row: Int) {
+        let w = weights?[row] ?? 1
         if impurity == .variance {
             let y = labels[row]
-            stats[offset] += 1; stats[offset + 1] += y; stats[offset + 2] += y * y
+            stats[offset] += w; stats[offset + 1] += w * y; stats[offset + 2] += w * y * y
         } else {
-            stats[offset + Int(labels[row])] += 1
+            stats[offset + Int(labels[row])] += w
         }
     }
 
@@ -356,20 +369,7 @@ struct Grower {
         guard let best = found, best.gain > 0 else {
             return .leaf(prediction: impurity.predict(total), impurity: nodeImpurity, stats: total)
         }
-        var leftRows: [Int] = [], rightRows: [Int] = []
-        let f = best.split.feature
-        // Which bins of the split's feature go left, decided once: a continuous bin b goes left
-        // when its upper threshold is at most the split's (the last bin never), a category when
-        // it is one of the left ones.
-        let leftBins: [Bool]
-        switch (best.split, kinds[f]) {
-        case let (.continuous(_, threshold), .continuous(thresholds)): leftBins = thresholds.map { $0 <= threshold } + [false]
-        case let (.categorical(_, left, arity), _): leftBins = (0..<arity).map { left.contains(Double($0)) }
-        default: leftBins = []
-        }
-        for row in rows {
-            if leftBins[Int(bins[f * n + row])] { leftRows.append(row) } else { rightRows.append(row) }
-        }
+        let (leftRows, rightRows) = partition(rows, by: best.split)
         let childLevel = level + 1
         let childIsLeaf = childLevel == learner.params.maxDepth
         let left = grow(rows: leftRows, level: childLevel, total: best.left, isLeaf: childIsLeaf || abs(calc(best.left)) < TreeLearner.epsilon)
@@ -378,6 +378,24 @@ struct Grower {
             return .leaf(prediction: lp, impurity: nodeImpurity, stats: total)
         }
         return .internal(prediction: impurity.predict(total), impurity: nodeImpurity, gain: best.gain, split: best.split, stats: total, left: left, right: right)
+    }
+
+    /// The rows that go left and right of `split`. Which bins of the split's feature go left is
+    /// decided once: a continuous bin b when its upper threshold is at most the split's (the last
+    /// bin never), a category when it is one of the left ones.
+    func partition(_ rows: [Int], by split: TreeSplit) -> ([Int], [Int]) {
+        let f = split.feature
+        let leftBins: [Bool]
+        switch (split, kinds[f]) {
+        case let (.continuous(_, threshold), .continuous(thresholds)): leftBins = thresholds.map { $0 <= threshold } + [false]
+        case let (.categorical(_, left, arity), _): leftBins = (0..<arity).map { left.contains(Double($0)) }
+        default: leftBins = []
+        }
+        var leftRows: [Int] = [], rightRows: [Int] = []
+        for row in rows {
+            if leftBins[Int(bins[f * n + row])] { leftRows.append(row) } else { rightRows.append(row) }
+        }
+        return (leftRows, rightRows)
     }
 
     /// The best split of a node; `parentImpurity` nil at the root, where Spark takes the
@@ -420,7 +438,13 @@ struct Grower {
             hist.baseAddress!.update(repeating: 0, count: binCount * s)
             let base = f * n
             bins.withUnsafeBufferPointer { all in
-                if impurity == .variance {
+                if let weights {
+                    if impurity == .variance {
+                        for row in rows { let o = Int(all[base + row]) * s, w = weights[row], y = labels[row]; hist[o] += w; hist[o + 1] += w * y; hist[o + 2] += w * y * y }
+                    } else {
+                        for row in rows { hist[Int(all[base + row]) * s + Int(labels[row])] += weights[row] }
+                    }
+                } else if impurity == .variance {
                     for row in rows { let o = Int(all[base + row]) * s, y = labels[row]; hist[o] += 1; hist[o + 1] += y; hist[o + 2] += y * y }
                 } else {
                     for row in rows { hist[Int(all[base + row]) * s + Int(labels[row])] += 1 }
@@ -428,8 +452,8 @@ struct Grower {
             }
         }
         rowTotal.withUnsafeBufferPointer { rowTotal in
-            for (f, kind) in kinds.enumerated() {
-                switch kind {
+            for f in featureOrder ?? Array(kinds.indices) {
+                switch kinds[f] {
                 case let .continuous(thresholds):
                     let splits = thresholds.count
                     if splits == 0 { continue }

@@ -20,20 +20,7 @@ public struct DecisionTreeClassifier: MLEstimator {
 
     public func fitModel(_ frame: Frame) throws -> DecisionTreeClassificationModel {
         let (features, labels, categorical, numFeatures) = try TreeData.read(frame, featuresCol: featuresCol, labelCol: labelCol)
-        let numClasses: Int
-        if case let .nominal(names)? = frame.attributes[frame.schema.fields[try frame.mlColumn(labelCol)].name] {
-            numClasses = names.count
-        } else {
-            let largest = labels.max() ?? 0
-            numClasses = Int(largest) + 1
-            if numClasses > 100 {
-                throw PipelineError("Classifier inferred \(numClasses) from label values in column \(type(of: self)):\(labelCol), but this exceeded the max numClasses (100) allowed to be inferred from values.  To avoid this error for labels with > 100 classes, specify numClasses explicitly in the metadata; this can be done by applying StringIndexer to the label column.")
-            }
-        }
-        for label in labels where !(label >= 0 && label < Double(numClasses) && label == label.rounded(.down)) {
-            if label != label.rounded(.down) { throw PipelineError("[USER_RAISED_EXCEPTION] Labels MUST be Integers, but got \(JavaDoubleFormat.string(label)) SQLSTATE: P0001") }
-            throw PipelineError("[USER_RAISED_EXCEPTION] Labels MUST be in [0, \(numClasses)), but got \(JavaDoubleFormat.string(label)) SQLSTATE: P0001")
-        }
+        let numClasses = try TreeData.numClasses(frame, labelCol: labelCol, labels: labels, estimator: "\(type(of: self))")
         let learner = TreeLearner(params: params, impurity: impurity, numClasses: numClasses)
         let root = try learner.fit(features: features, labels: labels, categorical: categorical, numFeatures: numFeatures)
         return DecisionTreeClassificationModel(root: root, numFeatures: numFeatures, numClasses: numClasses, featuresCol: featuresCol,
@@ -153,6 +140,26 @@ enum TreeData {
         var categorical: [Int: Int] = [:]
         if case let .categoricalFeatures(map)? = frame.attributes[frame.schema.fields[featureColumn].name] { categorical = map }
         return (features, labels, categorical, numFeatures)
+    }
+
+    /// The label's class count (its nominal attribute, else the largest label + 1, at most 100),
+    /// every label checked to be one of them as Spark's checkClassificationLabels does.
+    static func numClasses(_ frame: Frame, labelCol: String, labels: [Double], estimator: String) throws -> Int {
+        let numClasses: Int
+        if case let .nominal(names)? = frame.attributes[frame.schema.fields[try frame.mlColumn(labelCol)].name] {
+            numClasses = names.count
+        } else {
+            let largest = labels.max() ?? 0
+            numClasses = Int(largest) + 1
+            if numClasses > 100 {
+                throw PipelineError("Classifier inferred \(numClasses) from label values in column \(estimator):\(labelCol), but this exceeded the max numClasses (100) allowed to be inferred from values.  To avoid this error for labels with > 100 classes, specify numClasses explicitly in the metadata; this can be done by applying StringIndexer to the label column.")
+            }
+        }
+        for label in labels where !(label >= 0 && label < Double(numClasses) && label == label.rounded(.down)) {
+            if label != label.rounded(.down) { throw PipelineError("[USER_RAISED_EXCEPTION] Labels MUST be Integers, but got \(JavaDoubleFormat.string(label)) SQLSTATE: P0001") }
+            throw PipelineError("[USER_RAISED_EXCEPTION] Labels MUST be in [0, \(numClasses)), but got \(JavaDoubleFormat.string(label)) SQLSTATE: P0001")
+        }
+        return numClasses
     }
 }
 

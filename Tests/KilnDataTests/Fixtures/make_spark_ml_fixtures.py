@@ -12,7 +12,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 from pyspark.sql import SparkSession
 from pyspark.ml import Pipeline
 from pyspark.ml.feature import StringIndexer, VectorIndexer, IndexToString, VectorAssembler, OneHotEncoder, StandardScaler, MinMaxScaler
-from pyspark.ml.classification import DecisionTreeClassifier, GBTClassifier
+from pyspark.ml.classification import DecisionTreeClassifier, GBTClassifier, RandomForestClassifier
 from pyspark.ml.regression import DecisionTreeRegressor
 from pyspark.ml.evaluation import MulticlassClassificationEvaluator, RegressionEvaluator, BinaryClassificationEvaluator
 
@@ -135,6 +135,23 @@ def gbt_cases(name, frame, variants):
         json.dump({"name": name, "variants": out}, f, indent=1)
 
 
+def forest_cases(name, frame, source, variants):
+    """RandomForestClassifier on every row of `frame` (one partition, as Kiln's bagging seeds
+    assume): the printed forest, every row's prediction, and the first 300 rows' rawPrediction
+    and probability."""
+    assert frame.rdd.getNumPartitions() == 1, name
+    out = []
+    for params in variants:
+        model = RandomForestClassifier(labelCol="label", **params).fit(frame)
+        rows = model.transform(frame).select("rawPrediction", "probability", "prediction").collect()
+        out.append({"params": params, "debugString": debug(model),
+                    "rawPredictions": [list(map(float, r.rawPrediction)) for r in rows[:300]],
+                    "probabilities": [list(map(float, r.probability)) for r in rows[:300]],
+                    "predictions": [r.prediction for r in rows]})
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump({"name": name, "source": source, "variants": out}, f, indent=1)
+
+
 def cancer_frame():
     """Fixtures/ml/breast_cancer.csv (a count header, 30 measures, the label 0/1) as features and label, one partition."""
     rows = [list(map(float, line.split(","))) for line in open(os.path.join(ml, "breast_cancer.csv")).read().splitlines()[1:]]
@@ -157,4 +174,37 @@ whole_data_trees("trees_digits", digits, 3, [
 feature_stages("features_iris")
 gbt_cases("gbt_libsvm", spark.read.format("libsvm").load(libsvm), [{}, {"maxIter": 5, "maxDepth": 2, "stepSize": 0.3}])
 gbt_cases("gbt_cancer", cancer_frame(), [{"maxIter": 10}, {"maxIter": 4, "maxDepth": 3, "minInstancesPerNode": 5, "maxBins": 16}])
+def forest_random_sources(name):
+    """The JVM's draws that a forest's bagging and feature subsets take: java.util.Random.nextLong,
+    commons-math3's Well19937c and PoissonDistribution, and a class name's hashCode."""
+    jvm = spark._jvm
+    java_random = jvm.java.util.Random(42)
+    well = jvm.org.apache.commons.math3.random.Well19937c(jvm.java.lang.Long.valueOf(-1234567890123))
+    poissons = {}
+    for mean, seed in [(1.0, 43), (0.7, 12)]:
+        poisson = jvm.org.apache.commons.math3.distribution.PoissonDistribution(mean)
+        poisson.reseedRandomGenerator(seed)
+        poissons[str(mean)] = {"seed": seed, "samples": [poisson.sample() for _ in range(40)]}
+    out = {"javaRandom42": [str(java_random.nextLong()) for _ in range(3)],
+           "well19937cDoubles": [well.nextDouble() for _ in range(5)],
+           "poisson": poissons,
+           "classNameHash": jvm.java.util.Objects.hashCode("org.apache.spark.ml.classification.RandomForestClassifier")}
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
+forest_random_sources("rf_random")
+forest_cases("rf_libsvm", spark.read.format("libsvm").load(libsvm), "sample_libsvm_data.txt", [
+    {"numTrees": 5, "seed": 42}, {"numTrees": 3, "maxDepth": 3, "featureSubsetStrategy": "onethird", "impurity": "entropy", "seed": 7},
+    {"numTrees": 4, "bootstrap": False, "subsamplingRate": 0.6, "seed": 3},
+])
+digits_frame = spark.read.format("libsvm").load(digits)
+forest_cases("rf_digits", VectorIndexer(inputCol="features", outputCol="indexedFeatures", maxCategories=3).fit(digits_frame).transform(digits_frame),
+             "digits.libsvm", [
+    {"featuresCol": "indexedFeatures", "numTrees": 10, "maxDepth": 4, "seed": 5},
+    {"featuresCol": "indexedFeatures", "numTrees": 6, "featureSubsetStrategy": "0.3", "maxBins": 8, "minInstancesPerNode": 3, "seed": 9},
+])
+forest_cases("rf_cancer", cancer_frame(), "breast_cancer.csv", [
+    {"seed": 1}, {"numTrees": 4, "featureSubsetStrategy": "log2", "subsamplingRate": 0.7, "maxDepth": 6, "seed": 11},
+])
 spark.stop()

@@ -53,6 +53,8 @@ struct MLParam: Sendable {
     var choices: [String] = []
     /// A check of a number (Spark's ParamValidators.gtEq and friends): nil when valid.
     var valid: (@Sendable (Double) -> Bool)? = nil
+    /// A check of a string parameter's text beyond fixed words (RandomForest's featureSubsetStrategy).
+    var validText: (@Sendable (String) -> Bool)? = nil
     /// false: the kind checks which of its column parameters are set (OneHotEncoder's single- or
     /// multi-column form).
     var required = true
@@ -190,7 +192,7 @@ enum MLStages {
     static let kinds: [MLStageKind.Type] = [
         StringIndexerStage.self, IndexToStringStage.self, VectorIndexerStage.self, VectorAssemblerStage.self, OneHotEncoderStage.self,
         StandardScalerStage.self, MinMaxScalerStage.self,
-        DecisionTreeClassifierStage.self, DecisionTreeRegressorStage.self, GBTClassifierStage.self,
+        DecisionTreeClassifierStage.self, DecisionTreeRegressorStage.self, RandomForestClassifierStage.self, GBTClassifierStage.self,
         MulticlassEvaluatorStage.self, BinaryEvaluatorStage.self, RegressionEvaluatorStage.self,
     ]
     static var stageNames: [String] { kinds.filter { $0.role != .evaluator }.map { $0.name } }
@@ -238,6 +240,10 @@ enum MLStages {
             guard let read else { ok = false; continue }
             if !param.choices.isEmpty, let text = read.string, !param.choices.contains(text) {
                 diagnostics.error("\(kind.name) parameter \(key) given invalid value \(text); expected one of \(param.choices.joined(separator: ", "))", at: value.location)
+                ok = false; continue
+            }
+            if let valid = param.validText, let text = read.string, !valid(text) {
+                diagnostics.error("\(kind.name) parameter \(key) given invalid value \(text).", at: value.location)
                 ok = false; continue
             }
             if let valid = param.valid, let number = read.double, !valid(number) {

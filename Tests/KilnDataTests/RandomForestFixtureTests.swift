@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+@testable import KilnData
+
+/// RandomForestClassifier against pyspark.ml's on the same rows and seed
+/// (Fixtures/make_spark_ml_fixtures.py, rf_*.json): the printed forest (every tree's splits,
+/// which the bootstrap counts and each node's feature subset decide), every row's prediction,
+/// and the first 300 rows' rawPrediction and probability.
+extension MLFixtureTests {
+    func forest(_ json: [String: Any]) -> RandomForestClassifier {
+        var (tree, impurity) = params(json)
+        tree.seed = Int64(json["seed"] as? Int ?? 0)
+        return RandomForestClassifier(featuresCol: json["featuresCol"] as? String ?? "features", impurity: impurity, numTrees: json["numTrees"] as? Int ?? 20,
+                                      featureSubsetStrategy: json["featureSubsetStrategy"] as? String ?? "auto",
+                                      subsamplingRate: json["subsamplingRate"] as? Double ?? 1, bootstrap: json["bootstrap"] as? Bool ?? true, params: tree)
+    }
+
+    func testRandomForestsMatchSpark() throws {
+        let digits = try LibSVMReader.read(paths: [Self.directory + "/digits.libsvm"])
+        let frames: [(String, Frame)] = [
+            ("rf_libsvm", try LibSVMReader.read(paths: [Self.directory + "/sample_libsvm_data.txt"])),
+            ("rf_digits", try VectorIndexer(inputCol: "features", outputCol: "indexedFeatures", maxCategories: 3).fitModel(digits).transform(digits)),
+            ("rf_cancer", try cancerFrame()),
+        ]
+        for (name, data) in frames {
+            let f = try fixture(name)
+            for (number, variant) in (f["variants"] as! [[String: Any]]).enumerated() {
+                let json = variant["params"] as! [String: Any]
+                let model = try forest(json).fitModel(data)
+                let what = "\(name) variant \(number) \(json)"
+                XCTAssertEqual(model.toDebugString.replacingOccurrences(of: "uid=\(model.uid), ", with: ""), variant["debugString"] as! String, what)
+                let out = try model.transform(data)
+                let raw = out.vectors(try out.mlColumn("rawPrediction")).values.map { $0!.dense }
+                let probability = out.vectors(try out.mlColumn("probability")).values.map { $0!.dense }
+                let expectedRaw = variant["rawPredictions"] as! [[Double]], expectedProbability = variant["probabilities"] as! [[Double]]
+                for c in 0..<model.numClasses {
+                    assertClose(raw.prefix(expectedRaw.count).map { $0[c] }, expectedRaw.map { $0[c] }, what + " rawPrediction[\(c)]")
+                    assertClose(probability.prefix(expectedRaw.count).map { $0[c] }, expectedProbability.map { $0[c] }, what + " probability[\(c)]")
+                }
+                XCTAssertEqual(out.doubleValues(try out.mlColumn("prediction")).map { $0! }, variant["predictions"] as! [Double], what)
+            }
+        }
+    }
+
+    /// The generators Spark's bagging and feature subsets draw from, against the JVM's draws
+    /// (rf_random.json: java.util.Random, commons-math3's Well19937c and PoissonDistribution).
+    func testForestRandomSourcesMatchTheJVM() throws {
+        let f = try fixture("rf_random")
+        var random = JavaRandom(seed: 42)
+        XCTAssertEqual((0..<3).map { _ in String(random.nextLong()) }, f["javaRandom42"] as! [String])
+        var well = Well19937c(seed: -1_234_567_890_123)
+        assertClose((0..<5).map { _ in well.nextDouble() }, f["well19937cDoubles"] as! [Double], "Well19937c")
+        for (mean, entry) in f["poisson"] as! [String: [String: Any]] {
+            var poisson = PoissonSampler(mean: Double(mean)!, seed: Int64(entry["seed"] as! Int))
+            XCTAssertEqual((0..<40).map { _ in poisson.sample() }, entry["samples"] as! [Int], "mean \(mean)")
+        }
+        XCTAssertEqual(RandomForestClassifier.defaultSeed, Int64(f["classNameHash"] as! Int))
+    }
+
+    func testSavedForestLoads() throws {
+        let data = try LibSVMReader.read(paths: [Self.directory + "/sample_libsvm_data.txt"])
+        let model = try RandomForestClassifier(numTrees: 3).fitModel(data)
+        let path = NSTemporaryDirectory() + "kiln-rf-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try MLModelFile.save(model, to: path)
+        let loaded = try XCTUnwrap(try MLModelFile.load(from: path) as? RandomForestClassificationModel)
+        XCTAssertEqual(loaded.toDebugString, model.toDebugString)
+        let a = try model.transform(data), b = try loaded.transform(data)
+        XCTAssertEqual(a.vectors(try a.mlColumn("probability")).values, b.vectors(try b.mlColumn("probability")).values)
+    }
+}
