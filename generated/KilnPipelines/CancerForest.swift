@@ -67,10 +67,11 @@ public enum CancerForest {
         let assembler = VectorAssembler(inputCols: ["meanRadius", "meanTexture", "meanPerimeter", "meanArea", "meanSmoothness", "meanCompactness", "meanConcavity", "meanConcavePoints", "meanSymmetry", "meanFractalDimension", "radiusError", "textureError", "perimeterError", "areaError", "smoothnessError", "compactnessError", "concavityError", "concavePointsError", "symmetryError", "fractalDimensionError", "worstRadius", "worstTexture", "worstPerimeter", "worstArea", "worstSmoothness", "worstCompactness", "worstConcavity", "worstConcavePoints", "worstSymmetry", "worstFractalDimension"], outputCol: "features", handleInvalid: .error)
         context.stepDone("assembler")
         // train: part 0 of tumours.randomSplit
-        let train = try tumours.randomSplit([Double(0.8), Double(0.2)], seed: 3)[0]
+        let kiln_splits_train = try tumours.randomSplit([Double(0.8), Double(0.2)], seed: 3)
+        let train = kiln_splits_train[0]
         context.stepDone("train")
         // test: part 1 of tumours.randomSplit
-        let test = try tumours.randomSplit([Double(0.8), Double(0.2)], seed: 3)[1]
+        let test = kiln_splits_train[1]
         context.stepDone("test")
         let forest = RandomForestClassifier(labelCol: "diagnosis", featuresCol: "features", predictionCol: "prediction", probabilityCol: "probability", rawPredictionCol: "rawPrediction", impurity: .gini, numTrees: 10, featureSubsetStrategy: "auto", subsamplingRate: Double(1.0), bootstrap: true, maxMemoryInMB: 256, params: TreeParams(maxDepth: 4, maxBins: 32, minInstancesPerNode: 1, minInfoGain: Double(0.0), seed: 42))
         context.stepDone("forest")

@@ -67,10 +67,11 @@ public enum CancerGBT {
         let assembler = VectorAssembler(inputCols: ["meanRadius", "meanTexture", "meanPerimeter", "meanArea", "meanSmoothness", "meanCompactness", "meanConcavity", "meanConcavePoints", "meanSymmetry", "meanFractalDimension", "radiusError", "textureError", "perimeterError", "areaError", "smoothnessError", "compactnessError", "concavityError", "concavePointsError", "symmetryError", "fractalDimensionError", "worstRadius", "worstTexture", "worstPerimeter", "worstArea", "worstSmoothness", "worstCompactness", "worstConcavity", "worstConcavePoints", "worstSymmetry", "worstFractalDimension"], outputCol: "features", handleInvalid: .error)
         context.stepDone("assembler")
         // train: part 0 of tumours.randomSplit
-        let train = try tumours.randomSplit([Double(0.8), Double(0.2)], seed: 3)[0]
+        let kiln_splits_train = try tumours.randomSplit([Double(0.8), Double(0.2)], seed: 3)
+        let train = kiln_splits_train[0]
         context.stepDone("train")
         // test: part 1 of tumours.randomSplit
-        let test = try tumours.randomSplit([Double(0.8), Double(0.2)], seed: 3)[1]
+        let test = kiln_splits_train[1]
         context.stepDone("test")
         let boosted = GBTClassifier(labelCol: "diagnosis", featuresCol: "features", predictionCol: "prediction", probabilityCol: "probability", rawPredictionCol: "rawPrediction", maxIter: 3, stepSize: Double(0.1), params: TreeParams(maxDepth: 5, maxBins: 32, minInstancesPerNode: 1, minInfoGain: Double(0.0)))
         context.stepDone("boosted")

@@ -102,10 +102,11 @@ public enum IrisPrep {
         let indexed = try speciesIndexer.transform(complete)
         context.stepDone("indexed")
         // train: part 0 of indexed.randomSplit
-        let train = try indexed.randomSplit([Double(0.8), Double(0.2)], seed: 7)[0]
+        let kiln_splits_train = try indexed.randomSplit([Double(0.8), Double(0.2)], seed: 7)
+        let train = kiln_splits_train[0]
         context.stepDone("train")
         // test: part 1 of indexed.randomSplit
-        let test = try indexed.randomSplit([Double(0.8), Double(0.2)], seed: 7)[1]
+        let test = kiln_splits_train[1]
         context.stepDone("test")
         return Result(train: Table(train), test: Table(test))
     }

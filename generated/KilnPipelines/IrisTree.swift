@@ -78,10 +78,11 @@ public enum IrisTree {
         let speciesIndexer = try StringIndexer(inputCol: "species", outputCol: "label", stringOrderType: .frequencyDesc, handleInvalid: .error).fit(iris)
         context.stepDone("speciesIndexer")
         // train: part 0 of iris.randomSplit
-        let train = try iris.randomSplit([Double(0.7), Double(0.3)], seed: 42)[0]
+        let kiln_splits_train = try iris.randomSplit([Double(0.7), Double(0.3)], seed: 42)
+        let train = kiln_splits_train[0]
         context.stepDone("train")
         // test: part 1 of iris.randomSplit
-        let test = try iris.randomSplit([Double(0.7), Double(0.3)], seed: 42)[1]
+        let test = kiln_splits_train[1]
         context.stepDone("test")
         let tree = DecisionTreeClassifier(labelCol: "label", featuresCol: "features", predictionCol: "prediction", probabilityCol: "probability", rawPredictionCol: "rawPrediction", impurity: .gini, params: TreeParams(maxDepth: 4, maxBins: 32, minInstancesPerNode: 1, minInfoGain: Double(0.0)))
         context.stepDone("tree")

@@ -81,10 +81,11 @@ public enum SeedDecisionTree {
         let featureIndexer = try VectorIndexer(inputCol: "features", outputCol: "indexedFeatures", maxCategories: 5, handleInvalid: .error).fit(data)
         context.stepDone("featureIndexer")
         // trainingData: part 0 of data.randomSplit
-        let trainingData = try data.randomSplit([Double(0.75), Double(0.25)], seed: 1234)[0]
+        let kiln_splits_trainingData = try data.randomSplit([Double(0.75), Double(0.25)], seed: 1234)
+        let trainingData = kiln_splits_trainingData[0]
         context.stepDone("trainingData")
         // testData: part 1 of data.randomSplit
-        let testData = try data.randomSplit([Double(0.75), Double(0.25)], seed: 1234)[1]
+        let testData = kiln_splits_trainingData[1]
         context.stepDone("testData")
         let dt = DecisionTreeClassifier(labelCol: "indexedLabel", featuresCol: "indexedFeatures", predictionCol: "prediction", probabilityCol: "probability", rawPredictionCol: "rawPrediction", impurity: .gini, params: TreeParams(maxDepth: 5, maxBins: 32, minInstancesPerNode: 1, minInfoGain: Double(0.0)))
         context.stepDone("dt")

@@ -197,9 +197,13 @@ struct TreeLearner {
     static let epsilon: Double = { var eps = 1.0; while 1.0 + eps / 2.0 != 1.0 { eps /= 2.0 }; return eps }()
 
     func fit(features: [SparkVector], labels: [Double], categorical: [Int: Int], numFeatures: Int) throws -> TreeNode {
-        let data = try bin(features: features, categorical: categorical, numFeatures: numFeatures)
-        var grower = Grower(learner: self, kinds: data.kinds, bins: data.bins, n: features.count, labels: labels)
-        return grower.grow(rows: Array(0..<features.count), level: 0)
+        fit(try bin(features: features, categorical: categorical, numFeatures: numFeatures), labels: labels)
+    }
+
+    /// A tree on rows already binned (boosting fits every tree on the same bins).
+    func fit(_ data: Binned, labels: [Double]) -> TreeNode {
+        var grower = Grower(learner: self, kinds: data.kinds, bins: data.bins, n: labels.count, labels: labels)
+        return grower.grow(rows: Array(0..<labels.count), level: 0)
     }
 
     /// Every feature's kind (a continuous one's thresholds) and every row's bins, feature-major.

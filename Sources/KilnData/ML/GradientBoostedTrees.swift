@@ -39,9 +39,11 @@ public struct GBTClassifier: MLEstimator {
         let rows = features.map { Optional($0) }
         var margins = [Double?](repeating: 0, count: signs.count)
         var targets = signs
+        // Spark finds the split candidates once, from the features; every tree reuses them.
+        let binned = maxIter > 0 ? try learner.bin(features: features, categorical: categorical, numFeatures: numFeatures) : nil
         for iteration in 0..<max(maxIter, 0) {
             let weight = iteration == 0 ? 1.0 : stepSize
-            let root = try learner.fit(features: features, labels: targets, categorical: categorical, numFeatures: numFeatures)
+            let root = learner.fit(binned!, labels: targets)
             GBTClassificationModel.add(root, weight: weight, for: rows, to: &margins)
             trees.append(root)
             weights.append(weight)

@@ -276,8 +276,15 @@ extension PipelineSwiftRenderer {
         switch node.op {
         case .libsvm: return libsvmStep(index)
         case let .randomSplit(weights, seed, part):
-            return ["// \(name): part \(part) of \(input(0)).randomSplit",
-                    "let \(name) = try \(input(0)).randomSplit([\(weights.map(SwiftTypes.double).joined(separator: ", "))], seed: \(seed))[\(part)]"]
+            // Parts of one split (same input, weights and seed) share one sort and one set of draws.
+            let siblings = plan.steps.compactMap { step -> Int? in
+                guard case let .ml(other) = step, case .randomSplit(weights, seed, _) = nodes[other].op, nodes[other].inputs.first == node.inputs.first else { return nil }
+                return other
+            }
+            let call = "try \(input(0)).randomSplit([\(weights.map(SwiftTypes.double).joined(separator: ", "))], seed: \(seed))"
+            guard siblings.count > 1 else { return ["// \(name): part \(part) of \(input(0)).randomSplit", "let \(name) = \(call)[\(part)]"] }
+            let parts = "kiln_splits_\(nodes[siblings[0]].name)"
+            return ["// \(name): part \(part) of \(input(0)).randomSplit"] + (siblings[0] == index ? ["let \(parts) = \(call)"] : []) + ["let \(name) = \(parts)[\(part)]"]
         case let .mlStage(stage):
             let resolved = MLStageOp.resolvingLabels(stage, { nodes[$0].name }, node.inputs)
             return ["let \(name) = \(stage.kind.swift(resolved))"]
