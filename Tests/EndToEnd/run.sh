@@ -35,9 +35,9 @@ swift run -c release kiln check Sources/MyKernels/IrisNet.model.yaml
 for name in IrisNetB IrisNetC IrisNetD; do
   sed "s/^model: IrisNet$/model: $name/" Sources/MyKernels/IrisNet.model.yaml > "Sources/MyKernels/$name.model.yaml"
 done
-for attempt in 1 2 3 4 5; do
+for attempt in 1 2 3; do
   rm -rf .build/plugins/outputs
   swift build -c release --product my-app 2>&1 | tail -n 1
 done
 rm -f Sources/MyKernels/IrisNet[BCD].model.yaml
-echo "end-to-end: README package built and run; accuracy $accuracy (bar $bar); 5 clean plugin rebuilds of 4 specs passed"
+echo "end-to-end: README package built and run; accuracy $accuracy (bar $bar); 3 clean plugin rebuilds of 4 specs passed"

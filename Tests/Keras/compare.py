@@ -21,8 +21,9 @@ import importlib.util
 import io
 import json
 import os
-import subprocess
+import traceback
 import sys
+import time
 from contextlib import redirect_stdout
 
 import numpy as np
@@ -51,6 +52,7 @@ def main(root, dumps):
     failures = 0
     names = sorted(n for n in os.listdir(dumps) if os.path.isdir(os.path.join(dumps, n)))
     for name in names:
+        started = time.perf_counter()
         here = os.path.join(dumps, name)
         report = json.load(open(os.path.join(here, "kiln.json")))
         program = os.path.join(root, "generated", "keras", f"{name}.py")
@@ -79,12 +81,19 @@ def main(root, dumps):
 
         loss_error = weight_error = worst_typical = 0.0
         history, final, after = (os.path.join(here, f) for f in ("keras_history.json", "keras_final.safetensors", "keras_summary.txt"))
-        run = subprocess.run([sys.executable, program, "--x", os.path.join(here, "x.npy"), "--y", os.path.join(here, "y.npy"),
-                              "--weights", os.path.join(here, "init.safetensors"), "--save", final, "--no-shuffle", "--no-dropout",
-                              "--epochs", str(report["epochs"]), "--validation-split", "0", "--history", history, "--summary", after],
-                             capture_output=True, text=True)
-        if run.returncode != 0:
-            problems.append("the Keras program failed:\n" + run.stderr[-2000:])
+        # The program's own main(), in this process: one TensorFlow start for the whole lane
+        # instead of one per model (clear_session resets Keras's layer names and graphs).
+        keras.backend.clear_session()
+        failure = None
+        try:
+            with redirect_stdout(io.StringIO()):
+                module.main(["--x", os.path.join(here, "x.npy"), "--y", os.path.join(here, "y.npy"),
+                             "--weights", os.path.join(here, "init.safetensors"), "--save", final, "--no-shuffle", "--no-dropout",
+                             "--epochs", str(report["epochs"]), "--validation-split", "0", "--history", history, "--summary", after])
+        except Exception:
+            failure = traceback.format_exc()
+        if failure:
+            problems.append("the Keras program failed:\n" + failure[-2000:])
         else:
             keras_history = json.load(open(history))
             keras_losses = keras_history["loss"]
@@ -118,7 +127,7 @@ def main(root, dumps):
             mode += f" (max pooling of ReLU outputs: weights to {ARGMAX_WORST_BOUND:g}; 99th percentile {worst_typical:.2g})"
         status = "ok" if not problems else "FAILED"
         print(f"keras lane: {name}: {status}: {mode}, worst loss error {loss_error:.2g}, worst weight error {weight_error:.2g} "
-              f"of the update, predictions {predict_error:.2g}")
+              f"of the update, predictions {predict_error:.2g} ({time.perf_counter() - started:.1f} s)")
         for problem in problems:
             print("    " + problem.replace("\n", "\n    "))
         failures += bool(problems)

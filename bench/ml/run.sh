@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Decision trees (maxDepth 5): Kiln, then scikit-learn and Spark MLlib (local[2]), then Kiln again,
+# Decision trees (maxDepth 5), then 20-tree forests and 20 boosting rounds on the libsvm sample and
+# the first 100,000 synthetic rows: Kiln, then scikit-learn and Spark MLlib (local[2]), then Kiln again,
 # fit and predict on Spark's sample_libsvm_data.txt and on a synthetic table of ML_ROWS rows (default
 # 1,000,000) and 20 features, in one run. Prints a Markdown table; lines in bench/out/ml.jsonl.
 # Usage: bash bench/ml/run.sh [REPEATS]   (default 5; medians). Makes bench/.venv as bench/pipelines does
