@@ -69,3 +69,31 @@ extension MLFixtureTests {
         XCTAssertEqual(a.vectors(try a.mlColumn("probability")).values, b.vectors(try b.mlColumn("probability")).values)
     }
 }
+
+/// Large nodes score their features on the cores; the trees must be the serial ones, split for
+/// split (same sums per feature, the first best feature kept).
+final class ParallelSplitTests: XCTestCase {
+    func testFeaturesScoredOnTheCoresGiveTheSerialTrees() throws {
+        var random = XORShiftRandom(seed: 9)
+        let rows = 20_000, width = 24
+        let features = VectorColumn(), labels = PrimitiveColumn<Double>(capacity: rows), classes = PrimitiveColumn<Double>(capacity: rows)
+        for _ in 0..<rows {
+            let x = (0..<width).map { _ in (random.nextDouble() * 40).rounded(.down) / 4 }
+            features.append(SparkVector(dense: x))
+            labels.append(x[0] + x[1] * x[2] - x[3] + random.nextDouble())
+            classes.append(x[0] + x[5] > 5 ? 1 : 0)
+        }
+        let frame = Frame(schema: Schema([Field("features", .vector), Field("label", .double), Field("class", .double)]),
+                          columns: [.vector(features), .double(labels), .double(classes)])
+        func fits() throws -> [String] {
+            [try DecisionTreeRegressor(params: TreeParams(maxDepth: 6)).fitModel(frame).toDebugString,
+             try GBTClassifier(labelCol: "class", maxIter: 3).fitModel(frame).toDebugString,
+             try RandomForestClassifier(labelCol: "class", numTrees: 3, featureSubsetStrategy: "all", params: TreeParams(seed: 1)).fitModel(frame).toDebugString]
+        }
+        let parallel = try fits()
+        let saved = Grower.parallelWork
+        Grower.parallelWork = .max
+        defer { Grower.parallelWork = saved }
+        XCTAssertEqual(parallel, try fits())
+    }
+}

@@ -112,13 +112,15 @@ public indirect enum TreeNode: Sendable, Codable {
 /// value <= threshold[i] goes left; categorical: value in categories[i]), or is leaf leafOf[i].
 struct FlatTree {
     var feature: [Int] = [], threshold: [Double] = [], categories: [[Double]?] = [], left: [Int] = [], right: [Int] = [], leafOf: [Int] = []
+    /// Whether node i splits by categories: continuous nodes never touch `categories` (no retain per step).
+    var isCategorical: [Bool] = []
     var leaves: [(prediction: Double, stats: [Double])] = []
 
     init(_ root: TreeNode) { _ = add(root) }
 
     mutating func add(_ node: TreeNode) -> Int {
         let index = feature.count
-        feature.append(0); threshold.append(0); categories.append(nil); left.append(-1); right.append(-1); leafOf.append(-1)
+        feature.append(0); threshold.append(0); categories.append(nil); left.append(-1); right.append(-1); leafOf.append(-1); isCategorical.append(false)
         switch node {
         case let .leaf(prediction, _, stats):
             leafOf[index] = leaves.count
@@ -126,7 +128,7 @@ struct FlatTree {
         case let .internal(_, _, _, split, _, l, r):
             switch split {
             case let .continuous(f, t): feature[index] = f; threshold[index] = t
-            case let .categorical(f, cats, _): feature[index] = f; categories[index] = cats
+            case let .categorical(f, cats, _): feature[index] = f; categories[index] = cats; isCategorical[index] = true
             }
             let li = add(l), ri = add(r)
             left[index] = li; right[index] = ri
@@ -148,6 +150,25 @@ struct FlatTree {
         return out
     }
 
+    /// Each row's leaf in every tree, [rows, trees] (-1 for a null vector): one pass over the rows,
+    /// split over the cores, each row walking every tree while its features are in cache.
+    static func leaves(of trees: [FlatTree], _ vectors: [SparkVector?]) -> [Int32] {
+        let t = trees.count
+        var out = [Int32](repeating: -1, count: vectors.count * t)
+        let chunks = vectors.count * t < 65_536 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        out.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let target = out
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let lower = vectors.count * chunk / chunks, upper = vectors.count * (chunk + 1) / chunks
+                for row in lower..<upper {
+                    guard let v = vectors[row] else { continue }
+                    for (k, tree) in trees.enumerated() { target[row * t + k] = Int32(tree.leaf(v)) }
+                }
+            }
+        }
+        return out
+    }
+
     /// The leaf `features` reaches.
     func leaf(_ features: SparkVector) -> Int {
         var i = 0
@@ -155,7 +176,7 @@ struct FlatTree {
             return features.values.withUnsafeBufferPointer { values in
                 while leafOf[i] < 0 {
                     let value = values[feature[i]]
-                    let goesLeft = categories[i].map { $0.contains(value) } ?? (value <= threshold[i])
+                    let goesLeft = isCategorical[i] ? categories[i]!.contains(value) : value <= threshold[i]
                     i = goesLeft ? left[i] : right[i]
                 }
                 return leafOf[i]
@@ -163,7 +184,7 @@ struct FlatTree {
         }
         while leafOf[i] < 0 {
             let value = features[feature[i]]
-            let goesLeft = categories[i].map { $0.contains(value) } ?? (value <= threshold[i])
+            let goesLeft = isCategorical[i] ? categories[i]!.contains(value) : value <= threshold[i]
             i = goesLeft ? left[i] : right[i]
         }
         return leafOf[i]
@@ -260,27 +281,36 @@ struct TreeLearner {
             }
             start.append(flat.count)
         }
-        var invalid: (Int, Int, Double)?
+        // Rows in chunks over the cores; each chunk keeps its first invalid value, the first chunk's wins.
+        let chunks = n * numFeatures < 1_000_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        var invalids = [(Int, Int, Double)?](repeating: nil, count: chunks)
         flat.withUnsafeBufferPointer { flat in
             bins.withUnsafeMutableBufferPointer { bins in
-                for (row, vector) in features.enumerated() {
-                    vector.forEachActive { f, value in
-                        let k = arity[f]
-                        if k == 0 {
-                            var low = start[f], high = start[f + 1]
-                            guard low < high else { return }
-                            let first = low
-                            while low < high { let mid = (low + high) / 2; if flat[mid] < value { low = mid + 1 } else { high = mid } }
-                            bins[f * n + row] = UInt16(low - first)
-                        } else if value >= 0, value < Double(k), value == value.rounded(.down) {
-                            bins[f * n + row] = UInt16(value)
-                        } else if invalid == nil {
-                            invalid = (f, k, value)
+                invalids.withUnsafeMutableBufferPointer { invalids in
+                    nonisolated(unsafe) let (flat, bins, invalids) = (flat, bins, invalids)
+                    let (start, arity) = (start, arity)
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        for row in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
+                            features[row].forEachActive { f, value in
+                                let k = arity[f]
+                                if k == 0 {
+                                    var low = start[f], high = start[f + 1]
+                                    guard low < high else { return }
+                                    let first = low
+                                    while low < high { let mid = (low + high) / 2; if flat[mid] < value { low = mid + 1 } else { high = mid } }
+                                    bins[f * n + row] = UInt16(low - first)
+                                } else if value >= 0, value < Double(k), value == value.rounded(.down) {
+                                    bins[f * n + row] = UInt16(value)
+                                } else if invalids[chunk] == nil {
+                                    invalids[chunk] = (f, k, value)
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+        let invalid = invalids.compactMap { $0 }.first
         if let (f, arity, value) = invalid {
             throw PipelineError("DecisionTree given invalid data: Feature \(f) is categorical with values in {0,...,\(arity - 1)}, but a data point gives it value \(JavaDoubleFormat.string(value)).")
         }
@@ -402,43 +432,90 @@ struct Grower {
         return (leftRows, rightRows)
     }
 
+    /// Scratch buffers for scoring one feature's candidates: bin statistics and a left and right side.
+    final class Scratch {
+        let hist: UnsafeMutableBufferPointer<Double>, left: UnsafeMutableBufferPointer<Double>, right: UnsafeMutableBufferPointer<Double>
+        init(bins: Int, stats: Int) {
+            hist = .allocate(capacity: bins * stats); left = .allocate(capacity: stats); right = .allocate(capacity: stats)
+        }
+        deinit { hist.deallocate(); left.deallocate(); right.deallocate() }
+    }
+
+    /// The rows times features from which a node scores its features on the cores (a test
+    /// sets it past any node to compare with the serial order).
+    nonisolated(unsafe) static var parallelWork = 100_000
+
+    /// The parent's statistics a node's candidates are scored against. At the root Spark takes
+    /// them from the first candidate it scores; below, from the split that made the node.
+    struct Parent { var stats: [Double]?; var impurity: Double; let fromFirstCandidate: Bool }
+
     /// The best split of a node; `parentImpurity` nil at the root, where Spark takes the
-    /// parent's statistics from the first split it evaluates. Candidates are scored in scratch
-    /// buffers; only a new best is copied out.
+    /// parent's statistics from the first split it evaluates. Features are scored in order, as
+    /// Spark's maxBy keeps the first best; a large node scores every feature after the first on
+    /// the cores (each feature's sums are the same either way), then takes the first best.
     func bestSplit(_ rows: [Int], parentImpurity given: Double?) -> (Candidate?, [Double]?) {
-        var best: Candidate?
         let s = statsSize
         var rowTotal = [Double](repeating: 0, count: s)
         for row in rows { add(&rowTotal, at: 0, row: row) }
-        var rootStats: [Double]?
-        var parentImpurity = given ?? 0
         let maxBins = kinds.reduce(1) { m, kind in
             switch kind {
             case let .continuous(t): max(m, t.count + 1)
             case let .ordered(a), let .unordered(a): max(m, a)
             }
         }
-        let hist = UnsafeMutableBufferPointer<Double>.allocate(capacity: maxBins * s)
-        let right = UnsafeMutableBufferPointer<Double>.allocate(capacity: s), left = UnsafeMutableBufferPointer<Double>.allocate(capacity: s)
-        defer { hist.deallocate(); right.deallocate(); left.deallocate() }
+        let features = (featureOrder ?? Array(kinds.indices)).filter {
+            if case let .continuous(t) = kinds[$0] { return !t.isEmpty }
+            return true
+        }
+        var parent = Parent(stats: nil, impurity: given ?? 0, fromFirstCandidate: given == nil)
+        guard let first = features.first else { return (nil, nil) }
+        let scratch = Scratch(bins: maxBins, stats: s)
+        var best = bestOfFeature(first, rows, rowTotal, scratch, &parent)
+        let rest = Array(features.dropFirst())
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        if threads > 1 && rest.count > 1 && rows.count * rest.count >= Self.parallelWork {
+            var found = [Candidate?](repeating: nil, count: rest.count)
+            let fixed = parent, totals = rowTotal
+            found.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let target = out
+                DispatchQueue.concurrentPerform(iterations: threads) { chunk in
+                    let own = Scratch(bins: maxBins, stats: s)
+                    var parent = fixed
+                    for i in stride(from: chunk, to: rest.count, by: threads) { target[i] = bestOfFeature(rest[i], rows, totals, own, &parent) }
+                }
+            }
+            for candidate in found { if let candidate, best == nil || candidate.gain > best!.gain { best = candidate } }
+        } else {
+            for f in rest {
+                if let candidate = bestOfFeature(f, rows, rowTotal, scratch, &parent), best == nil || candidate.gain > best!.gain { best = candidate }
+            }
+        }
+        return (best, parent.fromFirstCandidate ? parent.stats : nil)
+    }
+
+    /// Feature `f`'s first best valid split of `rows`, or nil.
+    func bestOfFeature(_ f: Int, _ rows: [Int], _ rowTotal: [Double], _ scratch: Scratch, _ parent: inout Parent) -> Candidate? {
+        let s = statsSize
+        let hist = scratch.hist, left = scratch.left, right = scratch.right
         let minimum = Double(learner.params.minInstancesPerNode), minInfoGain = learner.params.minInfoGain
         let impurity = self.impurity
         /// calculateImpurityStats on (leftStats, whole - leftStats): nil when invalid.
         func score(_ leftStats: UnsafeBufferPointer<Double>, _ whole: UnsafeBufferPointer<Double>) -> Double? {
             for k in 0..<s { right[k] = whole[k] - leftStats[k] }
             let r = UnsafeBufferPointer(right)
-            if rootStats == nil && given == nil {
-                rootStats = (0..<s).map { leftStats[$0] + r[$0] }
-                parentImpurity = rootStats!.withUnsafeBufferPointer { impurity.calculate($0) }
+            if parent.fromFirstCandidate && parent.stats == nil {
+                let stats = (0..<s).map { leftStats[$0] + r[$0] }
+                parent.stats = stats
+                parent.impurity = stats.withUnsafeBufferPointer { impurity.calculate($0) }
             }
             let leftCount = impurity.count(leftStats), rightCount = impurity.count(r)
             if leftCount < minimum || rightCount < minimum { return nil }
             let total = leftCount + rightCount
-            let g = parentImpurity - leftCount / total * impurity.calculate(leftStats) - rightCount / total * impurity.calculate(r)
+            let g = parent.impurity - leftCount / total * impurity.calculate(leftStats) - rightCount / total * impurity.calculate(r)
             return g < minInfoGain ? nil : g
         }
         func bin(_ b: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(rebasing: hist[(b * s)..<(b * s + s)]) }
-        func fill(_ f: Int, binCount: Int) {
+        func fill(binCount: Int) {
             hist.baseAddress!.update(repeating: 0, count: binCount * s)
             let base = f * n
             bins.withUnsafeBufferPointer { all in
@@ -455,71 +532,64 @@ struct Grower {
                 }
             }
         }
-        rowTotal.withUnsafeBufferPointer { rowTotal in
-            for f in featureOrder ?? Array(kinds.indices) {
-                switch kinds[f] {
-                case let .continuous(thresholds):
-                    let splits = thresholds.count
-                    if splits == 0 { continue }
-                    fill(f, binCount: splits + 1)
-                    // Cumulative bins, as Spark merges them: the last holds the node's total.
-                    for b in 1...splits { for k in 0..<s { hist[b * s + k] += hist[(b - 1) * s + k] } }
-                    var featureBest: (Double, Int)?
-                    for split in 0..<splits {
-                        if let g = score(bin(split), bin(splits)), featureBest == nil || g > featureBest!.0 { featureBest = (g, split) }
-                    }
-                    if let (g, split) = featureBest, best == nil || g > best!.gain {
-                        let l = Array(bin(split)), w = Array(bin(splits))
-                        best = Candidate(gain: g, split: .continuous(feature: f, threshold: thresholds[split]), left: l, right: (0..<s).map { w[$0] - l[$0] })
-                    }
-                case let .ordered(arity):
-                    fill(f, binCount: arity)
-                    var centroids = [(Int, Double)]()
-                    centroids.reserveCapacity(arity)
-                    for category in 0..<arity {
-                        let stats = bin(category)
-                        if impurity.count(stats) == 0 { centroids.append((category, Double.greatestFiniteMagnitude)); continue }
-                        if impurity == .variance { centroids.append((category, stats[1] / stats[0])) }
-                        else if learner.numClasses > 2 { centroids.append((category, impurity.calculate(stats))) }
-                        else { centroids.append((category, s > 1 ? stats[1] : 0)) }
-                    }
-                    // A stable sort (insertion: arities are small), as Scala's List.sortBy.
-                    var order = [Int](0..<arity)
-                    for i in 1..<max(arity, 1) {
-                        let item = order[i]
-                        var j = i
-                        while j > 0 && centroids[order[j - 1]].1 > centroids[item].1 { order[j] = order[j - 1]; j -= 1 }
-                        order[j] = item
-                    }
-                    for split in 0..<(arity - 1) { for k in 0..<s { hist[order[split + 1] * s + k] += hist[order[split] * s + k] } }
-                    var featureBest: (Double, Int)?
-                    for split in 0..<(arity - 1) {
-                        if let g = score(bin(order[split]), bin(order[arity - 1])), featureBest == nil || g > featureBest!.0 { featureBest = (g, split) }
-                    }
-                    if let (g, split) = featureBest, best == nil || g > best!.gain {
-                        let l = Array(bin(order[split])), w = Array(bin(order[arity - 1]))
-                        best = Candidate(gain: g, split: .categorical(feature: f, left: order[0...split].map(Double.init).sorted(), numCategories: arity),
-                                         left: l, right: (0..<s).map { w[$0] - l[$0] })
-                    }
-                case let .unordered(arity):
-                    fill(f, binCount: arity)
-                    var featureBest: (Double, Int)?
-                    for split in 0..<((1 << (arity - 1)) - 1) {
-                        let mask = split + 1
-                        for k in 0..<s { left[k] = 0 }
-                        for c in 0..<arity where mask >> c & 1 == 1 { for k in 0..<s { left[k] += hist[c * s + k] } }
-                        if let g = score(UnsafeBufferPointer(left), rowTotal), featureBest == nil || g > featureBest!.0 { featureBest = (g, mask) }
-                    }
-                    if let (g, mask) = featureBest, best == nil || g > best!.gain {
-                        let categories = (0..<arity).filter { mask >> $0 & 1 == 1 }
-                        var l = [Double](repeating: 0, count: s)
-                        for c in categories { for k in 0..<s { l[k] += hist[c * s + k] } }
-                        best = Candidate(gain: g, split: .categorical(feature: f, left: categories.map(Double.init), numCategories: arity),
-                                         left: l, right: (0..<s).map { rowTotal[$0] - l[$0] })
-                    }
+        switch kinds[f] {
+        case let .continuous(thresholds):
+            let splits = thresholds.count
+            fill(binCount: splits + 1)
+            // Cumulative bins, as Spark merges them: the last holds the node's total.
+            for b in 1...splits { for k in 0..<s { hist[b * s + k] += hist[(b - 1) * s + k] } }
+            var featureBest: (Double, Int)?
+            for split in 0..<splits {
+                if let g = score(bin(split), bin(splits)), featureBest == nil || g > featureBest!.0 { featureBest = (g, split) }
+            }
+            guard let (g, split) = featureBest else { return nil }
+            let l = Array(bin(split)), w = Array(bin(splits))
+            return Candidate(gain: g, split: .continuous(feature: f, threshold: thresholds[split]), left: l, right: (0..<s).map { w[$0] - l[$0] })
+        case let .ordered(arity):
+            fill(binCount: arity)
+            var centroids = [(Int, Double)]()
+            centroids.reserveCapacity(arity)
+            for category in 0..<arity {
+                let stats = bin(category)
+                if impurity.count(stats) == 0 { centroids.append((category, Double.greatestFiniteMagnitude)); continue }
+                if impurity == .variance { centroids.append((category, stats[1] / stats[0])) }
+                else if learner.numClasses > 2 { centroids.append((category, impurity.calculate(stats))) }
+                else { centroids.append((category, s > 1 ? stats[1] : 0)) }
+            }
+            // A stable sort (insertion: arities are small), as Scala's List.sortBy.
+            var order = [Int](0..<arity)
+            for i in 1..<max(arity, 1) {
+                let item = order[i]
+                var j = i
+                while j > 0 && centroids[order[j - 1]].1 > centroids[item].1 { order[j] = order[j - 1]; j -= 1 }
+                order[j] = item
+            }
+            for split in 0..<(arity - 1) { for k in 0..<s { hist[order[split + 1] * s + k] += hist[order[split] * s + k] } }
+            var featureBest: (Double, Int)?
+            for split in 0..<(arity - 1) {
+                if let g = score(bin(order[split]), bin(order[arity - 1])), featureBest == nil || g > featureBest!.0 { featureBest = (g, split) }
+            }
+            guard let (g, split) = featureBest else { return nil }
+            let l = Array(bin(order[split])), w = Array(bin(order[arity - 1]))
+            return Candidate(gain: g, split: .categorical(feature: f, left: order[0...split].map(Double.init).sorted(), numCategories: arity),
+                             left: l, right: (0..<s).map { w[$0] - l[$0] })
+        case let .unordered(arity):
+            fill(binCount: arity)
+            var featureBest: (Double, Int)?
+            rowTotal.withUnsafeBufferPointer { rowTotal in
+                for split in 0..<((1 << (arity - 1)) - 1) {
+                    let mask = split + 1
+                    for k in 0..<s { left[k] = 0 }
+                    for c in 0..<arity where mask >> c & 1 == 1 { for k in 0..<s { left[k] += hist[c * s + k] } }
+                    if let g = score(UnsafeBufferPointer(left), rowTotal), featureBest == nil || g > featureBest!.0 { featureBest = (g, mask) }
                 }
             }
+            guard let (g, mask) = featureBest else { return nil }
+            let categories = (0..<arity).filter { mask >> $0 & 1 == 1 }
+            var l = [Double](repeating: 0, count: s)
+            for c in categories { for k in 0..<s { l[k] += hist[c * s + k] } }
+            return Candidate(gain: g, split: .categorical(feature: f, left: categories.map(Double.init), numCategories: arity),
+                             left: l, right: (0..<s).map { rowTotal[$0] - l[$0] })
         }
-        return (best, rootStats)
     }
 }

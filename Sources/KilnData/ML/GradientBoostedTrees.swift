@@ -79,9 +79,14 @@ public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Co
 
     /// The margin F = sum of weight * tree(x) per row (nil where the features are null).
     public func margins(_ vectors: [SparkVector?]) -> [Double?] {
-        var out = [Double?](repeating: 0, count: vectors.count)
-        for (root, weight) in zip(trees, treeWeights) { Self.add(root, weight: weight, for: vectors, to: &out) }
-        return out
+        let flats = trees.map(FlatTree.init), t = trees.count
+        let leaves = FlatTree.leaves(of: flats, vectors)  // [rows, trees]
+        return vectors.indices.map { row in
+            guard t == 0 || leaves[row * t] >= 0 else { return nil }
+            var sum = 0.0
+            for k in 0..<t { sum = sum + flats[k].leaves[Int(leaves[row * t + k])].prediction * treeWeights[k] }
+            return sum
+        }
     }
 
     /// One tree's term of each row's margin, in Spark's order: margin + leaf * weight (fit's

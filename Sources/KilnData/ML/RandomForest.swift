@@ -72,32 +72,50 @@ public struct RandomForestClassificationModel: MLTransformer, CustomStringConver
     /// normalized; prediction: its first largest class.
     public func transform(_ frame: Frame) throws -> Frame {
         let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
-        let k = numClasses
-        var votes = [Double](repeating: 0, count: vectors.count * k)  // [rows, numClasses]
-        var missing = [Bool](repeating: false, count: vectors.count)
-        for root in trees {
-            let tree = FlatTree(root)
-            let frequencies: [[Double]] = tree.leaves.map { leaf in
+        let k = numClasses, flats = trees.map(FlatTree.init)
+        // Every tree's leaves as class frequencies, one buffer: tree t's leaf l at (first[t] + l) * k.
+        var first: [Int] = [], frequencies: [Double] = []
+        for tree in flats {
+            first.append(frequencies.count / max(k, 1))
+            for leaf in tree.leaves {
                 let total = leaf.stats.reduce(0, +)
-                return total == 0 ? [Double](repeating: 0, count: k) : leaf.stats.map { $0 / total }
-            }
-            for (row, leaf) in tree.leaves(vectors).enumerated() {
-                guard leaf >= 0 else { missing[row] = true; continue }
-                let f = frequencies[Int(leaf)]
-                for c in 0..<k { votes[row * k + c] += f[c] }
+                frequencies += total == 0 ? [Double](repeating: 0, count: k) : leaf.stats.map { $0 / total }
             }
         }
-        let raw = VectorColumn(), probability = VectorColumn()
+        let leaves = FlatTree.leaves(of: flats, vectors)  // [rows, trees]
+        let t = trees.count, starts = first, table = frequencies
+        var raws = [SparkVector?](repeating: nil, count: vectors.count), probabilities = raws
+        var predictions = [Double](repeating: 0, count: vectors.count)
+        raws.withUnsafeMutableBufferPointer { raws in
+            probabilities.withUnsafeMutableBufferPointer { probabilities in
+                predictions.withUnsafeMutableBufferPointer { predictions in
+                    nonisolated(unsafe) let (raw, probability, prediction) = (raws, probabilities, predictions)
+                    let chunks = vectors.count < 16_384 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                        for row in (vectors.count * chunk / chunks)..<(vectors.count * (chunk + 1) / chunks) where t > 0 && leaves[row * t] >= 0 {
+                            var votes = [Double](repeating: 0, count: k)
+                            table.withUnsafeBufferPointer { f in
+                                votes.withUnsafeMutableBufferPointer { v in
+                                    for tree in 0..<t {
+                                        let at = (starts[tree] + Int(leaves[row * t + tree])) * k
+                                        for c in 0..<k { v[c] += f[at + c] }
+                                    }
+                                }
+                            }
+                            let sum = votes.reduce(0, +)
+                            var p = votes
+                            if sum != 0 { for c in 0..<k { p[c] = votes[c] / sum } }
+                            var best = 0
+                            for c in 1..<max(k, 1) where p[c] > p[best] { best = c }
+                            raw[row] = SparkVector(dense: votes); probability[row] = SparkVector(dense: p); prediction[row] = Double(best)
+                        }
+                    }
+                }
+            }
+        }
         let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
-        for row in vectors.indices {
-            guard !missing[row] else { raw.append(nil); probability.append(nil); prediction.appendNull(); continue }
-            let v = Array(votes[(row * k)..<(row * k + k)])
-            let sum = v.reduce(0, +)
-            let p = sum == 0 ? v : v.map { $0 / sum }
-            var best = 0
-            for c in 1..<max(k, 1) where p[c] > p[best] { best = c }
-            raw.append(SparkVector(dense: v)); probability.append(SparkVector(dense: p)); prediction.append(Double(best))
-        }
+        for row in vectors.indices { if raws[row] == nil { prediction.appendNull() } else { prediction.append(predictions[row]) } }
+        let raw = VectorColumn(raws), probability = VectorColumn(probabilities)
         return frame.appending(Field(rawPredictionCol, .vector, nullable: true), .vector(raw))
             .appending(Field(probabilityCol, .vector, nullable: true), .vector(probability))
             .appending(Field(predictionCol, .double, nullable: false), .double(prediction))
