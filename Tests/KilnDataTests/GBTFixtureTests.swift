@@ -4,7 +4,8 @@ import XCTest
 
 /// GBTClassifier against pyspark.ml's on the same rows (Fixtures/make_spark_ml_fixtures.py,
 /// gbt_*.json): the printed ensemble (every split, leaf value and weight), and each row's
-/// rawPrediction, probability and prediction.
+/// rawPrediction, probability and prediction; gbt_sampled_*: each tree on Spark's subsample of
+/// the rows and feature subsets for the seed.
 extension MLFixtureTests {
     /// Fixtures/ml/breast_cancer.csv: a count header, then 30 measures and the label per line.
     func cancerFrame() throws -> Frame {
@@ -20,12 +21,16 @@ extension MLFixtureTests {
 
     func testGBTEnsemblesMatchSpark() throws {
         let libsvm = try LibSVMReader.read(paths: [Self.directory + "/sample_libsvm_data.txt"])
-        for (name, data) in [("gbt_libsvm", libsvm), ("gbt_cancer", try cancerFrame())] {
+        let cancer = try cancerFrame()
+        for (name, data) in [("gbt_libsvm", libsvm), ("gbt_cancer", cancer), ("gbt_sampled_libsvm", libsvm), ("gbt_sampled_cancer", cancer)] {
             let f = try fixture(name)
             for (number, variant) in (f["variants"] as! [[String: Any]]).enumerated() {
                 let json = variant["params"] as! [String: Any]
-                let (tree, _) = params(json)
-                let gbt = GBTClassifier(maxIter: json["maxIter"] as? Int ?? 20, stepSize: json["stepSize"] as? Double ?? 0.1, params: tree)
+                var (tree, _) = params(json)
+                if let seed = json["seed"] as? Int { tree.seed = Int64(seed) }
+                let gbt = GBTClassifier(maxIter: json["maxIter"] as? Int ?? 20, stepSize: json["stepSize"] as? Double ?? 0.1,
+                                        featureSubsetStrategy: json["featureSubsetStrategy"] as? String ?? "all",
+                                        subsamplingRate: json["subsamplingRate"] as? Double ?? 1, params: tree)
                 let model = try gbt.fitModel(data)
                 let what = "\(name) variant \(number)"
                 XCTAssertEqual(model.toDebugString.replacingOccurrences(of: "uid = \(model.uid), ", with: ""), variant["debugString"] as! String, what)

@@ -73,7 +73,7 @@ public enum CancerGBT {
         // test: part 1 of tumours.randomSplit
         let test = kiln_splits_train[1]
         context.stepDone("test")
-        let boosted = GBTClassifier(labelCol: "diagnosis", featuresCol: "features", predictionCol: "prediction", probabilityCol: "probability", rawPredictionCol: "rawPrediction", maxIter: 3, stepSize: Double(0.1), params: TreeParams(maxDepth: 5, maxBins: 32, minInstancesPerNode: 1, minInfoGain: Double(0.0)))
+        let boosted = GBTClassifier(labelCol: "diagnosis", featuresCol: "features", predictionCol: "prediction", probabilityCol: "probability", rawPredictionCol: "rawPrediction", maxIter: 3, stepSize: Double(0.1), featureSubsetStrategy: "all", subsamplingRate: Double(1.0), params: TreeParams(maxDepth: 5, maxBins: 32, minInstancesPerNode: 1, minInfoGain: Double(0.0), seed: GBTClassifier.defaultSeed))
         context.stepDone("boosted")
         // model: a Pipeline fitted on train
         let model = try Pipeline(stages: [.transformer(assembler), .estimator(boosted)]).fitPipeline(train)

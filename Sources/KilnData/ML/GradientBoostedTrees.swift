@@ -4,8 +4,9 @@ import Foundation
 // log loss. Labels 0/1 become -1/+1; tree 0 (weight 1) fits them, and each later tree (weight
 // stepSize) fits the pseudo-residuals 4y / (1 + exp(2yF)) of the margin F so far. The trees are
 // regression trees (variance impurity) grown by the same learner as DecisionTreeRegressor. With
-// subsamplingRate 1 and every feature per node (Spark's defaults) nothing is random, so the trees
-// are Spark's.
+// subsamplingRate 1 and every feature per node (Spark's defaults) nothing is random. Otherwise tree
+// m draws its rows (XORShiftRandom, without replacement) and its nodes' feature subsets as a
+// one-tree forest seeded seed + m, as Spark's boost does; the split candidates are found once.
 
 public struct GBTClassifier: MLEstimator {
     public var labelCol = "label"
@@ -15,12 +16,19 @@ public struct GBTClassifier: MLEstimator {
     public var rawPredictionCol = "rawPrediction"
     public var maxIter = 20
     public var stepSize = 0.1
-    public var params = TreeParams()
+    public var featureSubsetStrategy = "all"
+    public var subsamplingRate = 1.0
+    public var params = TreeParams(seed: GBTClassifier.defaultSeed)
+
+    /// The Scala API's default seed: the hash of the class name (pyspark's differs per process).
+    public static let defaultSeed = Int64(JavaHash.string("org.apache.spark.ml.classification.GBTClassifier"))
 
     public init(labelCol: String = "label", featuresCol: String = "features", predictionCol: String = "prediction", probabilityCol: String = "probability",
-                rawPredictionCol: String = "rawPrediction", maxIter: Int = 20, stepSize: Double = 0.1, params: TreeParams = TreeParams()) {
+                rawPredictionCol: String = "rawPrediction", maxIter: Int = 20, stepSize: Double = 0.1, featureSubsetStrategy: String = "all",
+                subsamplingRate: Double = 1, params: TreeParams = TreeParams(seed: GBTClassifier.defaultSeed)) {
         self.labelCol = labelCol; self.featuresCol = featuresCol; self.predictionCol = predictionCol; self.probabilityCol = probabilityCol
-        self.rawPredictionCol = rawPredictionCol; self.maxIter = maxIter; self.stepSize = stepSize; self.params = params
+        self.rawPredictionCol = rawPredictionCol; self.maxIter = maxIter; self.stepSize = stepSize
+        self.featureSubsetStrategy = featureSubsetStrategy; self.subsamplingRate = subsamplingRate; self.params = params
     }
 
     public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
@@ -41,9 +49,16 @@ public struct GBTClassifier: MLEstimator {
         var targets = signs
         // Spark finds the split candidates once, from the features; every tree reuses them.
         let binned = maxIter > 0 ? try learner.bin(features: features, categorical: categorical, numFeatures: numFeatures) : nil
+        guard let perNode = ForestLearner.featuresPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: 1, classification: false) else {
+            throw PipelineError("Supported values: auto, all, onethird, sqrt, log2, (0.0-1.0], [1-n].")
+        }
+        let sampled = subsamplingRate < 1 || perNode < numFeatures
+        let forest = ForestLearner(tree: learner, numTrees: 1, featureSubsetStrategy: featureSubsetStrategy, subsamplingRate: subsamplingRate,
+                                   bootstrap: false, maxMemoryInMB: 256)
         for iteration in 0..<max(maxIter, 0) {
             let weight = iteration == 0 ? 1.0 : stepSize
-            let root = learner.fit(binned!, labels: targets)
+            let root = sampled ? try forest.fit(binned!, labels: targets, numFeatures: numFeatures, seed: params.seed &+ Int64(iteration))[0]
+                               : learner.fit(binned!, labels: targets)
             GBTClassificationModel.add(root, weight: weight, for: rows, to: &margins)
             trees.append(root)
             weights.append(weight)

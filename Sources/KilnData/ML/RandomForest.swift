@@ -159,12 +159,16 @@ struct ForestLearner {
     }
 
     func fit(features: [SparkVector], labels: [Double], categorical: [Int: Int], numFeatures: Int) throws -> [TreeNode] {
-        let n = features.count
+        try fit(try tree.bin(features: features, categorical: categorical, numFeatures: numFeatures), labels: labels, numFeatures: numFeatures, seed: tree.params.seed)
+    }
+
+    /// The trees on rows already binned; `seed` seeds the bagging and the feature subsets (boosting
+    /// passes seed + iteration, its bins found once with the base seed).
+    func fit(_ data: TreeLearner.Binned, labels: [Double], numFeatures: Int, seed: Int64) throws -> [TreeNode] {
+        let n = labels.count
         guard let perNode = Self.featuresPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: numTrees, classification: tree.numClasses > 0) else {
             throw PipelineError("Supported values: auto, all, onethird, sqrt, log2, (0.0-1.0], [1-n].")
         }
-        let data = try tree.bin(features: features, categorical: categorical, numFeatures: numFeatures)
-        let seed = tree.params.seed
         // Bootstrap counts, row by row and within a row tree by tree, as BaggedPoint draws them.
         var weights = [[Double]](repeating: [Double](repeating: 1, count: n), count: numTrees)  // [numTrees][rows]
         if bootstrap {

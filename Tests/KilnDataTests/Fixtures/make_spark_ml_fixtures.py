@@ -193,6 +193,12 @@ def forest_random_sources(name):
         json.dump(out, f, indent=1)
 
 
+gbt_cases("gbt_sampled_libsvm", spark.read.format("libsvm").load(libsvm), [
+    {"maxIter": 5, "subsamplingRate": 0.7, "seed": 3}, {"maxIter": 4, "featureSubsetStrategy": "sqrt", "seed": 5},
+])
+gbt_cases("gbt_sampled_cancer", cancer_frame(), [
+    {"maxIter": 4, "subsamplingRate": 0.5, "featureSubsetStrategy": "onethird", "maxDepth": 3, "seed": 9},
+])
 forest_random_sources("rf_random")
 forest_cases("rf_libsvm", spark.read.format("libsvm").load(libsvm), "sample_libsvm_data.txt", [
     {"numTrees": 5, "seed": 42}, {"numTrees": 3, "maxDepth": 3, "featureSubsetStrategy": "onethird", "impurity": "entropy", "seed": 7},

@@ -8,8 +8,19 @@ enum TreeStageParams {
         .double("minInfoGain", 0) { $0 >= 0 }, .int("seed", nil) { _ in true },
     ]
 
-    static func swift(_ stage: MLStage) -> String {
-        let seed = stage["seed"]?.int.map { ", seed: \($0)" } ?? ""
+    /// RandomForestParams' featureSubsetStrategy: a word, a count of features, or a fraction in (0, 1].
+    static let validSubsetStrategy: @Sendable (String) -> Bool = { text in
+        let name = text.lowercased()
+        if ["auto", "all", "onethird", "sqrt", "log2"].contains(name) { return true }
+        if let count = Int(name) { return count > 0 }
+        if let fraction = Double(name) { return fraction > 0 && fraction <= 1 }
+        return false
+    }
+
+    /// `defaultSeed`: the Swift expression for the seed when the spec gives none (an ensemble's
+    /// class-name hash); nil leaves TreeParams' own.
+    static func swift(_ stage: MLStage, defaultSeed: String? = nil) -> String {
+        let seed = stage["seed"]?.int.map { ", seed: \($0)" } ?? defaultSeed.map { ", seed: \($0)" } ?? ""
         return "TreeParams(maxDepth: \(stage.int("maxDepth")), maxBins: \(stage.int("maxBins")), minInstancesPerNode: \(stage.int("minInstancesPerNode")), minInfoGain: \(SwiftTypes.double(stage.double("minInfoGain")))\(seed))"
     }
 

@@ -1,9 +1,8 @@
 import KilnCore
 
 /// `GBTClassifier`: gradient-boosted regression trees on log loss, for labels 0 and 1; adds
-/// rawPrediction, probability and prediction. Kiln grows Spark's deterministic ensemble
-/// (subsamplingRate 1, every feature at each node), so those two parameters take only their
-/// defaults.
+/// rawPrediction, probability and prediction. With `subsamplingRate` below 1 or a feature subset,
+/// each tree's rows and subsets are Spark's draws for the seed (the Scala default without one).
 struct GBTClassifierStage: MLStageKind {
     static let name = "GBTClassifier"
     static let module = "pyspark.ml.classification"
@@ -12,7 +11,8 @@ struct GBTClassifierStage: MLStageKind {
         .column("probabilityCol", "probability"), .column("rawPredictionCol", "rawPrediction"),
         .int("maxIter", 20) { $0 >= 0 }, .double("stepSize", 0.1) { $0 > 0 && $0 <= 1 },
         .choice("lossType", "logistic", ["logistic"]), .choice("impurity", "variance", ["variance"]),
-        .double("subsamplingRate", 1) { $0 == 1 }, .choice("featureSubsetStrategy", "all", ["all"]),
+        .double("subsamplingRate", 1) { $0 > 0 && $0 <= 1 },
+        MLParam(name: "featureSubsetStrategy", kind: .string, defaultValue: .string("all"), validText: TreeStageParams.validSubsetStrategy),
     ]
 
     static func transformSchema(_ stage: MLStage, _ schema: Schema, _ check: MLCheck) -> Schema? {
@@ -23,6 +23,6 @@ struct GBTClassifierStage: MLStageKind {
     }
 
     static func swift(_ stage: MLStage) -> String {
-        "GBTClassifier(\(stage.swiftArguments(["labelCol", "featuresCol", "predictionCol", "probabilityCol", "rawPredictionCol"])), maxIter: \(stage.int("maxIter")), stepSize: \(SwiftTypes.double(stage.double("stepSize"))), params: \(TreeStageParams.swift(stage)))"
+        "GBTClassifier(\(stage.swiftArguments(["labelCol", "featuresCol", "predictionCol", "probabilityCol", "rawPredictionCol"])), maxIter: \(stage.int("maxIter")), stepSize: \(SwiftTypes.double(stage.double("stepSize"))), featureSubsetStrategy: \(MLValue.string(stage.string("featureSubsetStrategy")).swift), subsamplingRate: \(SwiftTypes.double(stage.double("subsamplingRate"))), params: \(TreeStageParams.swift(stage, defaultSeed: "GBTClassifier.defaultSeed")))"
     }
 }

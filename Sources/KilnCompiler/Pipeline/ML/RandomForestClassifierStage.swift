@@ -11,13 +11,7 @@ struct RandomForestClassifierStage: MLStageKind {
     static let params: [MLParam] = TreeStageParams.shared + [
         .column("probabilityCol", "probability"), .column("rawPredictionCol", "rawPrediction"),
         .choice("impurity", "gini", ["gini", "entropy"]), .int("numTrees", 20) { $0 >= 1 },
-        MLParam(name: "featureSubsetStrategy", kind: .string, defaultValue: .string("auto"), validText: { text in
-            let name = text.lowercased()
-            if ["auto", "all", "onethird", "sqrt", "log2"].contains(name) { return true }
-            if let count = Int(name) { return count > 0 }
-            if let fraction = Double(name) { return fraction > 0 && fraction <= 1 }
-            return false
-        }),
+        MLParam(name: "featureSubsetStrategy", kind: .string, defaultValue: .string("auto"), validText: TreeStageParams.validSubsetStrategy),
         .double("subsamplingRate", 1) { $0 > 0 && $0 <= 1 }, MLParam(name: "bootstrap", kind: .bool, defaultValue: .bool(true)),
         .int("maxMemoryInMB", 256) { $0 >= 0 },
     ]
@@ -30,8 +24,7 @@ struct RandomForestClassifierStage: MLStageKind {
     }
 
     static func swift(_ stage: MLStage) -> String {
-        var tree = TreeStageParams.swift(stage)
-        if stage["seed"] == nil { tree.insert(contentsOf: ", seed: RandomForestClassifier.defaultSeed", at: tree.index(before: tree.endIndex)) }
+        let tree = TreeStageParams.swift(stage, defaultSeed: "RandomForestClassifier.defaultSeed")
         let bootstrap = stage["bootstrap"].map { $0 == .bool(false) ? "false" : "true" } ?? "true"
         return "RandomForestClassifier(\(stage.swiftArguments(["labelCol", "featuresCol", "predictionCol", "probabilityCol", "rawPredictionCol"])), impurity: .\(stage.string("impurity")), numTrees: \(stage.int("numTrees")), featureSubsetStrategy: \(MLValue.string(stage.string("featureSubsetStrategy")).swift), subsamplingRate: \(SwiftTypes.double(stage.double("subsamplingRate"))), bootstrap: \(bootstrap), maxMemoryInMB: \(stage.int("maxMemoryInMB")), params: \(tree))"
     }
