@@ -53,6 +53,8 @@ final class MLSpecErrorTableTests: XCTestCase {
             expected: ["6:43: error: RandomForestClassifier parameter numTrees given invalid value 0."]),
         Row(name: "forest_subsampling_rate", spec: header + "  rf: {RandomForestClassifier: {subsamplingRate: 0}}\n",
             expected: ["6:50: error: RandomForestClassifier parameter subsamplingRate given invalid value 0.0."]),
+        Row(name: "regression_forest_impurity", spec: header + "  rf: {RandomForestRegressor: {impurity: gini}}\n",
+            expected: ["6:42: error: RandomForestRegressor parameter impurity given invalid value gini; expected one of variance"]),
         Row(name: "forest_label_column", spec: header + "  rf: {RandomForestClassifier: {labelCol: name}, fit: people}\n",
             expected: ["6:8: error: [FIELD_NOT_FOUND] No such struct field `features` in `name`, `x`. SQLSTATE: 42704"]),
         Row(name: "max_bins_one", spec: header + "  dt: {DecisionTreeClassifier: {maxBins: 1}}\n",

@@ -42,6 +42,25 @@ extension MLFixtureTests {
         }
     }
 
+    /// RandomForestRegressor: the printed forest and every row's prediction (the trees' mean).
+    func testRegressionForestsMatchSpark() throws {
+        for (name, path) in [("rfr_libsvm", "sample_libsvm_data.txt"), ("rfr_digits", "digits.libsvm")] {
+            let data = try LibSVMReader.read(paths: [Self.directory + "/" + path])
+            for (number, variant) in (try fixture(name)["variants"] as! [[String: Any]]).enumerated() {
+                let json = variant["params"] as! [String: Any]
+                var (tree, _) = params(json)
+                tree.seed = Int64(json["seed"] as? Int ?? 0)
+                let model = try RandomForestRegressor(numTrees: json["numTrees"] as? Int ?? 20, featureSubsetStrategy: json["featureSubsetStrategy"] as? String ?? "auto",
+                                                      subsamplingRate: json["subsamplingRate"] as? Double ?? 1, bootstrap: json["bootstrap"] as? Bool ?? true,
+                                                      params: tree).fitModel(data)
+                let what = "\(name) variant \(number) \(json)"
+                XCTAssertEqual(model.toDebugString.replacingOccurrences(of: "uid=\(model.uid), ", with: ""), variant["debugString"] as! String, what)
+                let out = try model.transform(data)
+                assertClose(out.doubleValues(try out.mlColumn("prediction")).map { $0! }, variant["predictions"] as! [Double], what)
+            }
+        }
+    }
+
     /// The generators Spark's bagging and feature subsets draw from, against the JVM's draws
     /// (rf_random.json: java.util.Random, commons-math3's Well19937c and PoissonDistribution).
     func testForestRandomSourcesMatchTheJVM() throws {

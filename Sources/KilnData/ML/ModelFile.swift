@@ -6,7 +6,7 @@ import Foundation
 //
 // Each stage is an object with one key naming its kind (stringIndexer, indexToString,
 // vectorIndexer, vectorAssembler, oneHotEncoder, standardScaler, minMaxScaler,
-// decisionTreeClassifier, decisionTreeRegressor, gbtClassifier, randomForestClassifier, pipeline) and its fitted state (labels,
+// decisionTreeClassifier, decisionTreeRegressor, gbtClassifier, randomForestClassifier, randomForestRegressor, pipeline) and its fitted state (labels,
 // category maps, scalers' statistics, trees as nested split/leaf nodes). A file of another
 // version is refused, not misread. Writes go to a temporary file renamed into place, so a crash
 // mid-write leaves the previous file whole.
@@ -27,6 +27,7 @@ indirect enum SavedStage: Codable {
     case decisionTreeRegressor(DecisionTreeRegressionModel)
     case gbtClassifier(GBTClassificationModel)
     case randomForestClassifier(RandomForestClassificationModel)
+    case randomForestRegressor(RandomForestRegressionModel)
     case pipeline([SavedStage])
 
     init(_ model: any MLTransformer) throws {
@@ -42,6 +43,7 @@ indirect enum SavedStage: Codable {
         case let m as DecisionTreeRegressionModel: self = .decisionTreeRegressor(m)
         case let m as GBTClassificationModel: self = .gbtClassifier(m)
         case let m as RandomForestClassificationModel: self = .randomForestClassifier(m)
+        case let m as RandomForestRegressionModel: self = .randomForestRegressor(m)
         case let m as PipelineModel: self = .pipeline(try m.stages.map(SavedStage.init))
         default: throw PipelineError("cannot save a \(type(of: model)): not a fitted ML stage")
         }
@@ -60,6 +62,7 @@ indirect enum SavedStage: Codable {
         case let .decisionTreeRegressor(m): m
         case let .gbtClassifier(m): m
         case let .randomForestClassifier(m): m
+        case let .randomForestRegressor(m): m
         case let .pipeline(stages): PipelineModel(stages: stages.map(\.model))
         }
     }

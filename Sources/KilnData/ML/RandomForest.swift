@@ -122,6 +122,69 @@ public struct RandomForestClassificationModel: MLTransformer, CustomStringConver
     }
 }
 
+/// RandomForestRegressor (pyspark.ml.regression): the same forest of variance trees
+/// (featureSubsetStrategy auto is onethird); prediction is the mean of the trees' predictions.
+public struct RandomForestRegressor: MLEstimator {
+    public var labelCol = "label"
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var numTrees = 20
+    public var featureSubsetStrategy = "auto"
+    public var subsamplingRate = 1.0
+    public var bootstrap = true
+    public var maxMemoryInMB = 256
+    public var params = TreeParams(seed: RandomForestRegressor.defaultSeed)
+
+    public static let defaultSeed = Int64(JavaHash.string("org.apache.spark.ml.regression.RandomForestRegressor"))
+
+    public init(labelCol: String = "label", featuresCol: String = "features", predictionCol: String = "prediction", numTrees: Int = 20,
+                featureSubsetStrategy: String = "auto", subsamplingRate: Double = 1, bootstrap: Bool = true, maxMemoryInMB: Int = 256,
+                params: TreeParams = TreeParams(seed: RandomForestRegressor.defaultSeed)) {
+        self.labelCol = labelCol; self.featuresCol = featuresCol; self.predictionCol = predictionCol; self.numTrees = numTrees
+        self.featureSubsetStrategy = featureSubsetStrategy; self.subsamplingRate = subsamplingRate; self.bootstrap = bootstrap
+        self.maxMemoryInMB = maxMemoryInMB; self.params = params
+    }
+
+    public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
+
+    public func fitModel(_ frame: Frame) throws -> RandomForestRegressionModel {
+        let (features, labels, categorical, numFeatures) = try TreeData.read(frame, featuresCol: featuresCol, labelCol: labelCol)
+        let forest = ForestLearner(tree: TreeLearner(params: params, impurity: .variance, numClasses: 0), numTrees: numTrees,
+                                   featureSubsetStrategy: featureSubsetStrategy, subsamplingRate: subsamplingRate, bootstrap: bootstrap, maxMemoryInMB: maxMemoryInMB)
+        let trees = try forest.fit(features: features, labels: labels, categorical: categorical, numFeatures: numFeatures)
+        return RandomForestRegressionModel(trees: trees, numFeatures: numFeatures, featuresCol: featuresCol, predictionCol: predictionCol)
+    }
+}
+
+public struct RandomForestRegressionModel: MLTransformer, CustomStringConvertible, Codable, MLDebugDescribable {
+    public var trees: [TreeNode]
+    public var numFeatures: Int
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var uid: String { TreeNode.uid("RandomForestRegressor", trees.map { $0.subtreeString(indent: 0) }.joined()) }
+
+    public var description: String { "RandomForestRegressionModel: uid=\(uid), numTrees=\(trees.count), numFeatures=\(numFeatures)" }
+
+    public var toDebugString: String {
+        description + "\n" + trees.enumerated().map { index, root in "  Tree \(index) (weight 1.0):\n" + root.subtreeString(indent: 4) }.joined()
+    }
+
+    /// prediction: the sum of the trees' predictions, in tree order, over their count.
+    public func transform(_ frame: Frame) throws -> Frame {
+        let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
+        let flats = trees.map(FlatTree.init), t = trees.count
+        let leaves = FlatTree.leaves(of: flats, vectors)  // [rows, trees]
+        let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
+        for row in vectors.indices {
+            guard t > 0, leaves[row * t] >= 0 else { prediction.appendNull(); continue }
+            var sum = 0.0
+            for k in 0..<t { sum += flats[k].leaves[Int(leaves[row * t + k])].prediction }
+            prediction.append(sum / Double(t))
+        }
+        return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))
+    }
+}
+
 /// Grows every tree of a forest at once, in Spark's order.
 struct ForestLearner {
     let tree: TreeLearner

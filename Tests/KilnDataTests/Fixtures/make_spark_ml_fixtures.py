@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from pyspark.ml import Pipeline
 from pyspark.ml.feature import StringIndexer, VectorIndexer, IndexToString, VectorAssembler, OneHotEncoder, StandardScaler, MinMaxScaler
 from pyspark.ml.classification import DecisionTreeClassifier, GBTClassifier, RandomForestClassifier
-from pyspark.ml.regression import DecisionTreeRegressor
+from pyspark.ml.regression import DecisionTreeRegressor, RandomForestRegressor
 from pyspark.ml.evaluation import MulticlassClassificationEvaluator, RegressionEvaluator, BinaryClassificationEvaluator
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -152,6 +152,19 @@ def forest_cases(name, frame, source, variants):
         json.dump({"name": name, "source": source, "variants": out}, f, indent=1)
 
 
+def forest_regressions(name, frame, source, variants):
+    """RandomForestRegressor on every row of `frame` (one partition): the printed forest and every
+    row's prediction."""
+    assert frame.rdd.getNumPartitions() == 1, name
+    out = []
+    for params in variants:
+        model = RandomForestRegressor(labelCol="label", **params).fit(frame)
+        rows = model.transform(frame).select("prediction").collect()
+        out.append({"params": params, "debugString": debug(model), "predictions": [r.prediction for r in rows]})
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump({"name": name, "source": source, "variants": out}, f, indent=1)
+
+
 def cancer_frame():
     """Fixtures/ml/breast_cancer.csv (a count header, 30 measures, the label 0/1) as features and label, one partition."""
     rows = [list(map(float, line.split(","))) for line in open(os.path.join(ml, "breast_cancer.csv")).read().splitlines()[1:]]
@@ -198,6 +211,12 @@ gbt_cases("gbt_sampled_libsvm", spark.read.format("libsvm").load(libsvm), [
 ])
 gbt_cases("gbt_sampled_cancer", cancer_frame(), [
     {"maxIter": 4, "subsamplingRate": 0.5, "featureSubsetStrategy": "onethird", "maxDepth": 3, "seed": 9},
+])
+forest_regressions("rfr_libsvm", spark.read.format("libsvm").load(libsvm), "sample_libsvm_data.txt", [
+    {"numTrees": 5, "seed": 42}, {"numTrees": 3, "maxDepth": 3, "featureSubsetStrategy": "sqrt", "bootstrap": False, "subsamplingRate": 0.8, "seed": 7},
+])
+forest_regressions("rfr_digits", spark.read.format("libsvm").load(digits), "digits.libsvm", [
+    {"numTrees": 8, "maxDepth": 4, "seed": 5},
 ])
 forest_random_sources("rf_random")
 forest_cases("rf_libsvm", spark.read.format("libsvm").load(libsvm), "sample_libsvm_data.txt", [

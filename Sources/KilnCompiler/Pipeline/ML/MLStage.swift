@@ -192,7 +192,8 @@ enum MLStages {
     static let kinds: [MLStageKind.Type] = [
         StringIndexerStage.self, IndexToStringStage.self, VectorIndexerStage.self, VectorAssemblerStage.self, OneHotEncoderStage.self,
         StandardScalerStage.self, MinMaxScalerStage.self,
-        DecisionTreeClassifierStage.self, DecisionTreeRegressorStage.self, RandomForestClassifierStage.self, GBTClassifierStage.self,
+        DecisionTreeClassifierStage.self, DecisionTreeRegressorStage.self, RandomForestClassifierStage.self, RandomForestRegressorStage.self,
+        GBTClassifierStage.self,
         MulticlassEvaluatorStage.self, BinaryEvaluatorStage.self, RegressionEvaluatorStage.self,
     ]
     static var stageNames: [String] { kinds.filter { $0.role != .evaluator }.map { $0.name } }
