@@ -43,6 +43,8 @@ final class MLSpecErrorTableTests: XCTestCase {
             expected: ["6:35: error: GBTClassifier parameter lossType given invalid value squared; expected one of logistic"]),
         Row(name: "gbt_feature_subsets", spec: header + "  gbt: {GBTClassifier: {featureSubsetStrategy: '0'}}\n",
             expected: ["6:48: error: GBTClassifier parameter featureSubsetStrategy given invalid value 0."]),
+        Row(name: "gbt_regression_loss", spec: header + "  gbt: {GBTRegressor: {lossType: logistic}}\n",
+            expected: ["6:34: error: GBTRegressor parameter lossType given invalid value logistic; expected one of squared, absolute"]),
         Row(name: "gbt_subsampling_rate", spec: header + "  gbt: {GBTClassifier: {subsamplingRate: 1.5}}\n",
             expected: ["6:42: error: GBTClassifier parameter subsamplingRate given invalid value 1.5."]),
         Row(name: "forest_subset_strategy", spec: header + "  rf: {RandomForestClassifier: {featureSubsetStrategy: half}}\n",

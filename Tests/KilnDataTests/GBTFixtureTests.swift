@@ -44,6 +44,26 @@ extension MLFixtureTests {
         }
     }
 
+    /// GBTRegressor on squared and absolute error, sampled or not: the printed ensemble and
+    /// every row's prediction.
+    func testRegressionBoostingMatchesSpark() throws {
+        for (name, path) in [("gbtr_libsvm", "sample_libsvm_data.txt"), ("gbtr_digits", "digits.libsvm")] {
+            let data = try LibSVMReader.read(paths: [Self.directory + "/" + path])
+            for (number, variant) in (try fixture(name)["variants"] as! [[String: Any]]).enumerated() {
+                let json = variant["params"] as! [String: Any]
+                var (tree, _) = params(json)
+                if let seed = json["seed"] as? Int { tree.seed = Int64(seed) }
+                let model = try GBTRegressor(lossType: GBTRegressor.Loss(rawValue: json["lossType"] as? String ?? "squared")!, maxIter: json["maxIter"] as? Int ?? 20,
+                                             featureSubsetStrategy: json["featureSubsetStrategy"] as? String ?? "all",
+                                             subsamplingRate: json["subsamplingRate"] as? Double ?? 1, params: tree).fitModel(data)
+                let what = "\(name) variant \(number) \(json)"
+                XCTAssertEqual(model.toDebugString.replacingOccurrences(of: "uid=\(model.uid), ", with: ""), variant["debugString"] as! String, what)
+                let out = try model.transform(data)
+                assertClose(out.doubleValues(try out.mlColumn("prediction")).map { $0! }, variant["predictions"] as! [Double], what)
+            }
+        }
+    }
+
     func testGBTLabelsMustBeBinary() throws {
         let features = VectorColumn(), labels = PrimitiveColumn<Double>(capacity: 2)
         for (x, y) in [(0.0, 0.0), (1.0, 2.0)] { features.append(SparkVector(dense: [x])); labels.append(y) }

@@ -41,29 +41,10 @@ public struct GBTClassifier: MLEstimator {
         for label in labels where label != 0 && label != 1 {
             throw PipelineError("GBTClassifier was given dataset with invalid label \(JavaDoubleFormat.string(label)).  Labels must be in {0,1}; note that GBTClassifier currently only supports binary classification.")
         }
-        let signs = labels.map { $0 * 2 - 1 }
-        let learner = TreeLearner(params: params, impurity: .variance, numClasses: 0)
-        var trees: [TreeNode] = [], weights: [Double] = []
-        let rows = features.map { Optional($0) }
-        var margins = [Double?](repeating: 0, count: signs.count)
-        var targets = signs
-        // Spark finds the split candidates once, from the features; every tree reuses them.
-        let binned = maxIter > 0 ? try learner.bin(features: features, categorical: categorical, numFeatures: numFeatures) : nil
-        guard let perNode = ForestLearner.featuresPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: 1, classification: false) else {
-            throw PipelineError("Supported values: auto, all, onethird, sqrt, log2, (0.0-1.0], [1-n].")
-        }
-        let sampled = subsamplingRate < 1 || perNode < numFeatures
-        let forest = ForestLearner(tree: learner, numTrees: 1, featureSubsetStrategy: featureSubsetStrategy, subsamplingRate: subsamplingRate,
-                                   bootstrap: false, maxMemoryInMB: 256)
-        for iteration in 0..<max(maxIter, 0) {
-            let weight = iteration == 0 ? 1.0 : stepSize
-            let root = sampled ? try forest.fit(binned!, labels: targets, numFeatures: numFeatures, seed: params.seed &+ Int64(iteration))[0]
-                               : learner.fit(binned!, labels: targets)
-            GBTClassificationModel.add(root, weight: weight, for: rows, to: &margins)
-            trees.append(root)
-            weights.append(weight)
-            // The negated gradient of log loss, -(-4y / (1 + exp(2yF))).
-            for row in targets.indices { targets[row] = -(-4.0 * signs[row] / (1.0 + exp(2.0 * signs[row] * margins[row]!))) }
+        let (trees, weights) = try Boosting.fit(features: features, labels: labels.map { $0 * 2 - 1 }, categorical: categorical, numFeatures: numFeatures,
+                                                maxIter: maxIter, stepSize: stepSize, featureSubsetStrategy: featureSubsetStrategy,
+                                                subsamplingRate: subsamplingRate, params: params) { y, margin in
+            -(-4.0 * y / (1.0 + exp(2.0 * y * margin)))  // the negated gradient of log loss
         }
         return GBTClassificationModel(trees: trees, treeWeights: weights, numFeatures: numFeatures, featuresCol: featuresCol,
                                       predictionCol: predictionCol, probabilityCol: probabilityCol, rawPredictionCol: rawPredictionCol)
@@ -129,5 +110,106 @@ public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Co
         return frame.appending(Field(rawPredictionCol, .vector, nullable: true), .vector(raw))
             .appending(Field(probabilityCol, .vector, nullable: true), .vector(probability))
             .appending(Field(predictionCol, .double, nullable: false), .double(prediction))
+    }
+}
+
+/// Spark's boost loop, shared by the classifier and the regressor.
+enum Boosting {
+    /// Tree 0 (weight 1) fits `labels`; tree m (weight stepSize) fits `residual(label, margin)`, the
+    /// margin being the weighted sum of the trees so far, added in Spark's order.
+    static func fit(features: [SparkVector], labels: [Double], categorical: [Int: Int], numFeatures: Int, maxIter: Int, stepSize: Double,
+                    featureSubsetStrategy: String, subsamplingRate: Double, params: TreeParams,
+                    residual: (Double, Double) -> Double) throws -> ([TreeNode], [Double]) {
+        let learner = TreeLearner(params: params, impurity: .variance, numClasses: 0)
+        var trees: [TreeNode] = [], weights: [Double] = []
+        let rows = features.map { Optional($0) }
+        var margins = [Double?](repeating: 0, count: labels.count)
+        var targets = labels
+        // Spark finds the split candidates once, from the features; every tree reuses them.
+        let binned = maxIter > 0 ? try learner.bin(features: features, categorical: categorical, numFeatures: numFeatures) : nil
+        guard let perNode = ForestLearner.featuresPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: 1, classification: false) else {
+            throw PipelineError("Supported values: auto, all, onethird, sqrt, log2, (0.0-1.0], [1-n].")
+        }
+        let sampled = subsamplingRate < 1 || perNode < numFeatures
+        let forest = ForestLearner(tree: learner, numTrees: 1, featureSubsetStrategy: featureSubsetStrategy, subsamplingRate: subsamplingRate,
+                                   bootstrap: false, maxMemoryInMB: 256)
+        for iteration in 0..<max(maxIter, 0) {
+            let weight = iteration == 0 ? 1.0 : stepSize
+            let root = sampled ? try forest.fit(binned!, labels: targets, numFeatures: numFeatures, seed: params.seed &+ Int64(iteration))[0]
+                               : learner.fit(binned!, labels: targets)
+            GBTClassificationModel.add(root, weight: weight, for: rows, to: &margins)
+            trees.append(root)
+            weights.append(weight)
+            for row in targets.indices { targets[row] = residual(labels[row], margins[row]!) }
+        }
+        return (trees, weights)
+    }
+}
+
+/// GBTRegressor (pyspark.ml.regression): the same boosting on squared or absolute error;
+/// prediction is the margin.
+public struct GBTRegressor: MLEstimator {
+    public enum Loss: String, Sendable { case squared, absolute }
+    public var labelCol = "label"
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var lossType: Loss = .squared
+    public var maxIter = 20
+    public var stepSize = 0.1
+    public var featureSubsetStrategy = "all"
+    public var subsamplingRate = 1.0
+    public var params = TreeParams(seed: GBTRegressor.defaultSeed)
+
+    public static let defaultSeed = Int64(JavaHash.string("org.apache.spark.ml.regression.GBTRegressor"))
+
+    public init(labelCol: String = "label", featuresCol: String = "features", predictionCol: String = "prediction", lossType: Loss = .squared,
+                maxIter: Int = 20, stepSize: Double = 0.1, featureSubsetStrategy: String = "all", subsamplingRate: Double = 1,
+                params: TreeParams = TreeParams(seed: GBTRegressor.defaultSeed)) {
+        self.labelCol = labelCol; self.featuresCol = featuresCol; self.predictionCol = predictionCol; self.lossType = lossType
+        self.maxIter = maxIter; self.stepSize = stepSize; self.featureSubsetStrategy = featureSubsetStrategy
+        self.subsamplingRate = subsamplingRate; self.params = params
+    }
+
+    public func fit(_ frame: Frame) throws -> MLTransformer { try fitModel(frame) }
+
+    public func fitModel(_ frame: Frame) throws -> GBTRegressionModel {
+        let (features, labels, categorical, numFeatures) = try TreeData.read(frame, featuresCol: featuresCol, labelCol: labelCol)
+        let loss = lossType
+        let (trees, weights) = try Boosting.fit(features: features, labels: labels, categorical: categorical, numFeatures: numFeatures,
+                                                maxIter: maxIter, stepSize: stepSize, featureSubsetStrategy: featureSubsetStrategy,
+                                                subsamplingRate: subsamplingRate, params: params) { y, margin in
+            // The negated gradients: SquaredError's -2(y - F), AbsoluteError's sign.
+            switch loss {
+            case .squared: -(-2.0 * (y - margin))
+            case .absolute: -(y - margin < 0 ? 1.0 : -1.0)
+            }
+        }
+        return GBTRegressionModel(trees: trees, treeWeights: weights, numFeatures: numFeatures, featuresCol: featuresCol, predictionCol: predictionCol)
+    }
+}
+
+public struct GBTRegressionModel: MLTransformer, CustomStringConvertible, Codable, MLDebugDescribable {
+    public var trees: [TreeNode]
+    public var treeWeights: [Double]
+    public var numFeatures: Int
+    public var featuresCol = "features"
+    public var predictionCol = "prediction"
+    public var uid: String { TreeNode.uid("GBTRegressor", trees.map { $0.subtreeString(indent: 0) }.joined() + "\(treeWeights)") }
+
+    public var description: String { "GBTRegressionModel: uid=\(uid), numTrees=\(trees.count), numFeatures=\(numFeatures)" }
+
+    public var toDebugString: String {
+        description + "\n" + zip(trees, treeWeights).enumerated().map { index, pair in
+            "  Tree \(index) (weight \(JavaDoubleFormat.string(pair.1))):\n" + pair.0.subtreeString(indent: 4)
+        }.joined()
+    }
+
+    /// prediction: the margin, the trees' weighted sum.
+    public func transform(_ frame: Frame) throws -> Frame {
+        let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
+        let margins = GBTClassificationModel(trees: trees, treeWeights: treeWeights, numFeatures: numFeatures).margins(vectors)
+        let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
+        for margin in margins { if let margin { prediction.append(margin) } else { prediction.appendNull() } }
+        return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 //
 // Each stage is an object with one key naming its kind (stringIndexer, indexToString,
 // vectorIndexer, vectorAssembler, oneHotEncoder, standardScaler, minMaxScaler,
-// decisionTreeClassifier, decisionTreeRegressor, gbtClassifier, randomForestClassifier, randomForestRegressor, pipeline) and its fitted state (labels,
+// decisionTreeClassifier, decisionTreeRegressor, gbtClassifier, gbtRegressor, randomForestClassifier, randomForestRegressor, pipeline) and its fitted state (labels,
 // category maps, scalers' statistics, trees as nested split/leaf nodes). A file of another
 // version is refused, not misread. Writes go to a temporary file renamed into place, so a crash
 // mid-write leaves the previous file whole.
@@ -26,6 +26,7 @@ indirect enum SavedStage: Codable {
     case decisionTreeClassifier(DecisionTreeClassificationModel)
     case decisionTreeRegressor(DecisionTreeRegressionModel)
     case gbtClassifier(GBTClassificationModel)
+    case gbtRegressor(GBTRegressionModel)
     case randomForestClassifier(RandomForestClassificationModel)
     case randomForestRegressor(RandomForestRegressionModel)
     case pipeline([SavedStage])
@@ -42,6 +43,7 @@ indirect enum SavedStage: Codable {
         case let m as DecisionTreeClassificationModel: self = .decisionTreeClassifier(m)
         case let m as DecisionTreeRegressionModel: self = .decisionTreeRegressor(m)
         case let m as GBTClassificationModel: self = .gbtClassifier(m)
+        case let m as GBTRegressionModel: self = .gbtRegressor(m)
         case let m as RandomForestClassificationModel: self = .randomForestClassifier(m)
         case let m as RandomForestRegressionModel: self = .randomForestRegressor(m)
         case let m as PipelineModel: self = .pipeline(try m.stages.map(SavedStage.init))
@@ -61,6 +63,7 @@ indirect enum SavedStage: Codable {
         case let .decisionTreeClassifier(m): m
         case let .decisionTreeRegressor(m): m
         case let .gbtClassifier(m): m
+        case let .gbtRegressor(m): m
         case let .randomForestClassifier(m): m
         case let .randomForestRegressor(m): m
         case let .pipeline(stages): PipelineModel(stages: stages.map(\.model))

@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from pyspark.ml import Pipeline
 from pyspark.ml.feature import StringIndexer, VectorIndexer, IndexToString, VectorAssembler, OneHotEncoder, StandardScaler, MinMaxScaler
 from pyspark.ml.classification import DecisionTreeClassifier, GBTClassifier, RandomForestClassifier
-from pyspark.ml.regression import DecisionTreeRegressor, RandomForestRegressor
+from pyspark.ml.regression import DecisionTreeRegressor, GBTRegressor, RandomForestRegressor
 from pyspark.ml.evaluation import MulticlassClassificationEvaluator, RegressionEvaluator, BinaryClassificationEvaluator
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -165,6 +165,18 @@ def forest_regressions(name, frame, source, variants):
         json.dump({"name": name, "source": source, "variants": out}, f, indent=1)
 
 
+def gbt_regressions(name, frame, source, variants):
+    """GBTRegressor on every row of `frame`: the printed ensemble and every row's prediction."""
+    out = []
+    for params in variants:
+        model = GBTRegressor(labelCol="label", **params).fit(frame)
+        rows = model.transform(frame).select("prediction").collect()
+        out.append({"params": params, "debugString": re.sub(r"uid ?= ?[^,]+, ", "", model.toDebugString),
+                    "predictions": [r.prediction for r in rows]})
+    with open(os.path.join(ml, name + ".json"), "w") as f:
+        json.dump({"name": name, "source": source, "variants": out}, f, indent=1)
+
+
 def cancer_frame():
     """Fixtures/ml/breast_cancer.csv (a count header, 30 measures, the label 0/1) as features and label, one partition."""
     rows = [list(map(float, line.split(","))) for line in open(os.path.join(ml, "breast_cancer.csv")).read().splitlines()[1:]]
@@ -218,6 +230,11 @@ forest_regressions("rfr_libsvm", spark.read.format("libsvm").load(libsvm), "samp
 forest_regressions("rfr_digits", spark.read.format("libsvm").load(digits), "digits.libsvm", [
     {"numTrees": 8, "maxDepth": 4, "seed": 5},
 ])
+gbt_regressions("gbtr_libsvm", spark.read.format("libsvm").load(libsvm), "sample_libsvm_data.txt", [
+    {"maxIter": 5}, {"maxIter": 4, "maxDepth": 3, "lossType": "absolute"},
+    {"maxIter": 4, "subsamplingRate": 0.6, "featureSubsetStrategy": "sqrt", "seed": 2},
+])
+gbt_regressions("gbtr_digits", spark.read.format("libsvm").load(digits), "digits.libsvm", [{"maxIter": 3, "maxDepth": 4}])
 forest_random_sources("rf_random")
 forest_cases("rf_libsvm", spark.read.format("libsvm").load(libsvm), "sample_libsvm_data.txt", [
     {"numTrees": 5, "seed": 42}, {"numTrees": 3, "maxDepth": 3, "featureSubsetStrategy": "onethird", "impurity": "entropy", "seed": 7},

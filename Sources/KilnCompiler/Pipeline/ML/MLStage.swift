@@ -193,7 +193,7 @@ enum MLStages {
         StringIndexerStage.self, IndexToStringStage.self, VectorIndexerStage.self, VectorAssemblerStage.self, OneHotEncoderStage.self,
         StandardScalerStage.self, MinMaxScalerStage.self,
         DecisionTreeClassifierStage.self, DecisionTreeRegressorStage.self, RandomForestClassifierStage.self, RandomForestRegressorStage.self,
-        GBTClassifierStage.self,
+        GBTClassifierStage.self, GBTRegressorStage.self,
         MulticlassEvaluatorStage.self, BinaryEvaluatorStage.self, RegressionEvaluatorStage.self,
     ]
     static var stageNames: [String] { kinds.filter { $0.role != .evaluator }.map { $0.name } }
