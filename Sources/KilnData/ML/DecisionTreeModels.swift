@@ -163,6 +163,15 @@ enum TreeData {
     }
 }
 
+extension TreeNode {
+    /// TreeEnsembleModel.toDebugString: the model's toString, then each tree under `Tree i (weight w):`.
+    static func ensembleString(_ header: String, _ trees: [TreeNode], weights: [Double]? = nil) -> String {
+        header + "\n" + trees.enumerated().map { index, root in
+            "  Tree \(index) (weight \(JavaDoubleFormat.string(weights?[index] ?? 1))):\n" + root.subtreeString(indent: 4)
+        }.joined()
+    }
+}
+
 /// A model as Spark prints it: toDebugString for trees, toString otherwise.
 public protocol MLDebugDescribable {
     var toDebugString: String { get }

@@ -67,23 +67,10 @@ public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Co
         "GBTClassificationModel: uid = \(uid), numTrees=\(trees.count), numClasses=\(numClasses), numFeatures=\(numFeatures)"
     }
 
-    public var toDebugString: String {
-        description + "\n" + zip(trees, treeWeights).enumerated().map { index, pair in
-            "  Tree \(index) (weight \(JavaDoubleFormat.string(pair.1))):\n" + pair.0.subtreeString(indent: 4)
-        }.joined()
-    }
+    public var toDebugString: String { TreeNode.ensembleString(description, trees, weights: treeWeights) }
 
     /// The margin F = sum of weight * tree(x) per row (nil where the features are null).
-    public func margins(_ vectors: [SparkVector?]) -> [Double?] {
-        let flats = trees.map(FlatTree.init), t = trees.count
-        let leaves = FlatTree.leaves(of: flats, vectors)  // [rows, trees]
-        return vectors.indices.map { row in
-            guard t == 0 || leaves[row * t] >= 0 else { return nil }
-            var sum = 0.0
-            for k in 0..<t { sum = sum + flats[k].leaves[Int(leaves[row * t + k])].prediction * treeWeights[k] }
-            return sum
-        }
-    }
+    public func margins(_ vectors: [SparkVector?]) -> [Double?] { Boosting.margins(trees, treeWeights, vectors) }
 
     /// One tree's term of each row's margin, in Spark's order: margin + leaf * weight (fit's
     /// pseudo-residuals and transform's margins both take it so).
@@ -115,6 +102,19 @@ public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Co
 
 /// Spark's boost loop, shared by the classifier and the regressor.
 enum Boosting {
+    /// Each row's margin, sum + tree * weight tree by tree (nil where the features are null):
+    /// one pass over the rows for every tree.
+    static func margins(_ trees: [TreeNode], _ weights: [Double], _ vectors: [SparkVector?]) -> [Double?] {
+        let flats = trees.map(FlatTree.init), t = trees.count
+        let leaves = FlatTree.leaves(of: flats, vectors)  // [rows, trees]
+        return vectors.indices.map { row in
+            guard t == 0 || leaves[row * t] >= 0 else { return nil }
+            var sum = 0.0
+            for k in 0..<t { sum = sum + flats[k].leaves[Int(leaves[row * t + k])].prediction * weights[k] }
+            return sum
+        }
+    }
+
     /// Tree 0 (weight 1) fits `labels`; tree m (weight stepSize) fits `residual(label, margin)`, the
     /// margin being the weighted sum of the trees so far, added in Spark's order.
     static func fit(features: [SparkVector], labels: [Double], categorical: [Int: Int], numFeatures: Int, maxIter: Int, stepSize: Double,
@@ -127,9 +127,7 @@ enum Boosting {
         var targets = labels
         // Spark finds the split candidates once, from the features; every tree reuses them.
         let binned = maxIter > 0 ? try learner.bin(features: features, categorical: categorical, numFeatures: numFeatures) : nil
-        guard let perNode = ForestLearner.featuresPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: 1, classification: false) else {
-            throw PipelineError("Supported values: auto, all, onethird, sqrt, log2, (0.0-1.0], [1-n].")
-        }
+        let perNode = try ForestLearner.checkedFeaturesPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: 1, classification: false)
         let sampled = subsamplingRate < 1 || perNode < numFeatures
         let forest = ForestLearner(tree: learner, numTrees: 1, featureSubsetStrategy: featureSubsetStrategy, subsamplingRate: subsamplingRate,
                                    bootstrap: false, maxMemoryInMB: 256)
@@ -198,16 +196,12 @@ public struct GBTRegressionModel: MLTransformer, CustomStringConvertible, Codabl
 
     public var description: String { "GBTRegressionModel: uid=\(uid), numTrees=\(trees.count), numFeatures=\(numFeatures)" }
 
-    public var toDebugString: String {
-        description + "\n" + zip(trees, treeWeights).enumerated().map { index, pair in
-            "  Tree \(index) (weight \(JavaDoubleFormat.string(pair.1))):\n" + pair.0.subtreeString(indent: 4)
-        }.joined()
-    }
+    public var toDebugString: String { TreeNode.ensembleString(description, trees, weights: treeWeights) }
 
     /// prediction: the margin, the trees' weighted sum.
     public func transform(_ frame: Frame) throws -> Frame {
         let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
-        let margins = GBTClassificationModel(trees: trees, treeWeights: treeWeights, numFeatures: numFeatures).margins(vectors)
+        let margins = Boosting.margins(trees, treeWeights, vectors)
         let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
         for margin in margins { if let margin { prediction.append(margin) } else { prediction.appendNull() } }
         return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))

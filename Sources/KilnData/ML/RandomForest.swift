@@ -64,9 +64,7 @@ public struct RandomForestClassificationModel: MLTransformer, CustomStringConver
         "RandomForestClassificationModel: uid=\(uid), numTrees=\(trees.count), numClasses=\(numClasses), numFeatures=\(numFeatures)"
     }
 
-    public var toDebugString: String {
-        description + "\n" + trees.enumerated().map { index, root in "  Tree \(index) (weight 1.0):\n" + root.subtreeString(indent: 4) }.joined()
-    }
+    public var toDebugString: String { TreeNode.ensembleString(description, trees) }
 
     /// rawPrediction: the sum over trees of each leaf's class frequencies; probability: that
     /// normalized; prediction: its first largest class.
@@ -165,9 +163,7 @@ public struct RandomForestRegressionModel: MLTransformer, CustomStringConvertibl
 
     public var description: String { "RandomForestRegressionModel: uid=\(uid), numTrees=\(trees.count), numFeatures=\(numFeatures)" }
 
-    public var toDebugString: String {
-        description + "\n" + trees.enumerated().map { index, root in "  Tree \(index) (weight 1.0):\n" + root.subtreeString(indent: 4) }.joined()
-    }
+    public var toDebugString: String { TreeNode.ensembleString(description, trees) }
 
     /// prediction: the sum of the trees' predictions, in tree order, over their count.
     public func transform(_ frame: Frame) throws -> Frame {
@@ -193,6 +189,14 @@ struct ForestLearner {
     let subsamplingRate: Double
     let bootstrap: Bool
     let maxMemoryInMB: Int
+
+    /// featuresPerNode, or Spark's error for a strategy it refuses.
+    static func checkedFeaturesPerNode(_ strategy: String, numFeatures: Int, numTrees: Int, classification: Bool) throws -> Int {
+        guard let count = featuresPerNode(strategy, numFeatures: numFeatures, numTrees: numTrees, classification: classification) else {
+            throw PipelineError("Supported values: auto, all, onethird, sqrt, log2, (0.0-1.0], [1-n].")
+        }
+        return count
+    }
 
     /// DecisionTreeMetadata's numFeaturesPerNode; nil for a strategy Spark refuses.
     static func featuresPerNode(_ strategy: String, numFeatures: Int, numTrees: Int, classification: Bool) -> Int? {
@@ -229,9 +233,7 @@ struct ForestLearner {
     /// passes seed + iteration, its bins found once with the base seed).
     func fit(_ data: TreeLearner.Binned, labels: [Double], numFeatures: Int, seed: Int64) throws -> [TreeNode] {
         let n = labels.count
-        guard let perNode = Self.featuresPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: numTrees, classification: tree.numClasses > 0) else {
-            throw PipelineError("Supported values: auto, all, onethird, sqrt, log2, (0.0-1.0], [1-n].")
-        }
+        let perNode = try Self.checkedFeaturesPerNode(featureSubsetStrategy, numFeatures: numFeatures, numTrees: numTrees, classification: tree.numClasses > 0)
         // Bootstrap counts, row by row and within a row tree by tree, as BaggedPoint draws them.
         var weights = [[Double]](repeating: [Double](repeating: 1, count: n), count: numTrees)  // [numTrees][rows]
         if bootstrap {
