@@ -169,6 +169,19 @@ struct FlatTree {
         return out
     }
 
+    /// Each row's sum + tree(x) * weight, tree by tree in order (nil where the features are null):
+    /// boosting's margin, and a regression forest's total.
+    static func weightedSums(_ trees: [TreeNode], _ weights: [Double], _ vectors: [SparkVector?]) -> [Double?] {
+        let flats = trees.map(FlatTree.init), t = trees.count
+        let leaves = leaves(of: flats, vectors)  // [rows, trees]
+        return vectors.indices.map { row in
+            guard t == 0 || leaves[row * t] >= 0 else { return nil }
+            var sum = 0.0
+            for k in 0..<t { sum = sum + flats[k].leaves[Int(leaves[row * t + k])].prediction * weights[k] }
+            return sum
+        }
+    }
+
     /// The leaf `features` reaches.
     func leaf(_ features: SparkVector) -> Int {
         var i = 0

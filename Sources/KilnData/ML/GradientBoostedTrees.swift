@@ -70,7 +70,7 @@ public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Co
     public var toDebugString: String { TreeNode.ensembleString(description, trees, weights: treeWeights) }
 
     /// The margin F = sum of weight * tree(x) per row (nil where the features are null).
-    public func margins(_ vectors: [SparkVector?]) -> [Double?] { Boosting.margins(trees, treeWeights, vectors) }
+    public func margins(_ vectors: [SparkVector?]) -> [Double?] { FlatTree.weightedSums(trees, treeWeights, vectors) }
 
     /// One tree's term of each row's margin, in Spark's order: margin + leaf * weight (fit's
     /// pseudo-residuals and transform's margins both take it so).
@@ -102,19 +102,6 @@ public struct GBTClassificationModel: MLTransformer, CustomStringConvertible, Co
 
 /// Spark's boost loop, shared by the classifier and the regressor.
 enum Boosting {
-    /// Each row's margin, sum + tree * weight tree by tree (nil where the features are null):
-    /// one pass over the rows for every tree.
-    static func margins(_ trees: [TreeNode], _ weights: [Double], _ vectors: [SparkVector?]) -> [Double?] {
-        let flats = trees.map(FlatTree.init), t = trees.count
-        let leaves = FlatTree.leaves(of: flats, vectors)  // [rows, trees]
-        return vectors.indices.map { row in
-            guard t == 0 || leaves[row * t] >= 0 else { return nil }
-            var sum = 0.0
-            for k in 0..<t { sum = sum + flats[k].leaves[Int(leaves[row * t + k])].prediction * weights[k] }
-            return sum
-        }
-    }
-
     /// Tree 0 (weight 1) fits `labels`; tree m (weight stepSize) fits `residual(label, margin)`, the
     /// margin being the weighted sum of the trees so far, added in Spark's order.
     static func fit(features: [SparkVector], labels: [Double], categorical: [Int: Int], numFeatures: Int, maxIter: Int, stepSize: Double,
@@ -201,7 +188,7 @@ public struct GBTRegressionModel: MLTransformer, CustomStringConvertible, Codabl
     /// prediction: the margin, the trees' weighted sum.
     public func transform(_ frame: Frame) throws -> Frame {
         let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
-        let margins = Boosting.margins(trees, treeWeights, vectors)
+        let margins = FlatTree.weightedSums(trees, treeWeights, vectors)
         let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
         for margin in margins { if let margin { prediction.append(margin) } else { prediction.appendNull() } }
         return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))

@@ -168,14 +168,9 @@ public struct RandomForestRegressionModel: MLTransformer, CustomStringConvertibl
     /// prediction: the sum of the trees' predictions, in tree order, over their count.
     public func transform(_ frame: Frame) throws -> Frame {
         let vectors = frame.vectors(try frame.mlColumn(featuresCol)).values
-        let flats = trees.map(FlatTree.init), t = trees.count
-        let leaves = FlatTree.leaves(of: flats, vectors)  // [rows, trees]
         let prediction = PrimitiveColumn<Double>(capacity: vectors.count)
-        for row in vectors.indices {
-            guard t > 0, leaves[row * t] >= 0 else { prediction.appendNull(); continue }
-            var sum = 0.0
-            for k in 0..<t { sum += flats[k].leaves[Int(leaves[row * t + k])].prediction }
-            prediction.append(sum / Double(t))
+        for sum in FlatTree.weightedSums(trees, [Double](repeating: 1, count: trees.count), vectors) {
+            if let sum { prediction.append(sum / Double(trees.count)) } else { prediction.appendNull() }
         }
         return frame.appending(Field(predictionCol, .double, nullable: false), .double(prediction))
     }
