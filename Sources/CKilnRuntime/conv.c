@@ -85,7 +85,7 @@ static void col_key_create(void) {
     if (pthread_key_create(&col_key, col_release) != 0) abort();
 }
 
-static float *col_get(size_t n) {
+float *kiln_conv_scratch(size_t n) {
     if (col_tls.n < n) {
         if (!col_tls.p) {  // this thread's first buffer: free it when the thread exits
             pthread_once(&col_once, col_key_create);
@@ -240,7 +240,7 @@ static void forward_chunk(const conv_job *j, long r0, int nr) {
         col = j->inp + r0 * g->c;
         lda = g->c;
     } else {
-        float *buffer = col_get((size_t)nr * s->kc);
+        float *buffer = kiln_conv_scratch((size_t)nr * s->kc);
         im2col(buffer, j->inp, s, r0, nr);
         col = buffer;
     }
@@ -281,7 +281,7 @@ static void backward_kernel_rows(float *dw, float *db, const conv_job *j, long r
     const int f = g->f;
     for (long r = r0; r < r1; r += s->chunk) {
         const int nr = (int)(r1 - r < s->chunk ? r1 - r : s->chunk);
-        float *col = col_get((size_t)nr * s->kc);  // (nr, Kc)
+        float *col = kiln_conv_scratch((size_t)nr * s->kc);  // (nr, Kc)
         im2col(col, j->inp, s, r, nr);
         const float *dz = j->other + r * f;
         for (int gi = 0; gi < g->groups; gi++)  // dw_g (kg, fg) += col_g^T (kg, nr) . dz_g (nr, fg)
@@ -316,7 +316,7 @@ static void backward_input_sample(float *dx, const float *dz, const float *w, co
     }
     for (int r0 = 0; r0 < s->rows; r0 += s->chunk) {
         const int nr = s->rows - r0 < s->chunk ? s->rows - r0 : s->chunk;
-        float *dcol = col_get((size_t)nr * s->kc);  // (nr, Kc)
+        float *dcol = kiln_conv_scratch((size_t)nr * s->kc);  // (nr, Kc)
         if (packed_wt)  // dcol (nr, Kc) = dz (nr, f) . w^T (f, Kc)
             kiln_gemm_prepacked(nr, s->kc, f, dz + (long)r0 * f, f, 1, packed_wt, dcol, s->kc, 0);
         else
@@ -365,6 +365,7 @@ static void backward_kernel_task(void *ctx, int t) {
 static void conv_forward(float *y, float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g,
                          int accumulate, const kiln_epilogue *e) {
     // y, z (n, out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
+    if (!accumulate && kiln_winograd_forward(y, z, inp, kernel, n, g, e)) return;
     const conv_shape s = shape_of(g);
     conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate, e, y, NULL, NULL, 0};
     if (s.depthwise) {
@@ -468,6 +469,7 @@ void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel,
                               dinp + gi * s.cg, g->c, 1);
         return;
     }
+    if (kiln_winograd_backward_input(dinp, dz, kernel, n, g)) return;
     conv_job job = {&s, dinp, dz, kernel, n, 1, NULL};
     if (split_samples(&s, n)) {
         // Samples as tasks (each owns its dinp); w^T packed once for all of their chunks.

@@ -69,6 +69,15 @@ float *kiln_gemm_pack_b(const float *B, long rsb, long csb, int K, int N);
 void kiln_gemm_prepacked(int M, int N, int K, const float *A, long rsa, long csa, const float *packed_b, float *C,
                          long ldc, int acc);
 
+// n floats of this thread's scratch (a conv's col buffer), kept for its next call; not zeroed.
+float *kiln_conv_scratch(size_t n);
+
+// Winograd F(2x2,3x3) (winograd.c) where it applies to g and n (3x3, stride 1, one group, deep enough):
+// the forward (z, then y by e when e is set) or the input gradient (dinp +=). 0: not taken, nothing written.
+int kiln_winograd_forward(float *y, float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g,
+                          const kiln_epilogue *e);
+int kiln_winograd_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g);
+
 // For output row r (row-major over out[0..3)) of one sample of geometry g, runs body for each
 // window cell inside the input, with cell_ (the kernel's spatial index, row-major over k[0..3))
 // and pos_ (the input's spatial index, row-major over in[0..3)); cells in the padding are skipped.

@@ -61,6 +61,11 @@ final class CRuntimeConvTests: XCTestCase {
         ("2D depthwise split", convGeometry([1, 40, 40], c: 16, k: [1, 3, 3], same: true, f: 32, groups: 16)),
         // Deep and small (a late ResNet stage): at n=3, two chunks of the batch's rows that cut through samples.
         ("2D 7x7 deep", convGeometry([1, 7, 7], c: 256, k: [1, 3, 3], same: true, f: 64)),
+        // Winograd F(2x2,3x3) (3x3, stride 1, c and f >= 16, >= 32 tiles): odd sides (a half-empty last tile),
+        // channel counts off the vector width, "valid" (pads of 2 in the input gradient), and enough blocks for the pool.
+        ("2D Winograd same", convGeometry([1, 13, 11], c: 17, k: [1, 3, 3], same: true, f: 20)),
+        ("2D Winograd valid", convGeometry([1, 12, 9], c: 16, k: [1, 3, 3], f: 33)),
+        ("2D Winograd blocks", convGeometry([1, 30, 34], c: 24, k: [1, 3, 3], same: true, f: 40)),
     ]
 
     override func tearDown() {
@@ -130,12 +135,40 @@ final class CRuntimeConvTests: XCTestCase {
     }
 
     func testOneAndThreeThreadsMatchReference() {
-        let big = Self.geometries.filter { $0.0.hasPrefix("2D chunked") || $0.0.hasPrefix("2D depthwise split") }
+        let big = Self.geometries.filter {
+            $0.0.hasPrefix("2D chunked") || $0.0.hasPrefix("2D depthwise split") || $0.0.hasPrefix("2D Winograd blocks")
+        }
         for threads: Int32 in [1, 3] {
             kiln_set_num_threads(threads)
             for (name, g) in big {
                 for failure in compare("\(name) threads=\(threads)", g, n: 4, seed: 5) { XCTFail(failure) }
             }
+        }
+    }
+
+    /// Winograd is taken exactly where it applies: there its rounding differs from im2col's (and both match
+    /// the reference, above); elsewhere turning it off changes no bit. (name, n, taken)
+    func testWinogradTakesItsGeometriesOnly() {
+        let rows: [(String, Int, Bool)] = [
+            ("2D Winograd same", 1, true), ("2D Winograd valid", 3, true), ("2D 7x7 deep", 3, true),
+            ("2D 7x7 deep", 1, false),  // 16 tiles: too few
+            ("2D chunked im2col", 2, false),  // 8 channels: too thin
+            ("2D stride 2 same", 3, false), ("2D dilation 2 same", 3, false), ("2D groups 2", 3, false),
+        ]
+        defer { kiln_conv_set_winograd(1) }
+        for (name, n, taken) in rows {
+            var g = Self.geometries.first { $0.0 == name }!.1
+            var rng = TestRandom(seed: 3)
+            let x = rng.array(n * g.inSize), w = rng.array(g.kernelSize), dz = rng.array(n * g.outSize)
+            var runs: [[Float]] = []
+            for on: Int32 in [1, 0] {
+                kiln_conv_set_winograd(on)
+                var z = [Float](repeating: 0, count: n * g.outSize), dx = [Float](repeating: 0, count: n * g.inSize)
+                kiln_conv_forward(&z, x, w, Int32(n), &g)
+                kiln_conv_backward_input(&dx, dz, w, Int32(n), &g)
+                runs.append(z + dx)
+            }
+            XCTAssertEqual(runs[0] != runs[1], taken, "\(name) n=\(n)")
         }
     }
 

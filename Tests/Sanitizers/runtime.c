@@ -199,6 +199,7 @@ static void convs(void) {
         geometry(3, 4, 5, 2, 2, 3, 3, 1, 1, 1, 3, 1),     // 3D
         geometry(1, 64, 64, 8, 1, 3, 3, 1, 1, 0, 16, 1),  // im2col in chunks, samples split
         geometry(1, 40, 40, 16, 1, 3, 3, 1, 1, 1, 16, 16), // depthwise, samples split
+        geometry(1, 13, 11, 17, 1, 3, 3, 1, 1, 1, 20, 1), // Winograd, odd sides, blocks on the pool
     };
     for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++)
         for (int n = 1; n <= 3; n += 2) {

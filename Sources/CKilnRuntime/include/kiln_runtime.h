@@ -184,6 +184,9 @@ void kiln_conv_backward_kernel_bias(float *dkernel, float *dbias, const float *i
                                     const kiln_conv_geometry *g);
 // dinp (n, in..., c) += the input gradient for dz (n, out..., f)
 void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g);
+// 3x3 convs with stride 1 and one group run as Winograd F(2x2,3x3) (forward and input gradient) where
+// they are deep enough; 0 turns that off (im2col everywhere), 1 back on. Returns the previous setting.
+int kiln_conv_set_winograd(int enabled);
 // Naive references, same contracts, for tests.
 void kiln_conv_forward_ref(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
 void kiln_conv_backward_kernel_ref(float *dkernel, const float *inp, const float *dz, int n, const kiln_conv_geometry *g);
