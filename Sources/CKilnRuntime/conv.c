@@ -11,6 +11,7 @@
 #include "kiln_runtime.h"
 #include "kiln_internal.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -73,31 +74,38 @@ typedef struct {
     size_t n;
 } col_buffer;
 
-static _Thread_local col_buffer col_tls __attribute__((tls_model("initial-exec")));
+typedef struct {
+    col_buffer col, band;  // a conv's col (or Winograd's V and M); a fused conv-pool's band of conv rows
+} conv_buffers;
+
+static _Thread_local conv_buffers col_tls __attribute__((tls_model("initial-exec")));
 static pthread_key_t col_key;
 static pthread_once_t col_once = PTHREAD_ONCE_INIT;
 static void col_release(void *b) {
-    col_buffer *c = b;
-    free(c->p);
-    *c = (col_buffer){0};
+    conv_buffers *c = b;
+    free(c->col.p);
+    free(c->band.p);
+    *c = (conv_buffers){0};
 }
 static void col_key_create(void) {
     if (pthread_key_create(&col_key, col_release) != 0) abort();
 }
 
-float *kiln_conv_scratch(size_t n) {
-    if (col_tls.n < n) {
-        if (!col_tls.p) {  // this thread's first buffer: free it when the thread exits
+static float *buffer_get(col_buffer *b, size_t n) {
+    if (b->n < n) {
+        if (!col_tls.col.p && !col_tls.band.p) {  // this thread's first buffer: free them when the thread exits
             pthread_once(&col_once, col_key_create);
             pthread_setspecific(col_key, &col_tls);
         }
-        free(col_tls.p);
-        col_tls.p = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
-        col_tls.n = col_tls.p ? n : 0;
-        if (!col_tls.p) abort();
+        free(b->p);
+        b->p = aligned_alloc(64, (n * sizeof(float) + 63) & ~(size_t)63);
+        b->n = b->p ? n : 0;
+        if (!b->p) abort();
     }
-    return col_tls.p;
+    return b->p;
 }
+
+float *kiln_conv_scratch(size_t n) { return buffer_get(&col_tls.col, n); }
 
 // ---- im2col / col2im -------------------------------------------------------------------
 
@@ -206,6 +214,7 @@ typedef struct {
     float *bias_partials;       // backward kernel with dbias: (tasks-1, f) sums of tasks 1.., zeroed
     const float *packed;        // the GEMM's B packed once for all chunks (kiln_gemm_pack_b), or NULL
     int chunk;                  // forward, backward kernel: rows of the batch per chunk or per task
+    long origin;                // forward: the batch row that out's (and y's) first row holds (a band's, else 0)
 } conv_job;
 
 // Depthwise: z (rows, f) for one sample (+= when accumulate): x (in..., c), w (cells, f); then y (rows, f) from z by e
@@ -244,14 +253,14 @@ static void forward_chunk(const conv_job *j, long r0, int nr) {
         im2col(buffer, j->inp, s, r0, nr);
         col = buffer;
     }
-    float *z = j->out + r0 * f;
+    float *z = j->out + (r0 - j->origin) * f;
     if (j->packed)
         kiln_gemm_prepacked(nr, f, s->kc, col, lda, 1, j->packed, z, f, j->accumulate);
     else
         for (int gi = 0; gi < g->groups; gi++)
             kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, lda, 1, j->other + (long)gi * s->fg, f, 1,
                               z + (long)gi * s->fg, f, j->accumulate);
-    if (j->e) apply_epilogue(j->e, j->extra + r0 * f, z, nr, f);
+    if (j->e) apply_epilogue(j->e, j->extra + (r0 - j->origin) * f, z, nr, f);
 }
 
 // Depthwise: dw (cells, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f); db (f) += dz's column sums
@@ -367,7 +376,7 @@ static void conv_forward(float *y, float *z, const float *inp, const float *kern
     // y, z (n, out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
     if (!accumulate && kiln_winograd_forward(y, z, inp, kernel, n, g, e)) return;
     const conv_shape s = shape_of(g);
-    conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate, e, y, NULL, NULL, 0};
+    conv_job job = {&s, z, inp, kernel, n, 1, NULL, accumulate, e, y, NULL, NULL, 0, 0};
     if (s.depthwise) {
         if (split_samples(&s, n))
             kiln_parallel_for(n, depthwise_forward_task, &job);
@@ -442,7 +451,7 @@ void kiln_conv_backward_kernel_bias(float *dkernel, float *dbias, const float *i
     float *partials = tasks > 1 ? calloc((size_t)(tasks - 1) * (size + g->f), sizeof(float)) : NULL;
     if (tasks > 1 && !partials) tasks = 1;  // no memory for the split: one task does it all
     conv_job job = {&s, dkernel, inp, dz, n, (n + tasks - 1) / tasks, partials, 0, NULL, dbias,
-                    partials ? partials + (long)(tasks - 1) * size : NULL, NULL, (int)((total + tasks - 1) / tasks)};
+                    partials ? partials + (long)(tasks - 1) * size : NULL, NULL, (int)((total + tasks - 1) / tasks), 0};
     if (s.depthwise) tasks = (n + job.per_task - 1) / job.per_task;
     if (tasks > 1)
         kiln_parallel_for(tasks, backward_kernel_task, &job);
@@ -480,6 +489,87 @@ void kiln_conv_backward_input(float *dinp, const float *dz, const float *kernel,
     } else {
         for (int b = 0; b < n; b++) backward_input_task(&job, b);
     }
+}
+
+// ---- a conv and the max pool reading it, at inference -------------------------------------
+
+typedef struct {
+    const conv_job *conv;       // the conv's rows, im2col (packed B) ...
+    const kiln_winograd *wino;  // ... or Winograd, when set
+    const kiln_conv_geometry *pool;
+    const float *bias;
+    int act;
+    float alpha;
+    float *out;
+    int bands, band_rows;       // per sample; pool rows per band
+} conv_pool_job;
+
+// Band t (sample t / bands): its conv rows into the band buffer, bias and activation, then their windows' maxima.
+KILN_VECTOR_CLONES static void conv_pool_task(void *ctx, int t) {
+    const conv_pool_job *j = ctx;
+    const kiln_conv_geometry *g = j->conv->s->g, *p = j->pool;
+    const int b = t / j->bands, p0 = t % j->bands * j->band_rows;
+    const int p1 = p0 + j->band_rows < p->out[1] ? p0 + j->band_rows : p->out[1];
+    const int kh = p->k[1], kw = p->k[2], ow = g->out[2], f = g->f;
+    const int row0 = p0 * kh, rows = (p1 - p0) * kh;  // conv rows read by pool rows [p0, p1)
+    float *z = buffer_get(&col_tls.band, (size_t)rows * ow * f);  // (rows, ow, f)
+    if (j->wino) {
+        kiln_winograd_rows(j->wino, z, j->conv->inp + b * j->conv->s->in_size, row0, rows);
+    } else {
+        conv_job band = *j->conv;
+        band.out = z;
+        band.origin = (long)b * j->conv->s->rows + (long)row0 * ow;
+        for (int r = 0; r < rows * ow; r += band.chunk)
+            forward_chunk(&band, band.origin + r, rows * ow - r < band.chunk ? rows * ow - r : band.chunk);
+    }
+    kiln_bias_act_rows(z, z, j->bias, rows * ow, f, j->act, j->alpha);
+    for (int pr = p0; pr < p1; pr++)
+        for (int pc = 0; pc < p->out[2]; pc++) {
+            float *y = j->out + (((long)b * p->out[1] + pr) * p->out[2] + pc) * f;
+            for (int ch = 0; ch < f; ch++) y[ch] = -INFINITY;
+            for (int a = 0; a < kh; a++)
+                for (int c = 0; c < kw; c++) {
+                    const float *x = z + ((long)((pr - p0) * kh + a) * ow + pc * kw + c) * f;
+                    for (int ch = 0; ch < f; ch++) y[ch] = x[ch] > y[ch] ? x[ch] : y[ch];
+                }
+        }
+}
+
+void kiln_conv_max_pool_forward(float *out, const float *inp, const float *kernel, const float *bias, int n,
+                                const kiln_conv_geometry *g, const kiln_conv_geometry *pool, int act, float alpha) {
+    // out (n, pool out..., f); inp (n, in..., c); kernel (k0, k1, k2, c/groups, f)
+    const conv_shape s = shape_of(g);
+    const int banded = g->in[0] == 1 && g->k[0] == 1 && pool->in[0] == 1 && pool->k[0] == 1 && !s.depthwise &&
+                       pool->in[1] == g->out[1] && pool->in[2] == g->out[2] && pool->c == g->f &&
+                       pool->k[1] == pool->stride[1] && pool->k[2] == pool->stride[2] && pool->pad[1] == 0 &&
+                       pool->pad[2] == 0 && act != KILN_SOFTMAX;
+    if (!banded) {  // any other pair: the two calls through a whole-batch buffer
+        float *z = malloc(sizeof(float) * (size_t)n * s.out_size);
+        if (!z) abort();
+        kiln_conv_bias_act_forward(z, z, inp, kernel, bias, n, g, act, alpha);
+        kiln_max_pool_forward(out, z, n, pool);
+        free(z);
+        return;
+    }
+    conv_job conv = {&s, NULL, inp, kernel, n, 1, NULL, 0, NULL, NULL, NULL, NULL, s.chunk, 0};
+    conv_pool_job job = {&conv, kiln_winograd_prepare(g, kernel, n), pool, bias, act, alpha, out, 0, 0};
+    // A band's conv rows: Winograd's tiles of two rows, else about one L2 chunk of im2col.
+    const int kh = pool->k[1], ow = g->out[2];
+    int band = job.wino ? (1 << 16) / (ow * g->f) / kh : s.chunk / (ow * kh);
+    if (band < 1) band = 1;
+    if (job.wino && kh % 2 && band % 2) band++;  // an even first row for every band
+    if (band > pool->out[1]) band = pool->out[1];
+    job.band_rows = band;
+    job.bands = (pool->out[1] + band - 1) / band;
+    float *packed = !job.wino && g->groups == 1 ? kiln_gemm_pack_b(kernel, g->f, 1, s.kc, g->f) : NULL;
+    conv.packed = packed;
+    const long tasks = (long)n * job.bands;
+    if (kiln_get_num_threads() > 1 && tasks > 1 && (double)n * s.rows * s.kg * g->f >= PARALLEL_MIN_MACS)
+        kiln_parallel_for((int)tasks, conv_pool_task, &job);
+    else
+        for (long t = 0; t < tasks; t++) conv_pool_task(&job, (int)t);
+    free(packed);
+    kiln_winograd_free((kiln_winograd *)job.wino);
 }
 
 // ---- naive references (double accumulation; plain loops, no shared index helpers) -------------

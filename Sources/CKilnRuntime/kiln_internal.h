@@ -77,6 +77,13 @@ float *kiln_conv_scratch(size_t n);
 int kiln_winograd_forward(float *y, float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g,
                           const kiln_epilogue *e);
 int kiln_winograd_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g);
+// The same forward prepared once (its kernel transformed and packed; NULL where it does not apply), then run
+// band by band on the calling thread: z (rows, out[2], f) = output rows [row0, row0+rows) of one sample x
+// (in[1], in[2], c), row0 even. No epilogue.
+typedef struct kiln_winograd kiln_winograd;
+kiln_winograd *kiln_winograd_prepare(const kiln_conv_geometry *g, const float *kernel, int n);
+void kiln_winograd_rows(const kiln_winograd *w, float *z, const float *x, int row0, int rows);
+void kiln_winograd_free(kiln_winograd *w);
 
 // For output row r (row-major over out[0..3)) of one sample of geometry g, runs body for each
 // window cell inside the input, with cell_ (the kernel's spatial index, row-major over k[0..3))

@@ -14,6 +14,7 @@
 #define MIN_TILES 32         // fewer: the weight transform costs more than the products save
 #define BLOCK_BYTES (1 << 20) // V and M of one block: 16 * tiles * (c + f) floats
 #define PARALLEL_MIN_MACS 1000000.0
+#define CELL_PAD 16  // floats between cells of V and M: a stride of whole pages would put all 16 in one L1 set
 
 static int winograd_enabled = 1;
 
@@ -23,12 +24,14 @@ int kiln_conv_set_winograd(int enabled) {
     return was;
 }
 
-// One F(2x2,3x3) pass: out (n, oh, ow, f) (=, or += when acc) from inp (n, h, w, c) padded by (ph, pw) before.
+// One F(2x2,3x3) pass: out (n, oh, ow, f) (=, or += when acc) from inp (n, h, w, c) padded by (ph, pw) before;
+// or of one sample, only output rows [row0, row0 + rows) (a band: out holds those rows alone).
 typedef struct {
     int h, w, c, oh, ow, f, ph, pw;
     int th, tw;             // tiles per sample along each axis
     long tiles;             // n * th * tw
     int block;              // tiles per block
+    int row0, rows;         // the output rows kept: [0, oh) but in a band
     const float *inp;
     float *out;             // z
     int acc;
@@ -78,10 +81,10 @@ KILN_VECTOR_CLONES static void transform_kernel(float *u, const float *k, int c,
 #define LOAD_PART(v, src, n) ((v) = (v16f){0}, __builtin_memcpy(&(v), (src), sizeof(float) * (size_t)(n)))
 #define STORE_PART(dst, v, n) __builtin_memcpy((dst), &(v), sizeof(float) * (size_t)(n))
 
-// v (16, tiles, c) = B^T d B for tiles [t0, t0+nt) of the pass, each row of d read in place or from zeros.
+// v (16, tiles, c) (cells CELL_PAD apart) = B^T d B for tiles [t0, t0+nt) of the pass, each row of d read in place or from zeros.
 KILN_VECTOR_CLONES static void transform_input(float *v, const wino_pass *p, long t0, int nt) {
     const int c = p->c;
-    const long cell = (long)nt * c;
+    const long cell = (long)nt * c + CELL_PAD;
     for (int t = 0; t < nt; t++) {
         const long tile = t0 + t;
         const int s = (int)(tile / ((long)p->th * p->tw)), r = (int)(tile % ((long)p->th * p->tw));
@@ -124,19 +127,21 @@ KILN_VECTOR_CLONES static void transform_input(float *v, const wino_pass *p, lon
     }
 }
 
-// out's 2x2 tiles [t0, t0+nt) (=, or +=) A^T M A from m (16, tiles, f); positions past oh, ow go to discard (f).
+// out's 2x2 tiles [t0, t0+nt) (=, or +=) A^T M A from m (16, tiles, f) (cells CELL_PAD apart); positions past oh, ow go to discard (f).
 KILN_VECTOR_CLONES static void transform_output(const wino_pass *p, const float *m, long t0, int nt, float *discard) {
     const int f = p->f;
-    const long cell = (long)nt * f;
+    const long cell = (long)nt * f + CELL_PAD;
     for (int t = 0; t < nt; t++) {
         const long tile = t0 + t;
         const int s = (int)(tile / ((long)p->th * p->tw)), r = (int)(tile % ((long)p->th * p->tw));
-        const int o0 = r / p->tw * 2, q0 = r % p->tw * 2;
-        float *z = p->out + (long)s * p->oh * p->ow * f;
+        const int o0 = r / p->tw * 2 - p->row0, q0 = r % p->tw * 2;
+        float *z = p->out + (long)s * p->rows * p->ow * f;
         float *o[2][2];
         for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 2; j++)
-                o[i][j] = o0 + i < p->oh && q0 + j < p->ow ? z + ((long)(o0 + i) * p->ow + q0 + j) * f : discard;
+            for (int j = 0; j < 2; j++) {
+                const int row = o0 + i;
+                o[i][j] = row >= 0 && row < p->rows && q0 + j < p->ow ? z + ((long)row * p->ow + q0 + j) * f : discard;
+            }
         const float *mt = m + (long)t * f;
         for (int fo = 0; fo < f; fo += 16) {
             const int width = f - fo < 16 ? f - fo : 16;
@@ -200,75 +205,119 @@ static void block_epilogue(const wino_pass *p, long t0, int nt) {
     }
 }
 
-static void block_task(void *ctx, int b) {
-    const wino_pass *p = ctx;
-    const long t0 = (long)b * p->block;
-    const int nt = (int)(p->tiles - t0 < p->block ? p->tiles - t0 : p->block);
-    float *v = kiln_conv_scratch((size_t)CELLS * nt * (p->c + p->f) + p->f);
-    float *m = v + (long)CELLS * nt * p->c, *discard = m + (long)CELLS * nt * p->f;
+// Tiles [t0, t0+nt): V, the 16 products, then the outputs (and their epilogue).
+static void run_tiles(const wino_pass *p, long t0, int nt) {
+    const long vcell = (long)nt * p->c + CELL_PAD, mcell = (long)nt * p->f + CELL_PAD;
+    float *v = kiln_conv_scratch((size_t)(CELLS * (vcell + mcell) + p->f));
+    float *m = v + CELLS * vcell, *discard = m + CELLS * mcell;
     memset(discard, 0, sizeof(float) * (size_t)p->f);
     transform_input(v, p, t0, nt);
     for (int xi = 0; xi < CELLS; xi++)
-        kiln_gemm_prepacked(nt, p->f, p->c, v + (long)xi * nt * p->c, p->c, 1, p->packed[xi],
-                            m + (long)xi * nt * p->f, p->f, 0);
+        kiln_gemm_prepacked(nt, p->f, p->c, v + xi * vcell, p->c, 1, p->packed[xi], m + xi * mcell, p->f, 0);
     transform_output(p, m, t0, nt, discard);
     if (p->e) block_epilogue(p, t0, nt);
 }
 
-// Runs pass p over n samples with the kernel k (3, 3, c, f) (flip: the input gradient's kernel).
-static void run(wino_pass *p, const float *k, int n, int kc, int kf, int flip) {
+static void block_task(void *ctx, int b) {
+    const wino_pass *p = ctx;
+    const long t0 = (long)b * p->block;
+    run_tiles(p, t0, (int)(p->tiles - t0 < p->block ? p->tiles - t0 : p->block));
+}
+
+struct kiln_winograd {
+    wino_pass p;  // the shape, tiles of the whole batch, the packed kernel; no buffers
+    float *packed[CELLS], *zeros;
+};
+
+// The pass's tiling and its transformed, packed kernel k (3, 3, c, f) (flip: the input gradient's kernel).
+static kiln_winograd *prepare(const wino_pass *shape, const float *k, int n, int kc, int kf, int flip) {
+    kiln_winograd *w = calloc(1, sizeof *w);
+    float *u = malloc(sizeof(float) * CELLS * (size_t)kc * kf);
+    if (!w || !u) abort();
+    wino_pass *p = &w->p;
+    *p = *shape;
     p->th = (p->oh + 1) / 2;
     p->tw = (p->ow + 1) / 2;
     p->tiles = (long)n * p->th * p->tw;
-    int block = BLOCK_BYTES / (int)(sizeof(float) * CELLS * (p->c + p->f));
-    block = block < 16 ? 16 : block > 256 ? 256 : block / 8 * 8;
-    const int threads = kiln_get_num_threads();
-    const double macs = (double)p->tiles * CELLS * p->c * p->f;
-    const int parallel = threads > 1 && macs >= PARALLEL_MIN_MACS;
-    long blocks = (p->tiles + block - 1) / block;
-    if (parallel && blocks < 4L * threads) {  // enough blocks for both cores: smaller ones
-        blocks = 4L * threads;
-        block = (int)((p->tiles + blocks - 1) / blocks);
-        block = block < 8 ? 8 : (block + 7) / 8 * 8;
-    }
-    p->block = block;
-    blocks = (p->tiles + block - 1) / block;
-
-    // u (16, c, f) = the transformed kernel, then each cell's (c, f) packed for the GEMM.
-    float *u = malloc(sizeof(float) * CELLS * (size_t)kc * kf);
-    float *zeros = calloc((size_t)p->c, sizeof(float));
-    if (!u || !zeros) abort();
+    p->row0 = 0;
+    p->rows = p->oh;
+    const int block = BLOCK_BYTES / (int)(sizeof(float) * CELLS * (p->c + p->f));
+    p->block = block < 16 ? 16 : block > 256 ? 256 : block / 8 * 8;
     transform_kernel(u, k, kc, kf, flip);
-    float *packed[CELLS];
-    for (int xi = 0; xi < CELLS; xi++) {
-        packed[xi] = kiln_gemm_pack_b(u + (long)xi * kc * kf, p->f, 1, p->c, p->f);
-        if (!packed[xi]) abort();
-        p->packed[xi] = packed[xi];
+    for (int xi = 0; xi < CELLS; xi++) {  // u_xi (c, f) for the GEMM
+        w->packed[xi] = kiln_gemm_pack_b(u + (long)xi * kc * kf, p->f, 1, p->c, p->f);
+        if (!w->packed[xi]) abort();
+        p->packed[xi] = w->packed[xi];
     }
     free(u);
-    p->zeros = zeros;
+    w->zeros = calloc((size_t)p->c, sizeof(float));
+    if (!w->zeros) abort();
+    p->zeros = w->zeros;
+    return w;
+}
+
+void kiln_winograd_free(kiln_winograd *w) {
+    if (!w) return;
+    for (int xi = 0; xi < CELLS; xi++) free(w->packed[xi]);
+    free(w->zeros);
+    free(w);
+}
+
+// The whole batch, its blocks over the pool.
+static void execute(kiln_winograd *w) {
+    wino_pass *p = &w->p;
+    const int threads = kiln_get_num_threads();
+    const int parallel = threads > 1 && (double)p->tiles * CELLS * p->c * p->f >= PARALLEL_MIN_MACS;
+    long blocks = (p->tiles + p->block - 1) / p->block;
+    if (parallel && blocks < 4L * threads) {  // enough blocks for both cores: smaller ones
+        const long want = 4L * threads;
+        const int block = (int)((p->tiles + want - 1) / want);
+        p->block = block < 8 ? 8 : (block + 7) / 8 * 8;
+        blocks = (p->tiles + p->block - 1) / p->block;
+    }
     if (parallel && blocks > 1)
         kiln_parallel_for((int)blocks, block_task, p);
     else
         for (long b = 0; b < blocks; b++) block_task(p, (int)b);
-    free(zeros);
-    for (int xi = 0; xi < CELLS; xi++) free(packed[xi]);
+}
+
+kiln_winograd *kiln_winograd_prepare(const kiln_conv_geometry *g, const float *kernel, int n) {
+    if (!applies(g, n)) return NULL;
+    const wino_pass shape = {.h = g->in[1], .w = g->in[2], .c = g->c, .oh = g->out[1], .ow = g->out[2], .f = g->f,
+                             .ph = g->pad[1], .pw = g->pad[2]};
+    return prepare(&shape, kernel, n, g->c, g->f, 0);
+}
+
+void kiln_winograd_rows(const kiln_winograd *w, float *z, const float *x, int row0, int rows) {
+    wino_pass p = w->p;
+    p.inp = x;
+    p.out = z;
+    p.row0 = row0;
+    p.rows = rows;
+    const long t0 = (long)(row0 / 2) * p.tw, t1 = (long)((row0 + rows + 1) / 2) * p.tw;
+    for (long t = t0; t < t1; t += p.block) run_tiles(&p, t, (int)(t1 - t < p.block ? t1 - t : p.block));
 }
 
 int kiln_winograd_forward(float *y, float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g,
                           const kiln_epilogue *e) {
-    if (!applies(g, n)) return 0;
-    wino_pass p = {.h = g->in[1], .w = g->in[2], .c = g->c, .oh = g->out[1], .ow = g->out[2], .f = g->f,
-                   .ph = g->pad[1], .pw = g->pad[2], .inp = inp, .out = z, .acc = 0, .e = e, .y = y};
-    run(&p, kernel, n, g->c, g->f, 0);
+    kiln_winograd *w = kiln_winograd_prepare(g, kernel, n);
+    if (!w) return 0;
+    w->p.inp = inp;
+    w->p.out = z;
+    w->p.e = e;
+    w->p.y = y;
+    execute(w);
+    kiln_winograd_free(w);
     return 1;
 }
 
 int kiln_winograd_backward_input(float *dinp, const float *dz, const float *kernel, int n, const kiln_conv_geometry *g) {
     if (!applies(g, n)) return 0;
     // dinp = dz (n, out, f) padded by 2 - pad, convolved with k' (3, 3, f, c): the output is the input's size.
-    wino_pass p = {.h = g->out[1], .w = g->out[2], .c = g->f, .oh = g->in[1], .ow = g->in[2], .f = g->c,
-                   .ph = 2 - g->pad[1], .pw = 2 - g->pad[2], .inp = dz, .out = dinp, .acc = 1};
-    run(&p, kernel, n, g->c, g->f, 1);
+    const wino_pass shape = {.h = g->out[1], .w = g->out[2], .c = g->f, .oh = g->in[1], .ow = g->in[2], .f = g->c,
+                             .ph = 2 - g->pad[1], .pw = 2 - g->pad[2], .inp = dz, .out = dinp, .acc = 1};
+    kiln_winograd *w = prepare(&shape, kernel, n, g->c, g->f, 1);
+    execute(w);
+    kiln_winograd_free(w);
     return 1;
 }

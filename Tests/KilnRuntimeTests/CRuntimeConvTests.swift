@@ -172,6 +172,39 @@ final class CRuntimeConvTests: XCTestCase {
         }
     }
 
+    /// Conv then max pool in one call (inference) against the reference conv, the bias and activation, and
+    /// the pool apart. (name, conv, pool size, pool strides, activation, bias, n): banded im2col and Winograd
+    /// (odd sides whose last row and column no window reads, 3x3 windows whose bands start on even rows), and
+    /// the overlapping windows that run as two calls.
+    func testConvMaxPoolMatchesTheTwoApart() {
+        let relu = activationID(KILN_RELU), sigmoid = activationID(KILN_SIGMOID)
+        let rows: [(String, kiln_conv_geometry, Int, Int, Int32, Bool, Int)] = [
+            ("im2col 2x2", convGeometry([1, 12, 10], c: 3, k: [1, 3, 3], same: true, f: 16), 2, 2, relu, true, 3),
+            ("im2col bands", convGeometry([1, 80, 64], c: 3, k: [1, 3, 3], same: true, f: 32), 2, 2, relu, true, 2),
+            ("im2col 5x5 stride 2 conv", convGeometry([1, 17, 15], c: 4, k: [1, 5, 5], stride: [1, 2, 2], f: 8), 2, 2, relu, true, 2),
+            ("Winograd 2x2 odd", convGeometry([1, 13, 11], c: 16, k: [1, 3, 3], same: true, f: 24), 2, 2, relu, true, 3),
+            ("Winograd 3x3", convGeometry([1, 14, 12], c: 16, k: [1, 3, 3], same: true, f: 16), 3, 3, sigmoid, false, 3),
+            ("Winograd bands", convGeometry([1, 64, 48], c: 16, k: [1, 3, 3], same: true, f: 64), 2, 2, relu, true, 2),
+            ("overlapping windows", convGeometry([1, 11, 9], c: 16, k: [1, 3, 3], same: true, f: 16), 3, 2, relu, true, 2),
+        ]
+        for (name, geometry, size, stride, act, hasBias, n) in rows {
+            var g = geometry
+            let spatial = [Int(g.out.0), Int(g.out.1), Int(g.out.2)]
+            var p = convGeometry(spatial, c: Int(g.f), k: [1, size, size], stride: [1, stride, stride], f: Int(g.f), groups: Int(g.f))
+            var rng = TestRandom(seed: 17)
+            let x = rng.array(n * g.inSize), w = rng.array(g.kernelSize), bias = hasBias ? rng.array(Int(g.f)) : []
+            var z = [Float](repeating: .nan, count: n * g.outSize), y = z
+            kiln_conv_forward_ref(&z, x, w, Int32(n), &g)
+            kiln_bias_act_forward(&y, &z, hasBias ? bias : nil, Int32(n * g.outPositions), g.f, act, 0)
+            var want = [Float](repeating: .nan, count: n * p.outPositions * Int(g.f)), got = want
+            kiln_max_pool_forward(&want, y, Int32(n), &p)
+            kiln_conv_max_pool_forward(&got, x, w, hasBias ? bias : nil, Int32(n), &g, &p, act, 0)
+            let tol = 1e-5 + 2e-6 * Float(g.kernelCells * Int(g.c))
+            let bad = zip(got, want).filter { !(abs($0 - $1) <= tol) }.count
+            XCTAssertEqual(bad, 0, "\(name): \(bad) of \(got.count) differ")
+        }
+    }
+
     // ---- the references by hand ----
 
     func testReferenceOnHandComputedCases() {

@@ -3,8 +3,8 @@
 #include "RefConv2D.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 8
-#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 9
+#error "this file was generated for Kiln runtime ABI 9: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 510 floats, Keras's weight order.

@@ -3,8 +3,8 @@
 #include "RefConvReLUPool.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 8
-#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 9
+#error "this file was generated for Kiln runtime ABI 9: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 419 floats, Keras's weight order.
@@ -130,7 +130,6 @@ void refconvrelupool_forward(kiln_state *s, const float *x, int n, int training)
     // x is (n,9,8,3), n <= B
     float *acts = s->acts;
     const float *params = s->params;
-    (void)training;
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,9,8,6)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,5,4,6)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,4,3,8)
@@ -149,8 +148,12 @@ void refconvrelupool_forward(kiln_state *s, const float *x, int n, int training)
     const float *dense_bias = params + W_DENSE_BIAS;  // (3)
     refconvrelupool_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
     refconvrelupool_max_pooling2d_forward(max_pooling2d_out, conv2d_out, n);
-    refconvrelupool_conv2d_1_forward(conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
-    refconvrelupool_max_pooling2d_1_forward(max_pooling2d_1_out, conv2d_1_out, n);
+    if (training) {
+        refconvrelupool_conv2d_1_forward(conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+        refconvrelupool_max_pooling2d_1_forward(max_pooling2d_1_out, conv2d_1_out, n);
+    } else {
+        kiln_conv_max_pool_forward(max_pooling2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n, &refconvrelupool_conv2d_1_geometry, &refconvrelupool_max_pooling2d_1_geometry, KILN_RELU, 0.0f);  // conv2d_1, max_pooling2d_1 band by band, each band pooled in cache
+    }
     refconvrelupool_conv1d_forward(conv1d_out, conv1d_out, max_pooling2d_1_out, conv1d_kernel, conv1d_bias, n);
     refconvrelupool_max_pooling1d_forward(max_pooling1d_out, conv1d_out, n);
     refconvrelupool_dense_forward(dense_out, dense_z, max_pooling1d_out, dense_kernel, dense_bias, n);

@@ -3,8 +3,8 @@
 #include "SeedCNN.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 8
-#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 9
+#error "this file was generated for Kiln runtime ABI 9: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 206721 floats, Keras's weight order.
@@ -99,7 +99,6 @@ void seedcnn_forward(kiln_state *s, const float *x, int n, int training) {
     // x is (n,128,128,3), n <= B
     float *acts = s->acts;
     const float *params = s->params;
-    (void)training;
     float *conv2d_out = acts + A_CONV2D_OUT;  // (B,128,128,64)
     float *max_pooling2d_out = acts + A_MAX_POOLING2D_OUT;  // (B,64,64,64)
     float *conv2d_1_out = acts + A_CONV2D_1_OUT;  // (B,64,64,128)
@@ -111,10 +110,18 @@ void seedcnn_forward(kiln_state *s, const float *x, int n, int training) {
     const float *conv2d_1_bias = params + W_CONV2D_1_BIAS;  // (128)
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (131072,1)
     const float *dense_bias = params + W_DENSE_BIAS;  // (1)
-    seedcnn_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
-    seedcnn_max_pooling2d_forward(max_pooling2d_out, conv2d_out, n);
-    seedcnn_conv2d_1_forward(conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
-    seedcnn_max_pooling2d_1_forward(max_pooling2d_1_out, conv2d_1_out, n);
+    if (training) {
+        seedcnn_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
+        seedcnn_max_pooling2d_forward(max_pooling2d_out, conv2d_out, n);
+    } else {
+        kiln_conv_max_pool_forward(max_pooling2d_out, x, conv2d_kernel, conv2d_bias, n, &seedcnn_conv2d_geometry, &seedcnn_max_pooling2d_geometry, KILN_RELU, 0.0f);  // conv2d, max_pooling2d band by band, each band pooled in cache
+    }
+    if (training) {
+        seedcnn_conv2d_1_forward(conv2d_1_out, conv2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+        seedcnn_max_pooling2d_1_forward(max_pooling2d_1_out, conv2d_1_out, n);
+    } else {
+        kiln_conv_max_pool_forward(max_pooling2d_1_out, max_pooling2d_out, conv2d_1_kernel, conv2d_1_bias, n, &seedcnn_conv2d_1_geometry, &seedcnn_max_pooling2d_1_geometry, KILN_RELU, 0.0f);  // conv2d_1, max_pooling2d_1 band by band, each band pooled in cache
+    }
     seedcnn_dense_forward(dense_out, NULL, max_pooling2d_1_out, dense_kernel, dense_bias, n);
     (void)acts; (void)params;
 }

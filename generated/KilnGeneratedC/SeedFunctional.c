@@ -3,8 +3,8 @@
 #include "SeedFunctional.h"
 #include <string.h>
 
-#if KILN_RUNTIME_ABI != 8
-#error "this file was generated for Kiln runtime ABI 8: regenerate it with the Kiln that provides your runtime"
+#if KILN_RUNTIME_ABI != 9
+#error "this file was generated for Kiln runtime ABI 9: regenerate it with the Kiln that provides your runtime"
 #endif
 
 // Parameters: one allocation of 25258 floats, Keras's weight order.
@@ -128,8 +128,12 @@ void seedfunctional_forward(kiln_state *s, const float *x, int n, int training) 
     const float *dense_kernel = params + W_DENSE_KERNEL;  // (1568,10)
     const float *dense_bias = params + W_DENSE_BIAS;  // (10)
     seedfunctional_conv2d_forward(conv2d_out, conv2d_out, x, conv2d_kernel, conv2d_bias, n);
-    seedfunctional_conv2d_1_forward(conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
-    seedfunctional_max_pooling2d_forward(max_pooling2d_out, conv2d_1_out, n);
+    if (training) {
+        seedfunctional_conv2d_1_forward(conv2d_1_out, conv2d_1_out, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n);
+        seedfunctional_max_pooling2d_forward(max_pooling2d_out, conv2d_1_out, n);
+    } else {
+        kiln_conv_max_pool_forward(max_pooling2d_out, conv2d_out, conv2d_1_kernel, conv2d_1_bias, n, &seedfunctional_conv2d_1_geometry, &seedfunctional_max_pooling2d_geometry, KILN_RELU, 0.0f);  // conv2d_1, max_pooling2d band by band, each band pooled in cache
+    }
     seedfunctional_max_pooling2d_1_forward(max_pooling2d_1_out, max_pooling2d_out, n);
     seedfunctional_dropout_forward(dropout_out, dropout_mask, max_pooling2d_1_out, n, training, s->dropout_off, s->rng);
     seedfunctional_dense_forward(dense_out, dense_z, dropout_out, dense_kernel, dense_bias, n);

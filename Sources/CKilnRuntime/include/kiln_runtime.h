@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 // Generated C checks this with #if/#error, so a runtime/codegen mismatch fails at compile time.
-#define KILN_RUNTIME_ABI 8
+#define KILN_RUNTIME_ABI 9
 
 // ---- model state -------------------------------------------------------------
 // One allocation per role; sizes are compile-time constants of each generated model.
@@ -175,6 +175,12 @@ void kiln_conv_bias_act_forward(float *y, float *z, const float *inp, const floa
 void kiln_conv_batchnorm_forward(float *y, const float *inp, const float *kernel, const float *bias, const float *gamma,
                                  const float *beta, const float *moving_mean, const float *moving_var, float epsilon, int n,
                                  const kiln_conv_geometry *g, int act, float alpha);
+// Inference through a conv (bias, elementwise activation) and the MaxPooling reading it alone:
+// out (n, pool out..., f) = max_pool(act(conv(inp) + bias)). With windows that do not overlap (pool
+// size = strides, valid) the conv runs band by band, its rows pooled while they are in cache and rows
+// no window reads never computed; any other pair runs as the two calls.
+void kiln_conv_max_pool_forward(float *out, const float *inp, const float *kernel, const float *bias, int n,
+                                const kiln_conv_geometry *g, const kiln_conv_geometry *pool, int act, float alpha);
 // z += the same: a transposed convolution's input gradient, which adds to its input's others.
 void kiln_conv_forward_accumulate(float *z, const float *inp, const float *kernel, int n, const kiln_conv_geometry *g);
 // dkernel (k..., c/groups, f) += the kernel gradient for dz (n, out..., f)

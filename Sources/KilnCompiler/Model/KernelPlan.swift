@@ -86,6 +86,9 @@ public struct PlannedLayer: Sendable {
     /// A conv whose BatchNormalization (and the elementwise activation after it) fold into its
     /// epilogue at inference: the layers of the chain, and whether training runs it folded too.
     public var inferenceFold: InferenceFold? = nil
+    /// A 2D conv whose output only a MaxPooling2D of disjoint windows reads: at inference one call
+    /// writes the pool's output (the runtime's kiln_conv_max_pool_forward), this layer's index of the pool.
+    public var inferencePool: Int? = nil
     /// The mask of its input's steps (n, steps), 1 or 0, in the mask buffer of the layer that made
     /// it (Embedding with mask_zero, Masking), for a layer that applies it.
     public var inputMask: Buffer? = nil
@@ -239,6 +242,14 @@ extension KernelPlan {
             let last = activation ?? bn
             planned[index].inferenceFold = InferenceFold(batchNorm: bn, activation: activation,
                                                          always: !planned[bn].node.trainable && last < firstBackward)
+        }
+
+        // conv (elementwise activation) -> MaxPooling2D with pool_size = strides, valid: pooled band by band at inference.
+        for index in planned.indices where planned[index].inferenceFold == nil {
+            guard let conv = planned[index].node.op as? Conv<Spatial2D>, conv.activation != .softmax, let pool = soleReader(of: index),
+                  let op = planned[pool].node.op as? Pooling<Spatial2D, MaxPool>, op.window.size == op.window.strides,
+                  op.window.padding == .valid else { continue }
+            planned[index].inferencePool = pool
         }
 
         // Each output's loss when the activation and crossentropy fuse (and no

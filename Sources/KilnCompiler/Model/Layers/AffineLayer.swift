@@ -142,6 +142,14 @@ extension ConvolutionLayer {
         return "kiln_conv_batchnorm_forward(\(args.joined(separator: ", ")));  // \(names.joined(separator: ", ")) in one pass, the moving statistics folded in"
     }
 
+    /// This conv and the max pool reading it at inference, writing the pool's output: `kiln_conv_max_pool_forward`.
+    func pooledInferenceCall(_ c: CLayerContext, pool: CLayerContext) -> String {
+        let args = [pool.act(pool.layer.output), c.act(c.layer.input), c.param(c.layer.weights[0]), useBias ? c.param(c.layer.weights[1]) : "NULL",
+                    "n", "&\(geometryName(c))", "&\(pool.name)_geometry", activation.cName, CFormat.float(alpha)]
+        let names = [c, pool].map { Identifiers.commentText($0.node.name) }
+        return "kiln_conv_max_pool_forward(\(args.joined(separator: ", ")));  // \(names.joined(separator: ", ")) band by band, each band pooled in cache"
+    }
+
     func fusedForward(_ c: CLayerContext, into z: String, bias: String) -> String? {
         "kiln_conv_bias_act_forward(out, \(z), inp, w, \(bias), n, &\(geometryName(c)), \(activation.cName), \(CFormat.float(alpha)));"
     }

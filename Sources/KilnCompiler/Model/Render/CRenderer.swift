@@ -3,7 +3,7 @@ import KilnCore
 /// Kiln's version, written into every generated file's header.
 public let kilnVersion = "0.1.0"
 /// The `KILN_RUNTIME_ABI` of the runtime header that generated C is written against.
-let kilnRuntimeABI = 8
+let kilnRuntimeABI = 9
 
 /// `KernelPlan` -> the model's C kernels (`<Model>.c`) and declarations (`<Model>.h`).
 /// Every dimension is a literal; buffers are offsets into the model's flat allocations.
@@ -155,10 +155,18 @@ public struct CRenderer {
     /// The forward's layer calls in order. A conv with an inference fold runs its chain (batch norm,
     /// activation) there: folded into one call at inference, the layers one by one in training.
     func forwardStatements() -> [String] {
-        let folded = Set(plan.layers.compactMap(\.inferenceFold).flatMap(\.layers))
+        let folded = Set(plan.layers.compactMap(\.inferenceFold).flatMap(\.layers) + plan.layers.compactMap(\.inferencePool))
         var statements: [String] = []
         for index in plan.layers.indices where !folded.contains(index) {
             let layer = plan.layers[index]
+            if let pool = layer.inferencePool, let conv = layer.node.op as? any ConvolutionLayer {
+                statements.append("if (training) {")
+                for i in [index, pool] {
+                    if let each = plan.layers[i].node.op.forwardCall(context(i)) { statements.append("    " + each) }
+                }
+                statements += ["} else {", "    " + conv.pooledInferenceCall(context(index), pool: context(pool)), "}"]
+                continue
+            }
             guard let fold = layer.inferenceFold, let conv = layer.node.op as? any ConvolutionLayer else {
                 if let call = layer.node.op.forwardCall(context(index)) { statements.append(call) }
                 continue
@@ -236,7 +244,7 @@ public struct CRenderer {
             c.line("// x is \(shape(plan.input.shape, batch: "n"))\(packing(graph.inputs.map { ($0.name, $0.size) })), n <= B")
             c.line("float *acts = s->acts;")
             c.line("const float *params = s->params;")
-            if !plan.layers.contains(where: { $0.node.op.usesTrainingFlag }) { c.line("(void)training;") }
+            if !plan.layers.contains(where: { $0.node.op.usesTrainingFlag || $0.inferencePool != nil }) { c.line("(void)training;") }
             let unpack = graph.inputs.count > 1 ? [splitCall(plan.inputBuffers, from: "x")] : []
             body(unpack + forwardStatements(), into: &c)
             c.line("(void)acts; (void)params;")
