@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #define CELLS 16
-#define MIN_TILES 32         // fewer: the weight transform costs more than the products save
+#define MIN_TILES 32          // fewer: the weight transform costs more than the products save
 #define BLOCK_BYTES (1 << 20) // V and M of one block: 16 * tiles * (c + f) floats
 #define PARALLEL_MIN_MACS 1000000.0
 #define CELL_PAD 16  // floats between cells of V and M: a stride of whole pages would put all 16 in one L1 set
@@ -44,9 +44,11 @@ typedef struct {
 static int applies(const kiln_conv_geometry *g, int n) {
     if (!winograd_enabled || g->groups != 1 || g->k[0] != 1 || g->k[1] != 3 || g->k[2] != 3 || g->in[0] != 1) return 0;
     if (g->stride[1] != 1 || g->stride[2] != 1 || g->dilation[1] != 1 || g->dilation[2] != 1 || g->pad[0] != 0) return 0;
-    if (g->c < 16 || g->f < 16) return 0;  // thin layers: the transforms' traffic outweighs the saved products
+    // Thin layers: the transforms' traffic outweighs the saved products. Deep ones: a block holds few tiles,
+    // and each block streams all of U (16 c f floats), so they need many tiles to pay for it (bench/conv).
+    if (g->c < 16 || g->f < 16 || g->c + g->f > 512) return 0;
     const long tiles = (long)n * ((g->out[1] + 1) / 2) * ((g->out[2] + 1) / 2);
-    return tiles >= MIN_TILES;
+    return tiles >= MIN_TILES && tiles >= (long)g->c * g->f / 64;
 }
 
 // u (16, c, f) = G k G^T for each (channel, filter) of kernel k (3, 3, c, f); flip: of k flipped in space and

@@ -61,7 +61,7 @@ final class CRuntimeConvTests: XCTestCase {
         ("2D depthwise split", convGeometry([1, 40, 40], c: 16, k: [1, 3, 3], same: true, f: 32, groups: 16)),
         // Deep and small (a late ResNet stage): at n=3, two chunks of the batch's rows that cut through samples.
         ("2D 7x7 deep", convGeometry([1, 7, 7], c: 256, k: [1, 3, 3], same: true, f: 64)),
-        // Winograd F(2x2,3x3) (3x3, stride 1, c and f >= 16, >= 32 tiles): odd sides (a half-empty last tile),
+        // Winograd F(2x2,3x3) (3x3, stride 1, c and f >= 16, c + f <= 512, tiles >= 32 and c f / 64): odd sides (a half-empty last tile),
         // channel counts off the vector width, "valid" (pads of 2 in the input gradient), and enough blocks for the pool.
         ("2D Winograd same", convGeometry([1, 13, 11], c: 17, k: [1, 3, 3], same: true, f: 20)),
         ("2D Winograd valid", convGeometry([1, 12, 9], c: 16, k: [1, 3, 3], f: 33)),
@@ -150,8 +150,8 @@ final class CRuntimeConvTests: XCTestCase {
     /// the reference, above); elsewhere turning it off changes no bit. (name, n, taken)
     func testWinogradTakesItsGeometriesOnly() {
         let rows: [(String, Int, Bool)] = [
-            ("2D Winograd same", 1, true), ("2D Winograd valid", 3, true), ("2D 7x7 deep", 3, true),
-            ("2D 7x7 deep", 1, false),  // 16 tiles: too few
+            ("2D Winograd same", 1, true), ("2D Winograd valid", 3, true), ("2D Winograd blocks", 1, true),
+            ("2D 7x7 deep", 3, false),  // 48 tiles: too few for 256 x 64 channels (c f / 64 = 256)
             ("2D chunked im2col", 2, false),  // 8 channels: too thin
             ("2D stride 2 same", 3, false), ("2D dilation 2 same", 3, false), ("2D groups 2", 3, false),
         ]
