@@ -169,6 +169,36 @@ void kiln_global_avg_pool_backward(float *dinp, const float *dout, int n, int sp
     }
 }
 
+void kiln_global_avg_pool_masked_forward(float *out, const float *inp, const float *mask, int n, int steps, int c) {
+    // out (n, c) = the sum of inp (n, steps, c) over the steps whose mask (n, steps) is not 0, / their count
+    for (int b = 0; b < n; b++) {
+        float *y = out + (long)b * c;
+        float count = 0.0f;
+        for (int ch = 0; ch < c; ch++) y[ch] = 0.0f;
+        for (int t = 0; t < steps; t++) {
+            if (mask[(long)b * steps + t] == 0.0f) continue;  // skipped, not multiplied: Keras's where(mask, x, 0)
+            count += 1.0f;
+            const float *xr = inp + ((long)b * steps + t) * c;
+            for (int ch = 0; ch < c; ch++) y[ch] += xr[ch];
+        }
+        for (int ch = 0; ch < c; ch++) y[ch] /= count;  // no step kept: 0 / 0, NaN, as in Keras
+    }
+}
+
+void kiln_global_avg_pool_masked_backward(float *dinp, const float *dout, const float *mask, int n, int steps, int c) {
+    // dinp (n, steps, c) += dout (n, c) / count at the kept steps
+    for (int b = 0; b < n; b++) {
+        float count = 0.0f;
+        for (int t = 0; t < steps; t++) count += mask[(long)b * steps + t] != 0.0f;
+        const float *dy = dout + (long)b * c;
+        for (int t = 0; t < steps; t++) {
+            if (mask[(long)b * steps + t] == 0.0f) continue;
+            float *dxr = dinp + ((long)b * steps + t) * c;
+            for (int ch = 0; ch < c; ch++) dxr[ch] += dy[ch] / count;
+        }
+    }
+}
+
 void kiln_global_max_pool_forward(float *out, const float *inp, int n, int spatial, int c) {
     // out (n, c); inp (n, spatial, c)
     for (int b = 0; b < n; b++) {

@@ -46,6 +46,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefInitialState", { RefInitialState(seed: $0) }),
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
+    ("RefMaskedAverage", { RefMaskedAverage(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),
     ("RefConvLSTM", { RefConvLSTM(seed: $0) }),
     ("RefConvLSTM1D", { RefConvLSTM1D(seed: $0) }),
@@ -76,7 +77,7 @@ struct Gaussian {
 
 /// Inputs for `rows` samples: N(0,1) values, or for integer inputs token ids that the Embedding
 /// reading them knows, each sequence padded with 0s after a random length (and some 0s inside),
-/// so that masks from mask_zero cut every sequence somewhere.
+/// so that masks from mask_zero cut every sequence somewhere (but never before its first step).
 func sampleInputs(_ graph: ModelGraph, input: Int = 0, rows: Int, rng: inout Gaussian) -> [Double] {
     let spec = graph.inputs[input]
     let reader = graph.layers.first { $0.inputs.contains(-1 - input) }
@@ -96,7 +97,8 @@ func sampleInputs(_ graph: ModelGraph, input: Int = 0, rows: Int, rng: inout Gau
     var ids: [Double] = []
     for _ in 0..<(rows * lead) {
         let length = 1 + uniform(steps)
-        ids += (0..<steps).map { t in t < length && uniform(5) != 0 ? Double(1 + uniform(max(vocabulary - 1, 1))) : 0 }
+        // The first step always kept: a sequence masked whole averages 0 / 0 in GlobalAveragePooling1D.
+        ids += (0..<steps).map { t in t == 0 || (t < length && uniform(5) != 0) ? Double(1 + uniform(max(vocabulary - 1, 1))) : 0 }
     }
     return ids
 }

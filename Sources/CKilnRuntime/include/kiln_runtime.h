@@ -213,6 +213,10 @@ void kiln_avg_pool_backward(float *dinp, const float *dout, int n, const kiln_co
 // Global pooling: out (n, c) from inp (n, spatial, c); backward spreads dout (max: to the first maximum).
 void kiln_global_avg_pool_forward(float *out, const float *inp, int n, int spatial, int c);
 void kiln_global_avg_pool_backward(float *dinp, const float *dout, int n, int spatial, int c);
+// GlobalAveragePooling1D under a mask of the steps (n, steps), 1 or 0 (Embedding mask_zero, Masking):
+// the mean of the kept steps; the gradient goes to them alone.
+void kiln_global_avg_pool_masked_forward(float *out, const float *inp, const float *mask, int n, int steps, int c);
+void kiln_global_avg_pool_masked_backward(float *dinp, const float *dout, const float *mask, int n, int steps, int c);
 void kiln_global_max_pool_forward(float *out, const float *inp, int n, int spatial, int c);
 void kiln_global_max_pool_backward(float *dinp, const float *dout, const float *inp, const float *out, int n, int spatial, int c);
 

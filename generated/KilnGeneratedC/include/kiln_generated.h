@@ -29,6 +29,7 @@
 #include "RefLayerKinds.h"
 #include "RefMaskPropagation.h"
 #include "RefMasked.h"
+#include "RefMaskedAverage.h"
 #include "RefMasking.h"
 #include "RefMerge.h"
 #include "RefNormalization.h"
