@@ -42,22 +42,40 @@ static void normalize_rows(float *out, const float *inp, const float *gamma, con
     free(scale);
 }
 
+// Keras's masked moments divide by the kept rows' count plus its backend epsilon.
+#define MASK_EPSILON 1e-7
+
+// The count a masked mean divides by (rows, unmasked).
+static double kept_weight(const float *mask, int64_t rows) {
+    if (!mask) return (double)rows;
+    double kept = 0;
+    for (int64_t r = 0; r < rows; r++) kept += mask[r] != 0.0f;
+    return kept + MASK_EPSILON;
+}
+
 KILN_VECTOR_CLONES void kiln_batchnorm_forward_train(float *out, float *stats, float *moving_mean, float *moving_var, const float *inp,
-                                  const float *gamma, const float *beta, int64_t rows, int c, float momentum, float epsilon) {
-    // out, inp (rows,c); stats (2,c): the batch mean, then 1/sqrt(var + eps), for backward
+                                                     const float *mask, const float *gamma, const float *beta, int64_t rows, int c,
+                                                     float momentum, float epsilon) {
+    // out, inp (rows,c); mask (rows) or NULL; stats (2,c): the batch mean, then 1/sqrt(var + eps), for backward
     double *sum = calloc((size_t)c * 2, sizeof(double));
+    if (!sum) abort();
     double *squares = sum + c;
-    for (int64_t r = 0; r < rows; r++)
+    const double weight = kept_weight(mask, rows);
+    for (int64_t r = 0; r < rows; r++) {
+        if (mask && mask[r] == 0.0f) continue;
         for (int j = 0; j < c; j++) sum[j] += inp[r * c + j];
+    }
     float *mean = stats, *invstd = stats + c;
-    for (int j = 0; j < c; j++) mean[j] = (float)(sum[j] / (double)rows);
-    for (int64_t r = 0; r < rows; r++)
+    for (int j = 0; j < c; j++) mean[j] = (float)(sum[j] / weight);
+    for (int64_t r = 0; r < rows; r++) {
+        if (mask && mask[r] == 0.0f) continue;
         for (int j = 0; j < c; j++) {
             double d = (double)inp[r * c + j] - mean[j];
             squares[j] += d * d;
         }
+    }
     for (int j = 0; j < c; j++) {
-        float var = (float)(squares[j] / (double)rows);
+        float var = (float)(squares[j] / weight);
         invstd[j] = 1.0f / sqrtf(var + epsilon);
         moving_mean[j] = moving_mean[j] * momentum + mean[j] * (1.0f - momentum);
         moving_var[j] = moving_var[j] * momentum + var * (1.0f - momentum);
@@ -77,30 +95,44 @@ void kiln_batchnorm_forward_infer(float *out, const float *inp, const float *gam
 }
 
 KILN_VECTOR_CLONES void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
-                                   const float *gamma, const float *stats, int64_t rows, int c) {
-    // dinp, dout, inp (rows,c); dgamma, dbeta (c), each may be NULL; stats (2,c) from the forward
+                                                      const float *mask, const float *gamma, const float *stats, int64_t rows, int c) {
+    // dinp, dout, inp (rows,c); mask (rows) or NULL; dgamma, dbeta (c), each may be NULL; stats (2,c) from the forward
     const float *mean = stats, *invstd = stats + c;
-    double *sum_dy = calloc((size_t)c * 2, sizeof(double));  // per channel: sum dout, sum dout * xhat
-    double *sum_dy_xhat = sum_dy + c;
-    for (int64_t r = 0; r < rows; r++)
+    // per channel: sum dout, sum dout * xhat (every row), and under a mask the kept rows' sum of x - mean
+    // (mean's divisor is kept + 1e-7, so that sum is not quite 0)
+    double *sum_dy = calloc((size_t)c * 3, sizeof(double));
+    if (!sum_dy) abort();
+    double *sum_dy_xhat = sum_dy + c, *offset = sum_dy + 2 * c;
+    for (int64_t r = 0; r < rows; r++) {
+        const int kept = !mask || mask[r] != 0.0f;
         for (int j = 0; j < c; j++) {
             float dy = dout[r * c + j], xhat = (inp[r * c + j] - mean[j]) * invstd[j];
             sum_dy[j] += dy;
             sum_dy_xhat[j] += (double)dy * xhat;
+            if (mask && kept) offset[j] += (double)inp[r * c + j] - mean[j];
         }
+    }
     for (int j = 0; j < c; j++) {
         if (dgamma) dgamma[j] += (float)sum_dy_xhat[j];
         if (dbeta) dbeta[j] += (float)sum_dy[j];
     }
     if (dinp) {
-        // dx = g * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)), the batch's statistics depending on x
-        for (int64_t r = 0; r < rows; r++)
+        // dx = g * invstd * (dy - w (mean(dy) + xhat * mean(dy * xhat))) + w g invstd^2 sum(dy xhat) offset / W^2,
+        // the kept rows' statistics depending on their x (w: 1 for a kept row; W: the count they divide by)
+        const double weight = kept_weight(mask, rows);
+        for (int64_t r = 0; r < rows; r++) {
+            if (mask && mask[r] == 0.0f) {
+                for (int j = 0; j < c; j++) dinp[r * c + j] += (gamma ? gamma[j] : 1.0f) * invstd[j] * dout[r * c + j];
+                continue;
+            }
             for (int j = 0; j < c; j++) {
                 float g = gamma ? gamma[j] : 1.0f;
                 float xhat = (inp[r * c + j] - mean[j]) * invstd[j];
-                float mean_dy = (float)(sum_dy[j] / (double)rows), mean_dy_xhat = (float)(sum_dy_xhat[j] / (double)rows);
-                dinp[r * c + j] += g * invstd[j] * (dout[r * c + j] - mean_dy - xhat * mean_dy_xhat);
+                float mean_dy = (float)(sum_dy[j] / weight), mean_dy_xhat = (float)(sum_dy_xhat[j] / weight);
+                float through_offset = mask ? (float)(sum_dy_xhat[j] * offset[j] / (weight * weight)) * invstd[j] : 0.0f;
+                dinp[r * c + j] += g * invstd[j] * (dout[r * c + j] - mean_dy - xhat * mean_dy_xhat + through_offset);
             }
+        }
     }
     free(sum_dy);
 }

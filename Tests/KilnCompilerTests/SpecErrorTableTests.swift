@@ -182,8 +182,8 @@ final class SpecErrorTableTests: XCTestCase {
     /// Valid specs that compile with a warning: a masked sequence read by a layer that does not
     /// apply masks, and a masked output, which Keras would leave out of the loss.
     let warningRows: [Row] = [
-        Row(name: "mask_into_batchnorm", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n  - BatchNormalization\n  - GlobalMaxPooling1D\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
-            expected: ["5:5: warning: layer 'batch_normalization' (BatchNormalization) reads the steps that 'embedding' masks: Kiln applies masks in recurrent layers and GlobalAveragePooling1D only, so it sees the masked steps too, where Keras would skip them"]),
+        Row(name: "mask_through_batchnorm", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n  - BatchNormalization\n  - GlobalMaxPooling1D\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
+            expected: ["6:5: warning: Layer 'global_max_pooling1d' (of type GlobalMaxPooling1D) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask."]),
         // GlobalAveragePooling1D applies the mask (a masked mean): no warning.
         Row(name: "mask_into_average", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n  - GlobalAveragePooling1D\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
             expected: []),

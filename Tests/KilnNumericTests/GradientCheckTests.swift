@@ -47,6 +47,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefBidirectional", { RefBidirectional(seed: $0) }),
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMaskedAverage", { RefMaskedAverage(seed: $0) }),
+    ("RefMaskedBatchNorm", { RefMaskedBatchNorm(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),
     ("RefConvLSTM", { RefConvLSTM(seed: $0) }),
     ("RefConvLSTM1D", { RefConvLSTM1D(seed: $0) }),

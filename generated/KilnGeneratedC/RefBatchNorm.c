@@ -62,13 +62,13 @@ static void refbatchnorm_conv2d_backward(float *dinp, float *dw, float *db, floa
 // batch_normalization: BatchNormalization(momentum=0.99, epsilon=0.001). inp (n,6,5,4) -> out (n,6,5,4)
 static void refbatchnorm_batch_normalization_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,6,5,4); stats (2,4): batch mean, 1/sqrt(var + eps); the rest (4), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 30, 4, 0.99f, 0.001f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 30, 4, 0.99f, 0.001f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 30, 4, 0.001f);
 }
 static void refbatchnorm_batch_normalization_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,6,5,4); dgamma, dbeta (4), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 30, 4);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 30, 4);  // through the batch statistics
 }
 
 // activation: Activation(tanh). inp (n,6,5,4) -> out (n,6,5,4)
@@ -95,13 +95,13 @@ static void refbatchnorm_max_pooling2d_backward(float *dinp, const float *dout, 
 // batch_normalization_1: BatchNormalization(momentum=0.9, epsilon=0.01, center=False). inp (n,3,2,4) -> out (n,3,2,4)
 static void refbatchnorm_batch_normalization_1_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,3,2,4); stats (2,4): batch mean, 1/sqrt(var + eps); the rest (4), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 6, 4, 0.9f, 0.01f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 6, 4, 0.9f, 0.01f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 6, 4, 0.01f);
 }
 static void refbatchnorm_batch_normalization_1_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,3,2,4); dgamma, dbeta (4), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 6, 4);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 6, 4);  // through the batch statistics
 }
 
 // flatten: Flatten(). inp (n,3,2,4) -> out (n,24)

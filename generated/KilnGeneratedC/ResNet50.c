@@ -591,13 +591,13 @@ static void resnet50_conv1_conv_backward(float *dinp, float *dw, float *db, floa
 // conv1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,112,112,64) -> out (n,112,112,64)
 static void resnet50_conv1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,112,112,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 12544, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 12544, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 12544, 64, 1.001e-05f);
 }
 static void resnet50_conv1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,112,112,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 12544, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 12544, 64);  // through the batch statistics
 }
 
 // conv1_relu: Activation(relu). inp (n,112,112,64) -> out (n,112,112,64)
@@ -649,13 +649,13 @@ static void resnet50_conv2_block1_1_conv_backward(float *dinp, float *dw, float 
 // conv2_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50_conv2_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50_conv2_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block1_1_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -684,13 +684,13 @@ static void resnet50_conv2_block1_2_conv_backward(float *dinp, float *dw, float 
 // conv2_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50_conv2_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50_conv2_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block1_2_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -732,25 +732,25 @@ static void resnet50_conv2_block1_3_conv_backward(float *dinp, float *dw, float 
 // conv2_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50_conv2_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50_conv2_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50_conv2_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50_conv2_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block1_add: Add() of 2 inputs. inp (n,56,56,256) -> out (n,56,56,256)
@@ -792,13 +792,13 @@ static void resnet50_conv2_block2_1_conv_backward(float *dinp, float *dw, float 
 // conv2_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50_conv2_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50_conv2_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block2_1_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -827,13 +827,13 @@ static void resnet50_conv2_block2_2_conv_backward(float *dinp, float *dw, float 
 // conv2_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50_conv2_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50_conv2_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block2_2_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -862,13 +862,13 @@ static void resnet50_conv2_block2_3_conv_backward(float *dinp, float *dw, float 
 // conv2_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50_conv2_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50_conv2_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block2_add: Add() of 2 inputs. inp (n,56,56,256) -> out (n,56,56,256)
@@ -910,13 +910,13 @@ static void resnet50_conv2_block3_1_conv_backward(float *dinp, float *dw, float 
 // conv2_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50_conv2_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50_conv2_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block3_1_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -945,13 +945,13 @@ static void resnet50_conv2_block3_2_conv_backward(float *dinp, float *dw, float 
 // conv2_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50_conv2_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50_conv2_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block3_2_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -980,13 +980,13 @@ static void resnet50_conv2_block3_3_conv_backward(float *dinp, float *dw, float 
 // conv2_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50_conv2_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50_conv2_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block3_add: Add() of 2 inputs. inp (n,56,56,256) -> out (n,56,56,256)
@@ -1028,13 +1028,13 @@ static void resnet50_conv3_block1_1_conv_backward(float *dinp, float *dw, float 
 // conv3_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block1_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1063,13 +1063,13 @@ static void resnet50_conv3_block1_2_conv_backward(float *dinp, float *dw, float 
 // conv3_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block1_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1111,25 +1111,25 @@ static void resnet50_conv3_block1_3_conv_backward(float *dinp, float *dw, float 
 // conv3_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50_conv3_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50_conv3_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50_conv3_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50_conv3_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block1_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1171,13 +1171,13 @@ static void resnet50_conv3_block2_1_conv_backward(float *dinp, float *dw, float 
 // conv3_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block2_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1206,13 +1206,13 @@ static void resnet50_conv3_block2_2_conv_backward(float *dinp, float *dw, float 
 // conv3_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block2_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1241,13 +1241,13 @@ static void resnet50_conv3_block2_3_conv_backward(float *dinp, float *dw, float 
 // conv3_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50_conv3_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50_conv3_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block2_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1289,13 +1289,13 @@ static void resnet50_conv3_block3_1_conv_backward(float *dinp, float *dw, float 
 // conv3_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block3_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1324,13 +1324,13 @@ static void resnet50_conv3_block3_2_conv_backward(float *dinp, float *dw, float 
 // conv3_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block3_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1359,13 +1359,13 @@ static void resnet50_conv3_block3_3_conv_backward(float *dinp, float *dw, float 
 // conv3_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50_conv3_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50_conv3_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block3_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1407,13 +1407,13 @@ static void resnet50_conv3_block4_1_conv_backward(float *dinp, float *dw, float 
 // conv3_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block4_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block4_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block4_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1442,13 +1442,13 @@ static void resnet50_conv3_block4_2_conv_backward(float *dinp, float *dw, float 
 // conv3_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50_conv3_block4_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50_conv3_block4_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block4_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1477,13 +1477,13 @@ static void resnet50_conv3_block4_3_conv_backward(float *dinp, float *dw, float 
 // conv3_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50_conv3_block4_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50_conv3_block4_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block4_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1525,13 +1525,13 @@ static void resnet50_conv4_block1_1_conv_backward(float *dinp, float *dw, float 
 // conv4_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block1_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1560,13 +1560,13 @@ static void resnet50_conv4_block1_2_conv_backward(float *dinp, float *dw, float 
 // conv4_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block1_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1608,25 +1608,25 @@ static void resnet50_conv4_block1_3_conv_backward(float *dinp, float *dw, float 
 // conv4_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50_conv4_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50_conv4_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50_conv4_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50_conv4_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block1_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -1668,13 +1668,13 @@ static void resnet50_conv4_block2_1_conv_backward(float *dinp, float *dw, float 
 // conv4_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block2_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1703,13 +1703,13 @@ static void resnet50_conv4_block2_2_conv_backward(float *dinp, float *dw, float 
 // conv4_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block2_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1738,13 +1738,13 @@ static void resnet50_conv4_block2_3_conv_backward(float *dinp, float *dw, float 
 // conv4_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50_conv4_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50_conv4_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block2_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -1786,13 +1786,13 @@ static void resnet50_conv4_block3_1_conv_backward(float *dinp, float *dw, float 
 // conv4_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block3_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1821,13 +1821,13 @@ static void resnet50_conv4_block3_2_conv_backward(float *dinp, float *dw, float 
 // conv4_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block3_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1856,13 +1856,13 @@ static void resnet50_conv4_block3_3_conv_backward(float *dinp, float *dw, float 
 // conv4_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50_conv4_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50_conv4_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block3_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -1904,13 +1904,13 @@ static void resnet50_conv4_block4_1_conv_backward(float *dinp, float *dw, float 
 // conv4_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block4_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block4_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block4_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1939,13 +1939,13 @@ static void resnet50_conv4_block4_2_conv_backward(float *dinp, float *dw, float 
 // conv4_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block4_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block4_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block4_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1974,13 +1974,13 @@ static void resnet50_conv4_block4_3_conv_backward(float *dinp, float *dw, float 
 // conv4_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50_conv4_block4_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50_conv4_block4_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block4_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -2022,13 +2022,13 @@ static void resnet50_conv4_block5_1_conv_backward(float *dinp, float *dw, float 
 // conv4_block5_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block5_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block5_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block5_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2057,13 +2057,13 @@ static void resnet50_conv4_block5_2_conv_backward(float *dinp, float *dw, float 
 // conv4_block5_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block5_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block5_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block5_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2092,13 +2092,13 @@ static void resnet50_conv4_block5_3_conv_backward(float *dinp, float *dw, float 
 // conv4_block5_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50_conv4_block5_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50_conv4_block5_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block5_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -2140,13 +2140,13 @@ static void resnet50_conv4_block6_1_conv_backward(float *dinp, float *dw, float 
 // conv4_block6_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block6_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block6_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block6_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2175,13 +2175,13 @@ static void resnet50_conv4_block6_2_conv_backward(float *dinp, float *dw, float 
 // conv4_block6_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50_conv4_block6_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50_conv4_block6_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block6_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2210,13 +2210,13 @@ static void resnet50_conv4_block6_3_conv_backward(float *dinp, float *dw, float 
 // conv4_block6_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50_conv4_block6_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50_conv4_block6_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block6_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -2258,13 +2258,13 @@ static void resnet50_conv5_block1_1_conv_backward(float *dinp, float *dw, float 
 // conv5_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50_conv5_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50_conv5_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block1_1_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2293,13 +2293,13 @@ static void resnet50_conv5_block1_2_conv_backward(float *dinp, float *dw, float 
 // conv5_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50_conv5_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50_conv5_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block1_2_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2341,25 +2341,25 @@ static void resnet50_conv5_block1_3_conv_backward(float *dinp, float *dw, float 
 // conv5_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50_conv5_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50_conv5_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50_conv5_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50_conv5_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block1_add: Add() of 2 inputs. inp (n,7,7,2048) -> out (n,7,7,2048)
@@ -2401,13 +2401,13 @@ static void resnet50_conv5_block2_1_conv_backward(float *dinp, float *dw, float 
 // conv5_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50_conv5_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50_conv5_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block2_1_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2436,13 +2436,13 @@ static void resnet50_conv5_block2_2_conv_backward(float *dinp, float *dw, float 
 // conv5_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50_conv5_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50_conv5_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block2_2_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2471,13 +2471,13 @@ static void resnet50_conv5_block2_3_conv_backward(float *dinp, float *dw, float 
 // conv5_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50_conv5_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50_conv5_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block2_add: Add() of 2 inputs. inp (n,7,7,2048) -> out (n,7,7,2048)
@@ -2519,13 +2519,13 @@ static void resnet50_conv5_block3_1_conv_backward(float *dinp, float *dw, float 
 // conv5_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50_conv5_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50_conv5_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block3_1_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2554,13 +2554,13 @@ static void resnet50_conv5_block3_2_conv_backward(float *dinp, float *dw, float 
 // conv5_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50_conv5_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50_conv5_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block3_2_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2589,13 +2589,13 @@ static void resnet50_conv5_block3_3_conv_backward(float *dinp, float *dw, float 
 // conv5_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50_conv5_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50_conv5_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block3_add: Add() of 2 inputs. inp (n,7,7,2048) -> out (n,7,7,2048)

@@ -586,13 +586,13 @@ static void resnet50base_conv1_conv_backward(float *dinp, float *dw, float *db, 
 // conv1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,112,112,64) -> out (n,112,112,64)
 static void resnet50base_conv1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,112,112,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 12544, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 12544, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 12544, 64, 1.001e-05f);
 }
 static void resnet50base_conv1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,112,112,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 12544, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 12544, 64);  // through the batch statistics
 }
 
 // conv1_relu: Activation(relu). inp (n,112,112,64) -> out (n,112,112,64)
@@ -644,13 +644,13 @@ static void resnet50base_conv2_block1_1_conv_backward(float *dinp, float *dw, fl
 // conv2_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50base_conv2_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50base_conv2_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block1_1_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -679,13 +679,13 @@ static void resnet50base_conv2_block1_2_conv_backward(float *dinp, float *dw, fl
 // conv2_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50base_conv2_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50base_conv2_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block1_2_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -727,25 +727,25 @@ static void resnet50base_conv2_block1_3_conv_backward(float *dinp, float *dw, fl
 // conv2_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50base_conv2_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50base_conv2_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50base_conv2_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50base_conv2_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block1_add: Add() of 2 inputs. inp (n,56,56,256) -> out (n,56,56,256)
@@ -787,13 +787,13 @@ static void resnet50base_conv2_block2_1_conv_backward(float *dinp, float *dw, fl
 // conv2_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50base_conv2_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50base_conv2_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block2_1_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -822,13 +822,13 @@ static void resnet50base_conv2_block2_2_conv_backward(float *dinp, float *dw, fl
 // conv2_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50base_conv2_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50base_conv2_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block2_2_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -857,13 +857,13 @@ static void resnet50base_conv2_block2_3_conv_backward(float *dinp, float *dw, fl
 // conv2_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50base_conv2_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50base_conv2_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block2_add: Add() of 2 inputs. inp (n,56,56,256) -> out (n,56,56,256)
@@ -905,13 +905,13 @@ static void resnet50base_conv2_block3_1_conv_backward(float *dinp, float *dw, fl
 // conv2_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50base_conv2_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50base_conv2_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block3_1_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -940,13 +940,13 @@ static void resnet50base_conv2_block3_2_conv_backward(float *dinp, float *dw, fl
 // conv2_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,64) -> out (n,56,56,64)
 static void resnet50base_conv2_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,64); stats (2,64): batch mean, 1/sqrt(var + eps); the rest (64), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 64, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 64, 1.001e-05f);
 }
 static void resnet50base_conv2_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,64); dgamma, dbeta (64), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 64);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 64);  // through the batch statistics
 }
 
 // conv2_block3_2_relu: Activation(relu). inp (n,56,56,64) -> out (n,56,56,64)
@@ -975,13 +975,13 @@ static void resnet50base_conv2_block3_3_conv_backward(float *dinp, float *dw, fl
 // conv2_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,56,56,256) -> out (n,56,56,256)
 static void resnet50base_conv2_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,56,56,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 3136, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 3136, 256, 1.001e-05f);
 }
 static void resnet50base_conv2_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,56,56,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 3136, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 3136, 256);  // through the batch statistics
 }
 
 // conv2_block3_add: Add() of 2 inputs. inp (n,56,56,256) -> out (n,56,56,256)
@@ -1023,13 +1023,13 @@ static void resnet50base_conv3_block1_1_conv_backward(float *dinp, float *dw, fl
 // conv3_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block1_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1058,13 +1058,13 @@ static void resnet50base_conv3_block1_2_conv_backward(float *dinp, float *dw, fl
 // conv3_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block1_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1106,25 +1106,25 @@ static void resnet50base_conv3_block1_3_conv_backward(float *dinp, float *dw, fl
 // conv3_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50base_conv3_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50base_conv3_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50base_conv3_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50base_conv3_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block1_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1166,13 +1166,13 @@ static void resnet50base_conv3_block2_1_conv_backward(float *dinp, float *dw, fl
 // conv3_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block2_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1201,13 +1201,13 @@ static void resnet50base_conv3_block2_2_conv_backward(float *dinp, float *dw, fl
 // conv3_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block2_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1236,13 +1236,13 @@ static void resnet50base_conv3_block2_3_conv_backward(float *dinp, float *dw, fl
 // conv3_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50base_conv3_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50base_conv3_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block2_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1284,13 +1284,13 @@ static void resnet50base_conv3_block3_1_conv_backward(float *dinp, float *dw, fl
 // conv3_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block3_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1319,13 +1319,13 @@ static void resnet50base_conv3_block3_2_conv_backward(float *dinp, float *dw, fl
 // conv3_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block3_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1354,13 +1354,13 @@ static void resnet50base_conv3_block3_3_conv_backward(float *dinp, float *dw, fl
 // conv3_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50base_conv3_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50base_conv3_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block3_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1402,13 +1402,13 @@ static void resnet50base_conv3_block4_1_conv_backward(float *dinp, float *dw, fl
 // conv3_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block4_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block4_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block4_1_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1437,13 +1437,13 @@ static void resnet50base_conv3_block4_2_conv_backward(float *dinp, float *dw, fl
 // conv3_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,128) -> out (n,28,28,128)
 static void resnet50base_conv3_block4_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,128); stats (2,128): batch mean, 1/sqrt(var + eps); the rest (128), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 128, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 128, 1.001e-05f);
 }
 static void resnet50base_conv3_block4_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,128); dgamma, dbeta (128), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 128);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 128);  // through the batch statistics
 }
 
 // conv3_block4_2_relu: Activation(relu). inp (n,28,28,128) -> out (n,28,28,128)
@@ -1472,13 +1472,13 @@ static void resnet50base_conv3_block4_3_conv_backward(float *dinp, float *dw, fl
 // conv3_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,28,28,512) -> out (n,28,28,512)
 static void resnet50base_conv3_block4_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,28,28,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 784, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 784, 512, 1.001e-05f);
 }
 static void resnet50base_conv3_block4_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,28,28,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 784, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 784, 512);  // through the batch statistics
 }
 
 // conv3_block4_add: Add() of 2 inputs. inp (n,28,28,512) -> out (n,28,28,512)
@@ -1520,13 +1520,13 @@ static void resnet50base_conv4_block1_1_conv_backward(float *dinp, float *dw, fl
 // conv4_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block1_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1555,13 +1555,13 @@ static void resnet50base_conv4_block1_2_conv_backward(float *dinp, float *dw, fl
 // conv4_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block1_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1603,25 +1603,25 @@ static void resnet50base_conv4_block1_3_conv_backward(float *dinp, float *dw, fl
 // conv4_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50base_conv4_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50base_conv4_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50base_conv4_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50base_conv4_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block1_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -1663,13 +1663,13 @@ static void resnet50base_conv4_block2_1_conv_backward(float *dinp, float *dw, fl
 // conv4_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block2_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1698,13 +1698,13 @@ static void resnet50base_conv4_block2_2_conv_backward(float *dinp, float *dw, fl
 // conv4_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block2_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1733,13 +1733,13 @@ static void resnet50base_conv4_block2_3_conv_backward(float *dinp, float *dw, fl
 // conv4_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50base_conv4_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50base_conv4_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block2_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -1781,13 +1781,13 @@ static void resnet50base_conv4_block3_1_conv_backward(float *dinp, float *dw, fl
 // conv4_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block3_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1816,13 +1816,13 @@ static void resnet50base_conv4_block3_2_conv_backward(float *dinp, float *dw, fl
 // conv4_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block3_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1851,13 +1851,13 @@ static void resnet50base_conv4_block3_3_conv_backward(float *dinp, float *dw, fl
 // conv4_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50base_conv4_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50base_conv4_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block3_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -1899,13 +1899,13 @@ static void resnet50base_conv4_block4_1_conv_backward(float *dinp, float *dw, fl
 // conv4_block4_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block4_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block4_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block4_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1934,13 +1934,13 @@ static void resnet50base_conv4_block4_2_conv_backward(float *dinp, float *dw, fl
 // conv4_block4_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block4_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block4_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block4_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -1969,13 +1969,13 @@ static void resnet50base_conv4_block4_3_conv_backward(float *dinp, float *dw, fl
 // conv4_block4_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50base_conv4_block4_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50base_conv4_block4_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block4_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -2017,13 +2017,13 @@ static void resnet50base_conv4_block5_1_conv_backward(float *dinp, float *dw, fl
 // conv4_block5_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block5_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block5_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block5_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2052,13 +2052,13 @@ static void resnet50base_conv4_block5_2_conv_backward(float *dinp, float *dw, fl
 // conv4_block5_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block5_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block5_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block5_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2087,13 +2087,13 @@ static void resnet50base_conv4_block5_3_conv_backward(float *dinp, float *dw, fl
 // conv4_block5_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50base_conv4_block5_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50base_conv4_block5_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block5_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -2135,13 +2135,13 @@ static void resnet50base_conv4_block6_1_conv_backward(float *dinp, float *dw, fl
 // conv4_block6_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block6_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block6_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block6_1_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2170,13 +2170,13 @@ static void resnet50base_conv4_block6_2_conv_backward(float *dinp, float *dw, fl
 // conv4_block6_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,256) -> out (n,14,14,256)
 static void resnet50base_conv4_block6_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,256); stats (2,256): batch mean, 1/sqrt(var + eps); the rest (256), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 256, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 256, 1.001e-05f);
 }
 static void resnet50base_conv4_block6_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,256); dgamma, dbeta (256), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 256);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 256);  // through the batch statistics
 }
 
 // conv4_block6_2_relu: Activation(relu). inp (n,14,14,256) -> out (n,14,14,256)
@@ -2205,13 +2205,13 @@ static void resnet50base_conv4_block6_3_conv_backward(float *dinp, float *dw, fl
 // conv4_block6_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,14,14,1024) -> out (n,14,14,1024)
 static void resnet50base_conv4_block6_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,14,14,1024); stats (2,1024): batch mean, 1/sqrt(var + eps); the rest (1024), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 196, 1024, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 196, 1024, 1.001e-05f);
 }
 static void resnet50base_conv4_block6_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,14,14,1024); dgamma, dbeta (1024), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 196, 1024);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 196, 1024);  // through the batch statistics
 }
 
 // conv4_block6_add: Add() of 2 inputs. inp (n,14,14,1024) -> out (n,14,14,1024)
@@ -2253,13 +2253,13 @@ static void resnet50base_conv5_block1_1_conv_backward(float *dinp, float *dw, fl
 // conv5_block1_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50base_conv5_block1_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50base_conv5_block1_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block1_1_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2288,13 +2288,13 @@ static void resnet50base_conv5_block1_2_conv_backward(float *dinp, float *dw, fl
 // conv5_block1_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50base_conv5_block1_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50base_conv5_block1_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block1_2_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2336,25 +2336,25 @@ static void resnet50base_conv5_block1_3_conv_backward(float *dinp, float *dw, fl
 // conv5_block1_0_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50base_conv5_block1_0_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50base_conv5_block1_0_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block1_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50base_conv5_block1_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50base_conv5_block1_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block1_add: Add() of 2 inputs. inp (n,7,7,2048) -> out (n,7,7,2048)
@@ -2396,13 +2396,13 @@ static void resnet50base_conv5_block2_1_conv_backward(float *dinp, float *dw, fl
 // conv5_block2_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50base_conv5_block2_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50base_conv5_block2_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block2_1_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2431,13 +2431,13 @@ static void resnet50base_conv5_block2_2_conv_backward(float *dinp, float *dw, fl
 // conv5_block2_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50base_conv5_block2_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50base_conv5_block2_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block2_2_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2466,13 +2466,13 @@ static void resnet50base_conv5_block2_3_conv_backward(float *dinp, float *dw, fl
 // conv5_block2_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50base_conv5_block2_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50base_conv5_block2_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block2_add: Add() of 2 inputs. inp (n,7,7,2048) -> out (n,7,7,2048)
@@ -2514,13 +2514,13 @@ static void resnet50base_conv5_block3_1_conv_backward(float *dinp, float *dw, fl
 // conv5_block3_1_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50base_conv5_block3_1_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50base_conv5_block3_1_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block3_1_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2549,13 +2549,13 @@ static void resnet50base_conv5_block3_2_conv_backward(float *dinp, float *dw, fl
 // conv5_block3_2_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,512) -> out (n,7,7,512)
 static void resnet50base_conv5_block3_2_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,512); stats (2,512): batch mean, 1/sqrt(var + eps); the rest (512), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 512, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 512, 1.001e-05f);
 }
 static void resnet50base_conv5_block3_2_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,512); dgamma, dbeta (512), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 512);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 512);  // through the batch statistics
 }
 
 // conv5_block3_2_relu: Activation(relu). inp (n,7,7,512) -> out (n,7,7,512)
@@ -2584,13 +2584,13 @@ static void resnet50base_conv5_block3_3_conv_backward(float *dinp, float *dw, fl
 // conv5_block3_3_bn: BatchNormalization(momentum=0.99, epsilon=1.001e-05). inp (n,7,7,2048) -> out (n,7,7,2048)
 static void resnet50base_conv5_block3_3_bn_forward(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {
     // out, inp (n,7,7,2048); stats (2,2048): batch mean, 1/sqrt(var + eps); the rest (2048), gamma or beta NULL when off
-    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
+    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, NULL, gamma, beta, n * 49, 2048, 0.99f, 1.001e-05f);
     else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, n * 49, 2048, 1.001e-05f);
 }
 static void resnet50base_conv5_block3_3_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {
     // dinp, dout, inp (n,7,7,2048); dgamma, dbeta (2048), NULL when not needed
     (void)moving_var;
-    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, n * 49, 2048);  // through the batch statistics
+    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, NULL, gamma, stats, n * 49, 2048);  // through the batch statistics
 }
 
 // conv5_block3_add: Add() of 2 inputs. inp (n,7,7,2048) -> out (n,7,7,2048)

@@ -102,14 +102,18 @@ void kiln_normalize_backward(float *dinp, const float *dout, const float *var, i
 // ---- batch normalization (keras.layers.BatchNormalization, last axis) ---------------
 // Training: stats (2,c) = the batch mean and 1/sqrt(var + eps) (biased var), kept for backward;
 // moving_mean, moving_var (c) move by momentum. gamma or beta may be NULL (scale/center off).
+// mask (rows), or NULL: the statistics of the rows whose mask is not 0 alone, each sum over
+// (kept + 1e-7), as Keras's masked moments; every row is normalized by them.
 void kiln_batchnorm_forward_train(float *out, float *stats, float *moving_mean, float *moving_var, const float *inp,
-                                  const float *gamma, const float *beta, int64_t rows, int c, float momentum, float epsilon);
+                                  const float *mask, const float *gamma, const float *beta, int64_t rows, int c, float momentum,
+                                  float epsilon);
 // Inference (and a frozen layer): the moving statistics.
 void kiln_batchnorm_forward_infer(float *out, const float *inp, const float *gamma, const float *beta, const float *moving_mean,
                                   const float *moving_var, int64_t rows, int c, float epsilon);
-// dinp (rows,c) += through the batch statistics; dgamma, dbeta (c) +=. Any output may be NULL.
+// dinp (rows,c) += through the batch statistics (of the kept rows under the forward's mask); dgamma,
+// dbeta (c) +=. Any output may be NULL.
 void kiln_batchnorm_backward_train(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
-                                   const float *gamma, const float *stats, int64_t rows, int c);
+                                   const float *mask, const float *gamma, const float *stats, int64_t rows, int c);
 // dinp (rows,c) += dout * gamma / sqrt(moving_var + eps): inference mode's per-channel scale.
 void kiln_batchnorm_backward_infer(float *dinp, const float *dout, const float *gamma, const float *moving_var, int64_t rows, int c,
                                    float epsilon);

@@ -299,13 +299,13 @@ public enum ModelValidator {
         graph.data = data ?? nil
         // Where a masked sequence goes into a layer that neither applies nor passes on the mask:
         // Keras's own warning where Keras drops the mask too (the layer does not support masking);
-        // Kiln's where Keras would use it (masked moments, a merge passing it on).
+        // Kiln's where Keras would use it (a merge passing it on, a masked softmax).
         let maskOrigins = graph.maskOrigins()
         for node in layers where !node.op.consumesMask && !node.op.propagatesMask && !(node.op is StateOutput) {
             guard let source = node.inputs.first, source >= 0, let origin = maskOrigins[source] else { continue }
-            let kerasUsesMask = node.op is any MergeLayer || ["BatchNormalization", "Softmax"].contains(node.op.kerasClass)
+            let kerasUsesMask = node.op is any MergeLayer || node.op.kerasClass == "Softmax"
             if kerasUsesMask {
-                diagnostics.warning("layer '\(Identifiers.commentText(node.name))' (\(node.op.kerasClass)) reads the steps that '\(Identifiers.commentText(layers[origin].name))' masks: Kiln applies masks in recurrent layers and GlobalAveragePooling1D only, so it sees the masked steps too, where Keras would skip them", at: node.location)
+                diagnostics.warning("layer '\(Identifiers.commentText(node.name))' (\(node.op.kerasClass)) reads the steps that '\(Identifiers.commentText(layers[origin].name))' masks: Kiln applies masks in recurrent layers, GlobalAveragePooling1D and BatchNormalization only, so it sees the masked steps too, where Keras would skip them", at: node.location)
             } else {
                 diagnostics.warning("Layer '\(Identifiers.commentText(node.name))' (of type \(node.op.kerasClass)) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask.", at: node.location)
             }

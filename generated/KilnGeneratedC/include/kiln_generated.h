@@ -30,6 +30,7 @@
 #include "RefMaskPropagation.h"
 #include "RefMasked.h"
 #include "RefMaskedAverage.h"
+#include "RefMaskedBatchNorm.h"
 #include "RefMasking.h"
 #include "RefMerge.h"
 #include "RefNormalization.h"

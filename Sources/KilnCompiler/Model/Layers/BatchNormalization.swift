@@ -5,7 +5,9 @@ import KilnCore
 /// keras.layers.BatchNormalization over the last axis: weights gamma (scale), beta (center),
 /// then moving_mean and moving_variance, which are non-trainable. Training normalizes with the
 /// batch's statistics and moves the moving ones by `momentum` (0.99); inference uses the moving
-/// ones. A frozen layer (`trainable: false`) runs in inference mode, as in Keras 3.
+/// ones. A frozen layer (`trainable: false`) runs in inference mode, as in Keras 3. Under a mask of
+/// steps (Embedding mask_zero, Masking) the batch's statistics are the kept steps' (Keras's masked
+/// moments), and the mask passes on to the next layer.
 struct BatchNormalization: LayerKind {
     static let kerasClass = "BatchNormalization"
     static let namePrefix = "batch_normalization"
@@ -69,6 +71,8 @@ struct BatchNormalization: LayerKind {
     /// The batch's mean and inverse deviation per channel, for backward (unused when frozen).
     var buffers: LayerBuffers { LayerBuffers(statistics: 2 * channels) }
     var usesTrainingFlag: Bool { true }
+    var consumesMask: Bool { true }
+    var propagatesMask: Bool { true }
 
     func describe(_ node: LayerNode) -> String {
         "BatchNormalization(momentum=\(momentum), epsilon=\(epsilon)\(center ? "" : ", center=False")\(scale ? "" : ", scale=False"))\(node.trainable ? "" : ", frozen: inference mode")"
@@ -101,10 +105,13 @@ struct BatchNormalization: LayerKind {
     func cKernels(_ c: CLayerContext) -> String {
         let channels = c.node.inputShape.last!, rows = c.rows(c.node.inputShape)
         let eps = CFormat.float(epsilon)
-        var out = "static void \(c.forwardName)(float *out, float *stats, const float *inp, const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {\n"
-        out += "    // out, inp \(c.outShape); stats (2,\(channels)): batch mean, 1/sqrt(var + eps); the rest (\(channels)), gamma or beta NULL when off\n"
+        // Under a mask (trainable only: the moving statistics need none), the statistics of the kept steps.
+        let masked = c.layer.inputMask != nil && c.node.trainable
+        let maskParameter = masked ? ", const float *mask" : "", mask = masked ? "mask" : "NULL"
+        var out = "static void \(c.forwardName)(float *out, float *stats, const float *inp\(maskParameter), const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {\n"
+        out += "    // out, inp \(c.outShape); stats (2,\(channels)): batch mean, 1/sqrt(var + eps); the rest (\(channels)), gamma or beta NULL when off\(masked ? "; mask (n,\(rows.replacingOccurrences(of: "n * ", with: ""))) of the steps" : "")\n"
         if c.node.trainable {
-            out += "    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, gamma, beta, \(rows), \(channels), \(CFormat.float(momentum)), \(eps));\n"
+            out += "    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, \(mask), gamma, beta, \(rows), \(channels), \(CFormat.float(momentum)), \(eps));\n"
             out += "    else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, \(rows), \(channels), \(eps));\n"
         } else {
             out += "    (void)stats; (void)training;  // frozen: inference mode, as Keras 3\n"
@@ -112,11 +119,11 @@ struct BatchNormalization: LayerKind {
         }
         out += "}\n"
         guard c.emitBackward, c.layer.needsInputGradient || c.node.trainable else { return out + "\n" }
-        out += "static void \(c.backwardName)(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp, const float *gamma, const float *stats, const float *moving_var, int n) {\n"
+        out += "static void \(c.backwardName)(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp\(maskParameter), const float *gamma, const float *stats, const float *moving_var, int n) {\n"
         out += "    // dinp, dout, inp \(c.outShape); dgamma, dbeta (\(channels)), NULL when not needed\n"
         if c.node.trainable {
             out += "    (void)moving_var;\n"
-            out += "    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, gamma, stats, \(rows), \(channels));  // through the batch statistics\n"
+            out += "    kiln_batchnorm_backward_train(dinp, dgamma, dbeta, dout, inp, \(mask), gamma, stats, \(rows), \(channels));  // through the batch statistics\n"
         } else {
             out += "    (void)dgamma; (void)dbeta; (void)inp; (void)stats;\n"
             out += "    kiln_batchnorm_backward_infer(dinp, dout, gamma, moving_var, \(rows), \(channels), \(eps));  // dinp += dout * gamma / sqrt(moving_var + eps)\n"
@@ -126,10 +133,16 @@ struct BatchNormalization: LayerKind {
 
     func forwardCall(_ c: CLayerContext) -> String? {
         let layer = c.layer, w = weightIndices()
-        let args = [c.act(layer.output), layer.statistics.map(c.act) ?? "NULL", c.act(layer.input),
-                    w.gamma.map { c.param(layer.weights[$0]) } ?? "NULL", w.beta.map { c.param(layer.weights[$0]) } ?? "NULL",
+        let args = [c.act(layer.output), layer.statistics.map(c.act) ?? "NULL", c.act(layer.input)] + maskArgument(c) +
+                   [w.gamma.map { c.param(layer.weights[$0]) } ?? "NULL", w.beta.map { c.param(layer.weights[$0]) } ?? "NULL",
                     c.param(layer.weights[w.mean]), c.param(layer.weights[w.variance]), "n", "training"]
         return "\(c.forwardName)(\(args.joined(separator: ", ")));"
+    }
+
+    /// The mask of the steps, for a trainable layer that reads a masked sequence.
+    func maskArgument(_ c: CLayerContext) -> [String] {
+        guard let mask = c.layer.inputMask, c.node.trainable else { return [] }
+        return [c.act(mask)]
     }
 
     /// gamma, beta, moving_mean, moving_variance and epsilon, for a conv that folds this layer in at inference.
@@ -145,7 +158,7 @@ struct BatchNormalization: LayerKind {
         let args = [layer.needsInputGradient ? c.dact(layer.input) : "NULL",
                     trainable ? (w.gamma.map { c.grad(layer.weights[$0]) } ?? "NULL") : "NULL",
                     trainable ? (w.beta.map { c.grad(layer.weights[$0]) } ?? "NULL") : "NULL",
-                    c.dact(layer.output), c.act(layer.input), w.gamma.map { c.param(layer.weights[$0]) } ?? "NULL",
+                    c.dact(layer.output), c.act(layer.input)] + maskArgument(c) + [w.gamma.map { c.param(layer.weights[$0]) } ?? "NULL",
                     layer.statistics.map(c.act) ?? "NULL", c.param(layer.weights[w.variance]), "n"]
         return "\(c.backwardName)(\(args.joined(separator: ", ")));"
     }
@@ -157,10 +170,13 @@ struct BatchNormalization: LayerKind {
         let w = weightIndices()
         var mean = [Double](repeating: 0, count: channels), variance = [Double](repeating: 0, count: channels)
         if training && layer.node.trainable {
-            for r in 0..<count { for j in 0..<channels { mean[j] += input[r * channels + j] } }
-            mean = mean.map { $0 / Double(count) }
-            for r in 0..<count { for j in 0..<channels { variance[j] += pow(input[r * channels + j] - mean[j], 2) } }
-            variance = variance.map { $0 / Double(count) }
+            // Under a mask of the steps (one per row), Keras's masked moments: the kept rows, over their count + 1e-7.
+            let kept = (0..<count).filter { r in mask.map { $0[r] != 0 } ?? true }
+            let weight = mask == nil ? Double(count) : Double(kept.count) + 1e-7
+            for r in kept { for j in 0..<channels { mean[j] += input[r * channels + j] } }
+            mean = mean.map { $0 / weight }
+            for r in kept { for j in 0..<channels { variance[j] += pow(input[r * channels + j] - mean[j], 2) } }
+            variance = variance.map { $0 / weight }
         } else {
             mean = (0..<channels).map { params[layer.weights[w.mean].offset + $0] }
             variance = (0..<channels).map { params[layer.weights[w.variance].offset + $0] }
