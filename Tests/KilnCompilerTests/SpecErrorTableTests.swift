@@ -184,6 +184,12 @@ final class SpecErrorTableTests: XCTestCase {
     let warningRows: [Row] = [
         Row(name: "mask_through_batchnorm", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n  - BatchNormalization\n  - GlobalMaxPooling1D\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
             expected: ["6:5: warning: Layer 'global_max_pooling1d' (of type GlobalMaxPooling1D) was passed an input with a mask attached to it. However, this layer does not support masking and will therefore destroy the mask information. Downstream layers will not see the mask."]),
+        // Two masks into one merge: Keras ORs them; Kiln follows one mask only.
+        Row(name: "two_masks_into_add", spec: "model: M\ninputs:\n  - {name: a, shape: [6], dtype: int32}\n  - {name: b, shape: [6], dtype: int32}\nlayers:\n  - ea: {Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}, from: a}\n  - eb: {Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}, from: b}\n  - s: {Add: null, from: [ea, eb]}\n  - l: {LSTM: {units: 2}, from: s}\noutputs: [l]\ncompile: {loss: mse}\n",
+            expected: ["8:5: warning: layer 'add' (Add) reads the steps that 'embedding' masks: Kiln passes a merge's mask on only when all its inputs carry that one mask (and Concatenate joins channels), so the layers after it see the masked steps too, where Keras would skip them"]),
+        // One mask into a skip connection and a masked and an unmasked input (Keras drops the mask): no warning.
+        Row(name: "one_mask_into_add", spec: "model: M\ninput: {shape: [6], dtype: int32, name: ids}\nlayers:\n  - e: {Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}, from: ids}\n  - d: {Dense: {units: 4}, from: e}\n  - s: {Add: null, from: [e, d]}\n  - l: {LSTM: {units: 2}, from: s}\noutputs: [l]\ncompile: {loss: mse}\n",
+            expected: []),
         // GlobalAveragePooling1D applies the mask (a masked mean): no warning.
         Row(name: "mask_into_average", spec: "model: M\ninput: {shape: [6], dtype: int32}\nlayers:\n  - Embedding: {input_dim: 9, output_dim: 4, mask_zero: true}\n  - GlobalAveragePooling1D\n  - Dense: {units: 1}\ncompile: {loss: mse}\n",
             expected: []),

@@ -48,6 +48,7 @@ let generatedModels: [(name: String, make: @Sendable (UInt64) -> KilnModel)] = [
     ("RefMasked", { RefMasked(seed: $0) }),
     ("RefMaskedAverage", { RefMaskedAverage(seed: $0) }),
     ("RefMaskedBatchNorm", { RefMaskedBatchNorm(seed: $0) }),
+    ("RefMaskedResidual", { RefMaskedResidual(seed: $0) }),
     ("RefMasking", { RefMasking(seed: $0) }),
     ("RefConvLSTM", { RefConvLSTM(seed: $0) }),
     ("RefConvLSTM1D", { RefConvLSTM1D(seed: $0) }),

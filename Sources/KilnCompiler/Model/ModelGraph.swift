@@ -103,11 +103,49 @@ public struct ModelGraph: Sendable {
             }
             maskRow[index] = allRows.count - 1
         }
+        // The row of the mask each node's output carries: its maker's, or that of the ops a merge
+        // computes it with (maskOrigins): Add and the like OR the masks (logical_or); Concatenate
+        // widens each to its input (expand_dims, zeros_like, logical_or), joins them and takes any.
         let origins = maskOrigins()
+        var carried = [Int?](repeating: nil, count: layers.count)
+        func addOp(_ base: String, _ type: String, _ shape: [Int], reading: [Int], names: [String]) -> Int {
+            allRows.append(LayerInfo(name: opName(base), type: type, outputShape: shape, params: 0, trainable: true, connectedTo: names))
+            parentRows.append(reading)
+            return allRows.count - 1
+        }
+        for (index, layer) in layers.enumerated() {
+            if layer.op.producesMask {
+                carried[index] = maskRow[index]
+            } else if layer.op is any MergeLayer, origins[index] != nil, layer.group == nil {
+                let masks = layer.inputs.compactMap { carried[$0] }
+                guard masks.count == layer.inputs.count else { continue }
+                let maskShape = Array(layer.outputShape.dropLast())
+                if layer.op is Concatenate {
+                    let widened = zip(layer.inputs, masks).map { input, mask -> Int in
+                        let shape = input < 0 ? inputs[-1 - input].shape : layers[input].outputShape
+                        let expanded = addOp("expand_dims", "ExpandDims", maskShape + [1], reading: [mask], names: ["\(allRows[mask].name)[0][0]"])
+                        let zeros = addOp("zeros_like", "ZerosLike", shape, reading: [input < 0 ? input : itemOf[input]], names: [connection(input)])
+                        return addOp("logical_or", "LogicalOr", shape, reading: [expanded, zeros],
+                                     names: ["\(allRows[expanded].name)[0][0]", "\(allRows[zeros].name)[0][0]"])
+                    }
+                    let joined = addOp("concatenate", "Concatenate", layer.outputShape, reading: widened, names: widened.map { "\(allRows[$0].name)[0][0]" })
+                    carried[index] = addOp("any", "Any", maskShape, reading: [joined], names: ["\(allRows[joined].name)[0][0]"])
+                } else {
+                    var mask = masks[0]
+                    for other in masks.dropFirst() {
+                        mask = addOp("logical_or", "LogicalOr", maskShape, reading: [mask, other],
+                                     names: ["\(allRows[mask].name)[0][0]", "\(allRows[other].name)[0][0]"])
+                    }
+                    carried[index] = mask
+                }
+            } else if layer.op.propagatesMask, let source = layer.inputs.first, source >= 0 {
+                carried[index] = carried[source]
+            }
+        }
         for (row, item) in items.enumerated() where item.group == nil {
             let layer = layers[item.range.lowerBound]
             guard layer.op.consumesMask || ["TimeDistributed", "GlobalAveragePooling1D"].contains(layer.op.kerasClass),
-                  let source = layer.inputs.first, source >= 0, let origin = origins[source], let mask = maskRow[origin] else { continue }
+                  let source = layer.inputs.first, source >= 0, origins[source] != nil, let mask = carried[source] else { continue }
             allRows[row].connectedTo.append("\(allRows[mask].name)[0][0]")
             parentRows[row].append(mask)
         }
@@ -220,11 +258,17 @@ public struct WeightDecl: Sendable, Equatable {
 extension ModelGraph {
     /// For each node, the node whose mask its output carries, as Keras passes masks on: the layer
     /// that makes it (Embedding with mask_zero, Masking), then recurrent layers returning sequences.
+    /// A merge carries the OR of its inputs' masks when every input has one: Kiln follows that when
+    /// they are all one mask (a skip connection), and Concatenate joins channels, not steps.
     public func maskOrigins() -> [Int?] {
         var origins: [Int?] = []
         for node in layers {
             if node.op.producesMask {
                 origins.append(origins.count)
+            } else if node.op is any MergeLayer {
+                let masks = node.inputs.map { $0 >= 0 ? origins[$0] : nil }
+                let joinsChannels = (node.op as? Concatenate).map { $0.sampleAxis(rank: node.outputShape.count) == node.outputShape.count - 1 } ?? true
+                origins.append(joinsChannels && Set(masks).count == 1 ? masks[0] : nil)
             } else if node.op.propagatesMask, let source = node.inputs.first, source >= 0 {
                 origins.append(origins[source])
             } else {

@@ -301,9 +301,16 @@ public enum ModelValidator {
         // Keras's own warning where Keras drops the mask too (the layer does not support masking);
         // Kiln's where Keras would use it (a merge passing it on, a masked softmax).
         let maskOrigins = graph.maskOrigins()
-        for node in layers where !node.op.consumesMask && !node.op.propagatesMask && !(node.op is StateOutput) {
+        for (index, node) in layers.enumerated() where !node.op.consumesMask && !node.op.propagatesMask && !(node.op is StateOutput) {
+            if node.op is any MergeLayer {
+                // Keras ORs the masks when every input has one: Kiln follows one mask only (maskOrigins).
+                let masks = node.inputs.map { $0 >= 0 ? maskOrigins[$0] : nil }
+                guard maskOrigins[index] == nil, !masks.contains(where: { $0 == nil }), let origin = masks[0] else { continue }
+                diagnostics.warning("layer '\(Identifiers.commentText(node.name))' (\(node.op.kerasClass)) reads the steps that '\(Identifiers.commentText(layers[origin].name))' masks: Kiln passes a merge's mask on only when all its inputs carry that one mask (and Concatenate joins channels), so the layers after it see the masked steps too, where Keras would skip them", at: node.location)
+                continue
+            }
             guard let source = node.inputs.first, source >= 0, let origin = maskOrigins[source] else { continue }
-            let kerasUsesMask = node.op is any MergeLayer || node.op.kerasClass == "Softmax"
+            let kerasUsesMask = node.op.kerasClass == "Softmax"
             if kerasUsesMask {
                 diagnostics.warning("layer '\(Identifiers.commentText(node.name))' (\(node.op.kerasClass)) reads the steps that '\(Identifiers.commentText(layers[origin].name))' masks: Kiln applies masks in recurrent layers, GlobalAveragePooling1D and BatchNormalization only, so it sees the masked steps too, where Keras would skip them", at: node.location)
             } else {

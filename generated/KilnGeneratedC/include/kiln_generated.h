@@ -31,6 +31,7 @@
 #include "RefMasked.h"
 #include "RefMaskedAverage.h"
 #include "RefMaskedBatchNorm.h"
+#include "RefMaskedResidual.h"
 #include "RefMasking.h"
 #include "RefMerge.h"
 #include "RefNormalization.h"
