@@ -109,7 +109,7 @@ struct BatchNormalization: LayerKind {
         let masked = c.layer.inputMask != nil && c.node.trainable
         let maskParameter = masked ? ", const float *mask" : "", mask = masked ? "mask" : "NULL"
         var out = "static void \(c.forwardName)(float *out, float *stats, const float *inp\(maskParameter), const float *gamma, const float *beta, float *moving_mean, float *moving_var, int n, int training) {\n"
-        out += "    // out, inp \(c.outShape); stats (2,\(channels)): batch mean, 1/sqrt(var + eps); the rest (\(channels)), gamma or beta NULL when off\(masked ? "; mask (n,\(rows.replacingOccurrences(of: "n * ", with: ""))) of the steps" : "")\n"
+        out += "    // out, inp \(c.outShape); stats (2,\(channels)): batch mean, 1/sqrt(var + eps); the rest (\(channels)), gamma or beta NULL when off\(masked ? "; mask (n,\(saturatingProduct(c.node.inputShape.dropLast()))) of the steps" : "")\n"
         if c.node.trainable {
             out += "    if (training) kiln_batchnorm_forward_train(out, stats, moving_mean, moving_var, inp, \(mask), gamma, beta, \(rows), \(channels), \(CFormat.float(momentum)), \(eps));\n"
             out += "    else kiln_batchnorm_forward_infer(out, inp, gamma, beta, moving_mean, moving_var, \(rows), \(channels), \(eps));\n"
