@@ -1,4 +1,4 @@
-// Times the fast conv kernels on the seed CNN's two conv layers at batch 32, against kiln_sgemm_nn
+// Times the fast conv kernels on the seed CNN's two conv layers at batch 32 (and ResNet50's 3x3 shapes), against kiln_sgemm_nn
 // on a (4096, 128, 576) product in the same run. Not part of CI.
 //   clang -O2 -march=native -ISources/CKilnRuntime/include bench/conv/conv_bench.c \
 //       Sources/CKilnRuntime/*.c -lm -lpthread -o /tmp/conv_bench && /tmp/conv_bench [reps] [layers: A B C D E, default AB]
@@ -58,6 +58,13 @@ static void conv(const char *name, int n, int h, int w, int c, int k, int f, int
     const int rows = n * g.out[1] * g.out[2];
     double tfs = BEST(reps, (kiln_conv_forward(z, x, wt, n, &g), kiln_bias_act_forward(z, z, bias, rows, f, KILN_RELU, 0)));
     double tff = BEST(reps, kiln_conv_bias_act_forward(z, z, x, wt, bias, n, &g, KILN_RELU, 0));
+    // Inference through the conv and a 2x2 max pool: the two calls, then the one banded call.
+    kiln_conv_geometry p = {{1, g.out[1], g.out[2]}, f, {1, 2, 2}, {1, 2, 2}, {1, 1, 1}, {0, 0, 0},
+                            {1, g.out[1] / 2, g.out[2] / 2}, f, f};
+    float *pooled = floats((size_t)n * p.out[1] * p.out[2] * f);
+    double tps = BEST(reps, (kiln_conv_bias_act_forward(z, z, x, wt, bias, n, &g, KILN_RELU, 0), kiln_max_pool_forward(pooled, z, n, &p)));
+    double tpf = BEST(reps, kiln_conv_max_pool_forward(pooled, x, wt, bias, n, &g, &p, KILN_RELU, 0));
+    free(pooled);
     double tks = BEST(reps, (kiln_conv_backward_kernel(dw, x, dz, n, &g), kiln_bias_backward(db, dz, rows, f)));
     double tkf = BEST(reps, kiln_conv_backward_kernel_bias(dw, db, x, dz, n, &g));
     printf("%s n=%d %dx%dx%d k%dx%d f%d -> %dx%dx%d (%.2f GFLOP per call)\n", name, n, h, w, c, k, k, f, g.out[1],
@@ -70,6 +77,7 @@ static void conv(const char *name, int n, int h, int w, int c, int k, int f, int
            ti0 * 1e3, flop / ti0 * 1e-9);
     printf("  forward, then bias+relu  %8.2f ms   fused %8.2f ms\n", tfs * 1e3, tff * 1e3);
     printf("  kernel, then bias grad   %8.2f ms   fused %8.2f ms\n", tks * 1e3, tkf * 1e3);
+    printf("  inference: conv, then 2x2 max pool %8.2f ms   one banded call %8.2f ms\n", tps * 1e3, tpf * 1e3);
     free(bias); free(db);
     free(x); free(wt); free(z); free(dz); free(dx); free(dw);
 }

@@ -24,7 +24,7 @@ struct DepthwiseConv<R: SpatialRank>: ConvolutionLayer {
     /// Resolved by `build`.
     var channels = 0
 
-    var units: Int { channels * depthMultiplier }
+    var units: Int { saturatingProduct([channels, depthMultiplier]) }  // a huge depth_multiplier: the size check reports it
 
     static func checkConfig(_ config: MappingReader, at location: SourceLocation, diagnostics: DiagnosticEngine) -> DepthwiseConv? {
         checkRequired(["kernel_size"], of: kerasClass, in: config, at: location, diagnostics: diagnostics)

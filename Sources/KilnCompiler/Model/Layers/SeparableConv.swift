@@ -27,7 +27,7 @@ struct SeparableConv<R: SpatialRank>: LayerKind {
     var inputSpatial: [Int] = []
     var channels = 0
 
-    var middleChannels: Int { channels * depthMultiplier }
+    var middleChannels: Int { saturatingProduct([channels, depthMultiplier]) }  // a huge depth_multiplier: the size check reports it
     var outputSpatial: [Int] { window.outputSizes(inputSpatial) }
     var alpha: Float { activation.defaultAlpha }
     var buffers: LayerBuffers { LayerBuffers(preActivation: activation != .linear, intermediate: outputSpatial + [middleChannels]) }
