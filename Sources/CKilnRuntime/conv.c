@@ -192,8 +192,7 @@ KILN_VECTOR_CLONES static void col2im(float *dx_batch, const float *col, const c
     }
 }
 
-// y (rows, f) from z by the epilogue e.
-static void apply_epilogue(const kiln_epilogue *e, float *y, float *z, int rows, int f) {
+void kiln_apply_epilogue(const kiln_epilogue *e, float *y, float *z, int rows, int f) {
     if (e->scale)
         kiln_bias_scale_act_rows(y, z, e->bias, e->scale, e->shift, rows, f, e->act, e->alpha);
     else
@@ -235,7 +234,7 @@ static void depthwise_forward_sample(float *y, float *z, const float *x, const f
                     for (int j = 0; j < m; j++) zr[ch * m + j] += xr[ch] * wr[ch * m + j];
         });
     }
-    if (e) apply_epilogue(e, y, z, s->rows, f);
+    if (e) kiln_apply_epilogue(e, y, z, s->rows, f);
 }
 
 // Rows [r0, r0+nr) of the batch: col from the input, z = col . w (+= when accumulating), then y from z by e.
@@ -260,7 +259,7 @@ static void forward_chunk(const conv_job *j, long r0, int nr) {
         for (int gi = 0; gi < g->groups; gi++)
             kiln_gemm_strided(nr, s->fg, s->kg, col + (long)gi * s->kg, lda, 1, j->other + (long)gi * s->fg, f, 1,
                               z + (long)gi * s->fg, f, j->accumulate);
-    if (j->e) apply_epilogue(j->e, j->extra + (r0 - j->origin) * f, z, nr, f);
+    if (j->e) kiln_apply_epilogue(j->e, j->extra + (r0 - j->origin) * f, z, nr, f);
 }
 
 // Depthwise: dw (cells, f) += the kernel gradient of one sample: x (in..., c), dz (rows, f); db (f) += dz's column sums
@@ -505,12 +504,12 @@ typedef struct {
 } conv_pool_job;
 
 // Band t (sample t / bands): its conv rows into the band buffer, bias and activation, then their windows' maxima.
-KILN_VECTOR_CLONES static void conv_pool_task(void *ctx, int t) {
+static void conv_pool_task(void *ctx, int t) {
     const conv_pool_job *j = ctx;
     const kiln_conv_geometry *g = j->conv->s->g, *p = j->pool;
     const int b = t / j->bands, p0 = t % j->bands * j->band_rows;
     const int p1 = p0 + j->band_rows < p->out[1] ? p0 + j->band_rows : p->out[1];
-    const int kh = p->k[1], kw = p->k[2], ow = g->out[2], f = g->f;
+    const int kh = p->k[1], ow = g->out[2], f = g->f;
     const int row0 = p0 * kh, rows = (p1 - p0) * kh;  // conv rows read by pool rows [p0, p1)
     float *z = buffer_get(&col_tls.band, (size_t)rows * ow * f);  // (rows, ow, f)
     if (j->wino) {
@@ -523,16 +522,10 @@ KILN_VECTOR_CLONES static void conv_pool_task(void *ctx, int t) {
             forward_chunk(&band, band.origin + r, rows * ow - r < band.chunk ? rows * ow - r : band.chunk);
     }
     kiln_bias_act_rows(z, z, j->bias, rows * ow, f, j->act, j->alpha);
-    for (int pr = p0; pr < p1; pr++)
-        for (int pc = 0; pc < p->out[2]; pc++) {
-            float *y = j->out + (((long)b * p->out[1] + pr) * p->out[2] + pc) * f;
-            for (int ch = 0; ch < f; ch++) y[ch] = -INFINITY;
-            for (int a = 0; a < kh; a++)
-                for (int c = 0; c < kw; c++) {
-                    const float *x = z + ((long)((pr - p0) * kh + a) * ow + pc * kw + c) * f;
-                    for (int ch = 0; ch < f; ch++) y[ch] = x[ch] > y[ch] ? x[ch] : y[ch];
-                }
-        }
+    kiln_conv_geometry band = *p;  // the pool over this band's rows alone
+    band.in[1] = rows;
+    band.out[1] = p1 - p0;
+    kiln_max_pool_forward(j->out + ((long)b * p->out[1] + p0) * p->out[2] * f, z, 1, &band);
 }
 
 void kiln_conv_max_pool_forward(float *out, const float *inp, const float *kernel, const float *bias, int n,

@@ -45,6 +45,8 @@ typedef struct {
     const float *scale, *shift;  // (f) each, or NULL
 } kiln_epilogue;
 
+// y (rows, f) from z (rows, f) by the epilogue e, on the calling thread (conv.c).
+void kiln_apply_epilogue(const kiln_epilogue *e, float *y, float *z, int rows, int f);
 // kiln_bias_act_forward on the calling thread: y, z (rows, cols); z += bias first.
 KILN_VECTOR_CLONES void kiln_bias_act_rows(float *y, float *z, const float *bias, int rows, int cols, int act, float alpha);
 // y (rows, cols) = act((z + bias) * scale + shift), on the calling thread; y may be z, bias NULL.

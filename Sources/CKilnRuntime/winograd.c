@@ -37,8 +37,8 @@ typedef struct {
     int acc;
     const kiln_epilogue *e; // applied to each block's outputs as they are written (y, z)
     float *y;
-    const float *packed[CELLS]; // U_xi (c, f) packed for the GEMM, per cell
-    const float *zeros;     // c zeros: the padding
+    float *packed[CELLS];   // U_xi (c, f) packed for the GEMM, per cell (owned by the kiln_winograd)
+    float *zeros;           // c zeros: the padding (owned likewise)
 } wino_pass;
 
 static int applies(const kiln_conv_geometry *g, int n) {
@@ -197,11 +197,7 @@ static void block_epilogue(const wino_pass *p, long t0, int nt) {
         const int width = (q1 < p->ow ? q1 : p->ow) - q0;
         for (int i = o0; i < o0 + 2 && i < p->oh; i++) {
             const long at = (((long)s * p->oh + i) * p->ow + q0) * f;
-            if (p->e->scale)
-                kiln_bias_scale_act_rows(p->y + at, p->out + at, p->e->bias, p->e->scale, p->e->shift, width, f, p->e->act,
-                                         p->e->alpha);
-            else
-                kiln_bias_act_rows(p->y + at, p->out + at, p->e->bias, width, f, p->e->act, p->e->alpha);
+            kiln_apply_epilogue(p->e, p->y + at, p->out + at, width, f);
         }
         t = end;
     }
@@ -227,8 +223,7 @@ static void block_task(void *ctx, int b) {
 }
 
 struct kiln_winograd {
-    wino_pass p;  // the shape, tiles of the whole batch, the packed kernel; no buffers
-    float *packed[CELLS], *zeros;
+    wino_pass p;  // the shape, tiles of the whole batch, the packed kernel and zeros; no V or M
 };
 
 // The pass's tiling and its transformed, packed kernel k (3, 3, c, f) (flip: the input gradient's kernel).
@@ -247,21 +242,19 @@ static kiln_winograd *prepare(const wino_pass *shape, const float *k, int n, int
     p->block = block < 16 ? 16 : block > 256 ? 256 : block / 8 * 8;
     transform_kernel(u, k, kc, kf, flip);
     for (int xi = 0; xi < CELLS; xi++) {  // u_xi (c, f) for the GEMM
-        w->packed[xi] = kiln_gemm_pack_b(u + (long)xi * kc * kf, p->f, 1, p->c, p->f);
-        if (!w->packed[xi]) abort();
-        p->packed[xi] = w->packed[xi];
+        p->packed[xi] = kiln_gemm_pack_b(u + (long)xi * kc * kf, p->f, 1, p->c, p->f);
+        if (!p->packed[xi]) abort();
     }
     free(u);
-    w->zeros = calloc((size_t)p->c, sizeof(float));
-    if (!w->zeros) abort();
-    p->zeros = w->zeros;
+    p->zeros = calloc((size_t)p->c, sizeof(float));
+    if (!p->zeros) abort();
     return w;
 }
 
 void kiln_winograd_free(kiln_winograd *w) {
     if (!w) return;
-    for (int xi = 0; xi < CELLS; xi++) free(w->packed[xi]);
-    free(w->zeros);
+    for (int xi = 0; xi < CELLS; xi++) free(w->p.packed[xi]);
+    free(w->p.zeros);
     free(w);
 }
 

@@ -144,7 +144,7 @@ public struct ModelGraph: Sendable {
         }
         for (row, item) in items.enumerated() where item.group == nil {
             let layer = layers[item.range.lowerBound]
-            guard layer.op.consumesMask || ["TimeDistributed", "GlobalAveragePooling1D"].contains(layer.op.kerasClass),
+            guard layer.op.consumesMask || layer.op.kerasClass == "TimeDistributed",
                   let source = layer.inputs.first, source >= 0, origins[source] != nil, let mask = carried[source] else { continue }
             allRows[row].connectedTo.append("\(allRows[mask].name)[0][0]")
             parentRows[row].append(mask)
